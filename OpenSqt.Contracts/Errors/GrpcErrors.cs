@@ -1,0 +1,80 @@
+using System.Globalization;
+using Grpc.Core;
+
+namespace OpenSqt.Contracts;
+
+/// <summary>
+/// The one translation between <see cref="ExchangeException"/> and gRPC status, used by the connector (out) and by
+/// <see cref="Remote.RemoteExchange"/> (in). The kind travels in a trailer so that refusals sharing a status code
+/// (post-only, insufficient margin) stay distinguishable.
+/// </summary>
+public static class GrpcErrors
+{
+    public const string KindTrailer = "opensqt-error-kind";
+    public const string RetryAfterTrailer = "opensqt-retry-after-ms";
+
+    public static StatusCode ToStatusCode(this ExchangeErrorKind kind) => kind switch
+    {
+        ExchangeErrorKind.Unavailable => StatusCode.Unavailable,
+        ExchangeErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+        ExchangeErrorKind.NotFound => StatusCode.NotFound,
+        ExchangeErrorKind.AlreadyExists => StatusCode.AlreadyExists,
+        ExchangeErrorKind.RateLimited => StatusCode.ResourceExhausted,
+        ExchangeErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        ExchangeErrorKind.PermissionDenied => StatusCode.PermissionDenied,
+        ExchangeErrorKind.InsufficientMargin => StatusCode.FailedPrecondition,
+        ExchangeErrorKind.PostOnlyRejected => StatusCode.FailedPrecondition,
+        ExchangeErrorKind.ReduceOnlyRejected => StatusCode.FailedPrecondition,
+        ExchangeErrorKind.Rejected => StatusCode.FailedPrecondition,
+        ExchangeErrorKind.PositionModeMismatch => StatusCode.FailedPrecondition,
+        ExchangeErrorKind.UnknownOutcome => StatusCode.DeadlineExceeded,
+        _ => StatusCode.Internal,
+    };
+
+    public static ExchangeErrorKind FromStatusCode(StatusCode code) => code switch
+    {
+        StatusCode.Unavailable => ExchangeErrorKind.Unavailable,
+        StatusCode.InvalidArgument or StatusCode.OutOfRange => ExchangeErrorKind.InvalidArgument,
+        StatusCode.NotFound => ExchangeErrorKind.NotFound,
+        StatusCode.AlreadyExists => ExchangeErrorKind.AlreadyExists,
+        StatusCode.ResourceExhausted => ExchangeErrorKind.RateLimited,
+        StatusCode.Unauthenticated => ExchangeErrorKind.Unauthenticated,
+        StatusCode.PermissionDenied => ExchangeErrorKind.PermissionDenied,
+        StatusCode.FailedPrecondition => ExchangeErrorKind.Rejected,
+        StatusCode.DeadlineExceeded => ExchangeErrorKind.UnknownOutcome,
+        _ => ExchangeErrorKind.Internal,
+    };
+
+    /// <summary>The RpcException the connector sends for an exchange failure.</summary>
+    public static RpcException ToRpcException(this ExchangeException exception)
+    {
+        var trailers = new Metadata { { KindTrailer, exception.Kind.ToString() } };
+        if (exception.RetryAfter is { } retryAfter)
+        {
+            trailers.Add(RetryAfterTrailer, ((long)retryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new RpcException(new Status(exception.Kind.ToStatusCode(), exception.Message), trailers, exception.Message);
+    }
+
+    /// <summary>The typed error a client raises for a failed call.</summary>
+    public static ExchangeException ToExchangeException(this RpcException exception, string? context = null)
+    {
+        var kind = FromStatusCode(exception.StatusCode);
+        var kindText = exception.Trailers.GetValue(KindTrailer);
+        if (kindText is not null && Enum.TryParse<ExchangeErrorKind>(kindText, out var parsed))
+        {
+            kind = parsed;
+        }
+
+        TimeSpan? retryAfter = null;
+        if (long.TryParse(exception.Trailers.GetValue(RetryAfterTrailer), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+        {
+            retryAfter = TimeSpan.FromMilliseconds(ms);
+        }
+
+        var detail = string.IsNullOrEmpty(exception.Status.Detail) ? exception.StatusCode.ToString() : exception.Status.Detail;
+        var message = context is null ? detail : $"{context}: {detail}";
+        return new ExchangeException(kind, message, exception, retryAfter);
+    }
+}
