@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace OpenSqt.ExchangeConnector.Diagnostics;
+
+/// <summary>
+/// The connector's instruments. Prometheus names: <c>exchange_connector_requests_total</c>,
+/// <c>exchange_connector_request_duration_seconds</c>, <c>exchange_connector_errors_total</c>,
+/// <c>exchange_websocket_messages_total</c>, <c>exchange_connector_metadata_lookups_total</c>.
+/// </summary>
+public sealed class ConnectorMetrics
+{
+    public const string MeterName = "OpenSqt.ExchangeConnector";
+    public const string ActivitySourceName = "OpenSqt.ExchangeConnector";
+    public const string Requests = "exchange_connector_requests";
+    public const string RequestDuration = "exchange_connector_request_duration";
+    public const string Errors = "exchange_connector_errors";
+    public const string StreamMessages = "exchange_websocket_messages";
+    public const string MetadataLookups = "exchange_connector_metadata_lookups";
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _streamMessages;
+    private readonly Counter<long> _metadataLookups;
+
+    public ConnectorMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>(Requests, description: "gRPC requests served, by method and status code");
+        _duration = meter.CreateHistogram<double>(RequestDuration, unit: "s", description: "Time to serve a unary gRPC request",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _errors = meter.CreateCounter<long>(Errors, description: "gRPC requests that failed, by method and status code");
+        _streamMessages = meter.CreateCounter<long>(StreamMessages, description: "Messages received from the venue's streams, by stream");
+        _metadataLookups = meter.CreateCounter<long>(MetadataLookups, description: "Exchange metadata lookups, by where they were answered from");
+    }
+
+    public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
+
+    public void Request(string method, string code, TimeSpan? duration)
+    {
+        var tags = new TagList { { "method", method }, { "code", code } };
+        _requests.Add(1, tags);
+        if (duration is { } d)
+        {
+            _duration.Record(d.TotalSeconds, tags);
+        }
+    }
+
+    public void Error(string method, string code) => _errors.Add(1, new TagList { { "method", method }, { "code", code } });
+
+    public void StreamMessage(string stream) => _streamMessages.Add(1, new KeyValuePair<string, object?>("stream", stream));
+
+    public void MetadataLookup(string source) => _metadataLookups.Add(1, new KeyValuePair<string, object?>("source", source));
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using OpenSqt.Contracts;
+using OpenSqt.ExchangeConnector.Diagnostics;
+
+namespace OpenSqt.ExchangeConnector.Grpc;
+
+/// <summary>
+/// The one place where failures become gRPC status: <see cref="ExchangeException"/> by its kind, a bug as INTERNAL
+/// without its details (they go to the log). Also counts requests, errors and unary latency.
+/// </summary>
+public sealed class ConnectorInterceptor(ConnectorMetrics metrics, ILogger<ConnectorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var method = MethodName(context.Method);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await continuation(request, context).ConfigureAwait(false);
+            metrics.Request(method, nameof(StatusCode.OK), Stopwatch.GetElapsedTime(started));
+            return response;
+        }
+        catch (Exception ex)
+        {
+            var rpc = Translate(method, ex);
+            metrics.Request(method, rpc.StatusCode.ToString(), Stopwatch.GetElapsedTime(started));
+            metrics.Error(method, rpc.StatusCode.ToString());
+            throw rpc;
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var method = MethodName(context.Method);
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+            metrics.Request(method, nameof(StatusCode.OK), null);
+        }
+        catch (Exception ex)
+        {
+            var rpc = Translate(method, ex);
+            metrics.Request(method, rpc.StatusCode.ToString(), null);
+            metrics.Error(method, rpc.StatusCode.ToString());
+            throw rpc;
+        }
+    }
+
+    private RpcException Translate(string method, Exception ex)
+    {
+        var rpc = ex switch
+        {
+            RpcException r => r,
+            ExchangeException e => e.ToRpcException(),
+            OperationCanceledException => new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled")),
+            _ => null,
+        };
+        if (rpc is null)
+        {
+            ConnectorLog.RequestCrashed(logger, method, ex);
+            return new RpcException(new Status(StatusCode.Internal, $"internal error in {method} ({ex.GetType().Name}); see the connector log, trace {Activity.Current?.TraceId.ToString() ?? "none"}"));
+        }
+
+        ConnectorLog.RequestFailed(logger, method, rpc.StatusCode, rpc.Status.Detail);
+        return rpc;
+    }
+
+    private static string MethodName(string fullMethod)
+    {
+        var slash = fullMethod.LastIndexOf('/');
+        return slash >= 0 ? fullMethod[(slash + 1)..] : fullMethod;
+    }
+}

@@ -1,0 +1,12 @@
+using OpenSqt.ExchangeConnector.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddExchangeConnector();
+
+var app = builder.Build();
+app.MapExchangeConnector();
+app.Run();
+
+/// <summary>Entry point, visible to tests that host the connector.</summary>
+public partial class Program;

@@ -1,0 +1,99 @@
+using OpenSqt.Contracts;
+
+namespace OpenSqt.Exchanges.Sim;
+
+/// <summary>A working or finished order inside the sim. Mutated only under the venue's lock.</summary>
+internal sealed class SimOrder
+{
+    public required long Id { get; init; }
+    public required long Sequence { get; init; }
+    public required string ClientOrderId { get; init; }
+    public required string Symbol { get; init; }
+    public required OrderSide Side { get; init; }
+    public required OrderType Type { get; init; }
+    public required TimeInForce TimeInForce { get; init; }
+    public required decimal Price { get; init; }
+    public required decimal Quantity { get; init; }
+    public required bool ReduceOnly { get; init; }
+    public required bool PostOnly { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public decimal Filled { get; set; }
+    public decimal FilledNotional { get; set; }
+    public OrderStatus Status { get; set; } = OrderStatus.New;
+    public string? RejectReason { get; set; }
+    public List<Fill> Fills { get; } = [];
+
+    public decimal Remaining => Quantity - Filled;
+
+    public Order ToOrder() => new()
+    {
+        ExchangeOrderId = Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ClientOrderId = ClientOrderId,
+        Symbol = Symbol,
+        Side = Side,
+        Type = Type,
+        TimeInForce = TimeInForce,
+        Price = Price,
+        Quantity = Quantity,
+        FilledQuantity = Filled,
+        AveragePrice = Filled == 0 ? 0 : Math.Round(FilledNotional / Filled, 10),
+        Status = Status,
+        ReduceOnly = ReduceOnly,
+        PostOnly = PostOnly,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        RejectReason = RejectReason,
+        Fills = Fills.ToArray(),
+    };
+}
+
+/// <summary>A one-way position inside the sim.</summary>
+internal sealed class SimPosition
+{
+    public decimal Size { get; set; }
+    public decimal EntryPrice { get; set; }
+    public decimal RealizedPnl { get; set; }
+
+    /// <summary>Applies a fill; returns the PnL it realised.</summary>
+    public decimal Apply(OrderSide side, decimal quantity, decimal price)
+    {
+        var delta = side.Sign() * quantity;
+        if (Size == 0 || Math.Sign(Size) == Math.Sign(delta))
+        {
+            var newSize = Size + delta;
+            EntryPrice = Math.Round(((EntryPrice * Math.Abs(Size)) + (price * quantity)) / Math.Abs(newSize), 10);
+            Size = newSize;
+            return 0;
+        }
+
+        var closing = Math.Min(quantity, Math.Abs(Size));
+        var realized = (price - EntryPrice) * closing * Math.Sign(Size);
+        Size += delta;
+        if (Size == 0)
+        {
+            EntryPrice = 0;
+        }
+        else if (Math.Sign(Size) == Math.Sign(delta))
+        {
+            // Flipped through zero: the remainder opened a new position at the fill price.
+            EntryPrice = price;
+        }
+
+        RealizedPnl += realized;
+        return realized;
+    }
+}
+
+/// <summary>One instrument of the sim: rules, market, book of resting orders, position and candles.</summary>
+internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, SimCandles candles)
+{
+    public SimSymbolOptions Options { get; } = options;
+    public SymbolRules Rules { get; } = rules;
+    public SimCandles Candles { get; } = candles;
+    public decimal LastPrice { get; set; }
+    public DateTimeOffset LastTradeTime { get; set; }
+    public SimPosition Position { get; } = new();
+    public List<SimOrder> Resting { get; } = [];
+    public double LnMid { get; set; }
+}

@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace OpenSqt.Exchanges.Sim;
+
+/// <summary>
+/// The subscribers of one sim stream. A subscription is registered as soon as it is asked for (not on first read),
+/// so nothing published after the call is missed. Publishing happens under the venue's lock, so every subscriber sees
+/// events in the order they happened.
+/// </summary>
+internal sealed class SimSubscribers<T>
+{
+    private readonly Lock _gate = new();
+    private readonly List<Subscriber> _subscribers = [];
+    private int _opened;
+
+    /// <summary>Subscriptions opened since start.</summary>
+    public int Opened => Volatile.Read(ref _opened);
+
+    /// <summary>Subscriptions open now.</summary>
+    public int Active
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    public bool HasSubscribers => Active > 0;
+
+    public void Publish(T item)
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                if (subscriber.Filter is null || subscriber.Filter(item))
+                {
+                    subscriber.Channel.Writer.TryWrite(item);
+                }
+            }
+        }
+    }
+
+    public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken)
+    {
+        var subscriber = new Subscriber(Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false }), filter);
+        lock (_gate)
+        {
+            _subscribers.Add(subscriber);
+            _opened++;
+        }
+
+        subscriber.Registration = cancellationToken.Register(() => Remove(subscriber));
+        return Read(subscriber, cancellationToken);
+    }
+
+    /// <summary>Ends every subscription (the venue is shutting down).</summary>
+    public void CompleteAll()
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Channel.Writer.TryComplete();
+            }
+
+            _subscribers.Clear();
+        }
+    }
+
+    private async IAsyncEnumerable<T> Read(Subscriber subscriber, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var item in subscriber.Channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            Remove(subscriber);
+        }
+    }
+
+    private void Remove(Subscriber subscriber)
+    {
+        lock (_gate)
+        {
+            _subscribers.Remove(subscriber);
+        }
+
+        subscriber.Channel.Writer.TryComplete();
+        subscriber.Registration.Dispose();
+    }
+
+    private sealed class Subscriber(Channel<T> channel, Func<T, bool>? filter)
+    {
+        public Channel<T> Channel { get; } = channel;
+        public Func<T, bool>? Filter { get; } = filter;
+        public CancellationTokenRegistration Registration { get; set; }
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Sim;
+
+namespace OpenSqt.Exchanges;
+
+/// <summary>The credentials of the one venue the connector trades on. Never logged, never sent anywhere but the venue.</summary>
+public sealed record VenueCredentials(string? ApiKey, string? ApiSecret, string? Passphrase)
+{
+    public bool IsEmpty => string.IsNullOrEmpty(ApiKey) && string.IsNullOrEmpty(ApiSecret);
+
+    /// <summary>Never prints the values.</summary>
+    public override string ToString() => $"VenueCredentials(ApiKey: {(string.IsNullOrEmpty(ApiKey) ? "unset" : "set")}, ApiSecret: {(string.IsNullOrEmpty(ApiSecret) ? "unset" : "set")})";
+}
+
+public static class VenueRegistration
+{
+    /// <summary>The configuration key that picks the venue (environment variable <c>EXCHANGE</c>).</summary>
+    public const string ExchangeKey = "EXCHANGE";
+
+    /// <summary>Venues this build can trade on.</summary>
+    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName];
+
+    /// <summary>
+    /// Registers the venue named by <c>EXCHANGE</c> (default <c>sim</c>) as the process's <see cref="IExchange"/>.
+    /// An unknown name stops the service at start with the key and the allowed values.
+    /// </summary>
+    public static IServiceCollection AddVenue(this IServiceCollection services, IConfiguration configuration)
+    {
+        var venue = (configuration[ExchangeKey] ?? SimExchange.VenueName).Trim().ToLowerInvariant();
+        if (!Supported.Contains(venue))
+        {
+            throw new OptionsValidationException(ExchangeKey, typeof(string),
+                [$"{ExchangeKey}='{configuration[ExchangeKey]}' is not a supported venue; allowed values: {string.Join(", ", Supported)}"]);
+        }
+
+        services.AddSingleton(new VenueCredentials(configuration["API_KEY"], configuration["API_SECRET"], configuration["PASSPHRASE"]));
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+
+        switch (venue)
+        {
+            case SimExchange.VenueName:
+                services.AddOptions<SimVenueOptions>()
+                    .BindConfiguration(SimVenueOptions.SectionName)
+                    .ValidateDataAnnotations()
+                    .ValidateOnStart();
+                services.AddSingleton<SimExchange>();
+                services.AddSingleton<IExchange>(sp => sp.GetRequiredService<SimExchange>());
+                services.AddHostedService<SimMarketService>();
+                break;
+        }
+
+        return services;
+    }
+}
+
+/// <summary>Runs the sim's price process for the lifetime of the host.</summary>
+internal sealed class SimMarketService(SimExchange sim) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        sim.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => sim.DisposeAsync().AsTask();
+}
