@@ -7,6 +7,3 @@ builder.AddExchangeConnector();
 var app = builder.Build();
 app.MapExchangeConnector();
 app.Run();
-
-/// <summary>Entry point, visible to tests that host the connector.</summary>
-public partial class Program;

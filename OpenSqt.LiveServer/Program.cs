@@ -7,6 +7,3 @@ builder.AddLiveServer();
 var app = builder.Build();
 app.MapLiveServer();
 app.Run();
-
-/// <summary>Entry point, visible to tests that host the LiveServer.</summary>
-public partial class Program;

@@ -7,6 +7,3 @@ builder.AddMarketMaker();
 var app = builder.Build();
 app.MapMarketMaker();
 app.Run();
-
-/// <summary>Entry point, visible to tests that host the engine.</summary>
-public partial class Program;
