@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,7 +38,11 @@ public sealed class LiveServerHost : IAsyncDisposable
 
     public LiveHub Hub => _app.Services.GetRequiredService<LiveHub>();
 
-    public static async Task<LiveServerHost> StartAsync(Uri connector, Uri? engine = null, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts a LiveServer. <paramref name="sendBufferBytes"/> shrinks the kernel send buffer of its sockets (accepted
+    /// sockets inherit it from the listener), so a browser that stops reading backs up into the server quickly.
+    /// </summary>
+    public static async Task<LiveServerHost> StartAsync(Uri connector, Uri? engine = null, IDictionary<string, string?>? settings = null, int? sendBufferBytes = null)
     {
         var port = ConnectorHost.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -70,6 +76,16 @@ public sealed class LiveServerHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(config);
+        if (sendBufferBytes is { } size)
+        {
+            builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
+            {
+                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                socket.SendBufferSize = size;
+                return socket;
+            });
+        }
+
         builder.AddServiceDefaults();
         builder.AddLiveServer();
         var app = builder.Build();
