@@ -20,7 +20,7 @@
     autoSize: true,
     layout: { background: { color: '#0f1419' }, textColor: '#c9d1d9' },
     grid: { vertLines: { color: '#1c2128' }, horzLines: { color: '#1c2128' } },
-    timeScale: { timeVisible: true, secondsVisible: false },
+    timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 8 },
     rightPriceScale: { scaleMargins: { top: 0.08, bottom: 0.25 } },
   });
   const candles = chart.addSeries(LC.CandlestickSeries, {

@@ -13,7 +13,7 @@ public sealed partial class LimitsTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _connector = await ConnectorHost.StartAsync();
 
-    public Task DisposeAsync() => _connector.ShutDownAsync();
+    public async Task DisposeAsync() => await _connector.DisposeAsync();
 
     [Fact]
     public async Task ConnectionsBeyondTheBurstOfOneAddressAreRefusedWith429()
@@ -134,7 +134,7 @@ public sealed partial class LimitsTests : IAsyncLifetime
         await using var browser = await BrowserSocket.ConnectAsync(server.WebSocketAddress, server.Origin);
         await browser.WaitForAsync(MessageTypes.History, _ => true, "history");
 
-        await connector.ShutDownAsync();
+        await connector.DisposeAsync();
         await browser.WaitForAsync(MessageTypes.Connection, m => m.GetProperty("connector").GetProperty("state").GetString() == LinkStates.Disconnected,
             "the browser is told the server is cut off from the connector", TimeSpan.FromSeconds(30));
 
@@ -158,7 +158,7 @@ public sealed partial class LimitsTests : IAsyncLifetime
         }
         finally
         {
-            await restarted.ShutDownAsync();
+            await restarted.DisposeAsync();
         }
     }
 

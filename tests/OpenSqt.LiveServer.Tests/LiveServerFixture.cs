@@ -19,6 +19,6 @@ public sealed class LiveServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
-        await Connector.ShutDownAsync();
+        await Connector.DisposeAsync();
     }
 }
