@@ -10,6 +10,9 @@ switch (args.FirstOrDefault())
     case "price-fanout":
         await PriceFanOutHarness.RunAsync(args.Skip(1).ToArray());
         break;
+    case "liveserver-fanout":
+        await OpenSqt.Benchmarks.LiveServer.LiveServerFanOutHarness.RunAsync(args.Skip(1).ToArray());
+        break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(PlaceLatencyHarness).Assembly).Run(args);
         break;
