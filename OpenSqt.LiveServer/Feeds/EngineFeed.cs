@@ -33,6 +33,7 @@ public sealed class EngineFeed(
     private readonly EngineOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, string?> _parts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _statusGate = new(1, 1);
+    private volatile IReadOnlyList<string> _engineSymbols = [];
     private string? _lastState;
     private string? _lastDetail;
 
@@ -80,13 +81,17 @@ public sealed class EngineFeed(
 
     private async Task<string> PositionsOnceAsync(Action connected, CancellationToken cancellationToken)
     {
-        using var call = positions.SubscribePositions(new W.PositionServiceSubscribePositionsRequest(), cancellationToken: cancellationToken);
+        // Without a filter the engine answers for every symbol it trades: that is how the page learns which they are.
         var snapshot = await positions.GetPositionsAsync(new W.PositionServiceGetPositionsRequest(), deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var symbols = snapshot.Positions.Select(p => p.Symbol).Distinct(StringComparer.Ordinal).ToArray();
+        _engineSymbols = symbols;
+        await hub.PostAsync(new EngineSymbolsInput(symbols), cancellationToken).ConfigureAwait(false);
         foreach (var position in snapshot.Positions)
         {
             await hub.PostAsync(ToInput(position), cancellationToken).ConfigureAwait(false);
         }
 
+        using var call = positions.SubscribePositions(new W.PositionServiceSubscribePositionsRequest(), cancellationToken: cancellationToken);
         connected();
         await SetPartAsync(PositionsPart, null, cancellationToken).ConfigureAwait(false);
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
@@ -104,7 +109,15 @@ public sealed class EngineFeed(
     private async Task<string> AlertsOnceAsync(Action connected, CancellationToken cancellationToken)
     {
         using var call = risk.SubscribeRiskAlerts(new W.SubscribeRiskAlertsRequest(), cancellationToken: cancellationToken);
-        await call.ResponseHeadersAsync.ConfigureAwait(false);
+
+        // A server may send its headers only with the first alert: a call that has not failed within the call timeout
+        // counts as open.
+        var headers = call.ResponseHeadersAsync;
+        if (await Task.WhenAny(headers, Task.Delay(_options.CallTimeout, time, cancellationToken)).ConfigureAwait(false) == headers)
+        {
+            await headers.ConfigureAwait(false);
+        }
+
         connected();
         await SetPartAsync(AlertsPart, null, cancellationToken).ConfigureAwait(false);
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
@@ -124,7 +137,7 @@ public sealed class EngineFeed(
         using var timer = new PeriodicTimer(_options.PollInterval, time);
         do
         {
-            var symbols = hub.Snapshot.Symbols;
+            var symbols = _engineSymbols;
             if (symbols.Count == 0)
             {
                 continue;
@@ -133,7 +146,11 @@ public sealed class EngineFeed(
             var pnlRequest = new W.PositionServiceGetRealizedPnLRequest();
             pnlRequest.Symbols.AddRange(symbols);
             var pnl = await positions.GetRealizedPnLAsync(pnlRequest, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            var bySymbol = pnl.BySymbol.ToDictionary(p => p.Symbol, p => p.RealizedPnl.ToDecimal(), StringComparer.Ordinal);
+            var realized = pnl.BySymbol.ToDictionary(p => p.Symbol, p => p.RealizedPnl.ToDecimal(), StringComparer.Ordinal);
+            var metricsRequest = new W.GetRiskMetricsRequest();
+            metricsRequest.Symbols.AddRange(symbols);
+            var riskMetrics = await risk.GetRiskMetricsAsync(metricsRequest, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var halts = riskMetrics.Metrics.ToDictionary(m => m.Symbol, HaltType, StringComparer.Ordinal);
             foreach (var symbol in symbols)
             {
                 var status = await risk.GetCircuitBreakerStatusAsync(new W.GetCircuitBreakerStatusRequest { Symbol = symbol }, deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -141,7 +158,8 @@ public sealed class EngineFeed(
                 await hub.PostAsync(new EngineRiskInput(
                     symbol,
                     new CircuitBreakerDto(cb.IsOpen, cb.Reason, UnixSeconds(cb.OpenedAt), cb.ConsecutiveLosses),
-                    bySymbol.TryGetValue(symbol, out var realized) ? realized : null), cancellationToken).ConfigureAwait(false);
+                    realized.TryGetValue(symbol, out var r) ? r : null,
+                    halts.GetValueOrDefault(symbol)), cancellationToken).ConfigureAwait(false);
             }
 
             connected();
@@ -151,6 +169,13 @@ public sealed class EngineFeed(
 
         return "polling stopped";
     }
+
+    /// <summary>
+    /// Why the engine does not trade a symbol normally, from its risk metrics: a breached limit of a kind that stops
+    /// trading (fatal error, connector unreachable, market anomaly). A full position limit only stops adding to it.
+    /// </summary>
+    private static string? HaltType(W.SymbolRiskMetrics metrics) =>
+        metrics.LimitBreach && metrics.LimitType is "fatal" or "connector_unreachable" or "market_anomaly" ? metrics.LimitType : null;
 
     /// <summary>Records one part's problem (null when fine) and tells browsers when the engine's overall state changed.</summary>
     private async Task SetPartAsync(string part, string? problem, CancellationToken cancellationToken)

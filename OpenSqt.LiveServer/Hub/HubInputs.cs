@@ -28,8 +28,14 @@ public sealed record ConnectorPositionsInput(IReadOnlyList<Position> Positions, 
 public sealed record EnginePositionInput(
     string Symbol, decimal Quantity, decimal EntryPrice, decimal CurrentPrice, decimal UnrealizedPnl, decimal RealizedPnl, DateTimeOffset UpdatedAt) : HubInput;
 
-/// <summary>Polled engine risk data of one symbol: circuit breaker and realised PnL.</summary>
-public sealed record EngineRiskInput(string Symbol, CircuitBreakerDto CircuitBreaker, decimal? RealizedPnl) : HubInput;
+/// <summary>The symbols the engine trades (from PositionService.GetPositions without a filter).</summary>
+public sealed record EngineSymbolsInput(IReadOnlyList<string> Symbols) : HubInput;
+
+/// <summary>
+/// Polled engine risk data of one symbol: circuit breaker, realised PnL, and why the engine does not trade it normally
+/// (<see cref="HaltType"/> from RiskService.GetRiskMetrics: fatal, connector_unreachable, market_anomaly; null when trading).
+/// </summary>
+public sealed record EngineRiskInput(string Symbol, CircuitBreakerDto CircuitBreaker, decimal? RealizedPnl, string? HaltType) : HubInput;
 
 /// <summary>A risk alert pushed by the engine; an empty symbol concerns every symbol.</summary>
 public sealed record RiskAlertInput(string Symbol, RiskAlertDto Alert) : HubInput;

@@ -32,6 +32,7 @@ public sealed class LiveHub : BackgroundService
     private readonly List<LiveClient> _clients = [];
     private readonly Dictionary<string, SymbolState> _symbols = new(StringComparer.Ordinal);
     private readonly List<string> _symbolOrder = [];
+    private readonly HashSet<string> _engineSymbols = new(StringComparer.Ordinal);
     private string _venue = "";
     private AccountMessage? _account;
     private LinkStatusDto _connector;
@@ -124,15 +125,34 @@ public sealed class LiveHub : BackgroundService
             case EnginePositionInput position:
                 ApplyEnginePosition(position);
                 break;
-            case EngineRiskInput risk:
-                if (_symbols.TryGetValue(risk.Symbol, out var riskState))
+            case EngineSymbolsInput engineSymbols:
+                if (!_engineSymbols.SetEquals(engineSymbols.Symbols))
                 {
-                    riskState.CircuitBreaker = risk.CircuitBreaker;
-                    riskState.EngineRealizedPnl = risk.RealizedPnl ?? riskState.EngineRealizedPnl;
-                    Broadcast(Encode(RiskOf(riskState)));
+                    _engineSymbols.Clear();
+                    _engineSymbols.UnionWith(engineSymbols.Symbols);
+                    Broadcast(Encode(ConnectionMessage()));
+                    foreach (var state in _symbols.Values)
+                    {
+                        Broadcast(Encode(RiskOf(state)));
+                    }
                 }
 
                 break;
+            case EngineRiskInput risk:
+                {
+                    var riskState = StateOf(risk.Symbol);
+                    var before = RiskOf(riskState);
+                    riskState.CircuitBreaker = risk.CircuitBreaker;
+                    riskState.EngineRealizedPnl = risk.RealizedPnl ?? riskState.EngineRealizedPnl;
+                    riskState.HaltType = risk.HaltType;
+                    var after = RiskOf(riskState);
+                    if (!SameRisk(before, after))
+                    {
+                        Broadcast(Encode(after));
+                    }
+
+                    break;
+                }
             case RiskAlertInput alert:
                 ApplyAlert(alert);
                 break;
@@ -149,9 +169,9 @@ public sealed class LiveHub : BackgroundService
         _venue = input.Venue;
         foreach (var symbol in input.Symbols)
         {
-            if (!_symbols.ContainsKey(symbol))
+            StateOf(symbol);
+            if (!_symbolOrder.Contains(symbol))
             {
-                _symbols[symbol] = new SymbolState(symbol);
                 _symbolOrder.Add(symbol);
             }
         }
@@ -296,11 +316,8 @@ public sealed class LiveHub : BackgroundService
 
     private void ApplyEnginePosition(EnginePositionInput input)
     {
-        if (!_symbols.TryGetValue(input.Symbol, out var state))
-        {
-            return;
-        }
-
+        // The engine may answer before the connector session named the watched symbols: keep it for when it does.
+        var state = StateOf(input.Symbol);
         state.EngineRealizedPnl = input.RealizedPnl;
         state.EnginePosition = new PositionMessage(
             input.Symbol, "engine", input.Quantity, input.EntryPrice, input.CurrentPrice, input.UnrealizedPnl, input.RealizedPnl,
@@ -315,9 +332,11 @@ public sealed class LiveHub : BackgroundService
             if (input.Symbol.Length == 0 || input.Symbol == state.Symbol)
             {
                 state.LastAlert = input.Alert;
-                state.Halted = RiskAlerts.IsHalt(input.Alert) ? input.Alert.Message
-                    : RiskAlerts.IsResume(input.Alert) ? null
-                    : state.Halted;
+                if (input.Alert.Severity.Equals("critical", StringComparison.OrdinalIgnoreCase))
+                {
+                    state.LastCriticalAlert = input.Alert;
+                }
+
                 Broadcast(Encode(RiskOf(state)));
             }
         }
@@ -375,6 +394,17 @@ public sealed class LiveHub : BackgroundService
         }
     }
 
+    private SymbolState StateOf(string symbol)
+    {
+        if (!_symbols.TryGetValue(symbol, out var state))
+        {
+            state = new SymbolState(symbol);
+            _symbols[symbol] = state;
+        }
+
+        return state;
+    }
+
     private void Broadcast(byte[] message)
     {
         for (var i = _clients.Count - 1; i >= 0; i--)
@@ -397,25 +427,35 @@ public sealed class LiveHub : BackgroundService
         }
     }
 
-    private ConnectionMessage ConnectionMessage() => new(_venue, _options.Interval, [.. _symbolOrder], _connector, _engine);
+    private ConnectionMessage ConnectionMessage() =>
+        new(_venue, _options.Interval, [.. _symbolOrder], [.. _symbolOrder.Where(_engineSymbols.Contains)], _connector, _engine);
 
     private HistoryMessage HistoryOf(SymbolState state) =>
         new(state.Symbol, _options.Interval, [.. state.Candles], [.. state.Fills], state.BuyCount, state.SellCount);
 
     private static OrdersMessage OrdersOf(SymbolState state) => new(state.Symbol, Snapshot: true, [.. state.Working.Values]);
 
+    /// <summary>
+    /// The risk state the page shows. Whether the engine trades normally comes from its polled, authoritative status
+    /// (circuit breaker, GetRiskMetrics' limit type); the alert stream supplies the latest reason in words.
+    /// </summary>
     private RiskStatusMessage RiskOf(SymbolState state)
     {
         var engineUp = _engine.State == LinkStates.Connected;
+        var traded = _engineSymbols.Contains(state.Symbol);
         var (risk, reason) =
             !engineUp ? (RiskStates.Unknown, $"engine unavailable: {_engine.Detail}")
+            : !traded ? (RiskStates.NotTraded, $"the engine does not trade {state.Symbol}")
             : state.CircuitBreaker is { Open: true } cb ? (RiskStates.CircuitOpen, cb.Reason)
-            : state.Halted is { } why ? (RiskStates.Halted, why)
+            : state.HaltType is { } halt ? (RiskStates.Halted, state.LastCriticalAlert?.Message is { Length: > 0 } why ? why : halt.Replace('_', ' '))
             : (RiskStates.Trading, "");
         return new RiskStatusMessage(
             state.Symbol, engineUp ? "AVAILABLE" : "UNAVAILABLE", risk, reason,
-            engineUp ? state.CircuitBreaker : null, engineUp ? state.EngineRealizedPnl : null, state.LastAlert);
+            engineUp && traded ? state.CircuitBreaker : null, engineUp && traded ? state.EngineRealizedPnl : null, state.LastAlert);
     }
+
+    private static bool SameRisk(RiskStatusMessage a, RiskStatusMessage b) =>
+        a.State == b.State && a.Reason == b.Reason && a.CircuitBreaker == b.CircuitBreaker && a.RealizedPnl == b.RealizedPnl && a.LastAlert == b.LastAlert;
 
     private static AccountMessage ToMessage(Account account) =>
         new(account.WalletBalance, account.MarginBalance, account.AvailableBalance, account.UnrealizedPnl, PageNames.Seconds(account.UpdateTime));
@@ -461,7 +501,8 @@ public sealed class LiveHub : BackgroundService
         public CircuitBreakerDto? CircuitBreaker { get; set; }
         public decimal? EngineRealizedPnl { get; set; }
         public RiskAlertDto? LastAlert { get; set; }
-        public string? Halted { get; set; }
+        public RiskAlertDto? LastCriticalAlert { get; set; }
+        public string? HaltType { get; set; }
 
         public bool IsTerminal(string orderId) => _terminal.Contains(orderId);
 
@@ -509,17 +550,4 @@ public sealed class LiveHub : BackgroundService
 public sealed record HubSnapshot(string Venue, IReadOnlyList<string> Symbols, LinkStatusDto Connector, LinkStatusDto Engine, int Clients)
 {
     public static HubSnapshot Empty { get; } = new("", [], new LinkStatusDto(LinkStates.Connecting, "starting", 0), new LinkStatusDto(LinkStates.Connecting, "starting", 0), 0);
-}
-
-/// <summary>How engine risk alerts read as trading state: the rule the page relies on, in one place.</summary>
-public static class RiskAlerts
-{
-    /// <summary>An alert that says the engine stopped trading the symbol (alert type HALT/TRADING_HALTED/STOPPED, or severity CRITICAL).</summary>
-    public static bool IsHalt(RiskAlertDto alert) =>
-        alert.AlertType.ToUpperInvariant() is "HALT" or "HALTED" or "TRADING_HALTED" or "STOPPED" or "TRADING_STOPPED"
-        || alert.Severity.Equals("CRITICAL", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>An alert that says trading resumed (alert type RESUME/RESUMED/TRADING_RESUMED).</summary>
-    public static bool IsResume(RiskAlertDto alert) =>
-        alert.AlertType.ToUpperInvariant() is "RESUME" or "RESUMED" or "TRADING_RESUMED";
 }

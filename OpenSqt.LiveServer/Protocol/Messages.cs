@@ -84,7 +84,8 @@ public sealed record RiskStatusMessage(
 
 public sealed record LinkStatusDto(string State, string Detail, long Since);
 
-public sealed record ConnectionMessage(string Venue, string Interval, IReadOnlyList<string> Symbols, LinkStatusDto Connector, LinkStatusDto Engine)
+/// <summary>Venue, watched symbols (and which of them the engine trades) and the server's links to connector and engine.</summary>
+public sealed record ConnectionMessage(string Venue, string Interval, IReadOnlyList<string> Symbols, IReadOnlyList<string> EngineSymbols, LinkStatusDto Connector, LinkStatusDto Engine)
 {
     [JsonPropertyOrder(-1)]
     public string Type => MessageTypes.Connection;
@@ -105,6 +106,7 @@ public static class RiskStates
     public const string Trading = "TRADING";
     public const string Halted = "HALTED";
     public const string CircuitOpen = "CIRCUIT_OPEN";
+    public const string NotTraded = "NOT_TRADED";
     public const string Unknown = "UNKNOWN";
 }
 

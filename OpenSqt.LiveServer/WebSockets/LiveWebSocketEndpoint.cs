@@ -21,6 +21,7 @@ public static class LiveWebSocketEndpoint
         LiveHub hub,
         LiveServerMetrics metrics,
         IOptions<WebSocketLimitsOptions> options,
+        IHostApplicationLifetime lifetime,
         ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger(typeof(LiveWebSocketEndpoint).FullName!);
@@ -53,11 +54,15 @@ public static class LiveWebSocketEndpoint
             try
             {
                 await hub.PostAsync(new JoinInput(client), context.RequestAborted).ConfigureAwait(false);
-                using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
                 var sender = client.RunSenderAsync(done.Token);
                 await ReceiveUntilClosedAsync(socket, done.Token).ConfigureAwait(false);
                 await done.CancelAsync().ConfigureAwait(false);
                 await sender.ConfigureAwait(false);
+                if (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    await SayGoingAwayAsync(socket).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -70,6 +75,25 @@ public static class LiveWebSocketEndpoint
         finally
         {
             admission.Release();
+        }
+    }
+
+    /// <summary>The server stops: tell the browser (close 1001) instead of letting the connection drop.</summary>
+    private static async Task SayGoingAwayAsync(WebSocket socket)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "server stopping", timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Gone already.
         }
     }
 

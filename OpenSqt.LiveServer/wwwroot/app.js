@@ -8,7 +8,7 @@
 
   // Test hook and debugging aid: everything the page knows, plus what it has drawn.
   const live = window.__liveState = {
-    socket: 'CONNECTING', venue: '', interval: '', symbols: [], symbol: null,
+    socket: 'CONNECTING', venue: '', interval: '', symbols: [], engineSymbols: [], symbol: null,
     connector: null, engine: null, account: null, bySymbol: {},
     drawn: { candles: 0, orderLines: 0, markers: 0, lastCandleTime: 0 },
     header: {}, received: {}, soundEnabled: false,
@@ -143,6 +143,7 @@
       text = r.state === 'TRADING' ? 'trading'
         : r.state === 'HALTED' ? `halted: ${r.reason}`
         : r.state === 'CIRCUIT_OPEN' ? `circuit breaker open: ${r.reason}`
+        : r.state === 'NOT_TRADED' ? r.reason
         : r.reason || 'engine unavailable';
     }
     banner.className = `banner ${state.toLowerCase()}`;
@@ -214,11 +215,12 @@
       live.venue = m.venue;
       live.interval = m.interval;
       live.symbols = m.symbols;
+      live.engineSymbols = m.engineSymbols;
       live.connector = m.connector;
       live.engine = m.engine;
       if ((!live.symbol || !m.symbols.includes(live.symbol)) && m.symbols.length > 0) {
         const wanted = new URL(window.location.href).searchParams.get('symbol');
-        selectSymbol(m.symbols.includes(wanted) ? wanted : m.symbols[0]);
+        selectSymbol(m.symbols.includes(wanted) ? wanted : (m.engineSymbols[0] || m.symbols[0]));
       }
       drawSwitcher();
       drawLinks();

@@ -68,7 +68,7 @@ public sealed partial class LimitsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListedOriginIsAcceptedAndStarAcceptsAny()
+    public async Task ListedOriginIsAcceptedAndUnlistedOnesRefused()
     {
         await using var listed = await LiveServerHost.StartAsync(_connector.GrpcAddress, settings: new Dictionary<string, string?>
         {
