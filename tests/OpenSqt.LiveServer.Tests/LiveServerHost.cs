@@ -48,7 +48,8 @@ public sealed class LiveServerHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = "Testing",
-            ContentRootPath = AppContext.BaseDirectory,
+            // Not the output folder: appsettings.json files of referenced services land there.
+            ContentRootPath = Directory.CreateTempSubdirectory("opensqt-liveserver-content").FullName,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         var config = new Dictionary<string, string?>
