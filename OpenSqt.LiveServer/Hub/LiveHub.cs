@@ -318,11 +318,17 @@ public sealed class LiveHub : BackgroundService
     {
         // The engine may answer before the connector session named the watched symbols: keep it for when it does.
         var state = StateOf(input.Symbol);
-        state.EngineRealizedPnl = input.RealizedPnl;
         state.EnginePosition = new PositionMessage(
             input.Symbol, "engine", input.Quantity, input.EntryPrice, input.CurrentPrice, input.UnrealizedPnl, input.RealizedPnl,
             PageNames.Seconds(input.UpdatedAt));
         Broadcast(Encode(state.EnginePosition));
+
+        // The position update carries the engine's realised PnL too: keep risk_status in step with it at once.
+        if (state.EngineRealizedPnl != input.RealizedPnl)
+        {
+            state.EngineRealizedPnl = input.RealizedPnl;
+            Broadcast(Encode(RiskOf(state)));
+        }
     }
 
     private void ApplyAlert(RiskAlertInput input)
