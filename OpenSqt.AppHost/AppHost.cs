@@ -21,21 +21,24 @@ var connector = builder.AddProject<Projects.OpenSqt_ExchangeConnector>(ResourceN
     .WithEnvironment("Auth__ApiKeys__0", serviceApiKey)
     .WithReference(cache)
     .WaitFor(cache)
+    .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
 var marketMaker = builder.AddProject<Projects.OpenSqt_MarketMaker>(ResourceNames.MarketMaker)
     .WithEnvironment("RemoteExchange__ApiKey", serviceApiKey)
     .WithEnvironment("Auth__ApiKeys__0", serviceApiKey)
-    .WithReference(connector)
+    .WithReference(connector.GetEndpoint(ResourceNames.GrpcEndpoint))
     .WaitFor(connector)
+    .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
 builder.AddProject<Projects.OpenSqt_LiveServer>(ResourceNames.LiveServer)
     .WithEnvironment("RemoteExchange__ApiKey", serviceApiKey)
     .WithEnvironment("EngineClient__ApiKey", serviceApiKey)
-    .WithReference(connector)
-    .WithReference(marketMaker)
+    .WithReference(connector.GetEndpoint(ResourceNames.GrpcEndpoint))
+    .WithReference(marketMaker.GetEndpoint(ResourceNames.GrpcEndpoint))
     .WaitFor(connector)
+    .WithoutDefaultHttps()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 

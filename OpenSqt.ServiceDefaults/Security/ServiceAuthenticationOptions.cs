@@ -5,8 +5,11 @@ namespace OpenSqt.ServiceDefaults.Security;
 /// <summary>
 /// Who may call a service's gRPC endpoint. Section <c>Auth</c>. Health (<c>grpc.health.v1</c>) is always open.
 /// </summary>
-public sealed class ServiceAuthenticationOptions
+public sealed class ServiceAuthenticationOptions : IValidatableObject
 {
+    /// <summary>Shortest API key accepted: a guessable key is no credential.</summary>
+    public const int MinimumKeyLength = 16;
+
     public const string SectionName = "Auth";
 
     /// <summary>Accepted values of the <c>x-api-key</c> metadata; several for rotation (<c>Auth__ApiKeys__0</c>, <c>__1</c> ...).</summary>
@@ -27,4 +30,18 @@ public sealed class ServiceAuthenticationOptions
     public bool AllowInsecure { get; set; }
 
     public bool RequiresCredentials => ApiKeys.Count > 0 || !string.IsNullOrWhiteSpace(ClientCaPath);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < ApiKeys.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(ApiKeys[i]) || ApiKeys[i].Length < MinimumKeyLength)
+            {
+                // The key itself is never echoed.
+                yield return new ValidationResult(
+                    $"Auth:ApiKeys:{i} must be at least {MinimumKeyLength} characters (it is {ApiKeys[i]?.Length ?? 0})",
+                    [nameof(ApiKeys)]);
+            }
+        }
+    }
 }
