@@ -24,19 +24,23 @@ public static class LiveServerHostingExtensions
         services.AddOptions<LiveServerOptions>().BindConfiguration(LiveServerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebSocketLimitsOptions>().BindConfiguration(WebSocketLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EngineOptions>().BindConfiguration(EngineOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EngineClientOptions>().BindConfiguration(EngineClientOptions.SectionName);
         services.AddSingleton<IValidateOptions<LiveServerOptions>, LiveServerOptionsValidator>();
         services.AddSingleton<IValidateOptions<WebSocketLimitsOptions>, WebSocketLimitsOptionsValidator>();
 
         services.AddRemoteExchange();
 
         // Engine streams are long-lived: no generic HTTP resilience handler (it is not made for streams); EngineFeed
-        // reopens them itself with backoff. RemoveAllResilienceHandlers is marked experimental.
+        // reopens them itself with backoff. The engine's API key (EngineClient:ApiKey) goes on every call and stream.
+        // RemoveAllResilienceHandlers is marked experimental.
 #pragma warning disable EXTEXP0001
         services.AddGrpcClient<W.PositionService.PositionServiceClient>((sp, o) =>
                 o.Address = new Uri(sp.GetRequiredService<IOptions<EngineOptions>>().Value.Address))
+            .AddServiceCredentials<EngineClientOptions>()
             .RemoveAllResilienceHandlers();
         services.AddGrpcClient<W.RiskService.RiskServiceClient>((sp, o) =>
                 o.Address = new Uri(sp.GetRequiredService<IOptions<EngineOptions>>().Value.Address))
+            .AddServiceCredentials<EngineClientOptions>()
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
+using OpenSqt.Contracts.Remote;
 
 namespace OpenSqt.LiveServer.Options;
 
@@ -95,6 +96,15 @@ public sealed class EngineOptions
 
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// The credentials the LiveServer presents to the engine's gRPC endpoint (API key, client certificate). Section
+/// <c>EngineClient</c>, so <c>EngineClient__ApiKey</c> carries the service key as the AppHost sets it.
+/// </summary>
+public sealed class EngineClientOptions : ServiceChannelOptions
+{
+    public const string SectionName = "EngineClient";
 }
 
 /// <summary>Cross-field rules of <see cref="LiveServerOptions"/>.</summary>

@@ -11,19 +11,41 @@ public sealed class EngineLinkTests : IAsyncLifetime
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private ConnectorHost _connector = null!;
 
-    public async Task InitializeAsync() => _connector = await ConnectorHost.StartAsync();
+    private const string ServiceKey = "test-service-key-0123456789abcdef";
+
+    // Connector and engine both require the service API key, as under the AppHost.
+    public async Task InitializeAsync() => _connector = await ConnectorHost.StartAsync(new Dictionary<string, string?> { ["Auth:ApiKeys:0"] = ServiceKey });
 
     public async Task DisposeAsync() => await _connector.DisposeAsync();
 
     private static string Str(JsonElement m, string name) => m.GetProperty(name).GetString()!;
 
     [Fact]
+    public async Task AWrongEngineKeyIsReportedAsEngineUnavailable()
+    {
+        var state = new WireEngine.EngineState { ApiKey = ServiceKey };
+        await using var engine = await WireEngine.StartAsync(state);
+        await using var server = await LiveServerHost.StartAsync(_connector.GrpcAddress, engine.Address, new Dictionary<string, string?>
+        {
+            ["RemoteExchange:ApiKey"] = ServiceKey,
+            ["EngineClient:ApiKey"] = "not-the-service-key-at-all",
+        });
+        await server.WaitUntilConnectedAsync();
+        await Eventually.TrueAsync(() => server.Hub.Snapshot.Engine is { State: LinkStates.Unavailable } e && e.Detail.Contains("Unauthenticated", StringComparison.Ordinal),
+            Wait, "the refused key is reported");
+    }
+
+    [Fact]
     public async Task EnginePositionsPnlAndRiskStateReachTheBrowserAndTheLinkRecovers()
     {
-        var state = new WireEngine.EngineState { Quantity = 0.02m, EntryPrice = 95_000.0m, RealizedPnl = 12.5m };
+        var state = new WireEngine.EngineState { Quantity = 0.02m, EntryPrice = 95_000.0m, RealizedPnl = 12.5m, ApiKey = ServiceKey };
         var engine = await WireEngine.StartAsync(state);
         var port = engine.Port;
-        await using var server = await LiveServerHost.StartAsync(_connector.GrpcAddress, engine.Address);
+        await using var server = await LiveServerHost.StartAsync(_connector.GrpcAddress, engine.Address, new Dictionary<string, string?>
+        {
+            ["RemoteExchange:ApiKey"] = ServiceKey,
+            ["EngineClient:ApiKey"] = ServiceKey,
+        });
         await server.WaitUntilConnectedAsync();
         await Eventually.TrueAsync(() => server.Hub.Snapshot.Engine.State == LinkStates.Connected, Wait, "the engine link is up");
         await using var browser = await BrowserSocket.ConnectAsync(server.WebSocketAddress, server.Origin);

@@ -66,6 +66,9 @@ public sealed class WireEngine : IAsyncDisposable
         public bool BreakerOpen { get; set; }
         public string BreakerReason { get; set; } = "";
         public string LimitType { get; set; } = "";
+
+        /// <summary>When set, every call must carry it as <c>x-api-key</c>, as the real engine requires.</summary>
+        public string? ApiKey { get; init; }
         public Channel<W.RiskAlert> Alerts { get; } = Channel.CreateUnbounded<W.RiskAlert>();
 
         public W.PositionData Position() => new()
@@ -80,6 +83,14 @@ public sealed class WireEngine : IAsyncDisposable
             UpdatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         };
 
+        public void Authorize(ServerCallContext context)
+        {
+            if (ApiKey is not null && context.RequestHeaders.GetValue("x-api-key") != ApiKey)
+            {
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "missing or wrong x-api-key"));
+            }
+        }
+
         public void NotTraded(string symbol)
         {
             if (symbol != Symbol)
@@ -93,6 +104,7 @@ public sealed class WireEngine : IAsyncDisposable
     {
         public override Task<W.PositionServiceGetPositionsResponse> GetPositions(W.PositionServiceGetPositionsRequest request, ServerCallContext context)
         {
+            state.Authorize(context);
             foreach (var symbol in request.Symbols)
             {
                 state.NotTraded(symbol);
@@ -103,6 +115,7 @@ public sealed class WireEngine : IAsyncDisposable
 
         public override async Task SubscribePositions(W.PositionServiceSubscribePositionsRequest request, IServerStreamWriter<W.PositionUpdate> responseStream, ServerCallContext context)
         {
+            state.Authorize(context);
             await responseStream.WriteAsync(new W.PositionUpdate { Position = state.Position(), UpdateType = "snapshot" });
             try
             {
@@ -116,6 +129,7 @@ public sealed class WireEngine : IAsyncDisposable
 
         public override Task<W.PositionServiceGetRealizedPnLResponse> GetRealizedPnL(W.PositionServiceGetRealizedPnLRequest request, ServerCallContext context)
         {
+            state.Authorize(context);
             foreach (var symbol in request.Symbols)
             {
                 state.NotTraded(symbol);
@@ -133,6 +147,7 @@ public sealed class WireEngine : IAsyncDisposable
     {
         public override Task<W.GetRiskMetricsResponse> GetRiskMetrics(W.GetRiskMetricsRequest request, ServerCallContext context)
         {
+            state.Authorize(context);
             foreach (var symbol in request.Symbols)
             {
                 state.NotTraded(symbol);
@@ -146,6 +161,7 @@ public sealed class WireEngine : IAsyncDisposable
 
         public override Task<W.GetCircuitBreakerStatusResponse> GetCircuitBreakerStatus(W.GetCircuitBreakerStatusRequest request, ServerCallContext context)
         {
+            state.Authorize(context);
             state.NotTraded(request.Symbol);
             return Task.FromResult(new W.GetCircuitBreakerStatusResponse
             {
@@ -162,6 +178,7 @@ public sealed class WireEngine : IAsyncDisposable
 
         public override async Task SubscribeRiskAlerts(W.SubscribeRiskAlertsRequest request, IServerStreamWriter<W.RiskAlert> responseStream, ServerCallContext context)
         {
+            state.Authorize(context);
             try
             {
                 await foreach (var alert in state.Alerts.Reader.ReadAllAsync(context.CancellationToken))
