@@ -11,8 +11,8 @@ namespace OpenSqt.LiveServer.Tests;
 /// </summary>
 public sealed class BrowserPageTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
-    private static readonly string[] ChromiumArgs =
+    internal const string Chromium = "/usr/bin/chromium";
+    internal static readonly string[] ChromiumArgs =
         ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     private ConnectorHost _connector = null!;
