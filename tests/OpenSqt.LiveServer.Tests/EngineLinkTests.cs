@@ -21,6 +21,21 @@ public sealed class EngineLinkTests : IAsyncLifetime
     private static string Str(JsonElement m, string name) => m.GetProperty(name).GetString()!;
 
     [Fact]
+    public async Task AnEngineThatIsNotConfiguredIsReportedNotFatal()
+    {
+        await using var server = await LiveServerHost.StartAsync(_connector.GrpcAddress, settings: new Dictionary<string, string?>
+        {
+            ["RemoteExchange:ApiKey"] = ServiceKey,
+            ["services:marketmaker:grpc:0"] = null,
+        });
+        await server.WaitUntilConnectedAsync();
+        await Eventually.TrueAsync(() => server.Hub.Snapshot.Engine.State == LinkStates.Unavailable, Wait, "the missing engine address is reported");
+        Assert.Contains("_grpc.marketmaker", server.Hub.Snapshot.Engine.Detail, StringComparison.Ordinal);
+        await using var browser = await BrowserSocket.ConnectAsync(server.WebSocketAddress, server.Origin);
+        await browser.WaitForAsync(MessageTypes.History, _ => true, "the page is still served");
+    }
+
+    [Fact]
     public async Task AWrongEngineKeyIsReportedAsEngineUnavailable()
     {
         var state = new WireEngine.EngineState { ApiKey = ServiceKey };
