@@ -132,4 +132,50 @@ public sealed class BrowserPageTests : IAsyncLifetime
         Assert.Empty(external);
         Assert.NotNull(buy);
     }
+
+    [Fact]
+    public async Task RiskBannerAndEngineFiguresFollowTheEngine()
+    {
+        var state = new WireEngine.EngineState { Quantity = 0.02m, EntryPrice = 95_000.0m, RealizedPnl = 12.5m };
+        await using var engine = await WireEngine.StartAsync(state);
+        await using var server = await LiveServerHost.StartAsync(_connector.GrpcAddress, engine.Address);
+        await server.WaitUntilConnectedAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
+        var page = await browser.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                errors.Add(message.Text);
+            }
+        };
+
+        await page.GotoAsync(server.HttpAddress.ToString());
+        await WaitForAsync(page, "document.querySelector('#risk-banner').dataset.state === 'TRADING'", "the engine says it trades");
+        Assert.Equal("BTCUSDT", await State<string>(page, "symbol"));
+        await WaitForAsync(page, "document.querySelector('#rpnl').dataset.value === '12.5'", "the engine's realised PnL is shown");
+        Assert.Equal("0.02", await page.GetAttributeAsync("#position", "data-value"));
+        Assert.Contains("engine", await page.TextContentAsync("#position") ?? "", StringComparison.Ordinal);
+
+        state.BreakerOpen = true;
+        state.BreakerReason = "drawdown 500 USDT reached";
+        await WaitForAsync(page, "document.querySelector('#risk-banner').dataset.state === 'CIRCUIT_OPEN'", "the open breaker is shown");
+        Assert.Equal("circuit breaker open: drawdown 500 USDT reached", await page.TextContentAsync("#risk-banner"));
+
+        state.BreakerOpen = false;
+        state.LimitType = "connector_unreachable";
+        await state.Alerts.Writer.WriteAsync(new Contracts.Wire.RiskAlert { AlertType = "connector_unreachable", Severity = "critical", Message = "connector unreachable, placing nothing", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        await WaitForAsync(page, "document.querySelector('#risk-banner').dataset.state === 'HALTED'", "the halt is shown");
+        Assert.Equal("halted: connector unreachable, placing nothing", await page.TextContentAsync("#risk-banner"));
+
+        await page.SelectOptionAsync("#symbol-switcher", "ETHUSDT");
+        await WaitForAsync(page, "document.querySelector('#risk-banner').dataset.state === 'NOT_TRADED'", "a symbol the engine does not trade says so");
+
+        await engine.DisposeAsync();
+        await WaitForAsync(page, "document.querySelector('#link-engine').dataset.state === 'UNAVAILABLE'", "the engine loss is shown");
+        Assert.Equal("engine unavailable", await page.TextContentAsync("#rpnl"));
+        Assert.Empty(errors);
+    }
 }

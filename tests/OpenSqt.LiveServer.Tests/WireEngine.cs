@@ -20,6 +20,7 @@ namespace OpenSqt.LiveServer.Tests;
 public sealed class WireEngine : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private WireEngine(WebApplication app, int port, EngineState state)
     {
@@ -52,6 +53,11 @@ public sealed class WireEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
