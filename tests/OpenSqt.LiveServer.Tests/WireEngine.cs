@@ -38,7 +38,11 @@ public sealed class WireEngine : IAsyncDisposable
     public static async Task<WireEngine> StartAsync(EngineState state, int? port = null)
     {
         var p = port ?? ConnectorHost.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
+        // Not the output folder as content root: the LiveServer's appsettings.json there would add its own endpoint.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = Directory.CreateTempSubdirectory("opensqt-wire-engine").FullName,
+        });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(p, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
