@@ -177,6 +177,14 @@ public abstract class VenueRestClient
                     continue;
                 }
 
+                if (request.Retry == RetryPolicy.Safe)
+                {
+                    Metrics.RecordError(Venue, request.Operation, ExchangeErrorKind.Unavailable);
+                    throw new ExchangeException(ExchangeErrorKind.Unavailable,
+                        $"{Venue} {request.Operation}: the venue failed {attempt} times (HTTP {(int)response.Status}). {mapped.Exception.Message}",
+                        mapped.Exception, venueCode: mapped.Exception.VenueCode);
+                }
+
                 if (request.Retry == RetryPolicy.Never)
                 {
                     Metrics.RecordError(Venue, request.Operation, ExchangeErrorKind.UnknownOutcome);
