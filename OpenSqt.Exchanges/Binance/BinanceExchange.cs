@@ -19,6 +19,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
     public const string VenueName = BinanceParsers.Venue;
     private const int BatchPlaceChunk = 5;
     private const int BatchCancelChunk = 10;
+    private int _disposed;
     private readonly BinanceOptions _options;
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
@@ -448,6 +449,11 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await UserStream.DisposeAsync().ConfigureAwait(false);
         await MarketStream.DisposeAsync().ConfigureAwait(false);
         if (_ownsHttp)

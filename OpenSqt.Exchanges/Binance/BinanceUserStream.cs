@@ -17,6 +17,7 @@ namespace OpenSqt.Exchanges.Binance;
 public sealed class BinanceUserStream : IAsyncDisposable
 {
     private const string ListenKeyPath = "/fapi/v1/listenKey";
+    private int _disposed;
     private readonly BinanceRestClient _rest;
     private readonly BinanceOptions _options;
     private readonly TimeProvider _time;
@@ -97,6 +98,11 @@ public sealed class BinanceUserStream : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         await _socket.DisposeAsync().ConfigureAwait(false);
         foreach (var task in new[] { _keepAlive, _accountLoop })

@@ -92,6 +92,7 @@ public sealed class VenueWebSocketConnection(ClientWebSocket socket)
 /// </summary>
 public sealed class VenueWebSocket : IAsyncDisposable
 {
+    private int _disposed;
     private readonly VenueWebSocketSettings _settings;
     private readonly string _venue;
     private readonly TimeProvider _time;
@@ -137,6 +138,11 @@ public sealed class VenueWebSocket : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
@@ -250,50 +256,57 @@ public sealed class VenueWebSocket : IAsyncDisposable
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
         var pinger = _settings.Heartbeat.TextPing is { } ping ? PingLoopAsync(connection, ping, force.Token) : Task.CompletedTask;
         Task<ClientWebSocket?>? rotation = null;
+
+        // The receive stays pending across deadlines: cancelling a ClientWebSocket receive aborts the socket, so
+        // deadlines (no data, rotation) are waited for beside it instead.
+        Task<ValueWebSocketReceiveResult>? pending = null;
         try
         {
             while (true)
             {
                 var wait = NextDeadline(openedAt, lastData);
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(force.Token);
-                if (wait is { } w)
-                {
-                    deadline.CancelAfter(w > TimeSpan.Zero ? w : TimeSpan.Zero);
-                }
-
                 ValueWebSocketReceiveResult result;
                 try
                 {
-                    var memory = buffer.GetMemory(8 * 1024);
-                    result = await socket.ReceiveAsync(memory, deadline.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!force.IsCancellationRequested)
-                {
-                    if (_settings.NoDataTimeout is { } noData && _time.GetElapsedTime(lastData) >= noData)
+                    pending ??= socket.ReceiveAsync(buffer.GetMemory(8 * 1024), force.Token).AsTask();
+                    if (wait is { } w && !pending.IsCompleted)
                     {
-                        return new ReceiveOutcome($"no data for {noData.TotalSeconds:F0} s", false, null);
+                        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(force.Token);
+                        var delay = Task.Delay(w > TimeSpan.Zero ? w : TimeSpan.Zero, _time, deadline.Token);
+                        var first = await Task.WhenAny(pending, delay).ConfigureAwait(false);
+                        await deadline.CancelAsync().ConfigureAwait(false);
+                        if (first != pending)
+                        {
+                            if (_settings.NoDataTimeout is { } noData && _time.GetElapsedTime(lastData) >= noData)
+                            {
+                                return new ReceiveOutcome($"no data for {noData.TotalSeconds:F0} s", false, null);
+                            }
+
+                            if (_settings.MaxLifetime is { } lifetime && _time.GetUtcNow() - openedAt >= lifetime - _settings.RotationMargin)
+                            {
+                                // Make before break: the new connection is subscribed before the old one closes.
+                                rotation ??= TryConnectAsync(stop);
+                                var next = await rotation.ConfigureAwait(false);
+                                if (next is not null)
+                                {
+                                    VenueLog.WebSocketRotated(_logger, _venue, _settings.Name);
+                                    return new ReceiveOutcome("rotated before the lifetime limit", true, next);
+                                }
+
+                                if (_time.GetUtcNow() - openedAt >= lifetime)
+                                {
+                                    return new ReceiveOutcome("lifetime limit reached", false, null);
+                                }
+
+                                rotation = null;
+                            }
+
+                            continue;
+                        }
                     }
 
-                    if (_settings.MaxLifetime is { } lifetime && _time.GetUtcNow() - openedAt >= lifetime - _settings.RotationMargin)
-                    {
-                        // Make before break: the new connection is subscribed before the old one closes.
-                        rotation ??= TryConnectAsync(stop);
-                        var next = await rotation.ConfigureAwait(false);
-                        if (next is not null)
-                        {
-                            VenueLog.WebSocketRotated(_logger, _venue, _settings.Name);
-                            return new ReceiveOutcome("rotated before the lifetime limit", true, next);
-                        }
-
-                        if (_time.GetUtcNow() - openedAt >= lifetime)
-                        {
-                            return new ReceiveOutcome("lifetime limit reached", false, null);
-                        }
-
-                        rotation = null;
-                    }
-
-                    continue;
+                    result = await pending.ConfigureAwait(false);
+                    pending = null;
                 }
                 catch (OperationCanceledException) when (force.IsCancellationRequested && !stop.IsCancellationRequested)
                 {
@@ -344,6 +357,11 @@ public sealed class VenueWebSocket : IAsyncDisposable
             }
 
             await CloseQuietlyAsync(socket).ConfigureAwait(false);
+            if (pending is not null)
+            {
+                // The receive left behind ends with the socket; observe its failure.
+                _ = pending.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
         }
     }
 

@@ -23,9 +23,9 @@ public sealed class StreamRecorder<T> : IAsyncDisposable
                     _signal.Release();
                 }
             }
-            catch (OperationCanceledException)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
-                // Stopped.
+                // Stopped (gRPC reports it as a cancelled RpcException).
             }
         });
     }

@@ -106,6 +106,10 @@ public abstract class VenueSimulatorHost : IVenueSimulator
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
+
+        // A simulator takes no configuration: an appsettings.json beside the test assembly (Kestrel endpoints of the
+        // service under test) must not move it off its ephemeral loopback port.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
