@@ -85,17 +85,6 @@ public sealed class BinanceUserStream : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the stream is connected (subscriptions made before it see every later event).</summary>
-    public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        while (!_socket.IsConnected)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cts.Token).ConfigureAwait(false);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)

@@ -204,10 +204,8 @@ public abstract class VenueRestClient
         using var message = BuildRequest(request, Clock.NowMilliseconds);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(RequestTimeout);
-        var sent = false;
         try
         {
-            sent = true;
             using var answer = await Http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             var body = await answer.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
             return new VenueResponse(answer.StatusCode, body, answer.Headers, RetryAfterOf(answer.Headers));
@@ -217,7 +215,7 @@ public abstract class VenueRestClient
             // The connection never opened: nothing reached the venue.
             throw new ExchangeException(ExchangeErrorKind.Unavailable, $"{Venue} is unreachable: {ex.Message}", ex);
         }
-        catch (Exception ex) when (sent && (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)))
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             if (request.Retry == RetryPolicy.Never)
             {
@@ -229,7 +227,7 @@ public abstract class VenueRestClient
         }
     }
 
-    private static TimeSpan? RetryAfterOf(HttpResponseHeaders headers)
+    private TimeSpan? RetryAfterOf(HttpResponseHeaders headers)
     {
         if (headers.RetryAfter is { } retry)
         {
@@ -240,7 +238,7 @@ public abstract class VenueRestClient
 
             if (retry.Date is { } date)
             {
-                var wait = date - DateTimeOffset.UtcNow;
+                var wait = date - Time.GetUtcNow();
                 return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
             }
         }

@@ -163,10 +163,10 @@ public sealed class VenueWebSocket : IAsyncDisposable
     {
         var failures = 0;
         DateTimeOffset? downSince = null;
-        ClientWebSocket? carried = null;
+        VenueWebSocketConnection? carried = null;
         while (!stop.IsCancellationRequested)
         {
-            ClientWebSocket socket;
+            VenueWebSocketConnection socket;
             try
             {
                 socket = carried ?? await ConnectAsync(stop).ConfigureAwait(false);
@@ -212,7 +212,11 @@ public sealed class VenueWebSocket : IAsyncDisposable
         }
     }
 
-    private async Task<ClientWebSocket> ConnectAsync(CancellationToken stop)
+    /// <summary>
+    /// Opens a socket, makes it current (so subscriptions added from now on are sent on it) and runs the venue's
+    /// login and subscriptions on it.
+    /// </summary>
+    private async Task<VenueWebSocketConnection> ConnectAsync(CancellationToken stop)
     {
         var uri = await _settings.ResolveUri(stop).ConfigureAwait(false);
         var socket = new ClientWebSocket();
@@ -228,6 +232,7 @@ public sealed class VenueWebSocket : IAsyncDisposable
             timeout.CancelAfter(TimeSpan.FromSeconds(15));
             await socket.ConnectAsync(uri, timeout.Token).ConfigureAwait(false);
             var connection = new VenueWebSocketConnection(socket);
+            _current = connection;
             if (_settings.OnConnected is { } onConnected)
             {
                 await onConnected(connection, timeout.Token).ConfigureAwait(false);
@@ -235,27 +240,31 @@ public sealed class VenueWebSocket : IAsyncDisposable
 
             Interlocked.Increment(ref _connections);
             VenueLog.WebSocketConnected(_logger, _venue, _settings.Name);
-            return socket;
+            return connection;
         }
         catch
         {
+            if (_current?.Socket == socket)
+            {
+                _current = null;
+            }
+
             socket.Abort();
             socket.Dispose();
             throw;
         }
     }
 
-    private async Task<ReceiveOutcome> ReceiveAsync(ClientWebSocket socket, CancellationToken stop)
+    private async Task<ReceiveOutcome> ReceiveAsync(VenueWebSocketConnection connection, CancellationToken stop)
     {
-        var connection = new VenueWebSocketConnection(socket);
-        _current = connection;
+        var socket = connection.Socket;
         using var force = CancellationTokenSource.CreateLinkedTokenSource(stop);
         _forceReconnect = force;
         var openedAt = _time.GetUtcNow();
         var lastData = _time.GetTimestamp();
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
         var pinger = _settings.Heartbeat.TextPing is { } ping ? PingLoopAsync(connection, ping, force.Token) : Task.CompletedTask;
-        Task<ClientWebSocket?>? rotation = null;
+        Task<VenueWebSocketConnection?>? rotation = null;
 
         // The receive stays pending across deadlines: cancelling a ClientWebSocket receive aborts the socket, so
         // deadlines (no data, rotation) are waited for beside it instead.
@@ -387,7 +396,7 @@ public sealed class VenueWebSocket : IAsyncDisposable
         return wait;
     }
 
-    private async Task<ClientWebSocket?> TryConnectAsync(CancellationToken stop)
+    private async Task<VenueWebSocketConnection?> TryConnectAsync(CancellationToken stop)
     {
         try
         {
@@ -438,5 +447,5 @@ public sealed class VenueWebSocket : IAsyncDisposable
         }
     }
 
-    private readonly record struct ReceiveOutcome(string Reason, bool Forced, ClientWebSocket? Rotated);
+    private readonly record struct ReceiveOutcome(string Reason, bool Forced, VenueWebSocketConnection? Rotated);
 }

@@ -1,4 +1,5 @@
 using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
 using OpenSqt.TestSupport;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -28,7 +29,7 @@ public abstract class VenueConformanceTests
     protected abstract (string Method, string Path) PlaceEndpoint { get; }
 
     /// <summary>Rate-limit accounting of the connector, for the back-off test.</summary>
-    protected abstract Common.RateLimitTracker RateLimitsOf(IExchange exchange);
+    protected abstract RateLimitTracker RateLimitsOf(IExchange exchange);
 
     protected static OrderRequest Limit(OrderSide side, decimal price, decimal quantity, string clientId, TimeInForce tif = TimeInForce.Gtc) => new()
     {
