@@ -75,9 +75,9 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     }
 
     /// <summary>Starts a simulator on an ephemeral loopback port.</summary>
-    public static async Task<BinanceSimulator> StartAsync(SimVenueOptions? engineOptions = null, CancellationToken cancellationToken = default)
+    public static async Task<BinanceSimulator> StartAsync(SimVenueOptions? engineOptions = null, string apiKey = DefaultApiKey, string apiSecret = DefaultApiSecret, CancellationToken cancellationToken = default)
     {
-        var simulator = new BinanceSimulator(engineOptions);
+        var simulator = new BinanceSimulator(engineOptions) { ApiKey = apiKey, ApiSecret = apiSecret };
         await simulator.StartAsync(cancellationToken).ConfigureAwait(false);
         return simulator;
     }
