@@ -131,6 +131,11 @@ public static class VenueJson
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
+                if (!reader.HasValueSequence && TryParsePlainDecimal(reader.ValueSpan, out var plain))
+                {
+                    return plain;
+                }
+
                 if (reader.TryGetDecimal(out var number))
                 {
                     return number;
@@ -142,6 +147,11 @@ public static class VenueJson
                 if (span.Length == 0)
                 {
                     return 0m;
+                }
+
+                if (TryParsePlainDecimal(span, out var fast))
+                {
+                    return fast;
                 }
 
                 if (Utf8Parser.TryParse(span, out decimal parsed, out var consumed) && consumed == span.Length)
@@ -160,6 +170,66 @@ public static class VenueJson
         }
 
         throw Malformed(field, reader.TokenType.ToString());
+    }
+
+    /// <summary>
+    /// The fast path for the form venues use almost always: an optional minus, digits, an optional point and digits,
+    /// at most 19 digits in all (exact in a 64-bit mantissa). Anything else (exponent, more digits) is left to the
+    /// general parser. Keeps the scale as written, as <see cref="decimal.Parse(string)"/> does.
+    /// </summary>
+    public static bool TryParsePlainDecimal(ReadOnlySpan<byte> text, out decimal value)
+    {
+        value = 0m;
+        var i = 0;
+        var negative = false;
+        if (text.Length > 0 && text[0] == (byte)'-')
+        {
+            negative = true;
+            i = 1;
+        }
+
+        if (i >= text.Length)
+        {
+            return false;
+        }
+
+        ulong mantissa = 0;
+        var digits = 0;
+        var scale = -1;
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == (byte)'.')
+            {
+                if (scale >= 0 || digits == 0)
+                {
+                    return false;
+                }
+
+                scale = 0;
+                continue;
+            }
+
+            var d = (uint)(c - '0');
+            if (d > 9 || ++digits > 19)
+            {
+                return false;
+            }
+
+            mantissa = (mantissa * 10) + d;
+            if (scale >= 0)
+            {
+                scale++;
+            }
+        }
+
+        if (digits == 0 || scale == 0)
+        {
+            return false;
+        }
+
+        value = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, negative, (byte)Math.Max(scale, 0));
+        return true;
     }
 
     /// <summary>Reads the current token (string or number) as a 64-bit integer.</summary>

@@ -94,7 +94,7 @@ public sealed class BinanceExchangeTests
     public async Task ListenKeyIsKeptAliveAndAnExpiredKeyIsReplaced()
     {
         await using var sim = await BinanceSimulator.StartAsync();
-        sim.ListenKeyValidity = TimeSpan.FromSeconds(2);
+        sim.ListenKeyValidity = TimeSpan.FromSeconds(5);
         await using var exchange = BinanceConformanceTests.CreateBinance(sim, new Dictionary<string, string>
         {
             ["ListenKeyKeepAlive"] = "00:00:00.500",
@@ -102,7 +102,7 @@ public sealed class BinanceExchangeTests
         });
         await using var orders = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
         await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the user stream is connected");
-        await Eventually.TrueAsync(() => sim.Journal.Count("PUT", "/fapi/v1/listenKey") >= 5, Timeout, "five keepalives went out");
+        await Eventually.TrueAsync(() => sim.Journal.Count("PUT", "/fapi/v1/listenKey") >= 12, Timeout, "keepalives went out for longer than the key's validity");
         Assert.Equal(1, sim.ListenKeysIssued);
         Assert.Equal(1, exchange.UserStream.ListenKeysCreated);
         await sim.ExpireSessionAsync();

@@ -158,3 +158,36 @@ public sealed class VenuePlumbingTests
         Assert.True(keys.TryAdd("a"));
     }
 }
+
+public sealed class PlainDecimalTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("7100.50")]
+    [InlineData("-45.04000000")]
+    [InlineData("0.00000001")]
+    [InlineData("1234567890123456789")]
+    [InlineData("122624.12345678")]
+    [InlineData("-0.5")]
+    public void FastPathMatchesDecimalParseIncludingScale(string text)
+    {
+        Assert.True(OpenSqt.Exchanges.Common.VenueJson.TryParsePlainDecimal(System.Text.Encoding.ASCII.GetBytes(text), out var fast));
+        var expected = decimal.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(expected, fast);
+        Assert.Equal(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), fast.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-")]
+    [InlineData("1.")]
+    [InlineData(".5")]
+    [InlineData("1.2.3")]
+    [InlineData("1e5")]
+    [InlineData("12345678901234567890")]
+    [InlineData("1,5")]
+    public void FastPathLeavesEverythingElseToTheGeneralParser(string text)
+    {
+        Assert.False(OpenSqt.Exchanges.Common.VenueJson.TryParsePlainDecimal(System.Text.Encoding.ASCII.GetBytes(text), out _));
+    }
+}

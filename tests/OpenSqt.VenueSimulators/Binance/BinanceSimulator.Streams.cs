@@ -235,16 +235,18 @@ public sealed partial class BinanceSimulator
                 {
                     foreach (var name in names)
                     {
-                        CountSubscription();
                         var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                         if (pumps.TryAdd(name, cts))
                         {
+                            // The pump subscribes to the engine before its first await, so the count below means "live".
                             _ = PumpMarketAsync(socket, name, cts.Token);
                         }
                         else
                         {
                             cts.Dispose();
                         }
+
+                        CountSubscription();
                     }
 
                     await socket.SendAsync($"{{\"result\":null,\"id\":{idText}}}").ConfigureAwait(false);

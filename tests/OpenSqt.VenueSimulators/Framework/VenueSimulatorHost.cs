@@ -271,7 +271,7 @@ public sealed class SimSocket(WebSocket socket, string kind, CancellationTokenSo
         {
             await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
         {
             // Already gone.
         }
