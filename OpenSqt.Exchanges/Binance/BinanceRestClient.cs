@@ -40,6 +40,11 @@ public sealed class BinanceRestClient : VenueRestClient
 
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
+        if (request.JsonBody is not null)
+        {
+            throw new ArgumentException("binance USDT-M REST takes parameters, not a JSON body", nameof(request));
+        }
+
         IEnumerable<KeyValuePair<string, string>> parameters = request.Parameters;
         if (request.Signed)
         {

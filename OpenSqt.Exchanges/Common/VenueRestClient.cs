@@ -20,6 +20,9 @@ public sealed record VenueRequest(HttpMethod Method, string Path)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
 
+    /// <summary>A JSON body, for venues that take one (Bybit, OKX, Bitget, Gate); signed over as the venue requires.</summary>
+    public string? JsonBody { get; init; }
+
     /// <summary>Whether the call needs credentials and a timestamp.</summary>
     public bool Signed { get; init; }
 
