@@ -1,0 +1,62 @@
+using System.Threading.Channels;
+
+namespace OpenSqt.MarketMaker.Risk;
+
+/// <summary>One risk event for operators.</summary>
+public sealed record RiskAlertEvent(string Symbol, string Type, string Severity, string Message, DateTimeOffset Time, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// Fan-out of a stream of events to any number of subscribers, each with its own bounded buffer (oldest dropped when a
+/// subscriber falls behind), so a slow operator never slows the engine.
+/// </summary>
+public sealed class Broadcast<T>
+{
+    private readonly Lock _gate = new();
+    private readonly List<Channel<T>> _subscribers = [];
+
+    public int Subscribers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    public void Publish(T item)
+    {
+        lock (_gate)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryWrite(item);
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<T> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        lock (_gate)
+        {
+            _subscribers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _subscribers.Remove(channel);
+            }
+        }
+    }
+}
