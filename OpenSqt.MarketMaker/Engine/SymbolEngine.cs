@@ -121,7 +121,22 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// <summary>Whether the symbol had saved state when the engine started.</summary>
     public bool RestoredFromState => _restoredFromState;
 
-    public void Start(CancellationToken stoppingToken) => _loop = Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+    /// <summary>Starts the writer. A symbol without saved state anchors its grid on <paramref name="price"/>.</summary>
+    public void Start(decimal price, CancellationToken stoppingToken)
+    {
+        if (_strategy.Anchor is null && price > 0)
+        {
+            _strategy.SetAnchor(price);
+            _store.SaveAnchor(Symbol, _strategy.Anchor!.Value);
+        }
+
+        if (price > 0)
+        {
+            Volatile.Write(ref _latestTick, new PriceChange(Symbol, price, _time.GetUtcNow()));
+        }
+
+        _loop = Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+    }
 
     /// <summary>A price tick: kept as the latest and decided on by the writer, never queued behind other symbols.</summary>
     public void OnPrice(PriceChange change)
