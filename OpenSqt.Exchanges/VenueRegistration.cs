@@ -69,5 +69,5 @@ internal sealed class SimMarketService(SimExchange sim) : IHostedService
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => sim.DisposeAsync().AsTask();
+    public Task StopAsync(CancellationToken cancellationToken) => sim.StopMarketAsync();
 }

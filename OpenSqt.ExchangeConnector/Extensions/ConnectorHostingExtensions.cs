@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Contracts.Remote;
 using OpenSqt.ExchangeConnector.Diagnostics;
-using OpenSqt.ExchangeConnector.Grpc;
+using OpenSqt.ExchangeConnector.Services;
 using OpenSqt.ExchangeConnector.Metadata;
 using OpenSqt.ExchangeConnector.Streaming;
 using OpenSqt.Exchanges;

@@ -44,6 +44,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     private long _sequence;
     private DateTimeOffset _lastMarkPublish;
     private Task? _runner;
+    private int _disposed;
 
     public SimExchange(IOptions<SimVenueOptions> options, TimeProvider time, ILogger<SimExchange>? logger = null)
     {
@@ -91,9 +92,14 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         _runner = RunAsync(_stop.Token);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the price process; the venue keeps answering calls.</summary>
+    public async Task StopMarketAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
         if (_runner is not null)
         {
             try
@@ -105,7 +111,16 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
                 // Stopping.
             }
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await StopMarketAsync().ConfigureAwait(false);
         _orderSubscribers.CompleteAll();
         _priceSubscribers.CompleteAll();
         _klineSubscribers.CompleteAll();

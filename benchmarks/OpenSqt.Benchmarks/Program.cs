@@ -1,9 +1,16 @@
 using BenchmarkDotNet.Running;
+using OpenSqt.Benchmarks.Connector;
 
-BenchmarkSwitcher.FromAssembly(typeof(OpenSqt.Benchmarks.BenchmarkAssembly).Assembly).Run(args);
-
-namespace OpenSqt.Benchmarks
+// Load harnesses by name; anything else goes to BenchmarkDotNet.
+switch (args.FirstOrDefault())
 {
-    /// <summary>Marks the assembly that holds the benchmarks.</summary>
-    internal static class BenchmarkAssembly;
+    case "place-latency":
+        await PlaceLatencyHarness.RunAsync(args.Skip(1).ToArray());
+        break;
+    case "price-fanout":
+        await PriceFanOutHarness.RunAsync(args.Skip(1).ToArray());
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(PlaceLatencyHarness).Assembly).Run(args);
+        break;
 }

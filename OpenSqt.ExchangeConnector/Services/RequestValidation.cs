@@ -3,7 +3,7 @@ using Grpc.Core;
 using OpenSqt.Contracts;
 using W = OpenSqt.Contracts.Wire;
 
-namespace OpenSqt.ExchangeConnector.Grpc;
+namespace OpenSqt.ExchangeConnector.Services;
 
 /// <summary>
 /// Turns wire requests into domain requests, refusing malformed ones with INVALID_ARGUMENT and a message that names

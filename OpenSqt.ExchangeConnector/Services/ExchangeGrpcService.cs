@@ -4,9 +4,9 @@ using OpenSqt.Contracts;
 using OpenSqt.ExchangeConnector.Metadata;
 using OpenSqt.ExchangeConnector.Streaming;
 using W = OpenSqt.Contracts.Wire;
-using static OpenSqt.ExchangeConnector.Grpc.RequestValidation;
+using static OpenSqt.ExchangeConnector.Services.RequestValidation;
 
-namespace OpenSqt.ExchangeConnector.Grpc;
+namespace OpenSqt.ExchangeConnector.Services;
 
 /// <summary>Section <c>Streaming</c>: the per-subscriber buffers of the fan-out.</summary>
 public sealed class StreamingOptions

@@ -4,7 +4,7 @@ using Grpc.Core.Interceptors;
 using OpenSqt.Contracts;
 using OpenSqt.ExchangeConnector.Diagnostics;
 
-namespace OpenSqt.ExchangeConnector.Grpc;
+namespace OpenSqt.ExchangeConnector.Services;
 
 /// <summary>
 /// The one place where failures become gRPC status: <see cref="ExchangeException"/> by its kind, a bug as INTERNAL
