@@ -54,7 +54,10 @@ public sealed class EngineHarness : IAsyncDisposable
         ["MarketMaker:RiskControl:Enabled"] = "false",
     };
 
-    public static async Task<EngineHarness> StartAsync(ConnectorHost connector, IDictionary<string, string?> settings, bool waitReady = true)
+    public static Task<EngineHarness> StartAsync(ConnectorHost connector, IDictionary<string, string?> settings, bool waitReady = true) =>
+        StartAsync(connector.GrpcAddress, settings, waitReady);
+
+    public static async Task<EngineHarness> StartAsync(Uri connector, IDictionary<string, string?> settings, bool waitReady = true)
     {
         var grpc = ConnectorHost.FreePort();
         var http = ConnectorHost.FreePort();
@@ -66,7 +69,7 @@ public sealed class EngineHarness : IAsyncDisposable
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Kestrel:Endpoints:http:Url"] = $"http://127.0.0.1:{http}",
             ["Kestrel:Endpoints:http:Protocols"] = "Http1",
-            ["RemoteExchange:Address"] = connector.GrpcAddress.ToString(),
+            ["RemoteExchange:Address"] = connector.ToString(),
             ["RemoteExchange:InitialBackoff"] = "00:00:00.100",
             ["RemoteExchange:MaxBackoff"] = "00:00:01",
             ["RemoteExchange:MaxStreamReconnectAttempts"] = "100",
