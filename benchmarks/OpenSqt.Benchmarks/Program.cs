@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using OpenSqt.Benchmarks.Connector;
+using OpenSqt.Benchmarks.Engine;
 
 // Load harnesses by name; anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
@@ -9,6 +10,9 @@ switch (args.FirstOrDefault())
         break;
     case "price-fanout":
         await PriceFanOutHarness.RunAsync(args.Skip(1).ToArray());
+        break;
+    case "tick-to-order":
+        await TickToOrderHarness.RunAsync(args.Skip(1).ToArray());
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(PlaceLatencyHarness).Assembly).Run(args);
