@@ -697,6 +697,12 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             }
 
             var tracked = Find(venueOrder.ClientOrderId, venueOrder.ExchangeOrderId);
+            if (tracked is not null && tracked.Order.IsTerminal && venueOrder.Status.IsOpen())
+            {
+                // The engine had given this order up (its place looked lost); it works on the venue all the same.
+                tracked = null;
+            }
+
             if (tracked is null)
             {
                 unknown++;

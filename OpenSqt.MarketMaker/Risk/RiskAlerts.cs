@@ -36,7 +36,8 @@ public sealed class Broadcast<T>
         }
     }
 
-    public async IAsyncEnumerable<T> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Registers a subscriber at once (nothing published after this call is missed); dispose to leave.</summary>
+    public Subscription Subscribe()
     {
         var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
@@ -44,19 +45,31 @@ public sealed class Broadcast<T>
             _subscribers.Add(channel);
         }
 
-        try
+        return new Subscription(this, channel);
+    }
+
+    private void Remove(Channel<T> channel)
+    {
+        lock (_gate)
         {
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
+            _subscribers.Remove(channel);
         }
-        finally
+    }
+
+    /// <summary>One subscriber's buffer.</summary>
+    public sealed class Subscription : IDisposable
+    {
+        private readonly Broadcast<T> _owner;
+        private readonly Channel<T> _channel;
+
+        internal Subscription(Broadcast<T> owner, Channel<T> channel)
         {
-            lock (_gate)
-            {
-                _subscribers.Remove(channel);
-            }
+            _owner = owner;
+            _channel = channel;
         }
+
+        public IAsyncEnumerable<T> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
+
+        public void Dispose() => _owner.Remove(_channel);
     }
 }

@@ -29,7 +29,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
     public override async Task SubscribePositions(W.PositionServiceSubscribePositionsRequest request, IServerStreamWriter<W.PositionUpdate> responseStream, ServerCallContext context)
     {
         var symbols = request.Symbols.ToHashSet(StringComparer.Ordinal);
-        var updates = host.Positions.SubscribeAsync(context.CancellationToken);
+        using var updates = host.Positions.Subscribe();
 
         // Start with the current positions, so a subscriber never has to ask separately.
         foreach (var engine in Select(request.Symbols))
@@ -39,7 +39,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
 
         try
         {
-            await foreach (var update in updates.ConfigureAwait(false))
+            await foreach (var update in updates.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 if (symbols.Count > 0 && !symbols.Contains(update.Symbol))
                 {

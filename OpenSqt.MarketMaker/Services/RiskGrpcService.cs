@@ -97,7 +97,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
 
     public override async Task SubscribeRiskAlerts(W.SubscribeRiskAlertsRequest request, IServerStreamWriter<W.RiskAlert> responseStream, ServerCallContext context)
     {
-        var alerts = risk.Alerts.SubscribeAsync(context.CancellationToken);
+        using var alerts = risk.Alerts.Subscribe();
 
         // A subscriber learns at once about halts already in force.
         foreach (var engine in host.Engines.Values)
@@ -117,7 +117,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
 
         try
         {
-            await foreach (var alert in alerts.ConfigureAwait(false))
+            await foreach (var alert in alerts.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 var wire = new W.RiskAlert
                 {

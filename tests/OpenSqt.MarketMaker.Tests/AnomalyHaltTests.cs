@@ -4,6 +4,7 @@ using OpenSqt.TestSupport;
 
 namespace OpenSqt.MarketMaker.Tests;
 
+[Collection(VenueCollection.Name)]
 public sealed class AnomalyHaltTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

@@ -3,6 +3,7 @@ using OpenSqt.TestSupport;
 
 namespace OpenSqt.MarketMaker.Tests;
 
+[Collection(VenueCollection.Name)]
 public sealed class ConnectorRestartTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

@@ -6,6 +6,7 @@ using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.MarketMaker.Tests;
 
+[Collection(VenueCollection.Name)]
 public sealed class CrashTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

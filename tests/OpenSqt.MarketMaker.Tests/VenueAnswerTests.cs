@@ -5,6 +5,7 @@ using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.MarketMaker.Tests;
 
+[Collection(VenueCollection.Name)]
 public sealed class VenueAnswerTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);

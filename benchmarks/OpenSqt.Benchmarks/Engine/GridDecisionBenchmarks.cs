@@ -7,7 +7,7 @@ namespace OpenSqt.Benchmarks.Engine;
 
 /// <summary>
 /// One grid decision on a 20-level grid (10 buy levels, 10 sell levels) with every level working: the steady-state
-/// tick (nothing to change) and a tick one interval higher (trailing cancel plus new orders decided, not applied).
+/// tick (nothing to change) and a tick one interval lower (a trailing sell cancel and a new buy decided, not applied).
 /// Target: p50 at most 5 us and no allocation in steady state.
 /// </summary>
 [MemoryDiagnoser]
@@ -24,18 +24,12 @@ public class GridDecisionBenchmarks
         _strategy = new GridStrategy(new GridOptions { Symbol = "BTCUSDT", PriceInterval = 50m, OrderQuantity = 200m, BuyWindowSize = 10, SellWindowSize = 10 }, rules);
         var sequence = 0;
 
-        // Fill the ten levels below 95000 and come back to 95000: ten sells and ten buys work.
-        Apply(95_000m, ref sequence);
-        for (var level = -1; level >= -10; level--)
-        {
-            var slot = _strategy.GetOrCreateSlot(level);
-            _strategy.ApplyOrderState(slot, slot.Order!, OrderStatus.Filled, slot.Order!.Quantity, slot.Price, 0m, slot.Order.ExchangeOrderId, Now);
-        }
-
-        Apply(94_500m, ref sequence);
-        Apply(95_000m, ref sequence);
+        // Ten filled levels above the anchor (their sells) and ten empty levels at and below it (their buys).
+        _strategy.SetAnchor(95_000m);
+        _strategy.RestoreLongPosition(0.020m, 94_000m);
+        Apply(95_049m, ref sequence);
         _actions.Clear();
-        _strategy.Decide(95_010m, TradingGate.Open, Now, _actions);
+        _strategy.Decide(95_045m, TradingGate.Open, Now, _actions);
         if (_actions.Count != 0 || _strategy.WorkingOrders != 20)
         {
             throw new InvalidOperationException($"setup expected a steady 20-order grid, got {_strategy.WorkingOrders} working and {_actions.Count} action(s)");
@@ -64,15 +58,15 @@ public class GridDecisionBenchmarks
     public int SteadyTick()
     {
         _actions.Clear();
-        _strategy.Decide(95_012.3m, TradingGate.Open, Now, _actions);
+        _strategy.Decide(95_045m, TradingGate.Open, Now, _actions);
         return _actions.Count;
     }
 
-    [Benchmark(Description = "tick one interval up: trailing cancel + new orders decided")]
+    [Benchmark(Description = "tick one interval down: trailing cancel + new buy decided")]
     public int TrailingTick()
     {
         _actions.Clear();
-        _strategy.Decide(95_050m, TradingGate.Open, Now, _actions);
+        _strategy.Decide(94_990m, TradingGate.Open, Now, _actions);
         return _actions.Count;
     }
 }
