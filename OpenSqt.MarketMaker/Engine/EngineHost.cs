@@ -46,6 +46,7 @@ public sealed partial class EngineHost : BackgroundService
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _ready;
     private long _runCounter;
+    private int _stopRequested;
 
     public EngineHost(IExchange exchange, OrderGateway gateway, RiskState risk, EngineMetrics metrics, IOptions<MarketMakerOptions> options,
         TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
@@ -60,7 +61,7 @@ public sealed partial class EngineHost : BackgroundService
         _loggers = loggers;
         _logger = loggers.CreateLogger<EngineHost>();
         _lifetime = lifetime;
-        _risk.Changed += PokeAll;
+        _risk.Changed += OnRiskChanged;
         _metrics.Figures = Figures;
     }
 
@@ -434,6 +435,20 @@ public sealed partial class EngineHost : BackgroundService
         return ok;
     }
 
+    private void OnRiskChanged()
+    {
+        if (_risk.FatalError is { } fatal && Interlocked.Exchange(ref _stopRequested, 1) == 0)
+        {
+            // A fatal error (hedge-mode account, refused credentials, bad configuration) stops the engine; working
+            // orders are cancelled on the way out where CancelOnExit is set.
+            Log.Fatal(_logger, fatal);
+            Environment.ExitCode = 1;
+            _lifetime.StopApplication();
+        }
+
+        PokeAll();
+    }
+
     private void PokeAll()
     {
         foreach (var engine in _engines.Values)
@@ -477,6 +492,9 @@ public sealed partial class EngineHost : BackgroundService
 
         [LoggerMessage(9, LogLevel.Warning, "{Symbol}: stop timed out")]
         public static partial void StopTimedOut(ILogger logger, string symbol);
+
+        [LoggerMessage(11, LogLevel.Critical, "The engine stops: {Reason}")]
+        public static partial void Fatal(ILogger logger, string reason);
 
         [LoggerMessage(10, LogLevel.Information, "Connector reachable again ({Description}); reconciling")]
         public static partial void ConnectorBack(ILogger logger, string description);

@@ -54,10 +54,10 @@ public sealed class EngineHarness : IAsyncDisposable
         ["MarketMaker:RiskControl:Enabled"] = "false",
     };
 
-    public static Task<EngineHarness> StartAsync(ConnectorHost connector, IDictionary<string, string?> settings, bool waitReady = true) =>
-        StartAsync(connector.GrpcAddress, settings, waitReady);
+    public static Task<EngineHarness> StartAsync(ConnectorHost connector, IDictionary<string, string?> settings, bool waitReady = true, Action<IServiceCollection>? configure = null) =>
+        StartAsync(connector.GrpcAddress, settings, waitReady, configure);
 
-    public static async Task<EngineHarness> StartAsync(Uri connector, IDictionary<string, string?> settings, bool waitReady = true)
+    public static async Task<EngineHarness> StartAsync(Uri connector, IDictionary<string, string?> settings, bool waitReady = true, Action<IServiceCollection>? configure = null)
     {
         var grpc = ConnectorHost.FreePort();
         var http = ConnectorHost.FreePort();
@@ -84,6 +84,7 @@ public sealed class EngineHarness : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         builder.AddServiceDefaults();
         builder.AddMarketMaker();
+        configure?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapMarketMaker();
         await app.StartAsync();

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenSqt.Contracts;
+using OpenSqt.Contracts.Remote;
+using OpenSqt.TestSupport;
+using W = OpenSqt.Contracts.Wire;
+
+namespace OpenSqt.MarketMaker.Tests;
+
+[Collection(VenueCollection.Name)]
+public sealed class BadVenueTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    private static Action<IServiceCollection> Intercept(Func<IExchange, IExchange> wrap) =>
+        services => services.AddSingleton(sp => wrap(sp.GetRequiredService<RemoteExchange>()));
+
+    private static string Db(string name) => Path.Combine(Path.GetTempPath(), $"opensqt-{name}-{Guid.NewGuid():N}.db");
+
+    [Fact]
+    public async Task APlaceWhoseOutcomeIsUnknownIsResolvedByClientIdAndNeverSentAgain()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var sent = new ConcurrentDictionary<string, int>();
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("unknown")), configure: Intercept(real => ExchangeInterceptor.Create(real, async (inner, request, token) =>
+        {
+            sent.AddOrUpdate(request.ClientOrderId!, 1, (_, n) => n + 1);
+            await inner.PlaceOrderAsync(request, token);
+
+            // The venue took it, but the answer is lost.
+            throw new ExchangeException(ExchangeErrorKind.UnknownOutcome, "deadline exceeded after the request was sent");
+        })));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var engineOpen = (await engine.Positions.GetOpenOrdersAsync(new())).Orders;
+            return engineOpen.Count == 3 && engineOpen.All(o => o.Status == W.OrderStatus.New && o.ExchangeOrderId.Length > 0);
+        }, Wait, "the engine adopted the three orders it found by client id");
+        var venueOpen = await connector.Exchange.GetOpenOrdersAsync("BTCUSDT");
+        Assert.Equal(3, venueOpen.Count);
+        Assert.All(sent.Values, n => Assert.Equal(1, n));
+        Assert.Equal(venueOpen.Select(o => o.ClientOrderId).Order(), sent.Keys.Order());
+    }
+
+    [Fact]
+    public async Task APlaceThatNeverReachedTheVenueIsLookedUpAndItsSlotIsPlacedAgainUnderANewId()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var sent = new ConcurrentDictionary<string, int>();
+        var lost = new ConcurrentDictionary<long, bool>();
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("lost")), configure: Intercept(real => ExchangeInterceptor.Create(real, (inner, request, token) =>
+        {
+            sent.AddOrUpdate(request.ClientOrderId!, 1, (_, n) => n + 1);
+            var level = (long)request.Price!.Value;
+            if (lost.TryAdd(level, true))
+            {
+                return Task.FromException<Order>(new ExchangeException(ExchangeErrorKind.Unavailable, "connection reset before the request was sent"));
+            }
+
+            return inner.PlaceOrderAsync(request, token);
+        })));
+
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "every level works after its first place was lost");
+        Assert.Equal(6, sent.Count);
+        Assert.All(sent.Values, n => Assert.Equal(1, n));
+        var venueIds = (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Select(o => o.ClientOrderId).ToHashSet();
+        var history = (await engine.Positions.GetOrderHistoryAsync(new())).Orders;
+        Assert.Equal(3, history.Count(o => o.Status == W.OrderStatus.Rejected && !venueIds.Contains(o.ClientOrderId)));
+        Assert.All(history.Where(o => o.Status == W.OrderStatus.Rejected), o => Assert.Contains("connection reset", o.RejectReason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MalformedOrderUpdatesAreIgnoredAndChangeNoState()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("malformed")), configure: Intercept(real => ExchangeInterceptor.Create(real, updates: update =>
+            [update with { FilledQuantity = update.Quantity * 2, Status = OrderStatus.Filled }, update with { Quantity = -1m }, update])));
+        var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
+        Assert.Equal(0m, engine.Host.Engines["BTCUSDT"].Snapshot.Position);
+
+        connector.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
+        var venue = 0m;
+        await Eventually.TrueAsync(async () => (venue = (await connector.Exchange.GetPositionsAsync("BTCUSDT")).Sum(p => p.Size)) > 0 && engine.Host.Engines["BTCUSDT"].Snapshot.Position == venue, Wait, "the real fill is booked");
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Side == OrderSide.Sell), Wait, "the sell goes out");
+        Assert.Equal(venue, engine.Host.Engines["BTCUSDT"].Snapshot.Position);
+        Assert.Single((await engine.Positions.GetFillsAsync(new())).Fills);
+    }
+
+    [Fact]
+    public async Task AHedgeModeAccountStopsTheEngineWithAClearMessage()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("hedge")), waitReady: false, configure: Intercept(real => ExchangeInterceptor.Create(real, (_, _, _) =>
+            Task.FromException<Order>(new ExchangeException(ExchangeErrorKind.PositionModeMismatch, "order's position side does not match user's setting")))));
+        var stopping = engine.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        await Eventually.TrueAsync(() => stopping.IsCancellationRequested, Wait, "the engine stops");
+        Assert.Contains("hedge (dual-side) position mode", engine.RiskState.FatalError, StringComparison.Ordinal);
+        Assert.Contains("one-way", engine.RiskState.FatalError, StringComparison.Ordinal);
+        Assert.Empty(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"));
+    }
+}
