@@ -89,6 +89,22 @@ public sealed class BadVenueTests
     }
 
     [Fact]
+    public async Task ARateLimitedPlaceIsRetriedAfterTheVenuesWaitWithTheSameClientId()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var calls = new ConcurrentDictionary<string, int>();
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("ratelimited")), configure: Intercept(real => ExchangeInterceptor.Create(real, (inner, request, token) =>
+            calls.AddOrUpdate(request.ClientOrderId!, 1, (_, n) => n + 1) == 1
+                ? Task.FromException<Order>(new ExchangeException(ExchangeErrorKind.RateLimited, "too many requests", retryAfter: TimeSpan.FromMilliseconds(50)))
+                : inner.PlaceOrderAsync(request, token))));
+
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work after one refusal each");
+        Assert.Equal(3, calls.Count);
+        Assert.All(calls.Values, n => Assert.Equal(2, n));
+        Assert.Equal(calls.Keys.Order(), (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Select(o => o.ClientOrderId).Order());
+    }
+
+    [Fact]
     public async Task AHedgeModeAccountStopsTheEngineWithAClearMessage()
     {
         await using var connector = await ConnectorHost.StartAsync();
