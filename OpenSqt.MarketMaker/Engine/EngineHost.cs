@@ -258,6 +258,23 @@ public sealed partial class EngineHost : BackgroundService
             }
         }
 
+        if (_options.ResetStateOnStart)
+        {
+            if (_exchange.Name != "sim")
+            {
+                problems.Add($"{MarketMakerOptions.SectionName}:ResetStateOnStart is only allowed against the sim venue, not {_exchange.Name}: it would forget real orders and positions");
+            }
+            else
+            {
+                foreach (var suffix in new[] { "", "-wal", "-shm" })
+                {
+                    File.Delete(Path.GetFullPath(_options.StatePath) + suffix);
+                }
+
+                Log.StateReset(_logger, Path.GetFullPath(_options.StatePath));
+            }
+        }
+
         if (problems.Count > 0)
         {
             var message = "The engine refuses to start: " + string.Join("; ", problems);
@@ -492,6 +509,9 @@ public sealed partial class EngineHost : BackgroundService
 
         [LoggerMessage(9, LogLevel.Warning, "{Symbol}: stop timed out")]
         public static partial void StopTimedOut(ILogger logger, string symbol);
+
+        [LoggerMessage(12, LogLevel.Warning, "State file {Path} deleted at start (MarketMaker:ResetStateOnStart, sim venue)")]
+        public static partial void StateReset(ILogger logger, string path);
 
         [LoggerMessage(11, LogLevel.Critical, "The engine stops: {Reason}")]
         public static partial void Fatal(ILogger logger, string reason);

@@ -33,6 +33,12 @@ public sealed class MarketMakerOptions
     [Required]
     public string StatePath { get; set; } = "opensqt-engine.db";
 
+    /// <summary>
+    /// Deletes the state file at start. Only for development against the sim venue, whose orders and positions do not
+    /// survive its own restart (a saved position would otherwise read as a divergence); refused against any other venue.
+    /// </summary>
+    public bool ResetStateOnStart { get; set; }
+
     /// <summary>At most one grid adjustment per symbol within this time (OpenSQT: 50 ms).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan Throttle { get; set; } = TimeSpan.FromMilliseconds(50);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using OpenSqt.Contracts;
+using OpenSqt.Contracts.Remote;
 using OpenSqt.TestSupport;
 
 namespace OpenSqt.MarketMaker.Tests;
@@ -72,5 +74,36 @@ public sealed class ReconcilerTests
         Assert.Equal([anchor + 200m, anchor + 300m], sells.Select(s => s.Price).ToArray());
         Assert.All(sells, s => Assert.True(s.ReduceOnly));
         Assert.False((await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status.IsOpen);
+    }
+
+    [Fact]
+    public async Task ResettingStateAtStartForgetsASimRunWhoseVenueStateIsGoneButIsRefusedAgainstAnyOtherVenue()
+    {
+        var state = Db("reset");
+        await using (var first = await ConnectorHost.StartAsync())
+        {
+            await using var engine = await EngineHarness.StartAsync(first, EngineHarness.BtcGrid(state));
+            var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
+            await Eventually.TrueAsync(async () => (await first.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
+            first.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
+            await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].Snapshot.Position > 0, Wait, "a position is saved");
+        }
+
+        // A new sim knows nothing of that position: without the reset the saved position reads as a divergence.
+        await using var second = await ConnectorHost.StartAsync();
+        var settings = EngineHarness.BtcGrid(state);
+        settings["MarketMaker:ResetStateOnStart"] = "true";
+        await using (var engine = await EngineHarness.StartAsync(second, settings))
+        {
+            Assert.Equal(0m, engine.Host.Engines["BTCUSDT"].Snapshot.Position);
+            Assert.False((await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status.IsOpen);
+            await Eventually.TrueAsync(async () => (await second.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "the fresh grid trades");
+        }
+
+        await using var third = await ConnectorHost.StartAsync();
+        await using var refused = await EngineHarness.StartAsync(third, settings, waitReady: false, configure: services =>
+            services.AddSingleton(sp => ExchangeInterceptor.Create(sp.GetRequiredService<RemoteExchange>())));
+        await Eventually.TrueAsync(() => refused.RiskState.FatalError is not null, Wait, "the engine refuses to start");
+        Assert.Contains("MarketMaker:ResetStateOnStart is only allowed against the sim venue, not remote", refused.RiskState.FatalError, StringComparison.Ordinal);
     }
 }
