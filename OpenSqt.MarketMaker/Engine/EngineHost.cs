@@ -341,7 +341,7 @@ public sealed partial class EngineHost : BackgroundService
                     }
                 }
             }
-            catch (ExchangeException ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _risk.SetConnectorProblem($"order stream lost: {ex.Message}");
                 Log.StreamFailed(_logger, "orders", ex.Message);
@@ -366,7 +366,7 @@ public sealed partial class EngineHost : BackgroundService
                     }
                 }
             }
-            catch (ExchangeException ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _risk.SetConnectorProblem($"price stream lost: {ex.Message}");
                 Log.StreamFailed(_logger, "price", ex.Message);
@@ -381,7 +381,16 @@ public sealed partial class EngineHost : BackgroundService
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            var health = await _exchange.CheckHealthAsync(stoppingToken).ConfigureAwait(false);
+            ExchangeHealth health;
+            try
+            {
+                health = await _exchange.CheckHealthAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                health = new ExchangeHealth(false, ex.Message);
+            }
+
             var wasDown = _risk.ConnectorProblem is not null;
             _risk.SetConnectorProblem(health.IsHealthy ? null : health.Description);
             if (wasDown && health.IsHealthy)
@@ -425,12 +434,12 @@ public sealed partial class EngineHost : BackgroundService
             {
                 results.Add(await engine.ReconcileAsync(stoppingToken).ConfigureAwait(false));
             }
-            catch (ExchangeException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 ok = false;
                 results.Add(new ReconciliationResult(engine.Symbol, false, engine.Snapshot.Position, 0, 0, false, 0, 0, ex.Message));
                 Log.ReconcileFailed(_logger, engine.Symbol, trigger, ex.Message);
-                if (ex.Kind == ExchangeErrorKind.Unavailable)
+                if (ex is ExchangeException { Kind: ExchangeErrorKind.Unavailable })
                 {
                     _risk.SetConnectorProblem(ex.Message);
                 }

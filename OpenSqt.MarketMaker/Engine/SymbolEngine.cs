@@ -232,6 +232,15 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         Log.HandlerFailed(_logger, Symbol, message.GetType().Name, ex);
+                        switch (message)
+                        {
+                            case ReconcileOrders orders:
+                                orders.Done.TrySetException(ex);
+                                break;
+                            case ReconcilePosition position:
+                                position.Done.TrySetException(ex);
+                                break;
+                        }
                     }
                 }
 
