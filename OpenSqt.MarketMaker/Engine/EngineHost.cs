@@ -121,6 +121,7 @@ public sealed partial class EngineHost : BackgroundService
                 Task.Run(() => PumpPricesAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => WatchConnectorAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => TickReconcileAsync(stoppingToken), CancellationToken.None),
+                Task.Run(() => PublishMarksAsync(stoppingToken), CancellationToken.None),
             };
 
             // The order stream is live before the first reconciliation, so nothing between the two is missed.
@@ -407,6 +408,25 @@ public sealed partial class EngineHost : BackgroundService
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             _reconcileRequests.Writer.TryWrite(("interval", null, null));
+        }
+    }
+
+    /// <summary>Once a second, a "mark" position update for each symbol whose price moved, so subscribers see unrealised PnL live.</summary>
+    private async Task PublishMarksAsync(CancellationToken stoppingToken)
+    {
+        var published = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            foreach (var engine in _engines.Values)
+            {
+                var price = engine.LastPrice;
+                if (price > 0 && (!published.TryGetValue(engine.Symbol, out var last) || last != price))
+                {
+                    published[engine.Symbol] = price;
+                    Positions.Publish(new PositionEvent(engine.Symbol, engine.Snapshot, price, "mark", null));
+                }
+            }
         }
     }
 

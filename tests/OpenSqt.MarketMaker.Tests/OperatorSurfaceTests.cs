@@ -36,8 +36,14 @@ public sealed class OperatorSurfaceTests
         Assert.All(engineOpen, o => Assert.Equal(W.OrderSide.Buy, o.Side));
 
         connector.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
-        Assert.True(await subscription.ResponseStream.MoveNext(cts.Token));
-        var update = subscription.ResponseStream.Current;
+        W.PositionUpdate update;
+        do
+        {
+            Assert.True(await subscription.ResponseStream.MoveNext(cts.Token));
+            update = subscription.ResponseStream.Current;
+        }
+        while (update.UpdateType == "mark");
+
         Assert.Equal("fill", update.UpdateType);
         Assert.Equal(W.OrderStatus.Filled, update.TriggerOrder.Status);
         Assert.Equal(W.OrderSide.Buy, update.TriggerOrder.Side);
@@ -45,6 +51,17 @@ public sealed class OperatorSurfaceTests
         Assert.True(qty > 0);
         Assert.Equal(anchor - 100m, update.Position.EntryPrice.ToDecimal());
         Assert.Equal("sim", update.Position.Exchange);
+
+        // Price moves reach subscribers as "mark" updates with the unrealised PnL at the new price.
+        connector.Sim.Trade("BTCUSDT", anchor - 50m, 0.001m);
+        W.PositionUpdate mark;
+        do
+        {
+            Assert.True(await subscription.ResponseStream.MoveNext(cts.Token));
+            mark = subscription.ResponseStream.Current;
+        }
+        while (mark.UpdateType != "mark" || mark.Position.CurrentPrice.ToDecimal() != anchor - 50m);
+        Assert.Equal(50m * qty, mark.Position.UnrealizedPnl.ToDecimal());
 
         var position = (await engine.Positions.GetPositionsAsync(new())).Positions.Single();
         Assert.Equal(qty, position.Quantity.ToDecimal());
