@@ -360,7 +360,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     {
         var gate = _risk.GateFor(Symbol);
         var limits = _risk.Limits(Symbol);
-        var buysAllowed = gate.BuysAllowed && (limits.MaxPositionSize <= 0 || _strategy.NetPosition < limits.MaxPositionSize);
+        var position = _strategy.NetPosition;
+        var buysAllowed = gate.BuysAllowed
+            && (limits.MaxPositionSize <= 0 || position < limits.MaxPositionSize)
+            && (limits.MaxNotionalValue <= 0 || position * LastPrice < limits.MaxNotionalValue);
         return new TradingGate(gate.OrdersAllowed && _reconciled && !_stopping, buysAllowed);
     }
 

@@ -7,7 +7,7 @@ using W = OpenSqt.Contracts.Wire;
 namespace OpenSqt.MarketMaker.Services;
 
 /// <summary>The v1 RiskService: risk metrics and exposure, limits, alerts, reconciliation and the circuit breakers.</summary>
-public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange exchange) : W.RiskService.RiskServiceBase
+public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange exchange, TimeProvider time) : W.RiskService.RiskServiceBase
 {
     public override async Task<W.GetRiskMetricsResponse> GetRiskMetrics(W.GetRiskMetricsRequest request, ServerCallContext context)
     {
@@ -64,6 +64,17 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
             return Task.FromResult(new W.UpdatePositionLimitsResponse { Success = false, Message = "limits must be zero (no limit) or positive" });
         }
 
+        // The grid sizes its orders from configuration and the account sets the leverage: say so rather than store a
+        // limit nothing would enforce.
+        if (limits.MaxOrderSize > 0 || limits.MaxLeverage > 0)
+        {
+            return Task.FromResult(new W.UpdatePositionLimitsResponse
+            {
+                Success = false,
+                Message = $"max_order_size and max_leverage are not operator limits here: the order size of {engine.Symbol} is MarketMaker:Symbols:<i>:OrderQuantity and the leverage is the account's (the engine refuses to start above MarketMaker:MaxLeverage); set them to 0",
+            });
+        }
+
         risk.SetLimits(engine.Symbol, limits);
         return Task.FromResult(new W.UpdatePositionLimitsResponse { Success = true, Message = $"limits of {engine.Symbol} updated ({request.Reason})" });
     }
@@ -110,7 +121,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
                     AlertType = "halted",
                     Severity = "critical",
                     Message = reason,
-                    Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    Timestamp = time.GetUtcNow().ToUnixTimeMilliseconds(),
                 }, context.CancellationToken).ConfigureAwait(false);
             }
         }

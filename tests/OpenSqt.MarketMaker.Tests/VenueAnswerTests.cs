@@ -89,6 +89,29 @@ public sealed class VenueAnswerTests
         var unknown = await Assert.ThrowsAsync<RpcException>(async () => await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "DOGEUSDT" }));
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task AnOperatorPositionLimitStopsNewBuysOnceReachedAndUnenforceableLimitsAreRefused()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var settings = EngineHarness.BtcGrid(Path.Combine(Path.GetTempPath(), $"opensqt-limits-{Guid.NewGuid():N}.db"));
+        await using var engine = await EngineHarness.StartAsync(connector, settings);
+        var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
+
+        var refused = await engine.Risk.UpdatePositionLimitsAsync(new() { Symbol = "BTCUSDT", MaxOrderSize = 1m.ToWire(), Reason = "test" });
+        Assert.False(refused.Success);
+        Assert.Contains("MarketMaker:Symbols:<i>:OrderQuantity", refused.Message, StringComparison.Ordinal);
+
+        var updated = await engine.Risk.UpdatePositionLimitsAsync(new() { Symbol = "BTCUSDT", MaxPositionSize = 0.002m.ToWire(), Reason = "test" });
+        Assert.True(updated.Success);
+        Assert.Equal(0.002m, (await engine.Risk.GetPositionLimitsAsync(new() { Symbol = "BTCUSDT" })).MaxPositionSize.ToDecimal());
+        connector.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).All(o => o.Side == OrderSide.Sell), Wait, "buys stop at the limit while the sell works");
+        var metrics = (await engine.Risk.GetRiskMetricsAsync(new() { Symbols = { "BTCUSDT" } })).Metrics.Single();
+        Assert.True(metrics.LimitBreach);
+        Assert.Equal("max_position_size", metrics.LimitType);
+    }
 }
 
 internal static class Eventually2
