@@ -105,6 +105,58 @@ public sealed class BadVenueTests
     }
 
     [Fact]
+    public async Task AfterThreePostOnlyRefusalsTheLevelIsPlacedAsAPlainLimitOrder()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var refusals = new ConcurrentDictionary<decimal, int>();
+        var settings = EngineHarness.BtcGrid(Db("postonly"), buyWindow: 1);
+        await using var engine = await EngineHarness.StartAsync(connector, settings, configure: Intercept(real => ExchangeInterceptor.Create(real, (inner, request, token) =>
+            request.PostOnly && refusals.AddOrUpdate(request.Price!.Value, 1, (_, n) => n + 1) <= 3
+                ? Task.FromException<Order>(new ExchangeException(ExchangeErrorKind.PostOnlyRejected, "post-only order would take liquidity"))
+                : inner.PlaceOrderAsync(request, token))));
+
+        var working = await Eventually2.UntilAsync(async () => await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"), o => o.Count == 1, Wait, "the level works");
+        Assert.False(working[0].PostOnly);
+        Assert.Equal(TimeInForce.Gtc, working[0].TimeInForce);
+        Assert.Equal(3, refusals[working[0].Price]);
+        var rejected = (await engine.Positions.GetOrderHistoryAsync(new())).Orders.Where(o => o.Status == W.OrderStatus.Rejected).ToArray();
+        Assert.Equal(3, rejected.Length);
+        Assert.All(rejected, o => Assert.True(o.PostOnly));
+    }
+
+    [Fact]
+    public async Task ASlowVenueOnOneSymbolNeverHoldsUpAnotherSymbol()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        using var release = new SemaphoreSlim(0);
+        var settings = EngineHarness.BtcGrid(Db("isolation"));
+        settings["MarketMaker:Symbols:1:Symbol"] = "ETHUSDT";
+        settings["MarketMaker:Symbols:1:PriceInterval"] = "5";
+        settings["MarketMaker:Symbols:1:OrderQuantity"] = "50";
+        settings["MarketMaker:Symbols:1:BuyWindowSize"] = "3";
+        await using var engine = await EngineHarness.StartAsync(connector, settings, configure: Intercept(real => ExchangeInterceptor.Create(real, async (inner, request, token) =>
+        {
+            if (request.Symbol == "BTCUSDT")
+            {
+                await release.WaitAsync(token);
+            }
+
+            return await inner.PlaceOrderAsync(request, token);
+        })));
+
+        // BTC's places hang on the venue; ETH trades through a fill and gets its sell out meanwhile.
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("ETHUSDT")).Count == 3, Wait, "ETH buys work");
+        var eth = engine.Host.Engines["ETHUSDT"].Snapshot.Anchor!.Value;
+        connector.Sim.Trade("ETHUSDT", eth - 5m, 10m);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("ETHUSDT")).Any(o => o.Side == OrderSide.Sell), Wait, "the ETH sell goes out");
+        Assert.Empty(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"));
+        Assert.Equal(3, engine.Host.Engines["BTCUSDT"].Snapshot.WorkingOrders);
+
+        release.Release(3);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "BTC buys arrive once the venue answers");
+    }
+
+    [Fact]
     public async Task AHedgeModeAccountStopsTheEngineWithAClearMessage()
     {
         await using var connector = await ConnectorHost.StartAsync();
