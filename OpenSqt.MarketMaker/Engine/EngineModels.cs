@@ -37,6 +37,9 @@ internal sealed class TrackedOrder(long level, SlotOrder order, long sequence)
 
     public long Sequence { get; } = sequence;
 
+    /// <summary>A place call of this process is still out: reconciliation must not take the order for lost.</summary>
+    public bool PlaceInFlight { get; set; }
+
     /// <summary>When the tick that caused the order arrived (Stopwatch ticks), for the tick-to-order latency.</summary>
     public long TickTimestamp { get; set; }
 }

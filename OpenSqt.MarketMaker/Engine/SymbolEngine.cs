@@ -372,7 +372,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var sequence = ++_sequence;
         var clientOrderId = ClientOrderId.Create(_book, _tag, action.Role, action.Level, sequence);
         var order = _strategy.BeginOrder(action, clientOrderId, now);
-        var tracked = new TrackedOrder(action.Level, order, sequence) { TickTimestamp = tickTimestamp };
+        var tracked = new TrackedOrder(action.Level, order, sequence) { TickTimestamp = tickTimestamp, PlaceInFlight = true };
 
         // Persisted before it leaves: after a crash the client id is known and can be looked up.
         _store.SaveOrder(Symbol, action.Level, order, sequence);
@@ -596,6 +596,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     {
         var order = tracked.Order;
         var slot = _strategy.GetOrCreateSlot(tracked.Level);
+        tracked.PlaceInFlight = false;
         switch (outcome.Result)
         {
             case PlaceResult.Placed:
@@ -679,7 +680,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 var found = outcome.Order!;
                 ApplyVenueState(tracked, found.Status, found.FilledQuantity, found.AveragePrice, found.Fills, found.ExchangeOrderId, found.UpdatedAt, found.RejectReason, "reconcile");
                 break;
-            case LookupResult.NotFound when !order.IsTerminal:
+            case LookupResult.NotFound when !order.IsTerminal && !tracked.PlaceInFlight:
                 // Missing on the venue: treated as cancelled (a pending place that never arrived, or an order the venue dropped).
                 if (order.Status is null)
                 {
@@ -739,7 +740,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var missing = new List<TrackedOrder>();
         foreach (var tracked in _byClientId.Values)
         {
-            if (!tracked.Order.IsTerminal && !venueByClient.ContainsKey(tracked.Order.ClientOrderId))
+            if (!tracked.Order.IsTerminal && !tracked.PlaceInFlight && !venueByClient.ContainsKey(tracked.Order.ClientOrderId))
             {
                 missing.Add(tracked);
             }
