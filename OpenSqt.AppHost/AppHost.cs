@@ -10,24 +10,35 @@ var apiKey = builder.AddParameter(ResourceNames.ApiKeyParameter, () => builder.C
 var apiSecret = builder.AddParameter(ResourceNames.ApiSecretParameter, () => builder.Configuration[$"Parameters:{ResourceNames.ApiSecretParameter}"] ?? "", secret: true);
 var passphrase = builder.AddParameter(ResourceNames.PassphraseParameter, () => builder.Configuration[$"Parameters:{ResourceNames.PassphraseParameter}"] ?? "", secret: true);
 
+// The key every OpenSqt service requires on its gRPC endpoint; generated once and kept in user secrets.
+var serviceApiKey = builder.AddParameter(ResourceNames.ServiceApiKeyParameter, new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true);
+
 var connector = builder.AddProject<Projects.OpenSqt_ExchangeConnector>(ResourceNames.Connector)
     .WithEnvironment("EXCHANGE", exchange)
     .WithEnvironment("API_KEY", apiKey)
     .WithEnvironment("API_SECRET", apiSecret)
     .WithEnvironment("PASSPHRASE", passphrase)
+    .WithEnvironment("Auth__ApiKeys__0", serviceApiKey)
     .WithReference(cache)
     .WaitFor(cache)
+    .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
 var marketMaker = builder.AddProject<Projects.OpenSqt_MarketMaker>(ResourceNames.MarketMaker)
-    .WithReference(connector)
+    .WithEnvironment("RemoteExchange__ApiKey", serviceApiKey)
+    .WithEnvironment("Auth__ApiKeys__0", serviceApiKey)
+    .WithReference(connector.GetEndpoint(ResourceNames.GrpcEndpoint))
     .WaitFor(connector)
+    .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
 builder.AddProject<Projects.OpenSqt_LiveServer>(ResourceNames.LiveServer)
-    .WithReference(connector)
-    .WithReference(marketMaker)
+    .WithEnvironment("RemoteExchange__ApiKey", serviceApiKey)
+    .WithEnvironment("EngineClient__ApiKey", serviceApiKey)
+    .WithReference(connector.GetEndpoint(ResourceNames.GrpcEndpoint))
+    .WithReference(marketMaker.GetEndpoint(ResourceNames.GrpcEndpoint))
     .WaitFor(connector)
+    .WithoutDefaultHttps()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 

@@ -12,6 +12,7 @@ public static class ResourceNames
     public const string ApiKeyParameter = "exchange-api-key";
     public const string ApiSecretParameter = "exchange-api-secret";
     public const string PassphraseParameter = "exchange-passphrase";
+    public const string ServiceApiKeyParameter = "service-api-key";
 
     /// <summary>The endpoint names every service declares in its Kestrel configuration.</summary>
     public const string GrpcEndpoint = "grpc";

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Binance;
 using OpenSqt.Exchanges.Sim;
 
 namespace OpenSqt.Exchanges;
@@ -22,7 +23,7 @@ public static class VenueRegistration
     public const string ExchangeKey = "EXCHANGE";
 
     /// <summary>Venues this build can trade on.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName];
+    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName];
 
     /// <summary>
     /// Registers the venue named by <c>EXCHANGE</c> (default <c>sim</c>) as the process's <see cref="IExchange"/>.
@@ -53,6 +54,9 @@ public static class VenueRegistration
                 services.AddSingleton<SimExchange>();
                 services.AddSingleton<IExchange>(sp => sp.GetRequiredService<SimExchange>());
                 services.AddHostedService<SimMarketService>();
+                break;
+            case BinanceExchange.VenueName:
+                services.AddBinance();
                 break;
         }
 

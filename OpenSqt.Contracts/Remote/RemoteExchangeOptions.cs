@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace OpenSqt.Contracts.Remote;
 
 /// <summary>How a client reaches the ExchangeConnector. Section <c>RemoteExchange</c>.</summary>
-public sealed class RemoteExchangeOptions
+public sealed class RemoteExchangeOptions : ServiceChannelOptions
 {
     public const string SectionName = "RemoteExchange";
 

@@ -27,9 +27,11 @@ public static class RemoteExchangeServiceCollectionExtensions
 #pragma warning disable EXTEXP0001
         services.AddGrpcClient<W.ExchangeService.ExchangeServiceClient>((sp, o) =>
                 o.Address = new Uri(sp.GetRequiredService<IOptions<RemoteExchangeOptions>>().Value.Address))
+            .AddServiceCredentials<RemoteExchangeOptions>()
             .RemoveAllResilienceHandlers();
         services.AddGrpcClient<Health.HealthClient>((sp, o) =>
                 o.Address = new Uri(sp.GetRequiredService<IOptions<RemoteExchangeOptions>>().Value.Address))
+            .AddServiceCredentials<RemoteExchangeOptions>()
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 

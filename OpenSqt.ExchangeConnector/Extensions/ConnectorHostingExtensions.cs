@@ -7,6 +7,7 @@ using OpenSqt.ExchangeConnector.Services;
 using OpenSqt.ExchangeConnector.Metadata;
 using OpenSqt.ExchangeConnector.Streaming;
 using OpenSqt.Exchanges;
+using OpenSqt.ServiceDefaults.Security;
 
 namespace OpenSqt.ExchangeConnector.Extensions;
 
@@ -22,6 +23,7 @@ public static class ConnectorHostingExtensions
     public static WebApplicationBuilder AddExchangeConnector(this WebApplicationBuilder builder)
     {
         builder.ApplyStandaloneEnvironment();
+        builder.AddServiceAuthentication();
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddVenue(builder.Configuration);

@@ -10,12 +10,16 @@ namespace OpenSqt.ExchangeConnector.Services;
 /// The one place where failures become gRPC status: <see cref="ExchangeException"/> by its kind, a bug as INTERNAL
 /// without its details (they go to the log). Also counts requests, errors and unary latency.
 /// </summary>
-public sealed class ConnectorInterceptor(ConnectorMetrics metrics, ILogger<ConnectorInterceptor> logger) : Interceptor
+public sealed class ConnectorInterceptor(ConnectorMetrics metrics, IExchange exchange, ILogger<ConnectorInterceptor> logger) : Interceptor
 {
+    private readonly string _venue = exchange.Name;
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var method = MethodName(context.Method);
         var started = Stopwatch.GetTimestamp();
+        using var activity = ConnectorMetrics.ActivitySource.StartActivity("venue " + method);
+        activity?.SetTag("opensqt.venue", _venue);
         try
         {
             var response = await continuation(request, context).ConfigureAwait(false);
@@ -25,6 +29,8 @@ public sealed class ConnectorInterceptor(ConnectorMetrics metrics, ILogger<Conne
         catch (Exception ex)
         {
             var rpc = Translate(method, ex);
+            activity?.SetStatus(ActivityStatusCode.Error, rpc.Status.Detail);
+            activity?.SetTag("rpc.grpc.status_code", (int)rpc.StatusCode);
             metrics.Request(method, rpc.StatusCode.ToString(), Stopwatch.GetElapsedTime(started));
             metrics.Error(method, rpc.StatusCode.ToString());
             throw rpc;

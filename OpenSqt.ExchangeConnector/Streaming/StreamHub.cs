@@ -42,16 +42,27 @@ public sealed class StreamHub(ConnectorMetrics metrics, ILogger<StreamHub> logge
                 return new Subscription<T>(buffer, () => { });
             }
 
-            if (!_upstreams.TryGetValue(fullKey, out var existing))
+            if (_upstreams.TryGetValue(fullKey, out var existing))
             {
-                var created = new Upstream<T>(kind, fullKey, this);
-                created.Start(open);
-                _upstreams.Add(fullKey, created);
-                existing = created;
+                var shared = (Upstream<T>)existing;
+                shared.Add(buffer);
+                return new Subscription<T>(buffer, () => Leave(shared, buffer));
             }
 
-            var upstream = (Upstream<T>)existing;
+            // The first subscriber joins before the venue stream opens, so it cannot miss the first event.
+            var upstream = new Upstream<T>(kind, fullKey, this);
             upstream.Add(buffer);
+            _upstreams.Add(fullKey, upstream);
+            try
+            {
+                upstream.Start(open);
+            }
+            catch
+            {
+                _upstreams.Remove(fullKey);
+                throw;
+            }
+
             return new Subscription<T>(buffer, () => Leave(upstream, buffer));
         }
     }

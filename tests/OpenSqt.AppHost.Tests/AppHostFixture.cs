@@ -11,6 +11,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>The service API key the test gives the AppHost instead of a generated one.</summary>
+    public const string ServiceApiKey = "distributed-test-key-0123456789abcdef";
+
     public DistributedApplication App { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -18,6 +21,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpenSqt_AppHost>(cts.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.Configuration[$"Parameters:{ResourceNames.ServiceApiKeyParameter}"] = ServiceApiKey;
 
         // Ask Redis on every metadata lookup, so the test can see the second lookup served from it.
         builder.CreateResourceBuilder<ProjectResource>(ResourceNames.Connector)

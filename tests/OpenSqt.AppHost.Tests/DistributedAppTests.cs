@@ -15,7 +15,15 @@ public sealed class DistributedAppTests(AppHostFixture fixture)
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
 
     private GrpcChannel ConnectorChannel() =>
-        GrpcChannel.ForAddress(fixture.App.GetEndpoint(ResourceNames.Connector, ResourceNames.GrpcEndpoint));
+        GrpcChannel.ForAddress(fixture.App.GetEndpoint(ResourceNames.Connector, ResourceNames.GrpcEndpoint), new GrpcChannelOptions
+        {
+            Credentials = Grpc.Core.ChannelCredentials.Create(Grpc.Core.ChannelCredentials.Insecure, Grpc.Core.CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("x-api-key", AppHostFixture.ServiceApiKey);
+                return Task.CompletedTask;
+            })),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
 
     [Fact]
     public async Task EveryServiceReportsHealthyOnItsHttpEndpoint()
@@ -31,6 +39,14 @@ public sealed class DistributedAppTests(AppHostFixture fixture)
         using var liveServer = fixture.App.CreateHttpClient(ResourceNames.LiveServer, ResourceNames.HttpEndpoint);
         var health2 = await liveServer.GetFromJsonAsync<JsonElement>("/health");
         Assert.Contains("connected to the ExchangeConnector serving sim", health2.GetProperty("checks").GetProperty("connector").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task TheConnectorRefusesCallsWithoutTheServiceKey()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.App.GetEndpoint(ResourceNames.Connector, ResourceNames.GrpcEndpoint));
+        var ex = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => new W.ExchangeService.ExchangeServiceClient(channel).GetNameAsync(new W.GetNameRequest()).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, ex.StatusCode);
     }
 
     [Fact]

@@ -174,3 +174,23 @@ public sealed class StreamFanOutTests
         Assert.Single(account.ResponseStream.Current.Positions);
     }
 }
+
+public sealed class FundingStreamTests
+{
+    [Fact]
+    public async Task FundingUpdatesFollowTheVenueClock()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 7, 59, 30, TimeSpan.Zero));
+        await using var host = await ConnectorHost.StartAsync(configureServices: s => s.AddSingleton<TimeProvider>(time));
+        using var channel = host.CreateChannel();
+        using var funding = host.CreateClient(channel).SubscribeFundingRate(new W.SubscribeFundingRateRequest { Symbol = "ETHUSDT" });
+        await funding.ResponseHeadersAsync;
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        host.Sim.Trade("ETHUSDT", 3_400m, 1m);
+        Assert.True(await funding.ResponseStream.MoveNext(CancellationToken.None));
+        var update = funding.ResponseStream.Current;
+        Assert.Equal(("ETHUSDT", "sim", "0.0001"), (update.Symbol, update.Exchange, update.Rate.Value));
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 16, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), update.NextFundingTime);
+    }
+}

@@ -48,9 +48,10 @@ public sealed class ConnectorHost : IAsyncDisposable
     /// <summary>
     /// Starts a connector. <paramref name="settings"/> overrides configuration (for example
     /// <c>ConnectionStrings:cache</c>, <c>Exchanges:Sim:AutoAdvance</c>, <c>Streaming:LosslessCapacity</c>).
-    /// Pass <paramref name="grpcPort"/> to restart a connector on the same port.
+    /// Pass <paramref name="grpcPort"/> to restart a connector on the same port, and <paramref name="configureServices"/>
+    /// to replace services (for example a FakeTimeProvider as the TimeProvider).
     /// </summary>
-    public static async Task<ConnectorHost> StartAsync(IDictionary<string, string?>? settings = null, int? grpcPort = null, CancellationToken cancellationToken = default)
+    public static async Task<ConnectorHost> StartAsync(IDictionary<string, string?>? settings = null, int? grpcPort = null, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
         var grpc = grpcPort ?? FreePort();
         var http = FreePort();
@@ -74,6 +75,7 @@ public sealed class ConnectorHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         builder.AddServiceDefaults();
         builder.AddExchangeConnector();
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapExchangeConnector();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,7 @@ namespace OpenSqt.Benchmarks.Connector;
 /// Price fan-out: one venue price stream, N gRPC subscribers on their own connections, a producer printing trades as
 /// fast as the venue accepts them. Reports messages delivered per second in total and the process's managed heap and
 /// working set every 5 seconds (connector and clients share this process).
-/// Usage: price-fanout [subscribers] [seconds]
+/// Usage: price-fanout [subscribers] [seconds] [venue messages per second, 0 = as fast as possible]
 /// </summary>
 internal static class PriceFanOutHarness
 {
@@ -16,6 +16,7 @@ internal static class PriceFanOutHarness
     {
         var subscribers = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 10;
         var seconds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60;
+        var rate = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
         await using var host = await ConnectorHost.StartAsync();
         using var stop = new CancellationTokenSource();
         var delivered = new long[subscribers];
@@ -50,8 +51,15 @@ internal static class PriceFanOutHarness
         var producer = Task.Run(() =>
         {
             var i = 0;
+            var paced = Stopwatch.StartNew();
             while (!stop.IsCancellationRequested)
             {
+                if (rate > 0 && produced >= paced.Elapsed.TotalSeconds * rate)
+                {
+                    Thread.Yield();
+                    continue;
+                }
+
                 host.Sim.Trade("BTCUSDT", 90_000m + (i++ % 10_000 * 0.1m), 0m);
                 produced++;
             }
@@ -61,18 +69,18 @@ internal static class PriceFanOutHarness
         long lastDelivered = 0;
         var lastElapsed = TimeSpan.Zero;
         var rates = new List<double>();
-        Console.WriteLine($"{subscribers} subscribers, {seconds} s");
+        Console.WriteLine($"{subscribers} subscribers, {seconds} s, venue rate {(rate > 0 ? rate.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/s" : "unpaced")}");
         while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
             var total = delivered.Sum();
             var elapsed = clock.Elapsed;
-            var rate = (total - lastDelivered) / (elapsed - lastElapsed).TotalSeconds;
-            rates.Add(rate);
+            var windowRate = (total - lastDelivered) / (elapsed - lastElapsed).TotalSeconds;
+            rates.Add(windowRate);
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
-            Console.WriteLine($"t={elapsed.TotalSeconds,5:F0}s delivered/s={rate,10:F0} produced={produced,10} heap={GC.GetTotalMemory(false) / 1_048_576.0,7:F1}MiB workingset={Environment.WorkingSet / 1_048_576.0,7:F1}MiB");
+            Console.WriteLine($"t={elapsed.TotalSeconds,5:F0}s delivered/s={windowRate,10:F0} produced={produced,10} heap={GC.GetTotalMemory(false) / 1_048_576.0,7:F1}MiB workingset={Environment.WorkingSet / 1_048_576.0,7:F1}MiB");
             lastDelivered = total;
             lastElapsed = elapsed;
         }

@@ -1,0 +1,555 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Binance;
+
+/// <summary>
+/// Binance USDT-M perpetual futures (https://developers.binance.com/docs/derivatives/usds-margined-futures): every
+/// <see cref="IExchange"/> call over REST through the shared signed client, and the order, account, position, price,
+/// kline and funding streams over WebSockets. One-way position mode only: a hedge-mode account fails with
+/// <see cref="ExchangeErrorKind.PositionModeMismatch"/>.
+/// </summary>
+public sealed class BinanceExchange : IExchange, IAsyncDisposable
+{
+    public const string VenueName = BinanceParsers.Venue;
+    private const int BatchPlaceChunk = 5;
+    private const int BatchCancelChunk = 10;
+    private int _disposed;
+    private readonly BinanceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly VenueMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _rulesGate = new(1, 1);
+    private IReadOnlyList<SymbolRules>? _rules;
+    private DateTimeOffset _rulesFetchedAt;
+
+    public BinanceExchange(IOptions<BinanceOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<BinanceExchange>() ?? NullLogger.Instance;
+        _metrics = metrics ?? new VenueMetrics();
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        if (credentials.IsEmpty)
+        {
+            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=binance needs API_KEY and API_SECRET"]);
+        }
+
+        Clock = new ServerClock(time);
+        Rest = new BinanceRestClient(_http, _options, credentials, Clock, time, _logger, _metrics);
+        UserStream = new BinanceUserStream(Rest, _options, GetAccountAsync, time, _logger, _metrics);
+        MarketStream = new BinanceMarketStream(_options, time, _logger, _metrics);
+        UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
+        MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+
+    public string Name => VenueName;
+
+    public ExchangeType Type => ExchangeType.Futures;
+
+    public bool IsUnifiedMargin => false;
+
+    public ServerClock Clock { get; }
+
+    public BinanceRestClient Rest { get; }
+
+    public BinanceUserStream UserStream { get; }
+
+    public BinanceMarketStream MarketStream { get; }
+
+    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var parameters = OrderParameters(request);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/fapi/v1/order")
+        {
+            Parameters = parameters,
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = BinanceRateLimits.NewOrder,
+            Operation = "place",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParseOrder(doc.RootElement);
+    }
+
+    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var orders = new List<Order>();
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < requests.Count; start += BatchPlaceChunk)
+        {
+            var chunk = requests.Skip(start).Take(BatchPlaceChunk).ToArray();
+            var items = new List<BinanceBatchOrderItem>(chunk.Length);
+            foreach (var r in chunk)
+            {
+                var p = OrderParameters(r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+                items.Add(new BinanceBatchOrderItem
+                {
+                    Symbol = p["symbol"],
+                    Side = p["side"],
+                    Type = p["type"],
+                    Quantity = p["quantity"],
+                    Price = p.GetValueOrDefault("price"),
+                    TimeInForce = p.GetValueOrDefault("timeInForce"),
+                    ReduceOnly = p.GetValueOrDefault("reduceOnly"),
+                    NewClientOrderId = p.GetValueOrDefault("newClientOrderId"),
+                });
+            }
+
+            var json = JsonSerializer.Serialize(items, BinanceJsonContext.Default.ListBinanceBatchOrderItem);
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/fapi/v1/batchOrders")
+                {
+                    Parameters = [KeyValuePair.Create("batchOrders", json)],
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = BinanceRateLimits.BatchOrders,
+                    Operation = "batchPlace",
+                }, cancellationToken).ConfigureAwait(false);
+                var results = BinanceParsers.ParseBatchOrders(doc.RootElement);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var (order, error) = i < results.Count ? results[i] : (null, null);
+                    if (order is not null)
+                    {
+                        orders.Add(order);
+                    }
+                    else
+                    {
+                        var ex = error?.Exception ?? new ExchangeException(ExchangeErrorKind.Internal, "binance answered fewer batch items than were sent");
+                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                    }
+                }
+            }
+            catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                }
+            }
+        }
+
+        return new BatchPlaceResult(orders, errors);
+    }
+
+    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/order")
+            {
+                Parameters = [KeyValuePair.Create("symbol", symbol), RefParameter(order)],
+                Signed = true,
+                Retry = RetryPolicy.Never,
+                Costs = BinanceRateLimits.Ip(1),
+                Operation = "cancel",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (ex.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
+        {
+            // Binance answers -2011/-2013 for an order that already filled or was cancelled: it is done either way.
+            BinanceLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < exchangeOrderIds.Count; start += BatchCancelChunk)
+        {
+            var chunk = exchangeOrderIds.Skip(start).Take(BatchCancelChunk).ToArray();
+            foreach (var id in chunk)
+            {
+                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"binance order ids are numbers; '{id}' is not");
+                }
+            }
+
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/batchOrders")
+                {
+                    Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")],
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = BinanceRateLimits.Ip(1),
+                    Operation = "batchCancel",
+                }, cancellationToken).ConfigureAwait(false);
+                var i = 0;
+                foreach (var item in doc.RootElement.EnumerateArray())
+                {
+                    if (item.TryGetProperty("code", out _) && item.GetInt64("code") < 0)
+                    {
+                        var code = item.GetRequiredString("code");
+                        if (code is not (BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist))
+                        {
+                            var ex = BinanceErrors.Table.ToFailure(code, item.GetStringOrNull("msg"), 400).Exception;
+                            errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                        }
+                    }
+
+                    i++;
+                }
+            }
+            catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/allOpenOrders")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol)],
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = BinanceRateLimits.Ip(1),
+            Operation = "cancelAll",
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/order")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol), RefParameter(order)],
+            Signed = true,
+            Costs = BinanceRateLimits.Ip(1),
+            Operation = "getOrder",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParseOrder(doc.RootElement);
+    }
+
+    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openOrders")
+        {
+            Parameters = symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)],
+            Signed = true,
+            Costs = BinanceRateLimits.Ip(symbol is null ? 40 : 1),
+            Operation = "openOrders",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseOrder)];
+    }
+
+    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var positions = GetPositionsAsync(null, cancellationToken);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/account")
+        {
+            Signed = true,
+            Costs = BinanceRateLimits.Ip(5),
+            Operation = "account",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false));
+    }
+
+    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v2/positionRisk")
+        {
+            Parameters = symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)],
+            Signed = true,
+            Costs = BinanceRateLimits.Ip(5),
+            Operation = "positions",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParsePositions(doc.RootElement);
+    }
+
+    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/balance")
+        {
+            Signed = true,
+            Costs = BinanceRateLimits.Ip(5),
+            Operation = "balance",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParseBalance(doc.RootElement, asset);
+    }
+
+    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/price")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol)],
+            Costs = BinanceRateLimits.Ip(1),
+            Operation = "price",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParseTickerPrice(doc.RootElement);
+    }
+
+    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    {
+        KlineInterval.ToTimeSpan(interval);
+        if (limit is <= 0 or > 1500)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1500");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/klines")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
+            Costs = BinanceRateLimits.Ip(BinanceRateLimits.KlinesWeight(limit)),
+            Operation = "klines",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
+    }
+
+    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var rules = await RulesAsync(cancellationToken).ConfigureAwait(false);
+        if (symbol is null)
+        {
+            return rules;
+        }
+
+        var one = rules.FirstOrDefault(r => r.Symbol == symbol)
+            ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading perpetual on binance");
+        return [one];
+    }
+
+    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await RulesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Symbol)];
+
+    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol)],
+            Costs = BinanceRateLimits.Ip(1),
+            Operation = "funding",
+        }, cancellationToken).ConfigureAwait(false);
+        return BinanceParsers.ParsePremiumIndex(doc.RootElement);
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
+        {
+            Costs = BinanceRateLimits.Ip(10),
+            Operation = "fundingAll",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParsePremiumIndex)];
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is <= 0 or > 1000)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/fundingRate")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
+            Costs = BinanceRateLimits.Ip(1),
+            Operation = "fundingHistory",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseFundingHistory)];
+    }
+
+    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/24hr")
+        {
+            Costs = BinanceRateLimits.Ip(40),
+            Operation = "tickers",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseTicker24h)];
+    }
+
+    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openInterest")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol)],
+            Costs = BinanceRateLimits.Ip(1),
+            Operation = "openInterest",
+        }, cancellationToken).ConfigureAwait(false);
+        return doc.RootElement.GetDecimal("openInterest");
+    }
+
+    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Orders.Subscribe(null, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
+    }
+
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        KlineInterval.ToTimeSpan(interval);
+        return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "kline_" + interval))], BinanceParsers.ParseWsKline, cancellationToken);
+    }
+
+    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Accounts.Subscribe(null, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return MarketStream.SubscribeAsync([BinanceMarketStream.Name(symbol, "markPrice")], BinanceParsers.ParseWsMarkPrice, cancellationToken);
+    }
+
+    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
+            return new ExchangeHealth(true, $"binance reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeHealth(false, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await UserStream.DisposeAsync().ConfigureAwait(false);
+        await MarketStream.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
+    {
+        if (_rules is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+        {
+            return cached;
+        }
+
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_rules is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+            {
+                return again;
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/exchangeInfo") { Costs = BinanceRateLimits.Ip(1), Operation = "exchangeInfo" }, cancellationToken).ConfigureAwait(false);
+            _rules = BinanceParsers.ParseExchangeInfo(doc.RootElement);
+
+            // Binance publishes its limits here; they replace the declared defaults (they differ per account tier).
+            foreach (var (rule, limit) in BinanceParsers.ParseRateLimits(doc.RootElement))
+            {
+                Rest.RateLimits.SetLimit(rule, limit);
+            }
+
+            _rulesFetchedAt = _time.GetUtcNow();
+            return _rules;
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+    }
+
+    private static List<KeyValuePair<string, string>> OrderParameters(OrderRequest request)
+    {
+        if (request.Quantity <= 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
+        }
+
+        var parameters = new List<KeyValuePair<string, string>>(8)
+        {
+            KeyValuePair.Create("symbol", request.Symbol),
+            KeyValuePair.Create("side", BinanceParsers.FormatSide(request.Side)),
+        };
+        if (request.Type == OrderType.Market)
+        {
+            if (request.IsPostOnly)
+            {
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
+            }
+
+            parameters.Add(KeyValuePair.Create("type", "MARKET"));
+            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
+        }
+        else
+        {
+            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
+            var tif = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce;
+            parameters.Add(KeyValuePair.Create("type", "LIMIT"));
+            parameters.Add(KeyValuePair.Create("timeInForce", BinanceParsers.FormatTimeInForce(tif)));
+            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
+            parameters.Add(KeyValuePair.Create("price", VenueJson.Format(price)));
+        }
+
+        if (request.ReduceOnly)
+        {
+            parameters.Add(KeyValuePair.Create("reduceOnly", "true"));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            parameters.Add(KeyValuePair.Create("newClientOrderId", request.ClientOrderId));
+        }
+
+        return parameters;
+    }
+
+    private static KeyValuePair<string, string> RefParameter(OrderRef order) =>
+        order.ExchangeOrderId is { } id
+            ? KeyValuePair.Create("orderId", id)
+            : KeyValuePair.Create("origClientOrderId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+
+    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
+    {
+        if (symbols is null || symbols.Count == 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OpenSqt.Exchanges.Binance;
+
+/// <summary>
+/// Binance HMAC-SHA256 signing (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info):
+/// REST signs the query string and the form body concatenated without a separator, percent-encoded; the WebSocket API
+/// signs its params sorted by key, not percent-encoded. Signatures are lowercase hex.
+/// </summary>
+public static class BinanceSigner
+{
+    /// <summary>hex(HMAC-SHA256(secret, payload)), lowercase.</summary>
+    public static string Sign(string secret, string payload)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload), hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>The REST payload: query string and body concatenated as sent.</summary>
+    public static string RestPayload(string? queryString, string? body) => (queryString ?? "") + (body ?? "");
+
+    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values (UTF-8).</summary>
+    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new StringBuilder(256);
+        foreach (var (key, value) in parameters)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>The WebSocket API payload: every param except <c>signature</c>, sorted by key, <c>k=v</c> joined by '&amp;'.</summary>
+    public static string WsApiPayload(IEnumerable<KeyValuePair<string, string>> parameters) =>
+        string.Join('&', parameters
+            .Where(p => p.Key != "signature")
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => $"{p.Key}={p.Value}"));
+
+    /// <summary>Checks a signature the way Binance does: hex, case-insensitive, constant time.</summary>
+    public static bool Verify(string secret, string payload, string signature)
+    {
+        var expected = Encoding.ASCII.GetBytes(Sign(secret, payload));
+        var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
+    }
+}

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using OpenSqt.Contracts;
+
+namespace OpenSqt.Exchanges.Common;
+
+/// <summary>
+/// One rate limit of a venue, declared as data next to the venue: a budget of <see cref="Limit"/> units per fixed
+/// <see cref="Window"/> (aligned to the venue clock, as Binance and Bybit count), and the response header in which the
+/// venue reports what is used so far (null when the venue does not say).
+/// </summary>
+public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, string? UsedHeader = null);
+
+/// <summary>What one request costs against one rule.</summary>
+public readonly record struct RateLimitCost(string Rule, int Units);
+
+/// <summary>
+/// Rate-limit accounting for one venue connection. Counts locally, corrects itself from the venue's usage headers,
+/// waits before a request that would cross <see cref="SafetyFraction"/> of a budget, and after a 429 refuses to send
+/// anything until the venue's Retry-After has passed, so the client never continues into a ban (Binance 418).
+/// Thread-safe.
+/// </summary>
+public sealed class RateLimitTracker
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Budget> _budgets = new(StringComparer.Ordinal);
+    private readonly Func<DateTimeOffset> _now;
+    private readonly TimeProvider _time;
+    private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
+
+    /// <param name="rules">The venue's rules.</param>
+    /// <param name="now">The venue's clock (windows are aligned to it).</param>
+    /// <param name="time">Used for waiting.</param>
+    /// <param name="safetyFraction">Share of each budget this client lets itself use before it waits for the next window.</param>
+    /// <param name="maxWait">The longest a request waits for budget; beyond it the request fails as rate limited.</param>
+    public RateLimitTracker(IEnumerable<RateLimitRule> rules, Func<DateTimeOffset> now, TimeProvider time, double safetyFraction = 0.9, TimeSpan? maxWait = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(safetyFraction, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(safetyFraction, 1);
+        foreach (var rule in rules)
+        {
+            _budgets[rule.Name] = new Budget(rule);
+        }
+
+        _now = now;
+        _time = time;
+        SafetyFraction = safetyFraction;
+        MaxWait = maxWait ?? TimeSpan.FromSeconds(10);
+    }
+
+    public double SafetyFraction { get; }
+
+    public TimeSpan MaxWait { get; }
+
+    /// <summary>Times a request waited for budget (for diagnostics and tests).</summary>
+    public int Waits { get; private set; }
+
+    /// <summary>Until when the venue told us to stop sending, or null.</summary>
+    public DateTimeOffset? BlockedUntil
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _blockedUntil > _now() ? _blockedUntil : null;
+            }
+        }
+    }
+
+    /// <summary>The budget of a rule now (venues publish their limits; the declared value is the default).</summary>
+    public int Limit(string rule)
+    {
+        lock (_gate)
+        {
+            return _budgets[rule].Rule.Limit;
+        }
+    }
+
+    /// <summary>Replaces a rule's budget with the one the venue publishes (Binance exchangeInfo.rateLimits).</summary>
+    public void SetLimit(string rule, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, 0);
+        lock (_gate)
+        {
+            if (_budgets.TryGetValue(rule, out var budget))
+            {
+                budget.Rule = budget.Rule with { Limit = limit };
+            }
+        }
+    }
+
+    /// <summary>Units used of a rule in the current window, as far as we know.</summary>
+    public int Used(string rule)
+    {
+        lock (_gate)
+        {
+            var budget = _budgets[rule];
+            Roll(budget, _now());
+            return budget.Used;
+        }
+    }
+
+    /// <summary>
+    /// Reserves the cost of one request, waiting for the next window when the budget is nearly spent. Throws
+    /// <see cref="ExchangeErrorKind.RateLimited"/> when the wait would exceed <see cref="MaxWait"/> or the venue asked
+    /// us to stop.
+    /// </summary>
+    public async ValueTask AcquireAsync(IReadOnlyList<RateLimitCost> costs, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_gate)
+            {
+                var now = _now();
+                if (_blockedUntil > now)
+                {
+                    wait = _blockedUntil - now;
+                    if (wait > MaxWait)
+                    {
+                        throw new ExchangeException(ExchangeErrorKind.RateLimited,
+                            $"the venue asked us to pause until {_blockedUntil:O}; not sending", retryAfter: wait);
+                    }
+                }
+                else
+                {
+                    wait = TimeSpan.Zero;
+                    foreach (var cost in costs)
+                    {
+                        if (!_budgets.TryGetValue(cost.Rule, out var budget))
+                        {
+                            continue;
+                        }
+
+                        Roll(budget, now);
+                        var allowed = (int)Math.Floor(budget.Rule.Limit * SafetyFraction);
+                        if (budget.Used + cost.Units > allowed)
+                        {
+                            var untilNext = budget.WindowStart + budget.Rule.Window - now;
+                            if (untilNext > wait)
+                            {
+                                wait = untilNext;
+                            }
+                        }
+                    }
+
+                    if (wait == TimeSpan.Zero)
+                    {
+                        foreach (var cost in costs)
+                        {
+                            if (_budgets.TryGetValue(cost.Rule, out var budget))
+                            {
+                                budget.Used += cost.Units;
+                            }
+                        }
+
+                        return;
+                    }
+
+                    if (wait > MaxWait)
+                    {
+                        throw new ExchangeException(ExchangeErrorKind.RateLimited,
+                            $"rate limit budget spent; next window in {wait.TotalSeconds:F1} s", retryAfter: wait);
+                    }
+                }
+
+                Waits++;
+            }
+
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(1), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Corrects the local counts from the venue's usage headers (the venue's number wins).</summary>
+    public void Observe(HttpResponseHeaders headers)
+    {
+        lock (_gate)
+        {
+            var now = _now();
+            foreach (var budget in _budgets.Values)
+            {
+                if (budget.Rule.UsedHeader is { } header
+                    && headers.TryGetValues(header, out var values)
+                    && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var used))
+                {
+                    Roll(budget, now);
+                    budget.Used = used;
+                }
+            }
+        }
+    }
+
+    /// <summary>The venue answered 429 (or banned us): send nothing until <paramref name="retryAfter"/> has passed.</summary>
+    public TimeSpan Block(TimeSpan? retryAfter)
+    {
+        var pause = retryAfter is { } r && r > TimeSpan.Zero ? r : TimeSpan.FromSeconds(60);
+        lock (_gate)
+        {
+            var until = _now() + pause;
+            if (until > _blockedUntil)
+            {
+                _blockedUntil = until;
+            }
+        }
+
+        return pause;
+    }
+
+    private static void Roll(Budget budget, DateTimeOffset now)
+    {
+        var windowTicks = budget.Rule.Window.Ticks;
+        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % windowTicks), TimeSpan.Zero);
+        if (start != budget.WindowStart)
+        {
+            budget.WindowStart = start;
+            budget.Used = 0;
+        }
+    }
+
+    private sealed class Budget(RateLimitRule rule)
+    {
+        public RateLimitRule Rule { get; set; } = rule;
+        public DateTimeOffset WindowStart { get; set; }
+        public int Used { get; set; }
+    }
+}

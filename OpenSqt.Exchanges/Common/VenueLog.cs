@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace OpenSqt.Exchanges.Common;
+
+/// <summary>Log messages of the shared venue plumbing. Never logs a secret.</summary>
+internal static partial class VenueLog
+{
+    [LoggerMessage(7001, LogLevel.Information, "{Venue}: clock offset {OffsetMs} ms")]
+    public static partial void ClockSynced(ILogger logger, string venue, long offsetMs);
+
+    [LoggerMessage(7002, LogLevel.Warning, "{Venue} {Operation}: timestamp refused ({Reason}); resyncing the clock and retrying once")]
+    public static partial void ClockRejected(ILogger logger, string venue, string operation, string reason);
+
+    [LoggerMessage(7003, LogLevel.Warning, "{Venue} {Operation}: attempt {Attempt} failed ({Reason}); retrying")]
+    public static partial void RetryingRequest(ILogger logger, string venue, string operation, int attempt, string reason);
+
+    [LoggerMessage(7004, LogLevel.Warning, "{Venue}: rate limited (HTTP {Status}); pausing {PauseSeconds} s")]
+    public static partial void RateLimited(ILogger logger, string venue, int status, double pauseSeconds);
+
+    [LoggerMessage(7010, LogLevel.Information, "{Venue} {Stream}: connected")]
+    public static partial void WebSocketConnected(ILogger logger, string venue, string stream);
+
+    [LoggerMessage(7011, LogLevel.Warning, "{Venue} {Stream}: connect attempt {Attempt} failed, next in {DelaySeconds} s: {Reason}")]
+    public static partial void WebSocketConnectFailed(ILogger logger, string venue, string stream, int attempt, double delaySeconds, string reason);
+
+    [LoggerMessage(7012, LogLevel.Warning, "{Venue} {Stream}: connection lost: {Reason}")]
+    public static partial void WebSocketDropped(ILogger logger, string venue, string stream, string reason);
+
+    [LoggerMessage(7013, LogLevel.Information, "{Venue} {Stream}: reconnected after {Attempts} attempts, down {DowntimeSeconds} s")]
+    public static partial void WebSocketReconnected(ILogger logger, string venue, string stream, int attempts, double downtimeSeconds);
+
+    [LoggerMessage(7014, LogLevel.Information, "{Venue} {Stream}: connection rotated before the venue's lifetime limit")]
+    public static partial void WebSocketRotated(ILogger logger, string venue, string stream);
+
+    [LoggerMessage(7015, LogLevel.Error, "{Venue} {Stream}: a message could not be handled")]
+    public static partial void MessageHandlerFailed(ILogger logger, string venue, string stream, Exception exception);
+}

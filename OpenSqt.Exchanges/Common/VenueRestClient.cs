@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+
+namespace OpenSqt.Exchanges.Common;
+
+/// <summary>How a request may be retried after a failure whose outcome is not known.</summary>
+public enum RetryPolicy
+{
+    /// <summary>Reads and idempotent housekeeping: retried on transient failures.</summary>
+    Safe = 0,
+
+    /// <summary>Order entry and cancels: never re-sent blindly; an unknown outcome surfaces as <see cref="ExchangeErrorKind.UnknownOutcome"/>.</summary>
+    Never = 1,
+}
+
+/// <summary>One REST call to a venue, before signing. Parameters keep their order: signatures depend on it.</summary>
+public sealed record VenueRequest(HttpMethod Method, string Path)
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
+
+    /// <summary>A JSON body, for venues that take one (Bybit, OKX, Bitget, Gate); signed over as the venue requires.</summary>
+    public string? JsonBody { get; init; }
+
+    /// <summary>Whether the call needs credentials and a timestamp.</summary>
+    public bool Signed { get; init; }
+
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Safe;
+
+    /// <summary>What the call costs against the venue's rate limits.</summary>
+    public IReadOnlyList<RateLimitCost> Costs { get; init; } = [];
+
+    /// <summary>A short name for logs and metrics ("place", "cancel", ...).</summary>
+    public string Operation { get; init; } = "";
+}
+
+/// <summary>A venue's answer: status, body and headers.</summary>
+public sealed record VenueResponse(HttpStatusCode Status, byte[] Body, HttpResponseHeaders Headers, TimeSpan? RetryAfter);
+
+/// <summary>
+/// The shared base of every venue's REST client: server-time offset tracking (synced before the first signed call and
+/// again on a clock error, which is retried once), a per-venue signing hook, typed error mapping, rate-limit accounting
+/// from the venue's headers (wait before the limit, pause on 429/418 for Retry-After), retries only where they are
+/// safe, and unknown outcomes reported as such. A venue adds only <see cref="BuildRequest"/>,
+/// <see cref="ParseFailure"/> and <see cref="FetchServerTimeAsync"/>.
+/// </summary>
+public abstract class VenueRestClient
+{
+    private const int SafeRetries = 2;
+    private readonly SemaphoreSlim _syncGate = new(1, 1);
+
+    protected VenueRestClient(string venue, HttpClient http, Uri baseUrl, ServerClock clock, RateLimitTracker rateLimits, TimeProvider time, ILogger logger, VenueMetrics metrics, TimeSpan requestTimeout)
+    {
+        Venue = venue;
+        Http = http;
+        BaseUrl = baseUrl;
+        Clock = clock;
+        RateLimits = rateLimits;
+        Time = time;
+        Logger = logger;
+        Metrics = metrics;
+        RequestTimeout = requestTimeout;
+    }
+
+    public string Venue { get; }
+
+    public Uri BaseUrl { get; }
+
+    public ServerClock Clock { get; }
+
+    public RateLimitTracker RateLimits { get; }
+
+    /// <summary>Clock resyncs done since start.</summary>
+    public int ClockResyncs { get; private set; }
+
+    protected HttpClient Http { get; }
+
+    protected TimeProvider Time { get; }
+
+    protected ILogger Logger { get; }
+
+    protected VenueMetrics Metrics { get; }
+
+    protected TimeSpan RequestTimeout { get; }
+
+    /// <summary>Builds the HTTP message: URL, body, credentials and signature. <paramref name="timestampMs"/> is venue time.</summary>
+    protected abstract HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs);
+
+    /// <summary>Returns the venue failure an answer carries, or null when it is a success.</summary>
+    protected abstract VenueFailure? ParseFailure(VenueResponse response);
+
+    /// <summary>Reads the venue's clock (Unix milliseconds) without signing.</summary>
+    protected abstract Task<long> FetchServerTimeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Measures the venue's clock offset now.</summary>
+    public async Task SyncClockAsync(CancellationToken cancellationToken)
+    {
+        await _syncGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var sentAt = Time.GetUtcNow();
+            var serverTime = await FetchServerTimeAsync(cancellationToken).ConfigureAwait(false);
+            var receivedAt = Time.GetUtcNow();
+            Clock.Update(serverTime, sentAt, receivedAt);
+            VenueLog.ClockSynced(Logger, Venue, (long)Clock.Offset.TotalMilliseconds);
+        }
+        finally
+        {
+            _syncGate.Release();
+        }
+    }
+
+    /// <summary>Sends one call and returns the successful answer, or throws a classified <see cref="ExchangeException"/>.</summary>
+    public async Task<VenueResponse> SendAsync(VenueRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Signed && !Clock.IsSynced)
+        {
+            await SyncClockAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var clockRetried = false;
+        var attempt = 0;
+        while (true)
+        {
+            attempt++;
+            await RateLimits.AcquireAsync(request.Costs, cancellationToken).ConfigureAwait(false);
+            var started = Time.GetTimestamp();
+            VenueResponse response;
+            try
+            {
+                response = await SendOnceAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.Unavailable && request.Retry == RetryPolicy.Safe && attempt <= SafeRetries)
+            {
+                VenueLog.RetryingRequest(Logger, Venue, request.Operation, attempt, ex.Message);
+                await Task.Delay(ReconnectBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)), Time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            finally
+            {
+                Metrics.RecordRequest(Venue, request.Operation, Time.GetElapsedTime(started));
+            }
+
+            RateLimits.Observe(response.Headers);
+            if (response.Status is HttpStatusCode.TooManyRequests or (HttpStatusCode)418)
+            {
+                var pause = RateLimits.Block(response.RetryAfter);
+                VenueLog.RateLimited(Logger, Venue, (int)response.Status, pause.TotalSeconds);
+                var failure = ParseFailure(response);
+                Metrics.RecordError(Venue, request.Operation, ExchangeErrorKind.RateLimited);
+                throw new ExchangeException(ExchangeErrorKind.RateLimited,
+                    $"{Venue} rate limit hit (HTTP {(int)response.Status}); pausing {pause.TotalSeconds:F0} s. {failure?.Exception.Message}",
+                    retryAfter: pause, venueCode: failure?.Exception.VenueCode);
+            }
+
+            var mapped = ParseFailure(response);
+            if (mapped is null)
+            {
+                return response;
+            }
+
+            if (mapped.IsClockError && request.Signed && !clockRetried)
+            {
+                // The venue refused the timestamp, so nothing was executed: resync and try once more.
+                clockRetried = true;
+                ClockResyncs++;
+                VenueLog.ClockRejected(Logger, Venue, request.Operation, mapped.Exception.Message);
+                await SyncClockAsync(cancellationToken).ConfigureAwait(false);
+                attempt--;
+                continue;
+            }
+
+            if ((int)response.Status >= 500 && mapped.Exception.Kind is ExchangeErrorKind.Unavailable or ExchangeErrorKind.UnknownOutcome)
+            {
+                if (request.Retry == RetryPolicy.Safe && attempt <= SafeRetries)
+                {
+                    VenueLog.RetryingRequest(Logger, Venue, request.Operation, attempt, mapped.Exception.Message);
+                    await Task.Delay(ReconnectBackoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)), Time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (request.Retry == RetryPolicy.Safe)
+                {
+                    Metrics.RecordError(Venue, request.Operation, ExchangeErrorKind.Unavailable);
+                    throw new ExchangeException(ExchangeErrorKind.Unavailable,
+                        $"{Venue} {request.Operation}: the venue failed {attempt} times (HTTP {(int)response.Status}). {mapped.Exception.Message}",
+                        mapped.Exception, venueCode: mapped.Exception.VenueCode);
+                }
+
+                if (request.Retry == RetryPolicy.Never)
+                {
+                    Metrics.RecordError(Venue, request.Operation, ExchangeErrorKind.UnknownOutcome);
+                    throw new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                        $"{Venue} {request.Operation}: execution status unknown (HTTP {(int)response.Status}); look the order up by client id. {mapped.Exception.Message}",
+                        mapped.Exception, venueCode: mapped.Exception.VenueCode);
+                }
+            }
+
+            Metrics.RecordError(Venue, request.Operation, mapped.Exception.Kind);
+            throw mapped.Exception;
+        }
+    }
+
+    private async Task<VenueResponse> SendOnceAsync(VenueRequest request, CancellationToken cancellationToken)
+    {
+        using var message = BuildRequest(request, Clock.NowMilliseconds);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        try
+        {
+            using var answer = await Http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+            var body = await answer.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+            return new VenueResponse(answer.StatusCode, body, answer.Headers, RetryAfterOf(answer.Headers));
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+        {
+            // The connection never opened: nothing reached the venue.
+            throw new ExchangeException(ExchangeErrorKind.Unavailable, $"{Venue} is unreachable: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            if (request.Retry == RetryPolicy.Never)
+            {
+                throw new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                    $"{Venue} {request.Operation}: no answer ({ex.GetType().Name}); the outcome is unknown, look the order up by client id", ex);
+            }
+
+            throw new ExchangeException(ExchangeErrorKind.Unavailable, $"{Venue} {request.Operation}: no answer ({ex.Message})", ex);
+        }
+    }
+
+    private TimeSpan? RetryAfterOf(HttpResponseHeaders headers)
+    {
+        if (headers.RetryAfter is { } retry)
+        {
+            if (retry.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (retry.Date is { } date)
+            {
+                var wait = date - Time.GetUtcNow();
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Binance;
+using OpenSqt.Exchanges.Common;
+using OpenSqt.Exchanges.Tests.Conformance;
+using OpenSqt.VenueSimulators.Binance;
+using OpenSqt.VenueSimulators.Framework;
+
+namespace OpenSqt.Exchanges.Tests.Binance;
+
+/// <summary>The venue conformance suite, against the Binance simulator over real HTTP and WebSocket on 127.0.0.1.</summary>
+public sealed class BinanceConformanceTests : VenueConformanceTests
+{
+    protected override int BatchPlaceSize => 5;
+
+    protected override (string Method, string Path) BatchPlaceEndpoint => ("POST", "/fapi/v1/batchOrders");
+
+    protected override (string Method, string Path) PlaceEndpoint => ("POST", "/fapi/v1/order");
+
+    protected override async Task<IVenueSimulator> StartSimulatorAsync() => await BinanceSimulator.StartAsync();
+
+    protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
+        CreateBinance(simulator, settings);
+
+    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BinanceExchange)exchange).Rest.RateLimits;
+
+    public static BinanceExchange CreateBinance(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["RestBaseUrl"] = simulator.RestBaseUrl,
+            ["WsBaseUrl"] = simulator.WsBaseUrl,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            values[key] = value;
+        }
+
+        var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().Get<BinanceOptions>()!;
+        return new BinanceExchange(Options.Create(options), new VenueCredentials(BinanceSimulator.DefaultApiKey, secret ?? BinanceSimulator.DefaultApiSecret, null), TimeProvider.System);
+    }
+}

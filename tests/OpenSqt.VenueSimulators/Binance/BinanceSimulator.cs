@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using OpenSqt.Exchanges.Binance;
+using OpenSqt.Exchanges.Sim;
+using OpenSqt.VenueSimulators.Framework;
+
+namespace OpenSqt.VenueSimulators.Binance;
+
+/// <summary>
+/// Binance USDT-M futures on loopback: the /fapi REST endpoints and the user-data and market WebSockets, on top of the
+/// sim matching engine. Strict as Binance: byte-exact HMAC check of query+body (-1022), the recvWindow rule (-1021),
+/// API key (-2015), PRICE_FILTER/LOT_SIZE/MIN_NOTIONAL (-4014/-4023/-4164), newClientOrderId format (-4015) and
+/// uniqueness (-4116), GTX crossing (-5022), hedge mode (-4061), weight and order limits with X-MBX headers, 429 with
+/// Retry-After and a 418 ban for clients that keep going, listen keys that expire 60 minutes after the last keepalive,
+/// server pings with a pong deadline and a forced connection lifetime. Nasty on demand through <see cref="Faults"/>.
+/// </summary>
+public sealed partial class BinanceSimulator : VenueSimulatorHost
+{
+    public const string DefaultApiKey = "sim-binance-api-key";
+    public const string DefaultApiSecret = "sim-binance-api-secret";
+    private const string UserKind = "user";
+    private const string MarketKind = "market";
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _pumps = [];
+    private string? _listenKey;
+    private DateTimeOffset _listenKeyExpires;
+    private long _aggTradeId;
+    private int _listenKeysIssued;
+
+    private BinanceSimulator(SimVenueOptions? engineOptions, int weightLimit)
+        : base(
+        [
+            new SimRateLimit(BinanceRateLimits.Weight, weightLimit, TimeSpan.FromMinutes(1), BinanceRateLimits.WeightHeader),
+            new SimRateLimit(BinanceRateLimits.Orders10S, 300, TimeSpan.FromSeconds(10), BinanceRateLimits.Orders10SHeader),
+            new SimRateLimit(BinanceRateLimits.Orders1M, 1200, TimeSpan.FromMinutes(1), BinanceRateLimits.Orders1MHeader),
+        ], engineOptions)
+    {
+        _pumps.Add(PumpOrdersAsync(_stop.Token));
+        _pumps.Add(PumpPositionsAsync(_stop.Token));
+        _pumps.Add(ExpireListenKeysAsync(_stop.Token));
+    }
+
+    public string ApiKey { get; init; } = DefaultApiKey;
+
+    public string ApiSecret { get; init; } = DefaultApiSecret;
+
+    /// <summary>A listen key lives this long after its last POST or PUT.</summary>
+    public TimeSpan ListenKeyValidity { get; set; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>The account is in hedge mode: orders without a LONG/SHORT positionSide are refused with -4061.</summary>
+    public bool HedgeMode { get; set; }
+
+    /// <summary>Sends TRADE_LITE before each fill's ORDER_TRADE_UPDATE, as Binance does.</summary>
+    public bool SendTradeLite { get; set; } = true;
+
+    /// <summary>Listen keys issued since start.</summary>
+    public int ListenKeysIssued => Volatile.Read(ref _listenKeysIssued);
+
+    /// <summary>The active listen key, or null.</summary>
+    public string? ActiveListenKey
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _listenKey is not null && Clock.GetUtcNow() < _listenKeyExpires ? _listenKey : null;
+            }
+        }
+    }
+
+    /// <summary>Starts a simulator on an ephemeral loopback port.</summary>
+    /// <param name="engineOptions">The matching engine's instruments and account; the sim defaults when null.</param>
+    /// <param name="apiKey">The only API key the venue accepts.</param>
+    /// <param name="apiSecret">The secret signatures are checked with.</param>
+    /// <param name="weightLimit">REQUEST_WEIGHT per minute (published in exchangeInfo and enforced).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<BinanceSimulator> StartAsync(SimVenueOptions? engineOptions = null, string apiKey = DefaultApiKey, string apiSecret = DefaultApiSecret, int weightLimit = 2400, CancellationToken cancellationToken = default)
+    {
+        var simulator = new BinanceSimulator(engineOptions, weightLimit) { ApiKey = apiKey, ApiSecret = apiSecret };
+        await simulator.StartAsync(cancellationToken).ConfigureAwait(false);
+        return simulator;
+    }
+
+    /// <summary>Expires the listen key now: connected clients get <c>listenKeyExpired</c> (with a string <c>E</c>, as seen in the wild) and are closed.</summary>
+    public override async Task ExpireSessionAsync()
+    {
+        string? key;
+        lock (_gate)
+        {
+            key = _listenKey;
+            _listenKey = null;
+        }
+
+        if (key is null)
+        {
+            return;
+        }
+
+        var message = $"{{\"e\":\"listenKeyExpired\",\"E\":\"{Clock.NowMilliseconds}\",\"listenKey\":\"{key}\"}}";
+        foreach (var socket in Sockets.Where(s => s.Kind == UserKind && s.Tag == key))
+        {
+            await socket.SendAsync(message).ConfigureAwait(false);
+            await socket.CloseAsync("listenKeyExpired").ConfigureAwait(false);
+        }
+    }
+
+    protected override void MapRoutes(WebApplication app)
+    {
+        app.Map("/fapi/{**path}", HandleRestAsync);
+        app.Map("/ws/{listenKey}", context => RunSocketAsync(context, UserKind, (socket, token) => UserSessionAsync(context, socket, token)));
+        app.Map("/ws", context => RunSocketAsync(context, MarketKind, MarketSessionAsync));
+        app.Map("/stream", context => RunSocketAsync(context, MarketKind, MarketSessionAsync));
+    }
+
+    private async Task HandleRestAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        string body;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
+        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
+        context.Response.StatusCode = answer.Status;
+        foreach (var (name, value) in answer.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
+    {
+        var endpoint = Endpoint(method, path, rawQuery);
+        if (endpoint is null)
+        {
+            return Error(404, "-1000", $"Unknown endpoint {method} {path}");
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Faults.TakeStorm())
+        {
+            RateLimiter.AnnounceRetryAfter(Faults.StormRetryAfter);
+            headers["Retry-After"] = Math.Ceiling(Faults.StormRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Error(429, "-1003", "Too many requests; current limit of IP is 2400 requests per minute.", headers);
+        }
+
+        var (limitStatus, retryAfter, usage) = RateLimiter.Charge(endpoint.Costs);
+        foreach (var limit in RateLimiter.Limits)
+        {
+            if (limit.Header is { } header && (limit.Name == BinanceRateLimits.Weight || endpoint.Costs.ContainsKey(limit.Name)))
+            {
+                headers[header] = usage[limit.Name].ToString(CultureInfo.InvariantCulture);
+            }
+        }
+
+        if (limitStatus != 0)
+        {
+            headers["Retry-After"] = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return limitStatus == 418
+                ? Error(418, "-1003", "Way too many requests; IP banned until later.", headers)
+                : Error(429, "-1003", "Too many requests; current limit of IP is 2400 requests per minute.", headers);
+        }
+
+        if (endpoint.Security != Security.None && context.Request.Headers["X-MBX-APIKEY"].ToString() != ApiKey)
+        {
+            return Error(401, "-2015", "Invalid API-key, IP, or permissions for action.", headers);
+        }
+
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in QueryHelpers.ParseQuery(rawQuery))
+        {
+            parameters[key] = value.ToString();
+        }
+
+        if (body.Length > 0)
+        {
+            foreach (var (key, value) in QueryHelpers.ParseQuery(body))
+            {
+                parameters[key] = value.ToString();
+            }
+        }
+
+        if (endpoint.Security == Security.Signed && CheckSignature(rawQuery, body, parameters) is { } refused)
+        {
+            return refused with { Headers = headers };
+        }
+
+        try
+        {
+            var (status, json) = await endpoint.Handler(parameters).ConfigureAwait(false);
+            return new RestAnswer(status, json, headers);
+        }
+        catch (BinanceSimError error)
+        {
+            return Error(error.Status, error.Code, error.Message, headers);
+        }
+    }
+
+    private RestAnswer? CheckSignature(string rawQuery, string body, Dictionary<string, string> parameters)
+    {
+        string? signature = null;
+        var query = StripSignature(rawQuery, ref signature);
+        var form = StripSignature(body, ref signature);
+        if (signature is null)
+        {
+            return Error(400, "-1102", "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+        }
+
+        if (!BinanceSigner.Verify(ApiSecret, query + form, signature))
+        {
+            return Error(400, "-1022", "Signature for this request is not valid.");
+        }
+
+        if (!parameters.TryGetValue("timestamp", out var tsText) || !long.TryParse(tsText, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        {
+            return Error(400, "-1102", "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+        }
+
+        var recvWindow = 5000L;
+        if (parameters.TryGetValue("recvWindow", out var rw) && (!long.TryParse(rw, NumberStyles.None, CultureInfo.InvariantCulture, out recvWindow) || recvWindow > 60000))
+        {
+            return Error(400, "-1131", "recvWindow must be less than 60000");
+        }
+
+        var now = Clock.NowMilliseconds;
+        if (timestamp >= now + 1000)
+        {
+            return Error(400, "-1021", "Timestamp for this request was 1000ms ahead of the server's time.");
+        }
+
+        if (now - timestamp > recvWindow)
+        {
+            return Error(400, "-1021", "Timestamp for this request is outside of the recvWindow.");
+        }
+
+        return null;
+    }
+
+    /// <summary>Removes the <c>signature</c> parameter from a raw query or body, keeping every other byte as received.</summary>
+    private static string StripSignature(string raw, ref string? signature)
+    {
+        if (raw.Length == 0)
+        {
+            return raw;
+        }
+
+        var parts = raw.Split('&');
+        var kept = new List<string>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (part.StartsWith("signature=", StringComparison.Ordinal))
+            {
+                signature = part["signature=".Length..];
+            }
+            else
+            {
+                kept.Add(part);
+            }
+        }
+
+        return string.Join('&', kept);
+    }
+
+    private static RestAnswer Error(int status, string code, string message, Dictionary<string, string>? headers = null) =>
+        new(status, JsonSerializer.Serialize(new Dictionary<string, object> { ["code"] = int.Parse(code, CultureInfo.InvariantCulture), ["msg"] = message }), headers ?? []);
+
+    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
+
+    private enum Security
+    {
+        None,
+        ApiKey,
+        Signed,
+    }
+
+    private sealed record EndpointSpec(Security Security, Dictionary<string, int> Costs, Func<Dictionary<string, string>, Task<(int Status, string Json)>> Handler);
+
+    /// <summary>Thrown by handlers for a Binance error answer.</summary>
+    private sealed class BinanceSimError(int status, string code, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+
+        public string Code { get; } = code;
+    }
+
+    [GeneratedRegex("^[.A-Z:/a-z0-9_-]{1,36}$")]
+    private static partial Regex ClientOrderIdRule();
+
+    private async Task ExpireListenKeysAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                bool expired;
+                lock (_gate)
+                {
+                    expired = _listenKey is not null && Clock.GetUtcNow() >= _listenKeyExpires;
+                }
+
+                if (expired)
+                {
+                    await ExpireSessionAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+}
