@@ -7,6 +7,7 @@ using OpenSqt.MarketMaker.Risk;
 using OpenSqt.MarketMaker.Services;
 using OpenSqt.MarketMaker.State;
 using OpenSqt.MarketMaker.Telemetry;
+using OpenSqt.ServiceDefaults.Security;
 
 namespace OpenSqt.MarketMaker.Extensions;
 
@@ -16,6 +17,7 @@ public static class MarketMakerHostingExtensions
     public static WebApplicationBuilder AddMarketMaker(this WebApplicationBuilder builder)
     {
         builder.ApplyStandaloneEnvironment(defaultGrpcPort: 50052);
+        builder.AddServiceAuthentication();
         builder.Services.AddRemoteExchange();
         builder.Services.AddMarketMakerEngine();
         builder.Services.AddGrpc();
