@@ -1,5 +1,13 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenSqt.Contracts.Remote;
+using OpenSqt.MarketMaker.Engine;
+using OpenSqt.MarketMaker.Options;
+using OpenSqt.MarketMaker.Risk;
+using OpenSqt.MarketMaker.Services;
+using OpenSqt.MarketMaker.State;
+using OpenSqt.MarketMaker.Telemetry;
+using OpenSqt.ServiceDefaults.Security;
 
 namespace OpenSqt.MarketMaker.Extensions;
 
@@ -9,18 +17,42 @@ public static class MarketMakerHostingExtensions
     public static WebApplicationBuilder AddMarketMaker(this WebApplicationBuilder builder)
     {
         builder.ApplyStandaloneEnvironment(defaultGrpcPort: 50052);
+        builder.AddServiceAuthentication();
         builder.Services.AddRemoteExchange();
-        builder.Services.AddSingleton<ConnectorSession>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectorSession>());
+        builder.Services.AddMarketMakerEngine();
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
-        builder.Services.AddHealthChecks().AddCheck<ConnectorHealthCheck>("connector");
+        builder.Services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine");
         builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", _ => true));
         return builder;
     }
 
+    /// <summary>
+    /// The engine's own parts over whatever <see cref="OpenSqt.Contracts.IExchange"/> is registered: options validated at
+    /// start, the order gateway, risk state, the engine host, the anomaly monitor, metrics and the state reader.
+    /// </summary>
+    public static IServiceCollection AddMarketMakerEngine(this IServiceCollection services)
+    {
+        services.AddOptions<MarketMakerOptions>()
+            .BindConfiguration(MarketMakerOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MarketMakerOptions>, MarketMakerOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<EngineMetrics>();
+        services.AddSingleton<RiskState>();
+        services.AddSingleton<OrderGateway>();
+        services.AddSingleton<EngineReadStore>();
+        services.AddSingleton<EngineHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
+        services.AddHostedService<AnomalyMonitor>();
+        return services;
+    }
+
     public static WebApplication MapMarketMaker(this WebApplication app)
     {
+        app.MapGrpcService<PositionGrpcService>();
+        app.MapGrpcService<RiskGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapDefaultEndpoints();
@@ -56,13 +88,4 @@ public static class MarketMakerHostingExtensions
             builder.Configuration.AddInMemoryCollection(overrides);
         }
     }
-}
-
-/// <summary>Ready once the connector answered and serves.</summary>
-public sealed class ConnectorHealthCheck(ConnectorSession session) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(session.Problem is { } problem
-            ? HealthCheckResult.Unhealthy(problem)
-            : HealthCheckResult.Healthy($"connected to the ExchangeConnector serving {session.Venue}"));
 }

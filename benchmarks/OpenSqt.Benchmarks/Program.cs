@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using OpenSqt.Benchmarks.Connector;
+using OpenSqt.Benchmarks.Engine;
 
 // Load harnesses by name; anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
@@ -12,6 +13,9 @@ switch (args.FirstOrDefault())
         break;
     case "liveserver-fanout":
         await OpenSqt.Benchmarks.LiveServer.LiveServerFanOutHarness.RunAsync(args.Skip(1).ToArray());
+        break;
+    case "tick-to-order":
+        await TickToOrderHarness.RunAsync(args.Skip(1).ToArray());
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(PlaceLatencyHarness).Assembly).Run(args);

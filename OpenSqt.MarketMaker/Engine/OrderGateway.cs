@@ -1,0 +1,209 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.MarketMaker.Options;
+
+namespace OpenSqt.MarketMaker.Engine;
+
+public enum PlaceResult
+{
+    /// <summary>The venue took the order (answer of the place call or found by client id after an unknown outcome).</summary>
+    Placed = 1,
+
+    /// <summary>The venue refused the order; it does not exist.</summary>
+    Refused,
+
+    /// <summary>The outcome was unknown and the lookup by client id says the order never arrived.</summary>
+    NeverArrived,
+
+    /// <summary>Still unknown; reconciliation will look it up again. The order is never re-sent.</summary>
+    Unresolved,
+
+    /// <summary>A configuration error the engine cannot trade through (hedge-mode account, bad credentials).</summary>
+    Fatal,
+}
+
+public sealed record PlaceOutcome(PlaceResult Result, Order? Order, ExchangeErrorKind ErrorKind, string Message);
+
+public enum CancelResult
+{
+    Done = 1,
+    Failed,
+}
+
+public sealed record CancelOutcome(CancelResult Result, ExchangeErrorKind ErrorKind, string Message);
+
+public enum LookupResult
+{
+    Found = 1,
+    NotFound,
+    Unresolved,
+}
+
+public sealed record LookupOutcome(LookupResult Result, Order? Order, string Message);
+
+/// <summary>
+/// Every order call of the engine goes through here: a token bucket (OpenSQT: 25 per second, burst 30), retries with
+/// exponential backoff and jitter for transient failures only, and no blind re-send: a place call whose outcome is
+/// unknown is resolved by looking the order up by its client id.
+/// </summary>
+public sealed partial class OrderGateway : IAsyncDisposable
+{
+    private readonly IExchange _exchange;
+    private readonly RetryOptions _retry;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OrderGateway> _logger;
+    private readonly TokenBucketRateLimiter _limiter;
+
+    public OrderGateway(IExchange exchange, IOptions<MarketMakerOptions> options, TimeProvider time, ILogger<OrderGateway> logger)
+    {
+        _exchange = exchange;
+        _retry = options.Value.Retry;
+        _time = time;
+        _logger = logger;
+        var rate = options.Value.RateLimit;
+        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rate.Burst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / rate.OrdersPerSecond),
+            QueueLimit = 100_000,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
+
+    public IExchange Exchange => _exchange;
+
+    public async Task<PlaceOutcome> PlaceAsync(OrderRequest request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+            {
+                if (!lease.IsAcquired)
+                {
+                    return new PlaceOutcome(PlaceResult.Refused, null, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
+                }
+            }
+
+            try
+            {
+                var order = await _exchange.PlaceOrderAsync(request, cancellationToken).ConfigureAwait(false);
+                return new PlaceOutcome(PlaceResult.Placed, order, ExchangeErrorKind.Unknown, "");
+            }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.RateLimited && attempt <= _retry.MaxAttempts)
+            {
+                var delay = ex.RetryAfter ?? Backoff(attempt);
+                Log.Retrying(_logger, "place", request.ClientOrderId ?? "", attempt, delay, ex.Message);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExchangeException ex) when (ex.Kind is ExchangeErrorKind.UnknownOutcome or ExchangeErrorKind.Unavailable or ExchangeErrorKind.AlreadyExists)
+            {
+                // The order may have reached the venue: look it up, never send it again.
+                Log.Ambiguous(_logger, request.ClientOrderId ?? "", ex.Kind, ex.Message);
+                var lookup = await LookupAsync(request.Symbol, request.ClientOrderId!, cancellationToken).ConfigureAwait(false);
+                return lookup.Result switch
+                {
+                    LookupResult.Found => new PlaceOutcome(PlaceResult.Placed, lookup.Order, ex.Kind, ex.Message),
+                    LookupResult.NotFound => new PlaceOutcome(PlaceResult.NeverArrived, null, ex.Kind, $"{ex.Message}; the venue does not know client order {request.ClientOrderId}"),
+                    _ => new PlaceOutcome(PlaceResult.Unresolved, null, ex.Kind, $"{ex.Message}; lookup by client id: {lookup.Message}"),
+                };
+            }
+            catch (ExchangeException ex) when (ex.Kind is ExchangeErrorKind.PositionModeMismatch or ExchangeErrorKind.Unauthenticated or ExchangeErrorKind.PermissionDenied)
+            {
+                return new PlaceOutcome(PlaceResult.Fatal, null, ex.Kind, ex.Message);
+            }
+            catch (ExchangeException ex)
+            {
+                return new PlaceOutcome(PlaceResult.Refused, null, ex.Kind, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Looks an order up by client id, retrying transient failures.</summary>
+    public async Task<LookupOutcome> LookupAsync(string symbol, string clientOrderId, CancellationToken cancellationToken)
+    {
+        var last = "";
+        for (var attempt = 1; attempt <= Math.Max(1, _retry.MaxAttempts); attempt++)
+        {
+            try
+            {
+                var order = await _exchange.GetOrderAsync(symbol, OrderRef.ByClientId(clientOrderId), cancellationToken).ConfigureAwait(false);
+                return new LookupOutcome(LookupResult.Found, order, "");
+            }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+            {
+                return new LookupOutcome(LookupResult.NotFound, null, ex.Message);
+            }
+            catch (ExchangeException ex) when (ex.IsTransient)
+            {
+                last = ex.Message;
+                if (attempt < _retry.MaxAttempts)
+                {
+                    await Task.Delay(ex.RetryAfter ?? Backoff(attempt), _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                return new LookupOutcome(LookupResult.Unresolved, null, ex.Message);
+            }
+        }
+
+        return new LookupOutcome(LookupResult.Unresolved, null, last);
+    }
+
+    /// <summary>Cancels one order; an order the venue no longer knows, or already finished, counts as done.</summary>
+    public async Task<CancelOutcome> CancelAsync(string symbol, string? exchangeOrderId, string clientOrderId, CancellationToken cancellationToken)
+    {
+        var reference = exchangeOrderId is not null ? OrderRef.ByExchangeId(exchangeOrderId) : OrderRef.ByClientId(clientOrderId);
+        for (var attempt = 1; ; attempt++)
+        {
+            using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+            {
+                if (!lease.IsAcquired)
+                {
+                    return new CancelOutcome(CancelResult.Failed, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
+                }
+            }
+
+            try
+            {
+                await _exchange.CancelOrderAsync(symbol, reference, cancellationToken).ConfigureAwait(false);
+                return new CancelOutcome(CancelResult.Done, ExchangeErrorKind.Unknown, "");
+            }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+            {
+                return new CancelOutcome(CancelResult.Done, ex.Kind, ex.Message);
+            }
+            catch (ExchangeException ex) when (ex.IsTransient && attempt <= _retry.MaxAttempts)
+            {
+                var delay = ex.RetryAfter ?? Backoff(attempt);
+                Log.Retrying(_logger, "cancel", clientOrderId, attempt, delay, ex.Message);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExchangeException ex)
+            {
+                return new CancelOutcome(CancelResult.Failed, ex.Kind, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Exponential backoff with full jitter between half and the whole delay.</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        var ticks = Math.Min(_retry.MaxDelay.Ticks, _retry.InitialDelay.Ticks * (1L << Math.Min(attempt - 1, 20)));
+        return TimeSpan.FromTicks((ticks / 2) + (long)(Random.Shared.NextDouble() * (ticks / 2)));
+    }
+
+    public ValueTask DisposeAsync() => _limiter.DisposeAsync();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Transient failure of {Call} for client order {ClientOrderId} (attempt {Attempt}), retrying in {Delay}: {Reason}")]
+        public static partial void Retrying(ILogger logger, string call, string clientOrderId, int attempt, TimeSpan delay, string reason);
+
+        [LoggerMessage(2, LogLevel.Warning, "Place of client order {ClientOrderId} ended with {Kind}; looking it up by client id instead of sending it again: {Reason}")]
+        public static partial void Ambiguous(ILogger logger, string clientOrderId, ExchangeErrorKind kind, string reason);
+    }
+}

@@ -1,0 +1,191 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OpenSqt.MarketMaker.Options;
+
+/// <summary>Whether the grid only buys below the price (long) or also sells short above it (neutral).</summary>
+public enum GridMode
+{
+    Long = 1,
+    Neutral = 2,
+}
+
+/// <summary>How many monitored symbols must be anomalous before trading halts.</summary>
+public enum AnomalyStrategy
+{
+    /// <summary>Every monitored symbol.</summary>
+    All = 1,
+
+    /// <summary>At least one monitored symbol.</summary>
+    Any = 2,
+}
+
+/// <summary>The engine. Section <c>MarketMaker</c>; every parameter of the OpenSQT grid with OpenSQT's default.</summary>
+public sealed class MarketMakerOptions
+{
+    public const string SectionName = "MarketMaker";
+
+    /// <summary>The symbols to trade, each with its own grid.</summary>
+    [Required]
+    [MinLength(1)]
+    public List<GridOptions> Symbols { get; set; } = [];
+
+    /// <summary>The SQLite file holding slots, orders, client ids, fills and PnL.</summary>
+    [Required]
+    public string StatePath { get; set; } = "opensqt-engine.db";
+
+    /// <summary>
+    /// Deletes the state file at start. Only for development against the sim venue, whose orders and positions do not
+    /// survive its own restart (a saved position would otherwise read as a divergence); refused against any other venue.
+    /// </summary>
+    public bool ResetStateOnStart { get; set; }
+
+    /// <summary>At most one grid adjustment per symbol within this time (OpenSQT: 50 ms).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan Throttle { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Time between two reconciliations with the venue (OpenSQT: 60 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Refuse to start when the balance cannot carry this many grid orders (OpenSQT: 100). 0 skips the check.</summary>
+    [Range(0, 10_000)]
+    public int PositionSafetyCheck { get; set; } = 100;
+
+    /// <summary>Refuse to start when the account leverage exceeds this (OpenSQT: 10).</summary>
+    [Range(1, 125)]
+    public int MaxLeverage { get; set; } = 10;
+
+    [Required]
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    [Required]
+    public RetryOptions Retry { get; set; } = new();
+
+    [Required]
+    public RiskControlOptions RiskControl { get; set; } = new();
+
+    [Required]
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+}
+
+/// <summary>One symbol's grid. Item of <c>MarketMaker:Symbols</c>.</summary>
+public sealed class GridOptions
+{
+    [Required]
+    [RegularExpression("^[A-Z0-9]{2,20}$", ErrorMessage = "must be 2 to 20 upper-case letters or digits, for example BTCUSDT")]
+    public string Symbol { get; set; } = "";
+
+    /// <summary>Distance between two grid levels, in quote units (must be a multiple of the tick).</summary>
+    [Range(typeof(decimal), "0.00000001", "1000000000")]
+    public decimal PriceInterval { get; set; }
+
+    /// <summary>Quote amount per level (for example 30 USDT); the base quantity is this divided by the level price, rounded down to the step.</summary>
+    [Range(typeof(decimal), "0.00000001", "1000000000")]
+    public decimal OrderQuantity { get; set; }
+
+    /// <summary>Levels below the price that carry a buy (OpenSQT: 10).</summary>
+    [Range(1, 200)]
+    public int BuyWindowSize { get; set; } = 10;
+
+    /// <summary>Levels above the price within which sells work; defaults to <see cref="BuyWindowSize"/>.</summary>
+    [Range(1, 200)]
+    public int? SellWindowSize { get; set; }
+
+    public GridMode GridMode { get; set; } = GridMode.Long;
+
+    /// <summary>The most working orders of this symbol; beyond it the cleaner cancels (OpenSQT: 100).</summary>
+    [Range(2, 1000)]
+    public int OrderCleanupThreshold { get; set; } = 100;
+
+    /// <summary>Orders the cleaner cancels at once, farthest from the price first (OpenSQT: 10).</summary>
+    [Range(1, 1000)]
+    public int CleanupBatchSize { get; set; } = 10;
+
+    /// <summary>How long an insufficient-margin refusal blocks new buys (OpenSQT: 10 s).</summary>
+    [Range(1, 3600)]
+    public int MarginLockDurationSeconds { get; set; } = 10;
+
+    /// <summary>Post-only refusals of one slot before it uses a plain limit order (OpenSQT: 3).</summary>
+    [Range(1, 100)]
+    public int PostOnlyFallbackAfter { get; set; } = 3;
+
+    /// <summary>Cancel every working order of the symbol on shutdown.</summary>
+    public bool CancelOnExit { get; set; } = true;
+
+    /// <summary>Maker fee rate assumed by the pre-start check that one interval pays a round trip.</summary>
+    [Range(typeof(decimal), "-0.01", "0.01")]
+    public decimal MakerFeeRate { get; set; } = 0.0002m;
+
+    public int EffectiveSellWindowSize => SellWindowSize ?? BuyWindowSize;
+}
+
+/// <summary>Outgoing order rate (OpenSQT: 25 per second, burst 30). Section <c>MarketMaker:RateLimit</c>.</summary>
+public sealed class RateLimitOptions
+{
+    [Range(1, 10_000)]
+    public int OrdersPerSecond { get; set; } = 25;
+
+    [Range(1, 10_000)]
+    public int Burst { get; set; } = 30;
+}
+
+/// <summary>Retries of transient failures with exponential backoff and jitter. Section <c>MarketMaker:Retry</c>.</summary>
+public sealed class RetryOptions
+{
+    [Range(0, 20)]
+    public int MaxAttempts { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>The market-anomaly halt. Section <c>MarketMaker:RiskControl</c>.</summary>
+public sealed class RiskControlOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Symbols whose klines are watched; OpenSQT's five majors when empty.</summary>
+    public List<string> MonitorSymbols { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveMonitorSymbols => MonitorSymbols.Count > 0 ? MonitorSymbols : DefaultMonitorSymbols;
+
+    /// <summary>Kline interval watched (OpenSQT: 1m).</summary>
+    [Required]
+    public string Interval { get; set; } = "1m";
+
+    /// <summary>Closed candles averaged (OpenSQT: 20).</summary>
+    [Range(2, 1000)]
+    public int AverageWindow { get; set; } = 20;
+
+    /// <summary>A candle whose volume exceeds this multiple of the average is a spike (OpenSQT: 3.0).</summary>
+    [Range(typeof(decimal), "1", "1000")]
+    public decimal VolumeMultiplier { get; set; } = 3.0m;
+
+    public AnomalyStrategy GlobalStrategy { get; set; } = AnomalyStrategy.All;
+
+    /// <summary>Recovered symbols needed to resume (OpenSQT: 3); at most the number of monitored symbols.</summary>
+    [Range(1, 100)]
+    public int RecoveryThreshold { get; set; } = 3;
+
+    /// <summary>The OpenSQT default when none are configured.</summary>
+    public static IReadOnlyList<string> DefaultMonitorSymbols { get; } = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT"];
+}
+
+/// <summary>The circuit breaker. Section <c>MarketMaker:CircuitBreaker</c>.</summary>
+public sealed class CircuitBreakerOptions
+{
+    /// <summary>Losing round trips in a row that trip the breaker.</summary>
+    [Range(1, 1000)]
+    public int MaxConsecutiveLosses { get; set; } = 5;
+
+    /// <summary>Drop of realised PnL from its peak, in quote units, that trips the breaker.</summary>
+    [Range(typeof(decimal), "0.00000001", "1000000000")]
+    public decimal MaxDrawdownAmount { get; set; } = 500m;
+
+    /// <summary>How long a tripped breaker halts new orders before it closes by itself.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan CooldownPeriod { get; set; } = TimeSpan.FromMinutes(5);
+}

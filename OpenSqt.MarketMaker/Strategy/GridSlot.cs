@@ -1,0 +1,118 @@
+using OpenSqt.Contracts;
+
+namespace OpenSqt.MarketMaker.Strategy;
+
+/// <summary>Whether a slot may take a new order.</summary>
+public enum SlotStatus
+{
+    /// <summary>No order in flight or working.</summary>
+    Free = 0,
+
+    /// <summary>A place call is in flight.</summary>
+    Pending = 1,
+
+    /// <summary>An order works on the venue.</summary>
+    Locked = 2,
+}
+
+/// <summary>What an order does to its slot. Encoded in the client order id together with the side.</summary>
+public enum OrderRole
+{
+    /// <summary>Buy at the slot price, opening a long (both modes).</summary>
+    OpenLong = 1,
+
+    /// <summary>Sell one interval above the slot, closing its long.</summary>
+    CloseLong = 2,
+
+    /// <summary>Sell at the slot price, opening a short (neutral mode).</summary>
+    OpenShort = 3,
+
+    /// <summary>Buy one interval below the slot, closing its short (neutral mode).</summary>
+    CloseShort = 4,
+}
+
+public static class OrderRoleExtensions
+{
+    public static OrderSide Side(this OrderRole role) => role is OrderRole.OpenLong or OrderRole.CloseShort ? OrderSide.Buy : OrderSide.Sell;
+
+    public static bool Opens(this OrderRole role) => role is OrderRole.OpenLong or OrderRole.OpenShort;
+
+    /// <summary>+1 when the position the role opens or closes is long, -1 when short.</summary>
+    public static int PositionSign(this OrderRole role) => role is OrderRole.OpenLong or OrderRole.CloseLong ? 1 : -1;
+}
+
+/// <summary>The order working on a slot, as the engine last knows it.</summary>
+public sealed class SlotOrder
+{
+    public required string ClientOrderId { get; init; }
+    public string? ExchangeOrderId { get; set; }
+    public required OrderRole Role { get; init; }
+    public OrderSide Side => Role.Side();
+    public required decimal Price { get; init; }
+    public required decimal Quantity { get; init; }
+    public bool PostOnly { get; init; }
+    public bool ReduceOnly { get; init; }
+
+    /// <summary>Null until the venue confirmed the order (place answer or stream).</summary>
+    public OrderStatus? Status { get; set; }
+
+    /// <summary>Cumulative filled quantity already booked into the slot.</summary>
+    public decimal FilledQuantity { get; set; }
+
+    /// <summary>Volume-weighted price of <see cref="FilledQuantity"/>.</summary>
+    public decimal AveragePrice { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public string? RejectReason { get; set; }
+
+    public bool IsTerminal => Status is { } s && s.IsTerminal();
+}
+
+/// <summary>One grid price level: its position and the order working on it.</summary>
+public sealed class GridSlot
+{
+    public GridSlot(long level, decimal price, decimal baseQuantity)
+    {
+        Level = level;
+        Price = price;
+        BaseQuantity = baseQuantity;
+    }
+
+    /// <summary>Levels from the anchor: 0 is the anchor, negative below.</summary>
+    public long Level { get; }
+
+    public decimal Price { get; }
+
+    /// <summary>The quote amount of a level converted to base and rounded down to the step; 0 when below the venue minimums.</summary>
+    public decimal BaseQuantity { get; }
+
+    /// <summary>Open position quantity of the slot (always positive); its direction is <see cref="PositionSign"/>.</summary>
+    public decimal PositionQuantity { get; set; }
+
+    /// <summary>+1 long, -1 short, 0 empty.</summary>
+    public int PositionSign { get; set; }
+
+    /// <summary>Sum of price x quantity of the fills that opened the open position.</summary>
+    public decimal OpenNotional { get; set; }
+
+    /// <summary>Fees paid on the fills that opened the open position.</summary>
+    public decimal OpenFees { get; set; }
+
+    /// <summary>Realised PnL of the round trip in progress (part-closed positions).</summary>
+    public decimal RoundTripPnl { get; set; }
+
+    public SlotStatus Status { get; set; }
+
+    public SlotOrder? Order { get; set; }
+
+    public int PostOnlyFailures { get; set; }
+
+    public bool IsEmpty => PositionSign == 0 || PositionQuantity == 0;
+
+    public bool IsFilled => !IsEmpty;
+}

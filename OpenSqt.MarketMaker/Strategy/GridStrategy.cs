@@ -1,0 +1,574 @@
+using OpenSqt.Contracts;
+using OpenSqt.MarketMaker.Options;
+
+namespace OpenSqt.MarketMaker.Strategy;
+
+/// <summary>The result of applying one order state to a slot.</summary>
+public readonly record struct OrderOutcome(
+    bool Changed,
+    decimal FilledDelta,
+    decimal FillPrice,
+    decimal RealisedPnl,
+    bool RoundTripClosed,
+    decimal RoundTripPnl,
+    bool Finished)
+{
+    public static OrderOutcome Unchanged { get; } = default;
+}
+
+/// <summary>
+/// The OpenSQT grid of one symbol as pure logic: no I/O, no clock, no locks. The caller owns the single thread that
+/// drives it, feeds it prices and order states, and carries out the actions it decides. <see cref="Decide"/> allocates
+/// nothing once the slots around the price exist.
+/// </summary>
+public sealed class GridStrategy
+{
+    private readonly Dictionary<long, GridSlot> _slots = [];
+    private readonly GridSlot[] _cleanupScratch;
+    private readonly decimal _interval;
+    private readonly decimal _tenthInterval;
+
+    public GridStrategy(GridOptions options, SymbolRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(rules);
+        Options = options;
+        Rules = rules;
+        _interval = options.PriceInterval;
+        _tenthInterval = _interval / 10m;
+        _cleanupScratch = new GridSlot[options.OrderCleanupThreshold + (4 * (options.BuyWindowSize + options.EffectiveSellWindowSize)) + 16];
+    }
+
+    public GridOptions Options { get; }
+
+    public SymbolRules Rules { get; }
+
+    /// <summary>The first price seen (rounded to the tick); the grid is aligned on it.</summary>
+    public decimal? Anchor { get; private set; }
+
+    /// <summary>New buys are refused until this time after an insufficient-margin refusal.</summary>
+    public DateTimeOffset MarginLockedUntil { get; private set; } = DateTimeOffset.MinValue;
+
+    public IReadOnlyCollection<GridSlot> Slots => _slots.Values;
+
+    /// <summary>Orders working or in flight.</summary>
+    public int WorkingOrders { get; private set; }
+
+    /// <summary>Net position of all slots: positive long, negative short.</summary>
+    public decimal NetPosition
+    {
+        get
+        {
+            var net = 0m;
+            foreach (var slot in _slots.Values)
+            {
+                net += slot.PositionSign * slot.PositionQuantity;
+            }
+
+            return net;
+        }
+    }
+
+    public void SetAnchor(decimal anchor)
+    {
+        if (Anchor is not null)
+        {
+            throw new InvalidOperationException("the anchor is set once");
+        }
+
+        Anchor = Rules.RoundPrice(anchor);
+    }
+
+    public decimal LevelPrice(long level) => Rules.RoundPrice(Anchor!.Value + (level * _interval));
+
+    public GridSlot GetOrCreateSlot(long level)
+    {
+        if (!_slots.TryGetValue(level, out var slot))
+        {
+            var price = LevelPrice(level);
+            var quantity = price > 0 ? Rules.RoundQuantityDown(Options.OrderQuantity / price) : 0m;
+            if (quantity <= 0 || Rules.Check(quantity, price) is not null)
+            {
+                quantity = 0m;
+            }
+
+            slot = new GridSlot(level, price, quantity);
+            _slots.Add(level, slot);
+        }
+
+        return slot;
+    }
+
+    public bool TryGetSlot(long level, out GridSlot slot) => _slots.TryGetValue(level, out slot!);
+
+    public bool IsMarginLocked(DateTimeOffset now) => now < MarginLockedUntil;
+
+    /// <summary>The level nearest to <paramref name="price"/>.</summary>
+    public long CenterLevel(decimal price) => (long)Math.Round((price - Anchor!.Value) / _interval, MidpointRounding.AwayFromZero);
+
+    /// <summary>
+    /// One adjustment for the price <paramref name="price"/>: trailing cancels, risk cancels and new orders, appended to
+    /// <paramref name="actions"/> (cancels first). The first price sets the anchor.
+    /// </summary>
+    public void Decide(decimal price, TradingGate gate, DateTimeOffset now, List<GridAction> actions)
+    {
+        if (price <= 0)
+        {
+            return;
+        }
+
+        Anchor ??= Rules.RoundPrice(price);
+        var anchor = Anchor.Value;
+        var buyWindow = Options.BuyWindowSize;
+        var sellWindow = Options.EffectiveSellWindowSize;
+        var center = CenterLevel(price);
+        var topBuy = (long)Math.Floor((price - _tenthInterval - anchor) / _interval);
+        var lowestBuy = topBuy - buyWindow + 1;
+        var bottomSell = (long)Math.Ceiling((price + _tenthInterval - anchor) / _interval);
+        var highestSell = Math.Max(center, bottomSell - 1) + sellWindow;
+        var buysAllowed = gate.OrdersAllowed && gate.BuysAllowed && !IsMarginLocked(now);
+        var neutral = Options.GridMode == GridMode.Neutral;
+
+        // Cancels: trailing, and buys while buys are halted.
+        foreach (var slot in _slots.Values)
+        {
+            var order = slot.Order;
+            if (order is null || order.CancelRequested || slot.Status == SlotStatus.Free || order.IsTerminal)
+            {
+                continue;
+            }
+
+            switch (order.Role)
+            {
+                case OrderRole.OpenLong when !gate.BuysAllowed || IsMarginLocked(now):
+                    actions.Add(GridAction.Cancel(slot, CancelReason.BuysHalted));
+                    break;
+                case OrderRole.OpenLong when slot.Level < lowestBuy:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.TrailingBuy));
+                    break;
+                case OrderRole.CloseLong when slot.Level + 1 > highestSell:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.TrailingSell));
+                    break;
+                case OrderRole.OpenShort when slot.Level > highestSell:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.TrailingSell));
+                    break;
+                case OrderRole.CloseShort when slot.Level - 1 < lowestBuy:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.TrailingBuy));
+                    break;
+            }
+        }
+
+        if (WorkingOrders > Options.OrderCleanupThreshold)
+        {
+            AddCleanup(price, actions);
+        }
+
+        if (!gate.OrdersAllowed)
+        {
+            return;
+        }
+
+        var working = WorkingOrders;
+        var limit = Options.OrderCleanupThreshold;
+
+        // Closing orders first: they reduce risk.
+        foreach (var slot in _slots.Values)
+        {
+            if (working >= limit)
+            {
+                break;
+            }
+
+            if (slot.Status != SlotStatus.Free || slot.Order is not null || slot.IsEmpty)
+            {
+                continue;
+            }
+
+            if (slot.PositionSign > 0 && slot.Level + 1 <= highestSell)
+            {
+                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseLong, LevelPrice(slot.Level + 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: !neutral));
+                working++;
+            }
+            else if (slot.PositionSign < 0 && slot.Level - 1 >= lowestBuy)
+            {
+                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseShort, LevelPrice(slot.Level - 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: false));
+                working++;
+            }
+        }
+
+        if (buysAllowed)
+        {
+            for (var level = topBuy; level >= lowestBuy && working < limit; level--)
+            {
+                var slot = GetOrCreateSlot(level);
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0)
+                {
+                    actions.Add(GridAction.Place(level, OrderRole.OpenLong, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
+                    working++;
+                }
+            }
+        }
+
+        if (neutral)
+        {
+            for (var level = bottomSell; level < bottomSell + sellWindow && working < limit; level++)
+            {
+                var slot = GetOrCreateSlot(level);
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0)
+                {
+                    actions.Add(GridAction.Place(level, OrderRole.OpenShort, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
+                    working++;
+                }
+            }
+        }
+    }
+
+    /// <summary>Cancels for every working order (exit).</summary>
+    public void CancelAll(List<GridAction> actions)
+    {
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Order is { IsTerminal: false, CancelRequested: false } && slot.Status != SlotStatus.Free)
+            {
+                actions.Add(GridAction.Cancel(slot, CancelReason.Exit));
+            }
+        }
+    }
+
+    private bool UsePostOnly(GridSlot slot) => slot.PostOnlyFailures < Options.PostOnlyFallbackAfter;
+
+    /// <summary>Over the threshold: cancel a batch from the crowded side, farthest from the price first.</summary>
+    private void AddCleanup(decimal price, List<GridAction> actions)
+    {
+        int buys = 0, sells = 0;
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Order is { IsTerminal: false, CancelRequested: false })
+            {
+                if (slot.Order.Side == OrderSide.Buy)
+                {
+                    buys++;
+                }
+                else
+                {
+                    sells++;
+                }
+            }
+        }
+
+        var side = buys >= sells ? OrderSide.Buy : OrderSide.Sell;
+        var count = 0;
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Order is { IsTerminal: false, CancelRequested: false } order && order.Side == side && count < _cleanupScratch.Length)
+            {
+                _cleanupScratch[count++] = slot;
+            }
+        }
+
+        Array.Sort(_cleanupScratch, 0, count, Comparer<GridSlot>.Create((a, b) =>
+            Math.Abs(b.Order!.Price - price).CompareTo(Math.Abs(a.Order!.Price - price))));
+        var batch = Math.Min(Options.CleanupBatchSize, count);
+        for (var i = 0; i < batch; i++)
+        {
+            var slot = _cleanupScratch[i];
+            if (!actions.Exists(a => a.Kind == GridActionKind.Cancel && a.Level == slot.Level))
+            {
+                actions.Add(GridAction.Cancel(slot, CancelReason.Cleanup));
+            }
+        }
+
+        Array.Clear(_cleanupScratch, 0, count);
+    }
+
+    /// <summary>Records an order about to be sent on its slot: the slot becomes PENDING.</summary>
+    public SlotOrder BeginOrder(GridAction action, string clientOrderId, DateTimeOffset now)
+    {
+        var slot = GetOrCreateSlot(action.Level);
+        if (slot.Order is not null || slot.Status != SlotStatus.Free)
+        {
+            throw new InvalidOperationException($"slot {action.Level} already has order {slot.Order?.ClientOrderId}");
+        }
+
+        var order = new SlotOrder
+        {
+            ClientOrderId = clientOrderId,
+            Role = action.Role,
+            Price = action.Price,
+            Quantity = action.Quantity,
+            PostOnly = action.PostOnly,
+            ReduceOnly = action.ReduceOnly,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        Attach(slot, order);
+        return order;
+    }
+
+    /// <summary>Puts a known order back on its slot (restart from saved state).</summary>
+    public void Attach(GridSlot slot, SlotOrder order)
+    {
+        slot.Order = order;
+        slot.Status = order.Status is null ? SlotStatus.Pending : SlotStatus.Locked;
+        WorkingOrders++;
+    }
+
+    /// <summary>
+    /// Applies an order state idempotently: a duplicate or older state changes nothing, a finished order stays
+    /// finished, the cumulative fill only grows. <paramref name="fillPrice"/> and <paramref name="fee"/> price the
+    /// quantity this state adds over what was booked.
+    /// </summary>
+    public OrderOutcome ApplyOrderState(GridSlot slot, SlotOrder order, OrderStatus status, decimal cumulativeFilled,
+        decimal fillPrice, decimal fee, string? exchangeOrderId, DateTimeOffset time, string? rejectReason = null)
+    {
+        var changed = false;
+        if (exchangeOrderId is not null && order.ExchangeOrderId is null)
+        {
+            order.ExchangeOrderId = exchangeOrderId;
+            changed = true;
+        }
+
+        var delta = cumulativeFilled - order.FilledQuantity;
+        if (delta < 0)
+        {
+            delta = 0;
+        }
+
+        decimal realised = 0, roundTripPnl = 0;
+        var roundTripClosed = false;
+        if (delta > 0)
+        {
+            var price = fillPrice > 0 ? fillPrice : order.Price;
+            order.AveragePrice = ((order.AveragePrice * order.FilledQuantity) + (price * delta)) / cumulativeFilled;
+            order.FilledQuantity = cumulativeFilled;
+            (realised, roundTripClosed, roundTripPnl) = BookFill(slot, order.Role, delta, price, fee);
+            slot.PostOnlyFailures = 0;
+            changed = true;
+            fillPrice = price;
+        }
+
+        var previous = order.Status;
+        var next = Merge(previous, status, order.FilledQuantity);
+        if (next != previous)
+        {
+            order.Status = next;
+            order.RejectReason ??= rejectReason;
+            changed = true;
+        }
+
+        var finished = false;
+        if (ReferenceEquals(slot.Order, order))
+        {
+            if (order.IsTerminal)
+            {
+                Release(slot);
+                finished = true;
+            }
+            else if (order.Status is not null && slot.Status == SlotStatus.Pending)
+            {
+                slot.Status = SlotStatus.Locked;
+            }
+        }
+
+        if (changed)
+        {
+            order.UpdatedAt = time > order.UpdatedAt ? time : order.UpdatedAt;
+        }
+
+        return changed ? new OrderOutcome(true, delta, fillPrice, realised, roundTripClosed, roundTripPnl, finished) : OrderOutcome.Unchanged;
+    }
+
+    /// <summary>The status after <paramref name="incoming"/>: terminal stays terminal, otherwise the later stage wins.</summary>
+    public static OrderStatus? Merge(OrderStatus? current, OrderStatus incoming, decimal filled)
+    {
+        if (current is { } c && c.IsTerminal())
+        {
+            return c;
+        }
+
+        if (incoming.IsTerminal())
+        {
+            return incoming;
+        }
+
+        var stage = incoming == OrderStatus.New && filled > 0 ? OrderStatus.PartiallyFilled : incoming;
+        return current is null || Rank(stage) > Rank(current.Value) ? stage : current;
+    }
+
+    private static int Rank(OrderStatus status) => status switch
+    {
+        OrderStatus.New => 1,
+        OrderStatus.PartiallyFilled => 2,
+        _ => 3,
+    };
+
+    /// <summary>The venue refused a place: the slot is free again. Post-only and margin refusals have their own rules.</summary>
+    public void OnPlaceRefused(GridSlot slot, SlotOrder order, ExchangeErrorKind kind, string reason, DateTimeOffset now)
+    {
+        order.Status ??= OrderStatus.Rejected;
+        if (!order.IsTerminal)
+        {
+            order.Status = OrderStatus.Rejected;
+        }
+
+        order.RejectReason = reason;
+        order.UpdatedAt = now;
+        if (kind == ExchangeErrorKind.PostOnlyRejected)
+        {
+            slot.PostOnlyFailures++;
+        }
+        else if (kind == ExchangeErrorKind.InsufficientMargin && order.Side == OrderSide.Buy)
+        {
+            MarginLockedUntil = now.AddSeconds(Options.MarginLockDurationSeconds);
+        }
+
+        if (ReferenceEquals(slot.Order, order))
+        {
+            Release(slot);
+        }
+    }
+
+    /// <summary>A cancel failed for good or was not needed: allow the strategy to ask again.</summary>
+    public static void OnCancelFailed(SlotOrder order) => order.CancelRequested = false;
+
+    private void Release(GridSlot slot)
+    {
+        slot.Order = null;
+        slot.Status = SlotStatus.Free;
+        WorkingOrders--;
+    }
+
+    private static (decimal Realised, bool Closed, decimal RoundTrip) BookFill(GridSlot slot, OrderRole role, decimal quantity, decimal price, decimal fee)
+    {
+        var sign = role.PositionSign();
+        if (role.Opens())
+        {
+            if (slot.IsEmpty)
+            {
+                slot.PositionSign = sign;
+                slot.PositionQuantity = 0;
+                slot.OpenNotional = 0;
+                slot.OpenFees = 0;
+            }
+
+            slot.PositionQuantity += quantity;
+            slot.OpenNotional += price * quantity;
+            slot.OpenFees += fee;
+            return (0, false, 0);
+        }
+
+        if (slot.IsEmpty)
+        {
+            // A close without a position (should not happen with reduce-only): count its fee as a loss.
+            slot.RoundTripPnl -= fee;
+            return (-fee, false, 0);
+        }
+
+        var closed = Math.Min(quantity, slot.PositionQuantity);
+        decimal entryNotional, entryFees;
+        if (closed == slot.PositionQuantity)
+        {
+            entryNotional = slot.OpenNotional;
+            entryFees = slot.OpenFees;
+        }
+        else
+        {
+            entryNotional = slot.OpenNotional * closed / slot.PositionQuantity;
+            entryFees = slot.OpenFees * closed / slot.PositionQuantity;
+        }
+
+        var pnl = (sign * ((price * closed) - entryNotional)) - fee - entryFees;
+        slot.PositionQuantity -= closed;
+        slot.OpenNotional -= entryNotional;
+        slot.OpenFees -= entryFees;
+        slot.RoundTripPnl += pnl;
+        if (slot.PositionQuantity > 0)
+        {
+            return (pnl, false, 0);
+        }
+
+        var roundTrip = slot.RoundTripPnl;
+        slot.PositionSign = 0;
+        slot.PositionQuantity = 0;
+        slot.OpenNotional = 0;
+        slot.OpenFees = 0;
+        slot.RoundTripPnl = 0;
+        return (pnl, true, roundTrip);
+    }
+
+    /// <summary>
+    /// Spreads a long position found on the venue over FILLED slots above the anchor, one interval apart, each taking
+    /// its level's theoretical quantity (the last one the rest), so their sells go out as usual.
+    /// </summary>
+    public void RestoreLongPosition(decimal quantity, decimal entryPrice)
+    {
+        if (Anchor is null)
+        {
+            throw new InvalidOperationException("set the anchor before restoring a position");
+        }
+
+        var remaining = Rules.RoundQuantityDown(quantity);
+        for (long level = 1; remaining > 0; level++)
+        {
+            var slot = GetOrCreateSlot(level);
+            var take = slot.BaseQuantity > 0 && remaining - slot.BaseQuantity >= Math.Max(Rules.MinQuantity, slot.BaseQuantity / 2) ? slot.BaseQuantity : remaining;
+            slot.PositionSign = 1;
+            slot.PositionQuantity = take;
+            slot.OpenNotional = entryPrice * take;
+            slot.OpenFees = 0;
+            remaining -= take;
+        }
+    }
+
+    /// <summary>Corrects the local position by <paramref name="difference"/> (venue minus local), slot by slot.</summary>
+    public void CorrectPosition(decimal difference, decimal price)
+    {
+        if (difference > 0)
+        {
+            var level = CenterLevel(price);
+            var slot = GetOrCreateSlot(level);
+            while (slot.PositionSign < 0 || slot.Order is not null)
+            {
+                slot = GetOrCreateSlot(++level);
+            }
+
+            slot.PositionSign = 1;
+            slot.PositionQuantity += difference;
+            slot.OpenNotional += price * difference;
+            return;
+        }
+
+        var toRemove = -difference;
+        var longs = _slots.Values.Where(s => s.PositionSign > 0).OrderByDescending(s => s.Level).ToList();
+        foreach (var slot in longs)
+        {
+            if (toRemove <= 0)
+            {
+                break;
+            }
+
+            var take = Math.Min(toRemove, slot.PositionQuantity);
+            slot.OpenNotional -= slot.OpenNotional * take / slot.PositionQuantity;
+            slot.PositionQuantity -= take;
+            toRemove -= take;
+            if (slot.PositionQuantity == 0)
+            {
+                slot.PositionSign = 0;
+                slot.OpenNotional = 0;
+                slot.OpenFees = 0;
+            }
+        }
+    }
+
+    /// <summary>Restores a saved slot position (restart).</summary>
+    public void LoadSlot(long level, int sign, decimal quantity, decimal openNotional, decimal openFees, decimal roundTripPnl, int postOnlyFailures)
+    {
+        var slot = GetOrCreateSlot(level);
+        slot.PositionSign = sign;
+        slot.PositionQuantity = quantity;
+        slot.OpenNotional = openNotional;
+        slot.OpenFees = openFees;
+        slot.RoundTripPnl = roundTripPnl;
+        slot.PostOnlyFailures = postOnlyFailures;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using OpenSqt.Contracts;
+
+namespace OpenSqt.MarketMaker.Tests;
+
+/// <summary>
+/// The real connector client with chosen calls changed: a venue that answers badly (times out after taking an order,
+/// refuses, sends malformed updates). Everything else passes through to the real client.
+/// </summary>
+public class ExchangeInterceptor : DispatchProxy
+{
+    public IExchange Inner { get; private set; } = null!;
+
+    /// <summary>Replaces PlaceOrderAsync; gets the real client to forward to.</summary>
+    public Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? Place { get; private set; }
+
+    /// <summary>Rewrites each update of the order stream into zero or more updates.</summary>
+    public Func<OrderUpdate, IEnumerable<OrderUpdate>>? Updates { get; private set; }
+
+    public static IExchange Create(IExchange inner, Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? place = null, Func<OrderUpdate, IEnumerable<OrderUpdate>>? updates = null)
+    {
+        var proxy = Create<IExchange, ExchangeInterceptor>();
+        var interceptor = (ExchangeInterceptor)(object)proxy;
+        interceptor.Inner = inner;
+        interceptor.Place = place;
+        interceptor.Updates = updates;
+        return proxy;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        ArgumentNullException.ThrowIfNull(targetMethod);
+        if (targetMethod.Name == nameof(IExchange.PlaceOrderAsync) && Place is { } place)
+        {
+            return place(Inner, (OrderRequest)args![0]!, (CancellationToken)args[1]!);
+        }
+
+        if (targetMethod.Name == nameof(IExchange.SubscribeOrdersAsync) && Updates is { } updates)
+        {
+            return Rewrite(Inner.SubscribeOrdersAsync((CancellationToken)args![0]!), updates, (CancellationToken)args[0]!);
+        }
+
+        try
+        {
+            return targetMethod.Invoke(Inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
+    }
+
+    private static async IAsyncEnumerable<OrderUpdate> Rewrite(IAsyncEnumerable<OrderUpdate> source, Func<OrderUpdate, IEnumerable<OrderUpdate>> rewrite, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in source.WithCancellation(cancellationToken))
+        {
+            foreach (var rewritten in rewrite(update))
+            {
+                yield return rewritten;
+            }
+        }
+    }
+}

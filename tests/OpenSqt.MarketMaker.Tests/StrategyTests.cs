@@ -1,0 +1,354 @@
+using OpenSqt.Contracts;
+using OpenSqt.MarketMaker.Options;
+using OpenSqt.MarketMaker.Strategy;
+
+namespace OpenSqt.MarketMaker.Tests;
+
+public sealed class StrategyTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    internal static SymbolRules Btc { get; } = new()
+    {
+        Symbol = "BTCUSDT",
+        BaseAsset = "BTC",
+        QuoteAsset = "USDT",
+        TickSize = 0.1m,
+        StepSize = 0.001m,
+        MinQuantity = 0.001m,
+        MinNotional = 100m,
+    };
+
+    internal static GridOptions Grid(int buyWindow = 3, int? sellWindow = null, GridMode mode = GridMode.Long, int threshold = 100, decimal quantity = 200m) => new()
+    {
+        Symbol = "BTCUSDT",
+        PriceInterval = 100m,
+        OrderQuantity = quantity,
+        BuyWindowSize = buyWindow,
+        SellWindowSize = sellWindow,
+        GridMode = mode,
+        OrderCleanupThreshold = threshold,
+        CleanupBatchSize = 2,
+    };
+
+    private static List<GridAction> Decide(GridStrategy strategy, decimal price, TradingGate? gate = null, DateTimeOffset? now = null)
+    {
+        var actions = new List<GridAction>();
+        strategy.Decide(price, gate ?? TradingGate.Open, now ?? Now, actions);
+        return actions;
+    }
+
+    /// <summary>Places every Place action as the engine would and confirms it as NEW.</summary>
+    private static void Work(GridStrategy strategy, List<GridAction> actions)
+    {
+        var sequence = 0;
+        foreach (var action in actions.Where(a => a.Kind == GridActionKind.Place))
+        {
+            var order = strategy.BeginOrder(action, $"T{action.Level}R{(int)action.Role}N{++sequence}{Guid.NewGuid():N}"[..20], Now);
+            strategy.ApplyOrderState(strategy.GetOrCreateSlot(action.Level), order, OrderStatus.New, 0, 0, 0, "x" + order.ClientOrderId, Now);
+        }
+    }
+
+    private static void Fill(GridStrategy strategy, long level, decimal price, decimal fee = 0m)
+    {
+        var slot = strategy.GetOrCreateSlot(level);
+        var order = slot.Order!;
+        strategy.ApplyOrderState(slot, order, OrderStatus.Filled, order.Quantity, price, fee, order.ExchangeOrderId, Now);
+    }
+
+    [Theory]
+    [InlineData("95000.04", "95000.0", "95000.04", 0)]
+    [InlineData("95000.04", "95000.0", "94951", 0)]
+    [InlineData("95000.04", "95000.0", "94949", -1)]
+    [InlineData("95000.04", "95000.0", "95251", 3)]
+    [InlineData("95000.04", "95000.0", "94349.9", -7)]
+    public void AnchorIsTheFirstPriceOnTheTickAndTheCenterIsTheNearestLevel(string first, string anchor, string price, long center)
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Decide(strategy, decimal.Parse(first));
+        Assert.Equal(decimal.Parse(anchor), strategy.Anchor);
+        Assert.Equal(center, strategy.CenterLevel(decimal.Parse(price)));
+        Assert.Equal(decimal.Parse(anchor) + (center * 100m), strategy.LevelPrice(center));
+    }
+
+    [Theory]
+    [InlineData("200", "0.002")]
+    [InlineData("300", "0.003")]
+    [InlineData("99", "0")]
+    [InlineData("50", "0")]
+    public void QuoteAmountIsConvertedToBaseRoundedDownAndCheckedAgainstTheVenueMinimums(string quote, string expected)
+    {
+        var strategy = new GridStrategy(Grid(quantity: decimal.Parse(quote)), Btc);
+        var actions = Decide(strategy, 95000m);
+        var qty = decimal.Parse(expected);
+        if (qty == 0)
+        {
+            Assert.DoesNotContain(actions, a => a.Role == OrderRole.OpenLong);
+        }
+        else
+        {
+            Assert.All(actions, a => Assert.Equal(qty, a.Quantity));
+            Assert.Equal(3, actions.Count);
+        }
+    }
+
+    [Theory]
+    [InlineData("0", new long[] { -1, -2, -3 })]
+    [InlineData("5", new long[] { -1, -2, -3 })]
+    [InlineData("10", new long[] { 0, -1, -2 })]
+    [InlineData("-95", new long[] { -2, -3, -4 })]
+    [InlineData("-89", new long[] { -1, -2, -3 })]
+    public void BuysGoOnTheWindowOfLevelsAtLeastATenthIntervalBelowThePrice(string offset, long[] levels)
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        strategy.SetAnchor(95000m);
+        var actions = Decide(strategy, 95000m + decimal.Parse(offset));
+        Assert.Equal(levels, actions.Select(a => a.Level).ToArray());
+        Assert.All(actions, a =>
+        {
+            Assert.Equal(OrderRole.OpenLong, a.Role);
+            Assert.True(a.PostOnly);
+            Assert.False(a.ReduceOnly);
+            Assert.Equal(95000m + (a.Level * 100m), a.Price);
+        });
+    }
+
+    [Fact]
+    public void AFilledBuyGetsAReduceOnlyPostOnlySellOneIntervalAboveForItsQuantity()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        var actions = Decide(strategy, 94900m);
+        var sell = Assert.Single(actions, a => a.Role == OrderRole.CloseLong);
+        Assert.Equal(-1, sell.Level);
+        Assert.Equal(95000m, sell.Price);
+        Assert.Equal(0.002m, sell.Quantity);
+        Assert.True(sell.ReduceOnly);
+        Assert.True(sell.PostOnly);
+        Assert.Equal(OrderSide.Sell, sell.Role.Side());
+        Assert.Contains(actions, a => a.Role == OrderRole.OpenLong && a.Level == -4);
+        Assert.DoesNotContain(actions, a => a.Role == OrderRole.OpenLong && a.Level == -1);
+    }
+
+    [Theory]
+    [InlineData(3, null, "94700", false)]
+    [InlineData(3, null, "94600", true)]
+    [InlineData(3, 1, "94800", true)]
+    [InlineData(3, 1, "94900", false)]
+    public void SellsWorkOnlyWithinTheSellWindowWhichDefaultsToTheBuyWindow(int buyWindow, int? sellWindow, string price, bool cancelled)
+    {
+        var strategy = new GridStrategy(Grid(buyWindow, sellWindow), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        Work(strategy, Decide(strategy, 94900m));
+        Assert.NotNull(strategy.GetOrCreateSlot(-1).Order);
+        var actions = Decide(strategy, decimal.Parse(price));
+        Assert.Equal(cancelled, actions.Any(a => a.Kind == GridActionKind.Cancel && a.Role == OrderRole.CloseLong && a.CancelReason == CancelReason.TrailingSell));
+    }
+
+    [Fact]
+    public void BuysLeftMoreThanTheWindowBelowThePriceAreCancelledSoCapitalFollowsThePrice()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        var actions = Decide(strategy, 95200m);
+        var cancels = actions.Where(a => a.Kind == GridActionKind.Cancel).ToArray();
+        Assert.Equal([-3L, -2L], cancels.Select(c => c.Level).Order().ToArray());
+        Assert.All(cancels, c => Assert.Equal(CancelReason.TrailingBuy, c.CancelReason));
+        Assert.Equal([1L, 0L], actions.Where(a => a.Kind == GridActionKind.Place).Select(a => a.Level).ToArray());
+    }
+
+    [Fact]
+    public void NeutralModeOpensShortsAboveThePriceAndClosesThemOneIntervalLower()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        var actions = Decide(strategy, 95000m);
+        Assert.Equal([1L, 2L, 3L], actions.Where(a => a.Role == OrderRole.OpenShort).Select(a => a.Level).ToArray());
+        Assert.All(actions.Where(a => a.Role == OrderRole.OpenShort), a => Assert.Equal(OrderSide.Sell, a.Role.Side()));
+        Work(strategy, actions);
+        Fill(strategy, 1, 95100m);
+        Assert.Equal(-0.002m, strategy.NetPosition);
+        var close = Assert.Single(Decide(strategy, 95100m), a => a.Role == OrderRole.CloseShort);
+        Assert.Equal(95000m, close.Price);
+        Assert.Equal(OrderSide.Buy, close.Role.Side());
+        Assert.Equal(0.002m, close.Quantity);
+    }
+
+    [Fact]
+    public void AfterThreePostOnlyRefusalsASlotUsesAPlainLimitAndAFillResetsTheCount()
+    {
+        var strategy = new GridStrategy(Grid(buyWindow: 1), Btc);
+        for (var i = 0; i < 3; i++)
+        {
+            var action = Assert.Single(Decide(strategy, 95000m));
+            Assert.True(action.PostOnly);
+            var slot = strategy.GetOrCreateSlot(action.Level);
+            var order = strategy.BeginOrder(action, $"P{i}", Now);
+            strategy.OnPlaceRefused(slot, order, ExchangeErrorKind.PostOnlyRejected, "would take", Now);
+            Assert.Equal(i + 1, slot.PostOnlyFailures);
+            Assert.Equal(SlotStatus.Free, slot.Status);
+        }
+
+        var plain = Assert.Single(Decide(strategy, 95000m));
+        Assert.False(plain.PostOnly);
+        Work(strategy, [plain]);
+        Fill(strategy, -1, 94900m);
+        Assert.Equal(0, strategy.GetOrCreateSlot(-1).PostOnlyFailures);
+        Assert.True(Assert.Single(Decide(strategy, 94900m), a => a.Role == OrderRole.CloseLong).PostOnly);
+    }
+
+    [Fact]
+    public void InsufficientMarginLocksBuysForTheConfiguredTimeCancelsWorkingBuysAndKeepsSells()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        var actions = Decide(strategy, 94900m);
+        var buy = actions.First(a => a.Role == OrderRole.OpenLong);
+        var order = strategy.BeginOrder(buy, "M1", Now);
+        strategy.OnPlaceRefused(strategy.GetOrCreateSlot(buy.Level), order, ExchangeErrorKind.InsufficientMargin, "margin", Now);
+        Assert.Equal(Now.AddSeconds(10), strategy.MarginLockedUntil);
+
+        var locked = Decide(strategy, 94900m, now: Now.AddSeconds(5));
+        Assert.Equal([-2L, -3L], locked.Where(a => a.Kind == GridActionKind.Cancel).Select(a => a.Level).Order().Reverse().ToArray());
+        Assert.DoesNotContain(locked, a => a.Kind == GridActionKind.Place && a.Role == OrderRole.OpenLong);
+        Assert.Contains(locked, a => a.Kind == GridActionKind.Place && a.Role == OrderRole.CloseLong);
+
+        Assert.Contains(Decide(strategy, 94900m, now: Now.AddSeconds(11)), a => a.Role == OrderRole.OpenLong && a.Kind == GridActionKind.Place);
+    }
+
+    [Theory]
+    [InlineData(true, false, true, false, true)]
+    [InlineData(false, false, true, false, false)]
+    [InlineData(false, true, false, false, false)]
+    [InlineData(true, true, false, true, true)]
+    public void TheRiskGateDecidesWhatMayBePlacedAndHaltedBuysAreCancelled(bool ordersAllowed, bool buysAllowed, bool buysCancelled, bool buysPlaced, bool sellsPlaced)
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        var actions = Decide(strategy, 94900m, new TradingGate(ordersAllowed, buysAllowed));
+        Assert.Equal(buysCancelled, actions.Any(a => a.Kind == GridActionKind.Cancel && a.CancelReason == CancelReason.BuysHalted));
+        Assert.Equal(buysPlaced, actions.Any(a => a.Kind == GridActionKind.Place && a.Role == OrderRole.OpenLong));
+        Assert.Equal(sellsPlaced, actions.Any(a => a.Kind == GridActionKind.Place && a.Role == OrderRole.CloseLong));
+    }
+
+    [Fact]
+    public void WorkingOrdersNeverExceedTheCleanupThresholdAndTheCleanerCancelsFarthestFromTheCrowdedSide()
+    {
+        var strategy = new GridStrategy(Grid(buyWindow: 10, threshold: 4), Btc);
+        var actions = Decide(strategy, 95000m);
+        Assert.Equal(4, actions.Count);
+        Work(strategy, actions);
+
+        // Restored state can hold more than the threshold: the cleaner trims the crowded side, farthest first.
+        foreach (var level in new long[] { -5, -6 })
+        {
+            var slot = strategy.GetOrCreateSlot(level);
+            var order = strategy.BeginOrder(GridAction.Place(level, OrderRole.OpenLong, slot.Price, 0.002m, true, false), $"C{-level}", Now);
+            strategy.ApplyOrderState(slot, order, OrderStatus.New, 0, 0, 0, $"X{-level}", Now);
+        }
+
+        var cleanup = Decide(strategy, 95000m).Where(a => a.CancelReason == CancelReason.Cleanup).Select(a => a.Level).ToArray();
+        Assert.Equal([-6L, -5L], cleanup);
+    }
+
+    [Fact]
+    public void AnExistingLongIsSpreadOverSellSlotsAboveTheAnchor()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        strategy.SetAnchor(95000m);
+        strategy.RestoreLongPosition(0.005m, 94000m);
+        Assert.Equal(0.005m, strategy.NetPosition);
+        Assert.Equal(0.002m, strategy.GetOrCreateSlot(1).PositionQuantity);
+        Assert.Equal(0.002m, strategy.GetOrCreateSlot(2).PositionQuantity);
+        Assert.Equal(0.001m, strategy.GetOrCreateSlot(3).PositionQuantity);
+        var sells = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseLong).ToArray();
+        Assert.Equal([95200m, 95300m], sells.Select(s => s.Price).Order().ToArray());
+        Assert.Equal([0.002m, 0.002m], sells.Select(s => s.Quantity).ToArray());
+
+        // The third slot's sell (one interval above 95300) enters the sell window when the price rises.
+        var later = Decide(strategy, 95100m).Single(a => a.Role == OrderRole.CloseLong && a.Level == 3);
+        Assert.Equal(95400m, later.Price);
+        Assert.Equal(0.001m, later.Quantity);
+    }
+
+    [Fact]
+    public void ExitCancelsEveryWorkingOrder()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        Work(strategy, Decide(strategy, 94900m));
+        var actions = new List<GridAction>();
+        strategy.CancelAll(actions);
+        Assert.Equal(strategy.WorkingOrders, actions.Count);
+        Assert.All(actions, a => Assert.Equal(CancelReason.Exit, a.CancelReason));
+        Assert.Contains(actions, a => a.Role == OrderRole.CloseLong);
+    }
+
+    [Fact]
+    public void ARoundTripRealisesSellMinusBuyTimesQuantityMinusBothFees()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        var slot = strategy.GetOrCreateSlot(-1);
+        var buy = slot.Order!;
+        strategy.ApplyOrderState(slot, buy, OrderStatus.PartiallyFilled, 0.001m, 94900m, 0.01898m, buy.ExchangeOrderId, Now);
+        strategy.ApplyOrderState(slot, buy, OrderStatus.Filled, 0.002m, 94900m, 0.01898m, buy.ExchangeOrderId, Now);
+        Work(strategy, Decide(strategy, 94900m));
+        var sell = slot.Order!;
+        var outcome = strategy.ApplyOrderState(slot, sell, OrderStatus.Filled, 0.002m, 95000m, 0.038m, sell.ExchangeOrderId, Now);
+        Assert.True(outcome.RoundTripClosed);
+        Assert.Equal((100m * 0.002m) - 0.01898m - 0.01898m - 0.038m, outcome.RoundTripPnl);
+        Assert.True(slot.IsEmpty);
+        Assert.Equal(SlotStatus.Free, slot.Status);
+    }
+
+    [Theory]
+    [InlineData(null, OrderStatus.New, 0, OrderStatus.New)]
+    [InlineData(OrderStatus.PartiallyFilled, OrderStatus.New, 1, OrderStatus.PartiallyFilled)]
+    [InlineData(OrderStatus.Filled, OrderStatus.New, 1, OrderStatus.Filled)]
+    [InlineData(OrderStatus.Canceled, OrderStatus.PartiallyFilled, 1, OrderStatus.Canceled)]
+    [InlineData(OrderStatus.New, OrderStatus.Canceled, 0, OrderStatus.Canceled)]
+    [InlineData(null, OrderStatus.New, 1, OrderStatus.PartiallyFilled)]
+    [InlineData(OrderStatus.New, OrderStatus.PartiallyFilled, 1, OrderStatus.PartiallyFilled)]
+    public void StatusMergeNeverGoesBackAndTerminalStaysTerminal(OrderStatus? current, OrderStatus incoming, int filled, OrderStatus expected) =>
+        Assert.Equal(expected, GridStrategy.Merge(current, incoming, filled));
+
+    [Fact]
+    public void DuplicateAndOlderUpdatesChangeNothingAndTheFillOnlyGrows()
+    {
+        var strategy = new GridStrategy(Grid(buyWindow: 1), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        var slot = strategy.GetOrCreateSlot(-1);
+        var order = slot.Order!;
+        Assert.True(strategy.ApplyOrderState(slot, order, OrderStatus.PartiallyFilled, 0.001m, 94900m, 0, null, Now).Changed);
+        Assert.False(strategy.ApplyOrderState(slot, order, OrderStatus.PartiallyFilled, 0.001m, 94900m, 0, null, Now).Changed);
+        Assert.False(strategy.ApplyOrderState(slot, order, OrderStatus.New, 0m, 0, 0, null, Now).Changed);
+        Assert.Equal(0.001m, slot.PositionQuantity);
+        Assert.True(strategy.ApplyOrderState(slot, order, OrderStatus.Filled, 0.002m, 94900m, 0, null, Now).Finished);
+        Assert.False(strategy.ApplyOrderState(slot, order, OrderStatus.Canceled, 0.002m, 0, 0, null, Now).Changed);
+        Assert.Equal(OrderStatus.Filled, order.Status);
+        Assert.Equal(0.002m, slot.PositionQuantity);
+        Assert.Equal(0, strategy.WorkingOrders);
+    }
+
+    [Fact]
+    public void AFillThatArrivesBeforeThePlaceAnswerIsBookedAndTheLateAnswerChangesNothing()
+    {
+        var strategy = new GridStrategy(Grid(buyWindow: 1), Btc);
+        var action = Assert.Single(Decide(strategy, 95000m));
+        var order = strategy.BeginOrder(action, "EARLY1", Now);
+        var slot = strategy.GetOrCreateSlot(action.Level);
+        Assert.Equal(SlotStatus.Pending, slot.Status);
+        var stream = strategy.ApplyOrderState(slot, order, OrderStatus.Filled, 0.002m, 94900m, 0, "17", Now);
+        Assert.True(stream.Finished);
+        Assert.Equal(SlotStatus.Free, slot.Status);
+        var answer = strategy.ApplyOrderState(slot, order, OrderStatus.New, 0m, 0, 0, "17", Now);
+        Assert.False(answer.Changed);
+        Assert.Equal(SlotStatus.Free, slot.Status);
+        Assert.Equal(0.002m, strategy.NetPosition);
+    }
+}
