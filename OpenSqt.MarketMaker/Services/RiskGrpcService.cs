@@ -110,6 +110,9 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
     {
         using var alerts = risk.Alerts.Subscribe();
 
+        // Headers go out once the subscription is in place: the client's signal that it is subscribed.
+        await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
+
         // A subscriber learns at once about halts already in force.
         foreach (var engine in host.Engines.Values)
         {
