@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// The Bybit v5 private WebSocket (<c>/v5/private</c>): on every connection <c>{"op":"auth","args":[key, expires,
+/// hex(HMAC("GET/realtime" + expires))]}</c>, then a subscription to <c>order</c>, <c>execution</c>, <c>position</c>
+/// and <c>wallet</c>; <c>{"op":"ping"}</c> every <see cref="BybitOptions.PingInterval"/>. Order events carry the
+/// order's state, execution events its fills: a fill is attached to the order event that reports it (or, when the
+/// order event came first, sent beside the last state), executions are deduplicated by <c>execId</c> and order events
+/// by (order, status, cumulative quantity).
+/// </summary>
+public sealed class BybitPrivateStream : IAsyncDisposable
+{
+    private const int StateCapacity = 20_000;
+    private int _disposed;
+    private readonly VenueCredentials _credentials;
+    private readonly BybitOptions _options;
+    private readonly ServerClock _clock;
+    private readonly ILogger _logger;
+    private readonly VenueWebSocket _socket;
+    private readonly RecentKeys<string> _executions = new();
+    private readonly RecentKeys<(string OrderId, OrderStatus Status, decimal Filled)> _orderStates = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Fill> _pendingFills = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OrderUpdate> _lastState = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
+    private bool _started;
+    private long _requestId;
+
+    public BybitPrivateStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    {
+        _options = options;
+        _credentials = credentials;
+        _clock = clock;
+        _logger = logger;
+        _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
+        {
+            Name = "private",
+            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/private")),
+            OnConnected = AuthenticateAndSubscribeAsync,
+            OnMessage = HandleMessage,
+            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitPublicStream.IsPong },
+            NoDataTimeout = options.NoDataTimeout,
+            InitialBackoff = options.ReconnectInitialDelay,
+        }, time, logger, metrics);
+        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+    }
+
+    /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
+    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+
+    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
+
+    public StreamBroadcaster<Position> Positions { get; } = new();
+
+    public StreamBroadcaster<Account> Accounts { get; } = new();
+
+    public bool IsConnected => _socket.IsConnected;
+
+    public int Connections => _socket.Connections;
+
+    /// <summary>Opens the stream (once); called by the first subscription to any of its streams.</summary>
+    public void EnsureStarted()
+    {
+        lock (_gate)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            _started = true;
+        }
+
+        _socket.Start();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _socket.DisposeAsync().ConfigureAwait(false);
+        Orders.Complete();
+        Positions.Complete();
+        Accounts.Complete();
+    }
+
+    /// <summary>The auth message for a connection: expires is venue time plus <see cref="BybitOptions.AuthExpiry"/>.</summary>
+    public static string AuthMessage(string apiKey, string apiSecret, long expiresMs, string requestId)
+    {
+        var signature = BybitSigner.Sign(apiSecret, BybitSigner.WsAuthPayload(expiresMs));
+        return $"{{\"req_id\":\"{requestId}\",\"op\":\"auth\",\"args\":[{JsonSerializer.Serialize(apiKey)},{expiresMs.ToString(CultureInfo.InvariantCulture)},\"{signature}\"]}}";
+    }
+
+    private async Task AuthenticateAndSubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_KEY");
+        var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_SECRET");
+        var expires = _clock.NowMilliseconds + (long)_options.AuthExpiry.TotalMilliseconds;
+        await connection.SendTextAsync(AuthMessage(key, secret, expires, NextId()), cancellationToken).ConfigureAwait(false);
+        await connection.SendTextAsync($"{{\"req_id\":\"{NextId()}\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private string NextId() => "p" + Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
+    public void HandleMessage(ReadOnlyMemory<byte> message)
+    {
+        using var doc = JsonDocument.Parse(message);
+        var root = doc.RootElement;
+        if (root.GetStringOrNull("op") is { } op)
+        {
+            var success = !root.TryGetProperty("success", out var s) || s.ValueKind != JsonValueKind.False;
+            if (op == "auth")
+            {
+                if (success)
+                {
+                    BybitLog.Authenticated(_logger);
+                }
+                else
+                {
+                    BybitLog.AuthRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
+                    _socket.ForceReconnect();
+                }
+            }
+            else if (op == "subscribe" && !success)
+            {
+                BybitLog.SubscriptionRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
+            }
+
+            return;
+        }
+
+        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        switch (root.GetStringOrNull("topic"))
+        {
+            case "order":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("category") is null or BybitParsers.Category)
+                    {
+                        HandleOrder(BybitParsers.ParseOrderUpdate(item));
+                    }
+                }
+
+                break;
+            case "execution" or "execution.fast":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("category") is null or BybitParsers.Category && BybitParsers.ParseExecution(item) is { } fill)
+                    {
+                        var (orderQty, leaves) = BybitParsers.ExecutionProgress(item);
+                        HandleExecution(fill, orderQty - leaves);
+                    }
+                }
+
+                break;
+            case "position":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("category") is null or BybitParsers.Category)
+                    {
+                        var position = BybitParsers.ParsePosition(item);
+                        lock (_gate)
+                        {
+                            _positions[position.Symbol] = position;
+                        }
+
+                        Positions.Publish(position);
+                    }
+                }
+
+                break;
+            case "wallet":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("accountType") is null or "UNIFIED")
+                    {
+                        Position[] held;
+                        lock (_gate)
+                        {
+                            held = [.. _positions.Values.Where(p => p.Size != 0)];
+                        }
+
+                        Accounts.Publish(BybitParsers.ParseWallet(item, held, BybitParsers.Time(root, "creationTime")));
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private void HandleOrder(OrderUpdate update)
+    {
+        if (!_orderStates.TryAdd((update.ExchangeOrderId, update.Status, update.FilledQuantity)))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (update.FilledQuantity > 0 && _pendingFills.Remove(update.ExchangeOrderId, out var fill))
+            {
+                update = update with { LastFill = fill };
+            }
+
+            if (_lastState.Count >= StateCapacity)
+            {
+                _lastState.Clear();
+            }
+
+            _lastState[update.ExchangeOrderId] = update;
+        }
+
+        Orders.Publish(update);
+    }
+
+    private void HandleExecution(Fill fill, decimal filledAfter)
+    {
+        if (!_executions.TryAdd(fill.TradeId))
+        {
+            return;
+        }
+
+        OrderUpdate? late = null;
+        lock (_gate)
+        {
+            if (_lastState.TryGetValue(fill.ExchangeOrderId, out var last) && last.FilledQuantity >= filledAfter)
+            {
+                // The order event already reported this quantity: deliver the fill beside that state.
+                late = last with { LastFill = fill, UpdateTime = fill.Timestamp };
+            }
+            else
+            {
+                _pendingFills[fill.ExchangeOrderId] = fill;
+            }
+        }
+
+        if (late is not null)
+        {
+            Orders.Publish(late);
+        }
+    }
+}
