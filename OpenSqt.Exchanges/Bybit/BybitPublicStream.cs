@@ -21,7 +21,7 @@ public sealed class BybitPublicStream : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _topics = new(StringComparer.Ordinal);
     private readonly List<Subscription> _subscriptions = [];
-    private readonly Dictionary<string, Dictionary<string, string>> _tickers = new(StringComparer.Ordinal);
+    private readonly BybitTickerBook _tickers = new();
     private readonly VenueWebSocket _socket;
     private readonly ILogger _logger;
     private long _requestId;
@@ -54,7 +54,21 @@ public sealed class BybitPublicStream : IAsyncDisposable
     public static bool IsPong(ReadOnlyMemory<byte> message)
     {
         var span = message.Span;
-        return span.Length < 256 && (span.IndexOf("\"op\":\"pong\""u8) >= 0 || span.IndexOf("\"ret_msg\":\"pong\""u8) >= 0);
+        if (span.Length > 512 || span.IndexOf("pong"u8) < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(message);
+            var root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Object && (root.GetStringOrNull("op") == "pong" || (root.GetStringOrNull("op") == "ping" && root.GetStringOrNull("ret_msg") == "pong"));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     public IAsyncEnumerable<PriceChange> SubscribePricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
@@ -123,7 +137,7 @@ public sealed class BybitPublicStream : IAsyncDisposable
                     if (--_topics[topic] == 0)
                     {
                         _topics.Remove(topic);
-                        _tickers.Remove(topic);
+                        _tickers.Forget(topic);
                         removed.Add(topic);
                     }
                 }
@@ -151,7 +165,7 @@ public sealed class BybitPublicStream : IAsyncDisposable
             topics = [.. _topics.Keys];
 
             // A new connection starts with a fresh snapshot; old merged state must not leak into it.
-            _tickers.Clear();
+            _tickers.Forget(null);
         }
 
         return topics.Length == 0 ? Task.CompletedTask : SendOpAsync(connection.SendTextAsync, "subscribe", topics, cancellationToken);
@@ -191,9 +205,10 @@ public sealed class BybitPublicStream : IAsyncDisposable
         var events = new List<MarketEvent>();
         if (topic.StartsWith("tickers.", StringComparison.Ordinal))
         {
-            if (MergeTicker(topic, root.GetStringOrNull("type") ?? "snapshot", data, BybitParsers.Time(root, "ts")) is { } merged)
+            var (price, funding) = _tickers.Apply(topic, root.GetStringOrNull("type") ?? "snapshot", data, BybitParsers.Time(root, "ts"));
+            if (price is not null || funding is not null)
             {
-                events.Add(merged);
+                events.Add(new MarketEvent(price, funding, null));
             }
         }
         else if (topic.StartsWith("kline.", StringComparison.Ordinal) && data.ValueKind == JsonValueKind.Array)
@@ -222,12 +237,52 @@ public sealed class BybitPublicStream : IAsyncDisposable
         }
     }
 
+    /// <summary>What one public message produced.</summary>
+    private sealed record MarketEvent(PriceChange? Price, FundingRate? Funding, Candle? Candle);
+
+    private sealed record Subscription(HashSet<string> Topics, Action<MarketEvent> Deliver);
+}
+
+/// <summary>
+/// Merged <c>tickers.{symbol}</c> state per topic: Bybit linear sends a snapshot, then deltas that carry only the
+/// fields that changed. Thread-safe.
+/// </summary>
+public sealed class BybitTickerBook
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Dictionary<string, string>> _tickers = new(StringComparer.Ordinal);
+
+    /// <summary>Drops the state of one topic, or of all when <paramref name="topic"/> is null.</summary>
+    public void Forget(string? topic)
+    {
+        lock (_gate)
+        {
+            if (topic is null)
+            {
+                _tickers.Clear();
+            }
+            else
+            {
+                _tickers.Remove(topic);
+            }
+        }
+    }
+
+    /// <summary>The merged value of one field, or null.</summary>
+    public string? Field(string topic, string field)
+    {
+        lock (_gate)
+        {
+            return _tickers.TryGetValue(topic, out var state) ? state.GetValueOrDefault(field) : null;
+        }
+    }
+
     /// <summary>
     /// Applies a ticker snapshot (replaces the state) or delta (only the fields it carries) and says what changed:
     /// a price when <c>lastPrice</c> was in the message, funding when <c>fundingRate</c> or <c>nextFundingTime</c> was.
     /// A delta before any snapshot is ignored.
     /// </summary>
-    private MarketEvent? MergeTicker(string topic, string type, JsonElement data, DateTimeOffset time)
+    public (PriceChange? Price, FundingRate? Funding) Apply(string topic, string type, JsonElement data, DateTimeOffset time)
     {
         Dictionary<string, string> state;
         lock (_gate)
@@ -236,7 +291,7 @@ public sealed class BybitPublicStream : IAsyncDisposable
             {
                 if (type != "snapshot")
                 {
-                    return null;
+                    return (null, null);
                 }
 
                 state = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -271,14 +326,9 @@ public sealed class BybitPublicStream : IAsyncDisposable
             };
         }
 
-        return price is null && funding is null ? null : new MarketEvent(price, funding, null);
+        return (price, funding);
     }
 
     private static decimal? Parse(string? text) =>
         decimal.TryParse(text, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value) ? value : null;
-
-    /// <summary>What one public message produced.</summary>
-    private sealed record MarketEvent(PriceChange? Price, FundingRate? Funding, Candle? Candle);
-
-    private sealed record Subscription(HashSet<string> Topics, Action<MarketEvent> Deliver);
 }
