@@ -84,7 +84,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             JsonBody = body,
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Order(),
+            Costs = BybitRateLimits.Order,
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
         var (orderId, _) = BybitParsers.ParseAck(doc.RootElement);
@@ -149,7 +149,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                     JsonBody = body,
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Order(valid.Count),
+                    Costs = BybitRateLimits.Order,
                     Operation = "batchPlace",
                 }, cancellationToken).ConfigureAwait(false);
                 var results = BatchResults(doc.RootElement);
@@ -204,7 +204,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                 JsonBody = body,
                 Signed = true,
                 Retry = RetryPolicy.Never,
-                Costs = BybitRateLimits.Order(),
+                Costs = BybitRateLimits.Order,
                 Operation = "cancel",
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -245,7 +245,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                     JsonBody = body,
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Order(chunk.Length),
+                    Costs = BybitRateLimits.Order,
                     Operation = "batchCancel",
                 }, cancellationToken).ConfigureAwait(false);
                 var results = BatchResults(doc.RootElement);
@@ -285,7 +285,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             }),
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Order(),
+            Costs = BybitRateLimits.Order,
             Operation = "cancelAll",
         }, cancellationToken).ConfigureAwait(false);
     }

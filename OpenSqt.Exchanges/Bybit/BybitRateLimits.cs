@@ -25,6 +25,6 @@ public static class BybitRateLimits
     /// <summary>A read or housekeeping call.</summary>
     public static IReadOnlyList<RateLimitCost> Read { get; } = [new(Ip, 1)];
 
-    /// <summary>Order entry: <paramref name="orders"/> against the per-UID order budget.</summary>
-    public static IReadOnlyList<RateLimitCost> Order(int orders = 1) => [new(Ip, 1), new(Orders, orders)];
+    /// <summary>Order entry (single or batch): one request against the per-UID order budget.</summary>
+    public static IReadOnlyList<RateLimitCost> Order { get; } = [new(Ip, 1), new(Orders, 1)];
 }
