@@ -107,10 +107,16 @@ public sealed class OkxPrivateStream : IAsyncDisposable
 
     public const string SubscribeMessage = "{\"op\":\"subscribe\",\"args\":[{\"channel\":\"orders\",\"instType\":\"SWAP\"},{\"channel\":\"positions\",\"instType\":\"SWAP\"},{\"channel\":\"account\"}]}";
 
-    private async Task LoginAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    /// <summary>Loads the contract values of the listed instruments (done before every login).</summary>
+    public async Task LoadContractSizesAsync(CancellationToken cancellationToken)
     {
         var sizes = await _contractSizes(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _sizes, sizes);
+    }
+
+    private async Task LoginAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        await LoadContractSizesAsync(cancellationToken).ConfigureAwait(false);
         var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs API_KEY");
         var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs API_SECRET");
         var passphrase = _credentials.Passphrase ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs PASSPHRASE");
