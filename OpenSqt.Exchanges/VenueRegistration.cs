@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Binance;
 using OpenSqt.Exchanges.Bybit;
+using OpenSqt.Exchanges.Okx;
 using OpenSqt.Exchanges.Sim;
 
 namespace OpenSqt.Exchanges;
@@ -24,7 +25,7 @@ public static class VenueRegistration
     public const string ExchangeKey = "EXCHANGE";
 
     /// <summary>Venues this build can trade on.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, BybitExchange.VenueName];
+    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, BybitExchange.VenueName, OkxExchange.VenueName];
 
     /// <summary>
     /// Registers the venue named by <c>EXCHANGE</c> (default <c>sim</c>) as the process's <see cref="IExchange"/>.
@@ -61,6 +62,9 @@ public static class VenueRegistration
                 break;
             case BybitExchange.VenueName:
                 services.AddBybit();
+                break;
+            case OkxExchange.VenueName:
+                services.AddOkx();
                 break;
         }
 
