@@ -26,7 +26,7 @@ public sealed class BybitPrivateStream : IAsyncDisposable
     private readonly RecentKeys<string> _executions = new();
     private readonly RecentKeys<(string OrderId, OrderStatus Status, decimal Filled)> _orderStates = new();
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Fill> _pendingFills = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(Fill Fill, decimal FilledAfter)>> _pendingFills = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrderUpdate> _lastState = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
     private bool _started;
@@ -209,11 +209,22 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             return;
         }
 
+        var published = new List<OrderUpdate>();
         lock (_gate)
         {
-            if (update.FilledQuantity > 0 && _pendingFills.Remove(update.ExchangeOrderId, out var fill))
+            if (update.FilledQuantity > 0 && _pendingFills.Remove(update.ExchangeOrderId, out var fills))
             {
-                update = update with { LastFill = fill };
+                // Several executions before one order event: each earlier fill goes out as the partial state it left.
+                fills.Sort((a, b) => a.FilledAfter.CompareTo(b.FilledAfter));
+                for (var i = 0; i < fills.Count - 1; i++)
+                {
+                    if (fills[i].FilledAfter < update.FilledQuantity && _orderStates.TryAdd((update.ExchangeOrderId, OrderStatus.PartiallyFilled, fills[i].FilledAfter)))
+                    {
+                        published.Add(update with { Status = OrderStatus.PartiallyFilled, FilledQuantity = fills[i].FilledAfter, LastFill = fills[i].Fill, UpdateTime = fills[i].Fill.Timestamp });
+                    }
+                }
+
+                update = update with { LastFill = fills[^1].Fill };
             }
 
             if (_lastState.Count >= StateCapacity)
@@ -224,7 +235,11 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             _lastState[update.ExchangeOrderId] = update;
         }
 
-        Orders.Publish(update);
+        published.Add(update);
+        foreach (var item in published)
+        {
+            Orders.Publish(item);
+        }
     }
 
     private void HandleExecution(Fill fill, decimal filledAfter)
@@ -244,7 +259,13 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             }
             else
             {
-                _pendingFills[fill.ExchangeOrderId] = fill;
+                if (!_pendingFills.TryGetValue(fill.ExchangeOrderId, out var fills))
+                {
+                    fills = [];
+                    _pendingFills[fill.ExchangeOrderId] = fills;
+                }
+
+                fills.Add((fill, filledAfter));
             }
         }
 

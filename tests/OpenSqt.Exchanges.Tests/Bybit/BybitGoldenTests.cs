@@ -275,6 +275,27 @@ public sealed class BybitGoldenTests
     }
 
     [Fact]
+    public async Task TwoExecutionsBeforeOneOrderEventAreBothDelivered()
+    {
+        await using var stream = NewPrivateStream();
+        var orders = stream.Orders.Subscribe(null, CancellationToken.None);
+        static string Execution(string execId, string qty, string leaves) =>
+            $$"""{"topic":"execution","data":[{"category":"linear","symbol":"BTCUSDT","execId":"{{execId}}","execPrice":"100","execQty":"{{qty}}","execType":"Trade","execFee":"0.01","leavesQty":"{{leaves}}","orderId":"o1","orderLinkId":"c1","orderQty":"0.004","side":"Buy","execTime":"1","isMaker":true}]}""";
+        stream.HandleMessage(Encoding.UTF8.GetBytes(Execution("e1", "0.001", "0.003")));
+        stream.HandleMessage(Encoding.UTF8.GetBytes(Execution("e2", "0.002", "0.001")));
+        stream.HandleMessage(Encoding.UTF8.GetBytes("""{"topic":"order","data":[{"category":"linear","symbol":"BTCUSDT","orderId":"o1","orderLinkId":"c1","side":"Buy","orderType":"Limit","price":"100","qty":"0.004","timeInForce":"GTC","orderStatus":"PartiallyFilled","cumExecQty":"0.003","avgPrice":"100","createdTime":"1","updatedTime":"2"}]}"""));
+        stream.Orders.Complete();
+        var all = new List<OrderUpdate>();
+        await foreach (var u in orders)
+        {
+            all.Add(u);
+        }
+
+        Assert.Equal([(0.001m, "e1"), (0.003m, "e2")], all.Select(u => (u.FilledQuantity, u.LastFill!.TradeId)));
+        Assert.All(all, u => Assert.Equal(OrderStatus.PartiallyFilled, u.Status));
+    }
+
+    [Fact]
     [Vector("bybit_ws_ticker_linear")]
     public void TickerSnapshotThenDeltaAreMerged()
     {
