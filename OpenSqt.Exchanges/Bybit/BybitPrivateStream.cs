@@ -29,6 +29,10 @@ public sealed class BybitPrivateStream : IAsyncDisposable
     private readonly Dictionary<string, List<(Fill Fill, decimal FilledAfter)>> _pendingFills = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrderUpdate> _lastState = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _initialBackoff;
+    private readonly CancellationTokenSource _stop = new();
+    private int _authFailures;
     private bool _started;
     private long _requestId;
 
@@ -38,6 +42,8 @@ public sealed class BybitPrivateStream : IAsyncDisposable
         _credentials = credentials;
         _clock = clock;
         _logger = logger;
+        _time = time;
+        _initialBackoff = options.ReconnectInitialDelay;
         _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
         {
             Name = "private",
@@ -87,7 +93,9 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             return;
         }
 
+        await _stop.CancelAsync().ConfigureAwait(false);
         await _socket.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
         Orders.Complete();
         Positions.Complete();
         Accounts.Complete();
@@ -111,6 +119,30 @@ public sealed class BybitPrivateStream : IAsyncDisposable
 
     private string NextId() => "p" + Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A refused login is retried on a new connection after a growing delay (1 s, 2 s, 4 s ... 60 s), never in a tight
+    /// loop against the venue.
+    /// </summary>
+    private void ReconnectAfterAuthFailure()
+    {
+        var failures = Interlocked.Increment(ref _authFailures);
+        var delay = ReconnectBackoff.Delay(failures, _initialBackoff, ReconnectBackoff.Maximum);
+        _ = ReconnectLaterAsync(delay);
+    }
+
+    private async Task ReconnectLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+            _socket.ForceReconnect();
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
+
     /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
     public void HandleMessage(ReadOnlyMemory<byte> message)
     {
@@ -123,12 +155,13 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             {
                 if (success)
                 {
+                    Interlocked.Exchange(ref _authFailures, 0);
                     BybitLog.Authenticated(_logger);
                 }
                 else
                 {
                     BybitLog.AuthRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
-                    _socket.ForceReconnect();
+                    ReconnectAfterAuthFailure();
                 }
             }
             else if (op == "subscribe" && !success)

@@ -24,6 +24,10 @@ public sealed class OkxPrivateStream : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, decimal> _sizes = new Dictionary<string, decimal>();
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _initialBackoff;
+    private readonly CancellationTokenSource _stop = new();
+    private int _authFailures;
     private bool _started;
 
     public OkxPrivateStream(OkxOptions options, VenueCredentials credentials, ServerClock clock, Func<CancellationToken, Task<IReadOnlyDictionary<string, decimal>>> contractSizes, TimeProvider time, ILogger logger, VenueMetrics metrics)
@@ -31,6 +35,8 @@ public sealed class OkxPrivateStream : IAsyncDisposable
         _credentials = credentials;
         _clock = clock;
         _logger = logger;
+        _time = time;
+        _initialBackoff = options.ReconnectInitialDelay;
         _contractSizes = contractSizes;
         _socket = new VenueWebSocket(OkxParsers.Venue, new VenueWebSocketSettings
         {
@@ -77,7 +83,9 @@ public sealed class OkxPrivateStream : IAsyncDisposable
             return;
         }
 
+        await _stop.CancelAsync().ConfigureAwait(false);
         await _socket.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
         Orders.Complete();
         Positions.Complete();
         Accounts.Complete();
@@ -124,6 +132,30 @@ public sealed class OkxPrivateStream : IAsyncDisposable
         await connection.SendTextAsync(LoginMessage(key, passphrase, secret, seconds), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A refused login is retried on a new connection after a growing delay (1 s, 2 s, 4 s ... 60 s), never in a tight
+    /// loop against the venue.
+    /// </summary>
+    private void ReconnectAfterAuthFailure()
+    {
+        var failures = Interlocked.Increment(ref _authFailures);
+        var delay = ReconnectBackoff.Delay(failures, _initialBackoff, ReconnectBackoff.Maximum);
+        _ = ReconnectLaterAsync(delay);
+    }
+
+    private async Task ReconnectLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+            _socket.ForceReconnect();
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
+
     /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
     public void HandleMessage(ReadOnlyMemory<byte> message)
     {
@@ -134,6 +166,7 @@ public sealed class OkxPrivateStream : IAsyncDisposable
             switch (@event)
             {
                 case "login" when root.GetStringOrNull("code") == "0":
+                    Interlocked.Exchange(ref _authFailures, 0);
                     OkxLog.LoggedIn(_logger);
                     _ = SubscribeAfterLoginAsync();
                     break;
@@ -145,7 +178,7 @@ public sealed class OkxPrivateStream : IAsyncDisposable
                     OkxLog.StreamError(_logger, root.GetStringOrNull("code") ?? "", root.GetStringOrNull("msg") ?? "");
                     if (root.GetStringOrNull("code") is "60009" or "60024" or "60006")
                     {
-                        _socket.ForceReconnect();
+                        ReconnectAfterAuthFailure();
                     }
 
                     break;

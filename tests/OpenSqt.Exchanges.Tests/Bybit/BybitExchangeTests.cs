@@ -137,6 +137,18 @@ public sealed class BybitExchangeTests
     }
 
     [Fact]
+    public async Task RefusedAuthIsRetriedWithGrowingDelaysNotInATightLoop()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim, new Dictionary<string, string> { ["ReconnectInitialDelay"] = "00:00:00.200" }, secret: "wrong-secret");
+        var started = TimeProvider.System.GetTimestamp();
+        await using var orders = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
+        await Eventually.TrueAsync(() => sim.ConnectionsAccepted >= 3, Timeout, "the client tried again after the refused auth");
+        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600), "two retries waited 200 ms and 400 ms");
+        Assert.Equal(0, sim.PrivateStreamsReady);
+    }
+
+    [Fact]
     public async Task BybitIsRegisteredAndDefaultsToProductionUrls()
     {
         Assert.Contains("bybit", VenueRegistration.Supported);

@@ -142,6 +142,18 @@ public sealed class OkxExchangeTests
     }
 
     [Fact]
+    public async Task RefusedLoginIsRetriedWithGrowingDelaysNotInATightLoop()
+    {
+        await using var sim = await OkxSimulator.StartAsync();
+        await using var exchange = OkxConformanceTests.CreateOkx(sim, new Dictionary<string, string> { ["ReconnectInitialDelay"] = "00:00:00.200" }, secret: "wrong-secret");
+        var started = TimeProvider.System.GetTimestamp();
+        await using var orders = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
+        await Eventually.TrueAsync(() => sim.ConnectionsAccepted >= 3, Timeout, "the client tried again after the refused login");
+        Assert.True(TimeProvider.System.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(600), "two retries waited 200 ms and 400 ms");
+        Assert.Equal(0, sim.PrivateStreamsReady);
+    }
+
+    [Fact]
     public async Task OkxIsRegisteredNeedsThePassphraseAndDefaultsToProductionUrls()
     {
         Assert.Contains("okx", VenueRegistration.Supported);
