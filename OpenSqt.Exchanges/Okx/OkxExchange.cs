@@ -92,7 +92,18 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         }
 
         var id = orderId ?? throw new ExchangeException(ExchangeErrorKind.Internal, "okx accepted an order without an ordId");
-        using var detail = await OrderDetailAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+        JsonDocument detail;
+        try
+        {
+            detail = await OrderDetailAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+        {
+            // Accepted but not yet queryable: the order stream carries what happens next.
+            return Accepted(request, id);
+        }
+
+        using var _ = detail;
         var item = OkxParsers.Data(detail.RootElement).First();
         var order = OkxParsers.ParseOrder(item, instrument.ContractSize);
         if (order.Status == OrderStatus.Canceled && OkxParsers.IsPostOnlyCancel(item))

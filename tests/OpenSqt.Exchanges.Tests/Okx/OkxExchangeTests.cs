@@ -154,6 +154,19 @@ public sealed class OkxExchangeTests
     }
 
     [Fact]
+    public async Task SilentConnectionsAreClosedWith4004AndTheStreamComesBack()
+    {
+        await using var sim = await OkxSimulator.StartAsync();
+        sim.IdleTimeout = TimeSpan.FromMilliseconds(700);
+        await using var exchange = OkxConformanceTests.CreateOkx(sim, new Dictionary<string, string> { ["PingInterval"] = "00:00:20", ["ReconnectInitialDelay"] = "00:00:00.050" });
+        var reconnects = 0;
+        exchange.StreamReconnected += (_, _) => Interlocked.Increment(ref reconnects);
+        await using var orders = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
+        await Eventually.TrueAsync(() => Volatile.Read(ref reconnects) >= 1, Timeout, "a client that never pings is closed and reconnects");
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the new connection logged in again");
+    }
+
+    [Fact]
     public async Task OkxIsRegisteredNeedsThePassphraseAndDefaultsToProductionUrls()
     {
         Assert.Contains("okx", VenueRegistration.Supported);

@@ -22,7 +22,18 @@ public sealed partial class OkxSimulator
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            await socket.CloseAsync("No data received in 30s.").ConfigureAwait(false);
+            // OKX closes with code 4004 and this reason.
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await socket.Socket.CloseOutputAsync((System.Net.WebSockets.WebSocketCloseStatus)4004, "No data received in 30s.", timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Already gone.
+            }
+
+            socket.Abort();
             return null;
         }
     }
