@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Binance;
+using OpenSqt.Exchanges.Bybit;
+using OpenSqt.Exchanges.Okx;
 using OpenSqt.Exchanges.Sim;
 
 namespace OpenSqt.Exchanges;
@@ -23,7 +25,7 @@ public static class VenueRegistration
     public const string ExchangeKey = "EXCHANGE";
 
     /// <summary>Venues this build can trade on.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName];
+    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, BybitExchange.VenueName, OkxExchange.VenueName];
 
     /// <summary>
     /// Registers the venue named by <c>EXCHANGE</c> (default <c>sim</c>) as the process's <see cref="IExchange"/>.
@@ -57,6 +59,12 @@ public static class VenueRegistration
                 break;
             case BinanceExchange.VenueName:
                 services.AddBinance();
+                break;
+            case BybitExchange.VenueName:
+                services.AddBybit();
+                break;
+            case OkxExchange.VenueName:
+                services.AddOkx();
                 break;
         }
 

@@ -190,6 +190,22 @@ public sealed class RateLimitTracker
         }
     }
 
+    /// <summary>
+    /// Sets what the venue says is used of one rule in the current window, for venues that report usage in their own
+    /// form (Bybit: <c>X-Bapi-Limit</c> minus <c>X-Bapi-Limit-Status</c>). Unknown rules are ignored.
+    /// </summary>
+    public void ObserveUsed(string rule, int used)
+    {
+        lock (_gate)
+        {
+            if (_budgets.TryGetValue(rule, out var budget))
+            {
+                Roll(budget, _now());
+                budget.Used = used;
+            }
+        }
+    }
+
     /// <summary>The venue answered 429 (or banned us): send nothing until <paramref name="retryAfter"/> has passed.</summary>
     public TimeSpan Block(TimeSpan? retryAfter)
     {

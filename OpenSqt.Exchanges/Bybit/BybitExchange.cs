@@ -1,0 +1,785 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// Bybit v5 USDT perpetuals, category linear (https://bybit-exchange.github.io/docs/v5/intro): every
+/// <see cref="IExchange"/> call over REST through the shared signed client, and the order, execution, position and
+/// wallet topics of the private WebSocket plus the tickers and kline topics of the public one. One-way position mode
+/// (positionIdx 0). Create and cancel acknowledge only ids, so a placed order is read back from
+/// <c>/v5/order/realtime</c>: a post-only order that would have crossed comes back Cancelled with
+/// <c>EC_PostOnlyWillTakeLiquidity</c> and is reported as <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+/// </summary>
+public sealed class BybitExchange : IExchange, IAsyncDisposable
+{
+    public const string VenueName = BybitParsers.Venue;
+    public const int BatchSize = 20;
+    private const string SettleCoin = "USDT";
+    private int _disposed;
+    private readonly BybitOptions _options;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _rulesGate = new(1, 1);
+    private IReadOnlyList<SymbolRules>? _rules;
+    private DateTimeOffset _rulesFetchedAt;
+
+    public BybitExchange(IOptions<BybitOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<BybitExchange>() ?? NullLogger.Instance;
+        var venueMetrics = metrics ?? new VenueMetrics();
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret))
+        {
+            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=bybit needs API_KEY and API_SECRET"]);
+        }
+
+        Clock = new ServerClock(time);
+        Rest = new BybitRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
+        PrivateStream = new BybitPrivateStream(_options, credentials, Clock, time, _logger, venueMetrics);
+        PublicStream = new BybitPublicStream(_options, time, _logger, venueMetrics);
+        PrivateStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
+        PublicStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+
+    public string Name => VenueName;
+
+    public ExchangeType Type => ExchangeType.Futures;
+
+    public bool IsUnifiedMargin => true;
+
+    public ServerClock Clock { get; }
+
+    public BybitRestClient Rest { get; }
+
+    public BybitPrivateStream PrivateStream { get; }
+
+    public BybitPublicStream PublicStream { get; }
+
+    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("category", BybitParsers.Category);
+            WriteOrderFields(w, request);
+            w.WriteEndObject();
+        });
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/create")
+        {
+            JsonBody = body,
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = BybitRateLimits.Order,
+            Operation = "place",
+        }, cancellationToken).ConfigureAwait(false);
+        var (orderId, _) = BybitParsers.ParseAck(doc.RootElement);
+        var order = await FindOrderAsync(request.Symbol, OrderRef.ByExchangeId(orderId), cancellationToken).ConfigureAwait(false)
+            ?? Accepted(request, orderId);
+        if (order.Status == OrderStatus.Canceled && order.RejectReason == BybitErrors.PostOnlyWillTakeLiquidity)
+        {
+            throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
+                $"bybit cancelled post-only order {orderId} ({request.ClientOrderId}): {BybitErrors.PostOnlyWillTakeLiquidity}, it would have taken liquidity",
+                venueCode: BybitErrors.PostOnlyWillTakeLiquidity);
+        }
+
+        return order;
+    }
+
+    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var orders = new List<Order>();
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < requests.Count; start += BatchSize)
+        {
+            var chunk = requests.Skip(start).Take(BatchSize).ToArray();
+            var valid = new List<int>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                try
+                {
+                    Validate(chunk[i]);
+                    valid.Add(i);
+                }
+                catch (ExchangeException ex)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                }
+            }
+
+            if (valid.Count == 0)
+            {
+                continue;
+            }
+
+            var body = Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("category", BybitParsers.Category);
+                w.WriteStartArray("request");
+                foreach (var i in valid)
+                {
+                    w.WriteStartObject();
+                    WriteOrderFields(w, chunk[i]);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/create-batch")
+                {
+                    JsonBody = body,
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = BybitRateLimits.Order,
+                    Operation = "batchPlace",
+                }, cancellationToken).ConfigureAwait(false);
+                var results = BatchResults(doc.RootElement);
+                for (var k = 0; k < valid.Count; k++)
+                {
+                    var i = valid[k];
+                    if (k >= results.Count)
+                    {
+                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, "bybit answered fewer batch items than were sent", chunk[i].ClientOrderId));
+                        continue;
+                    }
+
+                    var (item, code, message) = results[k];
+                    if (code == "0" && item is { } ok && ok.GetStringOrNull("orderId") is { Length: > 0 } id)
+                    {
+                        orders.Add(Accepted(chunk[i], id) with { CreatedAt = BybitParsers.Time(ok, "createAt") });
+                    }
+                    else
+                    {
+                        var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
+                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                    }
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                foreach (var i in valid)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                }
+            }
+        }
+
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return new BatchPlaceResult(orders, errors);
+    }
+
+    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        var body = Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("category", BybitParsers.Category);
+            w.WriteString("symbol", symbol);
+            WriteRef(w, order);
+            w.WriteEndObject();
+        });
+        try
+        {
+            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel")
+            {
+                JsonBody = body,
+                Signed = true,
+                Retry = RetryPolicy.Never,
+                Costs = BybitRateLimits.Order,
+                Operation = "cancel",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (IsFinishedOnCancel(ex.VenueCode))
+        {
+            // 110001/110008/110010: the order already filled or was cancelled; it is done either way.
+            BybitLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
+        {
+            var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
+            var body = Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("category", BybitParsers.Category);
+                w.WriteStartArray("request");
+                foreach (var id in chunk)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("symbol", symbol);
+                    w.WriteString("orderId", id);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-batch")
+                {
+                    JsonBody = body,
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = BybitRateLimits.Order,
+                    Operation = "batchCancel",
+                }, cancellationToken).ConfigureAwait(false);
+                var results = BatchResults(doc.RootElement);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var (_, code, message) = i < results.Count ? results[i] : (null, "HTTP200", "bybit answered fewer batch items than were sent");
+                    if (code != "0" && !IsFinishedOnCancel(code))
+                    {
+                        var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
+                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                    }
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-all")
+        {
+            JsonBody = Json(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("category", BybitParsers.Category);
+                w.WriteString("symbol", symbol);
+                w.WriteEndObject();
+            }),
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = BybitRateLimits.Order,
+            Operation = "cancelAll",
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
+        await FindOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false)
+        ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no order {order} on {symbol}", venueCode: BybitErrors.OrderNotExists);
+
+    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var orders = new List<Order>();
+        string? cursor = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
+            parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", SettleCoin) : KeyValuePair.Create("symbol", symbol));
+            parameters.Add(KeyValuePair.Create("limit", "50"));
+            if (cursor is not null)
+            {
+                parameters.Add(KeyValuePair.Create("cursor", cursor));
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/order/realtime")
+            {
+                Parameters = parameters,
+                Signed = true,
+                Costs = BybitRateLimits.Read,
+                Operation = "openOrders",
+            }, cancellationToken).ConfigureAwait(false);
+            orders.AddRange(BybitParsers.List(doc.RootElement).Select(BybitParsers.ParseOrder).Where(o => o.Status.IsOpen()));
+            cursor = NextCursor(doc.RootElement);
+        }
+        while (cursor is not null);
+        return orders;
+    }
+
+    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var positions = GetPositionsAsync(null, cancellationToken);
+        using var doc = await WalletAsync(null, cancellationToken).ConfigureAwait(false);
+        var account = BybitParsers.List(doc.RootElement).FirstOrDefault();
+        if (account.ValueKind != JsonValueKind.Object)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Internal, "bybit answered no UNIFIED wallet");
+        }
+
+        return BybitParsers.ParseWallet(account, await positions.ConfigureAwait(false), Clock.Now);
+    }
+
+    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var positions = new List<Position>();
+        string? cursor = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
+            parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", SettleCoin) : KeyValuePair.Create("symbol", symbol));
+            parameters.Add(KeyValuePair.Create("limit", "200"));
+            if (cursor is not null)
+            {
+                parameters.Add(KeyValuePair.Create("cursor", cursor));
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/position/list")
+            {
+                Parameters = parameters,
+                Signed = true,
+                Costs = BybitRateLimits.Read,
+                Operation = "positions",
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var item in BybitParsers.List(doc.RootElement))
+            {
+                var position = BybitParsers.ParsePosition(item);
+                if (position.Size == 0)
+                {
+                    continue;
+                }
+
+                if (BybitParsers.PositionIndex(item) != 0)
+                {
+                    throw new ExchangeException(ExchangeErrorKind.PositionModeMismatch,
+                        $"bybit position {position.Symbol} is in hedge mode (positionIdx {BybitParsers.PositionIndex(item)}); OpenSqt trades one-way positions only: switch the account to one-way mode and restart");
+                }
+
+                positions.Add(position);
+            }
+
+            cursor = NextCursor(doc.RootElement);
+        }
+        while (cursor is not null);
+        return positions;
+    }
+
+    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(asset);
+        using var doc = await WalletAsync(asset, cancellationToken).ConfigureAwait(false);
+        var account = BybitParsers.List(doc.RootElement).FirstOrDefault();
+        return account.ValueKind == JsonValueKind.Object ? BybitParsers.ParseCoinBalance(account, asset) : 0m;
+    }
+
+    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        var ticker = await TickerAsync(symbol, cancellationToken).ConfigureAwait(false);
+        return ticker.LastPrice;
+    }
+
+    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    {
+        KlineInterval.ToTimeSpan(interval);
+        var bybitInterval = BybitParsers.FormatInterval(interval);
+        if (limit is <= 0 or > 1000)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/kline")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("category", BybitParsers.Category),
+                KeyValuePair.Create("symbol", symbol),
+                KeyValuePair.Create("interval", bybitInterval),
+                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
+            ],
+            Costs = BybitRateLimits.Read,
+            Operation = "klines",
+        }, cancellationToken).ConfigureAwait(false);
+        return BybitParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
+    }
+
+    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var rules = await RulesAsync(cancellationToken).ConfigureAwait(false);
+        if (symbol is null)
+        {
+            return rules;
+        }
+
+        var one = rules.FirstOrDefault(r => r.Symbol == symbol)
+            ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading linear perpetual on bybit");
+        return [one];
+    }
+
+    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await RulesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Symbol)];
+
+    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
+        return item.ValueKind == JsonValueKind.Object
+            ? BybitParsers.ParseFunding(item, Clock.Now)
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no ticker for '{symbol}'");
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    {
+        using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseFunding(i, now))];
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is <= 0 or > 200)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 200");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/funding/history")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("category", BybitParsers.Category),
+                KeyValuePair.Create("symbol", symbol),
+                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
+            ],
+            Costs = BybitRateLimits.Read,
+            Operation = "fundingHistory",
+        }, cancellationToken).ConfigureAwait(false);
+        var rates = BybitParsers.List(doc.RootElement).Select(i => new FundingRate
+        {
+            Exchange = VenueName,
+            Symbol = i.GetRequiredString("symbol"),
+            Rate = BybitParsers.Num(i, "fundingRate"),
+            Timestamp = BybitParsers.Time(i, "fundingRateTimestamp"),
+        }).ToList();
+        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return rates;
+    }
+
+    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    {
+        using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseTicker(i, now))];
+    }
+
+    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
+
+    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = PrivateStream.Orders.Subscribe(null, cancellationToken);
+        PrivateStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        return PublicStream.SubscribePricesAsync(symbols, cancellationToken);
+    }
+
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        KlineInterval.ToTimeSpan(interval);
+        return PublicStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
+    }
+
+    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = PrivateStream.Accounts.Subscribe(null, cancellationToken);
+        PrivateStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var stream = PrivateStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
+        PrivateStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return PublicStream.SubscribeFundingAsync(symbol, cancellationToken);
+    }
+
+    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
+            return new ExchangeHealth(true, $"bybit reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeHealth(false, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await PrivateStream.DisposeAsync().ConfigureAwait(false);
+        await PublicStream.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>Looks an order up by id: realtime first (open and recent orders), then history; null when unknown.</summary>
+    private async Task<Order?> FindOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken)
+    {
+        var reference = order.ExchangeOrderId is { } id
+            ? KeyValuePair.Create("orderId", id)
+            : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        foreach (var path in new[] { "/v5/order/realtime", "/v5/order/history" })
+        {
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, path)
+            {
+                Parameters = [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference],
+                Signed = true,
+                Costs = BybitRateLimits.Read,
+                Operation = "getOrder",
+            }, cancellationToken).ConfigureAwait(false);
+            var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
+            if (item.ValueKind == JsonValueKind.Object)
+            {
+                return BybitParsers.ParseOrder(item);
+            }
+        }
+
+        return null;
+    }
+
+    private Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/wallet-balance")
+        {
+            Parameters = coin is null
+                ? [KeyValuePair.Create("accountType", "UNIFIED")]
+                : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)],
+            Signed = true,
+            Costs = BybitRateLimits.Read,
+            Operation = "wallet",
+        }, cancellationToken);
+
+    private Task<JsonDocument> TickersAsync(string? symbol, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/tickers")
+        {
+            Parameters = symbol is null
+                ? [KeyValuePair.Create("category", BybitParsers.Category)]
+                : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)],
+            Costs = BybitRateLimits.Read,
+            Operation = symbol is null ? "tickers" : "ticker",
+        }, cancellationToken);
+
+    private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
+        return item.ValueKind == JsonValueKind.Object
+            ? BybitParsers.ParseTicker(item, Clock.Now)
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no ticker for '{symbol}'");
+    }
+
+    private async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
+    {
+        if (_rules is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+        {
+            return cached;
+        }
+
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_rules is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+            {
+                return again;
+            }
+
+            var rules = new List<SymbolRules>();
+            string? cursor = null;
+            do
+            {
+                var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("limit", "1000") };
+                if (cursor is not null)
+                {
+                    parameters.Add(KeyValuePair.Create("cursor", cursor));
+                }
+
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/instruments-info")
+                {
+                    Parameters = parameters,
+                    Costs = BybitRateLimits.Read,
+                    Operation = "instruments",
+                }, cancellationToken).ConfigureAwait(false);
+                rules.AddRange(BybitParsers.List(doc.RootElement).Where(BybitParsers.IsTradingPerpetual).Select(BybitParsers.ParseInstrument));
+                cursor = NextCursor(doc.RootElement);
+            }
+            while (cursor is not null);
+            _rules = rules;
+            _rulesFetchedAt = _time.GetUtcNow();
+            return rules;
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+    }
+
+    /// <summary>Batch answers: <c>result.list[i]</c> beside <c>retExtInfo.list[i]</c> (per-item code and message).</summary>
+    private static List<(JsonElement? Item, string Code, string? Message)> BatchResults(JsonElement envelope)
+    {
+        var items = BybitParsers.List(envelope).Select(e => (JsonElement?)e.Clone()).ToList();
+        var codes = envelope.TryGetProperty("retExtInfo", out var ext) && ext.ValueKind == JsonValueKind.Object && ext.TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(c => (c.GetRequiredString("code"), c.GetStringOrNull("msg"))).ToList()
+            : [];
+        var results = new List<(JsonElement?, string, string?)>();
+        for (var i = 0; i < Math.Max(items.Count, codes.Count); i++)
+        {
+            var (code, message) = i < codes.Count ? codes[i] : ("0", null);
+            results.Add((i < items.Count ? items[i] : null, code, message));
+        }
+
+        return results;
+    }
+
+    private static string? NextCursor(JsonElement envelope) =>
+        BybitParsers.Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
+
+    private static bool IsFinishedOnCancel(string? code) =>
+        code is BybitErrors.OrderNotExists or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled;
+
+    private static void Validate(OrderRequest request)
+    {
+        if (request.Quantity <= 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
+        }
+
+        if (request.Type == OrderType.Market && request.IsPostOnly)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
+        }
+
+        if (request.Type == OrderType.Limit && request.Price is null)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
+        }
+    }
+
+    /// <summary>The fields of one order: PostOnly through timeInForce, one-way positionIdx 0, orderLinkId exactly as given.</summary>
+    private static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
+    {
+        Validate(request);
+        w.WriteString("symbol", request.Symbol);
+        w.WriteString("side", BybitParsers.FormatSide(request.Side));
+        if (request.Type == OrderType.Market)
+        {
+            w.WriteString("orderType", "Market");
+            w.WriteString("qty", VenueJson.Format(request.Quantity));
+        }
+        else
+        {
+            var tif = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce;
+            w.WriteString("orderType", "Limit");
+            w.WriteString("qty", VenueJson.Format(request.Quantity));
+            w.WriteString("price", VenueJson.Format(request.Price!.Value));
+            w.WriteString("timeInForce", BybitParsers.FormatTimeInForce(tif));
+        }
+
+        w.WriteNumber("positionIdx", 0);
+        if (request.ReduceOnly)
+        {
+            w.WriteBoolean("reduceOnly", true);
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("orderLinkId", request.ClientOrderId);
+        }
+    }
+
+    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("orderId", id);
+        }
+        else
+        {
+            w.WriteString("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
+
+    /// <summary>What an acknowledged order is before the venue reports more: resting, nothing filled.</summary>
+    private Order Accepted(OrderRequest request, string orderId) => new()
+    {
+        ExchangeOrderId = orderId,
+        ClientOrderId = request.ClientOrderId,
+        Symbol = request.Symbol,
+        Side = request.Side,
+        Type = request.Type,
+        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
+        Price = request.Price ?? 0m,
+        Quantity = request.Quantity,
+        Status = OrderStatus.New,
+        ReduceOnly = request.ReduceOnly,
+        PostOnly = request.IsPostOnly,
+        CreatedAt = Clock.Now,
+        UpdatedAt = Clock.Now,
+    };
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
+    {
+        if (symbols is null || symbols.Count == 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
+        }
+    }
+}

@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// Bybit v5 linear payloads into OpenSqt domain values. Numbers are read leniently (string or number) into decimal;
+/// empty strings count as absent. A derivatives <c>Cancelled</c> order may carry executed quantity: it stays Canceled
+/// with that filled quantity. <c>PostOnly</c> is OpenSqt's GTX.
+/// </summary>
+public static class BybitParsers
+{
+    public const string Venue = "bybit";
+    public const string Category = "linear";
+
+    public static OrderSide ParseSide(string? side) => side switch
+    {
+        "Buy" => OrderSide.Buy,
+        "Sell" => OrderSide.Sell,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown side '{side}'"),
+    };
+
+    public static string FormatSide(OrderSide side) => side == OrderSide.Buy ? "Buy" : "Sell";
+
+    public static OrderType ParseType(string? type) => type switch
+    {
+        "Limit" => OrderType.Limit,
+        "Market" => OrderType.Market,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown order type '{type}'"),
+    };
+
+    public static TimeInForce ParseTimeInForce(string? tif) => tif switch
+    {
+        "GTC" or "RPI" or null or "" => TimeInForce.Gtc,
+        "IOC" => TimeInForce.Ioc,
+        "FOK" => TimeInForce.Fok,
+        "PostOnly" => TimeInForce.Gtx,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown time in force '{tif}'"),
+    };
+
+    public static string FormatTimeInForce(TimeInForce tif) => tif switch
+    {
+        TimeInForce.Ioc => "IOC",
+        TimeInForce.Fok => "FOK",
+        TimeInForce.Gtx => "PostOnly",
+        _ => "GTC",
+    };
+
+    public static OrderStatus ParseStatus(string? status) => status switch
+    {
+        "New" or "Untriggered" or "Triggered" or "Created" => OrderStatus.New,
+        "PartiallyFilled" => OrderStatus.PartiallyFilled,
+        "Filled" => OrderStatus.Filled,
+        "Cancelled" or "PartiallyFilledCanceled" or "Deactivated" => OrderStatus.Canceled,
+        "Rejected" => OrderStatus.Rejected,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown order status '{status}'"),
+    };
+
+    /// <summary>Bybit interval names: minutes as numbers, then D, W, M.</summary>
+    public static string FormatInterval(string interval) => interval switch
+    {
+        "1m" => "1",
+        "3m" => "3",
+        "5m" => "5",
+        "15m" => "15",
+        "30m" => "30",
+        "1h" => "60",
+        "2h" => "120",
+        "4h" => "240",
+        "6h" => "360",
+        "12h" => "720",
+        "1d" => "D",
+        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' is not offered by bybit; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
+    };
+
+    public static string ParseInterval(string bybitInterval) => bybitInterval switch
+    {
+        "1" => "1m",
+        "3" => "3m",
+        "5" => "5m",
+        "15" => "15m",
+        "30" => "30m",
+        "60" => "1h",
+        "120" => "2h",
+        "240" => "4h",
+        "360" => "6h",
+        "720" => "12h",
+        "D" => "1d",
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown interval '{bybitInterval}'"),
+    };
+
+    /// <summary>The <c>result</c> of an envelope.</summary>
+    public static JsonElement Result(JsonElement envelope) =>
+        envelope.TryGetProperty("result", out var result) ? result : throw new ExchangeException(ExchangeErrorKind.Internal, "bybit answer without 'result'");
+
+    /// <summary>The <c>result.list</c> of an envelope.</summary>
+    public static JsonElement.ArrayEnumerator List(JsonElement envelope) =>
+        Result(envelope).TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray()
+            : throw new ExchangeException(ExchangeErrorKind.Internal, "bybit answer without 'result.list'");
+
+    public static long ParseServerTime(JsonElement envelope)
+    {
+        var result = Result(envelope);
+        if (result.TryGetProperty("timeNano", out _))
+        {
+            return (long)(result.GetDecimal("timeNano") / 1_000_000m);
+        }
+
+        return envelope.GetInt64("time");
+    }
+
+    /// <summary>The create/cancel acknowledgement: only the ids.</summary>
+    public static (string OrderId, string? OrderLinkId) ParseAck(JsonElement envelope)
+    {
+        var result = Result(envelope);
+        return (result.GetRequiredString("orderId"), Empty(result.GetStringOrNull("orderLinkId")));
+    }
+
+    /// <summary>One order of /v5/order/realtime or /v5/order/history (the same fields as the private <c>order</c> topic).</summary>
+    public static Order ParseOrder(JsonElement item)
+    {
+        var tif = item.GetStringOrNull("timeInForce");
+        return new Order
+        {
+            ExchangeOrderId = item.GetRequiredString("orderId"),
+            ClientOrderId = Empty(item.GetStringOrNull("orderLinkId")),
+            Symbol = item.GetRequiredString("symbol"),
+            Side = ParseSide(item.GetStringOrNull("side")),
+            Type = ParseType(item.GetStringOrNull("orderType")),
+            TimeInForce = ParseTimeInForce(tif),
+            Price = Num(item, "price"),
+            Quantity = Num(item, "qty"),
+            FilledQuantity = Num(item, "cumExecQty"),
+            AveragePrice = Num(item, "avgPrice"),
+            Status = ParseStatus(item.GetStringOrNull("orderStatus")),
+            ReduceOnly = item.TryGetProperty("reduceOnly", out var r) && r.ValueKind == JsonValueKind.True,
+            PostOnly = tif == "PostOnly",
+            CreatedAt = Time(item, "createdTime"),
+            UpdatedAt = Time(item, "updatedTime"),
+            RejectReason = RejectReason(item),
+        };
+    }
+
+    /// <summary>One item of the private <c>order</c> topic.</summary>
+    public static OrderUpdate ParseOrderUpdate(JsonElement item)
+    {
+        var order = ParseOrder(item);
+        return new OrderUpdate
+        {
+            Exchange = Venue,
+            ExchangeOrderId = order.ExchangeOrderId,
+            ClientOrderId = order.ClientOrderId,
+            Symbol = order.Symbol,
+            Side = order.Side,
+            Type = order.Type,
+            TimeInForce = order.TimeInForce,
+            Status = order.Status,
+            Price = order.Price,
+            Quantity = order.Quantity,
+            FilledQuantity = order.FilledQuantity,
+            AveragePrice = order.AveragePrice,
+            ReduceOnly = order.ReduceOnly,
+            PostOnly = order.PostOnly,
+            UpdateTime = order.UpdatedAt,
+            RejectReason = order.RejectReason,
+        };
+    }
+
+    /// <summary>The reject reason when it says something ("EC_NoError" and "" say nothing).</summary>
+    public static string? RejectReason(JsonElement item) =>
+        item.GetStringOrNull("rejectReason") is { Length: > 0 } reason && reason != "EC_NoError" ? reason : null;
+
+    /// <summary>One item of the private <c>execution</c> topic, when it is a trade of an order (not funding or settlement).</summary>
+    public static Fill? ParseExecution(JsonElement item)
+    {
+        var type = item.GetStringOrNull("execType");
+        if (type is not (null or "Trade" or "AdlTrade" or "BustTrade" or "BlockTrade"))
+        {
+            return null;
+        }
+
+        return new Fill
+        {
+            TradeId = item.GetRequiredString("execId"),
+            ExchangeOrderId = item.GetRequiredString("orderId"),
+            ClientOrderId = Empty(item.GetStringOrNull("orderLinkId")),
+            Symbol = item.GetRequiredString("symbol"),
+            Side = ParseSide(item.GetStringOrNull("side")),
+            Price = Num(item, "execPrice"),
+            Quantity = Num(item, "execQty"),
+            Fee = Num(item, "execFee"),
+            FeeAsset = Empty(item.GetStringOrNull("feeCurrency")) ?? "USDT",
+            RealizedPnl = Num(item, "execPnl"),
+            IsMaker = item.TryGetProperty("isMaker", out var maker) && maker.ValueKind == JsonValueKind.True,
+            Timestamp = Time(item, "execTime"),
+        };
+    }
+
+    /// <summary>Quantity of the execution's order still open after it, and the order quantity.</summary>
+    public static (decimal OrderQty, decimal LeavesQty) ExecutionProgress(JsonElement item) => (Num(item, "orderQty"), Num(item, "leavesQty"));
+
+    /// <summary>One position of /v5/position/list or the private <c>position</c> topic; <c>side</c> Sell is a short, "" flat.</summary>
+    public static Position ParsePosition(JsonElement item)
+    {
+        var size = Num(item, "size");
+        if (item.GetStringOrNull("side") == "Sell")
+        {
+            size = -size;
+        }
+
+        var entry = item.TryGetProperty("avgPrice", out _) ? Num(item, "avgPrice") : Num(item, "entryPrice");
+        return new Position
+        {
+            Symbol = item.GetRequiredString("symbol"),
+            Size = size,
+            EntryPrice = entry,
+            MarkPrice = Num(item, "markPrice"),
+            UnrealizedPnl = Num(item, "unrealisedPnl"),
+            RealizedPnl = Num(item, "cumRealisedPnl"),
+            Leverage = (int)Num(item, "leverage"),
+            MarginType = item.TryGetProperty("tradeMode", out var mode) && mode.ValueKind == JsonValueKind.Number && mode.GetInt32() == 1 ? "isolated" : "cross",
+            LiquidationPrice = Num(item, "liqPrice"),
+            UpdateTime = Time(item, "updatedTime"),
+        };
+    }
+
+    /// <summary>Position mode check: OpenSqt trades one-way positions (positionIdx 0) only.</summary>
+    public static int PositionIndex(JsonElement item) =>
+        item.TryGetProperty("positionIdx", out var idx) && idx.ValueKind == JsonValueKind.Number ? idx.GetInt32() : 0;
+
+    /// <summary>The UNIFIED account of /v5/account/wallet-balance or of the private <c>wallet</c> topic.</summary>
+    public static Account ParseWallet(JsonElement account, IReadOnlyList<Position> positions, DateTimeOffset time) => new()
+    {
+        WalletBalance = Num(account, "totalWalletBalance"),
+        MarginBalance = Num(account, "totalMarginBalance"),
+        AvailableBalance = Num(account, "totalAvailableBalance"),
+        UnrealizedPnl = Num(account, "totalPerpUPL"),
+        MaintenanceMargin = Num(account, "totalMaintenanceMargin"),
+        IsUnified = account.GetStringOrNull("accountType") == "UNIFIED",
+        Positions = positions,
+        UpdateTime = time,
+    };
+
+    /// <summary>The wallet balance of one coin in a wallet account; 0 when the coin is not held.</summary>
+    public static decimal ParseCoinBalance(JsonElement account, string asset)
+    {
+        if (account.TryGetProperty("coin", out var coins) && coins.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var coin in coins.EnumerateArray())
+            {
+                if (coin.GetStringOrNull("coin") == asset)
+                {
+                    return Num(coin, "walletBalance");
+                }
+            }
+        }
+
+        return 0m;
+    }
+
+    /// <summary>One instrument of /v5/market/instruments-info: tick, qty step, min/max qty and min notional.</summary>
+    public static SymbolRules ParseInstrument(JsonElement item)
+    {
+        var price = item.GetProperty("priceFilter");
+        var lot = item.GetProperty("lotSizeFilter");
+        return new SymbolRules
+        {
+            Symbol = item.GetRequiredString("symbol"),
+            BaseAsset = item.GetRequiredString("baseCoin"),
+            QuoteAsset = item.GetRequiredString("quoteCoin"),
+            TickSize = Num(price, "tickSize"),
+            StepSize = Num(lot, "qtyStep"),
+            MinQuantity = Num(lot, "minOrderQty"),
+            MaxQuantity = lot.GetDecimalOrNull("maxOrderQty"),
+            MinNotional = Num(lot, "minNotionalValue"),
+        };
+    }
+
+    /// <summary>Whether an instrument is a trading USDT perpetual.</summary>
+    public static bool IsTradingPerpetual(JsonElement item) =>
+        item.GetStringOrNull("status") == "Trading" && item.GetStringOrNull("contractType") == "LinearPerpetual";
+
+    public static Ticker ParseTicker(JsonElement item, DateTimeOffset time)
+    {
+        var last = Num(item, "lastPrice");
+        var previous = Num(item, "prevPrice24h");
+        return new Ticker
+        {
+            Symbol = item.GetRequiredString("symbol"),
+            LastPrice = last,
+            PriceChange = previous == 0 ? 0 : last - previous,
+            PriceChangePercent = Num(item, "price24hPcnt") * 100m,
+            Volume = Num(item, "volume24h"),
+            QuoteVolume = Num(item, "turnover24h"),
+            OpenInterest = Num(item, "openInterest"),
+            Timestamp = time,
+        };
+    }
+
+    public static FundingRate ParseFunding(JsonElement item, DateTimeOffset time) => new()
+    {
+        Exchange = Venue,
+        Symbol = item.GetRequiredString("symbol"),
+        Rate = Num(item, "fundingRate"),
+        NextFundingTime = Time(item, "nextFundingTime"),
+        Timestamp = time,
+    };
+
+    /// <summary>/v5/market/kline rows (newest first) as candles oldest first; the newest may still be open.</summary>
+    public static IReadOnlyList<Candle> ParseKlines(JsonElement envelope, string symbol, string interval, DateTimeOffset now)
+    {
+        var span = KlineInterval.ToTimeSpan(interval);
+        var candles = new List<Candle>();
+        foreach (var row in List(envelope))
+        {
+            var open = DateTimeOffset.FromUnixTimeMilliseconds((long)VenueJson.ToDecimal(row[0], "startTime"));
+            candles.Add(new Candle
+            {
+                Symbol = symbol,
+                Interval = interval,
+                OpenTime = open,
+                Open = VenueJson.ToDecimal(row[1], "open"),
+                High = VenueJson.ToDecimal(row[2], "high"),
+                Low = VenueJson.ToDecimal(row[3], "low"),
+                Close = VenueJson.ToDecimal(row[4], "close"),
+                Volume = VenueJson.ToDecimal(row[5], "volume"),
+                QuoteVolume = VenueJson.ToDecimal(row[6], "turnover"),
+                IsClosed = open + span <= now,
+            });
+        }
+
+        candles.Reverse();
+        return candles;
+    }
+
+    /// <summary>One item of the public <c>kline.{interval}.{symbol}</c> topic.</summary>
+    public static Candle ParseWsKline(JsonElement item, string symbol) => new()
+    {
+        Symbol = symbol,
+        Interval = ParseInterval(item.GetRequiredString("interval")),
+        OpenTime = DateTimeOffset.FromUnixTimeMilliseconds(item.GetInt64("start")),
+        Open = Num(item, "open"),
+        High = Num(item, "high"),
+        Low = Num(item, "low"),
+        Close = Num(item, "close"),
+        Volume = Num(item, "volume"),
+        QuoteVolume = Num(item, "turnover"),
+        IsClosed = item.TryGetProperty("confirm", out var confirm) && confirm.ValueKind == JsonValueKind.True,
+    };
+
+    /// <summary>A decimal field; absent or "" is 0.</summary>
+    public static decimal Num(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var value) && !(value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0) && value.ValueKind != JsonValueKind.Null
+            ? VenueJson.ToDecimal(value, property)
+            : 0m;
+
+    /// <summary>A millisecond time field (string or number); absent or "" is the epoch.</summary>
+    public static DateTimeOffset Time(JsonElement element, string property) =>
+        DateTimeOffset.FromUnixTimeMilliseconds((long)Num(element, property));
+
+    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

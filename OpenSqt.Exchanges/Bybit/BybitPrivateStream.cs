@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// The Bybit v5 private WebSocket (<c>/v5/private</c>): on every connection <c>{"op":"auth","args":[key, expires,
+/// hex(HMAC("GET/realtime" + expires))]}</c>, then a subscription to <c>order</c>, <c>execution</c>, <c>position</c>
+/// and <c>wallet</c>; <c>{"op":"ping"}</c> every <see cref="BybitOptions.PingInterval"/>. Order events carry the
+/// order's state, execution events its fills: a fill is attached to the order event that reports it (or, when the
+/// order event came first, sent beside the last state), executions are deduplicated by <c>execId</c> and order events
+/// by (order, status, cumulative quantity).
+/// </summary>
+public sealed class BybitPrivateStream : IAsyncDisposable
+{
+    private const int StateCapacity = 20_000;
+    private int _disposed;
+    private readonly VenueCredentials _credentials;
+    private readonly BybitOptions _options;
+    private readonly ServerClock _clock;
+    private readonly ILogger _logger;
+    private readonly VenueWebSocket _socket;
+    private readonly RecentKeys<string> _executions = new();
+    private readonly RecentKeys<(string OrderId, OrderStatus Status, decimal Filled)> _orderStates = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<(Fill Fill, decimal FilledAfter)>> _pendingFills = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OrderUpdate> _lastState = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _initialBackoff;
+    private readonly CancellationTokenSource _stop = new();
+    private int _authFailures;
+    private bool _started;
+    private long _requestId;
+
+    public BybitPrivateStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    {
+        _options = options;
+        _credentials = credentials;
+        _clock = clock;
+        _logger = logger;
+        _time = time;
+        _initialBackoff = options.ReconnectInitialDelay;
+        _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
+        {
+            Name = "private",
+            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/private")),
+            OnConnected = AuthenticateAndSubscribeAsync,
+            OnMessage = HandleMessage,
+            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitPublicStream.IsPong },
+            NoDataTimeout = options.NoDataTimeout,
+            InitialBackoff = options.ReconnectInitialDelay,
+        }, time, logger, metrics);
+        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+    }
+
+    /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
+    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+
+    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
+
+    public StreamBroadcaster<Position> Positions { get; } = new();
+
+    public StreamBroadcaster<Account> Accounts { get; } = new();
+
+    public bool IsConnected => _socket.IsConnected;
+
+    public int Connections => _socket.Connections;
+
+    /// <summary>Opens the stream (once); called by the first subscription to any of its streams.</summary>
+    public void EnsureStarted()
+    {
+        lock (_gate)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            _started = true;
+        }
+
+        _socket.Start();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _socket.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+        Orders.Complete();
+        Positions.Complete();
+        Accounts.Complete();
+    }
+
+    /// <summary>The auth message for a connection: expires is venue time plus <see cref="BybitOptions.AuthExpiry"/>.</summary>
+    public static string AuthMessage(string apiKey, string apiSecret, long expiresMs, string requestId)
+    {
+        var signature = BybitSigner.Sign(apiSecret, BybitSigner.WsAuthPayload(expiresMs));
+        return $"{{\"req_id\":\"{requestId}\",\"op\":\"auth\",\"args\":[{JsonSerializer.Serialize(apiKey)},{expiresMs.ToString(CultureInfo.InvariantCulture)},\"{signature}\"]}}";
+    }
+
+    private async Task AuthenticateAndSubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_KEY");
+        var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_SECRET");
+        var expires = _clock.NowMilliseconds + (long)_options.AuthExpiry.TotalMilliseconds;
+        await connection.SendTextAsync(AuthMessage(key, secret, expires, NextId()), cancellationToken).ConfigureAwait(false);
+        await connection.SendTextAsync($"{{\"req_id\":\"{NextId()}\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private string NextId() => "p" + Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A refused login is retried on a new connection after a growing delay (1 s, 2 s, 4 s ... 60 s), never in a tight
+    /// loop against the venue.
+    /// </summary>
+    private void ReconnectAfterAuthFailure()
+    {
+        var failures = Interlocked.Increment(ref _authFailures);
+        var delay = ReconnectBackoff.Delay(failures, _initialBackoff, ReconnectBackoff.Maximum);
+        _ = ReconnectLaterAsync(delay);
+    }
+
+    private async Task ReconnectLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
+            _socket.ForceReconnect();
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
+    public void HandleMessage(ReadOnlyMemory<byte> message)
+    {
+        using var doc = JsonDocument.Parse(message);
+        var root = doc.RootElement;
+        if (root.GetStringOrNull("op") is { } op)
+        {
+            var success = !root.TryGetProperty("success", out var s) || s.ValueKind != JsonValueKind.False;
+            if (op == "auth")
+            {
+                if (success)
+                {
+                    Interlocked.Exchange(ref _authFailures, 0);
+                    BybitLog.Authenticated(_logger);
+                }
+                else
+                {
+                    BybitLog.AuthRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
+                    ReconnectAfterAuthFailure();
+                }
+            }
+            else if (op == "subscribe" && !success)
+            {
+                BybitLog.SubscriptionRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
+            }
+
+            return;
+        }
+
+        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        switch (root.GetStringOrNull("topic"))
+        {
+            case "order":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("category") is null or BybitParsers.Category)
+                    {
+                        HandleOrder(BybitParsers.ParseOrderUpdate(item));
+                    }
+                }
+
+                break;
+            case "execution" or "execution.fast":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("category") is null or BybitParsers.Category && BybitParsers.ParseExecution(item) is { } fill)
+                    {
+                        var (orderQty, leaves) = BybitParsers.ExecutionProgress(item);
+                        HandleExecution(fill, orderQty - leaves);
+                    }
+                }
+
+                break;
+            case "position":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("category") is null or BybitParsers.Category)
+                    {
+                        var position = BybitParsers.ParsePosition(item);
+                        lock (_gate)
+                        {
+                            _positions[position.Symbol] = position;
+                        }
+
+                        Positions.Publish(position);
+                    }
+                }
+
+                break;
+            case "wallet":
+                foreach (var item in data.EnumerateArray())
+                {
+                    if (item.GetStringOrNull("accountType") is null or "UNIFIED")
+                    {
+                        Position[] held;
+                        lock (_gate)
+                        {
+                            held = [.. _positions.Values.Where(p => p.Size != 0)];
+                        }
+
+                        Accounts.Publish(BybitParsers.ParseWallet(item, held, BybitParsers.Time(root, "creationTime")));
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private void HandleOrder(OrderUpdate update)
+    {
+        if (!_orderStates.TryAdd((update.ExchangeOrderId, update.Status, update.FilledQuantity)))
+        {
+            return;
+        }
+
+        var published = new List<OrderUpdate>();
+        lock (_gate)
+        {
+            if (update.FilledQuantity > 0 && _pendingFills.Remove(update.ExchangeOrderId, out var fills))
+            {
+                // Several executions before one order event: each earlier fill goes out as the partial state it left.
+                fills.Sort((a, b) => a.FilledAfter.CompareTo(b.FilledAfter));
+                for (var i = 0; i < fills.Count - 1; i++)
+                {
+                    if (fills[i].FilledAfter < update.FilledQuantity && _orderStates.TryAdd((update.ExchangeOrderId, OrderStatus.PartiallyFilled, fills[i].FilledAfter)))
+                    {
+                        published.Add(update with { Status = OrderStatus.PartiallyFilled, FilledQuantity = fills[i].FilledAfter, LastFill = fills[i].Fill, UpdateTime = fills[i].Fill.Timestamp });
+                    }
+                }
+
+                update = update with { LastFill = fills[^1].Fill };
+            }
+
+            if (_lastState.Count >= StateCapacity)
+            {
+                _lastState.Clear();
+            }
+
+            _lastState[update.ExchangeOrderId] = update;
+        }
+
+        published.Add(update);
+        foreach (var item in published)
+        {
+            Orders.Publish(item);
+        }
+    }
+
+    private void HandleExecution(Fill fill, decimal filledAfter)
+    {
+        if (!_executions.TryAdd(fill.TradeId))
+        {
+            return;
+        }
+
+        OrderUpdate? late = null;
+        lock (_gate)
+        {
+            if (_lastState.TryGetValue(fill.ExchangeOrderId, out var last) && last.FilledQuantity >= filledAfter)
+            {
+                // The order event already reported this quantity: deliver the fill beside that state.
+                late = last with { LastFill = fill, UpdateTime = fill.Timestamp };
+            }
+            else
+            {
+                if (!_pendingFills.TryGetValue(fill.ExchangeOrderId, out var fills))
+                {
+                    fills = [];
+                    _pendingFills[fill.ExchangeOrderId] = fills;
+                }
+
+                fills.Add((fill, filledAfter));
+            }
+        }
+
+        if (late is not null)
+        {
+            Orders.Publish(late);
+        }
+    }
+}

@@ -1,0 +1,334 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// The Bybit v5 public linear WebSocket (<c>/v5/public/linear</c>): topics are subscribed with
+/// <c>{"op":"subscribe","args":[...]}</c> when the first reader wants them, unsubscribed when the last leaves, and all
+/// subscribed again on every new connection. <c>tickers.{symbol}</c> sends a snapshot and then deltas with only the
+/// changed fields, merged here per symbol (prices and funding come from the merged ticker);
+/// <c>kline.{interval}.{symbol}</c> carries candles.
+/// </summary>
+public sealed class BybitPublicStream : IAsyncDisposable
+{
+    private const int MaxArgsPerRequest = 10;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _topics = new(StringComparer.Ordinal);
+    private readonly List<Subscription> _subscriptions = [];
+    private readonly BybitTickerBook _tickers = new();
+    private readonly VenueWebSocket _socket;
+    private readonly ILogger _logger;
+    private long _requestId;
+    private bool _started;
+
+    public BybitPublicStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    {
+        _logger = logger;
+        _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
+        {
+            Name = "market",
+            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/public/linear")),
+            OnConnected = ResubscribeAsync,
+            OnMessage = HandleMessage,
+            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = IsPong },
+            NoDataTimeout = options.NoDataTimeout,
+            InitialBackoff = options.ReconnectInitialDelay,
+        }, time, logger, metrics);
+        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+
+    public bool IsConnected => _socket.IsConnected;
+
+    /// <summary>
+    /// Bybit's pong shapes: public <c>{"success":true,"ret_msg":"pong","op":"ping",...}</c>, private
+    /// <c>{"op":"pong","args":[...],...}</c>.
+    /// </summary>
+    public static bool IsPong(ReadOnlyMemory<byte> message)
+    {
+        var span = message.Span;
+        if (span.Length > 512 || span.IndexOf("pong"u8) < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(message);
+            var root = doc.RootElement;
+            return root.ValueKind == JsonValueKind.Object && (root.GetStringOrNull("op") == "pong" || (root.GetStringOrNull("op") == "ping" && root.GetStringOrNull("ret_msg") == "pong"));
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    public IAsyncEnumerable<PriceChange> SubscribePricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        SubscribeAsync<PriceChange>([.. symbols.Select(s => "tickers." + s)], e => e.Price, cancellationToken);
+
+    public IAsyncEnumerable<FundingRate> SubscribeFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        SubscribeAsync<FundingRate>(["tickers." + symbol], e => e.Funding, cancellationToken);
+
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string bybitInterval, CancellationToken cancellationToken) =>
+        SubscribeAsync<Candle>([.. symbols.Select(s => $"kline.{bybitInterval}.{s}")], e => e.Candle, cancellationToken);
+
+    public ValueTask DisposeAsync() => _socket.DisposeAsync();
+
+    private async IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> topics, Func<MarketEvent, T?> select, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class
+    {
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+        var subscription = new Subscription(new HashSet<string>(topics, StringComparer.Ordinal), e =>
+        {
+            if (select(e) is { } item)
+            {
+                channel.Writer.TryWrite(item);
+            }
+        });
+        List<string> added = [];
+        lock (_gate)
+        {
+            _subscriptions.Add(subscription);
+            foreach (var topic in subscription.Topics)
+            {
+                _topics[topic] = _topics.GetValueOrDefault(topic) + 1;
+                if (_topics[topic] == 1)
+                {
+                    added.Add(topic);
+                }
+            }
+
+            if (!_started)
+            {
+                _started = true;
+                _socket.Start();
+                added.Clear();
+            }
+        }
+
+        try
+        {
+            if (added.Count > 0 && _socket.IsConnected)
+            {
+                await SendOpAsync(_socket.SendTextAsync, "subscribe", added, cancellationToken).ConfigureAwait(false);
+            }
+
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            List<string> removed = [];
+            lock (_gate)
+            {
+                _subscriptions.Remove(subscription);
+                foreach (var topic in subscription.Topics)
+                {
+                    if (--_topics[topic] == 0)
+                    {
+                        _topics.Remove(topic);
+                        _tickers.Forget(topic);
+                        removed.Add(topic);
+                    }
+                }
+            }
+
+            if (removed.Count > 0 && _socket.IsConnected)
+            {
+                try
+                {
+                    await SendOpAsync(_socket.SendTextAsync, "unsubscribe", removed, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+                {
+                    // The connection is gone; the topics are not subscribed again on the next one.
+                }
+            }
+        }
+    }
+
+    private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        string[] topics;
+        lock (_gate)
+        {
+            topics = [.. _topics.Keys];
+
+            // A new connection starts with a fresh snapshot; old merged state must not leak into it.
+            _tickers.Forget(null);
+        }
+
+        return topics.Length == 0 ? Task.CompletedTask : SendOpAsync(connection.SendTextAsync, "subscribe", topics, cancellationToken);
+    }
+
+    private async Task SendOpAsync(Func<string, CancellationToken, Task> send, string op, IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in topics.Chunk(MaxArgsPerRequest))
+        {
+            var id = Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
+            var text = $"{{\"req_id\":\"{id}\",\"op\":\"{op}\",\"args\":{JsonSerializer.Serialize(chunk)}}}";
+            await send(text, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles one public message (public for tests that feed recorded events).</summary>
+    public void HandleMessage(ReadOnlyMemory<byte> message)
+    {
+        using var doc = JsonDocument.Parse(message);
+        var root = doc.RootElement;
+        if (root.GetStringOrNull("op") is not null)
+        {
+            if (root.TryGetProperty("success", out var success) && success.ValueKind == JsonValueKind.False)
+            {
+                BybitLog.SubscriptionRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
+            }
+
+            return;
+        }
+
+        var topic = root.GetStringOrNull("topic");
+        if (topic is null || !root.TryGetProperty("data", out var data))
+        {
+            return;
+        }
+
+        var events = new List<MarketEvent>();
+        if (topic.StartsWith("tickers.", StringComparison.Ordinal))
+        {
+            var (price, funding) = _tickers.Apply(topic, root.GetStringOrNull("type") ?? "snapshot", data, BybitParsers.Time(root, "ts"));
+            if (price is not null || funding is not null)
+            {
+                events.Add(new MarketEvent(price, funding, null));
+            }
+        }
+        else if (topic.StartsWith("kline.", StringComparison.Ordinal) && data.ValueKind == JsonValueKind.Array)
+        {
+            var symbol = topic[(topic.LastIndexOf('.') + 1)..];
+            events.AddRange(data.EnumerateArray().Select(item => new MarketEvent(null, null, BybitParsers.ParseWsKline(item, symbol))));
+        }
+
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        Subscription[] targets;
+        lock (_gate)
+        {
+            targets = [.. _subscriptions.Where(s => s.Topics.Contains(topic))];
+        }
+
+        foreach (var target in targets)
+        {
+            foreach (var e in events)
+            {
+                target.Deliver(e);
+            }
+        }
+    }
+
+    /// <summary>What one public message produced.</summary>
+    private sealed record MarketEvent(PriceChange? Price, FundingRate? Funding, Candle? Candle);
+
+    private sealed record Subscription(HashSet<string> Topics, Action<MarketEvent> Deliver);
+}
+
+/// <summary>
+/// Merged <c>tickers.{symbol}</c> state per topic: Bybit linear sends a snapshot, then deltas that carry only the
+/// fields that changed. Thread-safe.
+/// </summary>
+public sealed class BybitTickerBook
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Dictionary<string, string>> _tickers = new(StringComparer.Ordinal);
+
+    /// <summary>Drops the state of one topic, or of all when <paramref name="topic"/> is null.</summary>
+    public void Forget(string? topic)
+    {
+        lock (_gate)
+        {
+            if (topic is null)
+            {
+                _tickers.Clear();
+            }
+            else
+            {
+                _tickers.Remove(topic);
+            }
+        }
+    }
+
+    /// <summary>The merged value of one field, or null.</summary>
+    public string? Field(string topic, string field)
+    {
+        lock (_gate)
+        {
+            return _tickers.TryGetValue(topic, out var state) ? state.GetValueOrDefault(field) : null;
+        }
+    }
+
+    /// <summary>
+    /// Applies a ticker snapshot (replaces the state) or delta (only the fields it carries) and says what changed:
+    /// a price when <c>lastPrice</c> was in the message, funding when <c>fundingRate</c> or <c>nextFundingTime</c> was.
+    /// A delta before any snapshot is ignored.
+    /// </summary>
+    public (PriceChange? Price, FundingRate? Funding) Apply(string topic, string type, JsonElement data, DateTimeOffset time)
+    {
+        Dictionary<string, string> state;
+        lock (_gate)
+        {
+            if (type == "snapshot" || !_tickers.TryGetValue(topic, out state!))
+            {
+                if (type != "snapshot")
+                {
+                    return (null, null);
+                }
+
+                state = new Dictionary<string, string>(StringComparer.Ordinal);
+                _tickers[topic] = state;
+            }
+
+            foreach (var field in data.EnumerateObject())
+            {
+                state[field.Name] = field.Value.ValueKind == JsonValueKind.String ? field.Value.GetString()! : field.Value.GetRawText();
+            }
+
+            state = new Dictionary<string, string>(state, StringComparer.Ordinal);
+        }
+
+        var symbol = state.GetValueOrDefault("symbol") ?? topic["tickers.".Length..];
+        PriceChange? price = null;
+        FundingRate? funding = null;
+        if (data.TryGetProperty("lastPrice", out _) && Parse(state.GetValueOrDefault("lastPrice")) is { } last && last > 0)
+        {
+            price = new PriceChange(symbol, last, time, BybitParsers.Venue);
+        }
+
+        if ((data.TryGetProperty("fundingRate", out _) || data.TryGetProperty("nextFundingTime", out _)) && Parse(state.GetValueOrDefault("fundingRate")) is { } rate)
+        {
+            funding = new FundingRate
+            {
+                Exchange = BybitParsers.Venue,
+                Symbol = symbol,
+                Rate = rate,
+                NextFundingTime = DateTimeOffset.FromUnixTimeMilliseconds((long)(Parse(state.GetValueOrDefault("nextFundingTime")) ?? 0)),
+                Timestamp = time,
+            };
+        }
+
+        return (price, funding);
+    }
+
+    private static decimal? Parse(string? text) =>
+        decimal.TryParse(text, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value) ? value : null;
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// Bybit v5 REST: GET parameters in the query string in the order given, POST parameters as a JSON body; signed calls
+/// carry X-BAPI-API-KEY, X-BAPI-TIMESTAMP, X-BAPI-RECV-WINDOW and X-BAPI-SIGN. Every answer is the envelope
+/// <c>{"retCode","retMsg","result","retExtInfo","time"}</c>, HTTP 200 also for business errors: <c>retCode</c> alone
+/// decides success.
+/// </summary>
+public sealed class BybitRestClient : VenueRestClient
+{
+    public const string ApiKeyHeader = "X-BAPI-API-KEY";
+    public const string TimestampHeader = "X-BAPI-TIMESTAMP";
+    public const string RecvWindowHeader = "X-BAPI-RECV-WINDOW";
+    public const string SignHeader = "X-BAPI-SIGN";
+    private readonly VenueCredentials _credentials;
+    private readonly string _recvWindow;
+
+    public BybitRestClient(HttpClient http, BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+        : base(BybitParsers.Venue, http, options.RestUri, clock,
+            new RateLimitTracker(BybitRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            time, logger, metrics, options.RequestTimeout)
+    {
+        _credentials = credentials;
+        _recvWindow = options.RecvWindowMs.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends a call and returns its envelope (retCode already checked).</summary>
+    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        ObserveUidLimit(request, response.Headers);
+        try
+        {
+            return JsonDocument.Parse(response.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit {request.Operation}: the answer is not JSON", ex);
+        }
+    }
+
+    /// <summary>Writes a JSON body with the given fields (string values), in order.</summary>
+    public static string JsonBody(IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in fields)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
+    {
+        string signed;
+        HttpRequestMessage message;
+        if (request.Method == HttpMethod.Get)
+        {
+            if (request.JsonBody is not null)
+            {
+                throw new ArgumentException("bybit GET calls take query parameters, not a body", nameof(request));
+            }
+
+            var query = BybitSigner.BuildQuery(request.Parameters);
+            var path = request.Path.TrimStart('/');
+            message = new HttpRequestMessage(request.Method, new Uri(BaseUrl, query.Length == 0 ? path : path + "?" + query));
+            signed = query;
+        }
+        else
+        {
+            var body = request.JsonBody ?? JsonBody(request.Parameters);
+            message = new HttpRequestMessage(request.Method, new Uri(BaseUrl, request.Path.TrimStart('/')))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            signed = body;
+        }
+
+        if (request.Signed)
+        {
+            var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_KEY");
+            var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_SECRET for signed calls");
+            var timestamp = timestampMs.ToString(CultureInfo.InvariantCulture);
+            message.Headers.TryAddWithoutValidation(ApiKeyHeader, key);
+            message.Headers.TryAddWithoutValidation(TimestampHeader, timestamp);
+            message.Headers.TryAddWithoutValidation(RecvWindowHeader, _recvWindow);
+            message.Headers.TryAddWithoutValidation(SignHeader, BybitSigner.Sign(secret, BybitSigner.RestPayload(timestamp, key, _recvWindow, signed)));
+        }
+
+        return message;
+    }
+
+    protected override VenueFailure? ParseFailure(VenueResponse response)
+    {
+        var status = (int)response.Status;
+        string? code = null;
+        string? message = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(response.Body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("retCode", out _))
+            {
+                code = doc.RootElement.GetRequiredString("retCode");
+                message = doc.RootElement.GetStringOrNull("retMsg");
+            }
+        }
+        catch (JsonException)
+        {
+            message = Encoding.UTF8.GetString(response.Body.AsSpan(0, Math.Min(response.Body.Length, 200)));
+        }
+
+        if (status is >= 200 and < 300)
+        {
+            if (code is null)
+            {
+                return new VenueFailure(new ExchangeException(ExchangeErrorKind.Internal, $"bybit answered HTTP {status} without a retCode"), false);
+            }
+
+            return code == "0" ? null : BybitErrors.Table.ToFailure(code, message, status);
+        }
+
+        if (status == 403)
+        {
+            // Bybit: "403 access too frequent" means the IP limit was broken; the IP is blocked for at least 10 minutes.
+            return new VenueFailure(new ExchangeException(ExchangeErrorKind.RateLimited, $"bybit HTTP 403 (IP rate limit): {message}", retryAfter: TimeSpan.FromMinutes(10), venueCode: "HTTP403"), false);
+        }
+
+        return BybitErrors.Table.ToFailure(code is null or "0" ? "HTTP" + status.ToString(CultureInfo.InvariantCulture) : code, message ?? $"HTTP {status}", status, response.RetryAfter);
+    }
+
+    protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/v5/market/time") { Costs = BybitRateLimits.Read, Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        using var doc = JsonDocument.Parse(response.Body);
+        return BybitParsers.ParseServerTime(doc.RootElement);
+    }
+
+    /// <summary>The per-UID headers report the limit and what remains; the most specific rule of the call gets the difference.</summary>
+    private void ObserveUidLimit(VenueRequest request, HttpResponseHeaders headers)
+    {
+        if (request.Costs.Count == 0
+            || !headers.TryGetValues(BybitRateLimits.LimitHeader, out var limits)
+            || !headers.TryGetValues(BybitRateLimits.RemainingHeader, out var remaining)
+            || !int.TryParse(limits.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit)
+            || !int.TryParse(remaining.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var left))
+        {
+            return;
+        }
+
+        RateLimits.ObserveUsed(request.Costs[^1].Rule, Math.Max(0, limit - left));
+    }
+}

@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// Bybit v5 HMAC-SHA256 signing (https://bybit-exchange.github.io/docs/v5/guide): the REST string to sign is
+/// timestamp + api key + recv window + (the query string exactly as sent for GET | the raw JSON body for POST); the
+/// private WebSocket signs <c>GET/realtime</c> + expires. Signatures are lowercase hex.
+/// </summary>
+public static class BybitSigner
+{
+    /// <summary>hex(HMAC-SHA256(secret, payload)), lowercase.</summary>
+    public static string Sign(string secret, string payload)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload), hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>The REST string to sign.</summary>
+    public static string RestPayload(string timestamp, string apiKey, string recvWindow, string queryOrBody) =>
+        string.Concat(timestamp, apiKey, recvWindow, queryOrBody);
+
+    /// <summary>The private WebSocket auth string to sign.</summary>
+    public static string WsAuthPayload(long expiresMs) => "GET/realtime" + expiresMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Checks a signature the way Bybit does: hex, case-insensitive, constant time.</summary>
+    public static bool Verify(string secret, string payload, string signature)
+    {
+        var expected = Encoding.ASCII.GetBytes(Sign(secret, payload));
+        var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
+        return CryptographicOperations.FixedTimeEquals(expected, actual);
+    }
+
+    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values (UTF-8).</summary>
+    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new StringBuilder(128);
+        foreach (var (key, value) in parameters)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+}

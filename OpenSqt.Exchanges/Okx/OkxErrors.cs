@@ -1,0 +1,56 @@
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Okx;
+
+/// <summary>
+/// OKX v5 codes onto OpenSqt's kinds (https://www.okx.com/docs-v5/en/#error-code). Order operations answer per item
+/// with <c>sCode</c>/<c>sMsg</c>; those codes use this table too.
+/// </summary>
+public static class OkxErrors
+{
+    public const string EndpointTimeout = "50004";
+    public const string RateLimited = "50011";
+    public const string TimestampExpired = "50102";
+    public const string ParameterError = "51000";
+    public const string InstrumentNotExist = "51001";
+    public const string CancelNotExist = "51400";
+    public const string CancelAlreadyCanceled = "51401";
+    public const string CancelAlreadyFilled = "51402";
+    public const string OrderNotExist = "51603";
+    public const string DuplicateClOrdId = "51016";
+    public const string PostOnlyCancelSource = "31";
+    public const string ServiceUpgrade = "64008";
+
+    public static VenueErrorTable Table { get; } = new("okx", new Dictionary<string, VenueErrorInfo>
+    {
+        ["50001"] = new(ExchangeErrorKind.Unavailable, Explanation: "service temporarily unavailable"),
+        [EndpointTimeout] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "endpoint timeout; the outcome is unknown, look the order up by clOrdId"),
+        [RateLimited] = new(ExchangeErrorKind.RateLimited),
+        ["50013"] = new(ExchangeErrorKind.Unavailable, Explanation: "system busy"),
+        ["50026"] = new(ExchangeErrorKind.Unavailable),
+        ["50061"] = new(ExchangeErrorKind.RateLimited),
+        [TimestampExpired] = new(ExchangeErrorKind.Unavailable, IsClockError: true),
+        ["50105"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "passphrase refused; check PASSPHRASE"),
+        ["50107"] = new(ExchangeErrorKind.Unauthenticated),
+        ["50111"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key refused; check API_KEY"),
+        ["50112"] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "invalid OK-ACCESS-TIMESTAMP"),
+        ["50113"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
+        [ParameterError] = new(ExchangeErrorKind.InvalidArgument),
+        [InstrumentNotExist] = new(ExchangeErrorKind.NotFound, Explanation: "instrument does not exist"),
+        ["51006"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price out of the allowed range"),
+        ["51008"] = new(ExchangeErrorKind.InsufficientMargin),
+        [DuplicateClOrdId] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clOrdId already used"),
+        ["51020"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "order size below the minimum"),
+        ["51119"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["51121"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "size not a multiple of the lot size"),
+        ["51127"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["51131"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["51169"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce"),
+        [CancelNotExist] = new(ExchangeErrorKind.NotFound),
+        [CancelAlreadyCanceled] = new(ExchangeErrorKind.NotFound, Explanation: "already cancelled"),
+        [CancelAlreadyFilled] = new(ExchangeErrorKind.NotFound, Explanation: "already filled"),
+        [OrderNotExist] = new(ExchangeErrorKind.NotFound),
+        ["60009"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "WebSocket login failed"),
+    });
+}

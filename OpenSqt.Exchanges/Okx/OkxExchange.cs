@@ -1,0 +1,780 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Okx;
+
+/// <summary>
+/// OKX v5 USDT perpetual swaps, instType SWAP (https://www.okx.com/docs-v5/en/): every <see cref="IExchange"/> call
+/// over REST through the shared signed client, orders, account and positions over the private WebSocket, tickers over
+/// the public one and candles over the business one. Symbols are <c>BTC-USDT-SWAP</c> on the wire and sizes are
+/// contracts (<c>ctVal</c> base units each), converted both ways here. Net position mode only. A placed order is read
+/// back: a post-only order that would have crossed comes back canceled with <c>cancelSource</c> 31 and is reported as
+/// <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+/// </summary>
+public sealed class OkxExchange : IExchange, IAsyncDisposable
+{
+    public const string VenueName = OkxParsers.Venue;
+    public const int BatchSize = 20;
+    private int _disposed;
+    private readonly OkxOptions _options;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _rulesGate = new(1, 1);
+    private IReadOnlyDictionary<string, Instrument>? _instruments;
+    private DateTimeOffset _rulesFetchedAt;
+
+    public OkxExchange(IOptions<OkxOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<OkxExchange>() ?? NullLogger.Instance;
+        var venueMetrics = metrics ?? new VenueMetrics();
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret) || string.IsNullOrEmpty(credentials.Passphrase))
+        {
+            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=okx needs API_KEY, API_SECRET and PASSPHRASE"]);
+        }
+
+        Clock = new ServerClock(time);
+        Rest = new OkxRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
+        PrivateStream = new OkxPrivateStream(_options, credentials, Clock, ContractSizesAsync, time, _logger, venueMetrics);
+        PublicStream = new OkxPublicStream("market", _options.WsPublicUri, _options, time, _logger, venueMetrics);
+        BusinessStream = new OkxPublicStream("business", _options.WsBusinessUri, _options, time, _logger, venueMetrics);
+        PrivateStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
+        PublicStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+        BusinessStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("business", e.Attempts, e.Downtime));
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+
+    public string Name => VenueName;
+
+    public ExchangeType Type => ExchangeType.Futures;
+
+    public bool IsUnifiedMargin => true;
+
+    public ServerClock Clock { get; }
+
+    public OkxRestClient Rest { get; }
+
+    public OkxPrivateStream PrivateStream { get; }
+
+    public OkxPublicStream PublicStream { get; }
+
+    public OkxPublicStream BusinessStream { get; }
+
+    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var instrument = await InstrumentAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
+        var body = Json(w => WriteOrder(w, request, instrument));
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/order")
+        {
+            JsonBody = body,
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = OkxRateLimits.TradeCost,
+            Operation = "place",
+        }, cancellationToken).ConfigureAwait(false);
+        var (orderId, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
+        if (error is not null)
+        {
+            throw error;
+        }
+
+        var id = orderId ?? throw new ExchangeException(ExchangeErrorKind.Internal, "okx accepted an order without an ordId");
+        JsonDocument detail;
+        try
+        {
+            detail = await OrderDetailAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+        {
+            // Accepted but not yet queryable: the order stream carries what happens next.
+            return Accepted(request, id);
+        }
+
+        using var _ = detail;
+        var item = OkxParsers.Data(detail.RootElement).First();
+        var order = OkxParsers.ParseOrder(item, instrument.ContractSize);
+        if (order.Status == OrderStatus.Canceled && OkxParsers.IsPostOnlyCancel(item))
+        {
+            throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
+                $"okx cancelled post-only order {id} ({request.ClientOrderId}) with cancelSource 31: it would have taken liquidity",
+                venueCode: OkxErrors.PostOnlyCancelSource);
+        }
+
+        return order;
+    }
+
+    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var orders = new List<Order>();
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < requests.Count; start += BatchSize)
+        {
+            var chunk = requests.Skip(start).Take(BatchSize).ToArray();
+            var valid = new List<(int Index, Instrument Instrument)>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                try
+                {
+                    var instrument = await InstrumentAsync(chunk[i].Symbol, cancellationToken).ConfigureAwait(false);
+                    Json(w => WriteOrder(w, chunk[i], instrument));
+                    valid.Add((i, instrument));
+                }
+                catch (ExchangeException ex)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                }
+            }
+
+            if (valid.Count == 0)
+            {
+                continue;
+            }
+
+            var body = Json(w =>
+            {
+                w.WriteStartArray();
+                foreach (var (i, instrument) in valid)
+                {
+                    WriteOrder(w, chunk[i], instrument);
+                }
+
+                w.WriteEndArray();
+            });
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/batch-orders")
+                {
+                    JsonBody = body,
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = OkxRateLimits.TradeCost,
+                    Operation = "batchPlace",
+                }, cancellationToken).ConfigureAwait(false);
+                var items = OkxParsers.Data(doc.RootElement).ToArray();
+                for (var k = 0; k < valid.Count; k++)
+                {
+                    var (i, instrument) = valid[k];
+                    if (k >= items.Length)
+                    {
+                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent", chunk[i].ClientOrderId));
+                        continue;
+                    }
+
+                    var (orderId, _, error) = OkxParsers.ParseItemResult(items[k]);
+                    if (error is null && orderId is not null)
+                    {
+                        orders.Add(Accepted(chunk[i], orderId));
+                    }
+                    else
+                    {
+                        var ex = error ?? new ExchangeException(ExchangeErrorKind.Internal, "okx accepted a batch item without an ordId");
+                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                    }
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                foreach (var (i, _) in valid)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                }
+            }
+        }
+
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return new BatchPlaceResult(orders, errors);
+    }
+
+    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        var body = Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("instId", OkxParsers.Symbols.ToVenue(symbol));
+            WriteRef(w, order);
+            w.WriteEndObject();
+        });
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-order")
+        {
+            JsonBody = body,
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = OkxRateLimits.TradeCost,
+            Operation = "cancel",
+        }, cancellationToken).ConfigureAwait(false);
+        var (_, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
+        if (error is not null)
+        {
+            if (IsFinishedOnCancel(error.VenueCode))
+            {
+                // 51400/51401/51402: the order no longer exists, was cancelled or filled; it is done either way.
+                OkxLog.CancelFoundFinished(_logger, order.ToString(), error.VenueCode!);
+                return;
+            }
+
+            throw error;
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
+        var errors = new List<BatchItemError>();
+        var instId = OkxParsers.Symbols.ToVenue(symbol);
+        for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
+        {
+            var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
+            var body = Json(w =>
+            {
+                w.WriteStartArray();
+                foreach (var id in chunk)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("instId", instId);
+                    w.WriteString("ordId", id);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            });
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders")
+                {
+                    JsonBody = body,
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = OkxRateLimits.TradeCost,
+                    Operation = "batchCancel",
+                }, cancellationToken).ConfigureAwait(false);
+                var items = OkxParsers.Data(doc.RootElement).ToArray();
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var error = i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent");
+                    if (error is not null && !IsFinishedOnCancel(error.VenueCode))
+                    {
+                        errors.Add(new BatchItemError(start + i, error.Kind, error.Message, ExchangeOrderId: chunk[i]));
+                    }
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>OKX has no cancel-all for swaps outside MMP: the working orders are read and cancelled in batches.</summary>
+    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        var open = await GetOpenOrdersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var errors = await BatchCancelOrdersAsync(symbol, [.. open.Select(o => o.ExchangeOrderId)], cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            throw new ExchangeException(errors[0].Kind, $"okx cancel-all left {errors.Count} order(s) working: {errors[0].Message}");
+        }
+    }
+
+    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        var instrument = await InstrumentAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await OrderDetailAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+        var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+        return item.ValueKind == JsonValueKind.Object
+            ? OkxParsers.ParseOrder(item, instrument.ContractSize)
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol}", venueCode: OkxErrors.OrderNotExist);
+    }
+
+    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
+        var orders = new List<Order>();
+        string? after = null;
+        while (true)
+        {
+            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
+            if (symbol is not null)
+            {
+                parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
+            }
+
+            if (after is not null)
+            {
+                parameters.Add(KeyValuePair.Create("after", after));
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/trade/orders-pending")
+            {
+                Parameters = parameters,
+                Signed = true,
+                Costs = OkxRateLimits.QueryCost,
+                Operation = "openOrders",
+            }, cancellationToken).ConfigureAwait(false);
+            var page = OkxParsers.Data(doc.RootElement).ToArray();
+            foreach (var item in page)
+            {
+                var instId = item.GetRequiredString("instId");
+                if (instruments.TryGetValue(OkxParsers.Symbols.FromVenue(instId), out var instrument))
+                {
+                    orders.Add(OkxParsers.ParseOrder(item, instrument.ContractSize));
+                }
+            }
+
+            if (page.Length < 100)
+            {
+                return orders;
+            }
+
+            after = page[^1].GetRequiredString("ordId");
+        }
+    }
+
+    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var positions = GetPositionsAsync(null, cancellationToken);
+        using var doc = await BalanceAsync(null, cancellationToken).ConfigureAwait(false);
+        var account = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+        if (account.ValueKind != JsonValueKind.Object)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Internal, "okx answered no account balance");
+        }
+
+        return OkxParsers.ParseAccount(account, await positions.ConfigureAwait(false));
+    }
+
+    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
+        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
+        if (symbol is not null)
+        {
+            parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/positions")
+        {
+            Parameters = parameters,
+            Signed = true,
+            Costs = OkxRateLimits.AccountCost,
+            Operation = "positions",
+        }, cancellationToken).ConfigureAwait(false);
+        var positions = new List<Position>();
+        foreach (var item in OkxParsers.Data(doc.RootElement))
+        {
+            if (instruments.TryGetValue(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), out var instrument))
+            {
+                var position = OkxParsers.ParsePosition(item, instrument.ContractSize);
+                if (position.Size != 0)
+                {
+                    positions.Add(position);
+                }
+            }
+        }
+
+        return positions;
+    }
+
+    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(asset);
+        using var doc = await BalanceAsync(asset, cancellationToken).ConfigureAwait(false);
+        var account = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+        return account.ValueKind == JsonValueKind.Object ? OkxParsers.ParseCashBalance(account, asset) : 0m;
+    }
+
+    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).LastPrice;
+
+    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    {
+        KlineInterval.ToTimeSpan(interval);
+        var bar = OkxParsers.FormatBar(interval);
+        if (limit is <= 0 or > 300)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 300");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/candles")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
+                KeyValuePair.Create("bar", bar),
+                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
+            ],
+            Costs = OkxRateLimits.MarketCost,
+            Operation = "klines",
+        }, cancellationToken).ConfigureAwait(false);
+        return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
+    }
+
+    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
+        if (symbol is null)
+        {
+            return [.. instruments.Values.Select(i => i.Rules)];
+        }
+
+        return instruments.TryGetValue(symbol, out var one)
+            ? [one.Rules]
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a live USDT swap on okx");
+    }
+
+    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await InstrumentsAsync(cancellationToken).ConfigureAwait(false)).Keys];
+
+    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
+        {
+            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
+            Costs = OkxRateLimits.MarketCost,
+            Operation = "funding",
+        }, cancellationToken).ConfigureAwait(false);
+        return OkxParsers.ParseFunding(OkxParsers.Data(doc.RootElement).First());
+    }
+
+    /// <summary>OKX answers funding one instrument at a time: one call per listed swap.</summary>
+    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    {
+        var rates = new List<FundingRate>();
+        foreach (var symbol in await GetSymbolsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rates.Add(await GetFundingRateAsync(symbol, cancellationToken).ConfigureAwait(false));
+        }
+
+        return rates;
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is <= 0 or > 100)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate-history")
+        {
+            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
+            Costs = OkxRateLimits.MarketCost,
+            Operation = "fundingHistory",
+        }, cancellationToken).ConfigureAwait(false);
+        var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
+        {
+            Exchange = VenueName,
+            Symbol = symbol,
+            Rate = i.GetDecimalOrNull("realizedRate") ?? i.GetDecimal("fundingRate"),
+            Timestamp = OkxParsers.Time(i, "fundingTime"),
+        }).ToList();
+        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return rates;
+    }
+
+    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/tickers")
+        {
+            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
+            Costs = OkxRateLimits.MarketCost,
+            Operation = "tickers",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. OkxParsers.Data(doc.RootElement).Where(i => i.GetRequiredString("instId").EndsWith("-USDT-SWAP", StringComparison.Ordinal)).Select(OkxParsers.ParseTicker)];
+    }
+
+    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/open-interest")
+        {
+            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
+            Costs = OkxRateLimits.MarketCost,
+            Operation = "openInterest",
+        }, cancellationToken).ConfigureAwait(false);
+        var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+        return item.ValueKind == JsonValueKind.Object ? item.GetDecimal("oiCcy") : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no open interest for '{symbol}'");
+    }
+
+    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = PrivateStream.Orders.Subscribe(null, cancellationToken);
+        PrivateStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        return PublicStream.SubscribeAsync(
+            [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
+            (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
+            cancellationToken);
+    }
+
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        KlineInterval.ToTimeSpan(interval);
+        var channel = "candle" + OkxParsers.FormatBar(interval);
+        return BusinessStream.SubscribeAsync(
+            [.. symbols.Select(s => new OkxChannel(channel, OkxParsers.Symbols.ToVenue(s)))],
+            (arg, row) => OkxParsers.ParseCandle(row, OkxParsers.Symbols.FromVenue(arg.InstId), interval),
+            cancellationToken);
+    }
+
+    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = PrivateStream.Accounts.Subscribe(null, cancellationToken);
+        PrivateStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var stream = PrivateStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
+        PrivateStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return PublicStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
+    }
+
+    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
+            return new ExchangeHealth(true, $"okx reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeHealth(false, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await PrivateStream.DisposeAsync().ConfigureAwait(false);
+        await PublicStream.DisposeAsync().ConfigureAwait(false);
+        await BusinessStream.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
+    public sealed record Instrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
+
+    private Task<JsonDocument> OrderDetailAsync(string symbol, OrderRef order, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/trade/order")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
+                order.ExchangeOrderId is { } id
+                    ? KeyValuePair.Create("ordId", id)
+                    : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
+            ],
+            Signed = true,
+            Costs = OkxRateLimits.QueryCost,
+            Operation = "getOrder",
+        }, cancellationToken);
+
+    private Task<JsonDocument> BalanceAsync(string? ccy, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/balance")
+        {
+            Parameters = ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)],
+            Signed = true,
+            Costs = OkxRateLimits.AccountCost,
+            Operation = "balance",
+        }, cancellationToken);
+
+    private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/ticker")
+        {
+            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
+            Costs = OkxRateLimits.MarketCost,
+            Operation = "ticker",
+        }, cancellationToken).ConfigureAwait(false);
+        var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+        return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseTicker(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no ticker for '{symbol}'");
+    }
+
+    private async Task<Instrument> InstrumentAsync(string symbol, CancellationToken cancellationToken) =>
+        (await InstrumentsAsync(cancellationToken).ConfigureAwait(false)).TryGetValue(symbol, out var instrument)
+            ? instrument
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a live USDT swap on okx");
+
+    /// <summary>Contract values by OKX instrument id, for the private stream.</summary>
+    private async Task<IReadOnlyDictionary<string, decimal>> ContractSizesAsync(CancellationToken cancellationToken) =>
+        (await InstrumentsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(i => OkxParsers.Symbols.ToVenue(i.Key), i => i.Value.ContractSize, StringComparer.Ordinal);
+
+    private async Task<IReadOnlyDictionary<string, Instrument>> InstrumentsAsync(CancellationToken cancellationToken)
+    {
+        if (_instruments is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+        {
+            return cached;
+        }
+
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_instruments is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+            {
+                return again;
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/instruments")
+            {
+                Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
+                Costs = OkxRateLimits.MarketCost,
+                Operation = "instruments",
+            }, cancellationToken).ConfigureAwait(false);
+            var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
+            foreach (var item in OkxParsers.Data(doc.RootElement).Where(OkxParsers.IsLiveLinearSwap))
+            {
+                var rules = OkxParsers.ParseInstrument(item);
+                if (rules.QuoteAsset == "USDT")
+                {
+                    instruments[rules.Symbol] = new Instrument(rules, rules.ContractSize, item.GetDecimal("lotSz"));
+                }
+            }
+
+            _instruments = instruments;
+            _rulesFetchedAt = _time.GetUtcNow();
+            return instruments;
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+    }
+
+    private static bool IsFinishedOnCancel(string? code) =>
+        code is OkxErrors.CancelNotExist or OkxErrors.CancelAlreadyCanceled or OkxErrors.CancelAlreadyFilled;
+
+    /// <summary>One order: size in contracts (refused when not a whole number of lots), clOrdId checked, post-only as ordType.</summary>
+    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument)
+    {
+        if (request.Quantity <= 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
+        }
+
+        if (request.Type == OrderType.Market && request.IsPostOnly)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
+        }
+
+        var contracts = ContractSize.ToContracts(request.Quantity, instrument.ContractSize, instrument.Lot);
+        w.WriteStartObject();
+        w.WriteString("instId", OkxParsers.Symbols.ToVenue(request.Symbol));
+        w.WriteString("tdMode", _options.TradeMode);
+        w.WriteString("side", OkxParsers.FormatSide(request.Side));
+        w.WriteString("ordType", OkxParsers.FormatOrdType(request.Type, request.TimeInForce, request.IsPostOnly));
+        w.WriteString("sz", VenueJson.Format(contracts));
+        if (request.Type == OrderType.Limit)
+        {
+            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
+            w.WriteString("px", VenueJson.Format(price));
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteBoolean("reduceOnly", true);
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("clOrdId", OkxParsers.CheckClientOrderId(request.ClientOrderId));
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("ordId", id);
+        }
+        else
+        {
+            w.WriteString("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
+
+    private Order Accepted(OrderRequest request, string orderId) => new()
+    {
+        ExchangeOrderId = orderId,
+        ClientOrderId = request.ClientOrderId,
+        Symbol = request.Symbol,
+        Side = request.Side,
+        Type = request.Type,
+        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
+        Price = request.Price ?? 0m,
+        Quantity = request.Quantity,
+        Status = OrderStatus.New,
+        ReduceOnly = request.ReduceOnly,
+        PostOnly = request.IsPostOnly,
+        CreatedAt = Clock.Now,
+        UpdatedAt = Clock.Now,
+    };
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
+    {
+        if (symbols is null || symbols.Count == 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
+        }
+    }
+}

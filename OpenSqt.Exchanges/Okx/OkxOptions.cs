@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Okx;
+
+/// <summary>
+/// OKX v5, instType SWAP. Section <c>Exchanges:Okx</c>; credentials come from <c>API_KEY</c>, <c>API_SECRET</c> and
+/// <c>PASSPHRASE</c>. OKX splits its WebSockets: <see cref="VenueOptions.WsBaseUrl"/> is the public endpoint (tickers),
+/// <see cref="WsPrivateUrl"/> the private one (login, orders, account, positions) and <see cref="WsBusinessUrl"/> the
+/// business one (candles).
+/// </summary>
+public sealed class OkxOptions : VenueOptions
+{
+    public const string SectionName = "Exchanges:Okx";
+    public const string ProductionRestUrl = "https://www.okx.com";
+    public const string ProductionWsUrl = "wss://ws.okx.com:8443/ws/v5/public";
+    public const string ProductionWsPrivateUrl = "wss://ws.okx.com:8443/ws/v5/private";
+    public const string ProductionWsBusinessUrl = "wss://ws.okx.com:8443/ws/v5/business";
+
+    public OkxOptions()
+    {
+        RestBaseUrl = ProductionRestUrl;
+        WsBaseUrl = ProductionWsUrl;
+    }
+
+    /// <summary>The private WebSocket (login, orders, account, positions).</summary>
+    [Required]
+    public string WsPrivateUrl { get; set; } = ProductionWsPrivateUrl;
+
+    /// <summary>The business WebSocket (candles).</summary>
+    [Required]
+    public string WsBusinessUrl { get; set; } = ProductionWsBusinessUrl;
+
+    /// <summary>How often the text frame <c>ping</c> is sent; OKX drops a connection silent for 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:00:29")]
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A connection that carried nothing (not even a pong) for this long is dropped and reconnected.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
+    public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>First reconnect delay; doubles up to 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long fetched instrument rules (with ctVal) are reused.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Trade mode of orders: OKX <c>tdMode</c> <c>cross</c> or <c>isolated</c>.</summary>
+    [RegularExpression("^(cross|isolated)$")]
+    public string TradeMode { get; set; } = "cross";
+
+    public Uri WsPrivateUri => new(WsPrivateUrl);
+
+    public Uri WsBusinessUri => new(WsBusinessUrl);
+
+    public Uri WsPublicUri => new(WsBaseUrl);
+
+    protected override string Section => SectionName;
+
+    public override IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var result in base.Validate(validationContext))
+        {
+            yield return result;
+        }
+
+        foreach (var (name, value) in new[] { (nameof(WsPrivateUrl), WsPrivateUrl), (nameof(WsBusinessUrl), WsBusinessUrl) })
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeWss && uri.Scheme != Uri.UriSchemeWs))
+            {
+                yield return new System.ComponentModel.DataAnnotations.ValidationResult($"{SectionName}:{name} '{value}' must be an absolute ws(s) URL", [name]);
+            }
+        }
+    }
+}

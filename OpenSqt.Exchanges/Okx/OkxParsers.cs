@@ -1,0 +1,343 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Okx;
+
+/// <summary>
+/// OKX v5 SWAP payloads into OpenSqt domain values. Symbols map <c>BTCUSDT</c> &lt;-&gt; <c>BTC-USDT-SWAP</c>; sizes are
+/// contracts on the wire and base quantity in OpenSqt (<c>contracts * ctVal</c>), so every parser that reads a size
+/// takes the instrument's contract value. <c>post_only</c> is GTX; <c>ioc</c>/<c>fok</c> are limit orders with that
+/// time in force.
+/// </summary>
+public static partial class OkxParsers
+{
+    public const string Venue = "okx";
+    public const string InstType = "SWAP";
+
+    public static SymbolMapper Symbols { get; } = SymbolMapper.Delimited("-", "-SWAP");
+
+    [GeneratedRegex("^[A-Za-z0-9]{1,32}$")]
+    private static partial Regex ClOrdIdRule();
+
+    /// <summary>OKX clOrdId: 1-32 case-sensitive letters and digits; anything else is refused before it is sent.</summary>
+    public static string CheckClientOrderId(string clientOrderId) =>
+        ClOrdIdRule().IsMatch(clientOrderId)
+            ? clientOrderId
+            : throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{clientOrderId}' is not valid on okx: clOrdId takes 1 to 32 letters and digits");
+
+    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new StringBuilder(96);
+        foreach (var (key, value) in parameters)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+
+    public static JsonElement.ArrayEnumerator Data(JsonElement envelope) =>
+        envelope.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
+            ? data.EnumerateArray()
+            : throw new ExchangeException(ExchangeErrorKind.Internal, "okx answer without 'data'");
+
+    /// <summary>The per-item result of an order operation: ids, or the mapped failure of its <c>sCode</c>.</summary>
+    public static (string? OrderId, string? ClientOrderId, ExchangeException? Error) ParseItemResult(JsonElement item)
+    {
+        var code = item.GetStringOrNull("sCode") ?? "0";
+        var orderId = item.GetStringOrNull("ordId") is { Length: > 0 } id ? id : null;
+        var clientId = item.GetStringOrNull("clOrdId") is { Length: > 0 } c ? c : null;
+        return code == "0"
+            ? (orderId, clientId, null)
+            : (orderId, clientId, OkxErrors.Table.ToFailure(code, item.GetStringOrNull("sMsg"), 200).Exception);
+    }
+
+    public static OrderSide ParseSide(string? side) => side switch
+    {
+        "buy" => OrderSide.Buy,
+        "sell" => OrderSide.Sell,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown side '{side}'"),
+    };
+
+    public static string FormatSide(OrderSide side) => side == OrderSide.Buy ? "buy" : "sell";
+
+    public static (OrderType Type, TimeInForce Tif) ParseOrdType(string? ordType) => ordType switch
+    {
+        "limit" => (OrderType.Limit, TimeInForce.Gtc),
+        "post_only" or "mmp_and_post_only" => (OrderType.Limit, TimeInForce.Gtx),
+        "ioc" or "optimal_limit_ioc" => (OrderType.Limit, TimeInForce.Ioc),
+        "fok" => (OrderType.Limit, TimeInForce.Fok),
+        "mmp" => (OrderType.Limit, TimeInForce.Gtc),
+        "market" => (OrderType.Market, TimeInForce.Ioc),
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown order type '{ordType}'"),
+    };
+
+    public static string FormatOrdType(OrderType type, TimeInForce tif, bool postOnly) => type == OrderType.Market
+        ? "market"
+        : postOnly || tif == TimeInForce.Gtx ? "post_only" : tif switch
+        {
+            TimeInForce.Ioc => "ioc",
+            TimeInForce.Fok => "fok",
+            _ => "limit",
+        };
+
+    public static OrderStatus ParseState(string? state) => state switch
+    {
+        "live" => OrderStatus.New,
+        "partially_filled" => OrderStatus.PartiallyFilled,
+        "filled" => OrderStatus.Filled,
+        "canceled" or "mmp_canceled" => OrderStatus.Canceled,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown order state '{state}'"),
+    };
+
+    /// <summary>OKX bar names: minutes lowercase, hours and days uppercase, UTC-aligned for 6h and above.</summary>
+    public static string FormatBar(string interval) => interval switch
+    {
+        "1m" or "3m" or "5m" or "15m" or "30m" => interval,
+        "1h" => "1H",
+        "2h" => "2H",
+        "4h" => "4H",
+        "6h" => "6Hutc",
+        "12h" => "12Hutc",
+        "1d" => "1Dutc",
+        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' is not offered by okx; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
+    };
+
+    public static string ParseBar(string bar) => bar switch
+    {
+        "1m" or "3m" or "5m" or "15m" or "30m" => bar,
+        "1H" => "1h",
+        "2H" => "2h",
+        "4H" => "4h",
+        "6Hutc" => "6h",
+        "12Hutc" => "12h",
+        "1Dutc" => "1d",
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown bar '{bar}'"),
+    };
+
+    /// <summary>One order of /trade/order, /trade/orders-pending or /trade/orders-history.</summary>
+    public static Order ParseOrder(JsonElement item, decimal contractSize)
+    {
+        var (type, tif) = ParseOrdType(item.GetStringOrNull("ordType"));
+        var status = ParseState(item.GetStringOrNull("state"));
+        return new Order
+        {
+            ExchangeOrderId = item.GetRequiredString("ordId"),
+            ClientOrderId = item.GetStringOrNull("clOrdId") is { Length: > 0 } c ? c : null,
+            Symbol = Symbols.FromVenue(item.GetRequiredString("instId")),
+            Side = ParseSide(item.GetStringOrNull("side")),
+            Type = type,
+            TimeInForce = tif,
+            Price = item.GetDecimal("px"),
+            Quantity = ContractSize.ToBase(item.GetDecimal("sz"), contractSize),
+            FilledQuantity = ContractSize.ToBase(item.GetDecimal("accFillSz"), contractSize),
+            AveragePrice = item.GetDecimal("avgPx"),
+            Status = status,
+            ReduceOnly = item.GetStringOrNull("reduceOnly") == "true",
+            PostOnly = tif == TimeInForce.Gtx,
+            CreatedAt = Time(item, "cTime"),
+            UpdatedAt = Time(item, "uTime"),
+            RejectReason = status == OrderStatus.Canceled && item.GetStringOrNull("cancelSource") is { Length: > 0 } source ? "cancelSource=" + source : null,
+        };
+    }
+
+    /// <summary>Whether a cancelled order was cancelled by OKX because post-only would have taken liquidity.</summary>
+    public static bool IsPostOnlyCancel(JsonElement item) => item.GetStringOrNull("cancelSource") == OkxErrors.PostOnlyCancelSource;
+
+    /// <summary>One push of the private <c>orders</c> channel: the order's state plus its last fill when it carries one.</summary>
+    public static OrderUpdate ParseOrderPush(JsonElement item, decimal contractSize)
+    {
+        var order = ParseOrder(item, contractSize);
+        Fill? fill = null;
+        if (item.GetStringOrNull("tradeId") is { Length: > 0 } tradeId && item.GetDecimal("fillSz") > 0)
+        {
+            var fee = item.TryGetProperty("fillFee", out _) ? item.GetDecimal("fillFee") : 0m;
+            fill = new Fill
+            {
+                TradeId = tradeId,
+                ExchangeOrderId = order.ExchangeOrderId,
+                ClientOrderId = order.ClientOrderId,
+                Symbol = order.Symbol,
+                Side = order.Side,
+                Price = item.GetDecimal("fillPx"),
+                Quantity = ContractSize.ToBase(item.GetDecimal("fillSz"), contractSize),
+
+                // OKX writes fees as negative amounts (a rebate is positive); OpenSqt counts a paid fee as positive.
+                Fee = -fee,
+                FeeAsset = item.GetStringOrNull("fillFeeCcy") is { Length: > 0 } ccy ? ccy : item.GetStringOrNull("feeCcy") ?? "USDT",
+                RealizedPnl = item.GetDecimal("fillPnl"),
+                IsMaker = item.GetStringOrNull("execType") == "M",
+                Timestamp = Time(item, "fillTime"),
+            };
+        }
+
+        return new OrderUpdate
+        {
+            Exchange = Venue,
+            ExchangeOrderId = order.ExchangeOrderId,
+            ClientOrderId = order.ClientOrderId,
+            Symbol = order.Symbol,
+            Side = order.Side,
+            Type = order.Type,
+            TimeInForce = order.TimeInForce,
+            Status = order.Status,
+            Price = order.Price,
+            Quantity = order.Quantity,
+            FilledQuantity = order.FilledQuantity,
+            AveragePrice = order.AveragePrice,
+            ReduceOnly = order.ReduceOnly,
+            PostOnly = order.PostOnly,
+            UpdateTime = order.UpdatedAt,
+            LastFill = fill,
+            RejectReason = order.RejectReason,
+        };
+    }
+
+    /// <summary>One position of /account/positions or the <c>positions</c> channel; net mode only (posSide "net").</summary>
+    public static Position ParsePosition(JsonElement item, decimal contractSize)
+    {
+        var posSide = item.GetStringOrNull("posSide");
+        var contracts = item.GetDecimal("pos");
+        if (posSide is "long" or "short" && contracts != 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.PositionModeMismatch,
+                $"okx position {item.GetStringOrNull("instId")} is in long/short mode (posSide {posSide}); OpenSqt trades net positions only: set the account's position mode to net_mode and restart");
+        }
+
+        return new Position
+        {
+            Symbol = Symbols.FromVenue(item.GetRequiredString("instId")),
+            Size = ContractSize.ToBase(contracts, contractSize),
+            EntryPrice = item.GetDecimal("avgPx"),
+            MarkPrice = item.GetDecimal("markPx"),
+            UnrealizedPnl = item.GetDecimal("upl"),
+            RealizedPnl = item.GetDecimal("realizedPnl"),
+            Leverage = (int)item.GetDecimal("lever"),
+            MarginType = item.GetStringOrNull("mgnMode") == "isolated" ? "isolated" : "cross",
+            LiquidationPrice = item.GetDecimal("liqPx"),
+            UpdateTime = Time(item, "uTime"),
+        };
+    }
+
+    /// <summary>The account of /account/balance or the <c>account</c> channel, in USDT.</summary>
+    public static Account ParseAccount(JsonElement account, IReadOnlyList<Position> positions)
+    {
+        var usdt = Detail(account, "USDT");
+        return new Account
+        {
+            WalletBalance = usdt is { } u ? u.GetDecimal("cashBal") : 0m,
+            MarginBalance = usdt is { } e ? e.GetDecimal("eq") : account.GetDecimal("totalEq"),
+            AvailableBalance = usdt is { } a ? (a.GetDecimalOrNull("availEq") ?? a.GetDecimal("availBal")) : 0m,
+            UnrealizedPnl = usdt is { } p ? p.GetDecimal("upl") : 0m,
+            MaintenanceMargin = usdt is { } m ? m.GetDecimal("mmr") : 0m,
+            IsUnified = true,
+            Positions = positions,
+            UpdateTime = Time(account, "uTime"),
+        };
+    }
+
+    /// <summary>The cash balance of one currency in an account; 0 when it is not held.</summary>
+    public static decimal ParseCashBalance(JsonElement account, string ccy) => Detail(account, ccy) is { } d ? d.GetDecimal("cashBal") : 0m;
+
+    private static JsonElement? Detail(JsonElement account, string ccy)
+    {
+        if (account.TryGetProperty("details", out var details) && details.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var detail in details.EnumerateArray())
+            {
+                if (detail.GetStringOrNull("ccy") == ccy)
+                {
+                    return detail;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One SWAP instrument: rules in contracts turned into base-unit rules with its ctVal.</summary>
+    public static SymbolRules ParseInstrument(JsonElement item)
+    {
+        var instId = item.GetRequiredString("instId");
+        var parts = instId.Split('-');
+        var contractSize = item.GetDecimal("ctVal");
+        var inContracts = new SymbolRules
+        {
+            Symbol = Symbols.FromVenue(instId),
+            BaseAsset = item.GetStringOrNull("ctValCcy") is { Length: > 0 } ccy && ccy != "USD" ? ccy : parts[0],
+            QuoteAsset = item.GetStringOrNull("settleCcy") is { Length: > 0 } settle && item.GetStringOrNull("ctType") == "linear" ? settle : parts.Length > 1 ? parts[1] : "",
+            TickSize = item.GetDecimal("tickSz"),
+            StepSize = item.GetDecimal("lotSz"),
+            MinQuantity = item.GetDecimal("minSz"),
+            MaxQuantity = item.GetDecimalOrNull("maxLmtSz"),
+        };
+        return ContractSize.RulesInBase(inContracts, contractSize);
+    }
+
+    public static bool IsLiveLinearSwap(JsonElement item) =>
+        item.GetStringOrNull("state") == "live" && item.GetStringOrNull("ctType") == "linear";
+
+    /// <summary>One ticker; 24h volume is read in the base currency (<c>volCcy24h</c>, SWAP).</summary>
+    public static Ticker ParseTicker(JsonElement item)
+    {
+        var last = item.GetDecimal("last");
+        var open = item.GetDecimal("open24h");
+        return new Ticker
+        {
+            Symbol = Symbols.FromVenue(item.GetRequiredString("instId")),
+            LastPrice = last,
+            PriceChange = open == 0 ? 0 : last - open,
+            PriceChangePercent = open == 0 ? 0 : Math.Round((last - open) / open * 100m, 4),
+            Volume = item.GetDecimal("volCcy24h"),
+            QuoteVolume = item.GetDecimal("volCcy24h") * last,
+            Timestamp = Time(item, "ts"),
+        };
+    }
+
+    /// <summary>Candle rows <c>[ts,o,h,l,c,vol,volCcy,volCcyQuote,confirm]</c>, newest first on the wire; returned oldest first.</summary>
+    public static IReadOnlyList<Candle> ParseCandles(IEnumerable<JsonElement> rows, string symbol, string interval)
+    {
+        var candles = rows.Select(row => ParseCandle(row, symbol, interval)).ToList();
+        candles.Sort((a, b) => a.OpenTime.CompareTo(b.OpenTime));
+        return candles;
+    }
+
+    public static Candle ParseCandle(JsonElement row, string symbol, string interval) => new()
+    {
+        Symbol = symbol,
+        Interval = interval,
+        OpenTime = DateTimeOffset.FromUnixTimeMilliseconds((long)VenueJson.ToDecimal(row[0], "ts")),
+        Open = VenueJson.ToDecimal(row[1], "o"),
+        High = VenueJson.ToDecimal(row[2], "h"),
+        Low = VenueJson.ToDecimal(row[3], "l"),
+        Close = VenueJson.ToDecimal(row[4], "c"),
+        Volume = VenueJson.ToDecimal(row[6], "volCcy"),
+        QuoteVolume = VenueJson.ToDecimal(row[7], "volCcyQuote"),
+        IsClosed = row.GetArrayLength() > 8 && row[8].GetString() == "1",
+    };
+
+    public static FundingRate ParseFunding(JsonElement item) => new()
+    {
+        Exchange = Venue,
+        Symbol = Symbols.FromVenue(item.GetRequiredString("instId")),
+        Rate = item.GetDecimal("fundingRate"),
+        PredictedRate = item.GetDecimal("nextFundingRate"),
+        NextFundingTime = Time(item, "fundingTime"),
+        Timestamp = item.TryGetProperty("ts", out _) ? Time(item, "ts") : Time(item, "fundingTime"),
+    };
+
+    public static DateTimeOffset Time(JsonElement item, string property) => DateTimeOffset.FromUnixTimeMilliseconds(item.GetInt64(property));
+
+    public static string Format(decimal value) => VenueJson.Format(value);
+
+    internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Okx;
+
+/// <summary>
+/// OKX v5 REST: GET parameters in the query string (signed as part of the request path), POST parameters as a JSON
+/// body; signed calls carry OK-ACCESS-KEY, OK-ACCESS-SIGN, OK-ACCESS-TIMESTAMP and OK-ACCESS-PASSPHRASE. Answers are
+/// <c>{"code","msg","data"}</c>. Order operations answer per item (<c>sCode</c>/<c>sMsg</c>) with an overall code of
+/// "1" (all failed) or "2" (some failed): such answers are returned to the caller, which reads each item.
+/// </summary>
+public sealed class OkxRestClient : VenueRestClient
+{
+    public const string KeyHeader = "OK-ACCESS-KEY";
+    public const string SignHeader = "OK-ACCESS-SIGN";
+    public const string TimestampHeader = "OK-ACCESS-TIMESTAMP";
+    public const string PassphraseHeader = "OK-ACCESS-PASSPHRASE";
+    private readonly VenueCredentials _credentials;
+
+    public OkxRestClient(HttpClient http, OkxOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+        : base(OkxParsers.Venue, http, options.RestUri, clock,
+            new RateLimitTracker(OkxRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            time, logger, metrics, options.RequestTimeout)
+    {
+        _credentials = credentials;
+    }
+
+    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonDocument.Parse(response.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Internal, $"okx {request.Operation}: the answer is not JSON", ex);
+        }
+    }
+
+    protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
+    {
+        var query = OkxParsers.BuildQuery(request.Parameters);
+        var requestPath = "/" + request.Path.TrimStart('/');
+        string body = "";
+        HttpRequestMessage message;
+        if (request.Method == HttpMethod.Get)
+        {
+            if (query.Length > 0)
+            {
+                requestPath += "?" + query;
+            }
+
+            message = new HttpRequestMessage(request.Method, new Uri(BaseUrl, requestPath.TrimStart('/')));
+        }
+        else
+        {
+            body = request.JsonBody ?? "{}";
+            message = new HttpRequestMessage(request.Method, new Uri(BaseUrl, requestPath.TrimStart('/')))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        if (request.Signed)
+        {
+            var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs API_KEY");
+            var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs API_SECRET");
+            var passphrase = _credentials.Passphrase ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs PASSPHRASE");
+            var timestamp = OkxSigner.Timestamp(timestampMs);
+            message.Headers.TryAddWithoutValidation(KeyHeader, key);
+            message.Headers.TryAddWithoutValidation(TimestampHeader, timestamp);
+            message.Headers.TryAddWithoutValidation(PassphraseHeader, passphrase);
+            message.Headers.TryAddWithoutValidation(SignHeader, OkxSigner.Sign(secret, OkxSigner.RestPayload(timestamp, request.Method.Method, requestPath, body)));
+        }
+
+        return message;
+    }
+
+    protected override VenueFailure? ParseFailure(VenueResponse response)
+    {
+        var status = (int)response.Status;
+        string? code = null;
+        string? message = null;
+        var perItem = false;
+        try
+        {
+            using var doc = JsonDocument.Parse(response.Body);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("code", out _))
+            {
+                code = root.GetRequiredString("code");
+                message = root.GetStringOrNull("msg");
+                perItem = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array && data.GetArrayLength() > 0
+                    && data[0].ValueKind == JsonValueKind.Object && data[0].TryGetProperty("sCode", out _);
+            }
+        }
+        catch (JsonException)
+        {
+            message = Encoding.UTF8.GetString(response.Body.AsSpan(0, Math.Min(response.Body.Length, 200)));
+        }
+
+        if (status is >= 200 and < 300)
+        {
+            if (code is null)
+            {
+                return new VenueFailure(new ExchangeException(ExchangeErrorKind.Internal, $"okx answered HTTP {status} without a code"), false);
+            }
+
+            return code == "0" || (perItem && code is "1" or "2") ? null : OkxErrors.Table.ToFailure(code, message, status);
+        }
+
+        return OkxErrors.Table.ToFailure(code is null or "0" ? "HTTP" + status.ToString(CultureInfo.InvariantCulture) : code, message ?? $"HTTP {status}", status, response.RetryAfter);
+    }
+
+    protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/time") { Costs = OkxRateLimits.MarketCost, Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        using var doc = JsonDocument.Parse(response.Body);
+        return OkxParsers.Data(doc.RootElement).First().GetInt64("ts");
+    }
+}

@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+using OpenSqt.Exchanges.Okx;
+using OpenSqt.Exchanges.Sim;
+using OpenSqt.VenueSimulators.Framework;
+
+namespace OpenSqt.VenueSimulators.Okx;
+
+/// <summary>
+/// OKX v5 (instType SWAP) on loopback: the /api/v5 REST endpoints and the public, private and business WebSockets, on
+/// top of the sim matching engine, which trades in base units while the wire speaks contracts (ctVal = 10 x the
+/// engine's step, lot 0.1 contract). Strict as OKX: ISO-8601 millisecond timestamps (50112), base64 HMAC over
+/// timestamp + method + path with query + body (50113), key and passphrase (50111/50105), a timestamp window (50102),
+/// SWAP instrument ids, sizes that are whole lots of contracts (51121) and at least minSz (51020), alphanumeric
+/// clOrdId of at most 32 (51000) unique among orders (51016), per-item <c>sCode</c>/<c>sMsg</c> with overall code 1
+/// or 2, HTTP 429 with 50011; a post-only order that would cross is accepted and then canceled with cancelSource 31.
+/// WebSockets: login before private subscriptions, candles only on the business endpoint (60018 elsewhere), text
+/// <c>ping</c>/<c>pong</c>, connections silent for 30 s closed with 4004, and the 64008 service-upgrade notice on demand.
+/// </summary>
+public sealed partial class OkxSimulator : VenueSimulatorHost
+{
+    public const string DefaultApiKey = "sim-okx-api-key";
+    public const string DefaultApiSecret = "sim-okx-api-secret";
+    public const string DefaultPassphrase = "sim-okx-passphrase";
+    public const int MaxBatch = 20;
+    public const decimal Lot = 0.1m;
+    private const string PrivateKind = "private";
+    private const string PublicKind = "public";
+    private const string BusinessKind = "business";
+    private const string Ready = "ready";
+    private const string LoggedIn = "login";
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _pumps = [];
+    private readonly Dictionary<string, Order> _refused = new(StringComparer.Ordinal);
+    private long _connId;
+    private long _refusedId = 9_000_000_000;
+
+    private OkxSimulator(SimVenueOptions? engineOptions)
+        : base(
+        [
+            new SimRateLimit(OkxRateLimits.Market, 20, TimeSpan.FromSeconds(2), null),
+            new SimRateLimit(OkxRateLimits.Trade, 60, TimeSpan.FromSeconds(2), null),
+            new SimRateLimit(OkxRateLimits.Query, 60, TimeSpan.FromSeconds(2), null),
+            new SimRateLimit(OkxRateLimits.Account, 10, TimeSpan.FromSeconds(2), null),
+        ], engineOptions)
+    {
+        _pumps.Add(PumpOrdersAsync(_stop.Token));
+        _pumps.Add(PumpPositionsAsync(_stop.Token));
+    }
+
+    public string ApiKey { get; init; } = DefaultApiKey;
+
+    public string ApiSecret { get; init; } = DefaultApiSecret;
+
+    public string Passphrase { get; init; } = DefaultPassphrase;
+
+    /// <summary>How far a request timestamp may be from the venue clock (OKX: 30 s).</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>OKX closes a connection that received nothing for 30 s (close code 4004).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public int PingsReceived => Volatile.Read(ref _pings);
+
+    private int _pings;
+
+    public override int PrivateStreamsReady => Sockets.Count(s => s.Kind == PrivateKind && s.Tag == Ready);
+
+    public string WsPublicUrl => WsBaseUrl + "/ws/v5/public";
+
+    public string WsPrivateUrl => WsBaseUrl + "/ws/v5/private";
+
+    public string WsBusinessUrl => WsBaseUrl + "/ws/v5/business";
+
+    public static async Task<OkxSimulator> StartAsync(SimVenueOptions? engineOptions = null, string apiKey = DefaultApiKey, string apiSecret = DefaultApiSecret, string passphrase = DefaultPassphrase, CancellationToken cancellationToken = default)
+    {
+        var simulator = new OkxSimulator(engineOptions) { ApiKey = apiKey, ApiSecret = apiSecret, Passphrase = passphrase };
+        await simulator.StartAsync(cancellationToken).ConfigureAwait(false);
+        return simulator;
+    }
+
+    /// <summary>The contract value of an engine symbol: ten engine steps.</summary>
+    public decimal ContractValue(SymbolRules rules) => rules.StepSize * 10m;
+
+    /// <summary>The private session ends as OKX ends one: the connection is closed and must log in again.</summary>
+    public override async Task ExpireSessionAsync()
+    {
+        foreach (var socket in Sockets.Where(s => s.Kind == PrivateKind))
+        {
+            await socket.CloseAsync("session expired").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends the 64008 service-upgrade notice on every connection; OKX closes them shortly after.</summary>
+    public async Task AnnounceServiceUpgradeAsync()
+    {
+        foreach (var socket in Sockets)
+        {
+            await socket.SendAsync("{\"event\":\"notice\",\"code\":\"64008\",\"msg\":\"The connection will soon be closed for a service upgrade. Please reconnect.\",\"connId\":\"sim\"}").ConfigureAwait(false);
+        }
+    }
+
+    protected override async ValueTask OnDisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_pumps).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    protected override void MapRoutes(WebApplication app)
+    {
+        app.Map("/ws/v5/private", context => RunSocketAsync(context, PrivateKind, PrivateSessionAsync));
+        app.Map("/ws/v5/public", context => RunSocketAsync(context, PublicKind, (s, t) => PublicSessionAsync(s, business: false, t)));
+        app.Map("/ws/v5/business", context => RunSocketAsync(context, BusinessKind, (s, t) => PublicSessionAsync(s, business: true, t)));
+        app.Map("/api/v5/{**path}", HandleRestAsync);
+    }
+
+    private async Task HandleRestAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        string body;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
+        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
+        context.Response.StatusCode = answer.Status;
+        foreach (var (name, value) in answer.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        context.Response.ContentType = answer.Status is 200 or 401 or 429 ? "application/json" : "text/plain";
+        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var endpoint = Endpoint(method, path);
+        if (endpoint is null)
+        {
+            return new RestAnswer(404, "Not Found", headers);
+        }
+
+        if (Faults.TakeStorm())
+        {
+            RateLimiter.AnnounceRetryAfter(Faults.StormRetryAfter);
+            headers["Retry-After"] = Math.Ceiling(Faults.StormRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Envelope(429, "50011", "Too Many Requests", null, headers);
+        }
+
+        var (limitStatus, _, _) = RateLimiter.Charge(endpoint.Costs);
+        if (limitStatus != 0)
+        {
+            return Envelope(429, "50011", "Too Many Requests", null, headers);
+        }
+
+        if (endpoint.Signed && CheckAuth(context.Request, method, path, rawQuery, body) is { } refused)
+        {
+            return refused with { Headers = headers };
+        }
+
+        JsonDocument? doc = null;
+        try
+        {
+            var parameters = QueryHelpers.ParseQuery(rawQuery).ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
+            JsonElement json = default;
+            if (method == "POST")
+            {
+                try
+                {
+                    doc = JsonDocument.Parse(body.Length == 0 ? "{}" : body);
+                }
+                catch (JsonException)
+                {
+                    return Envelope(200, "50002", "Json data format error", null, headers);
+                }
+
+                json = doc.RootElement;
+            }
+
+            var (code, message, data, status) = await endpoint.Handler(parameters, json).ConfigureAwait(false);
+            return status != 200 ? new RestAnswer(status, "Service Unavailable", headers) : Envelope(200, code, message, data, headers);
+        }
+        catch (OkxSimError error)
+        {
+            return Envelope(200, error.Code, error.Message, null, headers);
+        }
+        finally
+        {
+            doc?.Dispose();
+        }
+    }
+
+    private RestAnswer? CheckAuth(HttpRequest request, string method, string path, string rawQuery, string body)
+    {
+        var key = request.Headers[OkxRestClient.KeyHeader].ToString();
+        var passphrase = request.Headers[OkxRestClient.PassphraseHeader].ToString();
+        var timestamp = request.Headers[OkxRestClient.TimestampHeader].ToString();
+        var signature = request.Headers[OkxRestClient.SignHeader].ToString();
+        if (key.Length == 0 || timestamp.Length == 0 || signature.Length == 0 || passphrase.Length == 0)
+        {
+            return Envelope(401, "50103", "Request header OK-ACCESS-KEY, OK-ACCESS-SIGN, OK-ACCESS-TIMESTAMP or OK-ACCESS-PASSPHRASE cannot be empty.", null, []);
+        }
+
+        if (!DateTimeOffset.TryParseExact(timestamp, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var sent))
+        {
+            return Envelope(401, "50112", "Invalid OK-ACCESS-TIMESTAMP", null, []);
+        }
+
+        if (key != ApiKey)
+        {
+            return Envelope(401, "50111", "Invalid OK-ACCESS-KEY", null, []);
+        }
+
+        if (passphrase != Passphrase)
+        {
+            return Envelope(401, "50105", "Invalid OK-ACCESS-PASSPHRASE", null, []);
+        }
+
+        var requestPath = rawQuery.Length == 0 ? path : path + "?" + rawQuery;
+        if (!OkxSigner.Verify(ApiSecret, OkxSigner.RestPayload(timestamp, method, requestPath, body), signature))
+        {
+            return Envelope(401, "50113", "Invalid Sign", null, []);
+        }
+
+        if ((Clock.GetUtcNow() - sent).Duration() > TimestampTolerance)
+        {
+            return Envelope(401, OkxErrors.TimestampExpired, "Timestamp request expired", null, []);
+        }
+
+        return null;
+    }
+
+    private static RestAnswer Envelope(int status, string code, string message, Action<Utf8JsonWriter>? data, Dictionary<string, string> headers) =>
+        new(status, Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("code", code);
+            w.WriteString("msg", message);
+            w.WriteStartArray("data");
+            data?.Invoke(w);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }), headers);
+
+    internal static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static string D(decimal value) => VenueJson.Format(value);
+
+    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
+
+    private sealed record EndpointSpec(bool Signed, Dictionary<string, int> Costs, Func<Dictionary<string, string>, JsonElement, Task<(string Code, string Message, Action<Utf8JsonWriter>? Data, int Status)>> Handler);
+
+    /// <summary>Thrown by handlers for an OKX error answer.</summary>
+    private sealed class OkxSimError(string code, string message) : Exception(message)
+    {
+        public string Code { get; } = code;
+    }
+}
