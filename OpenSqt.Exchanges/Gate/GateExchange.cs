@@ -313,8 +313,16 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"the gate {Settle} futures account holds {currency}, not {asset}");
     }
 
-    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
-        (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).LastPrice;
+    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        // The last price needs no contract size, so it costs one call even before the contract list is loaded.
+        var name = GateParsers.Symbols.ToVenue(symbol);
+        using var doc = await TickerDocumentAsync(name, cancellationToken).ConfigureAwait(false);
+        var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == name);
+        return item.ValueKind == JsonValueKind.Object
+            ? item.GetDecimal("last")
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
+    }
 
     public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
@@ -559,17 +567,20 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
-        {
-            Parameters = [KeyValuePair.Create("contract", contract.Name)],
-            Costs = GateRateLimits.PublicCall,
-            Operation = "ticker",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await TickerDocumentAsync(contract.Name, cancellationToken).ConfigureAwait(false);
         var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract.Name);
         return item.ValueKind == JsonValueKind.Object
             ? GateParsers.ParseTicker(item, contract.Multiplier, Clock.Now)
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate has no ticker for {contract.Name}");
     }
+
+    private Task<JsonDocument> TickerDocumentAsync(string contractName, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
+        {
+            Parameters = [KeyValuePair.Create("contract", contractName)],
+            Costs = GateRateLimits.PublicCall,
+            Operation = "ticker",
+        }, cancellationToken);
 
     private async Task<JsonDocument> AccountDocumentAsync(CancellationToken cancellationToken) =>
         await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/accounts")

@@ -36,6 +36,7 @@ public sealed class GateUserStream : IAsyncDisposable
     private readonly Dictionary<string, List<GateUserTrade>> _pendingTrades = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrderTrack> _orders = new(StringComparer.Ordinal);
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
+    private readonly RecentKeys<string> _seenTrades = new();
     private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private Task? _accountLoop;
@@ -238,6 +239,11 @@ public sealed class GateUserStream : IAsyncDisposable
 
     private void OnTrade(GateUserTrade trade)
     {
+        if (!_seenTrades.TryAdd(trade.TradeId))
+        {
+            return;
+        }
+
         Order? copyOf = null;
         decimal multiplier = 0;
         lock (_gate)
@@ -269,7 +275,7 @@ public sealed class GateUserStream : IAsyncDisposable
             }
         }
 
-        Publish(copyOf, GateParsers.MergeFills([trade], copyOf, multiplier));
+        Publish(copyOf, GateParsers.MergeFills([trade], copyOf, multiplier), lateTrade: true);
     }
 
     private void OnOrder(Order order, decimal multiplier)
@@ -313,12 +319,16 @@ public sealed class GateUserStream : IAsyncDisposable
             }
         }
 
-        Publish(order, trades is { Count: > 0 } ? GateParsers.MergeFills(trades, order, multiplier) : null);
+        Publish(order, trades is { Count: > 0 } ? GateParsers.MergeFills(trades, order, multiplier) : null, lateTrade: false);
     }
 
-    private void Publish(Order order, Fill? fill)
+    /// <summary>
+    /// Publishes an update once: an order state is keyed by order, status and filled quantity (a repeated push is
+    /// dropped); a late trade sent on a copy of its state is keyed by its trade id as well.
+    /// </summary>
+    private void Publish(Order order, Fill? fill, bool lateTrade)
     {
-        if (_seen.TryAdd((order.ExchangeOrderId, fill?.TradeId, order.Status, order.FilledQuantity)))
+        if (_seen.TryAdd((order.ExchangeOrderId, lateTrade ? fill?.TradeId : null, order.Status, order.FilledQuantity)))
         {
             Orders.Publish(OrderUpdate.From(order, GateParsers.Venue, fill));
         }
