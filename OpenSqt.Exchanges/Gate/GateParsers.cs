@@ -325,9 +325,9 @@ public static class GateParsers
             : (name[..underscore], name[(underscore + 1)..]);
     }
 
-    /// <summary>A <c>futures.usertrades</c> item.</summary>
+    /// <summary>A <c>futures.usertrades</c> item (<c>id</c>) or a GET /futures/usdt/my_trades item (<c>trade_id</c>).</summary>
     public static GateUserTrade ParseUserTrade(JsonElement e) => new(
-        e.GetRequiredString("id"),
+        e.GetStringOrNull("id") ?? e.GetRequiredString("trade_id"),
         e.GetRequiredString("order_id"),
         e.GetRequiredString("contract"),
         e.GetDecimal("size"),
@@ -356,6 +356,13 @@ public static class GateParsers
             Timestamp = trades[^1].Time,
         };
     }
+
+    /// <summary>GET /spot/time: <c>{"server_time": ms}</c>, the number sometimes written as a string.</summary>
+    public static long ParseServerTime(JsonElement e) => e.GetInt64("server_time");
+
+    /// <summary>A <c>futures.balances</c> item: the new balance (a float on the wire), the change and its time.</summary>
+    public static (decimal Balance, decimal Change, string Type, DateTimeOffset Time) ParseBalanceUpdate(JsonElement e) =>
+        (e.GetDecimal("balance"), e.GetDecimal("change"), e.GetStringOrNull("type") ?? "", TimeOf(e, "time") ?? DateTimeOffset.UnixEpoch);
 
     /// <summary>The <c>contract</c> a private or public push item is about, as an OpenSqt symbol.</summary>
     public static string SymbolOf(JsonElement e) => Symbols.FromVenue(e.GetRequiredString("contract"));

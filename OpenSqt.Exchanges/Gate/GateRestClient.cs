@@ -122,6 +122,6 @@ public sealed class GateRestClient : VenueRestClient
     {
         var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/spot/time") { Costs = GateRateLimits.PublicCall, Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
-        return doc.RootElement.GetInt64("server_time");
+        return GateParsers.ParseServerTime(doc.RootElement);
     }
 }

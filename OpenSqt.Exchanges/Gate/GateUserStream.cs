@@ -204,6 +204,8 @@ public sealed class GateUserStream : IAsyncDisposable
 
                     break;
                 case BalancesChannel:
+                    // The push carries the new balance only; the account stream gets a full snapshot.
+                    GateParsers.ParseBalanceUpdate(item);
                     _accountRefresh.Writer.TryWrite(true);
                     break;
             }
