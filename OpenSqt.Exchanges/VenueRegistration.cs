@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Binance;
+using OpenSqt.Exchanges.Bitget;
 using OpenSqt.Exchanges.Gate;
 using OpenSqt.Exchanges.Sim;
 
@@ -24,7 +25,7 @@ public static class VenueRegistration
     public const string ExchangeKey = "EXCHANGE";
 
     /// <summary>Venues this build can trade on.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, GateExchange.VenueName];
+    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, BitgetExchange.VenueName, GateExchange.VenueName];
 
     /// <summary>
     /// Registers the venue named by <c>EXCHANGE</c> (default <c>sim</c>) as the process's <see cref="IExchange"/>.
@@ -58,6 +59,9 @@ public static class VenueRegistration
                 break;
             case BinanceExchange.VenueName:
                 services.AddBinance();
+                break;
+            case BitgetExchange.VenueName:
+                services.AddBitget();
                 break;
             case GateExchange.VenueName:
                 services.AddGate();

@@ -118,7 +118,12 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                 {
                     try
                     {
-                        Body(w => WriteOrderFields(w, item.Request));
+                        Body(w =>
+                        {
+                            w.WriteStartObject();
+                            WriteOrderFields(w, item.Request);
+                            w.WriteEndObject();
+                        });
                         valid.Add(item);
                     }
                     catch (ExchangeException ex)
