@@ -74,16 +74,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var body = Body(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("symbol", request.Symbol);
-            w.WriteString("productType", BitgetParsers.ProductType);
-            w.WriteString("marginMode", "crossed");
-            w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-            WriteOrderFields(w, request);
-            w.WriteEndObject();
-        });
+        var body = PlaceOrderBody(request);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/place-order")
         {
             JsonBody = body,
@@ -515,6 +506,18 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         }
     }
 
+    /// <summary>The place-order body: crossed margin in USDT, one-way mode (no tradeSide).</summary>
+    public static string PlaceOrderBody(OrderRequest request) => Body(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", request.Symbol);
+        w.WriteString("productType", BitgetParsers.ProductType);
+        w.WriteString("marginMode", "crossed");
+        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+        WriteOrderFields(w, request);
+        w.WriteEndObject();
+    });
+
     private static string Body(Action<Utf8JsonWriter> write)
     {
         using var stream = new MemoryStream();
@@ -539,21 +542,25 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{longId}' is longer than bitget's {BitgetParsers.MaxClientOidLength} characters");
         }
 
+        if (request.Type == OrderType.Market && request.IsPostOnly)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
+        }
+
         w.WriteString("size", VenueJson.Format(request.Quantity));
+        if (request.Type == OrderType.Limit)
+        {
+            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
+            w.WriteString("price", VenueJson.Format(price));
+        }
+
         w.WriteString("side", request.Side == OrderSide.Buy ? "buy" : "sell");
         if (request.Type == OrderType.Market)
         {
-            if (request.IsPostOnly)
-            {
-                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-            }
-
             w.WriteString("orderType", "market");
         }
         else
         {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            w.WriteString("price", VenueJson.Format(price));
             w.WriteString("orderType", "limit");
             w.WriteString("force", BitgetParsers.FormatForce(request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce));
         }

@@ -134,6 +134,39 @@ public static class BitgetParsers
         };
     }
 
+    /// <summary>
+    /// A record of the private <c>fill</c> channel (not subscribed: the <c>orders</c> channel carries each fill with its
+    /// order state); <c>feeDetail[].totalFee</c> is negative when paid.
+    /// </summary>
+    public static Fill ParseFillRecord(JsonElement e)
+    {
+        var fee = 0m;
+        var feeAsset = MarginCoin;
+        if (e.TryGetProperty("feeDetail", out var details) && details.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var detail in details.EnumerateArray())
+            {
+                fee -= detail.GetDecimal("totalFee");
+                feeAsset = detail.GetStringOrNull("feeCoin") ?? feeAsset;
+            }
+        }
+
+        return new Fill
+        {
+            TradeId = e.GetRequiredString("tradeId"),
+            ExchangeOrderId = e.GetRequiredString("orderId"),
+            Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
+            Side = ParseSide(e.GetStringOrNull("side")),
+            Price = e.GetDecimal("price"),
+            Quantity = e.GetDecimal("baseVolume"),
+            Fee = fee,
+            FeeAsset = feeAsset,
+            RealizedPnl = e.GetDecimal("profit"),
+            IsMaker = e.GetStringOrNull("tradeScope") == "maker",
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("cTime")),
+        };
+    }
+
     /// <summary>GET /api/v2/mix/market/contracts items; contracts not in <c>normal</c> status are left out.</summary>
     public static IReadOnlyList<SymbolRules> ParseContracts(JsonElement data)
     {
