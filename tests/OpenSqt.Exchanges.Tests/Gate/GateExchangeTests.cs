@@ -127,11 +127,11 @@ public sealed class GateExchangeTests
     public async Task FuturesPingKeepsAConnectionThatTheVenueWouldDropWhenSilent()
     {
         await using var sim = await GateSimulator.StartAsync();
-        sim.IdleTimeout = TimeSpan.FromSeconds(1);
+        sim.IdleTimeout = TimeSpan.FromSeconds(2);
         await using var gate = GateConformanceTests.CreateGate(sim, new Dictionary<string, string> { ["PingInterval"] = "00:00:00.200" });
         await using var prices = new StreamRecorder<PriceChange>(ct => gate.SubscribePriceAsync(["BTCUSDT"], ct));
-        await Eventually.TrueAsync(() => sim.PingsAnswered >= 8, Timeout, "pings answered for longer than the idle timeout");
-        Assert.Equal(1, sim.ConnectionsAccepted);
+        await Eventually.TrueAsync(() => sim.PingsAnswered >= 15, Timeout, "pings answered for longer than the idle timeout");
+        Assert.True(sim.ConnectionsAccepted == 1, $"connections accepted: {sim.ConnectionsAccepted}");
 
         await using var silentSim = await GateSimulator.StartAsync();
         silentSim.IdleTimeout = TimeSpan.FromSeconds(1);
