@@ -479,6 +479,13 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
 
             using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/exchangeInfo") { Costs = BinanceRateLimits.Ip(1), Operation = "exchangeInfo" }, cancellationToken).ConfigureAwait(false);
             _rules = BinanceParsers.ParseExchangeInfo(doc.RootElement);
+
+            // Binance publishes its limits here; they replace the declared defaults (they differ per account tier).
+            foreach (var (rule, limit) in BinanceParsers.ParseRateLimits(doc.RootElement))
+            {
+                Rest.RateLimits.SetLimit(rule, limit);
+            }
+
             _rulesFetchedAt = _time.GetUtcNow();
             return _rules;
         }

@@ -14,7 +14,8 @@ namespace OpenSqt.Exchanges.Binance;
 /// </summary>
 public sealed class BinanceMarketStream : IAsyncDisposable
 {
-    private const int MaxNamesPerRequest = 200;
+    // Binance refuses frames above 4096 bytes ("3001 illegal request"); 100 names stay well below it.
+    private const int MaxNamesPerRequest = 100;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
     private readonly List<Subscription> _subscriptions = [];

@@ -166,6 +166,36 @@ public static partial class BinanceParsers
         return rules;
     }
 
+    /// <summary>
+    /// The <c>rateLimits</c> of /fapi/v1/exchangeInfo mapped onto <see cref="BinanceRateLimits"/> rule names
+    /// (REQUEST_WEIGHT per minute, ORDERS per 10 seconds and per minute); other entries are left out.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> ParseRateLimits(JsonElement root)
+    {
+        var limits = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("rateLimits", out var list))
+        {
+            return limits;
+        }
+
+        foreach (var l in list.EnumerateArray())
+        {
+            var name = (l.GetStringOrNull("rateLimitType"), l.GetStringOrNull("interval"), l.GetInt64("intervalNum")) switch
+            {
+                ("REQUEST_WEIGHT", "MINUTE", 1) => BinanceRateLimits.Weight,
+                ("ORDERS", "SECOND", 10) => BinanceRateLimits.Orders10S,
+                ("ORDERS", "MINUTE", 1) => BinanceRateLimits.Orders1M,
+                _ => null,
+            };
+            if (name is not null)
+            {
+                limits[name] = (int)l.GetInt64("limit");
+            }
+        }
+
+        return limits;
+    }
+
     /// <summary>GET /fapi/v1/klines: arrays [openTime, open, high, low, close, volume, closeTime, quoteVolume, ...].</summary>
     public static IReadOnlyList<Candle> ParseKlines(JsonElement array, string symbol, string interval, DateTimeOffset now)
     {

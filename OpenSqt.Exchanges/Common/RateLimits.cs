@@ -71,6 +71,28 @@ public sealed class RateLimitTracker
         }
     }
 
+    /// <summary>The budget of a rule now (venues publish their limits; the declared value is the default).</summary>
+    public int Limit(string rule)
+    {
+        lock (_gate)
+        {
+            return _budgets[rule].Rule.Limit;
+        }
+    }
+
+    /// <summary>Replaces a rule's budget with the one the venue publishes (Binance exchangeInfo.rateLimits).</summary>
+    public void SetLimit(string rule, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(limit, 0);
+        lock (_gate)
+        {
+            if (_budgets.TryGetValue(rule, out var budget))
+            {
+                budget.Rule = budget.Rule with { Limit = limit };
+            }
+        }
+    }
+
     /// <summary>Units used of a rule in the current window, as far as we know.</summary>
     public int Used(string rule)
     {
@@ -208,7 +230,7 @@ public sealed class RateLimitTracker
 
     private sealed class Budget(RateLimitRule rule)
     {
-        public RateLimitRule Rule { get; } = rule;
+        public RateLimitRule Rule { get; set; } = rule;
         public DateTimeOffset WindowStart { get; set; }
         public int Used { get; set; }
     }

@@ -67,7 +67,7 @@ public sealed class BinanceExchangeTests
     [Fact]
     public async Task QueriesMapTheVenueAnswersOntoTheEngineState()
     {
-        await using var sim = await BinanceSimulator.StartAsync();
+        await using var sim = await BinanceSimulator.StartAsync(weightLimit: 1800);
         await using var exchange = BinanceConformanceTests.CreateBinance(sim);
         var rules = await exchange.GetSymbolInfoAsync(Symbol);
         var expected = await sim.Engine.GetSymbolInfoAsync(Symbol);
@@ -88,6 +88,7 @@ public sealed class BinanceExchangeTests
         Assert.Equal(5, (await exchange.GetTickersAsync()).Count);
         Assert.Equal(await sim.Engine.GetOpenInterestAsync(Symbol), await exchange.GetOpenInterestAsync(Symbol));
         Assert.True((await exchange.CheckHealthAsync()).IsHealthy);
+        Assert.Equal(1800, exchange.Rest.RateLimits.Limit(BinanceRateLimits.Weight));
     }
 
     [Fact]

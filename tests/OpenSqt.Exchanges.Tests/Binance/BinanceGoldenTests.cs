@@ -114,6 +114,15 @@ public sealed class BinanceGoldenTests
     }
 
     [Fact]
+    public void ExchangeInfoRateLimitsMapOntoTheDeclaredRules()
+    {
+        var limits = BinanceParsers.ParseRateLimits(Vectors.Payload(Folder, "binance_usdm_rest_exchange_info"));
+        Assert.Equal(6000, limits[BinanceRateLimits.Weight]);
+        Assert.Equal(1200, limits[BinanceRateLimits.Orders1M]);
+        Assert.Equal(300, limits[BinanceRateLimits.Orders10S]);
+    }
+
+    [Fact]
     [Vector("binance_usdm_rest_klines")]
     public void KlinesAnswer()
     {

@@ -33,10 +33,10 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     private long _aggTradeId;
     private int _listenKeysIssued;
 
-    private BinanceSimulator(SimVenueOptions? engineOptions)
+    private BinanceSimulator(SimVenueOptions? engineOptions, int weightLimit)
         : base(
         [
-            new SimRateLimit(BinanceRateLimits.Weight, 2400, TimeSpan.FromMinutes(1), BinanceRateLimits.WeightHeader),
+            new SimRateLimit(BinanceRateLimits.Weight, weightLimit, TimeSpan.FromMinutes(1), BinanceRateLimits.WeightHeader),
             new SimRateLimit(BinanceRateLimits.Orders10S, 300, TimeSpan.FromSeconds(10), BinanceRateLimits.Orders10SHeader),
             new SimRateLimit(BinanceRateLimits.Orders1M, 1200, TimeSpan.FromMinutes(1), BinanceRateLimits.Orders1MHeader),
         ], engineOptions)
@@ -75,9 +75,14 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     }
 
     /// <summary>Starts a simulator on an ephemeral loopback port.</summary>
-    public static async Task<BinanceSimulator> StartAsync(SimVenueOptions? engineOptions = null, string apiKey = DefaultApiKey, string apiSecret = DefaultApiSecret, CancellationToken cancellationToken = default)
+    /// <param name="engineOptions">The matching engine's instruments and account; the sim defaults when null.</param>
+    /// <param name="apiKey">The only API key the venue accepts.</param>
+    /// <param name="apiSecret">The secret signatures are checked with.</param>
+    /// <param name="weightLimit">REQUEST_WEIGHT per minute (published in exchangeInfo and enforced).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<BinanceSimulator> StartAsync(SimVenueOptions? engineOptions = null, string apiKey = DefaultApiKey, string apiSecret = DefaultApiSecret, int weightLimit = 2400, CancellationToken cancellationToken = default)
     {
-        var simulator = new BinanceSimulator(engineOptions) { ApiKey = apiKey, ApiSecret = apiSecret };
+        var simulator = new BinanceSimulator(engineOptions, weightLimit) { ApiKey = apiKey, ApiSecret = apiSecret };
         await simulator.StartAsync(cancellationToken).ConfigureAwait(false);
         return simulator;
     }
