@@ -363,7 +363,8 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             Costs = GateRateLimits.PublicCall,
             Operation = "funding",
         }, cancellationToken).ConfigureAwait(false);
-        var fresh = GateParsers.ParseContracts(JsonDocument.Parse("[" + doc.RootElement.GetRawText() + "]").RootElement);
+        using var wrapped = JsonDocument.Parse("[" + doc.RootElement.GetRawText() + "]");
+        var fresh = GateParsers.ParseContracts(wrapped.RootElement);
         return GateParsers.ContractFunding(fresh.Count == 1 ? fresh[0] : contract, Clock.Now);
     }
 

@@ -23,13 +23,13 @@ public sealed class GateMarketStream : IAsyncDisposable
     private readonly VenueWebSocket _socket;
     private readonly GatePinger _pinger;
     private readonly ILogger _logger;
-    private readonly ServerClockSeconds _seconds;
+    private readonly UnixSeconds _seconds;
     private bool _started;
 
     public GateMarketStream(GateOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
-        _seconds = new ServerClockSeconds(time);
+        _seconds = new UnixSeconds(time);
         _socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
@@ -209,7 +209,7 @@ public sealed class GateMarketStream : IAsyncDisposable
 }
 
 /// <summary>Unix seconds for the <c>time</c> field of requests.</summary>
-internal sealed class ServerClockSeconds(TimeProvider time)
+internal sealed class UnixSeconds(TimeProvider time)
 {
     public long Now => time.GetUtcNow().ToUnixTimeSeconds();
 }
