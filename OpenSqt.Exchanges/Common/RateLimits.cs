@@ -176,7 +176,14 @@ public sealed class RateLimitTracker
     }
 
     /// <summary>Corrects the local counts from the venue's usage headers (the venue's number wins).</summary>
-    public void Observe(HttpResponseHeaders headers)
+    public void Observe(HttpResponseHeaders headers) => Observe(headers, null);
+
+    /// <summary>
+    /// As <see cref="Observe(HttpResponseHeaders)"/>, for the answer of a request that cost <paramref name="costs"/>: a
+    /// remaining-budget header (which names no budget, as Gate's does not) is applied only to the rules the request was
+    /// charged against. Null costs apply it to every rule that declares the header.
+    /// </summary>
+    public void Observe(HttpResponseHeaders headers, IReadOnlyList<RateLimitCost>? costs)
     {
         lock (_gate)
         {
@@ -191,6 +198,7 @@ public sealed class RateLimitTracker
                     budget.Used = used;
                 }
                 else if (budget.Rule.RemainingHeader is { } remainHeader
+                    && (costs is null || costs.Any(c => c.Rule == budget.Rule.Name))
                     && headers.TryGetValues(remainHeader, out var remainValues)
                     && int.TryParse(remainValues.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var remaining))
                 {

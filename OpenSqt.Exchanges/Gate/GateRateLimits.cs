@@ -7,7 +7,8 @@ namespace OpenSqt.Exchanges.Gate;
 /// endpoints 200 requests per 10 seconds per IP", "private endpoints 200 requests per 10 seconds per user", "futures
 /// order placement and cancellation 100 requests per second per user". Each answer carries
 /// <c>X-Gate-RateLimit-Requests-Remain</c> and <c>X-Gate-RateLimit-Limit</c> for its endpoint's budget; going past a
-/// limit is HTTP 429 with label <c>TOO_MANY_REQUESTS</c>.
+/// limit is HTTP 429 with label <c>TOO_MANY_REQUESTS</c>. The remaining count names no budget, so it is applied only to
+/// the budget the request was charged against (each call here costs exactly one).
 /// </summary>
 public static class GateRateLimits
 {
@@ -19,8 +20,8 @@ public static class GateRateLimits
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
         new(Public, 200, TimeSpan.FromSeconds(10)) { RemainingHeader = RemainHeader },
-        new(Private, 200, TimeSpan.FromSeconds(10)),
-        new(Orders, 100, TimeSpan.FromSeconds(1)),
+        new(Private, 200, TimeSpan.FromSeconds(10)) { RemainingHeader = RemainHeader },
+        new(Orders, 100, TimeSpan.FromSeconds(1)) { RemainingHeader = RemainHeader },
     ];
 
     public static IReadOnlyList<RateLimitCost> PublicCall { get; } = [new(Public, 1)];

@@ -38,8 +38,8 @@ public sealed partial class GateSimulator : VenueSimulatorHost
         : base(
         [
             new SimRateLimit(GateRateLimits.Public, 200, TimeSpan.FromSeconds(10), GateRateLimits.RemainHeader),
-            new SimRateLimit(GateRateLimits.Private, 200, TimeSpan.FromSeconds(10), null),
-            new SimRateLimit(GateRateLimits.Orders, 100, TimeSpan.FromSeconds(1), null),
+            new SimRateLimit(GateRateLimits.Private, 200, TimeSpan.FromSeconds(10), GateRateLimits.RemainHeader),
+            new SimRateLimit(GateRateLimits.Orders, 100, TimeSpan.FromSeconds(1), GateRateLimits.RemainHeader),
         ], engineOptions)
     {
         _pumps.Add(PumpOrdersAsync(_stop.Token));
