@@ -107,6 +107,12 @@ public sealed class BitgetExchangeTests
         await bitget.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Sell, Type = OrderType.Market, Quantity = 0.01m, ClientOrderId = "mkt1" });
         await positions.WaitForAsync(p => p.Size == -0.01m, "the short position");
         await accounts.WaitForAsync(a => a.Positions.Any(p => p.Size == -0.01m), "an account snapshot after the account push");
+        var reduce = await bitget.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Market, Quantity = 0.01m, ReduceOnly = true, ClientOrderId = "mkt2" });
+        Assert.True(reduce.ReduceOnly);
+        Assert.Contains("\"reduceOnly\":\"YES\"", sim.Journal.All.Last(r => r.Path == "/api/v2/mix/order/place-order").Body, StringComparison.Ordinal);
+        Assert.Empty(await bitget.GetPositionsAsync("BTCUSDT"));
+        var refused = await Assert.ThrowsAsync<ExchangeException>(() => bitget.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Market, Quantity = 0.01m, ReduceOnly = true, ClientOrderId = "mkt3" }));
+        Assert.Equal(ExchangeErrorKind.ReduceOnlyRejected, refused.Kind);
         await Eventually.TrueAsync(() => sim.PingsAnswered >= 30, Timeout, "pings kept both connections open past the idle timeout");
         Assert.True(sim.ConnectionsAccepted == 2, $"connections accepted: {sim.ConnectionsAccepted}, pings {sim.PingsAnswered}");
     }
