@@ -4,7 +4,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Binance;
+using OpenSqt.Exchanges.Bitget;
 using OpenSqt.Exchanges.Bybit;
+using OpenSqt.Exchanges.Gate;
 using OpenSqt.Exchanges.Okx;
 using OpenSqt.Exchanges.Sim;
 
@@ -25,7 +27,7 @@ public static class VenueRegistration
     public const string ExchangeKey = "EXCHANGE";
 
     /// <summary>Venues this build can trade on.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, BybitExchange.VenueName, OkxExchange.VenueName];
+    public static IReadOnlyList<string> Supported { get; } = [SimExchange.VenueName, BinanceExchange.VenueName, BitgetExchange.VenueName, BybitExchange.VenueName, GateExchange.VenueName, OkxExchange.VenueName];
 
     /// <summary>
     /// Registers the venue named by <c>EXCHANGE</c> (default <c>sim</c>) as the process's <see cref="IExchange"/>.
@@ -65,6 +67,12 @@ public static class VenueRegistration
                 break;
             case OkxExchange.VenueName:
                 services.AddOkx();
+                break;
+            case BitgetExchange.VenueName:
+                services.AddBitget();
+                break;
+            case GateExchange.VenueName:
+                services.AddGate();
                 break;
         }
 

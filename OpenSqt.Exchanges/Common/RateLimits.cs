@@ -9,7 +9,11 @@ namespace OpenSqt.Exchanges.Common;
 /// <see cref="Window"/> (aligned to the venue clock, as Binance and Bybit count), and the response header in which the
 /// venue reports what is used so far (null when the venue does not say).
 /// </summary>
-public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, string? UsedHeader = null);
+public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, string? UsedHeader = null)
+{
+    /// <summary>A header in which the venue reports what is left of this budget (Gate <c>X-Gate-RateLimit-Requests-Remain</c>), or null.</summary>
+    public string? RemainingHeader { get; init; }
+}
 
 /// <summary>What one request costs against one rule.</summary>
 public readonly record struct RateLimitCost(string Rule, int Units);
@@ -172,7 +176,14 @@ public sealed class RateLimitTracker
     }
 
     /// <summary>Corrects the local counts from the venue's usage headers (the venue's number wins).</summary>
-    public void Observe(HttpResponseHeaders headers)
+    public void Observe(HttpResponseHeaders headers) => Observe(headers, null);
+
+    /// <summary>
+    /// As <see cref="Observe(HttpResponseHeaders)"/>, for the answer of a request that cost <paramref name="costs"/>: a
+    /// remaining-budget header (which names no budget, as Gate's does not) is applied only to the rules the request was
+    /// charged against. Null costs apply it to every rule that declares the header.
+    /// </summary>
+    public void Observe(HttpResponseHeaders headers, IReadOnlyList<RateLimitCost>? costs)
     {
         lock (_gate)
         {
@@ -185,6 +196,14 @@ public sealed class RateLimitTracker
                 {
                     Roll(budget, now);
                     budget.Used = used;
+                }
+                else if (budget.Rule.RemainingHeader is { } remainHeader
+                    && (costs is null || costs.Any(c => c.Rule == budget.Rule.Name))
+                    && headers.TryGetValues(remainHeader, out var remainValues)
+                    && int.TryParse(remainValues.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var remaining))
+                {
+                    Roll(budget, now);
+                    budget.Used = Math.Max(0, budget.Rule.Limit - remaining);
                 }
             }
         }

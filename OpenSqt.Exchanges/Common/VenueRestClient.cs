@@ -142,7 +142,7 @@ public abstract class VenueRestClient
                 Metrics.RecordRequest(Venue, request.Operation, Time.GetElapsedTime(started));
             }
 
-            RateLimits.Observe(response.Headers);
+            RateLimits.Observe(response.Headers, request.Costs);
             if (response.Status is HttpStatusCode.TooManyRequests or (HttpStatusCode)418)
             {
                 var pause = RateLimits.Block(response.RetryAfter);

@@ -1,0 +1,67 @@
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bitget;
+
+/// <summary>
+/// Bitget error codes (<c>{"code","msg"}</c>; success is <c>"00000"</c>) onto OpenSqt's kinds
+/// (https://www.bitget.com/api-doc/contract/error-code/restapi). Codes marked (R) are recalled, not verified.
+/// </summary>
+public static class BitgetErrors
+{
+    public const string Success = "00000";
+    public const string TimestampExpired = "40008";
+    public const string OrderDoesNotExist = "40768";
+    public const string OrderNotFound = "43001";
+    public const string HedgeModeOrder = "40774";
+    public const string Precision = "40808";
+    public const string MinNotional = "45110";
+    public const string NoPositionToClose = "22002";
+    public const string DuplicateClientOid = "40786";
+
+    public static VenueErrorTable Table { get; } = new("bitget", new Dictionary<string, VenueErrorInfo>
+    {
+        ["40004"] = new(ExchangeErrorKind.Unavailable, IsClockError: true),
+        ["40005"] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "invalid ACCESS-TIMESTAMP"),
+        [TimestampExpired] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "the timestamp is too far from Bitget's clock"),
+        ["40001"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "ACCESS-KEY missing; check API_KEY"),
+        ["40003"] = new(ExchangeErrorKind.Unauthenticated),
+        ["40006"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "invalid ACCESS-KEY; check API_KEY"),
+        ["40009"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
+        ["40010"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
+        ["40011"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "ACCESS-PASSPHRASE missing; set PASSPHRASE"),
+        ["40012"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key or passphrase refused; check API_KEY and PASSPHRASE"),
+        ["40037"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "the API key does not exist"),
+        ["40014"] = new(ExchangeErrorKind.PermissionDenied, Explanation: "the API key lacks the permission"),
+        ["40018"] = new(ExchangeErrorKind.PermissionDenied, Explanation: "this IP is not on the API key's whitelist"),
+        ["429"] = new(ExchangeErrorKind.RateLimited),
+        ["40015"] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "Bitget system error; the outcome is unknown"),
+        ["40604"] = new(ExchangeErrorKind.Unavailable, Explanation: "Bitget is busy"),
+        ["40200"] = new(ExchangeErrorKind.Unavailable, Explanation: "Bitget maintenance"),
+        ["40017"] = new(ExchangeErrorKind.InvalidArgument),
+        ["400172"] = new(ExchangeErrorKind.InvalidArgument),
+        ["40019"] = new(ExchangeErrorKind.InvalidArgument),
+        ["40020"] = new(ExchangeErrorKind.InvalidArgument),
+        ["40305"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "clientOid longer than 50 or not ASCII"),
+        ["40306"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "at most 20 orders per batch"),
+        ["40500"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "clientOid check failed"),
+        ["40706"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "wrong order price"),
+        ["40108"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "wrong order quantity"),
+        ["40102"] = new(ExchangeErrorKind.NotFound, Explanation: "unknown contract"),
+        ["40309"] = new(ExchangeErrorKind.NotFound, Explanation: "the contract was removed"),
+        [Precision] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price or size not on the contract's precision"),
+        ["41103"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price not on the contract's precision"),
+        [MinNotional] = new(ExchangeErrorKind.InvalidArgument, Explanation: "below the minimum order value"),
+        ["43012"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["40762"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["40711"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["40712"] = new(ExchangeErrorKind.InsufficientMargin),
+        [OrderDoesNotExist] = new(ExchangeErrorKind.NotFound),
+        [OrderNotFound] = new(ExchangeErrorKind.NotFound),
+        ["40109"] = new(ExchangeErrorKind.NotFound),
+        [NoPositionToClose] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce (R)"),
+        [DuplicateClientOid] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clientOid already used (R)"),
+        [HedgeModeOrder] = new(ExchangeErrorKind.PositionModeMismatch,
+            Explanation: "the Bitget account is in hedge mode; OpenSqt trades one-way positions only: switch the USDT-FUTURES position mode to one-way and restart"),
+    });
+}

@@ -1,0 +1,720 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bitget;
+
+/// <summary>
+/// Bitget v2 mix, product type USDT-FUTURES, margin coin USDT, crossed margin
+/// (https://www.bitget.com/api-doc/contract/intro): every <see cref="IExchange"/> call over REST through the shared
+/// signed client, and tickers, candles, orders, positions and account over the v2 WebSockets. One-way position mode
+/// only: orders carry no <c>tradeSide</c>, and a hedge-mode account fails with
+/// <see cref="ExchangeErrorKind.PositionModeMismatch"/>. Place answers only ids, so the order is read back with order
+/// detail; a post-only order that Bitget accepted and cancelled because it would take is reported as
+/// <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+/// </summary>
+public sealed class BitgetExchange : IExchange, IAsyncDisposable
+{
+    public const string VenueName = BitgetParsers.Venue;
+    private const string Mix = "/api/v2/mix";
+    private const int BatchChunk = 20;
+    private int _disposed;
+    private readonly BitgetOptions _options;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _rulesGate = new(1, 1);
+    private IReadOnlyList<SymbolRules>? _rules;
+    private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
+    private DateTimeOffset _rulesFetchedAt;
+
+    public BitgetExchange(IOptions<BitgetOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<BitgetExchange>() ?? NullLogger.Instance;
+        var venueMetrics = metrics ?? new VenueMetrics();
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret) || string.IsNullOrEmpty(credentials.Passphrase))
+        {
+            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=bitget needs API_KEY, API_SECRET and PASSPHRASE"]);
+        }
+
+        Clock = new ServerClock(time);
+        Rest = new BitgetRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
+        UserStream = new BitgetUserStream(_options, credentials, GetAccountAsync, time, _logger, venueMetrics);
+        MarketStream = new BitgetMarketStream(_options, time, _logger, venueMetrics);
+        UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
+        MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+
+    public string Name => VenueName;
+
+    public ExchangeType Type => ExchangeType.Futures;
+
+    public bool IsUnifiedMargin => false;
+
+    public ServerClock Clock { get; }
+
+    public BitgetRestClient Rest { get; }
+
+    public BitgetUserStream UserStream { get; }
+
+    public BitgetMarketStream MarketStream { get; }
+
+    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = PlaceOrderBody(request);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/place-order")
+        {
+            JsonBody = body,
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = BitgetRateLimits.TradeCall,
+            Operation = "place",
+        }, cancellationToken).ConfigureAwait(false);
+        var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
+        var order = await GetOrderAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+        if (request.IsPostOnly && order.Status == OrderStatus.Canceled && order.FilledQuantity == 0)
+        {
+            // Bitget takes a post-only order that would cross and cancels it at once.
+            throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected, $"bitget cancelled post-only order {id}: it would have taken liquidity");
+        }
+
+        return order;
+    }
+
+    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var orders = new List<Order>();
+        var errors = new List<BatchItemError>();
+        var indexed = requests.Select((r, i) => (Request: r, Index: i)).ToList();
+        foreach (var group in indexed.GroupBy(x => x.Request.Symbol))
+        {
+            foreach (var chunk in group.Chunk(BatchChunk))
+            {
+                var valid = new List<(OrderRequest Request, int Index)>();
+                foreach (var item in chunk)
+                {
+                    try
+                    {
+                        Body(w =>
+                        {
+                            w.WriteStartObject();
+                            WriteOrderFields(w, item.Request);
+                            w.WriteEndObject();
+                        });
+                        valid.Add(item);
+                    }
+                    catch (ExchangeException ex)
+                    {
+                        errors.Add(new BatchItemError(item.Index, ex.Kind, ex.Message, item.Request.ClientOrderId));
+                    }
+                }
+
+                if (valid.Count == 0)
+                {
+                    continue;
+                }
+
+                var body = Body(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("symbol", group.Key);
+                    w.WriteString("productType", BitgetParsers.ProductType);
+                    w.WriteString("marginMode", "crossed");
+                    w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+                    w.WriteStartArray("orderList");
+                    foreach (var (request, _) in valid)
+                    {
+                        w.WriteStartObject();
+                        WriteOrderFields(w, request);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                });
+                try
+                {
+                    using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-place-order")
+                    {
+                        JsonBody = body,
+                        Signed = true,
+                        Retry = RetryPolicy.Never,
+                        Costs = BitgetRateLimits.BatchCall,
+                        Operation = "batchPlace",
+                    }, cancellationToken).ConfigureAwait(false);
+                    var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+                    var now = Clock.Now;
+                    for (var i = 0; i < valid.Count; i++)
+                    {
+                        var (request, index) = valid[i];
+
+                        // Items are matched by clientOid when there is one, else by position among the items without one.
+                        var ok = request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
+                        if (ok.OrderId is not null)
+                        {
+                            orders.Add(Acknowledged(request, ok.OrderId, now));
+                            continue;
+                        }
+
+                        var failure = failed.FirstOrDefault(f => f.ClientOid == request.ClientOrderId).Error?.Exception
+                            ?? new ExchangeException(ExchangeErrorKind.UnknownOutcome, "bitget did not report this batch item; look it up by client id");
+                        errors.Add(new BatchItemError(index, failure.Kind, failure.Message, request.ClientOrderId));
+                    }
+                }
+                catch (ExchangeException ex)
+                {
+                    errors.AddRange(valid.Select(v => new BatchItemError(v.Index, ex.Kind, ex.Message, v.Request.ClientOrderId)));
+                }
+            }
+        }
+
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return new BatchPlaceResult(orders, errors);
+    }
+
+    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        var body = Body(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("symbol", symbol);
+            w.WriteString("productType", BitgetParsers.ProductType);
+            w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+            WriteRef(w, order);
+            w.WriteEndObject();
+        });
+        try
+        {
+            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/cancel-order")
+            {
+                JsonBody = body,
+                Signed = true,
+                Retry = RetryPolicy.Never,
+                Costs = BitgetRateLimits.TradeCall,
+                Operation = "cancel",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (ex.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
+        {
+            // Bitget answers these for an order that already filled or was cancelled: it is done either way.
+            BitgetLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < exchangeOrderIds.Count; start += BatchChunk)
+        {
+            var chunk = exchangeOrderIds.Skip(start).Take(BatchChunk).ToArray();
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
+                {
+                    JsonBody = BatchCancelBody(symbol, chunk),
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = BitgetRateLimits.BatchCall,
+                    Operation = "batchCancel",
+                }, cancellationToken).ConfigureAwait(false);
+                var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+                foreach (var (orderId, _, error) in failed)
+                {
+                    if (error.Exception.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
+                    {
+                        continue;
+                    }
+
+                    var index = Array.IndexOf(chunk, orderId);
+                    errors.Add(new BatchItemError(start + Math.Max(0, index), error.Exception.Kind, error.Exception.Message, ExchangeOrderId: orderId));
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                errors.AddRange(chunk.Select((id, i) => new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: id)));
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
+    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
+        {
+            JsonBody = BatchCancelBody(symbol, null),
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = BitgetRateLimits.BatchCall,
+            Operation = "cancelAll",
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/detail")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("symbol", symbol),
+                KeyValuePair.Create("productType", BitgetParsers.ProductType),
+                order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
+            ],
+            Signed = true,
+            Costs = BitgetRateLimits.TradeCall,
+            Operation = "getOrder",
+        }, cancellationToken).ConfigureAwait(false);
+        return BitgetParsers.ParseOrder(BitgetParsers.Data(doc.RootElement));
+    }
+
+    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)];
+        if (symbol is not null)
+        {
+            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/orders-pending")
+        {
+            Parameters = parameters,
+            Signed = true,
+            Costs = BitgetRateLimits.PrivateCall,
+            Operation = "openOrders",
+        }, cancellationToken).ConfigureAwait(false);
+        var data = BitgetParsers.Data(doc.RootElement);
+        return data.ValueKind == JsonValueKind.Object && data.TryGetProperty("entrustedList", out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Select(e => BitgetParsers.ParseOrder(e))]
+            : [];
+    }
+
+    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var positions = GetPositionsAsync(null, cancellationToken);
+        using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
+        return BitgetParsers.ParseAccount(BitgetParsers.Data(doc.RootElement), await positions.ConfigureAwait(false), Clock.Now);
+    }
+
+    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)];
+        if (symbol is not null)
+        {
+            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + (symbol is null ? "/position/all-position" : "/position/single-position"))
+        {
+            Parameters = parameters,
+            Signed = true,
+            Costs = BitgetRateLimits.PrivateCall,
+            Operation = "positions",
+        }, cancellationToken).ConfigureAwait(false);
+        var data = BitgetParsers.Data(doc.RootElement);
+        return data.ValueKind == JsonValueKind.Array ? [.. data.EnumerateArray().Select(BitgetParsers.ParsePosition).Where(p => p.Size != 0)] : [];
+    }
+
+    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    {
+        using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var e in BitgetParsers.Data(doc.RootElement).EnumerateArray())
+        {
+            if (string.Equals(e.GetStringOrNull("marginCoin"), asset, StringComparison.OrdinalIgnoreCase))
+            {
+                return e.GetDecimal("accountEquity") - e.GetDecimal("unrealizedPL");
+            }
+        }
+
+        throw new ExchangeException(ExchangeErrorKind.NotFound, $"the bitget {BitgetParsers.ProductType} account has no {asset} margin");
+    }
+
+    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).LastPrice;
+
+    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    {
+        KlineInterval.ToTimeSpan(interval);
+        var granularity = BitgetParsers.Granularity(interval);
+        if (limit is <= 0 or > 1000)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/candles")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("symbol", symbol),
+                KeyValuePair.Create("productType", BitgetParsers.ProductType),
+                KeyValuePair.Create("granularity", granularity),
+                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
+            ],
+            Costs = BitgetRateLimits.MarketCall,
+            Operation = "klines",
+        }, cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(r => BitgetParsers.ParseCandle(r, symbol, interval, now)).OrderBy(c => c.OpenTime)];
+    }
+
+    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var rules = await RulesAsync(cancellationToken).ConfigureAwait(false);
+        if (symbol is null)
+        {
+            return rules;
+        }
+
+        return [rules.FirstOrDefault(r => r.Symbol == symbol) ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget")];
+    }
+
+    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
+
+    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await RulesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Symbol)];
+
+    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        var next = NextFundingAsync(symbol, cancellationToken);
+        using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var item = FirstOf(BitgetParsers.Data(doc.RootElement), symbol);
+        return BitgetParsers.ParseTickerFunding(item, await next.ConfigureAwait(false));
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    {
+        // One tickers call; the next funding time follows each contract's fundInterval (hours, aligned to UTC midnight),
+        // instead of one funding-time call per contract.
+        await RulesAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(item =>
+        {
+            var hours = _fundingHours.GetValueOrDefault(item.GetRequiredString("symbol"), 8);
+            return BitgetParsers.ParseTickerFunding(item, BitgetParsers.NextFundingTime(now, hours));
+        })];
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is <= 0 or > 100)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/history-fund-rate")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))],
+            Costs = BitgetRateLimits.MarketCall,
+            Operation = "fundingHistory",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];
+    }
+
+    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    {
+        using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
+        return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseTicker)];
+    }
+
+    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
+
+    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Orders.Subscribe(null, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
+            (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
+    }
+
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        KlineInterval.ToTimeSpan(interval);
+        var channel = "candle" + BitgetParsers.Granularity(interval);
+        return MarketStream.SubscribeAsync([.. symbols.Select(s => (channel, s))], (row, instId) => BitgetParsers.ParseCandle(row, instId, interval, Clock.Now), cancellationToken);
+    }
+
+    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Accounts.Subscribe(null, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
+    }
+
+    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
+            return new ExchangeHealth(true, $"bitget reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeHealth(false, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await UserStream.DisposeAsync().ConfigureAwait(false);
+        await MarketStream.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>The place-order body: crossed margin in USDT, one-way mode (no tradeSide).</summary>
+    public static string PlaceOrderBody(OrderRequest request) => Body(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", request.Symbol);
+        w.WriteString("productType", BitgetParsers.ProductType);
+        w.WriteString("marginMode", "crossed");
+        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+        WriteOrderFields(w, request);
+        w.WriteEndObject();
+    });
+
+    private static string Body(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>The per-order fields; one-way mode, so no tradeSide. Post-only is <c>force=post_only</c>.</summary>
+    private static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
+    {
+        if (request.Quantity <= 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
+        }
+
+        if (request.ClientOrderId is { Length: > BitgetParsers.MaxClientOidLength } longId)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{longId}' is longer than bitget's {BitgetParsers.MaxClientOidLength} characters");
+        }
+
+        if (request.Type == OrderType.Market && request.IsPostOnly)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
+        }
+
+        w.WriteString("size", VenueJson.Format(request.Quantity));
+        if (request.Type == OrderType.Limit)
+        {
+            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
+            w.WriteString("price", VenueJson.Format(price));
+        }
+
+        w.WriteString("side", request.Side == OrderSide.Buy ? "buy" : "sell");
+        if (request.Type == OrderType.Market)
+        {
+            w.WriteString("orderType", "market");
+        }
+        else
+        {
+            w.WriteString("orderType", "limit");
+            w.WriteString("force", BitgetParsers.FormatForce(request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("clientOid", request.ClientOrderId);
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteString("reduceOnly", "YES");
+        }
+    }
+
+    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("orderId", id);
+        }
+        else
+        {
+            w.WriteString("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
+
+    private static string BatchCancelBody(string symbol, IReadOnlyList<string>? ids) => Body(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", BitgetParsers.ProductType);
+        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+        if (ids is not null)
+        {
+            w.WriteStartArray("orderIdList");
+            foreach (var id in ids)
+            {
+                w.WriteStartObject();
+                w.WriteString("orderId", id);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    });
+
+    /// <summary>The order as acknowledged by a batch place (which answers ids only): what was sent, resting, nothing filled yet.</summary>
+    private static Order Acknowledged(OrderRequest request, string orderId, DateTimeOffset now) => new()
+    {
+        ExchangeOrderId = orderId,
+        ClientOrderId = request.ClientOrderId,
+        Symbol = request.Symbol,
+        Side = request.Side,
+        Type = request.Type,
+        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
+        Price = request.Price ?? 0m,
+        Quantity = request.Quantity,
+        Status = OrderStatus.New,
+        ReduceOnly = request.ReduceOnly,
+        PostOnly = request.IsPostOnly,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
+    {
+        using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
+        return BitgetParsers.ParseTicker(FirstOf(BitgetParsers.Data(doc.RootElement), symbol));
+    }
+
+    private static JsonElement FirstOf(JsonElement data, string symbol)
+    {
+        var item = data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("symbol") == symbol) : default;
+        return item.ValueKind == JsonValueKind.Object
+            ? item
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget");
+    }
+
+    private Task<JsonDocument> TickerDocumentAsync(string symbol, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/ticker")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
+            Costs = BitgetRateLimits.MarketCall,
+            Operation = "ticker",
+        }, cancellationToken);
+
+    private Task<JsonDocument> TickersDocumentAsync(CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/tickers")
+        {
+            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
+            Costs = BitgetRateLimits.MarketCall,
+            Operation = "tickers",
+        }, cancellationToken);
+
+    private async Task<DateTimeOffset> NextFundingAsync(string symbol, CancellationToken cancellationToken)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/funding-time")
+        {
+            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
+            Costs = BitgetRateLimits.MarketCall,
+            Operation = "fundingTime",
+        }, cancellationToken).ConfigureAwait(false);
+        return DateTimeOffset.FromUnixTimeMilliseconds(FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
+    }
+
+    private Task<JsonDocument> AccountsDocumentAsync(CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/account/accounts")
+        {
+            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
+            Signed = true,
+            Costs = BitgetRateLimits.PrivateCall,
+            Operation = "accounts",
+        }, cancellationToken);
+
+    private async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
+    {
+        if (_rules is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ContractsCacheDuration)
+        {
+            return cached;
+        }
+
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_rules is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ContractsCacheDuration)
+            {
+                return again;
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/contracts")
+            {
+                Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
+                Costs = BitgetRateLimits.MarketCall,
+                Operation = "contracts",
+            }, cancellationToken).ConfigureAwait(false);
+            _rules = BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));
+            _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
+            _rulesFetchedAt = _time.GetUtcNow();
+            return _rules;
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+    }
+
+    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
+    {
+        if (symbols is null || symbols.Count == 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
+        }
+    }
+}

@@ -1,0 +1,356 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bitget;
+
+/// <summary>
+/// Bitget v2 mix payloads into OpenSqt domain values. Sizes are base coin; numbers are strings read leniently; times
+/// are milliseconds. REST order queries give the cumulative fill in <c>baseVolume</c>, while the <c>orders</c> channel
+/// gives it in <c>accBaseVolume</c> and the last fill in <c>baseVolume</c>, <c>fillPrice</c>, <c>tradeId</c>.
+/// </summary>
+public static class BitgetParsers
+{
+    public const string Venue = "bitget";
+    public const string ProductType = "USDT-FUTURES";
+    public const string MarginCoin = "USDT";
+
+    /// <summary>Bitget: clientOid "not greater than 50" characters (code 40305).</summary>
+    public const int MaxClientOidLength = 50;
+
+    /// <summary>The <c>data</c> of an envelope.</summary>
+    public static JsonElement Data(JsonElement envelope) =>
+        envelope.TryGetProperty("data", out var data) ? data : throw new ExchangeException(ExchangeErrorKind.Internal, "bitget answered without 'data'");
+
+    public static long ParseServerTime(JsonElement envelope) => Data(envelope).GetInt64("serverTime");
+
+    public static string FormatForce(TimeInForce tif) => tif switch
+    {
+        TimeInForce.Ioc => "ioc",
+        TimeInForce.Fok => "fok",
+        TimeInForce.Gtx => "post_only",
+        _ => "gtc",
+    };
+
+    public static TimeInForce ParseForce(string? force) => force switch
+    {
+        "gtc" or "normal" or null or "" => TimeInForce.Gtc,
+        "ioc" => TimeInForce.Ioc,
+        "fok" => TimeInForce.Fok,
+        "post_only" => TimeInForce.Gtx,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown force '{force}'"),
+    };
+
+    public static OrderStatus ParseStatus(string? status) => status switch
+    {
+        "live" or "new" or "init" => OrderStatus.New,
+        "partially_filled" => OrderStatus.PartiallyFilled,
+        "filled" => OrderStatus.Filled,
+        "canceled" or "cancelled" => OrderStatus.Canceled,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown order status '{status}'"),
+    };
+
+    public static OrderSide ParseSide(string? side) => side switch
+    {
+        "buy" or "buy_single" => OrderSide.Buy,
+        "sell" or "sell_single" => OrderSide.Sell,
+        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown side '{side}'"),
+    };
+
+    /// <summary>Kline intervals as Bitget names them (<c>1H</c>, <c>1D</c>); 8h has no Bitget granularity.</summary>
+    public static string Granularity(string interval) => interval switch
+    {
+        "1m" or "3m" or "5m" or "15m" or "30m" => interval,
+        "1h" => "1H",
+        "2h" => "2H",
+        "4h" => "4H",
+        "6h" => "6H",
+        "12h" => "12H",
+        "1d" => "1D",
+        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' has no bitget granularity; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
+    };
+
+    private static bool Flag(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && (v.ValueKind == JsonValueKind.True || (v.ValueKind == JsonValueKind.String && v.GetString() is "YES" or "yes" or "true"));
+
+    /// <summary>The client id; the order channel doc spells it <c>clientOId</c>.</summary>
+    public static string? ClientOid(JsonElement e) =>
+        (e.GetStringOrNull("clientOid") ?? e.GetStringOrNull("clientOId")) is { Length: > 0 } id ? id : null;
+
+    /// <summary>An order of order detail, orders-pending or the <c>orders</c> channel (<paramref name="push"/>).</summary>
+    public static Order ParseOrder(JsonElement e, bool push = false)
+    {
+        var force = ParseForce(e.GetStringOrNull("force"));
+        var created = e.GetInt64("cTime");
+        var updated = e.GetInt64("uTime");
+        return new Order
+        {
+            ExchangeOrderId = e.GetRequiredString("orderId"),
+            ClientOrderId = ClientOid(e),
+            Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
+            Side = ParseSide(e.GetStringOrNull("side")),
+            Type = e.GetStringOrNull("orderType") == "market" ? OrderType.Market : OrderType.Limit,
+            TimeInForce = force,
+            Price = e.GetDecimal("price"),
+            Quantity = e.GetDecimal("size"),
+            FilledQuantity = push ? e.GetDecimal("accBaseVolume") : e.GetDecimal("baseVolume"),
+            AveragePrice = e.GetDecimal("priceAvg"),
+            Status = ParseStatus(e.GetStringOrNull("status") ?? e.GetStringOrNull("state")),
+            ReduceOnly = Flag(e, "reduceOnly"),
+            PostOnly = force == TimeInForce.Gtx,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(created),
+            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(updated > 0 ? updated : created),
+        };
+    }
+
+    /// <summary>The fill an <c>orders</c> push carries, or null when the push is not a fill.</summary>
+    public static Fill? ParsePushFill(JsonElement e, Order order)
+    {
+        var tradeId = e.GetStringOrNull("tradeId");
+        var quantity = e.GetDecimal("baseVolume");
+        if (string.IsNullOrEmpty(tradeId) || quantity <= 0)
+        {
+            return null;
+        }
+
+        var fee = e.GetDecimal("fillFee");
+        var time = e.GetInt64("fillTime");
+        return new Fill
+        {
+            TradeId = tradeId,
+            ExchangeOrderId = order.ExchangeOrderId,
+            ClientOrderId = order.ClientOrderId,
+            Symbol = order.Symbol,
+            Side = order.Side,
+            Price = e.GetDecimal("fillPrice"),
+            Quantity = quantity,
+
+            // Bitget writes fees paid as negative numbers.
+            Fee = -fee,
+            FeeAsset = e.GetStringOrNull("fillFeeCoin") ?? MarginCoin,
+            IsMaker = e.GetStringOrNull("tradeScope") == "maker",
+            Timestamp = time > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(time) : order.UpdatedAt,
+        };
+    }
+
+    /// <summary>
+    /// A record of the private <c>fill</c> channel (not subscribed: the <c>orders</c> channel carries each fill with its
+    /// order state); <c>feeDetail[].totalFee</c> is negative when paid.
+    /// </summary>
+    public static Fill ParseFillRecord(JsonElement e)
+    {
+        var fee = 0m;
+        var feeAsset = MarginCoin;
+        if (e.TryGetProperty("feeDetail", out var details) && details.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var detail in details.EnumerateArray())
+            {
+                fee -= detail.GetDecimal("totalFee");
+                feeAsset = detail.GetStringOrNull("feeCoin") ?? feeAsset;
+            }
+        }
+
+        return new Fill
+        {
+            TradeId = e.GetRequiredString("tradeId"),
+            ExchangeOrderId = e.GetRequiredString("orderId"),
+            Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
+            Side = ParseSide(e.GetStringOrNull("side")),
+            Price = e.GetDecimal("price"),
+            Quantity = e.GetDecimal("baseVolume"),
+            Fee = fee,
+            FeeAsset = feeAsset,
+            RealizedPnl = e.GetDecimal("profit"),
+            IsMaker = e.GetStringOrNull("tradeScope") == "maker",
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("cTime")),
+        };
+    }
+
+    /// <summary>GET /api/v2/mix/market/contracts items; contracts not in <c>normal</c> status are left out.</summary>
+    public static IReadOnlyList<SymbolRules> ParseContracts(JsonElement data)
+    {
+        var rules = new List<SymbolRules>();
+        foreach (var e in data.EnumerateArray())
+        {
+            if (e.GetStringOrNull("symbolStatus") is { } status && status != "normal")
+            {
+                continue;
+            }
+
+            var pricePlace = (int)e.GetInt64("pricePlace");
+            var endStep = e.GetDecimal("priceEndStep");
+            var tick = (endStep > 0 ? endStep : 1m) / Pow10(pricePlace);
+            var step = e.GetDecimal("sizeMultiplier");
+            if (step <= 0)
+            {
+                step = 1m / Pow10((int)e.GetInt64("volumePlace"));
+            }
+
+            rules.Add(new SymbolRules
+            {
+                Symbol = e.GetRequiredString("symbol"),
+                BaseAsset = e.GetRequiredString("baseCoin"),
+                QuoteAsset = e.GetRequiredString("quoteCoin"),
+                TickSize = tick,
+                StepSize = step,
+                MinQuantity = Math.Max(step, e.GetDecimal("minTradeNum")),
+                MinNotional = e.GetDecimal("minTradeUSDT"),
+            });
+        }
+
+        return rules;
+    }
+
+    /// <summary>The <c>fundInterval</c> (hours) of each contract.</summary>
+    public static IReadOnlyDictionary<string, int> ParseFundingIntervals(JsonElement data) =>
+        data.EnumerateArray().ToDictionary(e => e.GetRequiredString("symbol"), e => (int)Math.Max(1, e.GetInt64("fundInterval")), StringComparer.Ordinal);
+
+    /// <summary>The next funding at or after <paramref name="now"/> for an interval of <paramref name="hours"/>, counted from UTC midnight.</summary>
+    public static DateTimeOffset NextFundingTime(DateTimeOffset now, int hours)
+    {
+        var step = TimeSpan.FromHours(hours).Ticks;
+        var utc = now.UtcTicks;
+        var next = ((utc + step - 1) / step) * step;
+        return new DateTimeOffset(next, TimeSpan.Zero);
+    }
+
+    private static decimal Pow10(int places)
+    {
+        var value = 1m;
+        for (var i = 0; i < places; i++)
+        {
+            value *= 10m;
+        }
+
+        return value;
+    }
+
+    /// <summary>GET /api/v2/mix/account/accounts: the USDT margin account.</summary>
+    public static Account ParseAccount(JsonElement data, IReadOnlyList<Position> positions, DateTimeOffset now)
+    {
+        foreach (var e in data.EnumerateArray())
+        {
+            if (e.GetStringOrNull("marginCoin") != MarginCoin)
+            {
+                continue;
+            }
+
+            var equity = e.GetDecimal("accountEquity");
+            var unrealised = e.GetDecimal("unrealizedPL");
+            return new Account
+            {
+                WalletBalance = equity - unrealised,
+                MarginBalance = equity,
+                AvailableBalance = e.GetDecimal("available"),
+                UnrealizedPnl = unrealised,
+                Positions = positions,
+                UpdateTime = now,
+            };
+        }
+
+        throw new ExchangeException(ExchangeErrorKind.NotFound, "bitget has no USDT-FUTURES account with margin coin USDT");
+    }
+
+    /// <summary>A position of all-position, single-position or the <c>positions</c> channel; <c>holdSide</c> short is negative.</summary>
+    public static Position ParsePosition(JsonElement e)
+    {
+        var total = e.GetDecimal("total");
+        var updated = e.GetInt64("uTime");
+        return new Position
+        {
+            Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
+            Size = e.GetStringOrNull("holdSide") == "short" ? -total : total,
+            EntryPrice = e.GetDecimal("openPriceAvg"),
+            MarkPrice = e.GetDecimal("markPrice"),
+            UnrealizedPnl = e.GetDecimal("unrealizedPL"),
+            RealizedPnl = e.GetDecimal("achievedProfits"),
+            Leverage = (int)e.GetDecimal("leverage"),
+            MarginType = e.GetStringOrNull("marginMode") == "isolated" ? "isolated" : "cross",
+            LiquidationPrice = Math.Max(0, e.GetDecimal("liquidationPrice")),
+            UpdateTime = DateTimeOffset.FromUnixTimeMilliseconds(updated > 0 ? updated : e.GetInt64("cTime")),
+        };
+    }
+
+    /// <summary>A ticker of the REST ticker(s) or the <c>ticker</c> channel; <c>change24h</c> is a fraction.</summary>
+    public static Ticker ParseTicker(JsonElement e)
+    {
+        var last = e.GetDecimal("lastPr");
+        var change = e.GetDecimal("change24h");
+        var open = e.TryGetProperty("open24h", out _) ? e.GetDecimal("open24h") : (change == -1m ? 0m : last / (1m + change));
+        return new Ticker
+        {
+            Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
+            LastPrice = last,
+            PriceChange = last - open,
+            PriceChangePercent = change * 100m,
+            Volume = e.GetDecimal("baseVolume"),
+            QuoteVolume = e.GetDecimal("quoteVolume"),
+            OpenInterest = e.GetDecimal("holdingAmount"),
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")),
+        };
+    }
+
+    /// <summary>A candle <c>[ts, open, high, low, close, baseVolume, quoteVolume]</c> (REST and channel alike).</summary>
+    public static Candle ParseCandle(JsonElement row, string symbol, string interval, DateTimeOffset now)
+    {
+        var open = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(row[0].ValueKind == JsonValueKind.String ? row[0].GetString()! : row[0].GetRawText(), CultureInfo.InvariantCulture));
+        return new Candle
+        {
+            Symbol = symbol,
+            Interval = interval,
+            OpenTime = open,
+            Open = VenueJson.ToDecimal(row[1], "open"),
+            High = VenueJson.ToDecimal(row[2], "high"),
+            Low = VenueJson.ToDecimal(row[3], "low"),
+            Close = VenueJson.ToDecimal(row[4], "close"),
+            Volume = VenueJson.ToDecimal(row[5], "baseVolume"),
+            QuoteVolume = VenueJson.ToDecimal(row[6], "quoteVolume"),
+            IsClosed = open + KlineInterval.ToTimeSpan(interval) <= now,
+        };
+    }
+
+    /// <summary>Funding from a ticker item (<c>fundingRate</c>, and on the channel <c>nextFundingTime</c>).</summary>
+    public static FundingRate ParseTickerFunding(JsonElement e, DateTimeOffset? nextFunding = null)
+    {
+        var next = e.GetInt64("nextFundingTime");
+        return new FundingRate
+        {
+            Exchange = Venue,
+            Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
+            Rate = e.GetDecimal("fundingRate"),
+            NextFundingTime = next > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(next) : nextFunding ?? default,
+            Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")),
+        };
+    }
+
+    /// <summary>GET /api/v2/mix/market/history-fund-rate items.</summary>
+    public static FundingRate ParseFundingHistory(JsonElement e) => new()
+    {
+        Exchange = Venue,
+        Symbol = e.GetRequiredString("symbol"),
+        Rate = e.GetDecimal("fundingRate"),
+        Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("fundingTime")),
+    };
+
+    /// <summary>The items of a batch answer: <c>successList</c> ids and <c>failureList</c> codes, both keyed by clientOid where given.</summary>
+    public static (IReadOnlyList<(string OrderId, string? ClientOid)> Succeeded, IReadOnlyList<(string? OrderId, string? ClientOid, VenueFailure Error)> Failed) ParseBatch(JsonElement data)
+    {
+        var ok = new List<(string, string?)>();
+        var failed = new List<(string?, string?, VenueFailure)>();
+        if (data.TryGetProperty("successList", out var successes) && successes.ValueKind == JsonValueKind.Array)
+        {
+            ok.AddRange(successes.EnumerateArray().Select(s => (s.GetRequiredString("orderId"), ClientOid(s))));
+        }
+
+        if (data.TryGetProperty("failureList", out var failures) && failures.ValueKind == JsonValueKind.Array)
+        {
+            failed.AddRange(failures.EnumerateArray().Select(f => (
+                f.GetStringOrNull("orderId") is { Length: > 0 } id ? id : null,
+                ClientOid(f),
+                BitgetErrors.Table.ToFailure(f.GetStringOrNull("errorCode") ?? "UNKNOWN", f.GetStringOrNull("errorMsg"), 400))));
+        }
+
+        return (ok, failed);
+    }
+}

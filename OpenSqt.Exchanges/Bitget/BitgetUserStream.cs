@@ -1,0 +1,233 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bitget;
+
+/// <summary>
+/// The private Bitget v2 WebSocket: on every connection a <c>login</c> (seconds timestamp, base64 HMAC of
+/// <c>ts + "GET" + "/user/verify"</c>), awaited before the <c>orders</c>, <c>positions</c> (instId <c>default</c>) and
+/// <c>account</c> (coin <c>default</c>) channels are subscribed. An <c>orders</c> push carries the cumulative fill
+/// (<c>accBaseVolume</c>) and the fill that caused it (<c>tradeId</c>, <c>baseVolume</c>, <c>fillPrice</c>,
+/// <c>fillFee</c>); repeats are dropped. Account pushes trigger a fresh account snapshot.
+/// </summary>
+public sealed class BitgetUserStream : IAsyncDisposable
+{
+    public const string OrdersChannel = "orders";
+    public const string PositionsChannel = "positions";
+    public const string AccountChannel = "account";
+    private int _disposed;
+    private readonly VenueCredentials _credentials;
+    private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly VenueWebSocket _socket;
+    private readonly Lock _gate = new();
+    private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
+    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _accountLoop;
+
+    public BitgetUserStream(BitgetOptions options, VenueCredentials credentials, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    {
+        _credentials = credentials;
+        _fetchAccount = fetchAccount;
+        _time = time;
+        _logger = logger;
+        _socket = new VenueWebSocket(BitgetParsers.Venue, new VenueWebSocketSettings
+        {
+            Name = "user",
+            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsPrivateUrl)),
+            OnConnected = LoginAndSubscribeAsync,
+            OnMessage = HandleMessage,
+            Heartbeat = BitgetMarketStream.Heartbeat(options.PingInterval),
+            NoDataTimeout = options.NoDataTimeout,
+            InitialBackoff = options.ReconnectInitialDelay,
+        }, time, logger, metrics);
+        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+
+    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
+
+    public StreamBroadcaster<Position> Positions { get; } = new();
+
+    public StreamBroadcaster<Account> Accounts { get; } = new();
+
+    public bool IsConnected => _socket.IsConnected;
+
+    public int Connections => _socket.Connections;
+
+    public void EnsureStarted()
+    {
+        lock (_gate)
+        {
+            if (_accountLoop is not null)
+            {
+                return;
+            }
+
+            _socket.Start();
+            _accountLoop = AccountLoopAsync(_stop.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _socket.DisposeAsync().ConfigureAwait(false);
+        if (_accountLoop is not null)
+        {
+            try
+            {
+                await _accountLoop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+
+        Orders.Complete();
+        Positions.Complete();
+        Accounts.Complete();
+        _stop.Dispose();
+    }
+
+    /// <summary>The login request for <paramref name="timestampSeconds"/>.</summary>
+    public static string LoginRequest(string apiKey, string apiSecret, string passphrase, long timestampSeconds) =>
+        JsonSerializer.Serialize(new BitgetLoginRequest("login",
+            [new BitgetLoginArg(apiKey, passphrase, timestampSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), BitgetSigner.Sign(apiSecret, BitgetSigner.LoginPayload(timestampSeconds)))]),
+            BitgetJsonContext.Default.BitgetLoginRequest);
+
+    private async Task LoginAndSubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bitget needs API_KEY for private streams");
+        var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bitget needs API_SECRET for private streams");
+        var passphrase = _credentials.Passphrase ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bitget needs PASSPHRASE for private streams");
+        await connection.SendTextAsync(LoginRequest(key, secret, passphrase, _time.GetUtcNow().ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false);
+
+        // Bitget wants the login answered before private subscriptions; the receive loop has not started yet, so the
+        // answer is read here.
+        while (true)
+        {
+            var text = await ReceiveTextAsync(connection.Socket, cancellationToken).ConfigureAwait(false)
+                ?? throw new ExchangeException(ExchangeErrorKind.Unavailable, "bitget closed the private stream during login");
+            if (text == "pong")
+            {
+                continue;
+            }
+
+            using var doc = JsonDocument.Parse(text);
+            var @event = doc.RootElement.GetStringOrNull("event");
+            if (@event == "login" && doc.RootElement.GetStringOrNull("code") is "0" or null)
+            {
+                BitgetLog.LoggedIn(_logger);
+                break;
+            }
+
+            if (@event is "error" or "login")
+            {
+                var code = doc.RootElement.GetStringOrNull("code") ?? "?";
+                throw new ExchangeException(ExchangeErrorKind.Unauthenticated, $"bitget refused the private stream login ({code} {doc.RootElement.GetStringOrNull("msg")}); check API_KEY, API_SECRET and PASSPHRASE", venueCode: code);
+            }
+        }
+
+        BitgetChannelArg[] args =
+        [
+            new(BitgetParsers.ProductType, OrdersChannel, "default"),
+            new(BitgetParsers.ProductType, PositionsChannel, "default"),
+            new(BitgetParsers.ProductType, AccountChannel, Coin: "default"),
+        ];
+        await connection.SendTextAsync(JsonSerializer.Serialize(new BitgetOpRequest("subscribe", args), BitgetJsonContext.Default.BitgetOpRequest), cancellationToken).ConfigureAwait(false);
+        BitgetLog.ChannelRequestSent(_logger, "subscribe", "orders,positions,account");
+    }
+
+    private static async Task<string?> ReceiveTextAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[8192];
+        using var text = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            text.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return Encoding.UTF8.GetString(text.ToArray());
+            }
+        }
+    }
+
+    private async Task AccountLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
+            }
+            catch (ExchangeException ex)
+            {
+                BitgetLog.AccountRefreshFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Handles one private-stream message (public for tests and benchmarks that feed recorded pushes).</summary>
+    public void HandleMessage(ReadOnlyMemory<byte> message)
+    {
+        using var doc = JsonDocument.Parse(message);
+        var root = doc.RootElement;
+        if (root.GetStringOrNull("event") == "error")
+        {
+            BitgetLog.ChannelRequestRefused(_logger, root.GetRawText());
+            return;
+        }
+
+        if (!root.TryGetProperty("arg", out var arg) || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        switch (arg.GetStringOrNull("channel"))
+        {
+            case OrdersChannel:
+                foreach (var item in data.EnumerateArray())
+                {
+                    var order = BitgetParsers.ParseOrder(item, push: true);
+                    var fill = BitgetParsers.ParsePushFill(item, order);
+                    if (_seen.TryAdd((order.ExchangeOrderId, fill?.TradeId, order.Status, order.FilledQuantity)))
+                    {
+                        Orders.Publish(OrderUpdate.From(order, BitgetParsers.Venue, fill));
+                    }
+                }
+
+                break;
+            case PositionsChannel:
+                foreach (var item in data.EnumerateArray())
+                {
+                    Positions.Publish(BitgetParsers.ParsePosition(item));
+                }
+
+                break;
+            case AccountChannel:
+                _accountRefresh.Writer.TryWrite(true);
+                break;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Gate;
+
+/// <summary>
+/// Gate error labels (<c>{"label","message"}</c>, HTTP 4xx; batch items carry them with <c>succeeded:false</c>) onto
+/// OpenSqt's kinds (https://www.gate.com/docs/developers/apiv4/en/#label-list).
+/// </summary>
+public static class GateErrors
+{
+    public const string RequestExpired = "REQUEST_EXPIRED";
+    public const string OrderNotFound = "ORDER_NOT_FOUND";
+    public const string OrderFinished = "ORDER_FINISHED";
+    public const string PostOnlyWouldTake = "ORDER_POC_IMMEDIATE";
+    public const string InvalidSignature = "INVALID_SIGNATURE";
+
+    public static VenueErrorTable Table { get; } = new("gate", new Dictionary<string, VenueErrorInfo>
+    {
+        [RequestExpired] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "the Timestamp header is more than 60 s from Gate's clock"),
+        [InvalidSignature] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
+        ["INVALID_KEY"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key refused; check API_KEY"),
+        ["INVALID_CREDENTIALS"] = new(ExchangeErrorKind.Unauthenticated),
+        ["AUTHENTICATION_FAILED"] = new(ExchangeErrorKind.Unauthenticated),
+        ["MISSING_REQUIRED_HEADER"] = new(ExchangeErrorKind.Unauthenticated),
+        ["IP_FORBIDDEN"] = new(ExchangeErrorKind.PermissionDenied, Explanation: "this IP is not on the API key's whitelist"),
+        ["READ_ONLY"] = new(ExchangeErrorKind.PermissionDenied, Explanation: "the API key is read-only"),
+        ["FORBIDDEN"] = new(ExchangeErrorKind.PermissionDenied),
+        ["ACCOUNT_LOCKED"] = new(ExchangeErrorKind.PermissionDenied),
+        ["TOO_MANY_REQUESTS"] = new(ExchangeErrorKind.RateLimited),
+        ["TOO_FAST"] = new(ExchangeErrorKind.RateLimited),
+        ["INVALID_PARAM_VALUE"] = new(ExchangeErrorKind.InvalidArgument),
+        ["INVALID_ARGUMENT"] = new(ExchangeErrorKind.InvalidArgument),
+        ["INVALID_REQUEST_BODY"] = new(ExchangeErrorKind.InvalidArgument),
+        ["MISSING_REQUIRED_PARAM"] = new(ExchangeErrorKind.InvalidArgument),
+        ["BAD_REQUEST"] = new(ExchangeErrorKind.InvalidArgument),
+        ["INVALID_PRECISION"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price not on the contract's order_price_round"),
+        ["SIZE_TOO_SMALL"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "size below order_size_min"),
+        ["SIZE_TOO_LARGE"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "size above order_size_max"),
+        ["PRICE_TOO_DEVIATED"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price too far from the mark price"),
+        ["CONTRACT_NOT_FOUND"] = new(ExchangeErrorKind.NotFound, Explanation: "unknown contract"),
+        ["CONTRACT_IN_DELISTING"] = new(ExchangeErrorKind.Rejected),
+        [OrderNotFound] = new(ExchangeErrorKind.NotFound),
+        ["CLIENT_ID_NOT_FOUND"] = new(ExchangeErrorKind.NotFound),
+        [OrderFinished] = new(ExchangeErrorKind.Rejected, Explanation: "the order is already finished"),
+        ["ORDER_CLOSED"] = new(ExchangeErrorKind.Rejected, Explanation: "the order is already finished"),
+        ["ORDER_CANCELLED"] = new(ExchangeErrorKind.Rejected, Explanation: "the order is already cancelled"),
+        ["REPEATED_CREATION"] = new(ExchangeErrorKind.AlreadyExists, Explanation: "client order id already used"),
+        ["BALANCE_NOT_ENOUGH"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["INSUFFICIENT_AVAILABLE"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["MARGIN_BALANCE_NOT_ENOUGH"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["FUTURES_BALANCE_NOT_ENOUGH"] = new(ExchangeErrorKind.InsufficientMargin),
+        ["INCREASE_POSITION"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "a reduce-only order would increase the position"),
+        ["POSITION_EMPTY"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce"),
+        [PostOnlyWouldTake] = new(ExchangeErrorKind.PostOnlyRejected, Explanation: "post-only (poc) order would take liquidity"),
+        ["POC_FILL_IMMEDIATELY"] = new(ExchangeErrorKind.PostOnlyRejected, Explanation: "post-only (poc) order would take liquidity"),
+        ["POSITION_DUAL_MODE"] = new(ExchangeErrorKind.PositionModeMismatch,
+            Explanation: "the Gate account is in dual (hedge) mode; OpenSqt trades single-mode positions only: switch the futures account to single mode and restart"),
+        ["INTERNAL"] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "Gate internal error; the outcome is unknown"),
+        ["SERVER_ERROR"] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "Gate server error; the outcome is unknown"),
+        ["TOO_BUSY"] = new(ExchangeErrorKind.Unavailable, Explanation: "Gate is overloaded"),
+    });
+}

@@ -1,0 +1,684 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Gate;
+
+/// <summary>
+/// Gate APIv4 USDT-settled perpetual futures (https://www.gate.com/docs/developers/apiv4/en/#futures): every
+/// <see cref="IExchange"/> call over REST through the shared signed client, and tickers, candlesticks, orders, fills,
+/// positions and balances over the futures WebSocket. Quantities are converted between base units and Gate's signed
+/// contract sizes with each contract's <c>quanto_multiplier</c>; a quantity that is not a whole number of contracts is
+/// refused. Single position mode only.
+/// </summary>
+public sealed class GateExchange : IExchange, IAsyncDisposable
+{
+    public const string VenueName = GateParsers.Venue;
+    public const string Settle = "usdt";
+    private const string Futures = "/futures/" + Settle;
+    private const int BatchPlaceChunk = 10;
+    private const int BatchCancelChunk = 20;
+    private int _disposed;
+    private readonly GateOptions _options;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _contractsGate = new(1, 1);
+    private volatile ContractCache? _contracts;
+    private string? _userId;
+
+    public GateExchange(IOptions<GateOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<GateExchange>() ?? NullLogger.Instance;
+        var venueMetrics = metrics ?? new VenueMetrics();
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret))
+        {
+            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=gate needs API_KEY and API_SECRET"]);
+        }
+
+        Clock = new ServerClock(time);
+        Rest = new GateRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
+        UserStream = new GateUserStream(_options, credentials, GetUserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, time, _logger, venueMetrics);
+        MarketStream = new GateMarketStream(_options, time, _logger, venueMetrics);
+        UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
+        MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+
+    public string Name => VenueName;
+
+    public ExchangeType Type => ExchangeType.Futures;
+
+    public bool IsUnifiedMargin => false;
+
+    public ServerClock Clock { get; }
+
+    public GateRestClient Rest { get; }
+
+    public GateUserStream UserStream { get; }
+
+    public GateMarketStream MarketStream { get; }
+
+    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var contract = await ContractAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
+        var body = OrderBody([request], [contract], single: true);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/orders")
+        {
+            JsonBody = body,
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = GateRateLimits.OrderCall,
+            Operation = "place",
+        }, cancellationToken).ConfigureAwait(false);
+        return GateParsers.ParseOrder(doc.RootElement, contract.Multiplier);
+    }
+
+    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var orders = new List<Order>();
+        var errors = new List<BatchItemError>();
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        for (var start = 0; start < requests.Count; start += BatchPlaceChunk)
+        {
+            var chunk = requests.Skip(start).Take(BatchPlaceChunk).ToArray();
+            var sendable = new List<(int Index, OrderRequest Request, GateContract Contract)>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                try
+                {
+                    var contract = cache.BySymbol(chunk[i].Symbol);
+                    OrderBody([chunk[i]], [contract], single: true);
+                    sendable.Add((start + i, chunk[i], contract));
+                }
+                catch (ExchangeException ex)
+                {
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
+                }
+            }
+
+            if (sendable.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/batch_orders")
+                {
+                    JsonBody = OrderBody([.. sendable.Select(s => s.Request)], [.. sendable.Select(s => s.Contract)], single: false),
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = GateRateLimits.OrderCall,
+                    Operation = "batchPlace",
+                }, cancellationToken).ConfigureAwait(false);
+                var results = GateParsers.ParseBatchOrders(doc.RootElement, name => cache.ByName(name).Multiplier);
+                for (var i = 0; i < sendable.Count; i++)
+                {
+                    var (order, error) = i < results.Count ? results[i] : (null, null);
+                    if (order is not null)
+                    {
+                        orders.Add(order);
+                    }
+                    else
+                    {
+                        var ex = error?.Exception ?? new ExchangeException(ExchangeErrorKind.Internal, "gate answered fewer batch items than were sent");
+                        errors.Add(new BatchItemError(sendable[i].Index, ex.Kind, ex.Message, sendable[i].Request.ClientOrderId));
+                    }
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                errors.AddRange(sendable.Select(s => new BatchItemError(s.Index, ex.Kind, ex.Message, s.Request.ClientOrderId)));
+            }
+        }
+
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return new BatchPlaceResult(orders, errors);
+    }
+
+    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)))
+            {
+                Signed = true,
+                Retry = RetryPolicy.Never,
+                Costs = GateRateLimits.OrderCall,
+                Operation = "cancel",
+            }, cancellationToken).ConfigureAwait(false);
+            var cancelled = GateParsers.ParseOrder(doc.RootElement, contract.Multiplier);
+            if (cancelled.Symbol != symbol)
+            {
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"{order} belongs to {cancelled.Symbol}, not {symbol}");
+            }
+        }
+        catch (ExchangeException ex) when (ex.VenueCode is GateErrors.OrderNotFound or GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED")
+        {
+            // Gate answers these for an order that already filled or was cancelled: it is done either way.
+            GateLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
+        await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var errors = new List<BatchItemError>();
+        for (var start = 0; start < exchangeOrderIds.Count; start += BatchCancelChunk)
+        {
+            var chunk = exchangeOrderIds.Skip(start).Take(BatchCancelChunk).ToArray();
+            try
+            {
+                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/batch_cancel_orders")
+                {
+                    JsonBody = JsonSerializer.Serialize(chunk, GateJsonContext.Default.StringArray),
+                    Signed = true,
+                    Retry = RetryPolicy.Never,
+                    Costs = GateRateLimits.OrderCall,
+                    Operation = "batchCancel",
+                }, cancellationToken).ConfigureAwait(false);
+                var byId = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                foreach (var item in doc.RootElement.EnumerateArray())
+                {
+                    byId[item.GetRequiredString("id")] = item;
+                }
+
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (!byId.TryGetValue(chunk[i], out var item))
+                    {
+                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, $"gate did not answer for order {chunk[i]}", ExchangeOrderId: chunk[i]));
+                        continue;
+                    }
+
+                    if (GateParsers.IsSucceeded(item))
+                    {
+                        continue;
+                    }
+
+                    // Failed items carry the label in "label" or, in older answers, as the message itself.
+                    var label = item.GetStringOrNull("label") ?? item.GetStringOrNull("message") ?? "UNKNOWN";
+                    if (label is GateErrors.OrderNotFound or GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED")
+                    {
+                        continue;
+                    }
+
+                    var ex = GateErrors.Table.ToFailure(label, item.GetStringOrNull("message"), 400).Exception;
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                }
+            }
+            catch (ExchangeException ex)
+            {
+                errors.AddRange(chunk.Select((id, i) => new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: id)));
+            }
+        }
+
+        return errors;
+    }
+
+    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, Futures + "/orders")
+        {
+            Parameters = [KeyValuePair.Create("contract", contract.Name)],
+            Signed = true,
+            Retry = RetryPolicy.Never,
+            Costs = GateRateLimits.OrderCall,
+            Operation = "cancelAll",
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    {
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)))
+        {
+            Signed = true,
+            Costs = GateRateLimits.PrivateCall,
+            Operation = "getOrder",
+        }, cancellationToken).ConfigureAwait(false);
+        var found = GateParsers.ParseOrder(doc.RootElement, contract.Multiplier);
+        return found.Symbol == symbol
+            ? found
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"{order} is not an order of {symbol} on gate");
+    }
+
+    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("status", "open")];
+        if (symbol is not null)
+        {
+            parameters.Insert(0, KeyValuePair.Create("contract", cache.BySymbol(symbol).Name));
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders")
+        {
+            Parameters = parameters,
+            Signed = true,
+            Costs = GateRateLimits.PrivateCall,
+            Operation = "openOrders",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseOrder(e, cache.ByName(e.GetRequiredString("contract")).Multiplier))];
+    }
+
+    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var positions = GetPositionsAsync(null, cancellationToken);
+        using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
+        return GateParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false), Clock.Now);
+    }
+
+    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        var path = symbol is null ? Futures + "/positions" : Futures + "/positions/" + cache.BySymbol(symbol).Name;
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, path)
+        {
+            Signed = true,
+            Costs = GateRateLimits.PrivateCall,
+            Operation = "positions",
+        }, cancellationToken).ConfigureAwait(false);
+        var items = doc.RootElement.ValueKind == JsonValueKind.Array ? [.. doc.RootElement.EnumerateArray()] : new[] { doc.RootElement };
+        var now = Clock.Now;
+        return [.. items
+            .Select(e => GateParsers.ParsePosition(e, cache.ByName(e.GetRequiredString("contract")).Multiplier, now))
+            .Where(p => p.Size != 0)];
+    }
+
+    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    {
+        using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
+        var currency = doc.RootElement.GetStringOrNull("currency") ?? "USDT";
+        return string.Equals(currency, asset, StringComparison.OrdinalIgnoreCase)
+            ? doc.RootElement.GetDecimal("total")
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"the gate {Settle} futures account holds {currency}, not {asset}");
+    }
+
+    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        // The last price needs no contract size, so it costs one call even before the contract list is loaded.
+        var name = GateParsers.Symbols.ToVenue(symbol);
+        using var doc = await TickerDocumentAsync(name, cancellationToken).ConfigureAwait(false);
+        var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == name);
+        return item.ValueKind == JsonValueKind.Object
+            ? item.GetDecimal("last")
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
+    }
+
+    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    {
+        KlineInterval.ToTimeSpan(interval);
+        if (limit is <= 0 or > 2000)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 2000");
+        }
+
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/candlesticks")
+        {
+            Parameters = [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
+            Costs = GateRateLimits.PublicCall,
+            Operation = "klines",
+        }, cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseCandle(e, symbol, interval, contract.Multiplier, now)).OrderBy(c => c.OpenTime)];
+    }
+
+    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        return symbol is null ? [.. cache.All.Select(c => c.Rules)] : [cache.BySymbol(symbol).Rules];
+    }
+
+    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await ContractAsync(symbol, cancellationToken).ConfigureAwait(false)).Rules;
+
+    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await ContractsAsync(cancellationToken).ConfigureAwait(false)).All.Select(c => c.Symbol)];
+
+    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts/" + contract.Name)
+        {
+            Costs = GateRateLimits.PublicCall,
+            Operation = "funding",
+        }, cancellationToken).ConfigureAwait(false);
+        using var wrapped = JsonDocument.Parse("[" + doc.RootElement.GetRawText() + "]");
+        var fresh = GateParsers.ParseContracts(wrapped.RootElement);
+        return GateParsers.ContractFunding(fresh.Count == 1 ? fresh[0] : contract, Clock.Now);
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    {
+        var now = Clock.Now;
+        return [.. (await LoadContractsAsync(cancellationToken).ConfigureAwait(false)).All.Select(c => GateParsers.ContractFunding(c, now))];
+    }
+
+    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    {
+        if (limit is <= 0 or > 1000)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
+        }
+
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/funding_rate")
+        {
+            Parameters = [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
+            Costs = GateRateLimits.PublicCall,
+            Operation = "fundingHistory",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
+    }
+
+    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    {
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
+        {
+            Costs = GateRateLimits.PublicCall,
+            Operation = "tickers",
+        }, cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. doc.RootElement.EnumerateArray()
+            .Where(e => cache.TryByName(e.GetRequiredString("contract"), out _))
+            .Select(e => GateParsers.ParseTicker(e, cache.ByName(e.GetRequiredString("contract")).Multiplier, now))];
+    }
+
+    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
+        (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
+
+    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Orders.Subscribe(null, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        return MarketAsync(symbols, GateMarketStream.Tickers, null, (e, contract, now) => new PriceChange(contract.Symbol, e.GetDecimal("last"), now, VenueName), cancellationToken);
+    }
+
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        RequireSymbols(symbols);
+        KlineInterval.ToTimeSpan(interval);
+        return MarketAsync(symbols, GateMarketStream.Candlesticks, interval, (e, contract, now) => GateParsers.ParseCandle(e, contract.Symbol, interval, contract.Multiplier, now), cancellationToken);
+    }
+
+    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Accounts.Subscribe(null, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    {
+        var stream = UserStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
+        UserStream.EnsureStarted();
+        return stream;
+    }
+
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
+    }
+
+    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
+            return new ExchangeHealth(true, $"gate reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeHealth(false, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await UserStream.DisposeAsync().ConfigureAwait(false);
+        await MarketStream.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>The request body of one order (an object) or of a batch (an array).</summary>
+    public static string OrderBody(IReadOnlyList<OrderRequest> requests, IReadOnlyList<GateContract> contracts, bool single)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            if (!single)
+            {
+                w.WriteStartArray();
+            }
+
+            for (var i = 0; i < requests.Count; i++)
+            {
+                WriteOrder(w, requests[i], contracts[i]);
+            }
+
+            if (!single)
+            {
+                w.WriteEndArray();
+            }
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteOrder(Utf8JsonWriter w, OrderRequest request, GateContract contract)
+    {
+        if (request.Quantity <= 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
+        }
+
+        var contracts = ContractSize.ToContracts(request.Quantity, contract.Multiplier);
+        ContractSize.FormatWhole(contracts);
+        w.WriteStartObject();
+        w.WriteString("contract", contract.Name);
+        w.WriteNumber("size", request.Side == OrderSide.Buy ? decimal.ToInt64(contracts) : -decimal.ToInt64(contracts));
+        if (request.Type == OrderType.Market)
+        {
+            if (request.IsPostOnly)
+            {
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
+            }
+
+            // Gate: a market order is price "0" with tif ioc.
+            w.WriteString("price", "0");
+            w.WriteString("tif", "ioc");
+        }
+        else
+        {
+            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
+            if (price <= 0)
+            {
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"price {VenueJson.Format(price)} must be positive");
+            }
+
+            w.WriteString("price", VenueJson.Format(price));
+            w.WriteString("tif", GateParsers.FormatTimeInForce(request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("text", GateParsers.ToText(request.ClientOrderId));
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteBoolean("reduce_only", true);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static string OrderPathId(OrderRef order) =>
+        order.ExchangeOrderId ?? GateParsers.ToText(order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+
+    private async IAsyncEnumerable<T> MarketAsync<T>(IReadOnlyCollection<string> symbols, string channel, string? interval, Func<JsonElement, GateContract, DateTimeOffset, T> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        var keys = symbols.Select(s => GateMarketStream.Key(channel, interval, cache.BySymbol(s).Name)).ToArray();
+        await foreach (var item in MarketStream.SubscribeAsync(keys, (e, contractName) => cache.TryByName(contractName, out var contract) ? parse(e, contract, Clock.Now) : default, cancellationToken).ConfigureAwait(false))
+        {
+            if (item is not null)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
+    {
+        var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await TickerDocumentAsync(contract.Name, cancellationToken).ConfigureAwait(false);
+        var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract.Name);
+        return item.ValueKind == JsonValueKind.Object
+            ? GateParsers.ParseTicker(item, contract.Multiplier, Clock.Now)
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate has no ticker for {contract.Name}");
+    }
+
+    private Task<JsonDocument> TickerDocumentAsync(string contractName, CancellationToken cancellationToken) =>
+        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
+        {
+            Parameters = [KeyValuePair.Create("contract", contractName)],
+            Costs = GateRateLimits.PublicCall,
+            Operation = "ticker",
+        }, cancellationToken);
+
+    private async Task<JsonDocument> AccountDocumentAsync(CancellationToken cancellationToken) =>
+        await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/accounts")
+        {
+            Signed = true,
+            Costs = GateRateLimits.PrivateCall,
+            Operation = "account",
+        }, cancellationToken).ConfigureAwait(false);
+
+    private async Task<string> GetUserIdAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _userId) is { } known)
+        {
+            return known;
+        }
+
+        using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
+        var user = GateParsers.ParseUserId(doc.RootElement);
+        Volatile.Write(ref _userId, user);
+        return user;
+    }
+
+    private async Task<GateContract> ContractAsync(string symbol, CancellationToken cancellationToken) =>
+        (await ContractsAsync(cancellationToken).ConfigureAwait(false)).BySymbol(symbol);
+
+    private async Task<ContractCache> ContractsAsync(CancellationToken cancellationToken)
+    {
+        if (_contracts is { } cached && _time.GetUtcNow() - cached.FetchedAt < _options.ContractsCacheDuration)
+        {
+            return cached;
+        }
+
+        await _contractsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_contracts is { } again && _time.GetUtcNow() - again.FetchedAt < _options.ContractsCacheDuration)
+            {
+                return again;
+            }
+
+            return await LoadContractsLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _contractsGate.Release();
+        }
+    }
+
+    /// <summary>Fetches the contracts now (funding changes between cache refreshes).</summary>
+    private async Task<ContractCache> LoadContractsAsync(CancellationToken cancellationToken)
+    {
+        await _contractsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await LoadContractsLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _contractsGate.Release();
+        }
+    }
+
+    private async Task<ContractCache> LoadContractsLockedAsync(CancellationToken cancellationToken)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts") { Costs = GateRateLimits.PublicCall, Operation = "contracts" }, cancellationToken).ConfigureAwait(false);
+        var cache = new ContractCache(GateParsers.ParseContracts(doc.RootElement), _time.GetUtcNow());
+        _contracts = cache;
+        return cache;
+    }
+
+    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
+    {
+        if (symbols is null || symbols.Count == 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
+        }
+    }
+
+    private sealed class ContractCache(IReadOnlyList<GateContract> contracts, DateTimeOffset fetchedAt)
+    {
+        private readonly Dictionary<string, GateContract> _bySymbol = contracts.ToDictionary(c => c.Symbol, StringComparer.Ordinal);
+        private readonly Dictionary<string, GateContract> _byName = contracts.ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+        public DateTimeOffset FetchedAt { get; } = fetchedAt;
+
+        public IReadOnlyList<GateContract> All { get; } = contracts;
+
+        public GateContract BySymbol(string symbol) =>
+            _bySymbol.TryGetValue(symbol, out var contract)
+                ? contract
+                : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
+
+        public GateContract ByName(string name) =>
+            _byName.TryGetValue(name, out var contract)
+                ? contract
+                : throw new ExchangeException(ExchangeErrorKind.Internal, $"gate answered for contract '{name}', which its contract list does not have");
+
+        public bool TryByName(string name, out GateContract contract) => _byName.TryGetValue(name, out contract!);
+    }
+}

@@ -1,0 +1,270 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Gate;
+
+/// <summary>
+/// The public side of the Gate futures WebSocket: <c>futures.tickers</c> (payload <c>[contract]</c>) and
+/// <c>futures.candlesticks</c> (payload <c>[interval, contract]</c>) subscribed when the first reader wants them,
+/// unsubscribed when the last leaves, all subscribed again on every new connection; <c>futures.ping</c> every
+/// <see cref="GateOptions.PingInterval"/>, with <c>futures.pong</c> answers kept off the data path.
+/// </summary>
+public sealed class GateMarketStream : IAsyncDisposable
+{
+    public const string Tickers = "futures.tickers";
+    public const string Candlesticks = "futures.candlesticks";
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
+    private readonly List<Subscription> _subscriptions = [];
+    private readonly VenueWebSocket _socket;
+    private readonly GatePinger _pinger;
+    private readonly ILogger _logger;
+    private readonly UnixSeconds _seconds;
+    private bool _started;
+
+    public GateMarketStream(GateOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    {
+        _logger = logger;
+        _seconds = new UnixSeconds(time);
+        _socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
+        {
+            Name = "market",
+            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsBaseUrl)),
+            OnConnected = ResubscribeAsync,
+            OnMessage = HandleMessage,
+            Heartbeat = new HeartbeatRule { IsPong = GatePinger.IsPong },
+            NoDataTimeout = options.NoDataTimeout,
+            InitialBackoff = options.ReconnectInitialDelay,
+        }, time, logger, metrics);
+        _pinger = new GatePinger(_socket, options.PingInterval, time);
+        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+    }
+
+    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+
+    public int Connections => _socket.Connections;
+
+    public bool IsConnected => _socket.IsConnected;
+
+    /// <summary>The key of one public subscription: channel and payload.</summary>
+    public static string Key(string channel, string? interval, string contract) =>
+        interval is null ? channel + "|" + contract : channel + "|" + interval + "," + contract;
+
+    /// <summary>Streams items parsed from the pushes of the given keys; <paramref name="parse"/> gets each result item and its contract.</summary>
+    public async IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> keys, Func<JsonElement, string, T?> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+        var subscription = new Subscription(new HashSet<string>(keys, StringComparer.Ordinal), (item, contract) =>
+        {
+            if (parse(item, contract) is { } parsed)
+            {
+                channel.Writer.TryWrite(parsed);
+            }
+        });
+        List<string> added = [];
+        lock (_gate)
+        {
+            _subscriptions.Add(subscription);
+            foreach (var key in subscription.Keys)
+            {
+                _keys[key] = _keys.GetValueOrDefault(key) + 1;
+                if (_keys[key] == 1)
+                {
+                    added.Add(key);
+                }
+            }
+
+            if (!_started)
+            {
+                _started = true;
+                _socket.Start();
+                _pinger.Start();
+                added.Clear();
+            }
+        }
+
+        try
+        {
+            if (added.Count > 0 && _socket.IsConnected)
+            {
+                await SendAsync(_socket.SendTextAsync, "subscribe", added, cancellationToken).ConfigureAwait(false);
+            }
+
+            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            List<string> removed = [];
+            lock (_gate)
+            {
+                _subscriptions.Remove(subscription);
+                foreach (var key in subscription.Keys)
+                {
+                    if (--_keys[key] == 0)
+                    {
+                        _keys.Remove(key);
+                        removed.Add(key);
+                    }
+                }
+            }
+
+            if (removed.Count > 0 && _socket.IsConnected)
+            {
+                try
+                {
+                    await SendAsync(_socket.SendTextAsync, "unsubscribe", removed, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+                {
+                    // The connection is gone; the keys are not resubscribed on the next one.
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _pinger.DisposeAsync().ConfigureAwait(false);
+        await _socket.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        string[] keys;
+        lock (_gate)
+        {
+            keys = [.. _keys.Keys];
+        }
+
+        return keys.Length == 0 ? Task.CompletedTask : SendAsync(connection.SendTextAsync, "subscribe", keys, cancellationToken);
+    }
+
+    private async Task SendAsync(Func<string, CancellationToken, Task> send, string @event, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        foreach (var key in keys)
+        {
+            var bar = key.IndexOf('|', StringComparison.Ordinal);
+            var channel = key[..bar];
+            var payload = key[(bar + 1)..].Split(',');
+            var text = JsonSerializer.Serialize(new GateChannelRequest(_seconds.Now, channel, @event, payload), GateJsonContext.Default.GateChannelRequest);
+            await send(text, cancellationToken).ConfigureAwait(false);
+            GateLog.ChannelRequestSent(_logger, @event, key);
+        }
+    }
+
+    private void HandleMessage(ReadOnlyMemory<byte> message)
+    {
+        using var doc = JsonDocument.Parse(message);
+        var root = doc.RootElement;
+        var channel = root.GetStringOrNull("channel") ?? "";
+        var @event = root.GetStringOrNull("event");
+        if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        {
+            GateLog.ChannelRequestRefused(_logger, channel, error.GetRawText());
+            return;
+        }
+
+        if (@event is not ("update" or "all") || !root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        foreach (var item in result.EnumerateArray())
+        {
+            string key;
+            string contract;
+            if (channel == Candlesticks)
+            {
+                var (interval, name) = GateParsers.ParseCandleName(item.GetRequiredString("n"));
+                contract = name;
+                key = Key(channel, interval, name);
+            }
+            else
+            {
+                contract = item.GetRequiredString("contract");
+                key = Key(channel, null, contract);
+            }
+
+            Subscription[] targets;
+            lock (_gate)
+            {
+                targets = [.. _subscriptions.Where(s => s.Keys.Contains(key))];
+            }
+
+            foreach (var target in targets)
+            {
+                target.Deliver(item, contract);
+            }
+        }
+    }
+
+    private sealed record Subscription(HashSet<string> Keys, Action<JsonElement, string> Deliver);
+}
+
+/// <summary>Unix seconds for the <c>time</c> field of requests.</summary>
+internal sealed class UnixSeconds(TimeProvider time)
+{
+    public long Now => time.GetUtcNow().ToUnixTimeSeconds();
+}
+
+/// <summary>
+/// Gate's application heartbeat: <c>{"time":t,"channel":"futures.ping"}</c> on the current connection every interval
+/// (with a fresh <c>time</c>, which is why it is not a fixed text ping); the answer is <c>futures.pong</c>.
+/// </summary>
+internal sealed class GatePinger(VenueWebSocket socket, TimeSpan interval, TimeProvider time) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public static bool IsPong(ReadOnlyMemory<byte> message) =>
+        message.Length < 256 && message.Span.IndexOf("\"futures.pong\""u8) >= 0;
+
+    public void Start() => _loop ??= RunAsync(_stop.Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!socket.IsConnected)
+            {
+                continue;
+            }
+
+            try
+            {
+                var ping = JsonSerializer.Serialize(new GateChannelRequest(time.GetUtcNow().ToUnixTimeSeconds(), "futures.ping", "", null), GateJsonContext.Default.GateChannelRequest);
+                await socket.SendTextAsync(ping, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The connection is going; the socket's loop reconnects.
+            }
+        }
+    }
+}

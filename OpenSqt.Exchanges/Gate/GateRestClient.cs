@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Gate;
+
+/// <summary>
+/// Gate APIv4 REST: parameters in the query string in the order given, JSON bodies for order entry, and for signed
+/// calls the <c>KEY</c>, <c>Timestamp</c> (seconds) and <c>SIGN</c> headers over the exact path, query and body sent.
+/// Errors are <c>{"label","message"}</c>.
+/// </summary>
+public sealed class GateRestClient : VenueRestClient
+{
+    private readonly VenueCredentials _credentials;
+    private readonly string _basePath;
+
+    public GateRestClient(HttpClient http, GateOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+        : base(GateParsers.Venue, http, options.RestUri, clock,
+            new RateLimitTracker(GateRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            time, logger, metrics, options.RequestTimeout)
+    {
+        _credentials = credentials;
+        _basePath = options.RestUri.AbsolutePath.TrimEnd('/');
+    }
+
+    /// <summary>Sends a call and parses its JSON answer.</summary>
+    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonDocument.Parse(response.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Internal, $"gate {request.Operation}: the answer is not JSON", ex);
+        }
+    }
+
+    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values.</summary>
+    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new StringBuilder(128);
+        foreach (var (key, value) in parameters)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+
+    protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
+    {
+        var query = BuildQuery(request.Parameters);
+        var path = _basePath + "/" + request.Path.TrimStart('/');
+        var uri = new Uri(BaseUrl, query.Length == 0 ? path : path + "?" + query);
+        var message = new HttpRequestMessage(request.Method, uri);
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (request.JsonBody is { } body)
+        {
+            message.Content = new StringContent(body, Encoding.UTF8);
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        if (request.Signed)
+        {
+            var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "gate needs API_KEY for signed calls");
+            var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "gate needs API_SECRET for signed calls");
+            var seconds = timestampMs / 1000;
+            var payload = GateSigner.RestPayload(request.Method.Method, path, query, request.JsonBody, seconds);
+            message.Headers.TryAddWithoutValidation(GateSigner.KeyHeader, key);
+            message.Headers.TryAddWithoutValidation(GateSigner.TimestampHeader, seconds.ToString(CultureInfo.InvariantCulture));
+            message.Headers.TryAddWithoutValidation(GateSigner.SignHeader, GateSigner.Sign(secret, payload));
+        }
+
+        return message;
+    }
+
+    protected override VenueFailure? ParseFailure(VenueResponse response)
+    {
+        var status = (int)response.Status;
+        if (status is >= 200 and < 300)
+        {
+            return null;
+        }
+
+        var label = "HTTP" + status.ToString(CultureInfo.InvariantCulture);
+        string? message = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(response.Body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("label", out _))
+            {
+                label = doc.RootElement.GetRequiredString("label");
+                message = doc.RootElement.GetStringOrNull("message") ?? doc.RootElement.GetStringOrNull("detail");
+            }
+        }
+        catch (JsonException)
+        {
+            message = Encoding.UTF8.GetString(response.Body.AsSpan(0, Math.Min(response.Body.Length, 200)));
+        }
+
+        if (status >= 500 && GateErrors.Table.Find(label) is null)
+        {
+            // A 5xx without a known label: the request may have been executed.
+            return new VenueFailure(new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"gate HTTP {status}: {message}", venueCode: label), false);
+        }
+
+        return GateErrors.Table.ToFailure(label, message ?? $"HTTP {status}", status, response.RetryAfter);
+    }
+
+    protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/spot/time") { Costs = GateRateLimits.PublicCall, Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        using var doc = JsonDocument.Parse(response.Body);
+        return GateParsers.ParseServerTime(doc.RootElement);
+    }
+}

@@ -1,0 +1,348 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Gate;
+
+/// <summary>
+/// The private side of the Gate futures WebSocket. Gate authenticates each subscribe request (an <c>auth</c> block
+/// signing <c>channel=&lt;c&gt;&amp;event=subscribe&amp;time=&lt;t&gt;</c>), so every new connection subscribes
+/// <c>futures.usertrades</c>, <c>futures.orders</c>, <c>futures.positions</c> and <c>futures.balances</c> for
+/// <c>[user_id, "!all"]</c> again with a fresh time. <c>futures.orders</c> carries cumulative state (size, left,
+/// fill_price) but not the executions, which come on <c>futures.usertrades</c>: the trades of an order are held until
+/// the order update that covers them and travel on it as its <see cref="OrderUpdate.LastFill"/> (a trade that comes
+/// after its order update is sent on a copy of that update). Balance changes trigger a fresh account snapshot.
+/// </summary>
+public sealed class GateUserStream : IAsyncDisposable
+{
+    public const string OrdersChannel = "futures.orders";
+    public const string UserTradesChannel = "futures.usertrades";
+    public const string PositionsChannel = "futures.positions";
+    public const string BalancesChannel = "futures.balances";
+    private static readonly string[] PrivateChannels = [UserTradesChannel, OrdersChannel, PositionsChannel, BalancesChannel];
+    private int _disposed;
+    private readonly VenueCredentials _credentials;
+    private readonly Func<CancellationToken, Task<string>> _userId;
+    private readonly Func<CancellationToken, Task<IReadOnlyList<GateContract>>> _loadContracts;
+    private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly VenueWebSocket _socket;
+    private readonly GatePinger _pinger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, GateContract> _contracts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<GateUserTrade>> _pendingTrades = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OrderTrack> _orders = new(StringComparer.Ordinal);
+    private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
+    private readonly RecentKeys<string> _seenTrades = new();
+    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _accountLoop;
+
+    public GateUserStream(GateOptions options, VenueCredentials credentials, Func<CancellationToken, Task<string>> userId, Func<CancellationToken, Task<IReadOnlyList<GateContract>>> contracts, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    {
+        _credentials = credentials;
+        _userId = userId;
+        _loadContracts = contracts;
+        _fetchAccount = fetchAccount;
+        _time = time;
+        _logger = logger;
+        _socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
+        {
+            Name = "user",
+            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsBaseUrl)),
+            OnConnected = SubscribeAsync,
+            OnMessage = HandleMessage,
+            Heartbeat = new HeartbeatRule { IsPong = GatePinger.IsPong },
+            NoDataTimeout = options.NoDataTimeout,
+            InitialBackoff = options.ReconnectInitialDelay,
+        }, time, logger, metrics);
+        _pinger = new GatePinger(_socket, options.PingInterval, time);
+        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+    }
+
+    /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
+    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+
+    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
+
+    public StreamBroadcaster<Position> Positions { get; } = new();
+
+    public StreamBroadcaster<Account> Accounts { get; } = new();
+
+    public bool IsConnected => _socket.IsConnected;
+
+    public int Connections => _socket.Connections;
+
+    /// <summary>Opens the stream (once); called by the first subscription to any of its streams.</summary>
+    public void EnsureStarted()
+    {
+        lock (_gate)
+        {
+            if (_accountLoop is not null)
+            {
+                return;
+            }
+
+            _socket.Start();
+            _pinger.Start();
+            _accountLoop = AccountLoopAsync(_stop.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _pinger.DisposeAsync().ConfigureAwait(false);
+        await _socket.DisposeAsync().ConfigureAwait(false);
+        if (_accountLoop is not null)
+        {
+            try
+            {
+                await _accountLoop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+
+        Orders.Complete();
+        Positions.Complete();
+        Accounts.Complete();
+        _stop.Dispose();
+    }
+
+    /// <summary>The signed subscribe request of one private channel.</summary>
+    public static string SubscribeRequest(string channel, string userId, string apiKey, string apiSecret, long timeSeconds)
+    {
+        var sign = GateSigner.Sign(apiSecret, GateSigner.ChannelPayload(channel, "subscribe", timeSeconds));
+        return JsonSerializer.Serialize(new GateChannelRequest(timeSeconds, channel, "subscribe", [userId, "!all"], new GateChannelAuth("api_key", apiKey, sign)), GateJsonContext.Default.GateChannelRequest);
+    }
+
+    private async Task SubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    {
+        var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "gate needs API_KEY for private streams");
+        var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "gate needs API_SECRET for private streams");
+        string user;
+        try
+        {
+            user = await _userId(cancellationToken).ConfigureAwait(false);
+            AddContracts(await _loadContracts(cancellationToken).ConfigureAwait(false));
+        }
+        catch (ExchangeException ex)
+        {
+            GateLog.PrivateSetupFailed(_logger, ex.Message);
+            throw;
+        }
+
+        foreach (var channel in PrivateChannels)
+        {
+            await connection.SendTextAsync(SubscribeRequest(channel, user, key, secret, _time.GetUtcNow().ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false);
+            GateLog.ChannelRequestSent(_logger, "subscribe", channel);
+        }
+    }
+
+    private async Task AccountLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
+            }
+            catch (ExchangeException ex)
+            {
+                GateLog.AccountRefreshFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Handles one private-stream message (public for tests and benchmarks that feed recorded pushes).</summary>
+    public void HandleMessage(ReadOnlyMemory<byte> message)
+    {
+        using var doc = JsonDocument.Parse(message);
+        var root = doc.RootElement;
+        var channel = root.GetStringOrNull("channel") ?? "";
+        if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        {
+            GateLog.ChannelRequestRefused(_logger, channel, error.GetRawText());
+            return;
+        }
+
+        if (root.GetStringOrNull("event") != "update" || !root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        foreach (var item in result.EnumerateArray())
+        {
+            switch (channel)
+            {
+                case UserTradesChannel:
+                    OnTrade(GateParsers.ParseUserTrade(item));
+                    break;
+                case OrdersChannel:
+                    if (ContractOf(item) is { } orderContract)
+                    {
+                        OnOrder(GateParsers.ParseOrder(item, orderContract.Multiplier), orderContract.Multiplier);
+                    }
+
+                    break;
+                case PositionsChannel:
+                    if (ContractOf(item) is { } positionContract)
+                    {
+                        Positions.Publish(GateParsers.ParsePosition(item, positionContract.Multiplier, _time.GetUtcNow()));
+                    }
+
+                    break;
+                case BalancesChannel:
+                    // The push carries the new balance only; the account stream gets a full snapshot.
+                    GateParsers.ParseBalanceUpdate(item);
+                    _accountRefresh.Writer.TryWrite(true);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Makes contracts known to the handler (the contract list is loaded again on every connection, before subscribing).</summary>
+    public void AddContracts(IEnumerable<GateContract> contracts)
+    {
+        lock (_gate)
+        {
+            foreach (var contract in contracts)
+            {
+                _contracts[contract.Name] = contract;
+            }
+        }
+    }
+
+    private GateContract? ContractOf(JsonElement item)
+    {
+        var name = item.GetRequiredString("contract");
+        lock (_gate)
+        {
+            if (_contracts.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+        }
+
+        GateLog.UnknownContract(_logger, name);
+        return null;
+    }
+
+    private void OnTrade(GateUserTrade trade)
+    {
+        if (!_seenTrades.TryAdd(trade.TradeId))
+        {
+            return;
+        }
+
+        Order? copyOf = null;
+        decimal multiplier = 0;
+        lock (_gate)
+        {
+            if (_orders.TryGetValue(trade.OrderId, out var track) && track.Uncovered >= ContractSize.ToBase(Math.Abs(trade.Size), track.Multiplier))
+            {
+                // The order update that covers this trade went out without it: send the trade on a copy of that update.
+                track.Uncovered -= ContractSize.ToBase(Math.Abs(trade.Size), track.Multiplier);
+                copyOf = track.Order;
+                multiplier = track.Multiplier;
+                if (track.Uncovered == 0 && track.Order.Status.IsTerminal())
+                {
+                    _orders.Remove(trade.OrderId);
+                }
+            }
+            else
+            {
+                if (!_pendingTrades.TryGetValue(trade.OrderId, out var list))
+                {
+                    _pendingTrades[trade.OrderId] = list = [];
+                }
+
+                if (list.All(t => t.TradeId != trade.TradeId))
+                {
+                    list.Add(trade);
+                }
+
+                return;
+            }
+        }
+
+        Publish(copyOf, GateParsers.MergeFills([trade], copyOf, multiplier), lateTrade: true);
+    }
+
+    private void OnOrder(Order order, decimal multiplier)
+    {
+        List<GateUserTrade>? trades = null;
+        lock (_gate)
+        {
+            if (!_orders.TryGetValue(order.ExchangeOrderId, out var track))
+            {
+                _orders[order.ExchangeOrderId] = track = new OrderTrack(order, multiplier);
+            }
+
+            var delta = order.FilledQuantity - track.Order.FilledQuantity;
+            if (track.Order != order && delta > 0)
+            {
+                var covered = 0m;
+                if (_pendingTrades.Remove(order.ExchangeOrderId, out var pending))
+                {
+                    trades = pending;
+                    covered = ContractSize.ToBase(pending.Sum(t => Math.Abs(t.Size)), multiplier);
+                }
+
+                track.Uncovered += Math.Max(0, delta - covered);
+            }
+            else if (track.Order == order && order.FilledQuantity > 0 && _pendingTrades.Remove(order.ExchangeOrderId, out var first))
+            {
+                // The first update seen for this order already carries fills.
+                trades = first;
+                track.Uncovered += Math.Max(0, order.FilledQuantity - ContractSize.ToBase(first.Sum(t => Math.Abs(t.Size)), multiplier));
+            }
+
+            if (order.FilledQuantity >= track.Order.FilledQuantity)
+            {
+                track.Order = order;
+            }
+
+            if (order.Status.IsTerminal() && track.Uncovered == 0)
+            {
+                _orders.Remove(order.ExchangeOrderId);
+                _pendingTrades.Remove(order.ExchangeOrderId);
+            }
+        }
+
+        Publish(order, trades is { Count: > 0 } ? GateParsers.MergeFills(trades, order, multiplier) : null, lateTrade: false);
+    }
+
+    /// <summary>
+    /// Publishes an update once: an order state is keyed by order, status and filled quantity (a repeated push is
+    /// dropped); a late trade sent on a copy of its state is keyed by its trade id as well.
+    /// </summary>
+    private void Publish(Order order, Fill? fill, bool lateTrade)
+    {
+        if (_seen.TryAdd((order.ExchangeOrderId, lateTrade ? fill?.TradeId : null, order.Status, order.FilledQuantity)))
+        {
+            Orders.Publish(OrderUpdate.From(order, GateParsers.Venue, fill));
+        }
+    }
+
+    /// <summary>The last state of an open order, and how much of its filled quantity went out without its trades.</summary>
+    private sealed class OrderTrack(Order order, decimal multiplier)
+    {
+        public Order Order { get; set; } = order;
+
+        public decimal Multiplier { get; } = multiplier;
+
+        public decimal Uncovered { get; set; }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Bitget;
+using OpenSqt.Exchanges.Common;
+using OpenSqt.Exchanges.Tests.Conformance;
+using OpenSqt.VenueSimulators.Bitget;
+using OpenSqt.VenueSimulators.Framework;
+
+namespace OpenSqt.Exchanges.Tests.Bitget;
+
+/// <summary>The venue conformance suite, against the Bitget simulator over real HTTP and WebSocket on 127.0.0.1.</summary>
+public sealed class BitgetConformanceTests : VenueConformanceTests
+{
+    protected override int BatchPlaceSize => 20;
+
+    protected override (string Method, string Path) BatchPlaceEndpoint => ("POST", "/api/v2/mix/order/batch-place-order");
+
+    protected override (string Method, string Path) PlaceEndpoint => ("POST", "/api/v2/mix/order/place-order");
+
+    /// <summary>The shared suite skews the venue clock by 20 s; the simulator's window is narrowed to 10 s so that the skew is refused (40008).</summary>
+    protected override async Task<IVenueSimulator> StartSimulatorAsync()
+    {
+        var sim = await BitgetSimulator.StartAsync();
+        sim.TimestampTolerance = TimeSpan.FromSeconds(10);
+        return sim;
+    }
+
+    protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
+        CreateBitget((BitgetSimulator)simulator, settings);
+
+    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BitgetExchange)exchange).Rest.RateLimits;
+
+    public static BitgetExchange CreateBitget(BitgetSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["RestBaseUrl"] = simulator.RestBaseUrl,
+            ["WsBaseUrl"] = simulator.PublicWsUrl,
+            ["WsPrivateUrl"] = simulator.PrivateWsUrl,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            values[key] = value;
+        }
+
+        var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().Get<BitgetOptions>()!;
+        return new BitgetExchange(Options.Create(options), new VenueCredentials(BitgetSimulator.DefaultApiKey, secret ?? BitgetSimulator.DefaultApiSecret, passphrase ?? BitgetSimulator.DefaultPassphrase), TimeProvider.System);
+    }
+}
