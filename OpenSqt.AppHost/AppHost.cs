@@ -32,12 +32,20 @@ var marketMaker = builder.AddProject<Projects.OpenSqt_MarketMaker>(ResourceNames
     .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
+// The sim venue starts empty with every AppHost run, so an engine state saved by an earlier run would only disagree
+// with it (and open the circuit breaker on the divergence). Against a real venue the saved state is kept.
+if (builder.ExecutionContext.IsRunMode && (builder.Configuration[$"Parameters:{ResourceNames.ExchangeParameter}"] ?? "sim") == "sim")
+{
+    marketMaker.WithEnvironment("MarketMaker__ResetStateOnStart", "true");
+}
+
 builder.AddProject<Projects.OpenSqt_LiveServer>(ResourceNames.LiveServer)
     .WithEnvironment("RemoteExchange__ApiKey", serviceApiKey)
     .WithEnvironment("EngineClient__ApiKey", serviceApiKey)
     .WithReference(connector.GetEndpoint(ResourceNames.GrpcEndpoint))
     .WithReference(marketMaker.GetEndpoint(ResourceNames.GrpcEndpoint))
     .WaitFor(connector)
+    .WaitFor(marketMaker)
     .WithoutDefaultHttps()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);

@@ -30,8 +30,16 @@ public sealed class DistributedAppTests(AppHostFixture fixture)
     {
         foreach (var resource in new[] { ResourceNames.Connector, ResourceNames.MarketMaker, ResourceNames.LiveServer })
         {
+            // Aspire counts Degraded as started; a service is fully Healthy once all its links are up.
             using var http = fixture.App.CreateHttpClient(resource, ResourceNames.HttpEndpoint);
+            using var cts = new CancellationTokenSource(Timeout);
             var health = await http.GetFromJsonAsync<JsonElement>("/health");
+            while (health.GetProperty("status").GetString() != "Healthy" && !cts.IsCancellationRequested)
+            {
+                await Task.Delay(PollInterval, CancellationToken.None);
+                health = await http.GetFromJsonAsync<JsonElement>("/health");
+            }
+
             Assert.True(health.GetProperty("status").GetString() is "Healthy", $"{resource}: {health}");
             Assert.True((await http.GetAsync("/alive")).IsSuccessStatusCode);
         }
