@@ -403,13 +403,13 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
 
     public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
     }
 
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "kline_" + interval))], BinanceParsers.ParseWsKline, cancellationToken);
     }
@@ -544,12 +544,4 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         order.ExchangeOrderId is { } id
             ? KeyValuePair.Create("orderId", id)
             : KeyValuePair.Create("origClientOrderId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-
-    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
-    {
-        if (symbols is null || symbols.Count == 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
-        }
-    }
 }

@@ -445,14 +445,14 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
 
     public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
             (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
     }
 
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         var channel = "candle" + BitgetParsers.Granularity(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (channel, s))], (row, instId) => BitgetParsers.ParseCandle(row, instId, interval, Clock.Now), cancellationToken);
@@ -707,14 +707,6 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         finally
         {
             _rulesGate.Release();
-        }
-    }
-
-    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
-    {
-        if (symbols is null || symbols.Count == 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -72,7 +71,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var body = Json(w =>
+        var body = VenueJson.Write(w =>
         {
             w.WriteStartObject();
             w.WriteString("category", BybitParsers.Category);
@@ -127,7 +126,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                 continue;
             }
 
-            var body = Json(w =>
+            var body = VenueJson.Write(w =>
             {
                 w.WriteStartObject();
                 w.WriteString("category", BybitParsers.Category);
@@ -189,7 +188,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
 
     public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = Json(w =>
+        var body = VenueJson.Write(w =>
         {
             w.WriteStartObject();
             w.WriteString("category", BybitParsers.Category);
@@ -222,7 +221,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
         {
             var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
-            var body = Json(w =>
+            var body = VenueJson.Write(w =>
             {
                 w.WriteStartObject();
                 w.WriteString("category", BybitParsers.Category);
@@ -276,7 +275,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-all")
         {
-            JsonBody = Json(w =>
+            JsonBody = VenueJson.Write(w =>
             {
                 w.WriteStartObject();
                 w.WriteString("category", BybitParsers.Category);
@@ -501,13 +500,13 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
 
     public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         return PublicStream.SubscribePricesAsync(symbols, cancellationToken);
     }
 
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return PublicStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
     }
@@ -763,23 +762,4 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         CreatedAt = Clock.Now,
         UpdatedAt = Clock.Now,
     };
-
-    private static string Json(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
-    {
-        if (symbols is null || symbols.Count == 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
-        }
-    }
 }

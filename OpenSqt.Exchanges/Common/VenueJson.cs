@@ -14,6 +14,27 @@ namespace OpenSqt.Exchanges.Common;
 /// </summary>
 public static class VenueJson
 {
+    /// <summary>A JSON text written by <paramref name="write"/> (request bodies, signed as sent).</summary>
+    public static string Write(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            write(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Stream subscriptions name at least one symbol.</summary>
+    public static void RequireSymbols(IReadOnlyCollection<string> symbols)
+    {
+        if (symbols is null || symbols.Count == 0)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
+        }
+    }
+
     /// <summary>Reads a decimal from a JSON string or number; null, "" and a missing value are zero.</summary>
     public static decimal GetDecimal(this JsonElement element, string property)
     {

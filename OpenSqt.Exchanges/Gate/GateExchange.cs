@@ -417,13 +417,13 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
     public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         return MarketAsync(symbols, GateMarketStream.Tickers, null, (e, contract, now) => new PriceChange(contract.Symbol, e.GetDecimal("last"), now, VenueName), cancellationToken);
     }
 
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketAsync(symbols, GateMarketStream.Candlesticks, interval, (e, contract, now) => GateParsers.ParseCandle(e, contract.Symbol, interval, contract.Multiplier, now), cancellationToken);
     }
@@ -650,14 +650,6 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         var cache = new ContractCache(GateParsers.ParseContracts(doc.RootElement), _time.GetUtcNow());
         _contracts = cache;
         return cache;
-    }
-
-    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
-    {
-        if (symbols is null || symbols.Count == 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
-        }
     }
 
     private sealed class ContractCache(IReadOnlyList<GateContract> contracts, DateTimeOffset fetchedAt)

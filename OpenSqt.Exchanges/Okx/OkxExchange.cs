@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -76,7 +75,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var instrument = await InstrumentAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
-        var body = Json(w => WriteOrder(w, request, instrument));
+        var body = VenueJson.Write(w => WriteOrder(w, request, instrument));
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/order")
         {
             JsonBody = body,
@@ -130,7 +129,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 try
                 {
                     var instrument = await InstrumentAsync(chunk[i].Symbol, cancellationToken).ConfigureAwait(false);
-                    Json(w => WriteOrder(w, chunk[i], instrument));
+                    VenueJson.Write(w => WriteOrder(w, chunk[i], instrument));
                     valid.Add((i, instrument));
                 }
                 catch (ExchangeException ex)
@@ -144,7 +143,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 continue;
             }
 
-            var body = Json(w =>
+            var body = VenueJson.Write(w =>
             {
                 w.WriteStartArray();
                 foreach (var (i, instrument) in valid)
@@ -201,7 +200,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
 
     public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = Json(w =>
+        var body = VenueJson.Write(w =>
         {
             w.WriteStartObject();
             w.WriteString("instId", OkxParsers.Symbols.ToVenue(symbol));
@@ -238,7 +237,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
         {
             var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
-            var body = Json(w =>
+            var body = VenueJson.Write(w =>
             {
                 w.WriteStartArray();
                 foreach (var id in chunk)
@@ -531,7 +530,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
 
     public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         return PublicStream.SubscribeAsync(
             [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
             (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
@@ -540,7 +539,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
 
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
-        RequireSymbols(symbols);
+        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         var channel = "candle" + OkxParsers.FormatBar(interval);
         return BusinessStream.SubscribeAsync(
@@ -758,23 +757,4 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         CreatedAt = Clock.Now,
         UpdatedAt = Clock.Now,
     };
-
-    private static string Json(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void RequireSymbols(IReadOnlyCollection<string> symbols)
-    {
-        if (symbols is null || symbols.Count == 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "at least one symbol is required");
-        }
-    }
 }
