@@ -29,6 +29,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
     private readonly SemaphoreSlim _rulesGate = new(1, 1);
     private IReadOnlyList<SymbolRules>? _rules;
     private DateTimeOffset _rulesFetchedAt;
+    private int _unknownValues;
 
     public BinanceExchange(IOptions<BinanceOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
     {
@@ -45,7 +46,12 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
 
         Clock = new ServerClock(time);
         Rest = new BinanceRestClient(_http, _options, credentials, Clock, time, _logger, _metrics);
-        UserStream = new BinanceUserStream(Rest, _options, GetAccountAsync, time, _logger, _metrics);
+        OnUnknownValue = (field, value) =>
+        {
+            Interlocked.Increment(ref _unknownValues);
+            BinanceLog.UnknownValue(_logger, field, value);
+        };
+        UserStream = new BinanceUserStream(Rest, _options, GetAccountAsync, time, _logger, _metrics, OnUnknownValue);
         MarketStream = new BinanceMarketStream(_options, time, _logger, _metrics);
         UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
         MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
@@ -67,6 +73,11 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
 
     public BinanceMarketStream MarketStream { get; }
 
+    /// <summary>Enum values (order type, time in force, status) Binance sent that the connector does not know, since start.</summary>
+    public int UnknownValuesSeen => Volatile.Read(ref _unknownValues);
+
+    private Action<string, string> OnUnknownValue { get; }
+
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -79,7 +90,9 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
             Costs = BinanceRateLimits.NewOrder,
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
-        return BinanceParsers.ParseOrder(doc.RootElement);
+
+        // The acknowledgement is the answer: no read-back that could turn a live order into a failure.
+        return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
     public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
@@ -118,7 +131,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
                     Costs = BinanceRateLimits.BatchOrders,
                     Operation = "batchPlace",
                 }, cancellationToken).ConfigureAwait(false);
-                var results = BinanceParsers.ParseBatchOrders(doc.RootElement);
+                var results = BinanceParsers.ParseBatchOrders(doc.RootElement, OnUnknownValue);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var (order, error) = i < results.Count ? results[i] : (null, null);
@@ -160,9 +173,37 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         }
         catch (ExchangeException ex) when (ex.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
         {
-            // Binance answers -2011/-2013 for an order that already filled or was cancelled: it is done either way.
-            BinanceLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+            await SettleRefusedCancelAsync(symbol, order, ex, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Binance refuses a cancel with -2011 "Unknown order sent." both for an order it never had and for one that is
+    /// already filled, cancelled or expired (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code:
+    /// "-2011 CANCEL_REJECTED"; ccxt binance.py maps it to OrderNotFound whatever the cause). A query settles it: a final
+    /// order means the cancel's goal is met (OK); -2013 "Order does not exist" means the venue does not know it
+    /// (<see cref="ExchangeErrorKind.NotFound"/>); an order still open means the cancel did not happen (transient).
+    /// </summary>
+    private async Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
+    {
+        Order found;
+        try
+        {
+            found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException query) when (query.VenueCode == BinanceErrors.OrderDoesNotExist)
+        {
+            throw new ExchangeException(ExchangeErrorKind.NotFound,
+                $"binance does not know order {order} on {symbol} (cancel {refusal.VenueCode}, query {query.VenueCode})", refusal, venueCode: refusal.VenueCode);
+        }
+
+        if (found.Status.IsOpen())
+        {
+            throw new ExchangeException(ExchangeErrorKind.Unavailable,
+                $"binance refused the cancel of {order} ({refusal.VenueCode}) but the order is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
+        }
+
+        BinanceLog.CancelFoundFinished(_logger, order.ToString(), refusal.VenueCode!);
     }
 
     public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
@@ -191,19 +232,36 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
                     Operation = "batchCancel",
                 }, cancellationToken).ConfigureAwait(false);
                 var i = 0;
+                var refused = new List<(int Index, ExchangeException Error)>();
                 foreach (var item in doc.RootElement.EnumerateArray())
                 {
-                    if (item.TryGetProperty("code", out _) && item.GetInt64("code") < 0)
+                    if (i < chunk.Length && item.TryGetProperty("code", out _) && item.GetInt64("code") < 0)
                     {
                         var code = item.GetRequiredString("code");
-                        if (code is not (BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist))
+                        var ex = BinanceErrors.Table.ToFailure(code, item.GetStringOrNull("msg"), 400).Exception;
+                        if (code is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
                         {
-                            var ex = BinanceErrors.Table.ToFailure(code, item.GetStringOrNull("msg"), 400).Exception;
+                            refused.Add((i, ex));
+                        }
+                        else
+                        {
                             errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
                         }
                     }
 
                     i++;
+                }
+
+                foreach (var (index, refusal) in refused)
+                {
+                    try
+                    {
+                        await SettleRefusedCancelAsync(symbol, OrderRef.ByExchangeId(chunk[index]), refusal, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ExchangeException ex)
+                    {
+                        errors.Add(new BatchItemError(start + index, ex.Kind, ex.Message, ExchangeOrderId: chunk[index]));
+                    }
                 }
             }
             catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
@@ -239,7 +297,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
             Costs = BinanceRateLimits.Ip(1),
             Operation = "getOrder",
         }, cancellationToken).ConfigureAwait(false);
-        return BinanceParsers.ParseOrder(doc.RootElement);
+        return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
@@ -251,7 +309,22 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
             Costs = BinanceRateLimits.Ip(symbol is null ? 40 : 1),
             Operation = "openOrders",
         }, cancellationToken).ConfigureAwait(false);
-        return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseOrder)];
+        // Binance answers every open order in one array (no paging). An item whose status the connector does not know
+        // is logged, counted and skipped; the rest of the list stands.
+        var orders = new List<Order>(doc.RootElement.GetArrayLength());
+        foreach (var item in doc.RootElement.EnumerateArray())
+        {
+            var status = item.GetStringOrNull("status");
+            if (BinanceParsers.TryParseStatus(status) is null)
+            {
+                OnUnknownValue("status", status ?? "");
+                continue;
+            }
+
+            orders.Add(BinanceParsers.ParseOrder(item, OnUnknownValue));
+        }
+
+        return orders;
     }
 
     public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)

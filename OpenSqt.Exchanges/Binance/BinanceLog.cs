@@ -31,4 +31,7 @@ internal static partial class BinanceLog
 
     [LoggerMessage(7109, LogLevel.Information, "binance: cancel of {Order} found it already finished ({Code})")]
     public static partial void CancelFoundFinished(ILogger logger, string order, string code);
+
+    [LoggerMessage(7110, LogLevel.Warning, "binance: unknown {Field} '{Value}' in a venue answer; mapped or skipped, the rest of the answer stands")]
+    public static partial void UnknownValue(ILogger logger, string field, string value);
 }

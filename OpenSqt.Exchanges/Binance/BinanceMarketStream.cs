@@ -8,7 +8,9 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Binance;
 
 /// <summary>
-/// Binance futures market streams on one combined-stream connection (<c>/stream</c>): names are subscribed with
+/// Binance futures market streams on one combined-stream connection to the routed <c>/market/stream</c> entry point
+/// (<see cref="BinanceOptions.MarketStreamUri"/>; the unrouted <c>/stream</c> delivers none of these streams since
+/// 2026-04-23), watched by the no-data watchdog while it has subscriptions: names are subscribed with
 /// <c>{"method":"SUBSCRIBE","params":[...],"id":n}</c> when the first reader wants them, unsubscribed when the last
 /// leaves, and all subscribed again on every new connection. Messages arrive as <c>{"stream","data"}</c>.
 /// </summary>
@@ -30,10 +32,12 @@ public sealed class BinanceMarketStream : IAsyncDisposable
         _socket = new VenueWebSocket(BinanceParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
-            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "stream")),
+            ResolveUri = _ => ValueTask.FromResult(options.MarketStreamUri),
             OnConnected = ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = HeartbeatRule.PingFrames(options.PingInterval, options.PingTimeout),
+            NoDataTimeout = options.MarketNoDataTimeout,
+            ExpectsData = HasSubscriptions,
             MaxLifetime = options.ConnectionLifetime,
             RotationMargin = options.ConnectionRotationMargin,
             InitialBackoff = options.ReconnectInitialDelay,
@@ -117,6 +121,14 @@ public sealed class BinanceMarketStream : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _socket.DisposeAsync();
+
+    private bool HasSubscriptions()
+    {
+        lock (_gate)
+        {
+            return _names.Count > 0;
+        }
+    }
 
     private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
     {

@@ -42,6 +42,45 @@ public sealed class BinanceOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The market socket reconnects when its subscribed streams deliver nothing for this long (a connection that is up
+    /// but routed nowhere stays silent: Binance's "A connection with no routed path only receives /public data ... This
+    /// fails silently rather than erroring", https://developers.binance.com/docs/products/caas/market-data-streams).
+    /// Checked only while the socket has subscriptions.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MarketNoDataTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The user-data socket reconnects (and the owner reconciles over REST) after this long without any event. A quiet
+    /// account sends nothing, so this is long; it bounds how long a silently dead user stream can go unnoticed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan UserNoDataTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// At most one REST account refresh (GET /fapi/v3/account and /fapi/v2/positionRisk, 5 weight each) per this
+    /// interval, however many ACCOUNT_UPDATE pushes arrive; the pushes in between are folded into the next refresh.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Market streams: the routed <c>/market</c> entry point in combined-stream mode. Binance retired the unrouted
+    /// <c>/stream</c> and <c>/ws</c> URLs for these streams on 2026-04-23: "Market (regular market data):
+    /// wss://fstream.binance.com/market" carries aggTrade, markPrice and kline; <c>/public</c> carries only the
+    /// high-frequency book streams (bookTicker, depth)
+    /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice).
+    /// </summary>
+    public Uri MarketStreamUri => new(WsUri, "market/stream");
+
+    /// <summary>
+    /// The user-data stream of a listen key on the routed <c>/private</c> entry point (same notice: "Private (user
+    /// data): wss://fstream.binance.com/private", "wss://fstream.binance.com/private/ws?listenKey=&lt;listenKey&gt;");
+    /// without an <c>events</c> filter every event of the key is delivered, as ccxt (4.5.44+) connects.
+    /// </summary>
+    public Uri UserStreamUri(string listenKey) => new(WsUri, "private/ws?listenKey=" + Uri.EscapeDataString(listenKey));
+
     /// <summary>How long fetched instrument rules are reused.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);

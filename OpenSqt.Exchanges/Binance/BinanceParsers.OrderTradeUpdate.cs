@@ -60,7 +60,7 @@ public static partial class BinanceParsers
     /// or CALCULATED for a liquidation) carries <see cref="OrderUpdate.LastFill"/> with its trade id, price, quantity
     /// and fee. Reads the bytes once with <see cref="Utf8JsonReader"/>; symbol and asset names come from a small cache.
     /// </summary>
-    public static OrderUpdate ParseOrderTradeUpdate(ReadOnlySpan<byte> json)
+    public static OrderUpdate ParseOrderTradeUpdate(ReadOnlySpan<byte> json, Action<string, string>? onUnknown = null)
     {
         var reader = new Utf8JsonReader(json);
         long transactionTime = 0;
@@ -76,7 +76,7 @@ public static partial class BinanceParsers
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    return ReadOrderObject(ref reader, transactionTime);
+                    return ReadOrderObject(ref reader, transactionTime, onUnknown);
                 }
             }
             else if (reader.ValueTextEquals("T"u8))
@@ -89,9 +89,9 @@ public static partial class BinanceParsers
         throw new ExchangeException(ExchangeErrorKind.Internal, "binance ORDER_TRADE_UPDATE without its order object 'o'");
     }
 
-    private static OrderUpdate ReadOrderObject(ref Utf8JsonReader reader, long eventTime)
+    private static OrderUpdate ReadOrderObject(ref Utf8JsonReader reader, long eventTime, Action<string, string>? onUnknown)
     {
-        string? symbol = null, clientId = null, feeAsset = null;
+        string? symbol = null, clientId = null, feeAsset = null, unknownType = null;
         OrderSide side = 0;
         OrderType type = 0;
         var tif = TimeInForce.Gtc;
@@ -128,10 +128,31 @@ public static partial class BinanceParsers
                         side = reader.ValueTextEquals("BUY"u8) ? OrderSide.Buy : reader.ValueTextEquals("SELL"u8) ? OrderSide.Sell : throw Unknown("S", ref reader);
                         break;
                     case (byte)'o':
-                        type = reader.ValueTextEquals("LIMIT"u8) ? OrderType.Limit : reader.ValueTextEquals("MARKET"u8) ? OrderType.Market : ParseType(reader.GetString());
+                        if (reader.ValueTextEquals("LIMIT"u8))
+                        {
+                            type = OrderType.Limit;
+                        }
+                        else if (reader.ValueTextEquals("MARKET"u8))
+                        {
+                            type = OrderType.Market;
+                        }
+                        else
+                        {
+                            var text = reader.GetString();
+                            if (TryParseType(text) is { } known)
+                            {
+                                type = known;
+                            }
+                            else
+                            {
+                                // Resolved once the price is read: a new order type must not drop the update.
+                                unknownType = text ?? "";
+                            }
+                        }
+
                         break;
                     case (byte)'f':
-                        tif = ReadTimeInForce(ref reader);
+                        tif = ReadTimeInForce(ref reader, onUnknown);
                         break;
                     case (byte)'q':
                         quantity = VenueJson.ReadDecimal(ref reader, "q");
@@ -195,6 +216,11 @@ public static partial class BinanceParsers
             }
         }
 
+        if (unknownType is not null && type == 0)
+        {
+            type = ParseType(unknownType, price, onUnknown);
+        }
+
         if (symbol is null || orderId == 0 || side == 0 || status == 0 || type == 0)
         {
             throw new ExchangeException(ExchangeErrorKind.Internal, "binance ORDER_TRADE_UPDATE lacks one of s, S, o, X, i");
@@ -243,12 +269,12 @@ public static partial class BinanceParsers
         };
     }
 
-    private static TimeInForce ReadTimeInForce(ref Utf8JsonReader reader) =>
+    private static TimeInForce ReadTimeInForce(ref Utf8JsonReader reader, Action<string, string>? onUnknown) =>
         reader.ValueTextEquals("GTC"u8) ? TimeInForce.Gtc
         : reader.ValueTextEquals("GTX"u8) ? TimeInForce.Gtx
         : reader.ValueTextEquals("IOC"u8) ? TimeInForce.Ioc
         : reader.ValueTextEquals("FOK"u8) ? TimeInForce.Fok
-        : ParseTimeInForce(reader.GetString());
+        : ParseTimeInForce(reader.GetString(), onUnknown);
 
     private static OrderStatus ReadStatus(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("NEW"u8) ? OrderStatus.New

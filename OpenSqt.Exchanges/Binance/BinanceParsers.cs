@@ -21,23 +21,59 @@ public static partial class BinanceParsers
         _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"binance sent an unknown side '{side}'"),
     };
 
-    public static OrderType ParseType(string? type) => type switch
+    /// <summary>
+    /// The order types Binance documents (LIMIT, MARKET, STOP, STOP_MARKET, TAKE_PROFIT, TAKE_PROFIT_MARKET,
+    /// TRAILING_STOP_MARKET; LIQUIDATION on forced orders: https://developers.binance.com/docs/derivatives/usds-margined-futures/common-definition),
+    /// or null for one it may add later.
+    /// </summary>
+    public static OrderType? TryParseType(string? type) => type switch
     {
         "LIMIT" or "STOP" or "TAKE_PROFIT" => OrderType.Limit,
         "MARKET" or "STOP_MARKET" or "TAKE_PROFIT_MARKET" or "TRAILING_STOP_MARKET" or "LIQUIDATION" => OrderType.Market,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"binance sent an unknown order type '{type}'"),
+        _ => null,
     };
 
-    public static TimeInForce ParseTimeInForce(string? tif) => tif switch
+    /// <summary>
+    /// An order type; one Binance adds later does not fail the answer: it is reported to <paramref name="onUnknown"/>
+    /// and read as a limit order when the order carries a price, a market order otherwise.
+    /// </summary>
+    public static OrderType ParseType(string? type, decimal price = 0, Action<string, string>? onUnknown = null)
+    {
+        if (TryParseType(type) is { } known)
+        {
+            return known;
+        }
+
+        onUnknown?.Invoke("type", type ?? "");
+        return price > 0 ? OrderType.Limit : OrderType.Market;
+    }
+
+    /// <summary>
+    /// Binance time-in-force values (GTC, IOC, FOK, GTX, GTD; same common-definition page), or null for one it may add.
+    /// </summary>
+    public static TimeInForce? TryParseTimeInForce(string? tif) => tif switch
     {
         "GTC" or "GTD" or null or "" => TimeInForce.Gtc,
         "IOC" => TimeInForce.Ioc,
         "FOK" => TimeInForce.Fok,
         "GTX" => TimeInForce.Gtx,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"binance sent an unknown time in force '{tif}'"),
+        _ => null,
     };
 
-    public static OrderStatus ParseStatus(string? status) => status switch
+    /// <summary>A time in force; an unknown one is reported to <paramref name="onUnknown"/> and read as GTC (not post-only).</summary>
+    public static TimeInForce ParseTimeInForce(string? tif, Action<string, string>? onUnknown = null)
+    {
+        if (TryParseTimeInForce(tif) is { } known)
+        {
+            return known;
+        }
+
+        onUnknown?.Invoke("timeInForce", tif ?? "");
+        return TimeInForce.Gtc;
+    }
+
+    /// <summary>An order status, or null for one Binance may add later.</summary>
+    public static OrderStatus? TryParseStatus(string? status) => status switch
     {
         "NEW" or "NEW_INSURANCE" or "NEW_ADL" => OrderStatus.New,
         "PARTIALLY_FILLED" => OrderStatus.PartiallyFilled,
@@ -45,8 +81,11 @@ public static partial class BinanceParsers
         "CANCELED" => OrderStatus.Canceled,
         "EXPIRED" or "EXPIRED_IN_MATCH" => OrderStatus.Expired,
         "REJECTED" => OrderStatus.Rejected,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"binance sent an unknown order status '{status}'"),
+        _ => null,
     };
+
+    public static OrderStatus ParseStatus(string? status) =>
+        TryParseStatus(status) ?? throw new ExchangeException(ExchangeErrorKind.Internal, $"binance sent an unknown order status '{status}'");
 
     public static string FormatSide(OrderSide side) => side == OrderSide.Buy ? "BUY" : "SELL";
 
@@ -60,21 +99,26 @@ public static partial class BinanceParsers
 
     public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    /// <summary>An order as answered by place, cancel, query and open orders.</summary>
-    public static Order ParseOrder(JsonElement e)
+    /// <summary>
+    /// An order as answered by place, cancel, query and open orders. An order type or time in force the connector does
+    /// not know is reported to <paramref name="onUnknown"/> (field, value) and mapped as <see cref="ParseType"/> and
+    /// <see cref="ParseTimeInForce(string?, Action{string, string}?)"/> say, so the rest of the answer stands.
+    /// </summary>
+    public static Order ParseOrder(JsonElement e, Action<string, string>? onUnknown = null)
     {
-        var tif = ParseTimeInForce(e.GetStringOrNull("timeInForce"));
+        var tif = ParseTimeInForce(e.GetStringOrNull("timeInForce"), onUnknown);
         var updated = e.GetInt64("updateTime");
         var created = e.TryGetProperty("time", out _) ? e.GetInt64("time") : updated;
+        var price = e.GetDecimal("price");
         return new Order
         {
             ExchangeOrderId = e.GetRequiredString("orderId"),
             ClientOrderId = e.GetStringOrNull("clientOrderId"),
             Symbol = e.GetRequiredString("symbol"),
             Side = ParseSide(e.GetStringOrNull("side")),
-            Type = ParseType(e.GetStringOrNull("type")),
+            Type = ParseType(e.GetStringOrNull("type"), price, onUnknown),
             TimeInForce = tif,
-            Price = e.GetDecimal("price"),
+            Price = price,
             Quantity = e.GetDecimal("origQty"),
             FilledQuantity = e.GetDecimal("executedQty"),
             AveragePrice = e.GetDecimal("avgPrice"),
@@ -87,7 +131,7 @@ public static partial class BinanceParsers
     }
 
     /// <summary>The answer of POST /fapi/v1/batchOrders: one order or one error per item, in request order.</summary>
-    public static IReadOnlyList<(Order? Order, VenueFailure? Error)> ParseBatchOrders(JsonElement array)
+    public static IReadOnlyList<(Order? Order, VenueFailure? Error)> ParseBatchOrders(JsonElement array, Action<string, string>? onUnknown = null)
     {
         var result = new List<(Order?, VenueFailure?)>(array.GetArrayLength());
         foreach (var item in array.EnumerateArray())
@@ -98,7 +142,7 @@ public static partial class BinanceParsers
             }
             else
             {
-                result.Add((ParseOrder(item), null));
+                result.Add((ParseOrder(item, onUnknown), null));
             }
         }
 

@@ -9,9 +9,12 @@ namespace OpenSqt.Exchanges.Binance;
 /// <summary>
 /// The Binance futures user data stream: a listen key (created with POST, kept alive with PUT every
 /// <see cref="BinanceOptions.ListenKeyKeepAlive"/>, replaced after <c>listenKeyExpired</c> or a keepalive that finds it
-/// gone), one WebSocket on <c>/ws/&lt;listenKey&gt;</c> rotated before Binance's 24-hour limit, and the events it
-/// carries: <c>ORDER_TRADE_UPDATE</c> to the order stream (duplicates dropped by order, trade, status and cumulative
-/// quantity), <c>ACCOUNT_UPDATE</c> to the position stream and, through a fresh account snapshot, to the account stream.
+/// gone), one WebSocket on the routed <c>/private/ws?listenKey=</c> entry point (<see cref="BinanceOptions.UserStreamUri"/>;
+/// the legacy <c>/ws/&lt;listenKey&gt;</c> delivers nothing since 2026-04-23) rotated before Binance's 24-hour limit
+/// and reconnected by the no-data watchdog after <see cref="BinanceOptions.UserNoDataTimeout"/> of silence, and the
+/// events it carries: <c>ORDER_TRADE_UPDATE</c> to the order stream (duplicates dropped by order, trade, status and
+/// cumulative quantity), <c>ACCOUNT_UPDATE</c> to the position stream and, through a fresh account snapshot taken at
+/// most once per <see cref="BinanceOptions.AccountRefreshInterval"/> (each costs 10 weight), to the account stream.
 /// <c>TRADE_LITE</c> repeats a fill the next <c>ORDER_TRADE_UPDATE</c> carries in full, so it is not forwarded.
 /// </summary>
 public sealed class BinanceUserStream : IAsyncDisposable
@@ -23,6 +26,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
+    private readonly Action<string, string>? _onUnknown;
     private readonly VenueWebSocket _socket;
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
     private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -32,12 +36,14 @@ public sealed class BinanceUserStream : IAsyncDisposable
     private Task? _keepAlive;
     private Task? _accountLoop;
     private int _listenKeysCreated;
+    private int _accountRefreshes;
 
-    public BinanceUserStream(BinanceRestClient rest, BinanceOptions options, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public BinanceUserStream(BinanceRestClient rest, BinanceOptions options, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics, Action<string, string>? onUnknown = null)
     {
         _rest = rest;
         _options = options;
         _fetchAccount = fetchAccount;
+        _onUnknown = onUnknown;
         _time = time;
         _logger = logger;
         _socket = new VenueWebSocket(BinanceParsers.Venue, new VenueWebSocketSettings
@@ -46,6 +52,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
             ResolveUri = ResolveUriAsync,
             OnMessage = HandleMessage,
             Heartbeat = HeartbeatRule.PingFrames(options.PingInterval, options.PingTimeout),
+            NoDataTimeout = options.UserNoDataTimeout,
             MaxLifetime = options.ConnectionLifetime,
             RotationMargin = options.ConnectionRotationMargin,
             InitialBackoff = options.ReconnectInitialDelay,
@@ -61,6 +68,9 @@ public sealed class BinanceUserStream : IAsyncDisposable
     public StreamBroadcaster<Position> Positions { get; } = new();
 
     public StreamBroadcaster<Account> Accounts { get; } = new();
+
+    /// <summary>REST account refreshes started since start (at most one per <see cref="BinanceOptions.AccountRefreshInterval"/>).</summary>
+    public int AccountRefreshes => Volatile.Read(ref _accountRefreshes);
 
     /// <summary>Distinct listen keys used since start (a new one after each expiry).</summary>
     public int ListenKeysCreated => Volatile.Read(ref _listenKeysCreated);
@@ -129,7 +139,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
             BinanceLog.ListenKeyCreated(_logger);
         }
 
-        return new Uri(_options.WsUri, "ws/" + key);
+        return _options.UserStreamUri(key);
     }
 
     private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
@@ -167,8 +177,11 @@ public sealed class BinanceUserStream : IAsyncDisposable
 
     private async Task AccountLoopAsync(CancellationToken cancellationToken)
     {
+        // The channel holds one pending request (further pushes are folded into it); after each refresh the loop rests
+        // for the interval, so a burst of ACCOUNT_UPDATEs costs one refresh now and at most one more per interval.
         await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            Interlocked.Increment(ref _accountRefreshes);
             try
             {
                 Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
@@ -176,6 +189,11 @@ public sealed class BinanceUserStream : IAsyncDisposable
             catch (ExchangeException ex)
             {
                 BinanceLog.AccountRefreshFailed(_logger, ex.Message);
+            }
+
+            if (_options.AccountRefreshInterval > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.AccountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -186,7 +204,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
         switch (BinanceParsers.PeekUserEventType(message.Span))
         {
             case BinanceUserEventType.OrderTradeUpdate:
-                var update = BinanceParsers.ParseOrderTradeUpdate(message.Span);
+                var update = BinanceParsers.ParseOrderTradeUpdate(message.Span, _onUnknown);
                 if (_seen.TryAdd((update.ExchangeOrderId, update.LastFill?.TradeId, update.Status, update.FilledQuantity)))
                 {
                     Orders.Publish(update);

@@ -19,9 +19,12 @@ public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, stri
 public readonly record struct RateLimitCost(string Rule, int Units);
 
 /// <summary>
-/// Rate-limit accounting for one venue connection. Counts locally, corrects itself from the venue's usage headers,
-/// waits before a request that would cross <see cref="SafetyFraction"/> of a budget, and after a 429 refuses to send
-/// anything until the venue's Retry-After has passed, so the client never continues into a ban (Binance 418).
+/// Rate-limit accounting for one venue connection. Counts locally, corrects itself from the venue's usage headers and
+/// waits before a request that would cross <see cref="SafetyFraction"/> of a budget. A 429 pauses only the budgets the
+/// refused request was charged against (<see cref="Block(IReadOnlyList{RateLimitCost}, TimeSpan?)"/>): for the venue's
+/// Retry-After when it sends one, otherwise briefly and exponentially (<see cref="BackoffInitial"/> doubling up to
+/// <see cref="BackoffMax"/>, reset by the next success on that budget), so a refused order placement never holds back a
+/// cancel charged elsewhere. Only a venue-wide ban (Binance 418) pauses everything (<see cref="Block(TimeSpan?)"/>).
 /// Thread-safe.
 /// </summary>
 public sealed class RateLimitTracker
@@ -30,14 +33,17 @@ public sealed class RateLimitTracker
     private readonly Dictionary<string, Budget> _budgets = new(StringComparer.Ordinal);
     private readonly Func<DateTimeOffset> _now;
     private readonly TimeProvider _time;
-    private DateTimeOffset _blockedUntil = DateTimeOffset.MinValue;
+    private readonly Dictionary<string, Penalty> _penalties = new(StringComparer.Ordinal);
+    private readonly Penalty _global = new();
 
     /// <param name="rules">The venue's rules.</param>
     /// <param name="now">The venue's clock (windows are aligned to it).</param>
     /// <param name="time">Used for waiting.</param>
     /// <param name="safetyFraction">Share of each budget this client lets itself use before it waits for the next window.</param>
     /// <param name="maxWait">The longest a request waits for budget; beyond it the request fails as rate limited.</param>
-    public RateLimitTracker(IEnumerable<RateLimitRule> rules, Func<DateTimeOffset> now, TimeProvider time, double safetyFraction = 0.9, TimeSpan? maxWait = null)
+    /// <param name="backoffInitial">The pause of a budget after a 429 without Retry-After; doubles on each further 429.</param>
+    /// <param name="backoffMax">The longest such pause.</param>
+    public RateLimitTracker(IEnumerable<RateLimitRule> rules, Func<DateTimeOffset> now, TimeProvider time, double safetyFraction = 0.9, TimeSpan? maxWait = null, TimeSpan? backoffInitial = null, TimeSpan? backoffMax = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(safetyFraction, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(safetyFraction, 1);
@@ -50,7 +56,17 @@ public sealed class RateLimitTracker
         _time = time;
         SafetyFraction = safetyFraction;
         MaxWait = maxWait ?? TimeSpan.FromSeconds(10);
+        BackoffInitial = backoffInitial ?? TimeSpan.FromSeconds(1);
+        BackoffMax = backoffMax ?? TimeSpan.FromSeconds(30);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BackoffInitial, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(BackoffMax, BackoffInitial);
     }
+
+    /// <summary>A budget's pause after its first 429 without Retry-After.</summary>
+    public TimeSpan BackoffInitial { get; }
+
+    /// <summary>The cap of the doubling pause after repeated 429s without Retry-After.</summary>
+    public TimeSpan BackoffMax { get; }
 
     public double SafetyFraction { get; }
 
@@ -59,15 +75,24 @@ public sealed class RateLimitTracker
     /// <summary>Times a request waited for budget (for diagnostics and tests).</summary>
     public int Waits { get; private set; }
 
-    /// <summary>Until when the venue told us to stop sending, or null.</summary>
+    /// <summary>Until when the venue told us to stop sending anything (a ban), or null.</summary>
     public DateTimeOffset? BlockedUntil
     {
         get
         {
             lock (_gate)
             {
-                return _blockedUntil > _now() ? _blockedUntil : null;
+                return _global.Until > _now() ? _global.Until : null;
             }
+        }
+    }
+
+    /// <summary>Until when requests charged against <paramref name="rule"/> are held back after a 429, or null.</summary>
+    public DateTimeOffset? RuleBlockedUntil(string rule)
+    {
+        lock (_gate)
+        {
+            return _penalties.TryGetValue(rule, out var penalty) && penalty.Until > _now() ? penalty.Until : null;
         }
     }
 
@@ -117,13 +142,14 @@ public sealed class RateLimitTracker
             lock (_gate)
             {
                 var now = _now();
-                if (_blockedUntil > now)
+                var pausedUntil = PausedUntil(costs);
+                if (pausedUntil > now)
                 {
-                    wait = _blockedUntil - now;
+                    wait = pausedUntil - now;
                     if (wait > MaxWait)
                     {
                         throw new ExchangeException(ExchangeErrorKind.RateLimited,
-                            $"the venue asked us to pause until {_blockedUntil:O}; not sending", retryAfter: wait);
+                            $"the venue asked us to pause these calls until {pausedUntil:O}; not sending", retryAfter: wait);
                     }
                 }
                 else
@@ -225,21 +251,106 @@ public sealed class RateLimitTracker
         }
     }
 
-    /// <summary>The venue answered 429 (or banned us): send nothing until <paramref name="retryAfter"/> has passed.</summary>
+    /// <summary>
+    /// The venue banned this client (Binance 418): send nothing at all until <paramref name="retryAfter"/> has passed,
+    /// or, without it, for the doubling backoff.
+    /// </summary>
     public TimeSpan Block(TimeSpan? retryAfter)
     {
-        var pause = retryAfter is { } r && r > TimeSpan.Zero ? r : TimeSpan.FromSeconds(60);
         lock (_gate)
         {
-            var until = _now() + pause;
-            if (until > _blockedUntil)
+            return Penalise(_global, retryAfter, _now());
+        }
+    }
+
+    /// <summary>
+    /// The venue answered 429 to a request charged <paramref name="costs"/>: pause those budgets only, for
+    /// <paramref name="retryAfter"/> when the venue sent it, otherwise for the doubling backoff of each budget. A
+    /// request charged against no declared budget pauses the other uncharged requests only. Returns the longest pause.
+    /// </summary>
+    public TimeSpan Block(IReadOnlyList<RateLimitCost> costs, TimeSpan? retryAfter)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        lock (_gate)
+        {
+            var now = _now();
+            var pause = TimeSpan.Zero;
+            foreach (var key in PenaltyKeys(costs))
             {
-                _blockedUntil = until;
+                if (!_penalties.TryGetValue(key, out var penalty))
+                {
+                    penalty = new Penalty();
+                    _penalties[key] = penalty;
+                }
+
+                var p = Penalise(penalty, retryAfter, now);
+                if (p > pause)
+                {
+                    pause = p;
+                }
             }
+
+            return pause;
+        }
+    }
+
+    /// <summary>A request charged <paramref name="costs"/> was not refused for rate: the backoff of those budgets starts again from <see cref="BackoffInitial"/>.</summary>
+    public void Succeeded(IReadOnlyList<RateLimitCost> costs)
+    {
+        ArgumentNullException.ThrowIfNull(costs);
+        lock (_gate)
+        {
+            _global.Strikes = 0;
+            foreach (var key in PenaltyKeys(costs))
+            {
+                if (_penalties.TryGetValue(key, out var penalty))
+                {
+                    penalty.Strikes = 0;
+                }
+            }
+        }
+    }
+
+    private TimeSpan Penalise(Penalty penalty, TimeSpan? retryAfter, DateTimeOffset now)
+    {
+        TimeSpan pause;
+        if (retryAfter is { } r && r > TimeSpan.Zero)
+        {
+            pause = r;
+        }
+        else
+        {
+            var doubled = BackoffInitial.Ticks * Math.Pow(2, Math.Min(penalty.Strikes, 30));
+            pause = doubled >= BackoffMax.Ticks ? BackoffMax : TimeSpan.FromTicks((long)doubled);
+        }
+
+        penalty.Strikes++;
+        var until = now + pause;
+        if (until > penalty.Until)
+        {
+            penalty.Until = until;
         }
 
         return pause;
     }
+
+    private DateTimeOffset PausedUntil(IReadOnlyList<RateLimitCost> costs)
+    {
+        var until = _global.Until;
+        foreach (var key in PenaltyKeys(costs))
+        {
+            if (_penalties.TryGetValue(key, out var penalty) && penalty.Until > until)
+            {
+                until = penalty.Until;
+            }
+        }
+
+        return until;
+    }
+
+    /// <summary>The budgets a request is charged against; "" stands for the requests that declare none.</summary>
+    private static IEnumerable<string> PenaltyKeys(IReadOnlyList<RateLimitCost> costs) =>
+        costs.Count == 0 ? [""] : costs.Select(c => c.Rule);
 
     private static void Roll(Budget budget, DateTimeOffset now)
     {
@@ -250,6 +361,12 @@ public sealed class RateLimitTracker
             budget.WindowStart = start;
             budget.Used = 0;
         }
+    }
+
+    private sealed class Penalty
+    {
+        public DateTimeOffset Until { get; set; } = DateTimeOffset.MinValue;
+        public int Strikes { get; set; }
     }
 
     private sealed class Budget(RateLimitRule rule)

@@ -41,7 +41,8 @@ public sealed record VenueResponse(HttpStatusCode Status, byte[] Body, HttpRespo
 /// <summary>
 /// The shared base of every venue's REST client: server-time offset tracking (synced before the first signed call and
 /// again on a clock error, which is retried once), a per-venue signing hook, typed error mapping, rate-limit accounting
-/// from the venue's headers (wait before the limit, pause on 429/418 for Retry-After), retries only where they are
+/// from the venue's headers (wait before the limit; a 429 pauses the budgets of the refused call, a 418 ban everything),
+/// retries only where they are
 /// safe, and unknown outcomes reported as such. A venue adds only <see cref="BuildRequest"/>,
 /// <see cref="ParseFailure"/> and <see cref="FetchServerTimeAsync"/>.
 /// </summary>
@@ -145,7 +146,14 @@ public abstract class VenueRestClient
             RateLimits.Observe(response.Headers, request.Costs);
             if (response.Status is HttpStatusCode.TooManyRequests or (HttpStatusCode)418)
             {
-                var pause = RateLimits.Block(response.RetryAfter);
+                // A 429 pauses only the budgets this call was charged against (a refused placement must not hold back
+                // cancels charged elsewhere). A 418 is Binance's IP ban for going on after 429s and stops everything
+                // until its Retry-After: "HTTP 418 return code is used when an IP has been auto-banned for continuing to
+                // send requests after receiving 429 codes" and "A Retry-After header is sent with a 418 or 429 responses"
+                // (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info).
+                var pause = response.Status == HttpStatusCode.TooManyRequests
+                    ? RateLimits.Block(request.Costs, response.RetryAfter)
+                    : RateLimits.Block(response.RetryAfter);
                 VenueLog.RateLimited(Logger, Venue, (int)response.Status, pause.TotalSeconds);
                 var failure = ParseFailure(response);
                 Metrics.RecordError(Venue, request.Operation, ExchangeErrorKind.RateLimited);
@@ -154,6 +162,7 @@ public abstract class VenueRestClient
                     retryAfter: pause, venueCode: failure?.Exception.VenueCode);
             }
 
+            RateLimits.Succeeded(request.Costs);
             var mapped = ParseFailure(response);
             if (mapped is null)
             {

@@ -47,8 +47,17 @@ public sealed record VenueWebSocketSettings
 
     public HeartbeatRule Heartbeat { get; init; } = new();
 
-    /// <summary>Reconnect when nothing (data or pong) arrived for this long; null to rely on the heartbeat only.</summary>
+    /// <summary>
+    /// The no-data watchdog: reconnect when no message arrived for this long (a socket that is open but delivers nothing
+    /// is as dead as a closed one); null to rely on the heartbeat only.
+    /// </summary>
     public TimeSpan? NoDataTimeout { get; init; }
+
+    /// <summary>
+    /// Whether data is due now (for example: the socket has subscriptions). While it answers false the watchdog
+    /// does not fire and silence counts from the moment it turns true. Null means data is always due.
+    /// </summary>
+    public Func<bool>? ExpectsData { get; init; }
 
     /// <summary>The venue's forced connection lifetime (Binance 24 h); the connection is rotated before it.</summary>
     public TimeSpan? MaxLifetime { get; init; }
@@ -288,6 +297,13 @@ public sealed class VenueWebSocket : IAsyncDisposable
                         {
                             if (_settings.NoDataTimeout is { } noData && _time.GetElapsedTime(lastData) >= noData)
                             {
+                                if (_settings.ExpectsData is { } expects && !expects())
+                                {
+                                    // Nothing is due: silence is not a fault; the watchdog starts over.
+                                    lastData = _time.GetTimestamp();
+                                    continue;
+                                }
+
                                 return new ReceiveOutcome($"no data for {noData.TotalSeconds:F0} s", false, null);
                             }
 
