@@ -99,12 +99,15 @@ public static partial class BinanceParsers
 
     public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
+    /// <summary>An order as answered by place, cancel, query and open orders.</summary>
+    public static Order ParseOrder(JsonElement e) => ParseOrder(e, null);
+
     /// <summary>
     /// An order as answered by place, cancel, query and open orders. An order type or time in force the connector does
     /// not know is reported to <paramref name="onUnknown"/> (field, value) and mapped as <see cref="ParseType"/> and
     /// <see cref="ParseTimeInForce(string?, Action{string, string}?)"/> say, so the rest of the answer stands.
     /// </summary>
-    public static Order ParseOrder(JsonElement e, Action<string, string>? onUnknown = null)
+    public static Order ParseOrder(JsonElement e, Action<string, string>? onUnknown)
     {
         var tif = ParseTimeInForce(e.GetStringOrNull("timeInForce"), onUnknown);
         var updated = e.GetInt64("updateTime");

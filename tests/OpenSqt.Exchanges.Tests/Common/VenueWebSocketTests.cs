@@ -122,6 +122,58 @@ public sealed class VenueWebSocketTests
     }
 
     [Fact]
+    public async Task WatchdogWaitsWhileNoDataIsDueAndFiresOnceDataIsDue()
+    {
+        await using var server = await SilentServer.StartAsync();
+        var noData = TimeSpan.FromSeconds(5);
+        var time = new TimerCountingTimeProvider(noData);
+        var expecting = false;
+        await using var socket = new VenueWebSocket("test", new VenueWebSocketSettings
+        {
+            Name = "market",
+            ResolveUri = _ => ValueTask.FromResult(server.Url),
+            OnMessage = _ => { },
+            NoDataTimeout = noData,
+            ExpectsData = () => Volatile.Read(ref expecting),
+            InitialBackoff = TimeSpan.FromMilliseconds(10),
+        }, time, NullLogger.Instance, new VenueMetrics());
+        socket.Start();
+        await Eventually.TrueAsync(() => socket.Connections == 1 && time.Counted >= 1, Timeout, "connected, the watchdog armed");
+
+        // Nothing is due (no subscriptions): the silence passes and the watchdog only arms again.
+        time.Advance(noData);
+        await Eventually.TrueAsync(() => time.Counted >= 2, Timeout, "the watchdog armed again");
+        Assert.Equal(1, socket.Connections);
+
+        // Data is due now: the next silence of the full timeout reconnects.
+        Volatile.Write(ref expecting, true);
+        time.Advance(noData);
+        await Eventually.TrueAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            return socket.Connections >= 2;
+        }, Timeout, "the silent socket was replaced");
+    }
+
+    /// <summary>A fake clock that counts the timers of one length (the watchdog's wait).</summary>
+    private sealed class TimerCountingTimeProvider(TimeSpan counted) : Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 0, 0, 0, TimeSpan.Zero))
+    {
+        private int _counted;
+
+        public int Counted => Volatile.Read(ref _counted);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime == counted)
+            {
+                Interlocked.Increment(ref _counted);
+            }
+
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Fact]
     public async Task TextHeartbeatKeepsASilentConnectionAliveAndPongsAreNotData()
     {
         await using var server = await SilentServer.StartAsync();

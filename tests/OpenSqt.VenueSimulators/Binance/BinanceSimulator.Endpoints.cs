@@ -750,7 +750,14 @@ public sealed partial class BinanceSimulator
         }
     }
 
-    private static string TifText(TimeInForce tif) => BinanceParsers.FormatTimeInForce(tif);
+    // Binance time-in-force names (https://developers.binance.com/docs/derivatives/usds-margined-futures/common-definition).
+    private static string TifText(TimeInForce tif) => tif switch
+    {
+        TimeInForce.Ioc => "IOC",
+        TimeInForce.Fok => "FOK",
+        TimeInForce.Gtx => "GTX",
+        _ => "GTC",
+    };
 
     private static string StatusText(OrderStatus status) => status switch
     {
@@ -762,12 +769,12 @@ public sealed partial class BinanceSimulator
         _ => "REJECTED",
     };
 
-    private static void WriteOrder(Utf8JsonWriter w, Order order, bool includeTime)
+    private void WriteOrder(Utf8JsonWriter w, Order order, bool includeTime)
     {
         w.WriteStartObject();
         w.WriteNumber("orderId", long.Parse(order.ExchangeOrderId, CultureInfo.InvariantCulture));
         w.WriteString("symbol", order.Symbol);
-        w.WriteString("status", StatusText(order.Status));
+        w.WriteString("status", ReportedStatus?.Invoke(order) ?? StatusText(order.Status));
         w.WriteString("clientOrderId", order.ClientOrderId);
         w.WriteString("price", D(order.Price));
         w.WriteString("avgPrice", D(order.AveragePrice));
@@ -775,8 +782,8 @@ public sealed partial class BinanceSimulator
         w.WriteString("executedQty", D(order.FilledQuantity));
         w.WriteString("cumQty", D(order.FilledQuantity));
         w.WriteString("cumQuote", D(order.FilledQuantity * order.AveragePrice));
-        w.WriteString("timeInForce", TifText(order.TimeInForce));
-        w.WriteString("type", order.Type == OrderType.Limit ? "LIMIT" : "MARKET");
+        w.WriteString("timeInForce", ReportedTimeInForce ?? TifText(order.TimeInForce));
+        w.WriteString("type", ReportedOrderType ?? (order.Type == OrderType.Limit ? "LIMIT" : "MARKET"));
         w.WriteBoolean("reduceOnly", order.ReduceOnly);
         w.WriteBoolean("closePosition", false);
         w.WriteString("side", order.Side == OrderSide.Buy ? "BUY" : "SELL");

@@ -29,27 +29,73 @@ public sealed partial class BinanceSimulator
         }
     }
 
+    /// <summary>
+    /// A <c>/private</c> user-data connection: the listen key in the path (<c>/private/ws/&lt;listenKey&gt;</c>) or the
+    /// query (<c>/private/ws?listenKey=&lt;listenKey&gt;&amp;events=A/B</c>; with <c>events</c> only the named event
+    /// types are delivered, "Private supports listenKey + events subscription", Important WebSocket Change Notice).
+    /// </summary>
     private async Task UserSessionAsync(HttpContext context, SimSocket socket, CancellationToken cancellationToken)
     {
-        var key = context.Request.RouteValues["listenKey"] as string;
-        if (key is null || key != ActiveListenKey)
+        var key = context.Request.RouteValues["listenKey"] as string ?? context.Request.Query["listenKey"].ToString();
+        if (string.IsNullOrEmpty(key) || key != ActiveListenKey)
         {
             await socket.CloseAsync("invalid listen key").ConfigureAwait(false);
             return;
         }
 
-        socket.Tag = key;
-        while (await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false) is not null)
+        var events = context.Request.Query["events"].ToString();
+        if (events.Length > 0)
         {
-            // The user stream takes no requests; reading keeps the pong deadline and the close handshake working.
+            _eventFilters[socket.Id] = new HashSet<string>(events.Split('/', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+        }
+
+        socket.Tag = key;
+        try
+        {
+            while (await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                // The user stream takes no requests; reading keeps the pong deadline and the close handshake working.
+            }
+        }
+        finally
+        {
+            _eventFilters.TryRemove(socket.Id, out _);
         }
     }
+
+    /// <summary>A retired URL: the connection is accepted and kept, and nothing is ever delivered on it.</summary>
+    private static async Task SilentSessionAsync(SimSocket socket, CancellationToken cancellationToken)
+    {
+        while (await socket.ReceiveAsync(cancellationToken).ConfigureAwait(false) is not null)
+        {
+            // Requests are read and ignored.
+        }
+    }
+
+    /// <summary>Connections opened on a retired unrouted URL (<c>/ws/&lt;listenKey&gt;</c>, <c>/ws</c>, <c>/stream</c>) since start.</summary>
+    public int LegacyConnections => Volatile.Read(ref _legacyConnections);
+
+    private int _legacyConnections;
+
+    private Task Legacy(HttpContext context, string kind, Func<SimSocket, CancellationToken, Task> session)
+    {
+        Interlocked.Increment(ref _legacyConnections);
+        return RunSocketAsync(context, kind, session);
+    }
+
+    private readonly ConcurrentDictionary<Guid, HashSet<string>> _eventFilters = new();
 
     private async Task SendUserEventAsync(string json)
     {
         var copies = Faults.DuplicateStreamEvents ? 2 : 1;
+        var type = EventTypeOf(json);
         foreach (var socket in Sockets.Where(s => s.Kind == UserKind && s.Tag is not null && s.Tag == ActiveListenKey))
         {
+            if (_eventFilters.TryGetValue(socket.Id, out var wanted) && !wanted.Contains(type))
+            {
+                continue;
+            }
+
             for (var i = 0; i < copies; i++)
             {
                 await socket.SendAsync(json).ConfigureAwait(false);
@@ -87,7 +133,7 @@ public sealed partial class BinanceSimulator
                     })).ConfigureAwait(false);
                 }
 
-                await SendUserEventAsync(OrderTradeUpdateJson(update, now)).ConfigureAwait(false);
+                await SendUserEventAsync(OrderTradeUpdateJson(update, now, ReportedTimeInForce, ReportedOrderType)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -97,7 +143,7 @@ public sealed partial class BinanceSimulator
     }
 
     /// <summary>An engine order update as Binance's ORDER_TRADE_UPDATE.</summary>
-    public static string OrderTradeUpdateJson(OrderUpdate update, long eventTime)
+    public static string OrderTradeUpdateJson(OrderUpdate update, long eventTime, string? timeInForce = null, string? orderType = null)
     {
         var fill = update.LastFill;
         var execution = fill is not null ? "TRADE" : update.Status switch
@@ -117,8 +163,8 @@ public sealed partial class BinanceSimulator
             w.WriteString("s", update.Symbol);
             w.WriteString("c", update.ClientOrderId);
             w.WriteString("S", update.Side == OrderSide.Buy ? "BUY" : "SELL");
-            w.WriteString("o", update.Type == OrderType.Limit ? "LIMIT" : "MARKET");
-            w.WriteString("f", TifText(update.TimeInForce));
+            w.WriteString("o", orderType ?? (update.Type == OrderType.Limit ? "LIMIT" : "MARKET"));
+            w.WriteString("f", timeInForce ?? TifText(update.TimeInForce));
             w.WriteString("q", D(update.Quantity));
             w.WriteString("p", D(update.Price));
             w.WriteString("ap", D(update.AveragePrice));
@@ -205,7 +251,7 @@ public sealed partial class BinanceSimulator
     /// A market connection: <c>SUBSCRIBE</c>/<c>UNSUBSCRIBE</c> requests with ids, <c>/stream</c> combined envelopes,
     /// and one engine subscription per stream name, ended with the connection.
     /// </summary>
-    private async Task MarketSessionAsync(SimSocket socket, CancellationToken cancellationToken)
+    private async Task MarketSessionAsync(SimSocket socket, StreamRoute route, bool envelope, CancellationToken cancellationToken)
     {
         var pumps = new ConcurrentDictionary<string, CancellationTokenSource>(StringComparer.Ordinal);
         try
@@ -231,7 +277,12 @@ public sealed partial class BinanceSimulator
                 }
 
                 var idText = id.ValueKind == JsonValueKind.Undefined ? "null" : id.GetRawText();
-                if (method == "SUBSCRIBE" && names.All(IsKnownStream))
+                if (method == "SUBSCRIBE" && names.All(IsKnownStream) && route != StreamRoute.Market)
+                {
+                    // Market-class streams on /public or an unrouted legacy URL: accepted, never delivered.
+                    await socket.SendAsync($"{{\"result\":null,\"id\":{idText}}}").ConfigureAwait(false);
+                }
+                else if (method == "SUBSCRIBE" && names.All(IsKnownStream))
                 {
                     foreach (var name in names)
                     {
@@ -239,7 +290,7 @@ public sealed partial class BinanceSimulator
                         if (pumps.TryAdd(name, cts))
                         {
                             // The pump subscribes to the engine before its first await, so the count below means "live".
-                            _ = PumpMarketAsync(socket, name, cts.Token);
+                            _ = PumpMarketAsync(socket, name, envelope, cts.Token);
                         }
                         else
                         {
@@ -292,8 +343,10 @@ public sealed partial class BinanceSimulator
         return KnownSymbols.Contains(name[..at].ToUpperInvariant()) && (suffix is "aggTrade" or "markPrice" || (suffix.StartsWith("kline_", StringComparison.Ordinal) && KlineInterval.IsValid(suffix[6..])));
     }
 
-    private async Task PumpMarketAsync(SimSocket socket, string name, CancellationToken cancellationToken)
+    private async Task PumpMarketAsync(SimSocket socket, string name, bool envelope, CancellationToken cancellationToken)
     {
+        string Envelope(string stream, string data) => envelope ? $"{{\"stream\":\"{stream}\",\"data\":{data}}}" : data;
+
         var at = name.IndexOf('@', StringComparison.Ordinal);
         var symbol = name[..at].ToUpperInvariant();
         var suffix = name[(at + 1)..];
@@ -333,5 +386,10 @@ public sealed partial class BinanceSimulator
         }
     }
 
-    private static string Envelope(string stream, string data) => $"{{\"stream\":\"{stream}\",\"data\":{data}}}";
+    /// <summary>The <c>e</c> field of a user-data event.</summary>
+    private static string EventTypeOf(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("e", out var e) ? e.GetString() ?? "" : "";
+    }
 }

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Binance;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
@@ -25,6 +26,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     public const string DefaultApiSecret = "sim-binance-api-secret";
     private const string UserKind = "user";
     private const string MarketKind = "market";
+    private const string LegacyUserKind = "legacy-user";
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
@@ -58,6 +60,23 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
 
     /// <summary>Sends TRADE_LITE before each fill's ORDER_TRADE_UPDATE, as Binance does.</summary>
     public bool SendTradeLite { get; set; } = true;
+
+    /// <summary>
+    /// Fault: order answers (REST and ORDER_TRADE_UPDATE) name this time in force instead of the order's own, as when
+    /// Binance adds a value a client does not know yet (its list has grown before: GTD, GTE_GTC).
+    /// </summary>
+    public string? ReportedTimeInForce { get; set; }
+
+    /// <summary>Fault: order answers (REST and ORDER_TRADE_UPDATE) name this order type instead of LIMIT/MARKET.</summary>
+    public string? ReportedOrderType { get; set; }
+
+    /// <summary>Fault: REST order answers name the status this returns (null keeps the real one).</summary>
+    public Func<Order, string?>? ReportedStatus { get; set; }
+
+    /// <summary>Fault: the next this-many POST /fapi/v1/order calls are refused with 429 -1015 and no Retry-After header.</summary>
+    public void RefuseOrdersWithoutRetryAfter(int count) => Interlocked.Exchange(ref _ordersRefusedWithoutRetryAfter, count);
+
+    private int _ordersRefusedWithoutRetryAfter;
 
     /// <summary>Listen keys issued since start.</summary>
     public int ListenKeysIssued => Volatile.Read(ref _listenKeysIssued);
@@ -110,12 +129,38 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         }
     }
 
+    /// <summary>
+    /// The WebSocket routes as Binance serves them since the legacy URLs were retired on 2026-04-23
+    /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice):
+    /// <c>/market</c> carries regular market data (aggTrade, markPrice, kline), <c>/public</c> the high-frequency book
+    /// streams (none of which this simulator publishes), <c>/private</c> user data by listen key, each in ws mode
+    /// (<c>/ws</c>, raw payloads) and stream mode (<c>/stream</c>, <c>{"stream","data"}</c> envelopes). The unrouted
+    /// legacy URLs still accept connections and subscriptions but deliver nothing for market-class streams ("A
+    /// connection with no routed path only receives /public data ... This fails silently rather than erroring",
+    /// https://developers.binance.com/docs/products/caas/market-data-streams) and nothing for a listen key.
+    /// </summary>
     protected override void MapRoutes(WebApplication app)
     {
         app.Map("/fapi/{**path}", HandleRestAsync);
-        app.Map("/ws/{listenKey}", context => RunSocketAsync(context, UserKind, (socket, token) => UserSessionAsync(context, socket, token)));
-        app.Map("/ws", context => RunSocketAsync(context, MarketKind, MarketSessionAsync));
-        app.Map("/stream", context => RunSocketAsync(context, MarketKind, MarketSessionAsync));
+        app.Map("/market/stream", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Market, envelope: true, token)));
+        app.Map("/market/ws", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Market, envelope: false, token)));
+        app.Map("/public/stream", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Public, envelope: true, token)));
+        app.Map("/public/ws", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Public, envelope: false, token)));
+        app.Map("/private/ws/{listenKey}", context => RunSocketAsync(context, UserKind, (socket, token) => UserSessionAsync(context, socket, token)));
+        app.Map("/private/ws", context => RunSocketAsync(context, UserKind, (socket, token) => UserSessionAsync(context, socket, token)));
+        app.Map("/ws/{listenKey}", context => Legacy(context, LegacyUserKind, SilentSessionAsync));
+        app.Map("/ws", context => Legacy(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Public, envelope: false, token)));
+        app.Map("/stream", context => Legacy(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Public, envelope: true, token)));
+    }
+
+    /// <summary>Which class of streams a market connection delivers.</summary>
+    private enum StreamRoute
+    {
+        /// <summary>Regular market data: aggTrade, markPrice, kline.</summary>
+        Market,
+
+        /// <summary>High-frequency book data only (also what an unrouted legacy connection gets).</summary>
+        Public,
     }
 
     private async Task HandleRestAsync(HttpContext context)
@@ -150,6 +195,12 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         }
 
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (method == "POST" && path == "/fapi/v1/order" && TakeOne(ref _ordersRefusedWithoutRetryAfter))
+        {
+            // Binance documents a Retry-After on every 429; this fault models an answer that lost it on the way.
+            return Error(429, "-1015", "Too many new orders; current limit is 300 orders per TEN_SECONDS.", headers);
+        }
+
         if (Faults.TakeStorm())
         {
             RateLimiter.AnnounceRetryAfter(Faults.StormRetryAfter);
@@ -272,6 +323,23 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         }
 
         return string.Join('&', kept);
+    }
+
+    private static bool TakeOne(ref int counter)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref counter);
+            if (current <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref counter, current - 1, current) == current)
+            {
+                return true;
+            }
+        }
     }
 
     private static RestAnswer Error(int status, string code, string message, Dictionary<string, string>? headers = null) =>

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Time.Testing;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Tests.Common;
+
+/// <summary>
+/// The shared rate-limit tracker after a 429: only the budgets the refused call was charged against pause, briefly and
+/// exponentially without Retry-After, for Retry-After with it; only a ban (418) pauses everything.
+/// </summary>
+public sealed class RateLimitTrackerTests
+{
+    private static readonly RateLimitCost[] Orders = [new("ORDERS", 1)];
+    private static readonly RateLimitCost[] Weight = [new("WEIGHT", 1)];
+
+    private static (FakeTimeProvider Time, RateLimitTracker Tracker) Create(TimeSpan? maxWait = null)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 0, 0, 10, TimeSpan.Zero));
+        var tracker = new RateLimitTracker(
+            [new RateLimitRule("WEIGHT", 1000, TimeSpan.FromMinutes(1)), new RateLimitRule("ORDERS", 1000, TimeSpan.FromMinutes(1))],
+            time.GetUtcNow, time, maxWait: maxWait ?? TimeSpan.FromSeconds(1), backoffInitial: TimeSpan.FromSeconds(1), backoffMax: TimeSpan.FromSeconds(8));
+        return (time, tracker);
+    }
+
+    [Fact]
+    public async Task A429WithoutRetryAfterPausesOnlyTheChargedBudgetAndDoublesUntilASuccess()
+    {
+        var (time, tracker) = Create(maxWait: TimeSpan.Zero);
+        Assert.Equal(TimeSpan.FromSeconds(1), tracker.Block(Orders, null));
+        await tracker.AcquireAsync(Weight, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<ExchangeException>(() => tracker.AcquireAsync(Orders, CancellationToken.None).AsTask());
+        Assert.Equal((ExchangeErrorKind.RateLimited, TimeSpan.FromSeconds(1)), (refused.Kind, refused.RetryAfter));
+        Assert.Null(tracker.BlockedUntil);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await tracker.AcquireAsync(Orders, CancellationToken.None);
+        Assert.Equal(TimeSpan.FromSeconds(2), tracker.Block(Orders, null));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(4), tracker.Block(Orders, null));
+        Assert.Equal(TimeSpan.FromSeconds(8), tracker.Block(Orders, null));
+        Assert.Equal(TimeSpan.FromSeconds(8), tracker.Block(Orders, null));
+
+        tracker.Succeeded(Orders);
+        time.Advance(TimeSpan.FromSeconds(8));
+        Assert.Equal(TimeSpan.FromSeconds(1), tracker.Block(Orders, null));
+    }
+
+    [Fact]
+    public async Task A429WithRetryAfterIsHonouredForThatBudgetAndTheWaitEndsWithIt()
+    {
+        var (time, tracker) = Create(maxWait: TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromSeconds(3), tracker.Block(Orders, TimeSpan.FromSeconds(3)));
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(3), tracker.RuleBlockedUntil("ORDERS"));
+        await tracker.AcquireAsync(Weight, CancellationToken.None);
+        var waiting = tracker.AcquireAsync(Orders, CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(3));
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, tracker.Waits);
+    }
+
+    [Fact]
+    public async Task ABanPausesEveryBudget()
+    {
+        var (time, tracker) = Create();
+        Assert.Equal(TimeSpan.FromSeconds(120), tracker.Block(TimeSpan.FromSeconds(120)));
+        Assert.NotNull(tracker.BlockedUntil);
+        foreach (var costs in new[] { Orders, Weight, [] })
+        {
+            var ex = await Assert.ThrowsAsync<ExchangeException>(() => tracker.AcquireAsync(costs, CancellationToken.None).AsTask());
+            Assert.Equal(TimeSpan.FromSeconds(120), ex.RetryAfter);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(120));
+        await tracker.AcquireAsync(Orders, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task CallsWithoutDeclaredCostsShareOnePauseApartFromTheBudgets()
+    {
+        var (_, tracker) = Create(maxWait: TimeSpan.Zero);
+        Assert.Equal(TimeSpan.FromSeconds(1), tracker.Block([], null));
+        var refused = await Assert.ThrowsAsync<ExchangeException>(() => tracker.AcquireAsync([], CancellationToken.None).AsTask());
+        Assert.Equal(ExchangeErrorKind.RateLimited, refused.Kind);
+        await tracker.AcquireAsync(Orders, CancellationToken.None);
+        await tracker.AcquireAsync(Weight, CancellationToken.None);
+    }
+}
