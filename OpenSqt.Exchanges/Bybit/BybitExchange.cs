@@ -14,11 +14,16 @@ namespace OpenSqt.Exchanges.Bybit;
 /// wallet topics of the private WebSocket plus the tickers and kline topics of the public one. One-way position mode
 /// (positionIdx 0). Create and cancel acknowledge only ids, so a placed order is read back from
 /// <c>/v5/order/realtime</c>: a post-only order that would have crossed comes back Cancelled with
-/// <c>EC_PostOnlyWillTakeLiquidity</c> and is reported as <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+/// <c>EC_PostOnlyWillTakeLiquidity</c> and is reported as <see cref="ExchangeErrorKind.PostOnlyRejected"/>. The
+/// acknowledgement decides the outcome: when the read-back fails or does not see the order yet, the order is reported
+/// accepted (the stream tells the rest), never refused. Each endpoint has its own rate budget
+/// (<see cref="BybitRateLimits"/>); the batch endpoints are charged per order and sent in chunks the budget allows.
 /// </summary>
 public sealed class BybitExchange : IExchange, IAsyncDisposable
 {
     public const string VenueName = BybitParsers.Venue;
+
+    /// <summary>Most orders in one batch call: "A maximum of ... 20 orders (linear)" (https://bybit-exchange.github.io/docs/v5/order/batch-place).</summary>
     public const int BatchSize = 20;
     private const string SettleCoin = "USDT";
     private int _disposed;
@@ -29,7 +34,11 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _rulesGate = new(1, 1);
     private IReadOnlyList<SymbolRules>? _rules;
+    private IReadOnlySet<string>? _listed;
     private DateTimeOffset _rulesFetchedAt;
+    private readonly SemaphoreSlim _marginGate = new(1, 1);
+    private string? _marginType;
+    private DateTimeOffset _marginFetchedAt;
 
     public BybitExchange(IOptions<BybitOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
     {
@@ -45,8 +54,14 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         }
 
         Clock = new ServerClock(time);
+        Skips = new BybitSkips(_logger, venueMetrics);
         Rest = new BybitRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        PrivateStream = new BybitPrivateStream(_options, credentials, Clock, time, _logger, venueMetrics);
+        PrivateStream = new BybitPrivateStream(_options, credentials, Clock, time, _logger, venueMetrics, Skips)
+        {
+            FetchAccount = GetAccountAsync,
+            MarginType = () => _marginType ?? BybitParsers.CrossMargin,
+            IsListed = symbol => _listed?.Contains(symbol) ?? true,
+        };
         PublicStream = new BybitPublicStream(_options, time, _logger, venueMetrics);
         PrivateStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
         PublicStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
@@ -68,6 +83,9 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
 
     public BybitPublicStream PublicStream { get; }
 
+    /// <summary>Answer and push items left out because of an unknown value or an unlisted instrument.</summary>
+    public BybitSkips Skips { get; }
+
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -83,12 +101,23 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             JsonBody = body,
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Order,
+            Costs = BybitRateLimits.Endpoint(BybitRateLimits.Create),
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
         var (orderId, _) = BybitParsers.ParseAck(doc.RootElement);
-        var order = await FindOrderAsync(request.Symbol, OrderRef.ByExchangeId(orderId), cancellationToken).ConfigureAwait(false)
-            ?? Accepted(request, orderId);
+        Order order;
+        try
+        {
+            // The read-back only refines the answer (a crossing post-only order, a fill); the ack already decided.
+            order = await FindOrderAsync(request.Symbol, OrderRef.ByExchangeId(orderId), cancellationToken).ConfigureAwait(false)
+                ?? Accepted(request, orderId);
+        }
+        catch (ExchangeException ex)
+        {
+            BybitLog.ReadBackFailed(_logger, orderId, request.ClientOrderId, ex.Message);
+            order = Accepted(request, orderId);
+        }
+
         if (order.Status == OrderStatus.Canceled && order.RejectReason == BybitErrors.PostOnlyWillTakeLiquidity)
         {
             throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
@@ -104,9 +133,10 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(requests);
         var orders = new List<Order>();
         var errors = new List<BatchItemError>();
-        for (var start = 0; start < requests.Count; start += BatchSize)
+        var size = BatchChunk(BybitRateLimits.CreateBatch);
+        for (var start = 0; start < requests.Count; start += size)
         {
-            var chunk = requests.Skip(start).Take(BatchSize).ToArray();
+            var chunk = requests.Skip(start).Take(size).ToArray();
             var valid = new List<int>();
             for (var i = 0; i < chunk.Length; i++)
             {
@@ -148,7 +178,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                     JsonBody = body,
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Order,
+                    Costs = BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, valid.Count),
                     Operation = "batchPlace",
                 }, cancellationToken).ConfigureAwait(false);
                 var results = BatchResults(doc.RootElement);
@@ -168,6 +198,8 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                     }
                     else
                     {
+                        // 10006 on an item: past the batch budget of this second, not placed; reported as
+                        // RateLimited (transient) and never re-sent here.
                         var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
                         errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
                     }
@@ -203,24 +235,51 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                 JsonBody = body,
                 Signed = true,
                 Retry = RetryPolicy.Never,
-                Costs = BybitRateLimits.Order,
+                Costs = BybitRateLimits.Endpoint(BybitRateLimits.Cancel),
                 Operation = "cancel",
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (ExchangeException ex) when (IsFinishedOnCancel(ex.VenueCode))
+        catch (ExchangeException ex) when (ex.VenueCode is BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
         {
-            // 110001/110008/110010: the order already filled or was cancelled; it is done either way.
+            // 110008 "The order has been completed or cancelled", 110010 "The order has been cancelled"
+            // (https://bybit-exchange.github.io/docs/v5/error): done either way.
             BybitLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
         }
+        catch (ExchangeException ex) when (ex.VenueCode == BybitErrors.OrderNotExists)
+        {
+            await SettleNotExistsAsync(symbol, order, ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// 110001 "Order does not exist" is ambiguous: Bybit also answers it for an order that already filled or was
+    /// cancelled ("You can only cancel unfilled or partially filled orders", https://bybit-exchange.github.io/docs/v5/order/cancel-order).
+    /// A lookup settles it: finished is done, unknown is <see cref="ExchangeErrorKind.NotFound"/>.
+    /// </summary>
+    private async Task SettleNotExistsAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
+    {
+        var found = await FindOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+        if (found is null)
+        {
+            throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no order {order} on {symbol}", refusal, venueCode: BybitErrors.OrderNotExists);
+        }
+
+        if (found.Status.IsOpen())
+        {
+            throw new ExchangeException(ExchangeErrorKind.Unavailable, $"bybit refused to cancel order {order} on {symbol} although it is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
+        }
+
+        BybitLog.CancelFoundFinished(_logger, order.ToString(), BybitErrors.OrderNotExists);
     }
 
     public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         var errors = new List<BatchItemError>();
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
+        var size = BatchChunk(BybitRateLimits.CancelBatch);
+        for (var start = 0; start < exchangeOrderIds.Count; start += size)
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
+            var chunk = exchangeOrderIds.Skip(start).Take(size).ToArray();
             var body = VenueJson.Write(w =>
             {
                 w.WriteStartObject();
@@ -244,18 +303,34 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                     JsonBody = body,
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Order,
+                    Costs = BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length),
                     Operation = "batchCancel",
                 }, cancellationToken).ConfigureAwait(false);
                 var results = BatchResults(doc.RootElement);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var (_, code, message) = i < results.Count ? results[i] : (null, "HTTP200", "bybit answered fewer batch items than were sent");
-                    if (code != "0" && !IsFinishedOnCancel(code))
+                    if (code is "0" or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
                     {
-                        var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                        continue;
                     }
+
+                    var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
+                    if (code == BybitErrors.OrderNotExists)
+                    {
+                        try
+                        {
+                            await SettleNotExistsAsync(symbol, OrderRef.ByExchangeId(chunk[i]), ex, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+                        catch (ExchangeException settled)
+                        {
+                            ex = settled;
+                        }
+                    }
+
+                    // 10006 on an item: past the batch budget of this second; the order is still open.
+                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
                 }
             }
             catch (ExchangeException ex)
@@ -284,7 +359,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             }),
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Order,
+            Costs = BybitRateLimits.Endpoint(BybitRateLimits.CancelAll),
             Operation = "cancelAll",
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -295,6 +370,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
 
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
+        await RulesAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
         string? cursor = null;
         do
@@ -311,10 +387,17 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             {
                 Parameters = parameters,
                 Signed = true,
-                Costs = BybitRateLimits.Read,
+                Costs = BybitRateLimits.Endpoint(BybitRateLimits.OrderRealtime),
                 Operation = "openOrders",
             }, cancellationToken).ConfigureAwait(false);
-            orders.AddRange(BybitParsers.List(doc.RootElement).Select(BybitParsers.ParseOrder).Where(o => o.Status.IsOpen()));
+            foreach (var item in BybitParsers.List(doc.RootElement))
+            {
+                if (ParseListed(item, "order", "openOrders") is { } order && order.Status.IsOpen())
+                {
+                    orders.Add(order);
+                }
+            }
+
             cursor = NextCursor(doc.RootElement);
         }
         while (cursor is not null);
@@ -336,6 +419,8 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
 
     public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
+        await RulesAsync(cancellationToken).ConfigureAwait(false);
+        var marginType = await MarginTypeAsync(cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
         string? cursor = null;
         do
@@ -352,14 +437,20 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             {
                 Parameters = parameters,
                 Signed = true,
-                Costs = BybitRateLimits.Read,
+                Costs = BybitRateLimits.Endpoint(BybitRateLimits.Positions),
                 Operation = "positions",
             }, cancellationToken).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
-                var position = BybitParsers.ParsePosition(item);
+                var position = BybitParsers.ParsePosition(item, marginType);
                 if (position.Size == 0)
                 {
+                    continue;
+                }
+
+                if (_listed is { } listed && !listed.Contains(position.Symbol))
+                {
+                    Skips.Unlisted("position", position.Symbol, "positions");
                     continue;
                 }
 
@@ -565,13 +656,13 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         var reference = order.ExchangeOrderId is { } id
             ? KeyValuePair.Create("orderId", id)
             : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        foreach (var path in new[] { "/v5/order/realtime", "/v5/order/history" })
+        foreach (var (path, rule) in OrderLookups)
         {
             using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, path)
             {
                 Parameters = [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference],
                 Signed = true,
-                Costs = BybitRateLimits.Read,
+                Costs = BybitRateLimits.Endpoint(rule),
                 Operation = "getOrder",
             }, cancellationToken).ConfigureAwait(false);
             var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
@@ -584,6 +675,78 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return null;
     }
 
+    private static readonly (string Path, string Rule)[] OrderLookups =
+    [
+        ("/v5/order/realtime", BybitRateLimits.OrderRealtime),
+        ("/v5/order/history", BybitRateLimits.OrderHistory),
+    ];
+
+    /// <summary>
+    /// The account's margin type from <c>/v5/account/info</c> <c>marginMode</c>, which replaces the deprecated
+    /// position <c>tradeMode</c> (https://bybit-exchange.github.io/docs/v5/position: "Deprecated, always 0, check Get
+    /// Account Info to know the margin mode"); kept for <see cref="BybitOptions.ExchangeInfoCacheDuration"/>.
+    /// </summary>
+    private async Task<string> MarginTypeAsync(CancellationToken cancellationToken)
+    {
+        if (_marginType is { } cached && _time.GetUtcNow() - _marginFetchedAt < _options.ExchangeInfoCacheDuration)
+        {
+            return cached;
+        }
+
+        await _marginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_marginType is { } again && _time.GetUtcNow() - _marginFetchedAt < _options.ExchangeInfoCacheDuration)
+            {
+                return again;
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/info")
+            {
+                Signed = true,
+                Costs = BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo),
+                Operation = "accountInfo",
+            }, cancellationToken).ConfigureAwait(false);
+            _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
+            _marginFetchedAt = _time.GetUtcNow();
+            return _marginType;
+        }
+        finally
+        {
+            _marginGate.Release();
+        }
+    }
+
+    /// <summary>One order of a list, or null (logged and counted) when it carries an unknown value or is on an unlisted instrument.</summary>
+    private Order? ParseListed(JsonElement item, string what, string operation)
+    {
+        Order order;
+        try
+        {
+            order = BybitParsers.ParseOrder(item);
+        }
+        catch (BybitUnknownValueException ex)
+        {
+            Skips.Unknown(what, operation, ex);
+            return null;
+        }
+
+        if (_listed is { } listed && !listed.Contains(order.Symbol))
+        {
+            Skips.Unlisted(what, order.Symbol, operation);
+            return null;
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// Orders per batch call: at most <see cref="BatchSize"/>, and no more than the batch budget lets through in one
+    /// window, since the batch endpoints are charged per order and the items past the allowance fail.
+    /// </summary>
+    private int BatchChunk(string rule) =>
+        Math.Clamp((int)Math.Floor(Rest.RateLimits.Limit(rule) * Rest.RateLimits.SafetyFraction), 1, BatchSize);
+
     private Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
         Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/wallet-balance")
         {
@@ -591,7 +754,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                 ? [KeyValuePair.Create("accountType", "UNIFIED")]
                 : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)],
             Signed = true,
-            Costs = BybitRateLimits.Read,
+            Costs = BybitRateLimits.Endpoint(BybitRateLimits.Wallet),
             Operation = "wallet",
         }, cancellationToken);
 
@@ -651,6 +814,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             }
             while (cursor is not null);
             _rules = rules;
+            _listed = rules.Select(r => r.Symbol).ToHashSet(StringComparer.Ordinal);
             _rulesFetchedAt = _time.GetUtcNow();
             return rules;
         }
@@ -679,9 +843,6 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
 
     private static string? NextCursor(JsonElement envelope) =>
         BybitParsers.Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
-
-    private static bool IsFinishedOnCancel(string? code) =>
-        code is BybitErrors.OrderNotExists or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled;
 
     private static void Validate(OrderRequest request)
     {

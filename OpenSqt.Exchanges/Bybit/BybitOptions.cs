@@ -43,5 +43,12 @@ public sealed class BybitOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Least time between two REST account snapshots: the private stream asks for one after every (re)connection,
+    /// since the wallet topic sends no snapshot on subscribe; reconnections closer together share one.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     protected override string Section => SectionName;
 }

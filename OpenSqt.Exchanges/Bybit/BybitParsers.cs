@@ -19,7 +19,7 @@ public static class BybitParsers
     {
         "Buy" => OrderSide.Buy,
         "Sell" => OrderSide.Sell,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown side '{side}'"),
+        _ => throw new BybitUnknownValueException("side", side),
     };
 
     public static string FormatSide(OrderSide side) => side == OrderSide.Buy ? "Buy" : "Sell";
@@ -28,7 +28,7 @@ public static class BybitParsers
     {
         "Limit" => OrderType.Limit,
         "Market" => OrderType.Market,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown order type '{type}'"),
+        _ => throw new BybitUnknownValueException("orderType", type),
     };
 
     public static TimeInForce ParseTimeInForce(string? tif) => tif switch
@@ -37,7 +37,7 @@ public static class BybitParsers
         "IOC" => TimeInForce.Ioc,
         "FOK" => TimeInForce.Fok,
         "PostOnly" => TimeInForce.Gtx,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown time in force '{tif}'"),
+        _ => throw new BybitUnknownValueException("timeInForce", tif),
     };
 
     public static string FormatTimeInForce(TimeInForce tif) => tif switch
@@ -55,7 +55,7 @@ public static class BybitParsers
         "Filled" => OrderStatus.Filled,
         "Cancelled" or "PartiallyFilledCanceled" or "Deactivated" => OrderStatus.Canceled,
         "Rejected" => OrderStatus.Rejected,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown order status '{status}'"),
+        _ => throw new BybitUnknownValueException("orderStatus", status),
     };
 
     /// <summary>Bybit interval names: minutes as numbers, then D, W, M.</summary>
@@ -202,8 +202,13 @@ public static class BybitParsers
     /// <summary>Quantity of the execution's order still open after it, and the order quantity.</summary>
     public static (decimal OrderQty, decimal LeavesQty) ExecutionProgress(JsonElement item) => (Num(item, "orderQty"), Num(item, "leavesQty"));
 
-    /// <summary>One position of /v5/position/list or the private <c>position</c> topic; <c>side</c> Sell is a short, "" flat.</summary>
-    public static Position ParsePosition(JsonElement item)
+    /// <summary>
+    /// One position of /v5/position/list or the private <c>position</c> topic; <c>side</c> Sell is a short, "" flat.
+    /// <c>tradeMode</c> is "Deprecated, always 0, check Get Account Info to know the margin mode"
+    /// (https://bybit-exchange.github.io/docs/v5/position), so the margin type is the account's, passed in
+    /// (<see cref="ParseMarginType"/>).
+    /// </summary>
+    public static Position ParsePosition(JsonElement item, string marginType = CrossMargin)
     {
         var size = Num(item, "size");
         if (item.GetStringOrNull("side") == "Sell")
@@ -221,13 +226,32 @@ public static class BybitParsers
             UnrealizedPnl = Num(item, "unrealisedPnl"),
             RealizedPnl = Num(item, "cumRealisedPnl"),
             Leverage = (int)Num(item, "leverage"),
-            MarginType = item.TryGetProperty("tradeMode", out var mode) && mode.ValueKind == JsonValueKind.Number && mode.GetInt32() == 1 ? "isolated" : "cross",
+            MarginType = marginType,
             LiquidationPrice = Num(item, "liqPrice"),
             UpdateTime = Time(item, "updatedTime"),
         };
     }
 
-    /// <summary>Position mode check: OpenSqt trades one-way positions (positionIdx 0) only.</summary>
+    public const string CrossMargin = "cross";
+    public const string IsolatedMargin = "isolated";
+
+    /// <summary>
+    /// The account's margin mode of /v5/account/info (https://bybit-exchange.github.io/docs/v5/account/account-info):
+    /// <c>ISOLATED_MARGIN</c> is isolated; <c>REGULAR_MARGIN</c> (cross) and <c>PORTFOLIO_MARGIN</c> share margin
+    /// across positions. Anything else is reported as an unknown value.
+    /// </summary>
+    public static string ParseMarginType(JsonElement accountInfo) => accountInfo.GetStringOrNull("marginMode") switch
+    {
+        "ISOLATED_MARGIN" => IsolatedMargin,
+        "REGULAR_MARGIN" or "PORTFOLIO_MARGIN" => CrossMargin,
+        var other => throw new BybitUnknownValueException("marginMode", other),
+    };
+
+    /// <summary>
+    /// Position mode check: OpenSqt trades one-way positions (positionIdx 0) only. <c>positionIdx</c> is what tells
+    /// the mode (https://bybit-exchange.github.io/docs/v5/enum#positionidx: 0 one-way, 1 hedge Buy, 2 hedge Sell;
+    /// https://bybit-exchange.github.io/docs/v5/position/position-mode), not the deprecated <c>tradeMode</c>.
+    /// </summary>
     public static int PositionIndex(JsonElement item) =>
         item.TryGetProperty("positionIdx", out var idx) && idx.ValueKind == JsonValueKind.Number ? idx.GetInt32() : 0;
 
@@ -364,4 +388,16 @@ public static class BybitParsers
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A value Bybit sent that this connector does not know (a new order status, order type, time in force or side).
+/// The caller skips the item it belongs to, logs and counts it; the rest of the answer stands.
+/// </summary>
+public sealed class BybitUnknownValueException(string field, string? value)
+    : ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown {field} '{value}'")
+{
+    public string Field { get; } = field;
+
+    public string? Value { get; } = value;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -12,7 +13,11 @@ namespace OpenSqt.Exchanges.Bybit;
 /// and <c>wallet</c>; <c>{"op":"ping"}</c> every <see cref="BybitOptions.PingInterval"/>. Order events carry the
 /// order's state, execution events its fills: a fill is attached to the order event that reports it (or, when the
 /// order event came first, sent beside the last state), executions are deduplicated by <c>execId</c> and order events
-/// by (order, status, cumulative quantity).
+/// by (order, status, cumulative quantity). The wallet topic sends "no snapshot event ... when the subscription is
+/// successful" (https://bybit-exchange.github.io/docs/v5/websocket/private/wallet), so every (re)connection fetches the
+/// account over REST (<see cref="FetchAccount"/>) and publishes it, at most once per
+/// <see cref="BybitOptions.AccountRefreshInterval"/> however often the socket reconnects. Items with a value the
+/// connector does not know, and positions on instruments that are not listed, are skipped, logged and counted.
 /// </summary>
 public sealed class BybitPrivateStream : IAsyncDisposable
 {
@@ -32,12 +37,16 @@ public sealed class BybitPrivateStream : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _initialBackoff;
     private readonly CancellationTokenSource _stop = new();
+    private readonly BybitSkips _skips;
+    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private Task _accountLoop = Task.CompletedTask;
     private int _authFailures;
     private bool _started;
     private long _requestId;
 
-    public BybitPrivateStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public BybitPrivateStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
     {
+        _skips = skips ?? new BybitSkips(logger, metrics);
         _options = options;
         _credentials = credentials;
         _clock = clock;
@@ -66,6 +75,20 @@ public sealed class BybitPrivateStream : IAsyncDisposable
 
     public StreamBroadcaster<Account> Accounts { get; } = new();
 
+    /// <summary>Reads the account (wallet and positions) over REST; published after every (re)connection. Null: none.</summary>
+    public Func<CancellationToken, Task<Account>>? FetchAccount { get; init; }
+
+    /// <summary>The account's margin type for positions of the position topic (its <c>tradeMode</c> is deprecated).</summary>
+    public Func<string> MarginType { get; init; } = () => BybitParsers.CrossMargin;
+
+    /// <summary>Whether a symbol is a listed linear perpetual; pushes on others are skipped.</summary>
+    public Func<string, bool> IsListed { get; init; } = _ => true;
+
+    /// <summary>Account snapshots fetched over REST since start.</summary>
+    public int AccountSnapshots => Volatile.Read(ref _accountSnapshots);
+
+    private int _accountSnapshots;
+
     public bool IsConnected => _socket.IsConnected;
 
     public int Connections => _socket.Connections;
@@ -83,6 +106,11 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             _started = true;
         }
 
+        if (FetchAccount is not null)
+        {
+            _accountLoop = AccountLoopAsync(_stop.Token);
+        }
+
         _socket.Start();
     }
 
@@ -95,6 +123,15 @@ public sealed class BybitPrivateStream : IAsyncDisposable
 
         await _stop.CancelAsync().ConfigureAwait(false);
         await _socket.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _accountLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
         _stop.Dispose();
         Orders.Complete();
         Positions.Complete();
@@ -115,6 +152,37 @@ public sealed class BybitPrivateStream : IAsyncDisposable
         var expires = _clock.NowMilliseconds + (long)_options.AuthExpiry.TotalMilliseconds;
         await connection.SendTextAsync(AuthMessage(key, secret, expires, NextId()), cancellationToken).ConfigureAwait(false);
         await connection.SendTextAsync($"{{\"req_id\":\"{NextId()}\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}}", cancellationToken).ConfigureAwait(false);
+
+        // No wallet snapshot follows the subscription: ask for the account once the topics are subscribed.
+        _accountRefresh.Writer.TryWrite(true);
+    }
+
+    /// <summary>Fetches and publishes the account per request, at most once per <see cref="BybitOptions.AccountRefreshInterval"/>.</summary>
+    private async Task AccountLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                var account = await FetchAccount!(cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _accountSnapshots);
+                lock (_gate)
+                {
+                    foreach (var position in account.Positions)
+                    {
+                        _positions[position.Symbol] = position;
+                    }
+                }
+
+                Accounts.Publish(account);
+            }
+            catch (ExchangeException ex)
+            {
+                BybitLog.AccountRefreshFailed(_logger, ex.Message);
+            }
+
+            await Task.Delay(_options.AccountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private string NextId() => "p" + Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
@@ -184,7 +252,18 @@ public sealed class BybitPrivateStream : IAsyncDisposable
                 {
                     if (item.GetStringOrNull("category") is null or BybitParsers.Category)
                     {
-                        HandleOrder(BybitParsers.ParseOrderUpdate(item));
+                        OrderUpdate update;
+                        try
+                        {
+                            update = BybitParsers.ParseOrderUpdate(item);
+                        }
+                        catch (BybitUnknownValueException ex)
+                        {
+                            _skips.Unknown("order event", "orderStream", ex);
+                            continue;
+                        }
+
+                        HandleOrder(update);
                     }
                 }
 
@@ -192,7 +271,23 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             case "execution" or "execution.fast":
                 foreach (var item in data.EnumerateArray())
                 {
-                    if (item.GetStringOrNull("category") is null or BybitParsers.Category && BybitParsers.ParseExecution(item) is { } fill)
+                    if (item.GetStringOrNull("category") is not (null or BybitParsers.Category))
+                    {
+                        continue;
+                    }
+
+                    Fill? fill;
+                    try
+                    {
+                        fill = BybitParsers.ParseExecution(item);
+                    }
+                    catch (BybitUnknownValueException ex)
+                    {
+                        _skips.Unknown("execution", "executionStream", ex);
+                        continue;
+                    }
+
+                    if (fill is not null)
                     {
                         var (orderQty, leaves) = BybitParsers.ExecutionProgress(item);
                         HandleExecution(fill, orderQty - leaves);
@@ -205,7 +300,13 @@ public sealed class BybitPrivateStream : IAsyncDisposable
                 {
                     if (item.GetStringOrNull("category") is null or BybitParsers.Category)
                     {
-                        var position = BybitParsers.ParsePosition(item);
+                        var position = BybitParsers.ParsePosition(item, MarginType());
+                        if (!IsListed(position.Symbol))
+                        {
+                            _skips.Unlisted("position", position.Symbol, "positionStream");
+                            continue;
+                        }
+
                         lock (_gate)
                         {
                             _positions[position.Symbol] = position;

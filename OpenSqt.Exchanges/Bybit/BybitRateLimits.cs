@@ -3,28 +3,66 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Bybit;
 
 /// <summary>
-/// Bybit v5 rate limits (https://bybit-exchange.github.io/docs/v5/rate-limit): "600 requests within a 5-second window
-/// per IP" (beyond it HTTP 403 for at least 10 minutes), and per-UID per-endpoint limits per second reported in
-/// <c>X-Bapi-Limit</c> (the limit) and <c>X-Bapi-Limit-Status</c> (what remains), exceeded with retCode 10006. Order
-/// entry on linear is 10/s per UID; the batch endpoints count one request per order.
+/// Bybit v5 rate limits as the venue counts them (https://bybit-exchange.github.io/docs/v5/rate-limit):
+/// <list type="bullet">
+/// <item>per IP: "600 requests within a 5-second window per IP" (beyond it HTTP 403 for at least 10 minutes);</item>
+/// <item>per UID and per endpoint, per second, reported on every signed answer in <c>X-Bapi-Limit</c> (the limit),
+/// <c>X-Bapi-Limit-Status</c> (what remains) and <c>X-Bapi-Limit-Reset-Timestamp</c>, exceeded with retCode 10006.
+/// The table's UTA2.0 Pro defaults for linear: create, cancel, cancel-all, create-batch and cancel-batch 10/s each;
+/// realtime, history, position/list, wallet-balance and account/info 50/s. The limits are "upgradable", so the limit
+/// the venue reports replaces the declared one.</item>
+/// <item>the batch endpoints have "their own rate limit and do not share it with single requests"; on linear they
+/// are charged "according to the actual number of orders" and "the part that exceeds the limit will fail" (section
+/// "Instructions for batch endpoints").</item>
+/// </list>
+/// One rule per endpoint, so a spent order-entry budget never holds back a cancel or a read.
 /// </summary>
 public static class BybitRateLimits
 {
     public const string Ip = "IP_5S";
-    public const string Orders = "UID_ORDERS_1S";
+    public const string Create = "UID_ORDER_CREATE_1S";
+    public const string Cancel = "UID_ORDER_CANCEL_1S";
+    public const string CancelAll = "UID_ORDER_CANCEL_ALL_1S";
+    public const string CreateBatch = "UID_ORDER_CREATE_BATCH_1S";
+    public const string CancelBatch = "UID_ORDER_CANCEL_BATCH_1S";
+    public const string OrderRealtime = "UID_ORDER_REALTIME_1S";
+    public const string OrderHistory = "UID_ORDER_HISTORY_1S";
+    public const string Positions = "UID_POSITION_LIST_1S";
+    public const string Wallet = "UID_WALLET_BALANCE_1S";
+    public const string AccountInfo = "UID_ACCOUNT_INFO_1S";
     public const string LimitHeader = "X-Bapi-Limit";
     public const string RemainingHeader = "X-Bapi-Limit-Status";
     public const string ResetHeader = "X-Bapi-Limit-Reset-Timestamp";
 
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
         new(Ip, 600, TimeSpan.FromSeconds(5)),
-        new(Orders, 10, TimeSpan.FromSeconds(1)),
+        Uid(Create, 10),
+        Uid(Cancel, 10),
+        Uid(CancelAll, 10),
+        Uid(CreateBatch, 10),
+        Uid(CancelBatch, 10),
+        Uid(OrderRealtime, 50),
+        Uid(OrderHistory, 50),
+        Uid(Positions, 50),
+        Uid(Wallet, 50),
+        Uid(AccountInfo, 50),
     ];
 
-    /// <summary>A read or housekeeping call.</summary>
+    /// <summary>
+    /// A per-UID endpoint budget: <c>X-Bapi-Limit-Status</c> names what remains of the budget of the endpoint called,
+    /// so it corrects only the rules the call was charged against, on every answer (also a 10006 refusal).
+    /// </summary>
+    private static RateLimitRule Uid(string name, int perSecond) => new(name, perSecond, Second) { RemainingHeader = RemainingHeader };
+
+    /// <summary>A public call: the IP budget only.</summary>
     public static IReadOnlyList<RateLimitCost> Read { get; } = [new(Ip, 1)];
 
-    /// <summary>Order entry (single or batch): one request against the per-UID order budget.</summary>
-    public static IReadOnlyList<RateLimitCost> Order { get; } = [new(Ip, 1), new(Orders, 1)];
+    /// <summary>A signed call of one endpoint: one IP request and <paramref name="units"/> of the endpoint's own budget (the last cost names it).</summary>
+    public static IReadOnlyList<RateLimitCost> Endpoint(string rule, int units = 1) => [new(Ip, 1), new(rule, units)];
+
+    /// <summary>Whether a rule is a per-UID endpoint budget (reported in the X-Bapi-Limit headers).</summary>
+    public static bool IsUidRule(string rule) => rule != Ip;
 }

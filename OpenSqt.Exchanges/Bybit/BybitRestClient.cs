@@ -132,6 +132,12 @@ public sealed class BybitRestClient : VenueRestClient
                 return new VenueFailure(new ExchangeException(ExchangeErrorKind.Internal, $"bybit answered HTTP {status} without a retCode"), false);
             }
 
+            if (code == BybitErrors.TooManyVisits && ResetIn(response.Headers) is { } reset)
+            {
+                // 10006: X-Bapi-Limit-Reset-Timestamp says when this endpoint's budget is back.
+                return BybitErrors.Table.ToFailure(code, message, status, reset);
+            }
+
             return code == "0" ? null : BybitErrors.Table.ToFailure(code, message, status);
         }
 
@@ -144,6 +150,18 @@ public sealed class BybitRestClient : VenueRestClient
         return BybitErrors.Table.ToFailure(code is null or "0" ? "HTTP" + status.ToString(CultureInfo.InvariantCulture) : code, message ?? $"HTTP {status}", status, response.RetryAfter);
     }
 
+    private TimeSpan? ResetIn(HttpResponseHeaders headers)
+    {
+        if (headers.TryGetValues(BybitRateLimits.ResetHeader, out var values)
+            && long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var resetMs))
+        {
+            var wait = DateTimeOffset.FromUnixTimeMilliseconds(resetMs) - Clock.Now;
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
         var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/v5/market/time") { Costs = BybitRateLimits.Read, Operation = "time" }, cancellationToken).ConfigureAwait(false);
@@ -151,7 +169,11 @@ public sealed class BybitRestClient : VenueRestClient
         return BybitParsers.ParseServerTime(doc.RootElement);
     }
 
-    /// <summary>The per-UID headers report the limit and what remains; the most specific rule of the call gets the difference.</summary>
+    /// <summary>
+    /// The per-UID headers report the endpoint's limit and what remains of it (https://bybit-exchange.github.io/docs/v5/rate-limit):
+    /// the call's own endpoint budget (its last cost) takes the reported limit (limits are upgradable) and the used
+    /// difference. After a 10006 the status is 0, so that budget, and only that one, waits for its next window.
+    /// </summary>
     private void ObserveUidLimit(VenueRequest request, HttpResponseHeaders headers)
     {
         if (request.Costs.Count == 0
@@ -163,6 +185,12 @@ public sealed class BybitRestClient : VenueRestClient
             return;
         }
 
-        RateLimits.ObserveUsed(request.Costs[^1].Rule, Math.Max(0, limit - left));
+        var rule = request.Costs[^1].Rule;
+        if (BybitRateLimits.IsUidRule(rule) && limit > 0 && limit != RateLimits.Limit(rule))
+        {
+            RateLimits.SetLimit(rule, limit);
+        }
+
+        RateLimits.ObserveUsed(rule, Math.Max(0, limit - left));
     }
 }

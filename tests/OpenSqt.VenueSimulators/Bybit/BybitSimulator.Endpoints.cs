@@ -7,13 +7,13 @@ namespace OpenSqt.VenueSimulators.Bybit;
 
 public sealed partial class BybitSimulator
 {
-    private static Dictionary<string, int> Ip() => new(StringComparer.Ordinal) { [BybitRateLimits.Ip] = 1 };
-
-    private static Dictionary<string, int> Orders(int count = 1) => new(StringComparer.Ordinal) { [BybitRateLimits.Ip] = 1, [BybitRateLimits.Orders] = count };
+    // Per-UID budgets per second (https://bybit-exchange.github.io/docs/v5/rate-limit, UTA2.0 Pro, linear).
+    private const int OrderEntryPerSecond = 10;
+    private const int ReadsPerSecond = 50;
 
     private EndpointSpec? Endpoint(string method, string path) => (method, path) switch
     {
-        ("GET", "/v5/market/time") => new(false, false, Ip(), (_, _) => Result(w =>
+        ("GET", "/v5/market/time") => new(false, false, 0, false, (_, _, _) => Result(w =>
         {
             var now = Clock.GetUtcNow();
             w.WriteStartObject();
@@ -21,19 +21,20 @@ public sealed partial class BybitSimulator
             w.WriteString("timeNano", (now.ToUnixTimeMilliseconds() * 1_000_000L).ToString(CultureInfo.InvariantCulture));
             w.WriteEndObject();
         })),
-        ("GET", "/v5/market/instruments-info") => new(false, true, Ip(), (p, _) => InstrumentsAsync(p)),
-        ("GET", "/v5/market/tickers") => new(false, true, Ip(), (p, _) => TickersAsync(p)),
-        ("GET", "/v5/market/kline") => new(false, true, Ip(), (p, _) => KlinesAsync(p)),
-        ("GET", "/v5/market/funding/history") => new(false, true, Ip(), (p, _) => FundingHistoryAsync(p)),
-        ("POST", "/v5/order/create") => new(true, true, Orders(), (p, _) => CreateAsync(p)),
-        ("POST", "/v5/order/create-batch") => new(true, true, Orders(), (_, j) => CreateBatchAsync(j)),
-        ("POST", "/v5/order/cancel") => new(true, true, Orders(), (p, _) => CancelAsync(p)),
-        ("POST", "/v5/order/cancel-batch") => new(true, true, Orders(), (_, j) => CancelBatchAsync(j)),
-        ("POST", "/v5/order/cancel-all") => new(true, true, Orders(), (p, _) => CancelAllAsync(p)),
-        ("GET", "/v5/order/realtime") => new(true, true, Ip(), (p, _) => OrdersQueryAsync(p, history: false)),
-        ("GET", "/v5/order/history") => new(true, true, Ip(), (p, _) => OrdersQueryAsync(p, history: true)),
-        ("GET", "/v5/position/list") => new(true, true, Ip(), (p, _) => PositionsAsync(p)),
-        ("GET", "/v5/account/wallet-balance") => new(true, false, Ip(), (p, _) => WalletAsync(p)),
+        ("GET", "/v5/market/instruments-info") => new(false, true, 0, false, (p, _, _) => InstrumentsAsync(p)),
+        ("GET", "/v5/market/tickers") => new(false, true, 0, false, (p, _, _) => TickersAsync(p)),
+        ("GET", "/v5/market/kline") => new(false, true, 0, false, (p, _, _) => KlinesAsync(p)),
+        ("GET", "/v5/market/funding/history") => new(false, true, 0, false, (p, _, _) => FundingHistoryAsync(p)),
+        ("POST", "/v5/order/create") => new(true, true, OrderEntryPerSecond, false, (p, _, _) => CreateAsync(p)),
+        ("POST", "/v5/order/create-batch") => new(true, true, OrderEntryPerSecond, true, (_, j, granted) => CreateBatchAsync(j, granted)),
+        ("POST", "/v5/order/cancel") => new(true, true, OrderEntryPerSecond, false, (p, _, _) => CancelAsync(p)),
+        ("POST", "/v5/order/cancel-batch") => new(true, true, OrderEntryPerSecond, true, (_, j, granted) => CancelBatchAsync(j, granted)),
+        ("POST", "/v5/order/cancel-all") => new(true, true, OrderEntryPerSecond, false, (p, _, _) => CancelAllAsync(p)),
+        ("GET", "/v5/order/realtime") => new(true, true, ReadsPerSecond, false, (p, _, _) => OrdersQueryAsync(p, history: false)),
+        ("GET", "/v5/order/history") => new(true, true, ReadsPerSecond, false, (p, _, _) => OrdersQueryAsync(p, history: true)),
+        ("GET", "/v5/position/list") => new(true, true, ReadsPerSecond, false, (p, _, _) => PositionsAsync(p)),
+        ("GET", "/v5/account/wallet-balance") => new(true, false, ReadsPerSecond, false, (p, _, _) => WalletAsync(p)),
+        ("GET", "/v5/account/info") => new(true, false, ReadsPerSecond, false, (_, _, _) => AccountInfoAsync()),
         _ => null,
     };
 
@@ -55,7 +56,7 @@ public sealed partial class BybitSimulator
         }
     }
 
-    private static Action<Utf8JsonWriter> ListOf<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write, string? category = "linear") => w =>
+    private static Action<Utf8JsonWriter> ListOf<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write, string? category = "linear", string nextPageCursor = "") => w =>
     {
         w.WriteStartObject();
         if (category is not null)
@@ -70,9 +71,34 @@ public sealed partial class BybitSimulator
         }
 
         w.WriteEndArray();
-        w.WriteString("nextPageCursor", "");
+        w.WriteString("nextPageCursor", nextPageCursor);
         w.WriteEndObject();
     };
+
+    /// <summary>
+    /// One page of a cursor-paged list (https://bybit-exchange.github.io/docs/v5/order/open-order and
+    /// .../position: <c>limit</c> per page with a default of 20 and a maximum of 50 resp. 200, <c>cursor</c> taken from
+    /// the previous answer's <c>nextPageCursor</c>, "" on the last page). The cursor is opaque to the client.
+    /// </summary>
+    private static (List<T> Page, string Next) Page<T>(List<T> items, Dictionary<string, string> p, int maxLimit)
+    {
+        var limit = 20;
+        if (p.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > maxLimit))
+        {
+            throw new BybitSimError("10001", $"params error: limit must be 1-{maxLimit}");
+        }
+
+        var offset = 0;
+        if (p.TryGetValue("cursor", out var cursor) && cursor.Length > 0
+            && (!cursor.StartsWith("page_args=", StringComparison.Ordinal) || !int.TryParse(cursor["page_args=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset > items.Count))
+        {
+            throw new BybitSimError("10001", "params error: cursor invalid");
+        }
+
+        var page = items.Skip(offset).Take(limit).ToList();
+        var next = offset + page.Count < items.Count ? "page_args=" + (offset + page.Count).ToString(CultureInfo.InvariantCulture) : "";
+        return (page, next);
+    }
 
     private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> InstrumentsAsync(Dictionary<string, string> p)
     {
@@ -269,7 +295,7 @@ public sealed partial class BybitSimulator
         var reference = price ?? await Engine.GetLatestPriceAsync(symbol).ConfigureAwait(false);
         if (!reduceOnly && rules.MinNotional > 0 && reference * qty < rules.MinNotional)
         {
-            throw new BybitSimError(BybitErrors.BelowMinNotional, $"The order value is below the minimum of {D(rules.MinNotional)} USDT");
+            throw new BybitSimError("110094", $"The order value is below the minimum of {D(rules.MinNotional)} USDT");
         }
 
         var linkId = p.GetValueOrDefault("orderLinkId");
@@ -301,7 +327,7 @@ public sealed partial class BybitSimulator
             {
                 if (_refused.Values.Any(o => o.ClientOrderId == link))
                 {
-                    throw new BybitSimError(BybitErrors.DuplicateOrderLinkId, "OrderLinkedID is duplicate");
+                    throw new BybitSimError("110072", "OrderLinkedID is duplicate");
                 }
             }
         }
@@ -327,7 +353,7 @@ public sealed partial class BybitSimulator
                 PostOnly = true,
                 CreatedAt = now,
                 UpdatedAt = now,
-                RejectReason = BybitErrors.PostOnlyWillTakeLiquidity,
+                RejectReason = "EC_PostOnlyWillTakeLiquidity",
             };
             lock (_gate)
             {
@@ -341,8 +367,8 @@ public sealed partial class BybitSimulator
         {
             throw ex.Kind switch
             {
-                ExchangeErrorKind.AlreadyExists => new BybitSimError(BybitErrors.DuplicateOrderLinkId, "OrderLinkedID is duplicate"),
-                ExchangeErrorKind.ReduceOnlyRejected => new BybitSimError(BybitErrors.ReduceOnlyNotSatisfied, "Reduce-only rule not satisfied"),
+                ExchangeErrorKind.AlreadyExists => new BybitSimError("110072", "OrderLinkedID is duplicate"),
+                ExchangeErrorKind.ReduceOnlyRejected => new BybitSimError("110017", "Reduce-only rule not satisfied"),
                 ExchangeErrorKind.InsufficientMargin => new BybitSimError("110007", "ab not enough for new order"),
                 ExchangeErrorKind.InvalidArgument => new BybitSimError("10001", ex.Message),
                 _ => new BybitSimError("10016", ex.Message),
@@ -385,11 +411,18 @@ public sealed partial class BybitSimulator
             .ToDictionary(f => f.Name, f => f.Value.ValueKind == JsonValueKind.String ? f.Value.GetString()! : f.Value.GetRawText(), StringComparer.Ordinal)).ToList();
     }
 
-    private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> CreateBatchAsync(JsonElement json)
+    private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> CreateBatchAsync(JsonElement json, int granted)
     {
         var results = new List<(Order? Order, string Code, string Message, string Symbol)>();
-        foreach (var item in Items(json))
+        foreach (var (item, index) in Items(json).Select((item, index) => (item, index)))
         {
+            if (index >= granted)
+            {
+                // Past the per-order allowance of this second: this item fails, the answer still succeeds.
+                results.Add((null, "10006", "Too many visits!", item.GetValueOrDefault("symbol") ?? ""));
+                continue;
+            }
+
             try
             {
                 results.Add((await PlaceOneAsync(item).ConfigureAwait(false), "0", "OK", item.GetValueOrDefault("symbol") ?? ""));
@@ -458,7 +491,7 @@ public sealed partial class BybitSimulator
         }
         catch (ExchangeException)
         {
-            throw new BybitSimError(BybitErrors.OrderNotExists, "Order does not exist.");
+            throw new BybitSimError("110001", "Order does not exist.");
         }
     }
 
@@ -467,7 +500,7 @@ public sealed partial class BybitSimulator
         var order = await FindAsync(p).ConfigureAwait(false) ?? throw new BybitSimError("10001", "params error: orderId or orderLinkId is required");
         if (!order.Status.IsOpen())
         {
-            throw new BybitSimError(BybitErrors.OrderNotExists, "Order does not exist.");
+            throw new BybitSimError("110001", "Order does not exist.");
         }
 
         await Engine.CancelOrderAsync(order.Symbol, OrderRef.ByExchangeId(order.ExchangeOrderId)).ConfigureAwait(false);
@@ -480,11 +513,17 @@ public sealed partial class BybitSimulator
         return await Result(w => WriteIds(w, order)).ConfigureAwait(false);
     }
 
-    private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> CancelBatchAsync(JsonElement json)
+    private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> CancelBatchAsync(JsonElement json, int granted)
     {
         var results = new List<(Order? Order, string Code, string Message)>();
-        foreach (var item in Items(json))
+        foreach (var (item, index) in Items(json).Select((item, index) => (item, index)))
         {
+            if (index >= granted)
+            {
+                results.Add((null, "10006", "Too many visits!"));
+                continue;
+            }
+
             try
             {
                 results.Add((await CancelOneAsync(item).ConfigureAwait(false), "0", "OK"));
@@ -537,6 +576,12 @@ public sealed partial class BybitSimulator
 
     private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> OrdersQueryAsync(Dictionary<string, string> p, bool history)
     {
+        if (TakeFailedOrderRead())
+        {
+            // https://bybit-exchange.github.io/docs/v5/error: 10016 "Server error" / service restarting.
+            throw new BybitSimError("10016", "Internal server error.");
+        }
+
         List<Order> orders;
         if (p.ContainsKey("orderId") || p.ContainsKey("orderLinkId"))
         {
@@ -545,7 +590,7 @@ public sealed partial class BybitSimulator
             {
                 found = await FindAsync(p).ConfigureAwait(false);
             }
-            catch (BybitSimError error) when (error.Code == BybitErrors.OrderNotExists)
+            catch (BybitSimError error) when (error.Code == "110001")
             {
                 found = null;
             }
@@ -566,9 +611,14 @@ public sealed partial class BybitSimulator
             }
 
             orders = history ? [] : [.. await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false)];
+            if (!history && symbol is null && UnlistedSymbol is { } unlisted)
+            {
+                orders.Insert(0, UnlistedOrder(unlisted));
+            }
         }
 
-        return await Result(ListOf(orders, WriteOrder)).ConfigureAwait(false);
+        var (page, next) = Page(orders, p, 50);
+        return await Result(ListOf(page, WriteOrder, nextPageCursor: next)).ConfigureAwait(false);
     }
 
     internal static string StatusText(OrderStatus status) => status switch
@@ -580,8 +630,24 @@ public sealed partial class BybitSimulator
         _ => "Cancelled",
     };
 
-    private static void WriteOrder(Utf8JsonWriter w, Order order)
+    private Order UnlistedOrder(string symbol) => new()
     {
+        ExchangeOrderId = "unlisted-" + symbol,
+        ClientOrderId = "manual-" + symbol,
+        Symbol = symbol,
+        Side = OrderSide.Buy,
+        Type = OrderType.Limit,
+        TimeInForce = TimeInForce.Gtc,
+        Price = 1m,
+        Quantity = 10m,
+        Status = OrderStatus.New,
+        CreatedAt = Clock.GetUtcNow(),
+        UpdatedAt = Clock.GetUtcNow(),
+    };
+
+    private void WriteOrder(Utf8JsonWriter w, Order order)
+    {
+        var odd = HasOddValues(order.ClientOrderId);
         w.WriteStartObject();
         w.WriteString("category", "linear");
         w.WriteString("orderId", order.ExchangeOrderId);
@@ -591,15 +657,17 @@ public sealed partial class BybitSimulator
         w.WriteString("qty", D(order.Quantity));
         w.WriteString("side", BybitParsers.FormatSide(order.Side));
         w.WriteNumber("positionIdx", 0);
-        w.WriteString("orderStatus", StatusText(order.Status));
+        // An odd order carries values Bybit may add to its enums (https://bybit-exchange.github.io/docs/v5/enum
+        // grows: RPI was added to timeInForce) and a client must survive them.
+        w.WriteString("orderStatus", odd ? "PendingReview" : StatusText(order.Status));
         w.WriteString("cancelType", "UNKNOWN");
         w.WriteString("rejectReason", order.RejectReason ?? "EC_NoError");
         w.WriteString("avgPrice", D(order.AveragePrice));
         w.WriteString("leavesQty", D(order.Status.IsOpen() ? order.Quantity - order.FilledQuantity : 0));
         w.WriteString("cumExecQty", D(order.FilledQuantity));
         w.WriteString("cumExecValue", D(order.FilledQuantity * order.AveragePrice));
-        w.WriteString("timeInForce", BybitParsers.FormatTimeInForce(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
-        w.WriteString("orderType", order.Type == OrderType.Limit ? "Limit" : "Market");
+        w.WriteString("timeInForce", odd ? "GTD" : BybitParsers.FormatTimeInForce(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
+        w.WriteString("orderType", odd ? "Iceberg" : order.Type == OrderType.Limit ? "Limit" : "Market");
         w.WriteBoolean("reduceOnly", order.ReduceOnly);
         w.WriteString("createdTime", order.CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         w.WriteString("updatedTime", order.UpdatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
@@ -619,8 +687,14 @@ public sealed partial class BybitSimulator
             await RulesOf(symbol).ConfigureAwait(false);
         }
 
-        var positions = await Engine.GetPositionsAsync(symbol).ConfigureAwait(false);
-        return await Result(ListOf(positions, (w, position) => WritePosition(w, position, rest: true))).ConfigureAwait(false);
+        var positions = (await Engine.GetPositionsAsync(symbol).ConfigureAwait(false)).ToList();
+        if (symbol is null && UnlistedSymbol is { } unlisted)
+        {
+            positions.Insert(0, new Position { Symbol = unlisted, Size = 10m, EntryPrice = 1m, MarkPrice = 1m, Leverage = 1, UpdateTime = Clock.GetUtcNow() });
+        }
+
+        var (page, next) = Page(positions, p, 200);
+        return await Result(ListOf(page, (w, position) => WritePosition(w, position, rest: true), nextPageCursor: next)).ConfigureAwait(false);
     }
 
     internal static void WritePosition(Utf8JsonWriter w, Position position, bool rest)
@@ -628,6 +702,8 @@ public sealed partial class BybitSimulator
         w.WriteStartObject();
         w.WriteString("category", "linear");
         w.WriteNumber("positionIdx", 0);
+        // https://bybit-exchange.github.io/docs/v5/position: "tradeMode: Deprecated, always 0, check Get Account Info
+        // to know the margin mode" (the same for the position topic).
         w.WriteNumber("tradeMode", 0);
         w.WriteString("symbol", position.Symbol);
         w.WriteString("side", position.Size > 0 ? "Buy" : position.Size < 0 ? "Sell" : "");
@@ -655,6 +731,22 @@ public sealed partial class BybitSimulator
         var coin = p.GetValueOrDefault("coin");
         return await Result(ListOf([account], (w, a) => WriteWallet(w, a, coin), category: null)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// https://bybit-exchange.github.io/docs/v5/account/account-info: the account's margin mode
+    /// (<c>ISOLATED_MARGIN</c>, <c>REGULAR_MARGIN</c>, <c>PORTFOLIO_MARGIN</c>) replaces the deprecated <c>tradeMode</c>.
+    /// </summary>
+    private Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> AccountInfoAsync() => Result(w =>
+    {
+        var now = Clock.NowMilliseconds.ToString(CultureInfo.InvariantCulture);
+        w.WriteStartObject();
+        w.WriteString("marginMode", MarginMode);
+        w.WriteString("updatedTime", now);
+        w.WriteNumber("unifiedMarginStatus", 5);
+        w.WriteBoolean("isMasterTrader", false);
+        w.WriteString("spotHedgingStatus", "OFF");
+        w.WriteEndObject();
+    });
 
     internal static void WriteWallet(Utf8JsonWriter w, Account account, string? coin)
     {

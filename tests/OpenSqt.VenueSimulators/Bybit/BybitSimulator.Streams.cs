@@ -85,6 +85,10 @@ public sealed partial class BybitSimulator
                             socket.Tag = Ready;
                         }
 
+                        // Nothing is sent on subscribe: "There is no snapshot event given at the time when the
+                        // subscription is successful" (https://bybit-exchange.github.io/docs/v5/websocket/private/wallet);
+                        // position, order and execution push changes only.
+
                         await socket.SendAsync($"{{\"success\":true,\"ret_msg\":\"\",\"op\":\"subscribe\",\"req_id\":\"{reqId}\",\"conn_id\":\"{conn}\"}}").ConfigureAwait(false);
                     }
 

@@ -40,12 +40,20 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
     private long _execId;
     private long _connId;
 
+    /// <summary>
+    /// The IP budget (https://bybit-exchange.github.io/docs/v5/rate-limit, "HTTP IP limit"): 600 requests within a
+    /// 5-second window per IP; beyond it HTTP 403 "access too frequent". The per-UID per-endpoint budgets are
+    /// in BybitSimulator.Limits.cs; they are answered with retCode 10006, never with a ban.
+    /// </summary>
+    public const string IpLimit = "ip-600-per-5s";
+
+    /// <summary>Answer header names of the per-UID budgets (https://bybit-exchange.github.io/docs/v5/rate-limit).</summary>
+    public const string LimitHeader = "X-Bapi-Limit";
+    public const string LimitStatusHeader = "X-Bapi-Limit-Status";
+    public const string LimitResetHeader = "X-Bapi-Limit-Reset-Timestamp";
+
     private BybitSimulator(SimVenueOptions? engineOptions)
-        : base(
-        [
-            new SimRateLimit(BybitRateLimits.Ip, 600, TimeSpan.FromSeconds(5), null),
-            new SimRateLimit(BybitRateLimits.Orders, 10, TimeSpan.FromSeconds(1), null),
-        ], engineOptions)
+        : base([new SimRateLimit(IpLimit, 600, TimeSpan.FromSeconds(5), null)], engineOptions)
     {
         _pumps.Add(PumpOrdersAsync(_stop.Token));
         _pumps.Add(PumpPositionsAsync(_stop.Token));
@@ -141,27 +149,44 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
             return new RestAnswer(429, "Too Many Requests", headers);
         }
 
-        var (limitStatus, retryAfter, usage) = RateLimiter.Charge(endpoint.Costs);
-        var bucket = endpoint.Costs.Keys.Last();
-        var limit = RateLimiter.Limits.First(l => l.Name == bucket);
-        var now = Clock.NowMilliseconds;
-        headers[BybitRateLimits.LimitHeader] = limit.Limit.ToString(CultureInfo.InvariantCulture);
-        headers[BybitRateLimits.RemainingHeader] = Math.Max(0, limit.Limit - usage[bucket]).ToString(CultureInfo.InvariantCulture);
-        headers[BybitRateLimits.ResetHeader] = (now - (now % (long)limit.Window.TotalMilliseconds) + (long)limit.Window.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        if (limitStatus != 0)
+        if (TakeOverload())
         {
-            if (bucket == BybitRateLimits.Ip)
-            {
-                // Bybit: "403 access too frequent" when the IP limit is broken.
-                return new RestAnswer(403, "access too frequent", headers);
-            }
+            // https://bybit-exchange.github.io/docs/v5/error: HTTP 429 "System level frequency protection. Please
+            // retry when encounter this" — the answer names no Retry-After.
+            return new RestAnswer(429, "System level frequency protection", headers);
+        }
 
-            return Envelope("10006", "Too many visits!", null, headers);
+        var (ipStatus, _, ipUsage) = RateLimiter.Charge(IpCost);
+        if (ipStatus != 0)
+        {
+            // https://bybit-exchange.github.io/docs/v5/rate-limit: "403, access too frequent" past the IP limit.
+            return new RestAnswer(403, "access too frequent", headers);
+        }
+
+        if (!endpoint.Signed)
+        {
+            // Public calls carry no UID; the simulator reports the IP budget in the same headers (unchecked, see
+            // docs/venues/bybit-facts.md).
+            var now = Clock.NowMilliseconds;
+            headers[LimitHeader] = RateLimiter.Limits[0].Limit.ToString(CultureInfo.InvariantCulture);
+            headers[LimitStatusHeader] = Math.Max(0, RateLimiter.Limits[0].Limit - ipUsage[IpLimit]).ToString(CultureInfo.InvariantCulture);
+            headers[LimitResetHeader] = now.ToString(CultureInfo.InvariantCulture);
         }
 
         if (endpoint.Signed && CheckAuth(context.Request, method == "GET" ? rawQuery : body) is { } refused)
         {
             return refused with { Headers = headers };
+        }
+
+        var granted = 0;
+        if (endpoint.UidLimit > 0 && !endpoint.PerOrder)
+        {
+            granted = ChargeUid(path, endpoint.UidLimit, 1, headers);
+            if (granted == 0)
+            {
+                // https://bybit-exchange.github.io/docs/v5/rate-limit: "retCode": 10006, "retMsg": "Too many visits!".
+                return Envelope("10006", "Too many visits!", null, headers);
+            }
         }
 
         Dictionary<string, string> parameters;
@@ -195,7 +220,15 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
                 return Envelope("10001", "category only support linear in this simulator", null, headers);
             }
 
-            var (result, ext, status) = await endpoint.Handler(parameters, json).ConfigureAwait(false);
+            if (endpoint.UidLimit > 0 && endpoint.PerOrder)
+            {
+                // Batch endpoints: their own budget, charged per order; the items past the allowance fail with
+                // 10006 inside a successful answer (rate-limit page, "Instructions for batch endpoints").
+                var items = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("request", out var list) && list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : 0;
+                granted = items is > 0 and <= MaxBatch ? ChargeUid(path, endpoint.UidLimit, items, headers) : 0;
+            }
+
+            var (result, ext, status) = await endpoint.Handler(parameters, json, granted).ConfigureAwait(false);
             if (status != 200)
             {
                 return new RestAnswer(status, "Service Unavailable", headers);
@@ -215,10 +248,11 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
 
     private RestAnswer? CheckAuth(HttpRequest request, string signedPart)
     {
-        var key = request.Headers[BybitRestClient.ApiKeyHeader].ToString();
-        var timestamp = request.Headers[BybitRestClient.TimestampHeader].ToString();
-        var recvWindow = request.Headers[BybitRestClient.RecvWindowHeader].ToString();
-        var signature = request.Headers[BybitRestClient.SignHeader].ToString();
+        // https://bybit-exchange.github.io/docs/v5/guide#authentication: the four X-BAPI-* headers.
+        var key = request.Headers["X-BAPI-API-KEY"].ToString();
+        var timestamp = request.Headers["X-BAPI-TIMESTAMP"].ToString();
+        var recvWindow = request.Headers["X-BAPI-RECV-WINDOW"].ToString();
+        var signature = request.Headers["X-BAPI-SIGN"].ToString();
         if (key.Length == 0 || timestamp.Length == 0 || signature.Length == 0)
         {
             return Envelope("10001", $"empty value: apiTimestamp[{timestamp}] apiKey[{(key.Length == 0 ? "" : "***")}] apiSignature[***]: openapi sign params error!", null, []);
@@ -298,9 +332,16 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
 
     private static string D(decimal value) => VenueJson.Format(value);
 
+    private static readonly Dictionary<string, int> IpCost = new(StringComparer.Ordinal) { [IpLimit] = 1 };
+
     private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
-    private sealed record EndpointSpec(bool Signed, bool NeedsCategory, Dictionary<string, int> Costs, Func<Dictionary<string, string>, JsonElement, Task<(Action<Utf8JsonWriter>? Result, Action<Utf8JsonWriter>? Ext, int Status)>> Handler);
+    /// <summary>
+    /// One endpoint: whether it is signed and needs <c>category</c>, its per-UID budget per second (0: none) and whether
+    /// that budget is charged per order of the request (the batch endpoints), and the handler (given the number of
+    /// orders the batch budget allowed).
+    /// </summary>
+    private sealed record EndpointSpec(bool Signed, bool NeedsCategory, int UidLimit, bool PerOrder, Func<Dictionary<string, string>, JsonElement, int, Task<(Action<Utf8JsonWriter>? Result, Action<Utf8JsonWriter>? Ext, int Status)>> Handler);
 
     /// <summary>Thrown by handlers for a Bybit retCode answer.</summary>
     private sealed class BybitSimError(string code, string message) : Exception(message)

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Common;
+
+namespace OpenSqt.Exchanges.Bybit;
+
+/// <summary>
+/// Items of a venue answer or push that are left out, logged and counted instead of failing the call: one with a
+/// value the connector does not know (a new status, order type or time in force), or one on an instrument that is not
+/// a listed linear perpetual. Counted in <see cref="Count"/> and as an <see cref="ExchangeErrorKind.Internal"/> error of
+/// the operation in the venue metrics.
+/// </summary>
+public sealed class BybitSkips(ILogger logger, VenueMetrics metrics)
+{
+    private long _count;
+
+    /// <summary>Items skipped since start.</summary>
+    public long Count => Interlocked.Read(ref _count);
+
+    internal void Unknown(string item, string operation, BybitUnknownValueException reason)
+    {
+        Interlocked.Increment(ref _count);
+        metrics.RecordError(BybitParsers.Venue, operation, ExchangeErrorKind.Internal);
+        BybitLog.UnknownValueSkipped(logger, item, operation, reason.Message);
+    }
+
+    internal void Unlisted(string item, string symbol, string operation)
+    {
+        Interlocked.Increment(ref _count);
+        metrics.RecordError(BybitParsers.Venue, operation, ExchangeErrorKind.Internal);
+        BybitLog.UnlistedSkipped(logger, item, symbol, operation);
+    }
+}
