@@ -23,6 +23,8 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     public const string VenueName = BitgetParsers.Venue;
     private const string Mix = "/api/v2/mix";
     private const int BatchChunk = 20;
+    private const int PageSize = 100;
+    private const int MaxPages = 100;
     private int _disposed;
     private readonly BitgetOptions _options;
     private readonly TimeProvider _time;
@@ -31,6 +33,8 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _rulesGate = new(1, 1);
     private IReadOnlyList<SymbolRules>? _rules;
+    private IReadOnlySet<string> _listed = new HashSet<string>(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Mode, DateTimeOffset At)> _marginModes = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
     private DateTimeOffset _rulesFetchedAt;
 
@@ -49,7 +53,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
 
         Clock = new ServerClock(time);
         Rest = new BitgetRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        UserStream = new BitgetUserStream(_options, credentials, GetAccountAsync, time, _logger, venueMetrics);
+        UserStream = new BitgetUserStream(_options, credentials, GetAccountAsync, Clock, Rest.SyncClockAsync, time, _logger, venueMetrics) { Unknowns = Unknowns };
         MarketStream = new BitgetMarketStream(_options, time, _logger, venueMetrics);
         UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
         MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
@@ -71,20 +75,38 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
 
     public BitgetMarketStream MarketStream { get; }
 
+    /// <summary>Values of Bitget answers this connector did not know (a new status, force, order type or side), counted per field.</summary>
+    public BitgetUnknownValues Unknowns { get; } = new();
+
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var body = PlaceOrderBody(request);
+        var marginMode = await MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
+        var body = PlaceOrderBody(request, marginMode);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/place-order")
         {
             JsonBody = body,
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = BitgetRateLimits.TradeCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Place),
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
-        var order = await GetOrderAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+        var acknowledged = Acknowledged(request, id, Clock.Now);
+        Order order;
+        try
+        {
+            // The read-back only tells a post-only order that Bitget accepted and cancelled at once (it would have
+            // taken) from a resting one. The order is live from the acknowledgement on: a failed read (429, 5xx,
+            // timeout, not yet visible, a value we do not know) leaves it accepted, and the stream tells the rest.
+            order = await GetOrderAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex)
+        {
+            BitgetLog.ReadBackFailed(_logger, id, ex.Kind.ToString(), ex.Message);
+            return acknowledged;
+        }
+
         if (request.IsPostOnly && order.Status == OrderStatus.Canceled && order.FilledQuantity == 0)
         {
             // Bitget takes a post-only order that would cross and cancels it at once.
@@ -128,12 +150,23 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                     continue;
                 }
 
+                string marginMode;
+                try
+                {
+                    marginMode = await MarginModeAsync(group.Key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ExchangeException ex)
+                {
+                    errors.AddRange(valid.Select(v => new BatchItemError(v.Index, ex.Kind, ex.Message, v.Request.ClientOrderId)));
+                    continue;
+                }
+
                 var body = Body(w =>
                 {
                     w.WriteStartObject();
                     w.WriteString("symbol", group.Key);
                     w.WriteString("productType", BitgetParsers.ProductType);
-                    w.WriteString("marginMode", "crossed");
+                    w.WriteString("marginMode", marginMode);
                     w.WriteString("marginCoin", BitgetParsers.MarginCoin);
                     w.WriteStartArray("orderList");
                     foreach (var (request, _) in valid)
@@ -153,7 +186,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                         JsonBody = body,
                         Signed = true,
                         Retry = RetryPolicy.Never,
-                        Costs = BitgetRateLimits.BatchCall,
+                        Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchPlace),
                         Operation = "batchPlace",
                     }, cancellationToken).ConfigureAwait(false);
                     var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
@@ -204,15 +237,38 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                 JsonBody = body,
                 Signed = true,
                 Retry = RetryPolicy.Never,
-                Costs = BitgetRateLimits.TradeCall,
+                Costs = BitgetRateLimits.Call(BitgetRateLimits.Cancel),
                 Operation = "cancel",
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
         {
-            // Bitget answers these for an order that already filled or was cancelled: it is done either way.
-            BitgetLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+            // Bitget answers these both for an order that already filled or was cancelled and for an order it never
+            // had; order detail tells which. Finished is done (OK); unknown is NotFound.
+            await SettleCancelAsync(symbol, order, ex, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>After a "does not exist" answer to a cancel: returns when the order is final, throws NotFound when Bitget does not know it.</summary>
+    private async Task SettleCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
+    {
+        Order found;
+        try
+        {
+            found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+        {
+            throw new ExchangeException(ExchangeErrorKind.NotFound, $"bitget does not know order {order}", refusal, venueCode: refusal.VenueCode);
+        }
+
+        if (found.Status.IsOpen())
+        {
+            // Still working although the cancel said it does not exist: the outcome is not known; retry the cancel.
+            throw new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"bitget refused the cancel of order {order} ({refusal.VenueCode}) yet reports it {found.Status}", refusal, venueCode: refusal.VenueCode);
+        }
+
+        BitgetLog.CancelFoundFinished(_logger, order.ToString(), refusal.VenueCode ?? "?");
     }
 
     public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
@@ -229,19 +285,28 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                     JsonBody = BatchCancelBody(symbol, chunk),
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = BitgetRateLimits.BatchCall,
+                    Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchCancel),
                     Operation = "batchCancel",
                 }, cancellationToken).ConfigureAwait(false);
                 var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
                 foreach (var (orderId, _, error) in failed)
                 {
-                    if (error.Exception.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
+                    var index = Array.IndexOf(chunk, orderId);
+                    var failure = error.Exception;
+                    if (failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound && orderId is not null)
                     {
-                        continue;
+                        try
+                        {
+                            await SettleCancelAsync(symbol, OrderRef.ByExchangeId(orderId), failure, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+                        catch (ExchangeException settled)
+                        {
+                            failure = settled;
+                        }
                     }
 
-                    var index = Array.IndexOf(chunk, orderId);
-                    errors.Add(new BatchItemError(start + Math.Max(0, index), error.Exception.Kind, error.Exception.Message, ExchangeOrderId: orderId));
+                    errors.Add(new BatchItemError(start + Math.Max(0, index), failure.Kind, failure.Message, ExchangeOrderId: orderId));
                 }
             }
             catch (ExchangeException ex)
@@ -261,7 +326,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             JsonBody = BatchCancelBody(symbol, null),
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = BitgetRateLimits.BatchCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchCancel),
             Operation = "cancelAll",
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -277,31 +342,105 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                 order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
             ],
             Signed = true,
-            Costs = BitgetRateLimits.TradeCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Detail),
             Operation = "getOrder",
         }, cancellationToken).ConfigureAwait(false);
-        return BitgetParsers.ParseOrder(BitgetParsers.Data(doc.RootElement));
+        var data = BitgetParsers.Data(doc.RootElement);
+        try
+        {
+            return BitgetParsers.ParseOrder(data);
+        }
+        catch (UnknownVenueValueException ex)
+        {
+            Unknowns.Record(ex.Field, ex.Value);
+            BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
+            throw;
+        }
     }
 
+    /// <summary>
+    /// orders-pending pages through <c>idLessThan</c> = the previous page's <c>endId</c>, at most 100 a page
+    /// (https://www.bitget.com/api-doc/contract/trade/Get-Orders-Pending: "limit ... Maximum: 100, default: 100";
+    /// "idLessThan: requests the content on the page before this ID (older data), the value input should be the endId").
+    /// Orders with a value we do not know, or on a contract we do not list, are logged and left out.
+    /// </summary>
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
-        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)];
-        if (symbol is not null)
+        var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
+        var marginWarmup = symbol is null ? Task.CompletedTask : WarmMarginModeAsync(symbol, cancellationToken);
+        var orders = new List<Order>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        for (var page = 0; page < MaxPages; page++)
         {
-            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
+            List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)];
+            if (symbol is not null)
+            {
+                parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
+            }
+
+            if (cursor is not null)
+            {
+                parameters.Add(KeyValuePair.Create("idLessThan", cursor));
+            }
+
+            parameters.Add(KeyValuePair.Create("limit", PageSize.ToString(CultureInfo.InvariantCulture)));
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/orders-pending")
+            {
+                Parameters = parameters,
+                Signed = true,
+                Costs = BitgetRateLimits.Call(BitgetRateLimits.OpenOrders),
+                Operation = "openOrders",
+            }, cancellationToken).ConfigureAwait(false);
+            var data = BitgetParsers.Data(doc.RootElement);
+            if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                break;
+            }
+
+            var count = 0;
+            foreach (var e in list.EnumerateArray())
+            {
+                count++;
+                if (ParseListedOrder(e, listed) is { } order && seen.Add(order.ExchangeOrderId))
+                {
+                    orders.Add(order);
+                }
+            }
+
+            var next = data.GetStringOrNull("endId");
+            if (count < PageSize || string.IsNullOrEmpty(next) || next == cursor)
+            {
+                break;
+            }
+
+            cursor = next;
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/orders-pending")
+        await marginWarmup.ConfigureAwait(false);
+        return orders;
+    }
+
+    /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>
+    private Order? ParseListedOrder(JsonElement e, IReadOnlySet<string> listed)
+    {
+        var symbol = e.GetStringOrNull("symbol") ?? e.GetStringOrNull("instId") ?? "";
+        if (!listed.Contains(symbol))
         {
-            Parameters = parameters,
-            Signed = true,
-            Costs = BitgetRateLimits.PrivateCall,
-            Operation = "openOrders",
-        }, cancellationToken).ConfigureAwait(false);
-        var data = BitgetParsers.Data(doc.RootElement);
-        return data.ValueKind == JsonValueKind.Object && data.TryGetProperty("entrustedList", out var list) && list.ValueKind == JsonValueKind.Array
-            ? [.. list.EnumerateArray().Select(e => BitgetParsers.ParseOrder(e))]
-            : [];
+            BitgetLog.SkippedUnlisted(_logger, "order", symbol);
+            return null;
+        }
+
+        try
+        {
+            return BitgetParsers.ParseOrder(e);
+        }
+        catch (UnknownVenueValueException ex)
+        {
+            Unknowns.Record(ex.Field, ex.Value);
+            BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
+            return null;
+        }
     }
 
     public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
@@ -311,8 +450,10 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return BitgetParsers.ParseAccount(BitgetParsers.Data(doc.RootElement), await positions.ConfigureAwait(false), Clock.Now);
     }
 
+    /// <summary>all-position answers every open position at once (it takes no page); single-position one contract. Positions on a contract we do not list are left out.</summary>
     public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
+        var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)];
         if (symbol is not null)
         {
@@ -323,11 +464,32 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         {
             Parameters = parameters,
             Signed = true,
-            Costs = BitgetRateLimits.PrivateCall,
+            Costs = BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition),
             Operation = "positions",
         }, cancellationToken).ConfigureAwait(false);
         var data = BitgetParsers.Data(doc.RootElement);
-        return data.ValueKind == JsonValueKind.Array ? [.. data.EnumerateArray().Select(BitgetParsers.ParsePosition).Where(p => p.Size != 0)] : [];
+        if (data.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var positions = new List<Position>();
+        foreach (var e in data.EnumerateArray())
+        {
+            var position = BitgetParsers.ParsePosition(e);
+            if (!listed.Contains(position.Symbol))
+            {
+                BitgetLog.SkippedUnlisted(_logger, "position", position.Symbol);
+                continue;
+            }
+
+            if (position.Size != 0)
+            {
+                positions.Add(position);
+            }
+        }
+
+        return positions;
     }
 
     public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
@@ -365,7 +527,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                 KeyValuePair.Create("granularity", granularity),
                 KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
             ],
-            Costs = BitgetRateLimits.MarketCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Candles),
             Operation = "klines",
         }, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
@@ -421,7 +583,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/history-fund-rate")
         {
             Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BitgetRateLimits.MarketCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.FundingHistory),
             Operation = "fundingHistory",
         }, cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];
@@ -506,13 +668,16 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         }
     }
 
-    /// <summary>The place-order body: crossed margin in USDT, one-way mode (no tradeSide).</summary>
-    public static string PlaceOrderBody(OrderRequest request) => Body(w =>
+    /// <summary>
+    /// The place-order body: margin in USDT under the account's <paramref name="marginMode"/> for the symbol
+    /// (<c>crossed</c> or <c>isolated</c>), one-way mode (no tradeSide).
+    /// </summary>
+    public static string PlaceOrderBody(OrderRequest request, string marginMode = BitgetParsers.Crossed) => Body(w =>
     {
         w.WriteStartObject();
         w.WriteString("symbol", request.Symbol);
         w.WriteString("productType", BitgetParsers.ProductType);
-        w.WriteString("marginMode", "crossed");
+        w.WriteString("marginMode", marginMode);
         w.WriteString("marginCoin", BitgetParsers.MarginCoin);
         WriteOrderFields(w, request);
         w.WriteEndObject();
@@ -628,6 +793,56 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         UpdatedAt = now,
     };
 
+    /// <summary>
+    /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from
+    /// GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account: "marginMode"),
+    /// cached for <see cref="BitgetOptions.ContractsCacheDuration"/>. Orders carry it, so that an order never switches a
+    /// contract the account holds isolated to crossed (or the reverse).
+    /// </summary>
+    private async Task<string> MarginModeAsync(string symbol, CancellationToken cancellationToken)
+    {
+        if (_marginModes.TryGetValue(symbol, out var cached) && _time.GetUtcNow() - cached.At < _options.ContractsCacheDuration)
+        {
+            return cached.Mode;
+        }
+
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/account/account")
+        {
+            Parameters =
+            [
+                KeyValuePair.Create("symbol", symbol),
+                KeyValuePair.Create("productType", BitgetParsers.ProductType),
+                KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin),
+            ],
+            Signed = true,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Account),
+            Operation = "marginMode",
+        }, cancellationToken).ConfigureAwait(false);
+        var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
+        _marginModes[symbol] = (mode, _time.GetUtcNow());
+        return mode;
+    }
+
+    /// <summary>Reads the margin mode of a symbol ahead of the first order; a failure is only logged (the place reads it again).</summary>
+    private async Task WarmMarginModeAsync(string symbol, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await MarginModeAsync(symbol, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex)
+        {
+            BitgetLog.MarginModeReadFailed(_logger, symbol, ex.Message);
+        }
+    }
+
+    /// <summary>Every contract of the contracts answer, whatever its status (a position on a contract in maintenance is still ours).</summary>
+    private async Task<IReadOnlySet<string>> ListedAsync(CancellationToken cancellationToken)
+    {
+        await RulesAsync(cancellationToken).ConfigureAwait(false);
+        return _listed;
+    }
+
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
@@ -646,7 +861,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/ticker")
         {
             Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.MarketCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Ticker),
             Operation = "ticker",
         }, cancellationToken);
 
@@ -654,7 +869,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/tickers")
         {
             Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.MarketCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Tickers),
             Operation = "tickers",
         }, cancellationToken);
 
@@ -663,7 +878,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/funding-time")
         {
             Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.MarketCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.FundingTime),
             Operation = "fundingTime",
         }, cancellationToken).ConfigureAwait(false);
         return DateTimeOffset.FromUnixTimeMilliseconds(FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
@@ -674,7 +889,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         {
             Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
             Signed = true,
-            Costs = BitgetRateLimits.PrivateCall,
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Accounts),
             Operation = "accounts",
         }, cancellationToken);
 
@@ -696,10 +911,11 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/contracts")
             {
                 Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-                Costs = BitgetRateLimits.MarketCall,
+                Costs = BitgetRateLimits.Call(BitgetRateLimits.Contracts),
                 Operation = "contracts",
             }, cancellationToken).ConfigureAwait(false);
             _rules = BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));
+            _listed = BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(e => e.GetRequiredString("symbol")).ToHashSet(StringComparer.Ordinal);
             _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
             _rulesFetchedAt = _time.GetUtcNow();
             return _rules;

@@ -41,6 +41,14 @@ public sealed class BitgetOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ContractsCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Least time between two REST account refreshes (all-position + accounts) triggered by account pushes; pushes in
+    /// between are coalesced into one refresh at the end of the interval. Bitget answers all-position past 5 a second
+    /// with 429.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "01:00:00")]
+    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     protected override string Section => SectionName;
 
     public override IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

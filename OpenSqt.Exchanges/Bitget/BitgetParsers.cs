@@ -33,43 +33,81 @@ public static class BitgetParsers
         _ => "gtc",
     };
 
+    /// <summary>Bitget's force values (https://www.bitget.com/api-doc/contract/trade/Place-Order: gtc, ioc, fok, post_only).</summary>
     public static TimeInForce ParseForce(string? force) => force switch
     {
         "gtc" or "normal" or null or "" => TimeInForce.Gtc,
         "ioc" => TimeInForce.Ioc,
         "fok" => TimeInForce.Fok,
         "post_only" => TimeInForce.Gtx,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown force '{force}'"),
+        _ => throw new UnknownVenueValueException("force", force),
     };
 
+    /// <summary>Order states (https://www.bitget.com/api-doc/contract/trade/Get-Order-Details: live, partially_filled, filled, canceled).</summary>
     public static OrderStatus ParseStatus(string? status) => status switch
     {
         "live" or "new" or "init" => OrderStatus.New,
         "partially_filled" => OrderStatus.PartiallyFilled,
         "filled" => OrderStatus.Filled,
         "canceled" or "cancelled" => OrderStatus.Canceled,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown order status '{status}'"),
+        _ => throw new UnknownVenueValueException("status", status),
     };
 
     public static OrderSide ParseSide(string? side) => side switch
     {
         "buy" or "buy_single" => OrderSide.Buy,
         "sell" or "sell_single" => OrderSide.Sell,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown side '{side}'"),
+        _ => throw new UnknownVenueValueException("side", side),
     };
 
-    /// <summary>Kline intervals as Bitget names them (<c>1H</c>, <c>1D</c>); 8h has no Bitget granularity.</summary>
+    public static OrderType ParseOrderType(string? type) => type switch
+    {
+        "limit" or null or "" => OrderType.Limit,
+        "market" => OrderType.Market,
+        _ => throw new UnknownVenueValueException("orderType", type),
+    };
+
+    public const string Crossed = "crossed";
+    public const string Isolated = "isolated";
+
+    /// <summary>
+    /// The <c>marginMode</c> of GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account:
+    /// "marginMode": "crossed"); the place-order field takes the same words (Place-Order: "isolated: isolated margin; crossed: crossed margin").
+    /// </summary>
+    public static string ParseMarginMode(JsonElement data) => data.GetStringOrNull("marginMode") switch
+    {
+        Isolated or "fixed" => Isolated,
+        Crossed or "cross" => Crossed,
+        var other => throw new UnknownVenueValueException("marginMode", other),
+    };
+
+    /// <summary>
+    /// Kline intervals as Bitget names them. 6h, 12h and 1d use the UTC granularities <c>6Hutc</c>, <c>12Hutc</c>,
+    /// <c>1Dutc</c>: the plain <c>6H</c>/<c>12H</c>/<c>1D</c> lines are cut at UTC+8 boundaries
+    /// (https://www.bitget.com/api-doc/contract/market/Get-Candle-Data: "6Hutc (UTC 6 hour line) - 12Hutc (UTC 12 hour line)
+    /// - 1Dutc (UTC 1-day line)"; JKorf/Bitget.Net Bitget.Net/Enums/BitgetFuturesKlineInterval.cs and
+    /// BitgetStreamKlineIntervalV2.cs "6Hutc ... 6 hour UTC 0"). The channel is <c>candle</c> + the same granularity.
+    /// 8h has no Bitget granularity.
+    /// </summary>
     public static string Granularity(string interval) => interval switch
     {
         "1m" or "3m" or "5m" or "15m" or "30m" => interval,
         "1h" => "1H",
         "2h" => "2H",
         "4h" => "4H",
-        "6h" => "6H",
-        "12h" => "12H",
-        "1d" => "1D",
+        "6h" => "6Hutc",
+        "12h" => "12Hutc",
+        "1d" => "1Dutc",
         _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' has no bitget granularity; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
     };
+
+    /// <summary>
+    /// Whether a fill made liquidity. The <c>orders</c> channel writes <c>tradeScope</c> as <c>T</c> (taker) or <c>M</c>
+    /// (maker) (JKorf/Bitget.Net Bitget.Net.UnitTests/Subscriptions/Futures/Order.txt "tradeScope": "T" and
+    /// Bitget.Net/Enums/V2/Role.cs Map("maker", "M"); a live one-way push in ccxt/ccxt#25524 "tradeScope": "T"); the fill
+    /// channel and REST fills write <c>taker</c>/<c>maker</c>.
+    /// </summary>
+    public static bool IsMaker(string? tradeScope) => tradeScope is "M" or "maker";
 
     private static bool Flag(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && (v.ValueKind == JsonValueKind.True || (v.ValueKind == JsonValueKind.String && v.GetString() is "YES" or "yes" or "true"));
@@ -90,7 +128,7 @@ public static class BitgetParsers
             ClientOrderId = ClientOid(e),
             Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
             Side = ParseSide(e.GetStringOrNull("side")),
-            Type = e.GetStringOrNull("orderType") == "market" ? OrderType.Market : OrderType.Limit,
+            Type = ParseOrderType(e.GetStringOrNull("orderType")),
             TimeInForce = force,
             Price = e.GetDecimal("price"),
             Quantity = e.GetDecimal("size"),
@@ -129,7 +167,7 @@ public static class BitgetParsers
             // Bitget writes fees paid as negative numbers.
             Fee = -fee,
             FeeAsset = e.GetStringOrNull("fillFeeCoin") ?? MarginCoin,
-            IsMaker = e.GetStringOrNull("tradeScope") == "maker",
+            IsMaker = IsMaker(e.GetStringOrNull("tradeScope")),
             Timestamp = time > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(time) : order.UpdatedAt,
         };
     }
@@ -162,7 +200,7 @@ public static class BitgetParsers
             Fee = fee,
             FeeAsset = feeAsset,
             RealizedPnl = e.GetDecimal("profit"),
-            IsMaker = e.GetStringOrNull("tradeScope") == "maker",
+            IsMaker = IsMaker(e.GetStringOrNull("tradeScope")),
             Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("cTime")),
         };
     }
@@ -353,4 +391,25 @@ public static class BitgetParsers
 
         return (ok, failed);
     }
+}
+
+/// <summary>A Bitget answer carried a value of a field this connector does not know; the item is skipped, the rest stands.</summary>
+public sealed class UnknownVenueValueException(string field, string? value)
+    : ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown {field} '{value}'")
+{
+    public string Field { get; } = field;
+
+    public string Value { get; } = value ?? "";
+}
+
+/// <summary>How many values of each field were not known (thread-safe).</summary>
+public sealed class BitgetUnknownValues
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+    public long Total => _counts.Values.Sum();
+
+    public long Of(string field) => _counts.GetValueOrDefault(field);
+
+    public void Record(string field, string value) => _counts.AddOrUpdate(field, 1, (_, n) => n + 1);
 }

@@ -3,34 +3,70 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Bitget;
 
 /// <summary>
-/// Bitget v2 rate limits (https://www.bitget.com/api-doc/common/rate-limit and each endpoint's page): "6000 requests
-/// per minute per IP" over all REST endpoints, with the remaining budget reported in <c>x-mbx-used-remain-limit</c>
-/// (R); "market endpoints 20 times/1s (IP)"; "place, cancel and order detail 10 times/1s (UID)"; batch place and cancel
-/// "5 times/1s (UID)". Going past a limit is HTTP 429.
+/// Bitget v2 rate limits, one budget per endpoint as Bitget counts them. Sources: the Bitget API FAQ ("the rate limit
+/// of each API interface is calculated independently"; "the overall rate limit is 6000/IP/Min"; "the remaining rate
+/// limit per second for the API" is the <c>x-mbx-used-remain-limit</c> response header); each endpoint's page under
+/// https://www.bitget.com/api-doc/contract/ ("Frequency limit: 20 times/1s (IP)" for market data, "10 req/sec/UID" for
+/// place, cancel, order detail, orders-pending, accounts and single-position, "5 requests/second/UID" for
+/// batch-place-order and all-position); cross-checked against JKorf/Bitget.Net
+/// <c>Bitget.Net/Clients/FuturesApiV2/BitgetRestClientFuturesApi*.cs</c> (per-endpoint <c>SingleLimitGuard</c>s).
+/// A batch is one request of its endpoint (neither source charges per order). Going past a limit is HTTP 429. The
+/// remaining-per-second header describes the endpoint that answered, so every endpoint budget declares it and the
+/// 6000/min IP budget does not. A 429 is applied by <see cref="RateLimitTracker"/>; nothing here assumes how long it
+/// pauses, so the rules work with a per-budget back-off as well as with a global pause.
 /// </summary>
 public static class BitgetRateLimits
 {
     public const string Ip = "IP";
-    public const string Market = "MARKET";
-    public const string Trade = "TRADE";
-    public const string Batch = "BATCH";
-    public const string Private = "PRIVATE";
     public const string RemainHeader = "x-mbx-used-remain-limit";
+
+    public const string Place = "place-order";
+    public const string BatchPlace = "batch-place-order";
+    public const string Cancel = "cancel-order";
+    public const string BatchCancel = "batch-cancel-orders";
+    public const string Detail = "order-detail";
+    public const string OpenOrders = "orders-pending";
+    public const string Accounts = "accounts";
+    public const string Account = "account";
+    public const string AllPositions = "all-position";
+    public const string SinglePosition = "single-position";
+    public const string Ticker = "ticker";
+    public const string Tickers = "tickers";
+    public const string Candles = "candles";
+    public const string Contracts = "contracts";
+    public const string FundingTime = "funding-time";
+    public const string FundingHistory = "history-fund-rate";
+    public const string Time = "time";
+
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
-        new(Ip, 6000, TimeSpan.FromMinutes(1)) { RemainingHeader = RemainHeader },
-        new(Market, 20, TimeSpan.FromSeconds(1)),
-        new(Trade, 10, TimeSpan.FromSeconds(1)),
-        new(Batch, 5, TimeSpan.FromSeconds(1)),
-        new(Private, 10, TimeSpan.FromSeconds(1)),
+        new(Ip, 6000, TimeSpan.FromMinutes(1)),
+        Endpoint(Place, 10),
+        Endpoint(BatchPlace, 5),
+        Endpoint(Cancel, 10),
+        Endpoint(BatchCancel, 10),
+        Endpoint(Detail, 10),
+        Endpoint(OpenOrders, 10),
+        Endpoint(Accounts, 10),
+        Endpoint(Account, 10),
+        Endpoint(AllPositions, 5),
+        Endpoint(SinglePosition, 10),
+        Endpoint(Ticker, 20),
+        Endpoint(Tickers, 20),
+        Endpoint(Candles, 20),
+        Endpoint(Contracts, 20),
+        Endpoint(FundingTime, 20),
+        Endpoint(FundingHistory, 20),
+        Endpoint(Time, 20),
     ];
 
-    public static IReadOnlyList<RateLimitCost> MarketCall { get; } = [new(Ip, 1), new(Market, 1)];
+    /// <summary>The cost of one call of <paramref name="endpoint"/>: one unit of the IP budget and one of its own.</summary>
+    public static IReadOnlyList<RateLimitCost> Call(string endpoint) => Costs[endpoint];
 
-    public static IReadOnlyList<RateLimitCost> TradeCall { get; } = [new(Ip, 1), new(Trade, 1)];
+    private static readonly Dictionary<string, IReadOnlyList<RateLimitCost>> Costs =
+        Rules.Where(r => r.Name != Ip).ToDictionary(r => r.Name, r => (IReadOnlyList<RateLimitCost>)[new(Ip, 1), new(r.Name, 1)], StringComparer.Ordinal);
 
-    public static IReadOnlyList<RateLimitCost> BatchCall { get; } = [new(Ip, 1), new(Batch, 1)];
-
-    public static IReadOnlyList<RateLimitCost> PrivateCall { get; } = [new(Ip, 1), new(Private, 1)];
+    private static RateLimitRule Endpoint(string name, int perSecond) => new(name, perSecond, Second) { RemainingHeader = RemainHeader };
 }

@@ -105,7 +105,7 @@ public sealed class BitgetRestClient : VenueRestClient
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v2/public/time") { Costs = BitgetRateLimits.MarketCall, Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v2/public/time") { Costs = BitgetRateLimits.Call(BitgetRateLimits.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
         return BitgetParsers.ParseServerTime(doc.RootElement);
     }

@@ -13,7 +13,13 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>ts + "GET" + "/user/verify"</c>), awaited before the <c>orders</c>, <c>positions</c> (instId <c>default</c>) and
 /// <c>account</c> (coin <c>default</c>) channels are subscribed. An <c>orders</c> push carries the cumulative fill
 /// (<c>accBaseVolume</c>) and the fill that caused it (<c>tradeId</c>, <c>baseVolume</c>, <c>fillPrice</c>,
-/// <c>fillFee</c>); repeats are dropped. Account pushes trigger a fresh account snapshot.
+/// <c>fillFee</c>); repeats are dropped. The <c>positions</c> channel pushes full snapshots: every push is the whole set
+/// of open positions, and a closed position is simply absent from it, never sent with size 0
+/// (https://www.bitget.com/api-doc/contract/websocket/private/Positions-Channel: push <c>"action": "snapshot"</c>;
+/// pybotters/pybotters#388 "the actual data is snapshot", closed positions were never removed), so a symbol that leaves
+/// the snapshot is published as flat. Account pushes trigger a fresh account snapshot over REST (all-position and
+/// accounts), coalesced to at most one per <see cref="BitgetOptions.AccountRefreshInterval"/> however many pushes
+/// arrive. The login is signed with the venue's clock (<see cref="ServerClock"/>), synced first when it never was.
 /// </summary>
 public sealed class BitgetUserStream : IAsyncDisposable
 {
@@ -23,6 +29,10 @@ public sealed class BitgetUserStream : IAsyncDisposable
     private int _disposed;
     private readonly VenueCredentials _credentials;
     private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
+    private readonly ServerClock _clock;
+    private readonly Func<CancellationToken, Task> _syncClock;
+    private readonly TimeSpan _accountRefreshInterval;
+    private readonly HashSet<string> _openPositions = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly VenueWebSocket _socket;
@@ -32,10 +42,13 @@ public sealed class BitgetUserStream : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _accountLoop;
 
-    public BitgetUserStream(BitgetOptions options, VenueCredentials credentials, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public BitgetUserStream(BitgetOptions options, VenueCredentials credentials, Func<CancellationToken, Task<Account>> fetchAccount, ServerClock clock, Func<CancellationToken, Task> syncClock, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _credentials = credentials;
         _fetchAccount = fetchAccount;
+        _clock = clock;
+        _syncClock = syncClock;
+        _accountRefreshInterval = options.AccountRefreshInterval;
         _time = time;
         _logger = logger;
         _socket = new VenueWebSocket(BitgetParsers.Venue, new VenueWebSocketSettings
@@ -63,19 +76,36 @@ public sealed class BitgetUserStream : IAsyncDisposable
 
     public int Connections => _socket.Connections;
 
+    /// <summary>Account pushes received; each asks for a refresh, and the refreshes are coalesced.</summary>
+    public int AccountPushes => Volatile.Read(ref _accountPushes);
+
+    /// <summary>Account refreshes run (REST all-position + accounts).</summary>
+    public int AccountRefreshes => Volatile.Read(ref _accountRefreshes);
+
+    /// <summary>Values of pushes this connector did not know, counted per field.</summary>
+    public BitgetUnknownValues Unknowns { get; init; } = new();
+
+    private int _accountPushes;
+    private int _accountRefreshes;
+
     public void EnsureStarted()
     {
         lock (_gate)
         {
-            if (_accountLoop is not null)
+            if (_started)
             {
                 return;
             }
 
+            _started = true;
             _socket.Start();
-            _accountLoop = AccountLoopAsync(_stop.Token);
+            StartAccountLoopLocked();
         }
     }
+
+    private bool _started;
+
+    private void StartAccountLoopLocked() => _accountLoop ??= AccountLoopAsync(_stop.Token);
 
     public async ValueTask DisposeAsync()
     {
@@ -115,7 +145,14 @@ public sealed class BitgetUserStream : IAsyncDisposable
         var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bitget needs API_KEY for private streams");
         var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bitget needs API_SECRET for private streams");
         var passphrase = _credentials.Passphrase ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bitget needs PASSPHRASE for private streams");
-        await connection.SendTextAsync(LoginRequest(key, secret, passphrase, _time.GetUtcNow().ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false);
+        if (!_clock.IsSynced)
+        {
+            // The login timestamp must be within Bitget's window of its own clock (30 s, https://www.bitget.com/api-doc/common/websocket-intro
+            // "timestamp ... expires after 30 seconds"); a local clock off by more is refused however often we retry.
+            await SyncClockQuietlyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await connection.SendTextAsync(LoginRequest(key, secret, passphrase, _clock.Now.ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false);
 
         // Bitget wants the login answered before private subscriptions; the receive loop has not started yet, so the
         // answer is read here.
@@ -139,6 +176,10 @@ public sealed class BitgetUserStream : IAsyncDisposable
             if (@event is "error" or "login")
             {
                 var code = doc.RootElement.GetStringOrNull("code") ?? "?";
+
+                // A refused login may be a drifted clock: sync before the next attempt (a cheap public call).
+                BitgetLog.LoginClockRefused(_logger, code);
+                await SyncClockQuietlyAsync(cancellationToken).ConfigureAwait(false);
                 throw new ExchangeException(ExchangeErrorKind.Unauthenticated, $"bitget refused the private stream login ({code} {doc.RootElement.GetStringOrNull("msg")}); check API_KEY, API_SECRET and PASSPHRASE", venueCode: code);
             }
         }
@@ -173,10 +214,30 @@ public sealed class BitgetUserStream : IAsyncDisposable
         }
     }
 
+    private async Task SyncClockQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _syncClock(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex)
+        {
+            BitgetLog.AccountRefreshFailed(_logger, "clock sync before login: " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// One refresh per request, at most one per <see cref="_accountRefreshInterval"/>: requests that arrive while a
+    /// refresh runs or while the interval has not passed collapse into one pending request (the channel holds one),
+    /// served when the interval ends. Bitget allows all-position 5 times a second (JKorf/Bitget.Net
+    /// BitgetRestClientFuturesApiTrading.cs) and answers more with 429.
+    /// </summary>
     private async Task AccountLoopAsync(CancellationToken cancellationToken)
     {
         await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            var started = _time.GetUtcNow();
+            Interlocked.Increment(ref _accountRefreshes);
             try
             {
                 Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
@@ -184,6 +245,12 @@ public sealed class BitgetUserStream : IAsyncDisposable
             catch (ExchangeException ex)
             {
                 BitgetLog.AccountRefreshFailed(_logger, ex.Message);
+            }
+
+            var rest = _accountRefreshInterval - (_time.GetUtcNow() - started);
+            if (rest > TimeSpan.Zero)
+            {
+                await Task.Delay(rest, _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -209,8 +276,20 @@ public sealed class BitgetUserStream : IAsyncDisposable
             case OrdersChannel:
                 foreach (var item in data.EnumerateArray())
                 {
-                    var order = BitgetParsers.ParseOrder(item, push: true);
-                    var fill = BitgetParsers.ParsePushFill(item, order);
+                    Order order;
+                    Fill? fill;
+                    try
+                    {
+                        order = BitgetParsers.ParseOrder(item, push: true);
+                        fill = BitgetParsers.ParsePushFill(item, order);
+                    }
+                    catch (UnknownVenueValueException ex)
+                    {
+                        Unknowns.Record(ex.Field, ex.Value);
+                        BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, item.GetStringOrNull("orderId") ?? "?");
+                        continue;
+                    }
+
                     if (_seen.TryAdd((order.ExchangeOrderId, fill?.TradeId, order.Status, order.FilledQuantity)))
                     {
                         Orders.Publish(OrderUpdate.From(order, BitgetParsers.Venue, fill));
@@ -219,15 +298,68 @@ public sealed class BitgetUserStream : IAsyncDisposable
 
                 break;
             case PositionsChannel:
-                foreach (var item in data.EnumerateArray())
-                {
-                    Positions.Publish(BitgetParsers.ParsePosition(item));
-                }
-
+                HandlePositions(root, data);
                 break;
             case AccountChannel:
+                Interlocked.Increment(ref _accountPushes);
+                lock (_gate)
+                {
+                    StartAccountLoopLocked();
+                }
+
                 _accountRefresh.Writer.TryWrite(true);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A <c>positions</c> push: publishes each position it carries and, for a snapshot, a flat position for every
+    /// symbol that was open and is no longer in it (Bitget never sends a closed position with size 0).
+    /// </summary>
+    private void HandlePositions(JsonElement root, JsonElement data)
+    {
+        var snapshot = root.GetStringOrNull("action") is null or "snapshot";
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var positions = new List<Position>();
+        foreach (var item in data.EnumerateArray())
+        {
+            var position = BitgetParsers.ParsePosition(item);
+            present.Add(position.Symbol);
+            positions.Add(position);
+        }
+
+        List<string> closed = [];
+        lock (_gate)
+        {
+            if (snapshot)
+            {
+                closed.AddRange(_openPositions.Where(s => !present.Contains(s)));
+                _openPositions.Clear();
+            }
+
+            foreach (var p in positions)
+            {
+                if (p.Size != 0)
+                {
+                    _openPositions.Add(p.Symbol);
+                }
+                else
+                {
+                    _openPositions.Remove(p.Symbol);
+                }
+            }
+        }
+
+        foreach (var p in positions)
+        {
+            Positions.Publish(p);
+        }
+
+        var ts = root.TryGetProperty("ts", out var t) && t.ValueKind == JsonValueKind.Number ? DateTimeOffset.FromUnixTimeMilliseconds(t.GetInt64()) : _clock.Now;
+        foreach (var symbol in closed)
+        {
+            BitgetLog.PositionClosedBySnapshot(_logger, symbol);
+            Positions.Publish(new Position { Symbol = symbol, Size = 0, UpdateTime = ts });
         }
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Bitget;
 using OpenSqt.Exchanges.Common;
 
 namespace OpenSqt.VenueSimulators.Bitget;
@@ -13,32 +12,30 @@ public sealed partial class BitgetSimulator
     private readonly ConcurrentDictionary<string, Order> _cancelledPostOnly = new(StringComparer.Ordinal);
     private long _postOnlyIds = 9_000_000_000;
 
-    private static Dictionary<string, int> Cost(string rule) => new(StringComparer.Ordinal) { [BitgetRateLimits.Ip] = 1, [rule] = 1 };
+    private static Dictionary<string, int> Cost(string path) => new(StringComparer.Ordinal) { [IpLimit] = 1, [path] = 1 };
 
     private EndpointSpec? Endpoint(string method, string path)
     {
-        var market = Cost(BitgetRateLimits.Market);
-        var trade = Cost(BitgetRateLimits.Trade);
-        var batch = Cost(BitgetRateLimits.Batch);
-        var priv = Cost(BitgetRateLimits.Private);
+        var cost = Cost(path);
         return (method, path) switch
         {
-            ("GET", "/api/v2/public/time") => new(false, false, market, _ => Ok($"{{\"serverTime\":\"{Clock.NowMilliseconds}\"}}")),
-            ("GET", Mix + "/market/contracts") => new(false, true, market, ContractsAsync),
-            ("GET", Mix + "/market/ticker") => new(false, true, market, call => TickersAsync(Required(call.Query, "symbol"))),
-            ("GET", Mix + "/market/tickers") => new(false, true, market, _ => TickersAsync(null)),
-            ("GET", Mix + "/market/candles") => new(false, true, market, CandlesAsync),
-            ("GET", Mix + "/market/funding-time") => new(false, true, market, FundingTimeAsync),
-            ("GET", Mix + "/market/history-fund-rate") => new(false, true, market, FundingHistoryAsync),
-            ("POST", Mix + "/order/place-order") => new(true, true, trade, PlaceAsync),
-            ("POST", Mix + "/order/batch-place-order") => new(true, true, batch, BatchPlaceAsync),
-            ("POST", Mix + "/order/cancel-order") => new(true, true, trade, CancelAsync),
-            ("POST", Mix + "/order/batch-cancel-orders") => new(true, true, batch, BatchCancelAsync),
-            ("GET", Mix + "/order/detail") => new(true, true, trade, DetailAsync),
-            ("GET", Mix + "/order/orders-pending") => new(true, true, priv, PendingAsync),
-            ("GET", Mix + "/account/accounts") => new(true, true, priv, _ => AccountsAsync()),
-            ("GET", Mix + "/position/all-position") => new(true, true, priv, _ => PositionsAsync(null)),
-            ("GET", Mix + "/position/single-position") => new(true, true, priv, call => PositionsAsync(Required(call.Query, "symbol"))),
+            ("GET", "/api/v2/public/time") => new(false, false, cost, _ => Ok($"{{\"serverTime\":\"{Clock.NowMilliseconds}\"}}")),
+            ("GET", Mix + "/market/contracts") => new(false, true, cost, ContractsAsync),
+            ("GET", Mix + "/market/ticker") => new(false, true, cost, call => TickersAsync(Required(call.Query, "symbol"))),
+            ("GET", Mix + "/market/tickers") => new(false, true, cost, _ => TickersAsync(null)),
+            ("GET", Mix + "/market/candles") => new(false, true, cost, CandlesAsync),
+            ("GET", Mix + "/market/funding-time") => new(false, true, cost, FundingTimeAsync),
+            ("GET", Mix + "/market/history-fund-rate") => new(false, true, cost, FundingHistoryAsync),
+            ("POST", Mix + "/order/place-order") => new(true, true, cost, PlaceAsync),
+            ("POST", Mix + "/order/batch-place-order") => new(true, true, cost, BatchPlaceAsync),
+            ("POST", Mix + "/order/cancel-order") => new(true, true, cost, CancelAsync),
+            ("POST", Mix + "/order/batch-cancel-orders") => new(true, true, cost, BatchCancelAsync),
+            ("GET", Mix + "/order/detail") => new(true, true, cost, DetailAsync),
+            ("GET", Mix + "/order/orders-pending") => new(true, true, cost, PendingAsync),
+            ("GET", Mix + "/account/accounts") => new(true, true, cost, _ => AccountsAsync()),
+            ("GET", Mix + "/account/account") => new(true, true, cost, AccountAsync),
+            ("GET", Mix + "/position/all-position") => new(true, true, cost, _ => PositionsAsync(null)),
+            ("GET", Mix + "/position/single-position") => new(true, true, cost, call => PositionsAsync(Required(call.Query, "symbol"))),
             _ => null,
         };
     }
@@ -167,15 +164,32 @@ public sealed partial class BitgetSimulator
         w.WriteEndObject();
     });
 
+    /// <summary>
+    /// Granularities of GET /api/v2/mix/market/candles and of the <c>candle</c> channels
+    /// (https://www.bitget.com/api-doc/contract/market/Get-Candle-Data: 1m, 3m, 5m, 15m, 30m, 1H, 4H, 6H, 12H, 1D, ...,
+    /// "6Hutc (UTC 6 hour line) - 12Hutc (UTC 12 hour line) - 1Dutc (UTC 1-day line)"). The <c>utc</c> lines are cut at
+    /// UTC boundaries; plain 6H, 12H and 1D at UTC+8 boundaries (Bitget's home time; JKorf/Bitget.Net
+    /// BitgetFuturesKlineInterval.cs names only the utc ones "UTC 0").
+    /// </summary>
     private static readonly Dictionary<string, string> Granularities = new(StringComparer.Ordinal)
     {
-        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m", ["1H"] = "1h", ["2H"] = "2h", ["4H"] = "4h", ["6H"] = "6h", ["12H"] = "12h", ["1D"] = "1d",
+        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m", ["1H"] = "1h", ["2H"] = "2h", ["4H"] = "4h",
+        ["6H"] = "6h", ["12H"] = "12h", ["1D"] = "1d", ["6Hutc"] = "6h", ["12Hutc"] = "12h", ["1Dutc"] = "1d",
     };
+
+    /// <summary>The granularities cut at UTC+8 rather than UTC.</summary>
+    private static readonly HashSet<string> Utc8Granularities = new(StringComparer.Ordinal) { "6H", "12H", "1D" };
+
+    private static readonly TimeSpan Utc8 = TimeSpan.FromHours(8);
+
+    /// <summary>Open time of the UTC+8-cut candle of <paramref name="span"/> that holds <paramref name="time"/>.</summary>
+    private static DateTimeOffset Utc8Open(DateTimeOffset time, TimeSpan span) => KlineInterval.Align(time + Utc8, span) - Utc8;
 
     private async Task<(int, string)> CandlesAsync(BitgetCall call)
     {
         var rules = await RulesOf(Required(call.Query, "symbol")).ConfigureAwait(false);
-        if (!Granularities.TryGetValue(Required(call.Query, "granularity"), out var interval))
+        var granularity = Required(call.Query, "granularity");
+        if (!Granularities.TryGetValue(granularity, out var interval))
         {
             throw new BitgetSimError(400, "40017", "Parameter verification failed: granularity");
         }
@@ -186,7 +200,31 @@ public sealed partial class BitgetSimulator
             throw new BitgetSimError(400, "40017", "Parameter verification failed: limit");
         }
 
-        var candles = await Engine.GetHistoricalKlinesAsync(rules.Symbol, interval, limit).ConfigureAwait(false);
+        IReadOnlyList<Candle> candles;
+        if (Utc8Granularities.Contains(granularity))
+        {
+            // Built from hourly candles, cut at UTC+8.
+            var span = KlineInterval.ToTimeSpan(interval);
+            var hours = (int)span.TotalHours;
+            var hourly = await Engine.GetHistoricalKlinesAsync(rules.Symbol, "1h", Math.Min(1500, (limit + 1) * hours)).ConfigureAwait(false);
+            candles = [.. hourly.GroupBy(c => Utc8Open(c.OpenTime, span)).OrderBy(g => g.Key).Select(g => new Candle
+            {
+                Symbol = rules.Symbol,
+                Interval = interval,
+                OpenTime = g.Key,
+                Open = g.First().Open,
+                High = g.Max(c => c.High),
+                Low = g.Min(c => c.Low),
+                Close = g.Last().Close,
+                Volume = g.Sum(c => c.Volume),
+                QuoteVolume = g.Sum(c => c.QuoteVolume),
+            }).TakeLast(limit)];
+        }
+        else
+        {
+            candles = await Engine.GetHistoricalKlinesAsync(rules.Symbol, interval, limit).ConfigureAwait(false);
+        }
+
         return (200, Json(w =>
         {
             w.WriteStartArray();
@@ -251,7 +289,7 @@ public sealed partial class BitgetSimulator
         var hasTradeSide = o.TryGetProperty("tradeSide", out _);
         if (HedgeMode != hasTradeSide)
         {
-            throw new BitgetSimError(400, BitgetErrors.HedgeModeOrder, "The order type for unilateral position must also be the unilateral position type.");
+            throw new BitgetSimError(400, Wire.HedgeModeOrder, "The order type for unilateral position must also be the unilateral position type.");
         }
 
         var side = Required(o, "side") switch
@@ -267,7 +305,7 @@ public sealed partial class BitgetSimulator
 
         if (!rules.IsOnStep(size))
         {
-            throw new BitgetSimError(400, BitgetErrors.Precision, $"Parameter verification exception size checkBDScale error value={D(size)} checkScale={Places(rules.StepSize)}");
+            throw new BitgetSimError(400, Wire.Precision, $"Parameter verification exception size checkBDScale error value={D(size)} checkScale={Places(rules.StepSize)}");
         }
 
         if (size < rules.MinQuantity)
@@ -292,7 +330,7 @@ public sealed partial class BitgetSimulator
 
             if (!rules.IsOnTick(p))
             {
-                throw new BitgetSimError(400, BitgetErrors.Precision, $"Parameter verification exception price checkBDScale error value={D(p)} checkScale={Places(rules.TickSize)}");
+                throw new BitgetSimError(400, Wire.Precision, $"Parameter verification exception price checkBDScale error value={D(p)} checkScale={Places(rules.TickSize)}");
             }
 
             price = p;
@@ -325,7 +363,7 @@ public sealed partial class BitgetSimulator
         var reference = price ?? await Engine.GetLatestPriceAsync(symbol).ConfigureAwait(false);
         if (!reduceOnly && rules.MinNotional > 0 && reference * size < rules.MinNotional)
         {
-            throw new BitgetSimError(400, BitgetErrors.MinNotional, $"less than the minimum amount {D(rules.MinNotional)} USDT");
+            throw new BitgetSimError(400, Wire.MinNotional, $"less than the minimum amount {D(rules.MinNotional)} USDT");
         }
 
         return new OrderRequest
@@ -341,17 +379,80 @@ public sealed partial class BitgetSimulator
         };
     }
 
-    private void CheckMargin(JsonElement body)
+    /// <summary>
+    /// The contract's margin mode for this account (Get-Single-Account "marginMode": crossed or isolated); crossed until
+    /// a test or an order sets it.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> MarginModes { get; } = new(StringComparer.Ordinal);
+
+    public string MarginModeOf(string symbol) => MarginModes.GetOrAdd(symbol, "crossed");
+
+    /// <summary>
+    /// marginCoin must be USDT and marginMode crossed or isolated (https://www.bitget.com/api-doc/contract/trade/Place-Order).
+    /// An order carries the margin mode it opens under (ccxt/ccxt#21435: "the reliable way to get isolated margin is to
+    /// set it per order"): while the contract is flat with no open order, an order in the other mode switches the
+    /// contract to it; while a position or an order exists, it is refused with 45117 "Currently holding positions or
+    /// orders, the margin mode cannot be adjusted" (CryptoRobotFr/Live-Tools-V2#2) (R: code seen on set-margin-mode).
+    /// </summary>
+    private async Task CheckMarginAsync(JsonElement body, string symbol)
     {
-        if (Required(body, "marginCoin") != BitgetParsers.MarginCoin)
+        if (Required(body, "marginCoin") != Wire.MarginCoin)
         {
             throw new BitgetSimError(400, "40017", "Parameter verification failed: marginCoin must be USDT");
         }
 
-        if (body.TryGetProperty("marginMode", out var mode) && mode.GetString() is not ("crossed" or "isolated"))
+        var mode = body.TryGetProperty("marginMode", out var m) ? m.GetString() : null;
+        if (mode is not ("crossed" or "isolated"))
         {
             throw new BitgetSimError(400, "40017", "Parameter verification failed: marginMode");
         }
+
+        if (mode == MarginModeOf(symbol) || !KnownSymbols.Contains(symbol))
+        {
+            return;
+        }
+
+        var busy = (await Engine.GetPositionsAsync(symbol).ConfigureAwait(false)).Any(p => p.Size != 0)
+            || (await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false)).Count > 0;
+        if (busy)
+        {
+            throw new BitgetSimError(400, Wire.MarginModeLocked, "Currently holding positions or orders, the margin mode cannot be adjusted");
+        }
+
+        MarginModes[symbol] = mode;
+    }
+
+    private async Task<(int, string)> AccountAsync(BitgetCall call)
+    {
+        var symbol = Required(call.Query, "symbol");
+        await RulesOf(symbol).ConfigureAwait(false);
+        if (!string.Equals(Required(call.Query, "marginCoin"), Wire.MarginCoin, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BitgetSimError(400, "40017", "Parameter verification failed: marginCoin");
+        }
+
+        var account = await Engine.GetAccountAsync().ConfigureAwait(false);
+        return (200, Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("marginCoin", "USDT");
+            w.WriteString("locked", "0");
+            w.WriteString("available", D(account.AvailableBalance));
+            w.WriteString("crossedMaxAvailable", D(account.AvailableBalance));
+            w.WriteString("isolatedMaxAvailable", D(account.AvailableBalance));
+            w.WriteString("maxTransferOut", D(account.AvailableBalance));
+            w.WriteString("accountEquity", D(account.MarginBalance));
+            w.WriteString("usdtEquity", D(account.MarginBalance));
+            w.WriteString("crossedRiskRate", "0");
+            w.WriteNumber("crossedMarginLeverage", 10);
+            w.WriteNumber("isolatedLongLever", 10);
+            w.WriteNumber("isolatedShortLever", 10);
+            w.WriteString("marginMode", MarginModeOf(symbol));
+            w.WriteString("posMode", HedgeMode ? "hedge_mode" : "one_way_mode");
+            w.WriteString("unrealizedPL", D(account.UnrealizedPnl));
+            w.WriteString("assetMode", "single");
+            w.WriteEndObject();
+        }));
     }
 
     private async Task<Order> PlaceOneAsync(string symbol, JsonElement o)
@@ -387,15 +488,15 @@ public sealed partial class BitgetSimulator
                 _cancelledPostOnly["c:" + cid] = cancelled;
             }
 
-            await SendOrderPushAsync(OrderUpdate.From(cancelled, BitgetParsers.Venue)).ConfigureAwait(false);
+            await SendOrderPushAsync(OrderUpdate.From(cancelled, Wire.Venue)).ConfigureAwait(false);
             return cancelled;
         }
         catch (ExchangeException ex)
         {
             throw ex.Kind switch
             {
-                ExchangeErrorKind.AlreadyExists => new BitgetSimError(400, BitgetErrors.DuplicateClientOid, "Duplicate clientOid"),
-                ExchangeErrorKind.ReduceOnlyRejected => new BitgetSimError(400, BitgetErrors.NoPositionToClose, "No position to close"),
+                ExchangeErrorKind.AlreadyExists => new BitgetSimError(400, Wire.DuplicateClientOid, "Duplicate clientOid"),
+                ExchangeErrorKind.ReduceOnlyRejected => new BitgetSimError(400, Wire.NoPositionToClose, "No position to close"),
                 ExchangeErrorKind.InsufficientMargin => new BitgetSimError(400, "43012", "Insufficient balance"),
                 ExchangeErrorKind.InvalidArgument => new BitgetSimError(400, "40017", ex.Message),
                 _ => new BitgetSimError(500, "40015", ex.Message),
@@ -408,7 +509,7 @@ public sealed partial class BitgetSimulator
 
     private async Task<(int, string)> PlaceAsync(BitgetCall call)
     {
-        CheckMargin(call.Body);
+        await CheckMarginAsync(call.Body, Required(call.Body, "symbol")).ConfigureAwait(false);
         var order = await PlaceOneAsync(Required(call.Body, "symbol"), call.Body).ConfigureAwait(false);
         if (Faults.OrderAckDelay > TimeSpan.Zero)
         {
@@ -425,8 +526,8 @@ public sealed partial class BitgetSimulator
 
     private async Task<(int, string)> BatchPlaceAsync(BitgetCall call)
     {
-        CheckMargin(call.Body);
         var symbol = Required(call.Body, "symbol");
+        await CheckMarginAsync(call.Body, symbol).ConfigureAwait(false);
         await RulesOf(symbol).ConfigureAwait(false);
         if (!call.Body.TryGetProperty("orderList", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() is 0 or > 20)
         {
@@ -469,7 +570,7 @@ public sealed partial class BitgetSimulator
         }
         catch (ExchangeException)
         {
-            throw new BitgetSimError(400, BitgetErrors.OrderDoesNotExist, "Order does not exist");
+            throw new BitgetSimError(400, Wire.OrderDoesNotExist, "Order does not exist");
         }
     }
 
@@ -478,7 +579,7 @@ public sealed partial class BitgetSimulator
         var order = await FindAsync(symbol, orderId, clientOid).ConfigureAwait(false);
         if (!order.Status.IsOpen())
         {
-            throw new BitgetSimError(400, BitgetErrors.OrderDoesNotExist, "Order does not exist");
+            throw new BitgetSimError(400, Wire.OrderDoesNotExist, "Order does not exist");
         }
 
         await Engine.CancelOrderAsync(symbol, OrderRef.ByExchangeId(order.ExchangeOrderId)).ConfigureAwait(false);
@@ -549,7 +650,22 @@ public sealed partial class BitgetSimulator
             await RulesOf(symbol).ConfigureAwait(false);
         }
 
-        var orders = await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false);
+        // Newest first, at most `limit` (default and maximum 100) a page; idLessThan = the previous page's endId asks for
+        // the older ones (https://www.bitget.com/api-doc/contract/trade/Get-Orders-Pending).
+        var limit = call.Query.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : 100;
+        if (limit is < 1 or > 100)
+        {
+            throw new BitgetSimError(400, "40017", "Parameter verification failed: limit");
+        }
+
+        IEnumerable<Order> all = (await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false)).OrderByDescending(o => long.Parse(o.ExchangeOrderId, CultureInfo.InvariantCulture));
+        if (call.Query.TryGetValue("idLessThan", out var before) && before.Length > 0)
+        {
+            var cursor = long.Parse(before, CultureInfo.InvariantCulture);
+            all = all.Where(o => long.Parse(o.ExchangeOrderId, CultureInfo.InvariantCulture) < cursor);
+        }
+
+        var orders = all.Take(limit).ToList();
         if (orders.Count == 0)
         {
             // Bitget answers an empty page with a null list.
@@ -571,6 +687,14 @@ public sealed partial class BitgetSimulator
         }));
     }
 
+    /// <summary>
+    /// Status words written instead of the real one for orders of these client ids, as a venue that added a status
+    /// this connector does not know would write them.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> WireStatusOverrides { get; } = new(StringComparer.Ordinal);
+
+    private string StatusOf(Order order) => order.ClientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var text) ? text : StatusText(order.Status);
+
     private static string StatusText(OrderStatus status) => status switch
     {
         OrderStatus.New => "live",
@@ -579,7 +703,7 @@ public sealed partial class BitgetSimulator
         _ => "canceled",
     };
 
-    private static void WriteOrder(Utf8JsonWriter w, Order order, string statusField)
+    private void WriteOrder(Utf8JsonWriter w, Order order, string statusField)
     {
         w.WriteStartObject();
         w.WriteString("symbol", order.Symbol);
@@ -590,13 +714,13 @@ public sealed partial class BitgetSimulator
         w.WriteString("fee", D(-order.Fills.Sum(f => f.Fee)));
         w.WriteString("price", order.Type == OrderType.Market ? "" : D(order.Price));
         w.WriteString("priceAvg", order.FilledQuantity > 0 ? D(order.AveragePrice) : "");
-        w.WriteString(statusField, StatusText(order.Status));
+        w.WriteString(statusField, StatusOf(order));
         w.WriteString("side", order.Side == OrderSide.Buy ? "buy" : "sell");
-        w.WriteString("force", BitgetParsers.FormatForce(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
+        w.WriteString("force", Wire.Force(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
         w.WriteString("orderType", order.Type == OrderType.Market ? "market" : "limit");
         w.WriteString("posSide", "net");
         w.WriteString("marginCoin", "USDT");
-        w.WriteString("marginMode", "crossed");
+        w.WriteString("marginMode", MarginModeOf(order.Symbol));
         w.WriteString("reduceOnly", order.ReduceOnly ? "YES" : "NO");
         w.WriteString("tradeSide", order.Side == OrderSide.Buy ? "buy_single" : "sell_single");
         w.WriteString("posMode", "one_way_mode");
@@ -635,6 +759,10 @@ public sealed partial class BitgetSimulator
         }
 
         var positions = (await Engine.GetPositionsAsync(symbol).ConfigureAwait(false)).Where(p => p.Size != 0).ToList();
+        if (symbol is null)
+        {
+            positions.AddRange(UnlistedPositions.Select(u => new Position { Symbol = u.Key, Size = u.Value, EntryPrice = 1m, MarkPrice = 1m, Leverage = 10, UpdateTime = Clock.GetUtcNow() }));
+        }
         return (200, Json(w =>
         {
             w.WriteStartArray();
@@ -647,7 +775,10 @@ public sealed partial class BitgetSimulator
         }));
     }
 
-    private static void WritePosition(Utf8JsonWriter w, Position p, bool push)
+    /// <summary>Positions all-position also reports, on contracts the contracts list does not have (a delisted or unsupported one).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, decimal> UnlistedPositions { get; } = new(StringComparer.Ordinal);
+
+    private void WritePosition(Utf8JsonWriter w, Position p, bool push)
     {
         w.WriteStartObject();
         w.WriteString(push ? "instId" : "symbol", p.Symbol);
@@ -668,7 +799,7 @@ public sealed partial class BitgetSimulator
             w.WriteString("leverage", p.Leverage.ToString(CultureInfo.InvariantCulture));
         }
 
-        w.WriteString("marginMode", "crossed");
+        w.WriteString("marginMode", MarginModeOf(p.Symbol));
         w.WriteString("posMode", "one_way_mode");
         w.WriteString("liquidationPrice", D(p.LiquidationPrice));
         w.WriteString("cTime", p.UpdateTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));

@@ -2,19 +2,21 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Bitget;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Bitget;
 
 public sealed partial class BitgetSimulator
 {
-    private static readonly string[] PrivateChannels = [BitgetUserStream.OrdersChannel, BitgetUserStream.PositionsChannel, BitgetUserStream.AccountChannel];
+    private static readonly string[] PrivateChannels = [Wire.OrdersChannel, Wire.PositionsChannel, Wire.AccountChannel];
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, byte>> _private = new();
     private readonly ConcurrentDictionary<Guid, byte> _loggedIn = new();
     private int _userEventsSent;
 
     public int UserEventsSent => Volatile.Read(ref _userEventsSent);
+
+    /// <summary>Public channels subscribed since start, as <c>channel:instId</c>.</summary>
+    public ConcurrentDictionary<string, byte> PublicChannels { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Logged-in private connections with orders, positions and account subscribed.</summary>
     public override int PrivateStreamsReady => Sockets.Count(s => s.Kind == PrivateKind && _loggedIn.ContainsKey(s.Id) && ChannelsOf(s).Count == PrivateChannels.Length);
@@ -89,14 +91,15 @@ public sealed partial class BitgetSimulator
                     var instType = arg.TryGetProperty("instType", out var it) ? it.GetString() : null;
                     var channel = arg.TryGetProperty("channel", out var ch) ? ch.GetString() ?? "" : "";
                     var instId = arg.TryGetProperty("instId", out var id) ? id.GetString() ?? "" : "";
-                    var valid = instType == BitgetParsers.ProductType && KnownSymbols.Contains(instId)
-                        && (channel == BitgetMarketStream.TickerChannel || (channel.StartsWith("candle", StringComparison.Ordinal) && Granularities.ContainsKey(channel[6..])));
+                    var valid = instType == Wire.ProductType && KnownSymbols.Contains(instId)
+                        && (channel == Wire.TickerChannel || (channel.StartsWith("candle", StringComparison.Ordinal) && Granularities.ContainsKey(channel[6..])));
                     if (!valid)
                     {
                         await socket.SendAsync(ErrorEvent(30001, $"channel {channel}:{instId} doesn't exist"), cancellationToken).ConfigureAwait(false);
                         continue;
                     }
 
+                    PublicChannels[channel + ":" + instId] = 1;
                     var key = channel + "|" + instId;
                     if (request.Op == "subscribe")
                     {
@@ -165,9 +168,9 @@ public sealed partial class BitgetSimulator
                 foreach (var arg in request.Args)
                 {
                     var channel = arg.TryGetProperty("channel", out var ch) ? ch.GetString() ?? "" : "";
-                    var isAccount = channel == BitgetUserStream.AccountChannel;
+                    var isAccount = channel == Wire.AccountChannel;
                     var target = arg.TryGetProperty(isAccount ? "coin" : "instId", out var t) ? t.GetString() : null;
-                    if (!PrivateChannels.Contains(channel) || target != "default" || (arg.TryGetProperty("instType", out var it) ? it.GetString() : null) != BitgetParsers.ProductType)
+                    if (!PrivateChannels.Contains(channel) || target != "default" || (arg.TryGetProperty("instType", out var it) ? it.GetString() : null) != Wire.ProductType)
                     {
                         await socket.SendAsync(ErrorEvent(30001, $"channel {channel} doesn't exist"), cancellationToken).ConfigureAwait(false);
                         continue;
@@ -214,7 +217,7 @@ public sealed partial class BitgetSimulator
             return ErrorEvent(30008, "Request timestamp expired");
         }
 
-        return BitgetSigner.Verify(ApiSecret, BitgetSigner.LoginPayload(seconds), Field("sign") ?? "") ? null : ErrorEvent(30005, "Login failed: invalid sign");
+        return Wire.Verify(ApiSecret, Wire.LoginPayload(seconds), Field("sign") ?? "") ? null : ErrorEvent(30005, "Login failed: invalid sign");
     }
 
     private async Task SendPrivateAsync(string channel, string json)
@@ -231,7 +234,7 @@ public sealed partial class BitgetSimulator
     }
 
     private Task SendOrderPushAsync(OrderUpdate update) =>
-        SendPrivateAsync(BitgetUserStream.OrdersChannel, Push(ArgJson(BitgetUserStream.OrdersChannel, "default"), Json(w =>
+        SendPrivateAsync(Wire.OrdersChannel, Push(ArgJson(Wire.OrdersChannel, "default"), Json(w =>
         {
             var fill = update.LastFill;
             w.WriteStartArray();
@@ -241,12 +244,12 @@ public sealed partial class BitgetSimulator
             w.WriteString("clientOid", update.ClientOrderId ?? "");
             w.WriteString("side", update.Side == OrderSide.Buy ? "buy" : "sell");
             w.WriteString("orderType", update.Type == OrderType.Market ? "market" : "limit");
-            w.WriteString("force", BitgetParsers.FormatForce(update.PostOnly ? TimeInForce.Gtx : update.TimeInForce));
+            w.WriteString("force", Wire.Force(update.PostOnly ? TimeInForce.Gtx : update.TimeInForce));
             w.WriteString("price", D(update.Price));
             w.WriteString("size", D(update.Quantity));
             w.WriteString("accBaseVolume", D(update.FilledQuantity));
             w.WriteString("priceAvg", D(update.AveragePrice));
-            w.WriteString("status", StatusText(update.Status));
+            w.WriteString("status", update.ClientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var wire) ? wire : StatusText(update.Status));
             if (fill is not null)
             {
                 w.WriteString("tradeId", fill.TradeId);
@@ -255,13 +258,16 @@ public sealed partial class BitgetSimulator
                 w.WriteString("fillFee", D(-fill.Fee));
                 w.WriteString("fillFeeCoin", "USDT");
                 w.WriteString("fillTime", fill.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-                w.WriteString("tradeScope", fill.IsMaker ? "maker" : "taker");
+                // The orders channel writes T (taker) or M (maker) (JKorf/Bitget.Net UnitTests/Subscriptions/Futures/Order.txt
+                // "tradeScope": "T"; Enums/V2/Role.cs Map("maker", "M"); a live push in ccxt/ccxt#25524).
+                w.WriteString("tradeScope", fill.IsMaker ? "M" : "T");
             }
 
             w.WriteString("reduceOnly", update.ReduceOnly ? "yes" : "no");
             w.WriteString("posMode", "one_way_mode");
+            w.WriteString("posSide", "net");
             w.WriteString("tradeSide", update.Side == OrderSide.Buy ? "buy_single" : "sell_single");
-            w.WriteString("marginMode", "crossed");
+            w.WriteString("marginMode", MarginModeOf(update.Symbol));
             w.WriteString("marginCoin", "USDT");
             w.WriteString("cTime", update.UpdateTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
             w.WriteString("uTime", update.UpdateTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
@@ -288,16 +294,24 @@ public sealed partial class BitgetSimulator
     {
         try
         {
-            await foreach (var position in Engine.SubscribePositionsAsync(null, cancellationToken).ConfigureAwait(false))
+            await foreach (var _ in Engine.SubscribePositionsAsync(null, cancellationToken).ConfigureAwait(false))
             {
-                await SendPrivateAsync(BitgetUserStream.PositionsChannel, Push(ArgJson(BitgetUserStream.PositionsChannel, "default"), Json(w =>
+                // Every positions push is a full snapshot of the open positions: a closed position is absent, never
+                // sent with total 0 (https://www.bitget.com/api-doc/contract/websocket/private/Positions-Channel:
+                // "action": "snapshot"; pybotters/pybotters#388: "the actual data is snapshot").
+                var open = (await Engine.GetPositionsAsync(null, cancellationToken).ConfigureAwait(false)).Where(p => p.Size != 0).ToList();
+                await SendPrivateAsync(Wire.PositionsChannel, Push(ArgJson(Wire.PositionsChannel, "default"), Json(w =>
                 {
                     w.WriteStartArray();
-                    WritePosition(w, position, push: true);
+                    foreach (var position in open)
+                    {
+                        WritePosition(w, position, push: true);
+                    }
+
                     w.WriteEndArray();
                 }))).ConfigureAwait(false);
                 var account = await Engine.GetAccountAsync(cancellationToken).ConfigureAwait(false);
-                await SendPrivateAsync(BitgetUserStream.AccountChannel, Push(ArgJson(BitgetUserStream.AccountChannel, "default", coin: true),
+                await SendPrivateAsync(Wire.AccountChannel, Push(ArgJson(Wire.AccountChannel, "default", coin: true),
                     $"[{{\"marginCoin\":\"USDT\",\"frozen\":\"0\",\"available\":\"{D(account.AvailableBalance)}\",\"maxOpenPosAvailable\":\"{D(account.AvailableBalance)}\",\"maxTransferOut\":\"{D(account.AvailableBalance)}\",\"equity\":\"{D(account.MarginBalance)}\",\"usdtEquity\":\"{D(account.MarginBalance)}\"}}]")).ConfigureAwait(false);
             }
         }
@@ -311,7 +325,7 @@ public sealed partial class BitgetSimulator
     {
         try
         {
-            if (channel == BitgetMarketStream.TickerChannel)
+            if (channel == Wire.TickerChannel)
             {
                 await foreach (var price in Engine.SubscribePriceAsync([symbol], cancellationToken).ConfigureAwait(false))
                 {
@@ -322,9 +336,12 @@ public sealed partial class BitgetSimulator
             }
             else
             {
-                var interval = Granularities[channel[6..]];
-                await foreach (var c in Engine.SubscribeKlinesAsync([symbol], interval, cancellationToken).ConfigureAwait(false))
+                var granularity = channel[6..];
+                var interval = Granularities[granularity];
+                await foreach (var utc in Engine.SubscribeKlinesAsync([symbol], interval, cancellationToken).ConfigureAwait(false))
                 {
+                    // A UTC+8 line (6H, 12H, 1D) opens 8 hours before the UTC one; its values here are the UTC candle's.
+                    var c = Utc8Granularities.Contains(granularity) ? utc with { OpenTime = Utc8Open(utc.OpenTime, KlineInterval.ToTimeSpan(interval)) } : utc;
                     await socket.SendAsync(Push(ArgJson(channel, symbol), Json(w =>
                     {
                         w.WriteStartArray();

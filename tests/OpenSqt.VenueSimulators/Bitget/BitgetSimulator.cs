@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using OpenSqt.Exchanges.Bitget;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -33,18 +32,53 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
     private readonly List<Task> _pumps = [];
 
     private BitgetSimulator(SimVenueOptions? engineOptions)
-        : base(
-        [
-            new SimRateLimit(BitgetRateLimits.Ip, 6000, TimeSpan.FromMinutes(1), BitgetRateLimits.RemainHeader),
-            new SimRateLimit(BitgetRateLimits.Market, 20, TimeSpan.FromSeconds(1), null),
-            new SimRateLimit(BitgetRateLimits.Trade, 10, TimeSpan.FromSeconds(1), null),
-            new SimRateLimit(BitgetRateLimits.Batch, 5, TimeSpan.FromSeconds(1), null),
-            new SimRateLimit(BitgetRateLimits.Private, 10, TimeSpan.FromSeconds(1), null),
-        ], engineOptions)
+        : base(RateLimits(), engineOptions)
     {
         _pumps.Add(PumpOrdersAsync(_stop.Token));
         _pumps.Add(PumpPositionsAsync(_stop.Token));
     }
+
+    /// <summary>
+    /// Bitget counts each endpoint on its own ("the rate limit of each API interface is calculated independently",
+    /// https://www.bitget.com/api-doc/common/faq) within 6000 requests a minute per IP, and reports what is left of the
+    /// answering endpoint's second in <c>x-mbx-used-remain-limit</c>. Per-endpoint figures from each endpoint's page:
+    /// market data 20/s per IP; place, cancel, batch-cancel, order detail, orders-pending, accounts, account and
+    /// single-position 10/s per UID; batch-place-order and all-position 5/s per UID. The ticker endpoint comes first: it
+    /// is the budget <see cref="WindowRateLimiter.SpendElsewhere"/> spends.
+    /// </summary>
+    private static List<SimRateLimit> RateLimits()
+    {
+        var second = TimeSpan.FromSeconds(1);
+        var limits = new List<SimRateLimit> { new(Mix + "/market/ticker", 20, second, Wire.RemainHeader), new(IpLimit, 6000, TimeSpan.FromMinutes(1), null) };
+        foreach (var (path, perSecond) in EndpointLimits)
+        {
+            limits.Add(new SimRateLimit(path, perSecond, second, Wire.RemainHeader));
+        }
+
+        return limits;
+    }
+
+    private const string IpLimit = "ip";
+
+    private static readonly (string Path, int PerSecond)[] EndpointLimits =
+    [
+        ("/api/v2/public/time", 20),
+        (Mix + "/market/contracts", 20),
+        (Mix + "/market/tickers", 20),
+        (Mix + "/market/candles", 20),
+        (Mix + "/market/funding-time", 20),
+        (Mix + "/market/history-fund-rate", 20),
+        (Mix + "/order/place-order", 10),
+        (Mix + "/order/batch-place-order", 5),
+        (Mix + "/order/cancel-order", 10),
+        (Mix + "/order/batch-cancel-orders", 10),
+        (Mix + "/order/detail", 10),
+        (Mix + "/order/orders-pending", 10),
+        (Mix + "/account/accounts", 10),
+        (Mix + "/account/account", 10),
+        (Mix + "/position/all-position", 5),
+        (Mix + "/position/single-position", 10),
+    ];
 
     public string ApiKey { get; init; } = DefaultApiKey;
 
@@ -64,6 +98,27 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
 
     /// <summary>The account is in hedge mode: orders must carry tradeSide, one-way orders are refused with 40774.</summary>
     public bool HedgeMode { get; set; }
+
+    /// <summary>
+    /// The next <paramref name="count"/> calls of <paramref name="path"/> are refused with HTTP 429 and no
+    /// <c>Retry-After</c> header (nothing is executed).
+    /// </summary>
+    public void RefuseWithoutRetryAfter(string path, int count) => _refusals[path] = count;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _refusals = new(StringComparer.Ordinal);
+
+    private bool Faults429WithoutRetryAfter(string path)
+    {
+        while (_refusals.TryGetValue(path, out var left) && left > 0)
+        {
+            if (_refusals.TryUpdate(path, left - 1, left))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Text pings answered since start.</summary>
     public int PingsAnswered => Volatile.Read(ref _pings);
@@ -132,9 +187,15 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
             return Error(429, "429", "Too Many Requests", headers);
         }
 
+        if (Faults429WithoutRetryAfter(path))
+        {
+            // A 429 that names no Retry-After (Bitget's 429s do not promise one).
+            return Error(429, "429", "Too Many Requests", headers);
+        }
+
         var (limitStatus, retryAfter, usage) = RateLimiter.Charge(endpoint.Costs);
-        var ipLimit = RateLimiter.Limits[0];
-        headers[ipLimit.Header!] = Math.Max(0, ipLimit.Limit - usage[ipLimit.Name]).ToString(CultureInfo.InvariantCulture);
+        var own = RateLimiter.Limits.First(l => l.Name == path);
+        headers[Wire.RemainHeader] = Math.Max(0, own.Limit - usage[own.Name]).ToString(CultureInfo.InvariantCulture);
         if (limitStatus != 0)
         {
             headers["Retry-After"] = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -172,7 +233,7 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
             using (doc)
             {
                 var productType = method == "POST" ? (json.TryGetProperty("productType", out var pt) ? pt.GetString() : null) : query.GetValueOrDefault("productType");
-                if (endpoint.NeedsProductType && productType != BitgetParsers.ProductType)
+                if (endpoint.NeedsProductType && productType != Wire.ProductType)
                 {
                     return Error(400, "40019", "Parameter productType cannot be empty or is not USDT-FUTURES", headers);
                 }
@@ -191,10 +252,10 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
 
     private RestAnswer? CheckSignature(HttpRequest request, string method, string path, string rawQuery, string body)
     {
-        var key = request.Headers[BitgetSigner.KeyHeader].ToString();
-        var sign = request.Headers[BitgetSigner.SignHeader].ToString();
-        var timestamp = request.Headers[BitgetSigner.TimestampHeader].ToString();
-        var passphrase = request.Headers[BitgetSigner.PassphraseHeader].ToString();
+        var key = request.Headers[Wire.KeyHeader].ToString();
+        var sign = request.Headers[Wire.SignHeader].ToString();
+        var timestamp = request.Headers[Wire.TimestampHeader].ToString();
+        var passphrase = request.Headers[Wire.PassphraseHeader].ToString();
         if (key.Length == 0)
         {
             return Error(400, "40001", "ACCESS_KEY cannot be empty");
@@ -226,14 +287,14 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
         }
 
         var payload = timestamp + method + path + (rawQuery.Length > 0 ? "?" + rawQuery : "") + body;
-        if (!BitgetSigner.Verify(ApiSecret, payload, sign))
+        if (!Wire.Verify(ApiSecret, payload, sign))
         {
             return Error(400, "40009", "sign signature error");
         }
 
         if (Math.Abs(Clock.NowMilliseconds - ms) > (long)TimestampTolerance.TotalMilliseconds)
         {
-            return Error(400, BitgetErrors.TimestampExpired, "Request timestamp expired");
+            return Error(400, Wire.TimestampExpired, "Request timestamp expired");
         }
 
         return null;
