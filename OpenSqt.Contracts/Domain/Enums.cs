@@ -52,6 +52,35 @@ public static class OrderStatusExtensions
     public static bool IsTerminal(this OrderStatus status) =>
         status is OrderStatus.Filled or OrderStatus.Canceled or OrderStatus.Rejected or OrderStatus.Expired;
 
+    /// <summary>
+    /// The status an order has after <paramref name="incoming"/> arrives on top of <paramref name="current"/> (null: not
+    /// confirmed yet), whatever order answers and stream events come in: a terminal status stays, a terminal incoming
+    /// status wins, otherwise the later stage wins (New, then PartiallyFilled). A New that carries a fill counts as partly
+    /// filled.
+    /// </summary>
+    public static OrderStatus? Advance(this OrderStatus? current, OrderStatus incoming, decimal filled)
+    {
+        if (current is { } c && c.IsTerminal())
+        {
+            return c;
+        }
+
+        if (incoming.IsTerminal())
+        {
+            return incoming;
+        }
+
+        var stage = incoming == OrderStatus.New && filled > 0 ? OrderStatus.PartiallyFilled : incoming;
+        return current is null || Stage(stage) > Stage(current.Value) ? stage : current;
+    }
+
+    private static int Stage(OrderStatus status) => status switch
+    {
+        OrderStatus.New => 1,
+        OrderStatus.PartiallyFilled => 2,
+        _ => 3,
+    };
+
     /// <summary>The opposite side.</summary>
     public static OrderSide Opposite(this OrderSide side) => side == OrderSide.Buy ? OrderSide.Sell : OrderSide.Buy;
 

@@ -84,11 +84,11 @@ internal sealed class LookupDone(TrackedOrder order, LookupOutcome outcome) : En
     public LookupOutcome Outcome { get; } = outcome;
 }
 
-internal sealed class ReconcileOrders(IReadOnlyList<Order> venueOpen, TaskCompletionSource<(IReadOnlyList<TrackedOrder> Missing, int Unknown)> done) : EngineMessage
+internal sealed class ReconcileOrders(IReadOnlyList<Order> venueOpen, TaskCompletionSource<OrderComparison> done) : EngineMessage
 {
     public IReadOnlyList<Order> VenueOpen { get; } = venueOpen;
 
-    public TaskCompletionSource<(IReadOnlyList<TrackedOrder> Missing, int Unknown)> Done { get; } = done;
+    public TaskCompletionSource<OrderComparison> Done { get; } = done;
 }
 
 internal sealed class ReconcilePosition(decimal venuePosition, decimal venueEntryPrice, bool apply, TaskCompletionSource<ReconciliationResult> done) : EngineMessage

@@ -348,7 +348,7 @@ public sealed class GridStrategy
         }
 
         var previous = order.Status;
-        var next = Merge(previous, status, order.FilledQuantity);
+        var next = previous.Advance(status, order.FilledQuantity);
         if (next != previous)
         {
             order.Status = next;
@@ -377,30 +377,6 @@ public sealed class GridStrategy
 
         return changed ? new OrderOutcome(true, delta, fillPrice, realised, roundTripClosed, roundTripPnl, finished) : OrderOutcome.Unchanged;
     }
-
-    /// <summary>The status after <paramref name="incoming"/>: terminal stays terminal, otherwise the later stage wins.</summary>
-    public static OrderStatus? Merge(OrderStatus? current, OrderStatus incoming, decimal filled)
-    {
-        if (current is { } c && c.IsTerminal())
-        {
-            return c;
-        }
-
-        if (incoming.IsTerminal())
-        {
-            return incoming;
-        }
-
-        var stage = incoming == OrderStatus.New && filled > 0 ? OrderStatus.PartiallyFilled : incoming;
-        return current is null || Rank(stage) > Rank(current.Value) ? stage : current;
-    }
-
-    private static int Rank(OrderStatus status) => status switch
-    {
-        OrderStatus.New => 1,
-        OrderStatus.PartiallyFilled => 2,
-        _ => 3,
-    };
 
     /// <summary>The venue refused a place: the slot is free again. Post-only and margin refusals have their own rules.</summary>
     public void OnPlaceRefused(GridSlot slot, SlotOrder order, ExchangeErrorKind kind, string reason, DateTimeOffset now)

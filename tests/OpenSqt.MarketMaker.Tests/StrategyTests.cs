@@ -315,7 +315,7 @@ public sealed class StrategyTests
     [InlineData(null, OrderStatus.New, 1, OrderStatus.PartiallyFilled)]
     [InlineData(OrderStatus.New, OrderStatus.PartiallyFilled, 1, OrderStatus.PartiallyFilled)]
     public void StatusMergeNeverGoesBackAndTerminalStaysTerminal(OrderStatus? current, OrderStatus incoming, int filled, OrderStatus expected) =>
-        Assert.Equal(expected, GridStrategy.Merge(current, incoming, filled));
+        Assert.Equal(expected, current.Advance(incoming, filled));
 
     [Fact]
     public void DuplicateAndOlderUpdatesChangeNothingAndTheFillOnlyGrows()

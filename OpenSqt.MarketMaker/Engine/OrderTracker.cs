@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using OpenSqt.Contracts;
+using OpenSqt.MarketMaker.Options;
+using OpenSqt.MarketMaker.Risk;
+using OpenSqt.MarketMaker.State;
+using OpenSqt.MarketMaker.Strategy;
+using OpenSqt.MarketMaker.Telemetry;
+
+namespace OpenSqt.MarketMaker.Engine;
+
+/// <summary>What applying a venue answer or stream event changed, for the writer's loop.</summary>
+[Flags]
+internal enum TrackerEffect
+{
+    None = 0,
+
+    /// <summary>Something operators see changed: rebuild the snapshot.</summary>
+    Changed = 1,
+
+    /// <summary>A slot was freed or the gate may have changed: decide again now.</summary>
+    Redecide = 2,
+}
+
+/// <summary>
+/// The engine's own orders of one symbol, by client id and by venue id, and the one place where venue answers (place,
+/// cancel, lookup) and stream events land on them. Every state goes through <see cref="OrderStatusExtensions.Advance"/>
+/// (a finished order stays finished, a stage never goes back) and every fill through the <see cref="Ledger"/>, inside one
+/// store transaction. Called by the symbol's writer only.
+/// </summary>
+internal sealed partial class OrderTracker
+{
+    private readonly Dictionary<string, TrackedOrder> _byClientId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TrackedOrder> _byExchangeId = new(StringComparer.Ordinal);
+    private readonly GridOptions _grid;
+    private readonly GridStrategy _strategy;
+    private readonly EngineStateStore _store;
+    private readonly Ledger _ledger;
+    private readonly RiskState _risk;
+    private readonly EngineMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public OrderTracker(GridOptions grid, GridStrategy strategy, EngineStateStore store, Ledger ledger, RiskState risk, EngineMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _grid = grid;
+        _strategy = strategy;
+        _store = store;
+        _ledger = ledger;
+        _risk = risk;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    private string Symbol => _grid.Symbol;
+
+    /// <summary>The orders tracked, working and recently finished.</summary>
+    public IReadOnlyCollection<TrackedOrder> Orders => _byClientId.Values;
+
+    /// <summary>The last traded price, for the fill history; set by the writer.</summary>
+    public decimal LastPrice { get; set; }
+
+    public TrackedOrder? Find(string? clientOrderId, string? exchangeOrderId)
+    {
+        if (clientOrderId is not null && _byClientId.TryGetValue(clientOrderId, out var byClient))
+        {
+            return byClient;
+        }
+
+        return exchangeOrderId is not null && _byExchangeId.TryGetValue(exchangeOrderId, out var byExchange) ? byExchange : null;
+    }
+
+    public void Track(TrackedOrder tracked)
+    {
+        _byClientId[tracked.Order.ClientOrderId] = tracked;
+        if (tracked.Order.ExchangeOrderId is { } id)
+        {
+            _byExchangeId[id] = tracked;
+        }
+    }
+
+    /// <summary>Puts a stored open order back on its slot (restart).</summary>
+    public void Restore(StoredOrder stored)
+    {
+        Track(new TrackedOrder(stored.Level, stored.Order, stored.Sequence));
+        var slot = _strategy.GetOrCreateSlot(stored.Level);
+        if (slot.Order is null)
+        {
+            _strategy.Attach(slot, stored.Order);
+        }
+    }
+
+    /// <summary>
+    /// Records an order the strategy decided on its slot and persists it before anything is sent: after a crash its
+    /// client id is known and can be looked up.
+    /// </summary>
+    public TrackedOrder Begin(GridAction action, string clientOrderId, long sequence, DateTimeOffset now, long tickTimestamp)
+    {
+        var order = _strategy.BeginOrder(action, clientOrderId, now);
+        var tracked = new TrackedOrder(action.Level, order, sequence) { TickTimestamp = tickTimestamp, PlaceInFlight = true };
+        _store.SaveOrder(Symbol, action.Level, order, sequence);
+        Track(tracked);
+        return tracked;
+    }
+
+    /// <summary>Forgets orders finished before <paramref name="horizon"/>; their state is on disk.</summary>
+    public void ForgetFinishedBefore(DateTimeOffset horizon)
+    {
+        foreach (var old in _byClientId.Values.Where(t => t.Order.IsTerminal && t.Order.UpdatedAt < horizon).ToList())
+        {
+            _byClientId.Remove(old.Order.ClientOrderId);
+            if (old.Order.ExchangeOrderId is { } id)
+            {
+                _byExchangeId.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>An event of the order stream; malformed ones and orders that are not the engine's are ignored.</summary>
+    public TrackerEffect OnUpdate(OrderUpdate update)
+    {
+        if (update.Symbol != Symbol)
+        {
+            return TrackerEffect.None;
+        }
+
+        if (update.Quantity <= 0 || update.FilledQuantity < 0 || update.FilledQuantity > update.Quantity || update.LastFill is { Quantity: <= 0 } || update.LastFill is { Price: <= 0 })
+        {
+            Log.MalformedUpdate(_logger, Symbol, update.ClientOrderId ?? "", update.ExchangeOrderId, update.Quantity, update.FilledQuantity);
+            _metrics.Rejected(Symbol, "malformed_update");
+            return TrackerEffect.None;
+        }
+
+        var tracked = Find(update.ClientOrderId, update.ExchangeOrderId);
+        if (tracked is null)
+        {
+            return TrackerEffect.None;
+        }
+
+        return Apply(tracked, update.Status, update.FilledQuantity, update.AveragePrice, update.LastFill is null ? [] : [update.LastFill],
+            update.ExchangeOrderId, update.UpdateTime, update.RejectReason);
+    }
+
+    /// <summary>The answer of a place call.</summary>
+    public TrackerEffect OnPlaced(TrackedOrder tracked, PlaceOutcome outcome)
+    {
+        var order = tracked.Order;
+        var slot = _strategy.GetOrCreateSlot(tracked.Level);
+        tracked.PlaceInFlight = false;
+        switch (outcome.Result)
+        {
+            case PlaceResult.Placed:
+                var placed = outcome.Order!;
+                _metrics.Placed(Symbol, order.Side.ToString());
+                _metrics.TickToOrderLatency(Symbol, Stopwatch.GetElapsedTime(tracked.TickTimestamp));
+                return Apply(tracked, placed.Status, placed.FilledQuantity, placed.AveragePrice, placed.Fills, placed.ExchangeOrderId, placed.UpdatedAt, placed.RejectReason);
+            case PlaceResult.Refused or PlaceResult.NeverArrived or PlaceResult.Fatal:
+                if (order.Status is not null)
+                {
+                    // The stream already told us the order exists: the refusal is stale.
+                    return TrackerEffect.None;
+                }
+
+                var kind = outcome.Result == PlaceResult.NeverArrived ? ExchangeErrorKind.Unavailable : outcome.ErrorKind;
+                _strategy.OnPlaceRefused(slot, order, kind, outcome.Message, _time.GetUtcNow());
+                _store.InTransaction(() =>
+                {
+                    _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
+                    _store.SaveSlot(Symbol, slot);
+                });
+                _metrics.Rejected(Symbol, kind.ToString());
+                Log.Refused(_logger, Symbol, order.ClientOrderId, kind, outcome.Message);
+                if (kind == ExchangeErrorKind.InsufficientMargin)
+                {
+                    _risk.Alert(Symbol, "margin_lock", "warning", $"insufficient margin: new buys of {Symbol} locked for {_grid.MarginLockDurationSeconds} s, working buys cancelled ({outcome.Message})");
+                }
+
+                if (outcome.Result == PlaceResult.Fatal)
+                {
+                    var message = outcome.ErrorKind == ExchangeErrorKind.PositionModeMismatch
+                        ? $"The account is in hedge (dual-side) position mode; OpenSqt trades one-way mode only. Switch the account to one-way mode and restart. Venue said: {outcome.Message}"
+                        : $"The venue refused the engine's credentials ({outcome.ErrorKind}): {outcome.Message}";
+                    _risk.SetFatal(message);
+                }
+
+                if (kind == ExchangeErrorKind.Unavailable)
+                {
+                    _risk.SetConnectorProblem(outcome.Message);
+                }
+
+                return TrackerEffect.Changed | TrackerEffect.Redecide;
+            default:
+                Log.Unresolved(_logger, Symbol, order.ClientOrderId, outcome.Message);
+                _risk.SetConnectorProblem(outcome.Message);
+                return TrackerEffect.None;
+        }
+    }
+
+    /// <summary>The answer of a cancel call.</summary>
+    public TrackerEffect OnCancelled(TrackedOrder tracked, CancelOutcome outcome, string reason)
+    {
+        var order = tracked.Order;
+        if (outcome.Result == CancelResult.Done)
+        {
+            if (outcome.ErrorKind == ExchangeErrorKind.NotFound && !order.IsTerminal)
+            {
+                // The venue does not know it: it counts as cancelled.
+                return Apply(tracked, OrderStatus.Canceled, order.FilledQuantity, order.AveragePrice, [], null, _time.GetUtcNow(), $"cancel ({reason}): {outcome.Message}");
+            }
+
+            return TrackerEffect.None;
+        }
+
+        GridStrategy.OnCancelFailed(order);
+        Log.CancelFailed(_logger, Symbol, order.ClientOrderId, outcome.ErrorKind, outcome.Message);
+        if (outcome.ErrorKind == ExchangeErrorKind.Unavailable)
+        {
+            _risk.SetConnectorProblem(outcome.Message);
+        }
+
+        return TrackerEffect.None;
+    }
+
+    /// <summary>The answer of a lookup by client id (reconciliation of an order missing from the venue's open orders).</summary>
+    public TrackerEffect OnLookup(TrackedOrder tracked, LookupOutcome outcome)
+    {
+        var order = tracked.Order;
+        switch (outcome.Result)
+        {
+            case LookupResult.Found:
+                var found = outcome.Order!;
+                return Apply(tracked, found.Status, found.FilledQuantity, found.AveragePrice, found.Fills, found.ExchangeOrderId, found.UpdatedAt, found.RejectReason);
+            case LookupResult.NotFound when !order.IsTerminal && !tracked.PlaceInFlight:
+                // Missing on the venue: treated as cancelled (a pending place that never arrived, or an order the venue dropped).
+                if (order.Status is null)
+                {
+                    var slot = _strategy.GetOrCreateSlot(tracked.Level);
+                    _strategy.OnPlaceRefused(slot, order, ExchangeErrorKind.NotFound, "never reached the venue (reconciliation)", _time.GetUtcNow());
+                    _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
+                    return TrackerEffect.Changed;
+                }
+
+                return Apply(tracked, OrderStatus.Canceled, order.FilledQuantity, order.AveragePrice, [], null, _time.GetUtcNow(), "missing on the venue (reconciliation)");
+            default:
+                return TrackerEffect.None;
+        }
+    }
+
+    /// <summary>
+    /// Applies one venue state to a tracked order: new fills are booked once, the status advances, and the order, slot
+    /// and PnL are saved in one transaction.
+    /// </summary>
+    public TrackerEffect Apply(TrackedOrder tracked, OrderStatus status, decimal cumulativeFilled, decimal averagePrice,
+        IReadOnlyList<Fill> fills, string? exchangeOrderId, DateTimeOffset time, string? reason)
+    {
+        var order = tracked.Order;
+        var slot = _strategy.GetOrCreateSlot(tracked.Level);
+        var wasTerminal = order.IsTerminal;
+        var previousFilled = order.FilledQuantity;
+        var previousAverage = order.AveragePrice;
+        OrderOutcome outcome = default;
+        _store.InTransaction(() =>
+        {
+            var (price, fee) = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
+            outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, price, fee, exchangeOrderId, time, reason);
+            if (!outcome.Changed)
+            {
+                return;
+            }
+
+            _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
+            _ledger.Book(slot, outcome, time);
+        });
+
+        if (!outcome.Changed)
+        {
+            return TrackerEffect.None;
+        }
+
+        if (order.ExchangeOrderId is { } exchangeId)
+        {
+            _byExchangeId[exchangeId] = tracked;
+        }
+
+        _ledger.Published(tracked.Level, order, outcome, time, LastPrice);
+        if (wasTerminal || !order.IsTerminal)
+        {
+            return TrackerEffect.Changed;
+        }
+
+        switch (order.Status)
+        {
+            case OrderStatus.Filled:
+                _metrics.Filled(Symbol, order.Side.ToString());
+                break;
+            case OrderStatus.Canceled or OrderStatus.Expired:
+                _metrics.Cancelled(Symbol, order.Status.Value.ToString());
+                break;
+            case OrderStatus.Rejected:
+                _metrics.Rejected(Symbol, order.RejectReason ?? "rejected");
+                break;
+        }
+
+        return TrackerEffect.Changed | TrackerEffect.Redecide;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(102, LogLevel.Warning, "{Symbol}: malformed order update ignored (client order {ClientOrderId}, order {ExchangeOrderId}): quantity {Quantity}, filled {Filled}")]
+        public static partial void MalformedUpdate(ILogger logger, string symbol, string clientOrderId, string exchangeOrderId, decimal quantity, decimal filled);
+
+        [LoggerMessage(105, LogLevel.Warning, "{Symbol}: venue refused {ClientOrderId} ({Kind}): {Reason}")]
+        public static partial void Refused(ILogger logger, string symbol, string clientOrderId, ExchangeErrorKind kind, string reason);
+
+        [LoggerMessage(106, LogLevel.Warning, "{Symbol}: outcome of {ClientOrderId} still unknown, reconciliation will look it up: {Reason}")]
+        public static partial void Unresolved(ILogger logger, string symbol, string clientOrderId, string reason);
+
+        [LoggerMessage(107, LogLevel.Warning, "{Symbol}: cancel of {ClientOrderId} failed ({Kind}): {Reason}")]
+        public static partial void CancelFailed(ILogger logger, string symbol, string clientOrderId, ExchangeErrorKind kind, string reason);
+    }
+}
