@@ -40,6 +40,9 @@ internal sealed class TrackedOrder(long level, SlotOrder order, long sequence)
     /// <summary>A place call of this process is still out: reconciliation must not take the order for lost.</summary>
     public bool PlaceInFlight { get; set; }
 
+    /// <summary>A cancel call of this process is still out.</summary>
+    public bool CancelInFlight { get; set; }
+
     /// <summary>When the tick that caused the order arrived (Stopwatch ticks), for the tick-to-order latency.</summary>
     public long TickTimestamp { get; set; }
 }

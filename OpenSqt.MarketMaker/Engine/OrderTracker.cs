@@ -31,6 +31,8 @@ internal sealed partial class OrderTracker
 {
     private readonly Dictionary<string, TrackedOrder> _byClientId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TrackedOrder> _byExchangeId = new(StringComparer.Ordinal);
+    private readonly List<TrackedOrder> _toCancel = [];
+    private readonly List<TrackedOrder> _toLookUp = [];
     private readonly GridOptions _grid;
     private readonly GridStrategy _strategy;
     private readonly EngineStateStore _store;
@@ -101,6 +103,22 @@ internal sealed partial class OrderTracker
         _store.SaveOrder(Symbol, action.Level, order, sequence);
         Track(tracked);
         return tracked;
+    }
+
+    /// <summary>
+    /// Orders the engine wants cancelled that turned up working after their cancel was answered (the cancel overtook
+    /// the place): the writer cancels them again. Emptied by the call.
+    /// </summary>
+    public IReadOnlyList<TrackedOrder> TakeCancels() => Take(_toCancel);
+
+    /// <summary>Orders whose final state must be asked of the venue by client id. Emptied by the call.</summary>
+    public IReadOnlyList<TrackedOrder> TakeLookups() => Take(_toLookUp);
+
+    /// <summary>Marks an order for cancel before the writer sends the cancel.</summary>
+    public static void CancelSent(TrackedOrder tracked)
+    {
+        tracked.Order.CancelRequested = true;
+        tracked.CancelInFlight = true;
     }
 
     /// <summary>Forgets orders finished before <paramref name="horizon"/>; their state is on disk.</summary>
@@ -196,18 +214,33 @@ internal sealed partial class OrderTracker
         }
     }
 
-    /// <summary>The answer of a cancel call.</summary>
+    /// <summary>
+    /// The answer of a cancel call. The slot is freed only when the venue says the order is final: a cancel the venue
+    /// took is finished by the stream's CANCELED; a cancel of an order the venue does not know either overtook its place
+    /// (the order stays marked for cancel and is cancelled again once it turns up working) or hit an order already
+    /// finished or archived, which is looked up by client id so its fills are not lost.
+    /// </summary>
     public TrackerEffect OnCancelled(TrackedOrder tracked, CancelOutcome outcome, string reason)
     {
         var order = tracked.Order;
+        tracked.CancelInFlight = false;
         if (outcome.Result == CancelResult.Done)
         {
             if (outcome.ErrorKind == ExchangeErrorKind.NotFound && !order.IsTerminal)
             {
-                // The venue does not know it: it counts as cancelled.
-                return Apply(tracked, OrderStatus.Canceled, order.FilledQuantity, order.AveragePrice, [], null, _time.GetUtcNow(), $"cancel ({reason}): {outcome.Message}");
+                if (tracked.PlaceInFlight || order.Status is null)
+                {
+                    Log.CancelOvertookPlace(_logger, Symbol, order.ClientOrderId, reason);
+                }
+                else
+                {
+                    _toLookUp.Add(tracked);
+                }
+
+                return TrackerEffect.None;
             }
 
+            // The venue took the cancel: the stream's CANCELED (or reconciliation) finishes the order.
             return TrackerEffect.None;
         }
 
@@ -272,6 +305,7 @@ internal sealed partial class OrderTracker
             _ledger.Book(slot, outcome, time);
         });
 
+        CheckCancel(tracked);
         if (!outcome.Changed)
         {
             return TrackerEffect.None;
@@ -304,8 +338,37 @@ internal sealed partial class OrderTracker
         return TrackerEffect.Changed | TrackerEffect.Redecide;
     }
 
+    /// <summary>An order marked for cancel that works on the venue with no cancel out is cancelled again.</summary>
+    private void CheckCancel(TrackedOrder tracked)
+    {
+        var order = tracked.Order;
+        if (order.CancelRequested && !tracked.CancelInFlight && order.Status is { } status && status.IsOpen() && !_toCancel.Contains(tracked))
+        {
+            Log.CancelAgain(_logger, Symbol, order.ClientOrderId);
+            _toCancel.Add(tracked);
+        }
+    }
+
+    private static TrackedOrder[] Take(List<TrackedOrder> list)
+    {
+        if (list.Count == 0)
+        {
+            return [];
+        }
+
+        var taken = list.ToArray();
+        list.Clear();
+        return taken;
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(113, LogLevel.Warning, "{Symbol}: cancel ({Reason}) of {ClientOrderId} reached the venue before its place; it is cancelled again once it turns up working")]
+        public static partial void CancelOvertookPlace(ILogger logger, string symbol, string clientOrderId, string reason);
+
+        [LoggerMessage(114, LogLevel.Warning, "{Symbol}: {ClientOrderId} was to be cancelled but works on the venue; cancelling it again")]
+        public static partial void CancelAgain(ILogger logger, string symbol, string clientOrderId);
+
         [LoggerMessage(102, LogLevel.Warning, "{Symbol}: malformed order update ignored (client order {ClientOrderId}, order {ExchangeOrderId}): quantity {Quantity}, filled {Filled}")]
         public static partial void MalformedUpdate(ILogger logger, string symbol, string clientOrderId, string exchangeOrderId, decimal quantity, decimal filled);
 

@@ -302,6 +302,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         _dirty |= (effect & TrackerEffect.Changed) != 0;
         _redecide |= (effect & TrackerEffect.Redecide) != 0;
+        FollowUp();
     }
 
     /// <summary>Venue orders nobody tracks are cancelled.</summary>
@@ -433,13 +434,37 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return;
         }
 
-        tracked.Order.CancelRequested = true;
+        SendCancel(tracked, reason);
+    }
+
+    private void SendCancel(TrackedOrder tracked, string reason)
+    {
+        OrderTracker.CancelSent(tracked);
+        var clientOrderId = tracked.Order.ClientOrderId;
         var exchangeId = tracked.Order.ExchangeOrderId;
         RunOffLoop(async token =>
         {
             var outcome = await _gateway.CancelAsync(Symbol, exchangeId, clientOrderId, token).ConfigureAwait(false);
             await _inbox.Writer.WriteAsync(new CancelDone(tracked, outcome, reason), CancellationToken.None).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>Sends what the tracker asked for: cancels of orders that turned up working, lookups of final states.</summary>
+    private void FollowUp()
+    {
+        foreach (var tracked in _tracker.TakeCancels())
+        {
+            SendCancel(tracked, "working after its cancel");
+        }
+
+        foreach (var tracked in _tracker.TakeLookups())
+        {
+            RunOffLoop(async token =>
+            {
+                var lookup = await _gateway.LookupAsync(Symbol, tracked.Order.ClientOrderId, token).ConfigureAwait(false);
+                await _inbox.Writer.WriteAsync(new LookupDone(tracked, lookup), CancellationToken.None).ConfigureAwait(false);
+            });
+        }
     }
 
     private void RunOffLoop(Func<CancellationToken, Task> call)
@@ -468,18 +493,14 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _stopping = true;
         try
         {
+            await AwaitPlacesAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             if (stop.CancelOrders)
             {
-                _actions.Clear();
-                _strategy.CancelAll(_actions);
                 var cancels = new List<Task>();
-                foreach (var action in _actions)
+                foreach (var tracked in _tracker.Orders.Where(t => !t.Order.IsTerminal).ToArray())
                 {
-                    if (_tracker.Find(action.ClientOrderId, null) is { } tracked)
-                    {
-                        tracked.Order.CancelRequested = true;
-                        cancels.Add(_gateway.CancelAsync(Symbol, tracked.Order.ExchangeOrderId, tracked.Order.ClientOrderId, _calls.Token));
-                    }
+                    tracked.Order.CancelRequested = true;
+                    cancels.Add(_gateway.CancelAsync(Symbol, tracked.Order.ExchangeOrderId, tracked.Order.ClientOrderId, _calls.Token));
                 }
 
                 await Task.WhenAll(cancels).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -493,6 +514,42 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         finally
         {
             stop.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Applies the answers of places still out before the exit cancels go, so an order that lands late is known (and
+    /// cancelled) instead of working on after the engine stopped.
+    /// </summary>
+    private async Task AwaitPlacesAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit, _time);
+        try
+        {
+            while (_tracker.Orders.Any(t => t.PlaceInFlight) && await _inbox.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+            {
+                while (_inbox.Reader.TryRead(out var message))
+                {
+                    if (message is StopMessage other)
+                    {
+                        other.Done.TrySetResult();
+                        continue;
+                    }
+
+                    try
+                    {
+                        Handle(message);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Log.HandlerFailed(_logger, Symbol, message.GetType().Name, ex);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Log.PlacesStillOut(_logger, Symbol, _tracker.Orders.Count(t => t.PlaceInFlight));
         }
     }
 
@@ -525,5 +582,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         [LoggerMessage(112, LogLevel.Information, "{Symbol}: cancelled {Count} working order(s) on exit")]
         public static partial void CancelledOnExit(ILogger logger, string symbol, int count);
+
+        [LoggerMessage(115, LogLevel.Warning, "{Symbol}: {Count} place(s) still unanswered on exit; reconciliation at the next start looks them up")]
+        public static partial void PlacesStillOut(ILogger logger, string symbol, int count);
     }
 }

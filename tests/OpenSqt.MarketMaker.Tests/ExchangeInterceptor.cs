@@ -16,16 +16,21 @@ public class ExchangeInterceptor : DispatchProxy
     /// <summary>Replaces PlaceOrderAsync; gets the real client to forward to.</summary>
     public Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? Place { get; private set; }
 
+    /// <summary>Replaces CancelOrderAsync; gets the real client to forward to.</summary>
+    public Func<IExchange, string, OrderRef, CancellationToken, Task>? Cancel { get; private set; }
+
     /// <summary>Rewrites each update of the order stream into zero or more updates.</summary>
     public Func<OrderUpdate, IEnumerable<OrderUpdate>>? Updates { get; private set; }
 
-    public static IExchange Create(IExchange inner, Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? place = null, Func<OrderUpdate, IEnumerable<OrderUpdate>>? updates = null)
+    public static IExchange Create(IExchange inner, Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? place = null, Func<OrderUpdate, IEnumerable<OrderUpdate>>? updates = null,
+        Func<IExchange, string, OrderRef, CancellationToken, Task>? cancel = null)
     {
         var proxy = Create<IExchange, ExchangeInterceptor>();
         var interceptor = (ExchangeInterceptor)(object)proxy;
         interceptor.Inner = inner;
         interceptor.Place = place;
         interceptor.Updates = updates;
+        interceptor.Cancel = cancel;
         return proxy;
     }
 
@@ -35,6 +40,11 @@ public class ExchangeInterceptor : DispatchProxy
         if (targetMethod.Name == nameof(IExchange.PlaceOrderAsync) && Place is { } place)
         {
             return place(Inner, (OrderRequest)args![0]!, (CancellationToken)args[1]!);
+        }
+
+        if (targetMethod.Name == nameof(IExchange.CancelOrderAsync) && Cancel is { } cancel)
+        {
+            return cancel(Inner, (string)args![0]!, (OrderRef)args[1]!, (CancellationToken)args[2]!);
         }
 
         if (targetMethod.Name == nameof(IExchange.SubscribeOrdersAsync) && Updates is { } updates)
