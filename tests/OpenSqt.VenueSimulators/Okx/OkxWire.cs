@@ -58,6 +58,9 @@ internal static class OkxWire
         _ => 200,
     };
 
+    /// <summary>OKX counts every REST budget in windows of 2 seconds (declared before the limits that use it).</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// OKX v5 REST rate limits, each "N requests per 2 seconds" as the endpoint's documentation states
     /// (https://www.okx.com/docs-v5/en/#overview-rate-limits and each endpoint's "Rate Limit" line). The first entry
@@ -90,8 +93,6 @@ internal static class OkxWire
     /// #order-book-trading-trade-post-cancel-multiple-orders. At most 20 orders per request.
     /// </summary>
     public const int BatchOrdersPerWindow = 300;
-
-    public static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
     public static class Limit
     {
