@@ -4,8 +4,9 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Okx;
 
 /// <summary>
-/// OKX v5 codes onto OpenSqt's kinds (https://www.okx.com/docs-v5/en/#error-code). Order operations answer per item
-/// with <c>sCode</c>/<c>sMsg</c>; those codes use this table too.
+/// OKX v5 codes onto OpenSqt's kinds (https://www.okx.com/docs-v5/en/#error-code-rest-api, which also gives each
+/// code's HTTP status: 50102/50105/50111/50112/50113 are 401, 50011 is 429 or, inside a batch answer, 200). Order
+/// operations answer per item with <c>sCode</c>/<c>sMsg</c>; those codes use this table too.
 /// </summary>
 public static class OkxErrors
 {
@@ -14,7 +15,10 @@ public static class OkxErrors
     public const string TimestampExpired = "50102";
     public const string ParameterError = "51000";
     public const string InstrumentNotExist = "51001";
-    public const string CancelNotExist = "51400";
+    /// <summary>"Order cancellation failed as the order has been filled, canceled or does not exist": ambiguous, settled with a query.</summary>
+    public const string CancelFailed = "51400";
+
+    /// <summary>51401/51402 (already canceled / completed) are documented for Nitro Spread only; taken as finished.</summary>
     public const string CancelAlreadyCanceled = "51401";
     public const string CancelAlreadyFilled = "51402";
     public const string OrderNotExist = "51603";
@@ -47,7 +51,7 @@ public static class OkxErrors
         ["51127"] = new(ExchangeErrorKind.InsufficientMargin),
         ["51131"] = new(ExchangeErrorKind.InsufficientMargin),
         ["51169"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce"),
-        [CancelNotExist] = new(ExchangeErrorKind.NotFound),
+        [CancelFailed] = new(ExchangeErrorKind.NotFound, Explanation: "the order is filled, canceled or unknown"),
         [CancelAlreadyCanceled] = new(ExchangeErrorKind.NotFound, Explanation: "already cancelled"),
         [CancelAlreadyFilled] = new(ExchangeErrorKind.NotFound, Explanation: "already filled"),
         [OrderNotExist] = new(ExchangeErrorKind.NotFound),

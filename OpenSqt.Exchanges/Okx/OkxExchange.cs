@@ -12,15 +12,19 @@ namespace OpenSqt.Exchanges.Okx;
 /// OKX v5 USDT perpetual swaps, instType SWAP (https://www.okx.com/docs-v5/en/): every <see cref="IExchange"/> call
 /// over REST through the shared signed client, orders, account and positions over the private WebSocket, tickers over
 /// the public one and candles over the business one. Symbols are <c>BTC-USDT-SWAP</c> on the wire and sizes are
-/// contracts (<c>ctVal</c> base units each), converted both ways here. Net position mode only. A placed order is read
-/// back: a post-only order that would have crossed comes back canceled with <c>cancelSource</c> 31 and is reported as
-/// <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+/// contracts (<c>ctVal</c> base units each), converted both ways here. Net position mode only. A place is answered
+/// from OKX's acknowledgement; a short read-back refines it (a post-only order that would have crossed comes back
+/// canceled with <c>cancelSource</c> 31 and is reported as <see cref="ExchangeErrorKind.PostOnlyRejected"/>), and
+/// whatever happens to the read-back (429, 5xx, timeout, not yet visible, no budget left) the accepted order is
+/// reported as accepted, never as refused.
 /// </summary>
 public sealed class OkxExchange : IExchange, IAsyncDisposable
 {
     public const string VenueName = OkxParsers.Venue;
     public const int BatchSize = 20;
     private int _disposed;
+    private int _unknownValues;
+    private readonly VenueMetrics _metrics;
     private readonly OkxOptions _options;
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
@@ -36,8 +40,9 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         _time = time;
         _logger = (ILogger?)loggerFactory?.CreateLogger<OkxExchange>() ?? NullLogger.Instance;
         var venueMetrics = metrics ?? new VenueMetrics();
+        _metrics = venueMetrics;
         _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = http ?? new HttpClient(new OkxBackoffHandler(_logger) { InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } }) { Timeout = Timeout.InfiniteTimeSpan };
         if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret) || string.IsNullOrEmpty(credentials.Passphrase))
         {
             throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=okx needs API_KEY, API_SECRET and PASSPHRASE"]);
@@ -71,6 +76,9 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
 
     public OkxPublicStream BusinessStream { get; }
 
+    /// <summary>Items skipped because OKX sent an enum value this connector does not know (REST answers and the order stream).</summary>
+    public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues) + PrivateStream.UnknownValuesSkipped;
+
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -81,7 +89,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             JsonBody = body,
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = OkxRateLimits.TradeCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Place),
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
         var (orderId, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
@@ -90,21 +98,56 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             throw error;
         }
 
-        var id = orderId ?? throw new ExchangeException(ExchangeErrorKind.Internal, "okx accepted an order without an ordId");
-        JsonDocument detail;
-        try
+        // sCode 0 means OKX took the order; without its id only the client id can find it.
+        var id = orderId ?? throw new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+            $"okx accepted order {request.ClientOrderId} without an ordId; look it up by client id");
+        return await ReadBackAsync(request, instrument, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The acknowledgement is the answer; the read-back only refines it (a post-only order OKX cancelled at once, an
+    /// order that filled). It is skipped when the query budget has no room, bounded by
+    /// <see cref="OkxOptions.PlaceReadBackTimeout"/>, and any failure of it (429, 5xx, timeout, not yet visible, an
+    /// answer this connector cannot read) leaves the order accepted.
+    /// </summary>
+    private async Task<Order> ReadBackAsync(OrderRequest request, Instrument instrument, string id, CancellationToken cancellationToken)
+    {
+        var limits = Rest.RateLimits;
+        if (_options.PlaceReadBackTimeout <= TimeSpan.Zero || limits.BlockedUntil is not null
+            || limits.Used(OkxRateLimits.GetOrder) + 1 > Math.Floor(limits.Limit(OkxRateLimits.GetOrder) * limits.SafetyFraction))
         {
-            detail = await OrderDetailAsync(request.Symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
-        {
-            // Accepted but not yet queryable: the order stream carries what happens next.
+            OkxLog.ReadBackSkipped(_logger, id);
             return Accepted(request, id);
         }
 
-        using var _ = detail;
-        var item = OkxParsers.Data(detail.RootElement).First();
-        var order = OkxParsers.ParseOrder(item, instrument.ContractSize);
+        Order order;
+        JsonElement item;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.PlaceReadBackTimeout);
+        try
+        {
+            using var detail = await Rest.GetJsonAsync(OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
+            item = OkxParsers.Data(detail.RootElement).FirstOrDefault();
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                OkxLog.ReadBackFailed(_logger, id, request.ClientOrderId, "empty answer");
+                return Accepted(request, id);
+            }
+
+            item = item.Clone();
+            order = OkxParsers.ParseOrder(item, instrument.ContractSize);
+        }
+        catch (Exception ex) when (ex is ExchangeException or OperationCanceledException or JsonException or FormatException or InvalidOperationException)
+        {
+            if (ex is OkxUnknownValueException unknown)
+            {
+                CountUnknown("order " + id, unknown);
+            }
+
+            OkxLog.ReadBackFailed(_logger, id, request.ClientOrderId, ex.Message);
+            return Accepted(request, id);
+        }
+
         if (order.Status == OrderStatus.Canceled && OkxParsers.IsPostOnlyCancel(item))
         {
             throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
@@ -160,7 +203,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                     JsonBody = body,
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = OkxRateLimits.TradeCost,
+                    Costs = OkxRateLimits.BatchPlaceCost(valid.Count),
                     Operation = "batchPlace",
                 }, cancellationToken).ConfigureAwait(false);
                 var items = OkxParsers.Data(doc.RootElement).ToArray();
@@ -198,6 +241,11 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return new BatchPlaceResult(orders, errors);
     }
 
+    /// <summary>
+    /// Cancels one order. OK when it is now cancelled or was already finished; <see cref="ExchangeErrorKind.NotFound"/>
+    /// when OKX does not know it. OKX answers 51400 alike for filled, cancelled and unknown orders, so that answer is
+    /// settled with a query of the order.
+    /// </summary>
     public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var body = VenueJson.Write(w =>
@@ -212,20 +260,57 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             JsonBody = body,
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = OkxRateLimits.TradeCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Cancel),
             Operation = "cancel",
         }, cancellationToken).ConfigureAwait(false);
         var (_, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
-        if (error is not null)
+        if (error is not null && await SettleCancelErrorAsync(symbol, order, error, cancellationToken).ConfigureAwait(false) is { } failure)
         {
-            if (IsFinishedOnCancel(error.VenueCode))
+            throw failure;
+        }
+    }
+
+    /// <summary>
+    /// What a refused cancel means: null when the order is finished (51401/51402, or 51400 with the order found
+    /// filled or cancelled), <see cref="ExchangeErrorKind.NotFound"/> when OKX does not know the order, the venue's
+    /// error otherwise. A 51400 whose query fails stays <see cref="ExchangeErrorKind.UnknownOutcome"/>.
+    /// </summary>
+    private async Task<ExchangeException?> SettleCancelErrorAsync(string symbol, OrderRef order, ExchangeException error, CancellationToken cancellationToken)
+    {
+        if (error.VenueCode is OkxErrors.CancelAlreadyCanceled or OkxErrors.CancelAlreadyFilled)
+        {
+            OkxLog.CancelFoundFinished(_logger, order.ToString(), error.VenueCode);
+            return null;
+        }
+
+        if (error.VenueCode != OkxErrors.CancelFailed)
+        {
+            return error;
+        }
+
+        try
+        {
+            using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
+            var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+            var state = item.ValueKind == JsonValueKind.Object ? item.GetStringOrNull("state") : null;
+            if (state is null)
             {
-                // 51400/51401/51402: the order no longer exists, was cancelled or filled; it is done either way.
-                OkxLog.CancelFoundFinished(_logger, order.ToString(), error.VenueCode!);
-                return;
+                return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
             }
 
-            throw error;
+            OkxLog.CancelSettled(_logger, order.ToString(), state);
+            return state is "live" or "partially_filled"
+                ? new ExchangeException(ExchangeErrorKind.Unavailable, $"okx refused to cancel working order {order} ({error.Message}); try again", venueCode: OkxErrors.CancelFailed)
+                : null;
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+        {
+            return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                $"okx answered 51400 to the cancel of {order} and the order could not be read ({ex.Message}); its state is unknown", ex, venueCode: OkxErrors.CancelFailed);
         }
     }
 
@@ -250,6 +335,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
 
                 w.WriteEndArray();
             });
+            var refused = new List<(int Index, ExchangeException Error)>();
             try
             {
                 using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders")
@@ -257,16 +343,16 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                     JsonBody = body,
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = OkxRateLimits.TradeCost,
+                    Costs = OkxRateLimits.BatchCancelCost(chunk.Length),
                     Operation = "batchCancel",
                 }, cancellationToken).ConfigureAwait(false);
                 var items = OkxParsers.Data(doc.RootElement).ToArray();
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var error = i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent");
-                    if (error is not null && !IsFinishedOnCancel(error.VenueCode))
+                    if (error is not null)
                     {
-                        errors.Add(new BatchItemError(start + i, error.Kind, error.Message, ExchangeOrderId: chunk[i]));
+                        refused.Add((i, error));
                     }
                 }
             }
@@ -275,6 +361,16 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                }
+
+                continue;
+            }
+
+            foreach (var (i, error) in refused)
+            {
+                if (await SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(chunk[i]), error, cancellationToken).ConfigureAwait(false) is { } failure)
+                {
+                    errors.Add(new BatchItemError(start + i, failure.Kind, failure.Message, ExchangeOrderId: chunk[i]));
                 }
             }
         }
@@ -302,11 +398,22 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var instrument = await InstrumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await OrderDetailAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
-        return item.ValueKind == JsonValueKind.Object
-            ? OkxParsers.ParseOrder(item, instrument.ContractSize)
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol}", venueCode: OkxErrors.OrderNotExist);
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol}", venueCode: OkxErrors.OrderNotExist);
+        }
+
+        try
+        {
+            return OkxParsers.ParseOrder(item, instrument.ContractSize);
+        }
+        catch (OkxUnknownValueException ex)
+        {
+            CountUnknown("order " + order, ex);
+            throw;
+        }
     }
 
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
@@ -327,20 +434,31 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 parameters.Add(KeyValuePair.Create("after", after));
             }
 
+            // Newest first, 100 a page; "after" an ordId pages to the older ones
+            // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
             using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/trade/orders-pending")
             {
                 Parameters = parameters,
                 Signed = true,
-                Costs = OkxRateLimits.QueryCost,
+                Costs = OkxRateLimits.One(OkxRateLimits.Pending),
                 Operation = "openOrders",
             }, cancellationToken).ConfigureAwait(false);
             var page = OkxParsers.Data(doc.RootElement).ToArray();
             foreach (var item in page)
             {
                 var instId = item.GetRequiredString("instId");
-                if (instruments.TryGetValue(OkxParsers.Symbols.FromVenue(instId), out var instrument))
+                if (!instruments.TryGetValue(OkxParsers.Symbols.FromVenue(instId), out var instrument))
+                {
+                    continue;
+                }
+
+                try
                 {
                     orders.Add(OkxParsers.ParseOrder(item, instrument.ContractSize));
+                }
+                catch (OkxUnknownValueException ex)
+                {
+                    CountUnknown("open order " + item.GetStringOrNull("ordId"), ex);
                 }
             }
 
@@ -379,7 +497,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         {
             Parameters = parameters,
             Signed = true,
-            Costs = OkxRateLimits.AccountCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Positions),
             Operation = "positions",
         }, cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
@@ -426,7 +544,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 KeyValuePair.Create("bar", bar),
                 KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
             ],
-            Costs = OkxRateLimits.MarketCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Candles),
             Operation = "klines",
         }, cancellationToken).ConfigureAwait(false);
         return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
@@ -456,22 +574,30 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
         {
             Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.MarketCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Funding),
             Operation = "funding",
         }, cancellationToken).ConfigureAwait(false);
-        return OkxParsers.ParseFunding(OkxParsers.Data(doc.RootElement).First());
+        var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
+        return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseFunding(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no funding rate for '{symbol}'");
     }
 
-    /// <summary>OKX answers funding one instrument at a time: one call per listed swap.</summary>
+    /// <summary>
+    /// Every listed swap's funding in one call: <c>instId=ANY</c> "to return the funding rate info of all swap
+    /// symbols" (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate). Swaps this connector does not
+    /// list (coin-margined, delisted) are left out.
+    /// </summary>
     public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
-        var rates = new List<FundingRate>();
-        foreach (var symbol in await GetSymbolsAsync(cancellationToken).ConfigureAwait(false))
+        var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
         {
-            rates.Add(await GetFundingRateAsync(symbol, cancellationToken).ConfigureAwait(false));
-        }
-
-        return rates;
+            Parameters = [KeyValuePair.Create("instId", "ANY")],
+            Costs = OkxRateLimits.One(OkxRateLimits.Funding),
+            Operation = "fundingAll",
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. OkxParsers.Data(doc.RootElement)
+            .Where(i => i.GetStringOrNull("instId") is { } instId && instId.EndsWith("-SWAP", StringComparison.Ordinal) && instruments.ContainsKey(OkxParsers.Symbols.FromVenue(instId)))
+            .Select(OkxParsers.ParseFunding)];
     }
 
     public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
@@ -484,7 +610,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate-history")
         {
             Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = OkxRateLimits.MarketCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.FundingHistory),
             Operation = "fundingHistory",
         }, cancellationToken).ConfigureAwait(false);
         var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
@@ -503,7 +629,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/tickers")
         {
             Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-            Costs = OkxRateLimits.MarketCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Tickers),
             Operation = "tickers",
         }, cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement).Where(i => i.GetRequiredString("instId").EndsWith("-USDT-SWAP", StringComparison.Ordinal)).Select(OkxParsers.ParseTicker)];
@@ -514,7 +640,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/open-interest")
         {
             Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.MarketCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.OpenInterest),
             Operation = "openInterest",
         }, cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
@@ -600,27 +726,34 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
     public sealed record Instrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
 
-    private Task<JsonDocument> OrderDetailAsync(string symbol, OrderRef order, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/trade/order")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
-                order.ExchangeOrderId is { } id
-                    ? KeyValuePair.Create("ordId", id)
-                    : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
-            ],
-            Signed = true,
-            Costs = OkxRateLimits.QueryCost,
-            Operation = "getOrder",
-        }, cancellationToken);
+    private static VenueRequest OrderDetailRequest(string symbol, OrderRef order) => new(HttpMethod.Get, "/api/v5/trade/order")
+    {
+        Parameters =
+        [
+            KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
+            order.ExchangeOrderId is { } id
+                ? KeyValuePair.Create("ordId", id)
+                : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
+        ],
+        Signed = true,
+        Costs = OkxRateLimits.One(OkxRateLimits.GetOrder),
+        Operation = "getOrder",
+    };
+
+    /// <summary>An item skipped for an enum value this connector does not know: logged and counted, the rest stands.</summary>
+    private void CountUnknown(string item, OkxUnknownValueException ex)
+    {
+        Interlocked.Increment(ref _unknownValues);
+        _metrics.RecordError(VenueName, "unknownValue", ExchangeErrorKind.Internal);
+        OkxLog.UnknownValueSkipped(_logger, item, ex.Field, ex.Value);
+    }
 
     private Task<JsonDocument> BalanceAsync(string? ccy, CancellationToken cancellationToken) =>
         Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/balance")
         {
             Parameters = ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)],
             Signed = true,
-            Costs = OkxRateLimits.AccountCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Balance),
             Operation = "balance",
         }, cancellationToken);
 
@@ -630,7 +763,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/ticker")
         {
             Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.MarketCost,
+            Costs = OkxRateLimits.One(OkxRateLimits.Ticker),
             Operation = "ticker",
         }, cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
@@ -664,7 +797,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/instruments")
             {
                 Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-                Costs = OkxRateLimits.MarketCost,
+                Costs = OkxRateLimits.One(OkxRateLimits.Instruments),
                 Operation = "instruments",
             }, cancellationToken).ConfigureAwait(false);
             var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
@@ -686,9 +819,6 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             _rulesGate.Release();
         }
     }
-
-    private static bool IsFinishedOnCancel(string? code) =>
-        code is OkxErrors.CancelNotExist or OkxErrors.CancelAlreadyCanceled or OkxErrors.CancelAlreadyFilled;
 
     /// <summary>One order: size in contracts (refused when not a whole number of lots), clOrdId checked, post-only as ordType.</summary>
     private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument)

@@ -16,4 +16,19 @@ internal static partial class OkxLog
 
     [LoggerMessage(7404, LogLevel.Debug, "okx: cancel found order {Order} already finished ({Code})")]
     public static partial void CancelFoundFinished(ILogger logger, string order, string code);
+
+    [LoggerMessage(7405, LogLevel.Warning, "okx: skipped {Item} with an unknown {Field} '{Value}'")]
+    public static partial void UnknownValueSkipped(ILogger logger, string item, string field, string? value);
+
+    [LoggerMessage(7406, LogLevel.Information, "okx: order {OrderId} ({ClientOrderId}) was accepted; its read-back failed ({Reason}), answering from the acknowledgement")]
+    public static partial void ReadBackFailed(ILogger logger, string orderId, string? clientOrderId, string reason);
+
+    [LoggerMessage(7407, LogLevel.Debug, "okx: order {OrderId} was accepted; no query budget left for a read-back, answering from the acknowledgement")]
+    public static partial void ReadBackSkipped(ILogger logger, string orderId);
+
+    [LoggerMessage(7408, LogLevel.Debug, "okx: cancel of {Order} answered 51400; the order is {State}")]
+    public static partial void CancelSettled(ILogger logger, string order, string state);
+
+    [LoggerMessage(7409, LogLevel.Warning, "okx: HTTP 429 on {Path} without Retry-After; backing off {Seconds} s")]
+    public static partial void BackingOff(ILogger logger, string path, double seconds);
 }

@@ -47,6 +47,13 @@ public sealed class OkxOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Longest wait for the read-back of a placed order (which tells a post-only order OKX cancelled at once); past it
+    /// the place is answered from the acknowledgement. Zero answers from the acknowledgement alone.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan PlaceReadBackTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Trade mode of orders: OKX <c>tdMode</c> <c>cross</c> or <c>isolated</c>.</summary>
     [RegularExpression("^(cross|isolated)$")]
     public string TradeMode { get; set; } = "cross";

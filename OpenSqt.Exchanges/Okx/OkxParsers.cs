@@ -65,7 +65,7 @@ public static partial class OkxParsers
     {
         "buy" => OrderSide.Buy,
         "sell" => OrderSide.Sell,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown side '{side}'"),
+        _ => throw new OkxUnknownValueException("side", side),
     };
 
     public static string FormatSide(OrderSide side) => side == OrderSide.Buy ? "buy" : "sell";
@@ -78,7 +78,7 @@ public static partial class OkxParsers
         "fok" => (OrderType.Limit, TimeInForce.Fok),
         "mmp" => (OrderType.Limit, TimeInForce.Gtc),
         "market" => (OrderType.Market, TimeInForce.Ioc),
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown order type '{ordType}'"),
+        _ => throw new OkxUnknownValueException("ordType", ordType),
     };
 
     public static string FormatOrdType(OrderType type, TimeInForce tif, bool postOnly) => type == OrderType.Market
@@ -96,7 +96,7 @@ public static partial class OkxParsers
         "partially_filled" => OrderStatus.PartiallyFilled,
         "filled" => OrderStatus.Filled,
         "canceled" or "mmp_canceled" => OrderStatus.Canceled,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown order state '{state}'"),
+        _ => throw new OkxUnknownValueException("state", state),
     };
 
     /// <summary>OKX bar names: minutes lowercase, hours and days uppercase, UTC-aligned for 6h and above.</summary>
@@ -228,27 +228,48 @@ public static partial class OkxParsers
         };
     }
 
-    /// <summary>The account of /account/balance or the <c>account</c> channel, in USDT.</summary>
-    public static Account ParseAccount(JsonElement account, IReadOnlyList<Position> positions)
+    /// <summary>The account of /account/balance or the <c>account</c> channel, in USDT (its <c>details</c> item).</summary>
+    public static Account ParseAccount(JsonElement account, IReadOnlyList<Position> positions) =>
+        ParseAccount(account, ParseBalances(account).FirstOrDefault(b => b.Ccy == "USDT"), positions);
+
+    /// <summary>
+    /// An account from the account-level fields of <paramref name="account"/> and the USDT balance known so far: the
+    /// <c>account</c> channel pushes only the currencies that changed, so the caller keeps the last USDT it saw.
+    /// </summary>
+    public static Account ParseAccount(JsonElement account, OkxBalance? usdt, IReadOnlyList<Position> positions) => new()
     {
-        var usdt = Detail(account, "USDT");
-        return new Account
+        WalletBalance = usdt?.CashBalance ?? 0m,
+        MarginBalance = usdt?.Equity ?? account.GetDecimal("totalEq"),
+        AvailableBalance = usdt?.AvailableEquity ?? 0m,
+        UnrealizedPnl = usdt?.UnrealizedPnl ?? 0m,
+        MaintenanceMargin = usdt?.MaintenanceMargin ?? 0m,
+        IsUnified = true,
+        Positions = positions,
+        UpdateTime = Time(account, "uTime"),
+    };
+
+    /// <summary>The currencies in an account item's <c>details</c>.</summary>
+    public static IReadOnlyList<OkxBalance> ParseBalances(JsonElement account)
+    {
+        if (!account.TryGetProperty("details", out var details) || details.ValueKind != JsonValueKind.Array)
         {
-            WalletBalance = usdt is { } u ? u.GetDecimal("cashBal") : 0m,
-            MarginBalance = usdt is { } e ? e.GetDecimal("eq") : account.GetDecimal("totalEq"),
-            AvailableBalance = usdt is { } a ? (a.GetDecimalOrNull("availEq") ?? a.GetDecimal("availBal")) : 0m,
-            UnrealizedPnl = usdt is { } p ? p.GetDecimal("upl") : 0m,
-            MaintenanceMargin = usdt is { } m ? m.GetDecimal("mmr") : 0m,
-            IsUnified = true,
-            Positions = positions,
-            UpdateTime = Time(account, "uTime"),
-        };
+            return [];
+        }
+
+        var balances = new List<OkxBalance>(details.GetArrayLength());
+        foreach (var d in details.EnumerateArray())
+        {
+            if (d.GetStringOrNull("ccy") is { Length: > 0 } ccy)
+            {
+                balances.Add(new OkxBalance(ccy, d.GetDecimal("cashBal"), d.GetDecimal("eq"), d.GetDecimalOrNull("availEq") ?? d.GetDecimal("availBal"), d.GetDecimal("upl"), d.GetDecimal("mmr")));
+            }
+        }
+
+        return balances;
     }
 
     /// <summary>The cash balance of one currency in an account; 0 when it is not held.</summary>
-    public static decimal ParseCashBalance(JsonElement account, string ccy) => Detail(account, ccy) is { } d ? d.GetDecimal("cashBal") : 0m;
-
-    private static JsonElement? Detail(JsonElement account, string ccy)
+    public static decimal ParseCashBalance(JsonElement account, string ccy)
     {
         if (account.TryGetProperty("details", out var details) && details.ValueKind == JsonValueKind.Array)
         {
@@ -256,12 +277,12 @@ public static partial class OkxParsers
             {
                 if (detail.GetStringOrNull("ccy") == ccy)
                 {
-                    return detail;
+                    return detail.GetDecimal("cashBal");
                 }
             }
         }
 
-        return null;
+        return 0m;
     }
 
     /// <summary>One SWAP instrument: rules in contracts turned into base-unit rules with its ctVal.</summary>
@@ -340,4 +361,19 @@ public static partial class OkxParsers
     public static string Format(decimal value) => VenueJson.Format(value);
 
     internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>One currency of an OKX account (<c>details</c> item): cash balance, equity, available equity, unrealised PnL, maintenance margin.</summary>
+public sealed record OkxBalance(string Ccy, decimal CashBalance, decimal Equity, decimal AvailableEquity, decimal UnrealizedPnl, decimal MaintenanceMargin);
+
+/// <summary>
+/// OKX sent an enum value this connector does not know (an order type, state or side added after it was written). The
+/// item that carries it is skipped and counted; the rest of the answer stands.
+/// </summary>
+public sealed class OkxUnknownValueException(string field, string? value)
+    : ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown {field} '{value}'")
+{
+    public string Field { get; } = field;
+
+    public string? Value { get; } = value;
 }

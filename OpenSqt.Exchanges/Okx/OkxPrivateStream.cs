@@ -10,7 +10,12 @@ namespace OpenSqt.Exchanges.Okx;
 /// The OKX private WebSocket: on every connection the instrument contract values are loaded and <c>login</c> is sent
 /// (Unix seconds + GET/users/self/verify, base64 HMAC); once OKX answers the login, <c>orders</c>, <c>account</c> and
 /// <c>positions</c> (instType SWAP) are subscribed. Order pushes carry the state and the last fill; duplicates are
-/// dropped by (order, trade, state, cumulative fill). Sizes are converted from contracts with ctVal.
+/// dropped by (order, trade, state, cumulative fill); an order with an enum value this connector does not know is
+/// skipped and counted. Sizes are converted from contracts with ctVal. The <c>account</c> and <c>positions</c>
+/// channels send a snapshot on subscribe (and regularly) and then only what changed
+/// (https://www.okx.com/docs-v5/en/#trading-account-websocket-account-channel: "only the incremental data of that
+/// currency will be pushed"): balances are merged per currency, so a push without USDT keeps the USDT balance, and a
+/// position missing from a complete snapshot is reported closed.
 /// </summary>
 public sealed class OkxPrivateStream : IAsyncDisposable
 {
@@ -23,6 +28,10 @@ public sealed class OkxPrivateStream : IAsyncDisposable
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OkxBalance> _balances = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _snapshotPositions = new(StringComparer.Ordinal);
+    private readonly VenueMetrics _metrics;
+    private int _unknownValues;
     private IReadOnlyDictionary<string, decimal> _sizes = new Dictionary<string, decimal>();
     private readonly TimeProvider _time;
     private readonly TimeSpan _initialBackoff;
@@ -38,6 +47,7 @@ public sealed class OkxPrivateStream : IAsyncDisposable
         _time = time;
         _initialBackoff = options.ReconnectInitialDelay;
         _contractSizes = contractSizes;
+        _metrics = metrics;
         _socket = new VenueWebSocket(OkxParsers.Venue, new VenueWebSocketSettings
         {
             Name = "private",
@@ -60,6 +70,9 @@ public sealed class OkxPrivateStream : IAsyncDisposable
     public StreamBroadcaster<Account> Accounts { get; } = new();
 
     public bool IsConnected => _socket.IsConnected;
+
+    /// <summary>Order pushes skipped because they carried an enum value this connector does not know.</summary>
+    public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues);
 
     public void EnsureStarted()
     {
@@ -192,6 +205,9 @@ public sealed class OkxPrivateStream : IAsyncDisposable
             return;
         }
 
+        var snapshot = root.GetStringOrNull("eventType") == "snapshot";
+        var firstPage = !root.TryGetProperty("curPage", out var page) || page.ValueKind != JsonValueKind.Number || page.GetInt32() <= 1;
+        var lastPage = !root.TryGetProperty("lastPage", out var last) || last.ValueKind != JsonValueKind.False;
         switch (arg.GetStringOrNull("channel"))
         {
             case "orders":
@@ -199,7 +215,19 @@ public sealed class OkxPrivateStream : IAsyncDisposable
                 {
                     if (SizeOf(item) is { } size)
                     {
-                        var update = OkxParsers.ParseOrderPush(item, size);
+                        OrderUpdate update;
+                        try
+                        {
+                            update = OkxParsers.ParseOrderPush(item, size);
+                        }
+                        catch (OkxUnknownValueException ex)
+                        {
+                            Interlocked.Increment(ref _unknownValues);
+                            _metrics.RecordError(OkxParsers.Venue, "unknownValue", ExchangeErrorKind.Internal);
+                            OkxLog.UnknownValueSkipped(_logger, "order push " + item.GetStringOrNull("ordId"), ex.Field, ex.Value);
+                            continue;
+                        }
+
                         if (_seen.TryAdd((update.ExchangeOrderId, update.LastFill?.TradeId, update.Status, update.FilledQuantity)))
                         {
                             Orders.Publish(update);
@@ -209,34 +237,78 @@ public sealed class OkxPrivateStream : IAsyncDisposable
 
                 break;
             case "positions":
-                foreach (var item in data.EnumerateArray())
-                {
-                    if (SizeOf(item) is { } size)
-                    {
-                        var position = OkxParsers.ParsePosition(item, size);
-                        lock (_gate)
-                        {
-                            _positions[position.Symbol] = position;
-                        }
-
-                        Positions.Publish(position);
-                    }
-                }
-
+                HandlePositions(data, snapshot, firstPage, lastPage);
                 break;
             case "account":
                 foreach (var item in data.EnumerateArray())
                 {
-                    Position[] held;
+                    Account account;
                     lock (_gate)
                     {
-                        held = [.. _positions.Values.Where(p => p.Size != 0)];
+                        if (snapshot && firstPage)
+                        {
+                            // A snapshot lists every currency with a balance: one it leaves out holds none.
+                            _balances.Clear();
+                            firstPage = false;
+                        }
+
+                        foreach (var balance in OkxParsers.ParseBalances(item))
+                        {
+                            _balances[balance.Ccy] = balance;
+                        }
+
+                        account = OkxParsers.ParseAccount(item, _balances.GetValueOrDefault("USDT"), [.. _positions.Values.Where(p => p.Size != 0)]);
                     }
 
-                    Accounts.Publish(OkxParsers.ParseAccount(item, held));
+                    Accounts.Publish(account);
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Position pushes: each position is applied as it comes; when the last page of a snapshot has arrived, a position
+    /// held before but absent from the snapshot is closed and published with size 0.
+    /// </summary>
+    private void HandlePositions(JsonElement data, bool snapshot, bool firstPage, bool lastPage)
+    {
+        var changed = new List<Position>();
+        lock (_gate)
+        {
+            if (snapshot && firstPage)
+            {
+                _snapshotPositions.Clear();
+            }
+
+            foreach (var item in data.EnumerateArray())
+            {
+                if (SizeOf(item) is { } size)
+                {
+                    var position = OkxParsers.ParsePosition(item, size);
+                    _positions[position.Symbol] = position;
+                    changed.Add(position);
+                    if (snapshot)
+                    {
+                        _snapshotPositions.Add(position.Symbol);
+                    }
+                }
+            }
+
+            if (snapshot && lastPage)
+            {
+                foreach (var gone in _positions.Values.Where(p => p.Size != 0 && !_snapshotPositions.Contains(p.Symbol)).ToList())
+                {
+                    var closed = gone with { Size = 0, UnrealizedPnl = 0, UpdateTime = _clock.Now };
+                    _positions[gone.Symbol] = closed;
+                    changed.Add(closed);
+                }
+            }
+        }
+
+        foreach (var position in changed)
+        {
+            Positions.Publish(position);
         }
     }
 

@@ -3,31 +3,104 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Okx;
 
 /// <summary>
-/// OKX v5 rate limits (https://www.okx.com/docs-v5/en/#overview-rate-limits): per endpoint and UID (order entry per
-/// UID and instrument) in windows of 2 seconds: place and cancel 60 per 2 s, batch place and batch cancel 300 orders
-/// per 2 s, order queries 60 per 2 s, balance and positions 10 per 2 s, market data 20 per 2 s. Beyond it HTTP 429 with
-/// code 50011. OKX reports no usage headers, so the client counts locally.
+/// OKX v5 rate limits, one budget per endpoint as OKX counts them (https://www.okx.com/docs-v5/en/#overview-rate-limits
+/// and the "Rate Limit" line of each endpoint), each in windows of 2 seconds. Beyond a budget OKX answers HTTP 429 with
+/// code 50011 and no usage or Retry-After header, so the client counts locally. Order entry is counted by OKX per
+/// User ID and Instrument ID; it is counted here per user, which never sends more than OKX allows. The batch endpoints
+/// are charged per order ("Unlike other endpoints, the rate limit of this endpoint is determined by the number of
+/// orders. If there is only one order in the request, it will consume the rate limit of `Place order`"), with
+/// budgets of their own: placing, cancelling and querying never wait behind one another.
 /// </summary>
 public static class OkxRateLimits
 {
-    public const string Trade = "TRADE_2S";
-    public const string Query = "QUERY_2S";
-    public const string Account = "ACCOUNT_2S";
-    public const string Market = "MARKET_2S";
+    /// <summary>GET /market/ticker: 20 requests per 2 s (IP).</summary>
+    public const string Ticker = "TICKER_2S";
+
+    /// <summary>GET /market/tickers: 20 requests per 2 s (IP).</summary>
+    public const string Tickers = "TICKERS_2S";
+
+    /// <summary>GET /market/candles: 40 requests per 2 s (IP).</summary>
+    public const string Candles = "CANDLES_2S";
+
+    /// <summary>GET /public/instruments: 20 requests per 2 s (IP + instType).</summary>
+    public const string Instruments = "INSTRUMENTS_2S";
+
+    /// <summary>GET /public/funding-rate: 10 requests per 2 s (IP + Instrument ID); https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate.</summary>
+    public const string Funding = "FUNDING_2S";
+
+    /// <summary>GET /public/funding-rate-history: 10 requests per 2 s (IP + Instrument ID).</summary>
+    public const string FundingHistory = "FUNDING_HISTORY_2S";
+
+    /// <summary>GET /public/open-interest: 20 requests per 2 s (IP + Instrument ID).</summary>
+    public const string OpenInterest = "OPEN_INTEREST_2S";
+
+    /// <summary>GET /public/time: 10 requests per 2 s (IP).</summary>
+    public const string Time = "TIME_2S";
+
+    /// <summary>POST /trade/order: 60 requests per 2 s (User ID + Instrument ID); https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order.</summary>
+    public const string Place = "PLACE_2S";
+
+    /// <summary>POST /trade/batch-orders: 300 orders per 2 s (User ID + Instrument ID), at most 20 a request.</summary>
+    public const string BatchPlace = "BATCH_PLACE_ORDERS_2S";
+
+    /// <summary>POST /trade/cancel-order: 60 requests per 2 s (User ID + Instrument ID).</summary>
+    public const string Cancel = "CANCEL_2S";
+
+    /// <summary>POST /trade/cancel-batch-orders: 300 orders per 2 s (User ID + Instrument ID), at most 20 a request; https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-cancel-multiple-orders.</summary>
+    public const string BatchCancel = "BATCH_CANCEL_ORDERS_2S";
+
+    /// <summary>GET /trade/order: 60 requests per 2 s (User ID + Instrument ID).</summary>
+    public const string GetOrder = "GET_ORDER_2S";
+
+    /// <summary>GET /trade/orders-pending: 60 requests per 2 s (User ID).</summary>
+    public const string Pending = "ORDERS_PENDING_2S";
+
+    /// <summary>GET /account/balance: 10 requests per 2 s (User ID).</summary>
+    public const string Balance = "BALANCE_2S";
+
+    /// <summary>GET /account/positions: 10 requests per 2 s (User ID).</summary>
+    public const string Positions = "POSITIONS_2S";
+
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
-        new(Market, 20, TimeSpan.FromSeconds(2)),
-        new(Trade, 60, TimeSpan.FromSeconds(2)),
-        new(Query, 60, TimeSpan.FromSeconds(2)),
-        new(Account, 10, TimeSpan.FromSeconds(2)),
+        new(Ticker, 20, Window),
+        new(Tickers, 20, Window),
+        new(Candles, 40, Window),
+        new(Instruments, 20, Window),
+        new(Funding, 10, Window),
+        new(FundingHistory, 10, Window),
+        new(OpenInterest, 20, Window),
+        new(Time, 10, Window),
+        new(Place, 60, Window),
+        new(BatchPlace, 300, Window),
+        new(Cancel, 60, Window),
+        new(BatchCancel, 300, Window),
+        new(GetOrder, 60, Window),
+        new(Pending, 60, Window),
+        new(Balance, 10, Window),
+        new(Positions, 10, Window),
     ];
 
-    public static IReadOnlyList<RateLimitCost> TradeCost { get; } = [new(Trade, 1)];
+    /// <summary>The cost of one request against one budget.</summary>
+    public static IReadOnlyList<RateLimitCost> One(string rule) => rule switch
+    {
+        Ticker => TickerCost,
+        Place => PlaceCost,
+        Cancel => CancelCost,
+        GetOrder => GetOrderCost,
+        _ => [new(rule, 1)],
+    };
 
-    public static IReadOnlyList<RateLimitCost> QueryCost { get; } = [new(Query, 1)];
+    /// <summary>A batch place of <paramref name="orders"/> orders: one order is charged as a single place, more per order.</summary>
+    public static IReadOnlyList<RateLimitCost> BatchPlaceCost(int orders) => orders == 1 ? PlaceCost : [new(BatchPlace, orders)];
 
-    public static IReadOnlyList<RateLimitCost> AccountCost { get; } = [new(Account, 1)];
+    /// <summary>A batch cancel of <paramref name="orders"/> orders: one order is charged as a single cancel, more per order.</summary>
+    public static IReadOnlyList<RateLimitCost> BatchCancelCost(int orders) => orders == 1 ? CancelCost : [new(BatchCancel, orders)];
 
-    public static IReadOnlyList<RateLimitCost> MarketCost { get; } = [new(Market, 1)];
+    private static readonly IReadOnlyList<RateLimitCost> TickerCost = [new(Ticker, 1)];
+    private static readonly IReadOnlyList<RateLimitCost> PlaceCost = [new(Place, 1)];
+    private static readonly IReadOnlyList<RateLimitCost> CancelCost = [new(Cancel, 1)];
+    private static readonly IReadOnlyList<RateLimitCost> GetOrderCost = [new(GetOrder, 1)];
 }

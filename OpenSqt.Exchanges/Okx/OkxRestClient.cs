@@ -121,7 +121,7 @@ public sealed class OkxRestClient : VenueRestClient
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/time") { Costs = OkxRateLimits.MarketCost, Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/time") { Costs = OkxRateLimits.One(OkxRateLimits.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
         return OkxParsers.Data(doc.RootElement).First().GetInt64("ts");
     }

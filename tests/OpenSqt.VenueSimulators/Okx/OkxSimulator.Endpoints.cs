@@ -2,37 +2,38 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Okx;
 
 namespace OpenSqt.VenueSimulators.Okx;
 
 public sealed partial class OkxSimulator
 {
+    private static readonly IReadOnlyDictionary<string, int> Free = new Dictionary<string, int>(StringComparer.Ordinal);
+
     private static Dictionary<string, int> Cost(string rule) => new(StringComparer.Ordinal) { [rule] = 1 };
 
     private EndpointSpec? Endpoint(string method, string path) => (method, path) switch
     {
-        ("GET", "/api/v5/public/time") => new(false, Cost(OkxRateLimits.Market), (_, _) => Ok(w =>
+        ("GET", "/api/v5/public/time") => new(false, Cost(OkxWire.Limit.Time), (_, _) => Ok(w =>
         {
             w.WriteStartObject();
             w.WriteString("ts", Clock.NowMilliseconds.ToString(CultureInfo.InvariantCulture));
             w.WriteEndObject();
         })),
-        ("GET", "/api/v5/public/instruments") => new(false, Cost(OkxRateLimits.Market), (p, _) => InstrumentsAsync(p)),
-        ("GET", "/api/v5/market/ticker") => new(false, Cost(OkxRateLimits.Market), (p, _) => TickersAsync(Required(p, "instId"))),
-        ("GET", "/api/v5/market/tickers") => new(false, Cost(OkxRateLimits.Market), (p, _) => RequireSwap(p) ? TickersAsync(null) : throw new OkxSimError("51000", "Parameter instType error")),
-        ("GET", "/api/v5/market/candles") => new(false, Cost(OkxRateLimits.Market), (p, _) => CandlesAsync(p)),
-        ("GET", "/api/v5/public/funding-rate") => new(false, Cost(OkxRateLimits.Market), (p, _) => FundingAsync(p)),
-        ("GET", "/api/v5/public/funding-rate-history") => new(false, Cost(OkxRateLimits.Market), (p, _) => FundingHistoryAsync(p)),
-        ("GET", "/api/v5/public/open-interest") => new(false, Cost(OkxRateLimits.Market), (p, _) => OpenInterestAsync(p)),
-        ("POST", "/api/v5/trade/order") => new(true, Cost(OkxRateLimits.Trade), (_, j) => PlaceAsync(j)),
-        ("POST", "/api/v5/trade/batch-orders") => new(true, Cost(OkxRateLimits.Trade), (_, j) => BatchAsync(j, PlaceItemAsync)),
-        ("POST", "/api/v5/trade/cancel-order") => new(true, Cost(OkxRateLimits.Trade), (_, j) => ItemsAnswer([CancelItemAsync(Fields(j))])),
-        ("POST", "/api/v5/trade/cancel-batch-orders") => new(true, Cost(OkxRateLimits.Trade), (_, j) => BatchAsync(j, CancelItemAsync)),
-        ("GET", "/api/v5/trade/order") => new(true, Cost(OkxRateLimits.Query), (p, _) => OrderDetailAsync(p)),
-        ("GET", "/api/v5/trade/orders-pending") => new(true, Cost(OkxRateLimits.Query), (p, _) => PendingAsync(p)),
-        ("GET", "/api/v5/account/balance") => new(true, Cost(OkxRateLimits.Account), (p, _) => BalanceAsync(p)),
-        ("GET", "/api/v5/account/positions") => new(true, Cost(OkxRateLimits.Account), (p, _) => PositionsAsync(p)),
+        ("GET", "/api/v5/public/instruments") => new(false, Cost(OkxWire.Limit.Instruments), (p, _) => InstrumentsAsync(p)),
+        ("GET", "/api/v5/market/ticker") => new(false, Cost(OkxWire.Limit.Ticker), (p, _) => TickersAsync(Required(p, "instId"))),
+        ("GET", "/api/v5/market/tickers") => new(false, Cost(OkxWire.Limit.Tickers), (p, _) => RequireSwap(p) ? TickersAsync(null) : throw new OkxSimError(OkxWire.ParameterError, "Parameter instType error")),
+        ("GET", "/api/v5/market/candles") => new(false, Cost(OkxWire.Limit.Candles), (p, _) => CandlesAsync(p)),
+        ("GET", "/api/v5/public/funding-rate") => new(false, Cost(OkxWire.Limit.Funding), (p, _) => FundingAsync(p)),
+        ("GET", "/api/v5/public/funding-rate-history") => new(false, Cost(OkxWire.Limit.FundingHistory), (p, _) => FundingHistoryAsync(p)),
+        ("GET", "/api/v5/public/open-interest") => new(false, Cost(OkxWire.Limit.OpenInterest), (p, _) => OpenInterestAsync(p)),
+        ("POST", "/api/v5/trade/order") => new(true, Cost(OkxWire.Limit.Place), (_, j) => PlaceAsync(j)),
+        ("POST", "/api/v5/trade/batch-orders") => new(true, Free, (_, j) => BatchAsync(j, OkxWire.Limit.Place, BatchPlaceBudget, PlaceItemAsync)),
+        ("POST", "/api/v5/trade/cancel-order") => new(true, Cost(OkxWire.Limit.Cancel), (_, j) => ItemsAnswer([CancelItemAsync(Fields(j))])),
+        ("POST", "/api/v5/trade/cancel-batch-orders") => new(true, Free, (_, j) => BatchAsync(j, OkxWire.Limit.Cancel, BatchCancelBudget, CancelItemAsync)),
+        ("GET", "/api/v5/trade/order") => new(true, Cost(OkxWire.Limit.GetOrder), (p, _) => OrderDetailAsync(p)),
+        ("GET", "/api/v5/trade/orders-pending") => new(true, Cost(OkxWire.Limit.Pending), (p, _) => PendingAsync(p)),
+        ("GET", "/api/v5/account/balance") => new(true, Cost(OkxWire.Limit.Balance), (p, _) => BalanceAsync(p)),
+        ("GET", "/api/v5/account/positions") => new(true, Cost(OkxWire.Limit.Positions), (p, _) => PositionsAsync(p)),
         _ => null,
     };
 
@@ -42,24 +43,20 @@ public sealed partial class OkxSimulator
     private static bool RequireSwap(Dictionary<string, string> p) => p.GetValueOrDefault("instType") == "SWAP";
 
     private static string Required(Dictionary<string, string> p, string name) =>
-        p.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new OkxSimError("51000", $"Parameter {name} error");
+        p.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new OkxSimError(OkxWire.ParameterError, $"Parameter {name} error");
 
     /// <summary>The engine rules and contract value of an OKX SWAP instrument id.</summary>
     private async Task<(SymbolRules Rules, decimal CtVal)> InstrumentOf(string instId)
     {
-        if (!instId.EndsWith("-USDT-SWAP", StringComparison.Ordinal))
-        {
-            throw new OkxSimError(OkxErrors.InstrumentNotExist, $"Instrument ID {instId} does not exist.");
-        }
-
+        var symbol = OkxWire.SymbolOf(instId) ?? throw new OkxSimError(OkxWire.InstrumentNotExist, $"Instrument ID {instId} does not exist.");
         try
         {
-            var rules = await Engine.GetSymbolInfoAsync(OkxParsers.Symbols.FromVenue(instId)).ConfigureAwait(false);
+            var rules = await Engine.GetSymbolInfoAsync(symbol).ConfigureAwait(false);
             return (rules, ContractValue(rules));
         }
         catch (ExchangeException)
         {
-            throw new OkxSimError(OkxErrors.InstrumentNotExist, $"Instrument ID {instId} does not exist.");
+            throw new OkxSimError(OkxWire.InstrumentNotExist, $"Instrument ID {instId} does not exist.");
         }
     }
 
@@ -67,7 +64,7 @@ public sealed partial class OkxSimulator
     {
         if (!RequireSwap(p))
         {
-            throw new OkxSimError("51000", "Parameter instType error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter instType error");
         }
 
         var rules = await Engine.FetchExchangeInfoAsync(null).ConfigureAwait(false);
@@ -78,7 +75,7 @@ public sealed partial class OkxSimulator
                 var ctVal = ContractValue(r);
                 w.WriteStartObject();
                 w.WriteString("instType", "SWAP");
-                w.WriteString("instId", OkxParsers.Symbols.ToVenue(r.Symbol));
+                w.WriteString("instId", OkxWire.InstId(r.Symbol));
                 w.WriteString("uly", $"{r.BaseAsset}-{r.QuoteAsset}");
                 w.WriteString("instFamily", $"{r.BaseAsset}-{r.QuoteAsset}");
                 w.WriteString("ctType", "linear");
@@ -100,7 +97,7 @@ public sealed partial class OkxSimulator
     {
         w.WriteStartObject();
         w.WriteString("instType", "SWAP");
-        w.WriteString("instId", OkxParsers.Symbols.ToVenue(t.Symbol));
+        w.WriteString("instId", OkxWire.InstId(t.Symbol));
         w.WriteString("last", D(t.LastPrice));
         w.WriteString("askPx", D(t.LastPrice));
         w.WriteString("bidPx", D(t.LastPrice));
@@ -130,20 +127,11 @@ public sealed partial class OkxSimulator
     private async Task<(string, string, Action<Utf8JsonWriter>?, int)> CandlesAsync(Dictionary<string, string> p)
     {
         var (rules, ctVal) = await InstrumentOf(Required(p, "instId")).ConfigureAwait(false);
-        string interval;
-        try
-        {
-            interval = OkxParsers.ParseBar(p.GetValueOrDefault("bar", "1m"));
-        }
-        catch (ExchangeException)
-        {
-            throw new OkxSimError("51000", "Parameter bar error");
-        }
-
+        var interval = OkxWire.IntervalOfBar(p.GetValueOrDefault("bar", "1m")) ?? throw new OkxSimError(OkxWire.ParameterError, "Parameter bar error");
         var limit = p.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : 100;
         if (limit is < 1 or > 300)
         {
-            throw new OkxSimError("51000", "Parameter limit error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter limit error");
         }
 
         var candles = (await Engine.GetHistoricalKlinesAsync(rules.Symbol, interval, limit).ConfigureAwait(false)).Reverse().ToList();
@@ -175,7 +163,7 @@ public sealed partial class OkxSimulator
     {
         w.WriteStartObject();
         w.WriteString("instType", "SWAP");
-        w.WriteString("instId", OkxParsers.Symbols.ToVenue(f.Symbol));
+        w.WriteString("instId", OkxWire.InstId(f.Symbol));
         w.WriteString("fundingRate", D(f.Rate));
         w.WriteString("nextFundingRate", D(f.PredictedRate));
         w.WriteString("fundingTime", f.NextFundingTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
@@ -183,11 +171,30 @@ public sealed partial class OkxSimulator
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// GET /api/v5/public/funding-rate: one swap, or every swap with <c>instId=ANY</c> ("Instrument ID, e.g.
+    /// BTC-USD-SWAP or ANY to return the funding rate info of all swap symbols";
+    /// https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate).
+    /// </summary>
     private async Task<(string, string, Action<Utf8JsonWriter>?, int)> FundingAsync(Dictionary<string, string> p)
     {
-        var (rules, _) = await InstrumentOf(Required(p, "instId")).ConfigureAwait(false);
-        var funding = await Engine.GetFundingRateAsync(rules.Symbol).ConfigureAwait(false);
-        return await Ok(w => WriteFunding(w, funding)).ConfigureAwait(false);
+        var instId = Required(p, "instId");
+        var symbols = instId == "ANY"
+            ? [.. (await Engine.FetchExchangeInfoAsync(null).ConfigureAwait(false)).Select(r => r.Symbol)]
+            : new List<string> { (await InstrumentOf(instId).ConfigureAwait(false)).Rules.Symbol };
+        var rates = new List<FundingRate>();
+        foreach (var symbol in symbols)
+        {
+            rates.Add(await Engine.GetFundingRateAsync(symbol).ConfigureAwait(false));
+        }
+
+        return await Ok(w =>
+        {
+            foreach (var funding in rates)
+            {
+                WriteFunding(w, funding);
+            }
+        }).ConfigureAwait(false);
     }
 
     private async Task<(string, string, Action<Utf8JsonWriter>?, int)> FundingHistoryAsync(Dictionary<string, string> p)
@@ -200,7 +207,7 @@ public sealed partial class OkxSimulator
             foreach (var f in history)
             {
                 w.WriteStartObject();
-                w.WriteString("instId", OkxParsers.Symbols.ToVenue(f.Symbol));
+                w.WriteString("instId", OkxWire.InstId(f.Symbol));
                 w.WriteString("fundingRate", D(f.Rate));
                 w.WriteString("realizedRate", D(f.Rate));
                 w.WriteString("fundingTime", f.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
@@ -216,7 +223,7 @@ public sealed partial class OkxSimulator
         return await Ok(w =>
         {
             w.WriteStartObject();
-            w.WriteString("instId", OkxParsers.Symbols.ToVenue(rules.Symbol));
+            w.WriteString("instId", OkxWire.InstId(rules.Symbol));
             w.WriteString("oi", D(oi / ctVal));
             w.WriteString("oiCcy", D(oi));
             w.WriteString("ts", Clock.NowMilliseconds.ToString(CultureInfo.InvariantCulture));
@@ -226,7 +233,7 @@ public sealed partial class OkxSimulator
 
     private static Dictionary<string, string> Fields(JsonElement item) => item.ValueKind == JsonValueKind.Object
         ? item.EnumerateObject().ToDictionary(f => f.Name, f => f.Value.ValueKind == JsonValueKind.String ? f.Value.GetString()! : f.Value.GetRawText(), StringComparer.Ordinal)
-        : throw new OkxSimError("50002", "Json data format error");
+        : throw new OkxSimError(OkxWire.JsonError, "JSON syntax error");
 
     [GeneratedRegex("^[A-Za-z0-9]{1,32}$")]
     private static partial Regex ClOrdIdRule();
@@ -253,17 +260,35 @@ public sealed partial class OkxSimulator
         return await ItemsAnswer([Task.FromResult(result)]).ConfigureAwait(false);
     }
 
-    private async Task<(string, string, Action<Utf8JsonWriter>?, int)> BatchAsync(JsonElement json, Func<Dictionary<string, string>, Task<ItemResult>> handle)
+    /// <summary>
+    /// A batch of at most 20 items. One item is charged to the single-order endpoint's budget; more are charged per
+    /// order to the batch budget, and the items past what is left of it fail with sCode 50011 while the others are
+    /// executed (OkxWire.BatchOrdersPerWindow for the source).
+    /// </summary>
+    private async Task<(string, string, Action<Utf8JsonWriter>?, int)> BatchAsync(JsonElement json, string singleRule, OkxOrderBudget budget, Func<Dictionary<string, string>, Task<ItemResult>> handle)
     {
         if (json.ValueKind != JsonValueKind.Array || json.GetArrayLength() is 0 or > MaxBatch)
         {
-            throw new OkxSimError("51000", $"Parameter batch error: 1 to {MaxBatch} items");
+            throw new OkxSimError(OkxWire.ParameterError, $"Parameter batch error: 1 to {MaxBatch} items");
+        }
+
+        var items = json.EnumerateArray().Select(Fields).ToList();
+        int granted;
+        if (items.Count == 1)
+        {
+            granted = RateLimiter.Charge(Cost(singleRule)).Status == 0 ? 1 : throw new OkxSimError(OkxWire.RateLimited, "Too Many Requests");
+        }
+        else
+        {
+            granted = budget.Take(items.Count);
         }
 
         var results = new List<Task<ItemResult>>();
-        foreach (var item in json.EnumerateArray())
+        for (var i = 0; i < items.Count; i++)
         {
-            results.Add(Task.FromResult(await handle(Fields(item)).ConfigureAwait(false)));
+            results.Add(i < granted
+                ? Task.FromResult(await handle(items[i]).ConfigureAwait(false))
+                : Task.FromResult(new ItemResult(null, items[i].GetValueOrDefault("clOrdId"), OkxWire.RateLimited, "Rate limit reached. Please refer to API documentation and throttle requests accordingly.")));
         }
 
         return await ItemsAnswer(results).ConfigureAwait(false);
@@ -303,7 +328,7 @@ public sealed partial class OkxSimulator
     private static decimal Number(Dictionary<string, string> p, string name) =>
         decimal.TryParse(Required(p, name), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
-            : throw new OkxSimError("51000", $"Parameter {name} error");
+            : throw new OkxSimError(OkxWire.ParameterError, $"Parameter {name} error");
 
     private async Task<ItemResult> PlaceItemAsync(Dictionary<string, string> p)
     {
@@ -324,19 +349,19 @@ public sealed partial class OkxSimulator
         var (rules, ctVal) = await InstrumentOf(Required(p, "instId")).ConfigureAwait(false);
         if (p.GetValueOrDefault("tdMode") is not ("cross" or "isolated"))
         {
-            throw new OkxSimError("51000", "Parameter tdMode error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter tdMode error");
         }
 
         if (p.GetValueOrDefault("posSide", "net") != "net")
         {
-            throw new OkxSimError("51000", "Parameter posSide error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter posSide error");
         }
 
         var side = Required(p, "side") switch
         {
             "buy" => OrderSide.Buy,
             "sell" => OrderSide.Sell,
-            _ => throw new OkxSimError("51000", "Parameter side error"),
+            _ => throw new OkxSimError(OkxWire.ParameterError, "Parameter side error"),
         };
         var (type, tif) = Required(p, "ordType") switch
         {
@@ -345,7 +370,7 @@ public sealed partial class OkxSimulator
             "ioc" => (OrderType.Limit, TimeInForce.Ioc),
             "fok" => (OrderType.Limit, TimeInForce.Fok),
             "market" => (OrderType.Market, TimeInForce.Gtc),
-            _ => throw new OkxSimError("51000", "Parameter ordType error"),
+            _ => throw new OkxSimError(OkxWire.ParameterError, "Parameter ordType error"),
         };
         var contracts = Number(p, "sz");
         if (contracts % Lot != 0)
@@ -365,24 +390,24 @@ public sealed partial class OkxSimulator
             price = Number(p, "px");
             if (!rules.IsOnTick(price.Value))
             {
-                throw new OkxSimError("51000", "Parameter px error");
+                throw new OkxSimError(OkxWire.ParameterError, "Parameter px error");
             }
         }
         else if (p.ContainsKey("px"))
         {
-            throw new OkxSimError("51000", "Parameter px error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter px error");
         }
 
         var reduceOnly = p.GetValueOrDefault("reduceOnly") switch
         {
             null or "false" => false,
             "true" => true,
-            _ => throw new OkxSimError("51000", "Parameter reduceOnly error"),
+            _ => throw new OkxSimError(OkxWire.ParameterError, "Parameter reduceOnly error"),
         };
         var clientId = p.GetValueOrDefault("clOrdId");
         if (clientId is not null && !ClOrdIdRule().IsMatch(clientId))
         {
-            throw new OkxSimError("51000", "Parameter clOrdId error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter clOrdId error");
         }
 
         if (clientId is not null)
@@ -391,7 +416,7 @@ public sealed partial class OkxSimulator
             {
                 if (_refused.Values.Any(o => o.ClientOrderId == clientId))
                 {
-                    throw new OkxSimError(OkxErrors.DuplicateClOrdId, "Duplicated clOrdId");
+                    throw new OkxSimError(OkxWire.DuplicateClOrdId, "Duplicated clOrdId");
                 }
             }
         }
@@ -428,7 +453,7 @@ public sealed partial class OkxSimulator
                 PostOnly = true,
                 CreatedAt = now,
                 UpdatedAt = now,
-                RejectReason = OkxErrors.PostOnlyCancelSource,
+                RejectReason = OkxWire.PostOnlyCancelSource,
             };
             lock (_gate)
             {
@@ -442,11 +467,11 @@ public sealed partial class OkxSimulator
         {
             throw ex.Kind switch
             {
-                ExchangeErrorKind.AlreadyExists => new OkxSimError(OkxErrors.DuplicateClOrdId, "Duplicated clOrdId"),
+                ExchangeErrorKind.AlreadyExists => new OkxSimError(OkxWire.DuplicateClOrdId, "Duplicated clOrdId"),
                 ExchangeErrorKind.ReduceOnlyRejected => new OkxSimError("51169", "Order failed because you don't have any positions in this direction for this contract to reduce or close."),
                 ExchangeErrorKind.InsufficientMargin => new OkxSimError("51008", "Order failed. Insufficient USDT margin in account"),
-                ExchangeErrorKind.InvalidArgument => new OkxSimError("51000", ex.Message),
-                _ => new OkxSimError("50001", ex.Message),
+                ExchangeErrorKind.InvalidArgument => new OkxSimError(OkxWire.ParameterError, ex.Message),
+                _ => new OkxSimError(OkxWire.ServiceUnavailable, ex.Message),
             };
         }
     }
@@ -481,7 +506,7 @@ public sealed partial class OkxSimulator
         }
         else
         {
-            throw new OkxSimError("51000", "Parameter ordId or clOrdId error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter ordId or clOrdId error");
         }
 
         try
@@ -494,21 +519,24 @@ public sealed partial class OkxSimulator
         }
     }
 
+    /// <summary>
+    /// One cancel: OKX answers 51400 alike for an order that is filled, already canceled or unknown (error-code table,
+    /// https://www.okx.com/docs-v5/en/#error-code-rest-api-trade; 51401/51402 are Nitro Spread only).
+    /// </summary>
     private async Task<ItemResult> CancelItemAsync(Dictionary<string, string> p)
     {
+        const string Refused = "Order cancellation failed as the order has been filled, canceled or does not exist.";
         try
         {
             var order = await FindAsync(p).ConfigureAwait(false);
             if (order is null)
             {
-                return new ItemResult(p.GetValueOrDefault("ordId"), p.GetValueOrDefault("clOrdId"), OkxErrors.CancelNotExist, "Order cancellation failed as the order does not exist.");
+                return new ItemResult(p.GetValueOrDefault("ordId"), p.GetValueOrDefault("clOrdId"), OkxWire.CancelFailed, Refused);
             }
 
             if (!order.Status.IsOpen())
             {
-                return order.Status == OrderStatus.Filled
-                    ? new ItemResult(order.ExchangeOrderId, order.ClientOrderId, OkxErrors.CancelAlreadyFilled, "Order cancellation failed as the order has been filled.")
-                    : new ItemResult(order.ExchangeOrderId, order.ClientOrderId, OkxErrors.CancelAlreadyCanceled, "Order cancellation failed as the order has been canceled.");
+                return new ItemResult(order.ExchangeOrderId, order.ClientOrderId, OkxWire.CancelFailed, Refused);
             }
 
             await Engine.CancelOrderAsync(order.Symbol, OrderRef.ByExchangeId(order.ExchangeOrderId)).ConfigureAwait(false);
@@ -523,15 +551,20 @@ public sealed partial class OkxSimulator
     private async Task<(string, string, Action<Utf8JsonWriter>?, int)> OrderDetailAsync(Dictionary<string, string> p)
     {
         var (_, ctVal) = await InstrumentOf(Required(p, "instId")).ConfigureAwait(false);
-        var order = await FindAsync(p).ConfigureAwait(false) ?? throw new OkxSimError(OkxErrors.OrderNotExist, "Order does not exist");
-        return await Ok(w => WriteOrder(w, order, ctVal, null)).ConfigureAwait(false);
+        var order = await FindAsync(p).ConfigureAwait(false) ?? throw new OkxSimError(OkxWire.OrderNotExist, "Order does not exist");
+        var overrides = OverridesOf(order.ClientOrderId);
+        return await Ok(w => WriteOrder(w, order, ctVal, null, overrides)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// GET /api/v5/trade/orders-pending: newest first, <c>limit</c> at most 100 (default 100), <c>after</c> an ordId
+    /// for the orders older than it (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
+    /// </summary>
     private async Task<(string, string, Action<Utf8JsonWriter>?, int)> PendingAsync(Dictionary<string, string> p)
     {
         if (p.TryGetValue("instType", out var type) && type != "SWAP")
         {
-            throw new OkxSimError("51000", "Parameter instType error");
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter instType error");
         }
 
         string? symbol = null;
@@ -540,13 +573,32 @@ public sealed partial class OkxSimulator
             symbol = (await InstrumentOf(instId).ConfigureAwait(false)).Rules.Symbol;
         }
 
-        var orders = await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false);
+        var limit = 100;
+        if (p.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            throw new OkxSimError(OkxWire.ParameterError, "Parameter limit error");
+        }
+
+        long? after = null;
+        if (p.TryGetValue("after", out var a))
+        {
+            after = long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : throw new OkxSimError(OkxWire.ParameterError, "Parameter after error");
+        }
+
+        var orders = (await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false))
+            .Select(o => (Order: o, Id: long.Parse(o.ExchangeOrderId, CultureInfo.InvariantCulture)))
+            .Where(o => after is null || o.Id < after)
+            .OrderByDescending(o => o.Id)
+            .Take(limit)
+            .Select(o => o.Order)
+            .ToList();
         var rules = (await Engine.FetchExchangeInfoAsync(null).ConfigureAwait(false)).ToDictionary(r => r.Symbol, StringComparer.Ordinal);
+        var overrides = orders.Select(o => OverridesOf(o.ClientOrderId)).ToList();
         return await Ok(w =>
         {
-            foreach (var order in orders.Take(100))
+            for (var i = 0; i < orders.Count; i++)
             {
-                WriteOrder(w, order, ContractValue(rules[order.Symbol]), null);
+                WriteOrder(w, orders[i], ContractValue(rules[orders[i].Symbol]), null, overrides[i]);
             }
         }).ConfigureAwait(false);
     }
@@ -559,51 +611,57 @@ public sealed partial class OkxSimulator
         _ => "canceled",
     };
 
-    internal static void WriteOrder(Utf8JsonWriter w, Order order, decimal ctVal, Fill? fill)
+    /// <summary>One order as Get order details and the <c>orders</c> channel show it; <paramref name="overrides"/> replace fields.</summary>
+    internal static void WriteOrder(Utf8JsonWriter w, Order order, decimal ctVal, Fill? fill, IReadOnlyDictionary<string, string>? overrides = null)
     {
+        void Field(string name, string value) => w.WriteString(name, overrides is not null && overrides.TryGetValue(name, out var other) ? other : value);
+
         w.WriteStartObject();
-        w.WriteString("instType", "SWAP");
-        w.WriteString("instId", OkxParsers.Symbols.ToVenue(order.Symbol));
-        w.WriteString("ordId", order.ExchangeOrderId);
-        w.WriteString("clOrdId", order.ClientOrderId ?? "");
-        w.WriteString("px", order.Type == OrderType.Limit ? D(order.Price) : "");
-        w.WriteString("sz", D(order.Quantity / ctVal));
-        w.WriteString("ordType", OkxParsers.FormatOrdType(order.Type, order.TimeInForce, order.PostOnly));
-        w.WriteString("side", OkxParsers.FormatSide(order.Side));
-        w.WriteString("posSide", "net");
-        w.WriteString("tdMode", "cross");
-        w.WriteString("state", StateText(order.Status));
-        w.WriteString("accFillSz", D(order.FilledQuantity / ctVal));
-        w.WriteString("avgPx", order.FilledQuantity > 0 ? D(order.AveragePrice) : "");
-        w.WriteString("tradeId", fill?.TradeId ?? "");
-        w.WriteString("fillPx", fill is null ? "" : D(fill.Price));
-        w.WriteString("fillSz", fill is null ? "0" : D(fill.Quantity / ctVal));
-        w.WriteString("fillTime", fill is null ? "" : fill.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        w.WriteString("fillFee", fill is null ? "0" : D(-fill.Fee));
-        w.WriteString("fillFeeCcy", fill?.FeeAsset ?? "");
-        w.WriteString("fillPnl", fill is null ? "0" : D(fill.RealizedPnl));
-        w.WriteString("execType", fill is null ? "" : fill.IsMaker ? "M" : "T");
-        w.WriteString("reduceOnly", order.ReduceOnly ? "true" : "false");
-        w.WriteString("cancelSource", order.Status == OrderStatus.Canceled && order.RejectReason == OkxErrors.PostOnlyCancelSource ? OkxErrors.PostOnlyCancelSource : "");
-        w.WriteString("cTime", order.CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        w.WriteString("uTime", order.UpdatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        Field("instType", "SWAP");
+        Field("instId", OkxWire.InstId(order.Symbol));
+        Field("ordId", order.ExchangeOrderId);
+        Field("clOrdId", order.ClientOrderId ?? "");
+        Field("px", order.Type == OrderType.Limit ? D(order.Price) : "");
+        Field("sz", D(order.Quantity / ctVal));
+        Field("ordType", OkxWire.OrdType(order.Type, order.TimeInForce, order.PostOnly));
+        Field("side", OkxWire.Side(order.Side));
+        Field("posSide", "net");
+        Field("tdMode", "cross");
+        Field("state", StateText(order.Status));
+        Field("accFillSz", D(order.FilledQuantity / ctVal));
+        Field("avgPx", order.FilledQuantity > 0 ? D(order.AveragePrice) : "");
+        Field("tradeId", fill?.TradeId ?? "");
+        Field("fillPx", fill is null ? "" : D(fill.Price));
+        Field("fillSz", fill is null ? "0" : D(fill.Quantity / ctVal));
+        Field("fillTime", fill is null ? "" : OkxWire.Ms(fill.Timestamp));
+        Field("fillFee", fill is null ? "0" : D(-fill.Fee));
+        Field("fillFeeCcy", fill?.FeeAsset ?? "");
+        Field("fillPnl", fill is null ? "0" : D(fill.RealizedPnl));
+        Field("execType", fill is null ? "" : fill.IsMaker ? "M" : "T");
+        Field("reduceOnly", order.ReduceOnly ? "true" : "false");
+        Field("cancelSource", order.Status == OrderStatus.Canceled && order.RejectReason == OkxWire.PostOnlyCancelSource ? OkxWire.PostOnlyCancelSource : "");
+        Field("cTime", OkxWire.Ms(order.CreatedAt));
+        Field("uTime", OkxWire.Ms(order.UpdatedAt));
         w.WriteEndObject();
     }
 
+    /// <summary>GET /api/v5/account/balance: every currency with a balance, or the one asked for with <c>ccy</c>.</summary>
     private async Task<(string, string, Action<Utf8JsonWriter>?, int)> BalanceAsync(Dictionary<string, string> p)
     {
         var account = await Engine.GetAccountAsync().ConfigureAwait(false);
         var ccy = p.GetValueOrDefault("ccy");
-        return await Ok(w => WriteAccount(w, account, ccy)).ConfigureAwait(false);
+        var extra = ExtraBalances().Where(b => ccy is null || b.Ccy == ccy).ToList();
+        return await Ok(w => WriteAccount(w, account, ccy is null or "USDT", extra)).ConfigureAwait(false);
     }
 
-    internal static void WriteAccount(Utf8JsonWriter w, Account account, string? ccy)
+    /// <summary>One account item: account-level totals and the details of the currencies given (USDT from the engine).</summary>
+    internal static void WriteAccount(Utf8JsonWriter w, Account account, bool includeUsdt, IReadOnlyList<(string Ccy, decimal CashBalance)> others)
     {
         w.WriteStartObject();
         w.WriteString("totalEq", D(account.MarginBalance));
-        w.WriteString("uTime", account.UpdateTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        w.WriteString("uTime", OkxWire.Ms(account.UpdateTime));
         w.WriteStartArray("details");
-        if (ccy is null or "USDT")
+        if (includeUsdt)
         {
             w.WriteStartObject();
             w.WriteString("ccy", "USDT");
@@ -613,7 +671,21 @@ public sealed partial class OkxSimulator
             w.WriteString("availBal", D(account.AvailableBalance));
             w.WriteString("upl", D(account.UnrealizedPnl));
             w.WriteString("mmr", D(account.MaintenanceMargin));
-            w.WriteString("uTime", account.UpdateTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            w.WriteString("uTime", OkxWire.Ms(account.UpdateTime));
+            w.WriteEndObject();
+        }
+
+        foreach (var (ccy, cash) in others)
+        {
+            w.WriteStartObject();
+            w.WriteString("ccy", ccy);
+            w.WriteString("cashBal", D(cash));
+            w.WriteString("eq", D(cash));
+            w.WriteString("availEq", D(cash));
+            w.WriteString("availBal", D(cash));
+            w.WriteString("upl", "0");
+            w.WriteString("mmr", "");
+            w.WriteString("uTime", OkxWire.Ms(account.UpdateTime));
             w.WriteEndObject();
         }
 
@@ -644,7 +716,7 @@ public sealed partial class OkxSimulator
     {
         w.WriteStartObject();
         w.WriteString("instType", "SWAP");
-        w.WriteString("instId", OkxParsers.Symbols.ToVenue(position.Symbol));
+        w.WriteString("instId", OkxWire.InstId(position.Symbol));
         w.WriteString("posSide", "net");
         w.WriteString("mgnMode", position.MarginType);
         w.WriteString("pos", D(position.Size / ctVal));
@@ -654,7 +726,7 @@ public sealed partial class OkxSimulator
         w.WriteString("realizedPnl", D(position.RealizedPnl));
         w.WriteString("lever", position.Leverage.ToString(CultureInfo.InvariantCulture));
         w.WriteString("liqPx", position.LiquidationPrice == 0 ? "" : D(position.LiquidationPrice));
-        w.WriteString("uTime", position.UpdateTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        w.WriteString("uTime", OkxWire.Ms(position.UpdateTime));
         w.WriteEndObject();
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Okx;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Okx;
@@ -92,7 +91,12 @@ public sealed partial class OkxSimulator
                         await socket.SendAsync($"{{\"event\":\"subscribe\",\"arg\":{arg.GetRawText()},\"connId\":\"{conn}\"}}").ConfigureAwait(false);
                         if (channel == "orders")
                         {
+                            // The orders channel sends no initial snapshot, only changes of state.
                             socket.Tag = Ready;
+                        }
+                        else
+                        {
+                            await SendSnapshotAsync(socket, channel!, cancellationToken).ConfigureAwait(false);
                         }
                     }
                     else
@@ -128,27 +132,102 @@ public sealed partial class OkxSimulator
             return false;
         }
 
-        return OkxSigner.Verify(ApiSecret, OkxSigner.LoginPayload(timestamp), Field("sign") ?? "");
+        // sign = base64(HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")), timestamp in Unix seconds
+        // (https://www.okx.com/docs-v5/en/#overview-websocket-login).
+        return OkxWire.Verify(ApiSecret, timestamp + "GET/users/self/verify", Field("sign") ?? "");
+    }
+
+    /// <summary>
+    /// One private push. <c>account</c> and <c>positions</c> pushes say whether they are a <c>snapshot</c> (on
+    /// subscribe, and regularly) or an <c>event_update</c> carrying only what changed
+    /// (https://www.okx.com/docs-v5/en/#trading-account-websocket-account-channel, push data parameter eventType).
+    /// </summary>
+    private static string PrivatePush(string channel, string? eventType, Action<Utf8JsonWriter> item) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("arg");
+        w.WriteString("channel", channel);
+        if (channel != "account")
+        {
+            w.WriteString("instType", "SWAP");
+        }
+
+        w.WriteEndObject();
+        if (eventType is not null)
+        {
+            w.WriteString("eventType", eventType);
+            if (eventType == "snapshot")
+            {
+                w.WriteNumber("curPage", 1);
+                w.WriteBoolean("lastPage", true);
+            }
+        }
+
+        w.WriteStartArray("data");
+        item(w);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary>
+    /// The initial snapshot of a subscription: every currency with a non-zero balance, every position with a non-zero
+    /// size ("Only currencies with non-zero balance will be pushed ... all 5 currencies data will be pushed in initial
+    /// snapshot", account and positions channel notes).
+    /// </summary>
+    private async Task SendSnapshotAsync(SimSocket socket, string channel, CancellationToken cancellationToken)
+    {
+        if (channel == "account")
+        {
+            var account = await Engine.GetAccountAsync(cancellationToken).ConfigureAwait(false);
+            var extra = ExtraBalances();
+            await socket.SendAsync(PrivatePush("account", "snapshot", w => WriteAccount(w, account, account.WalletBalance != 0, extra)), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var positions = (await Engine.GetPositionsAsync(null, cancellationToken).ConfigureAwait(false)).Where(p => p.Size != 0).ToList();
+        var sizes = new List<decimal>();
+        foreach (var position in positions)
+        {
+            sizes.Add(await CtValOf(position.Symbol, cancellationToken).ConfigureAwait(false));
+        }
+
+        await socket.SendAsync(PrivatePush("positions", "snapshot", w =>
+        {
+            for (var i = 0; i < positions.Count; i++)
+            {
+                WritePosition(w, positions[i], sizes[i]);
+            }
+        }), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A balance change of one currency other than USDT (a deposit, a transfer): OKX pushes an <c>account</c>
+    /// event_update with only that currency ("only the incremental data of that currency will be pushed triggered by
+    /// this change", account channel notes). The account-level totals come along; USDT does not.
+    /// </summary>
+    public async Task PushBalanceChangeAsync(string ccy, decimal cashBalance)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ccy);
+        lock (_gate)
+        {
+            _extraBalances[ccy] = cashBalance;
+        }
+
+        var account = await Engine.GetAccountAsync().ConfigureAwait(false);
+        await SendPrivateAsync("account", w => WriteAccount(w, account, includeUsdt: false, [(ccy, cashBalance)])).ConfigureAwait(false);
+    }
+
+    private List<(string Ccy, decimal CashBalance)> ExtraBalances()
+    {
+        lock (_gate)
+        {
+            return [.. _extraBalances.Where(b => b.Value != 0).Select(b => (b.Key, b.Value))];
+        }
     }
 
     private async Task SendPrivateAsync(string channel, Action<Utf8JsonWriter> item)
     {
-        var json = Json(w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("arg");
-            w.WriteString("channel", channel);
-            if (channel != "account")
-            {
-                w.WriteString("instType", "SWAP");
-            }
-
-            w.WriteEndObject();
-            w.WriteStartArray("data");
-            item(w);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        var json = PrivatePush(channel, channel is "account" or "positions" ? "event_update" : null, item);
         var copies = Faults.DuplicateStreamEvents ? 2 : 1;
         foreach (var socket in Sockets.Where(s => s.Kind == PrivateKind && s.Tag == Ready))
         {
@@ -188,7 +267,8 @@ public sealed partial class OkxSimulator
                     CreatedAt = update.UpdateTime,
                     UpdatedAt = update.UpdateTime,
                 };
-                await SendPrivateAsync("orders", w => WriteOrder(w, order, ctVal, update.LastFill)).ConfigureAwait(false);
+                var overrides = OverridesOf(order.ClientOrderId);
+                await SendPrivateAsync("orders", w => WriteOrder(w, order, ctVal, update.LastFill, overrides)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -206,7 +286,8 @@ public sealed partial class OkxSimulator
                 var ctVal = await CtValOf(position.Symbol, cancellationToken).ConfigureAwait(false);
                 await SendPrivateAsync("positions", w => WritePosition(w, position, ctVal)).ConfigureAwait(false);
                 var account = await Engine.GetAccountAsync(cancellationToken).ConfigureAwait(false);
-                await SendPrivateAsync("account", w => WriteAccount(w, account, null)).ConfigureAwait(false);
+                // A fill changes the USDT balance only: the push carries USDT and no other currency.
+                await SendPrivateAsync("account", w => WriteAccount(w, account, includeUsdt: true, [])).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -301,22 +382,14 @@ public sealed partial class OkxSimulator
 
     private bool IsKnownChannel(string channel, string instId, bool business)
     {
-        if (!instId.EndsWith("-USDT-SWAP", StringComparison.Ordinal) || !KnownSymbols.Contains(OkxParsers.Symbols.FromVenue(instId)))
+        if (OkxWire.SymbolOf(instId) is not { } symbol || !KnownSymbols.Contains(symbol))
         {
             return false;
         }
 
         if (channel.StartsWith("candle", StringComparison.Ordinal))
         {
-            try
-            {
-                OkxParsers.ParseBar(channel["candle".Length..]);
-                return business;
-            }
-            catch (ExchangeException)
-            {
-                return false;
-            }
+            return business && OkxWire.IntervalOfBar(channel["candle".Length..]) is not null;
         }
 
         return !business && channel is "tickers" or "funding-rate";
@@ -324,7 +397,7 @@ public sealed partial class OkxSimulator
 
     private async Task PumpChannelAsync(SimSocket socket, string channel, string instId, CancellationToken cancellationToken)
     {
-        var symbol = OkxParsers.Symbols.FromVenue(instId);
+        var symbol = OkxWire.SymbolOf(instId)!;
         string Push(Action<Utf8JsonWriter> item) => Json(w =>
         {
             w.WriteStartObject();
@@ -359,7 +432,7 @@ public sealed partial class OkxSimulator
             }
             else
             {
-                var interval = OkxParsers.ParseBar(channel["candle".Length..]);
+                var interval = OkxWire.IntervalOfBar(channel["candle".Length..])!;
                 var ctVal = ContractValue(rules);
                 await foreach (var candle in Engine.SubscribeKlinesAsync([symbol], interval, cancellationToken).ConfigureAwait(false))
                 {

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
-using OpenSqt.Exchanges.Okx;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -19,9 +18,15 @@ namespace OpenSqt.VenueSimulators.Okx;
 /// timestamp + method + path with query + body (50113), key and passphrase (50111/50105), a timestamp window (50102),
 /// SWAP instrument ids, sizes that are whole lots of contracts (51121) and at least minSz (51020), alphanumeric
 /// clOrdId of at most 32 (51000) unique among orders (51016), per-item <c>sCode</c>/<c>sMsg</c> with overall code 1
-/// or 2, HTTP 429 with 50011; a post-only order that would cross is accepted and then canceled with cancelSource 31.
-/// WebSockets: login before private subscriptions, candles only on the business endpoint (60018 elsewhere), text
-/// <c>ping</c>/<c>pong</c>, connections silent for 30 s closed with 4004, and the 64008 service-upgrade notice on demand.
+/// or 2, per-endpoint budgets with HTTP 429 and 50011 and no Retry-After, batches charged per order with the orders
+/// past the budget refused one by one (sCode 50011), open orders paged 100 at a time newest first (<c>after</c> an
+/// ordId), funding rates of every swap with <c>instId=ANY</c>, one cancel code 51400 for filled, canceled or unknown
+/// orders; a post-only order that would cross is accepted and then canceled with cancelSource 31.
+/// WebSockets: login before private subscriptions, an initial snapshot of account and positions on subscribe and then
+/// only what changed (the <c>account</c> channel pushes only the currencies whose balance changed), candles only on
+/// the business endpoint (60018 elsewhere), text <c>ping</c>/<c>pong</c>, connections silent for 30 s closed with 4004,
+/// and the 64008 service-upgrade notice on demand. Every fact names its OKX documentation page in <see cref="OkxWire"/>
+/// or next to the code; none is read from the connector.
 /// </summary>
 public sealed partial class OkxSimulator : VenueSimulatorHost
 {
@@ -39,20 +44,113 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Dictionary<string, Order> _refused = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, string>> _wireOverrides = new(StringComparer.Ordinal);
+    private readonly Queue<OkxQueryFault> _queryFaults = new();
+    private readonly Dictionary<string, decimal> _extraBalances = new(StringComparer.Ordinal);
     private long _connId;
     private long _refusedId = 9_000_000_000;
+    private int _plainRateLimits;
 
     private OkxSimulator(SimVenueOptions? engineOptions)
-        : base(
-        [
-            new SimRateLimit(OkxRateLimits.Market, 20, TimeSpan.FromSeconds(2), null),
-            new SimRateLimit(OkxRateLimits.Trade, 60, TimeSpan.FromSeconds(2), null),
-            new SimRateLimit(OkxRateLimits.Query, 60, TimeSpan.FromSeconds(2), null),
-            new SimRateLimit(OkxRateLimits.Account, 10, TimeSpan.FromSeconds(2), null),
-        ], engineOptions)
+        : base(OkxWire.Limits, engineOptions)
     {
+        BatchPlaceBudget = new OkxOrderBudget(Clock, OkxWire.BatchOrdersPerWindow, OkxWire.Window);
+        BatchCancelBudget = new OkxOrderBudget(Clock, OkxWire.BatchOrdersPerWindow, OkxWire.Window);
         _pumps.Add(PumpOrdersAsync(_stop.Token));
         _pumps.Add(PumpPositionsAsync(_stop.Token));
+    }
+
+    /// <summary>What the next read of <c>GET /api/v5/trade/order</c> suffers.</summary>
+    public enum OkxQueryFault
+    {
+        /// <summary>HTTP 429, code 50011, no Retry-After (OKX sends none).</summary>
+        RateLimited = 1,
+
+        /// <summary>HTTP 503, code 50001 "Service temporarily unavailable".</summary>
+        Unavailable = 2,
+
+        /// <summary>Code 51603 "Order does not exist": the order is not visible to queries yet.</summary>
+        NotYetVisible = 3,
+
+        /// <summary>No answer within the client's patience: the answer is held for 30 s.</summary>
+        Timeout = 4,
+    }
+
+    /// <summary>Per-order budget of POST /api/v5/trade/batch-orders (300 orders per 2 s).</summary>
+    internal OkxOrderBudget BatchPlaceBudget { get; }
+
+    /// <summary>Per-order budget of POST /api/v5/trade/cancel-batch-orders (300 orders per 2 s).</summary>
+    internal OkxOrderBudget BatchCancelBudget { get; }
+
+    /// <summary>Orders of batches refused with sCode 50011 because the batch budget was spent.</summary>
+    public int BatchOrdersRefusedForRate => BatchPlaceBudget.Refused + BatchCancelBudget.Refused;
+
+    /// <summary>The next batch place finds only <paramref name="orders"/> left of its per-order budget.</summary>
+    public void LeaveBatchPlaceAllowance(int orders) => BatchPlaceBudget.LeaveForNextBatch(orders);
+
+    /// <summary>The next <paramref name="count"/> reads of one order (GET /api/v5/trade/order) fail with <paramref name="fault"/>.</summary>
+    public void FailOrderQueries(OkxQueryFault fault, int count)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _queryFaults.Enqueue(fault);
+            }
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests are refused as OKX refuses them: HTTP 429, code 50011, no Retry-After.</summary>
+    public void RateLimitNextRequests(int count) => Interlocked.Exchange(ref _plainRateLimits, count);
+
+    /// <summary>
+    /// Every answer and push about the order with this client id carries <paramref name="value"/> in
+    /// <paramref name="field"/> (an <c>ordType</c> or <c>state</c> OKX may add later, for instance).
+    /// </summary>
+    public void OverrideOrderField(string clientOrderId, string field, string value)
+    {
+        lock (_gate)
+        {
+            if (!_wireOverrides.TryGetValue(clientOrderId, out var fields))
+            {
+                _wireOverrides[clientOrderId] = fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+
+            fields[field] = value;
+        }
+    }
+
+    private IReadOnlyDictionary<string, string>? OverridesOf(string? clientOrderId)
+    {
+        lock (_gate)
+        {
+            return clientOrderId is not null && _wireOverrides.TryGetValue(clientOrderId, out var fields) ? new Dictionary<string, string>(fields, StringComparer.Ordinal) : null;
+        }
+    }
+
+    private OkxQueryFault? TakeQueryFault()
+    {
+        lock (_gate)
+        {
+            return _queryFaults.TryDequeue(out var fault) ? fault : null;
+        }
+    }
+
+    private bool TakePlainRateLimit()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _plainRateLimits);
+            if (current <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _plainRateLimits, current - 1, current) == current)
+            {
+                return true;
+            }
+        }
     }
 
     public string ApiKey { get; init; } = DefaultApiKey;
@@ -147,7 +245,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
             context.Response.Headers[name] = value;
         }
 
-        context.Response.ContentType = answer.Status is 200 or 401 or 429 ? "application/json" : "text/plain";
+        context.Response.ContentType = answer.Body.StartsWith('{') ? "application/json" : "text/plain";
         await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
@@ -160,22 +258,52 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
             return new RestAnswer(404, "Not Found", headers);
         }
 
+        // OKX answers a spent budget with HTTP 429, code 50011 "Too Many Requests" and no Retry-After header
+        // (https://www.okx.com/docs-v5/en/#error-code-rest-api-public; the REST rate-limit section names no header).
         if (Faults.TakeStorm())
         {
             RateLimiter.AnnounceRetryAfter(Faults.StormRetryAfter);
-            headers["Retry-After"] = Math.Ceiling(Faults.StormRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            return Envelope(429, "50011", "Too Many Requests", null, headers);
+            return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
+        }
+
+        if (TakePlainRateLimit())
+        {
+            return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
 
         var (limitStatus, _, _) = RateLimiter.Charge(endpoint.Costs);
         if (limitStatus != 0)
         {
-            return Envelope(429, "50011", "Too Many Requests", null, headers);
+            return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
 
         if (endpoint.Signed && CheckAuth(context.Request, method, path, rawQuery, body) is { } refused)
         {
             return refused with { Headers = headers };
+        }
+
+        if (method == "GET" && path == "/api/v5/trade/order" && TakeQueryFault() is { } fault)
+        {
+            switch (fault)
+            {
+                case OkxQueryFault.RateLimited:
+                    return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
+                case OkxQueryFault.Unavailable:
+                    return Envelope(503, OkxWire.ServiceUnavailable, "Service temporarily unavailable. Please try again later.", null, headers);
+                case OkxQueryFault.NotYetVisible:
+                    return Envelope(200, OkxWire.OrderNotExist, "Order does not exist", null, headers);
+                default:
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The client gave up waiting, as intended.
+                    }
+
+                    return Envelope(503, OkxWire.ServiceUnavailable, "Service temporarily unavailable. Please try again later.", null, headers);
+            }
         }
 
         JsonDocument? doc = null;
@@ -191,7 +319,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
                 }
                 catch (JsonException)
                 {
-                    return Envelope(200, "50002", "Json data format error", null, headers);
+                    return Envelope(OkxWire.HttpStatusOf(OkxWire.JsonError), OkxWire.JsonError, "JSON syntax error", null, headers);
                 }
 
                 json = doc.RootElement;
@@ -202,7 +330,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
         }
         catch (OkxSimError error)
         {
-            return Envelope(200, error.Code, error.Message, null, headers);
+            return Envelope(OkxWire.HttpStatusOf(error.Code), error.Code, error.Message, null, headers);
         }
         finally
         {
@@ -212,39 +340,39 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
 
     private RestAnswer? CheckAuth(HttpRequest request, string method, string path, string rawQuery, string body)
     {
-        var key = request.Headers[OkxRestClient.KeyHeader].ToString();
-        var passphrase = request.Headers[OkxRestClient.PassphraseHeader].ToString();
-        var timestamp = request.Headers[OkxRestClient.TimestampHeader].ToString();
-        var signature = request.Headers[OkxRestClient.SignHeader].ToString();
+        var key = request.Headers[OkxWire.KeyHeader].ToString();
+        var passphrase = request.Headers[OkxWire.PassphraseHeader].ToString();
+        var timestamp = request.Headers[OkxWire.TimestampHeader].ToString();
+        var signature = request.Headers[OkxWire.SignHeader].ToString();
         if (key.Length == 0 || timestamp.Length == 0 || signature.Length == 0 || passphrase.Length == 0)
         {
-            return Envelope(401, "50103", "Request header OK-ACCESS-KEY, OK-ACCESS-SIGN, OK-ACCESS-TIMESTAMP or OK-ACCESS-PASSPHRASE cannot be empty.", null, []);
+            return Envelope(401, OkxWire.HeadersMissing, "Request header OK-ACCESS-KEY, OK-ACCESS-SIGN, OK-ACCESS-TIMESTAMP or OK-ACCESS-PASSPHRASE cannot be empty.", null, []);
         }
 
         if (!DateTimeOffset.TryParseExact(timestamp, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var sent))
         {
-            return Envelope(401, "50112", "Invalid OK-ACCESS-TIMESTAMP", null, []);
+            return Envelope(401, OkxWire.BadTimestamp, "Invalid OK-ACCESS-TIMESTAMP", null, []);
         }
 
         if (key != ApiKey)
         {
-            return Envelope(401, "50111", "Invalid OK-ACCESS-KEY", null, []);
+            return Envelope(401, OkxWire.BadKey, "Invalid OK-ACCESS-KEY", null, []);
         }
 
         if (passphrase != Passphrase)
         {
-            return Envelope(401, "50105", "Invalid OK-ACCESS-PASSPHRASE", null, []);
+            return Envelope(401, OkxWire.BadPassphrase, "Request header OK-ACCESS-PASSPHRASE incorrect.", null, []);
         }
 
         var requestPath = rawQuery.Length == 0 ? path : path + "?" + rawQuery;
-        if (!OkxSigner.Verify(ApiSecret, OkxSigner.RestPayload(timestamp, method, requestPath, body), signature))
+        if (!OkxWire.Verify(ApiSecret, timestamp + method + requestPath + body, signature))
         {
-            return Envelope(401, "50113", "Invalid Sign", null, []);
+            return Envelope(401, OkxWire.BadSign, "Invalid signature.", null, []);
         }
 
         if ((Clock.GetUtcNow() - sent).Duration() > TimestampTolerance)
         {
-            return Envelope(401, OkxErrors.TimestampExpired, "Timestamp request expired", null, []);
+            return Envelope(401, OkxWire.TimestampExpired, "Timestamp request expired", null, []);
         }
 
         return null;
@@ -277,7 +405,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
 
     private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
-    private sealed record EndpointSpec(bool Signed, Dictionary<string, int> Costs, Func<Dictionary<string, string>, JsonElement, Task<(string Code, string Message, Action<Utf8JsonWriter>? Data, int Status)>> Handler);
+    private sealed record EndpointSpec(bool Signed, IReadOnlyDictionary<string, int> Costs, Func<Dictionary<string, string>, JsonElement, Task<(string Code, string Message, Action<Utf8JsonWriter>? Data, int Status)>> Handler);
 
     /// <summary>Thrown by handlers for an OKX error answer.</summary>
     private sealed class OkxSimError(string code, string message) : Exception(message)
