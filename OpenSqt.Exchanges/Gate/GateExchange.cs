@@ -24,32 +24,47 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     private const string Futures = "/futures/" + Settle;
     private const int BatchPlaceChunk = 10;
     private const int BatchCancelChunk = 20;
+
+    /// <summary>Gate's default page (https://www.gate.com/docs/developers/apiv4/en/#pagination: limit "defaults to 100").</summary>
+    private const int PageSize = 100;
+    private const string PageSizeText = "100";
+
+    /// <summary>How many pages of finished orders (newest first) are searched for an order Gate no longer finds by text.</summary>
+    private const int FinishedScanPages = 5;
     private int _disposed;
     private readonly GateOptions _options;
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
     private readonly ILogger _logger;
+    private readonly Lock _marksGate = new();
+    private readonly Dictionary<string, (decimal Mark, DateTimeOffset At)> _marks = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _contractsGate = new(1, 1);
     private volatile ContractCache? _contracts;
     private string? _userId;
 
-    public GateExchange(IOptions<GateOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+    /// <summary>Builds the connector; <c>handler</c> is the HTTP handler under Gate's own 429 handling (a pooled socket handler when null).</summary>
+    public GateExchange(IOptions<GateOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpMessageHandler? handler = null)
     {
-        _options = options.Value;
-        _time = time;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<GateExchange>() ?? NullLogger.Instance;
-        var venueMetrics = metrics ?? new VenueMetrics();
-        _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
         if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret))
         {
             throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=gate needs API_KEY and API_SECRET"]);
         }
 
+        _options = options.Value;
+        _time = time;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<GateExchange>() ?? NullLogger.Instance;
+        var venueMetrics = metrics ?? new VenueMetrics();
         Clock = new ServerClock(time);
+        Unknown = new GateUnknownValues(_logger, venueMetrics);
+        _http = new HttpClient(new GateRateLimitHandler(() => Clock.Now, _options.RateLimitBackoffInitial, _options.RateLimitBackoffMax)
+        {
+            InnerHandler = handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
         Rest = new GateRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        UserStream = new GateUserStream(_options, credentials, GetUserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, time, _logger, venueMetrics);
+        UserStream = new GateUserStream(_options, credentials, GetUserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, MarkPriceAsync, Unknown, time, _logger, venueMetrics);
         MarketStream = new GateMarketStream(_options, time, _logger, venueMetrics);
         UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
         MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
@@ -71,6 +86,9 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
     public GateMarketStream MarketStream { get; }
 
+    /// <summary>Unknown values and unlisted contracts met in Gate's answers.</summary>
+    public GateUnknownValues Unknown { get; }
+
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -81,10 +99,12 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             JsonBody = body,
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = GateRateLimits.OrderCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Orders),
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
-        return GateParsers.ParseOrder(doc.RootElement, contract.Multiplier);
+
+        // The acknowledgement is the answer: nothing is read back, so a failed read can never turn a live order into a refusal.
+        return ParseReported(doc.RootElement, contract.Multiplier, "place");
     }
 
     public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
@@ -123,7 +143,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
                     JsonBody = OrderBody([.. sendable.Select(s => s.Request)], [.. sendable.Select(s => s.Contract)], single: false),
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = GateRateLimits.OrderCall,
+                    Costs = GateRateLimits.Call(GateRateLimits.Orders),
                     Operation = "batchPlace",
                 }, cancellationToken).ConfigureAwait(false);
                 var results = GateParsers.ParseBatchOrders(doc.RootElement, name => cache.ByName(name).Multiplier);
@@ -151,6 +171,12 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return new BatchPlaceResult(orders, errors);
     }
 
+    /// <summary>
+    /// Cancels one order: done when Gate cancelled it or it had already finished; <see cref="ExchangeErrorKind.NotFound"/>
+    /// when Gate does not know it. Gate finds an order by <c>text</c> only while it is open and for 60 s after it ends
+    /// (gateapi-python docs/FuturesApi.md get_futures_order), so a client id Gate no longer resolves is looked up in the
+    /// order lists and the stream before the answer is NOT_FOUND.
+    /// </summary>
     public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
@@ -160,22 +186,40 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             {
                 Signed = true,
                 Retry = RetryPolicy.Never,
-                Costs = GateRateLimits.OrderCall,
+                Costs = GateRateLimits.Call(GateRateLimits.Cancels),
                 Operation = "cancel",
             }, cancellationToken).ConfigureAwait(false);
-            var cancelled = GateParsers.ParseOrder(doc.RootElement, contract.Multiplier);
+            var cancelled = ParseReported(doc.RootElement, contract.Multiplier, "cancel");
             if (cancelled.Symbol != symbol)
             {
                 throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"{order} belongs to {cancelled.Symbol}, not {symbol}");
             }
         }
-        catch (ExchangeException ex) when (ex.VenueCode is GateErrors.OrderNotFound or GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED")
+        catch (ExchangeException ex) when (IsFinished(ex.VenueCode))
         {
             // Gate answers these for an order that already filled or was cancelled: it is done either way.
             GateLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
         }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound && order.ExchangeOrderId is null && order.ClientOrderId is { } clientId)
+        {
+            var found = await FindByTextAsync(contract, clientId, cancellationToken).ConfigureAwait(false)
+                ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate does not know {order} on {symbol}", ex, venueCode: ex.VenueCode);
+            if (found.Status.IsTerminal())
+            {
+                GateLog.CancelFoundFinished(_logger, order.ToString(), found.Status.ToString());
+                return;
+            }
+
+            await CancelOrderAsync(symbol, OrderRef.ByExchangeId(found.ExchangeOrderId), cancellationToken).ConfigureAwait(false);
+        }
     }
 
+    /// <summary>
+    /// Cancels up to 20 orders a call. Gate answers each with <c>{id, user_id, succeeded, message}</c>, the message being
+    /// "Error description when cancellation fails" (gateapi-python docs/FutureCancelOrderResult.md), not a label: a
+    /// failed item whose message is a known label is mapped by it, any other is settled by reading the order (finished:
+    /// done; unknown to Gate: NOT_FOUND; still open: refused with Gate's message).
+    /// </summary>
     public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
@@ -184,6 +228,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         for (var start = 0; start < exchangeOrderIds.Count; start += BatchCancelChunk)
         {
             var chunk = exchangeOrderIds.Skip(start).Take(BatchCancelChunk).ToArray();
+            var failed = new List<(int Index, string Id, string Message)>();
             try
             {
                 using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/batch_cancel_orders")
@@ -191,7 +236,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
                     JsonBody = JsonSerializer.Serialize(chunk, GateJsonContext.Default.StringArray),
                     Signed = true,
                     Retry = RetryPolicy.Never,
-                    Costs = GateRateLimits.OrderCall,
+                    Costs = GateRateLimits.Call(GateRateLimits.Cancels),
                     Operation = "batchCancel",
                 }, cancellationToken).ConfigureAwait(false);
                 var byId = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -204,32 +249,30 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
                 {
                     if (!byId.TryGetValue(chunk[i], out var item))
                     {
-                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, $"gate did not answer for order {chunk[i]}", ExchangeOrderId: chunk[i]));
-                        continue;
+                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.UnknownOutcome, $"gate did not answer for order {chunk[i]}", ExchangeOrderId: chunk[i]));
                     }
-
-                    if (GateParsers.IsSucceeded(item))
+                    else if (!GateParsers.IsSucceeded(item))
                     {
-                        continue;
+                        failed.Add((start + i, chunk[i], item.GetStringOrNull("message") ?? ""));
                     }
-
-                    // Failed items carry the label in "label" or, in older answers, as the message itself.
-                    var label = item.GetStringOrNull("label") ?? item.GetStringOrNull("message") ?? "UNKNOWN";
-                    if (label is GateErrors.OrderNotFound or GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED")
-                    {
-                        continue;
-                    }
-
-                    var ex = GateErrors.Table.ToFailure(label, item.GetStringOrNull("message"), 400).Exception;
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
                 }
             }
             catch (ExchangeException ex)
             {
                 errors.AddRange(chunk.Select((id, i) => new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: id)));
+                continue;
+            }
+
+            foreach (var (index, id, message) in failed)
+            {
+                if (await BatchCancelItemErrorAsync(symbol, index, id, message, cancellationToken).ConfigureAwait(false) is { } error)
+                {
+                    errors.Add(error);
+                }
             }
         }
 
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
         return errors;
     }
 
@@ -241,43 +284,44 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             Parameters = [KeyValuePair.Create("contract", contract.Name)],
             Signed = true,
             Retry = RetryPolicy.Never,
-            Costs = GateRateLimits.OrderCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Cancels),
             Operation = "cancelAll",
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One order by id or client id. Gate resolves a <c>text</c> only while the order is open and for 60 s after it
+    /// ends; past that the order is looked up in the open list, the stream and the finished list (most recent
+    /// <see cref="FinishedScanPages"/> pages), so an unknown place outcome can still be settled.
+    /// </summary>
     public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)))
+        try
         {
-            Signed = true,
-            Costs = GateRateLimits.PrivateCall,
-            Operation = "getOrder",
-        }, cancellationToken).ConfigureAwait(false);
-        var found = GateParsers.ParseOrder(doc.RootElement, contract.Multiplier);
-        return found.Symbol == symbol
-            ? found
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"{order} is not an order of {symbol} on gate");
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)))
+            {
+                Signed = true,
+                Costs = GateRateLimits.Call(GateRateLimits.OrderLookup),
+                Operation = "getOrder",
+            }, cancellationToken).ConfigureAwait(false);
+            var found = ParseReported(doc.RootElement, contract.Multiplier, "getOrder");
+            return found.Symbol == symbol
+                ? found
+                : throw new ExchangeException(ExchangeErrorKind.NotFound, $"{order} is not an order of {symbol} on gate");
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound && order.ExchangeOrderId is null && order.ClientOrderId is { } clientId)
+        {
+            return await FindByTextAsync(contract, clientId, cancellationToken).ConfigureAwait(false)
+                ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate does not know {order} on {symbol}", ex, venueCode: ex.VenueCode);
+        }
     }
 
+    /// <summary>Every open order, paged through (Gate returns 100 a page unless asked for more).</summary>
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("status", "open")];
-        if (symbol is not null)
-        {
-            parameters.Insert(0, KeyValuePair.Create("contract", cache.BySymbol(symbol).Name));
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders")
-        {
-            Parameters = parameters,
-            Signed = true,
-            Costs = GateRateLimits.PrivateCall,
-            Operation = "openOrders",
-        }, cancellationToken).ConfigureAwait(false);
-        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseOrder(e, cache.ByName(e.GetRequiredString("contract")).Multiplier))];
+        return await ListOrdersAsync(cache, symbol is null ? null : cache.BySymbol(symbol), "open", int.MaxValue, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
@@ -287,21 +331,43 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return GateParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false), Clock.Now);
     }
 
+    /// <summary>
+    /// The open positions: GET positions with <c>holding=true</c> (only real positions; without it Gate lists empty ones
+    /// too, and only the first 100), paged with <c>limit</c>/<c>offset</c> (gateapi-python docs/FuturesApi.md
+    /// list_positions). Positions on contracts the connector does not list are skipped.
+    /// </summary>
     public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        var path = symbol is null ? Futures + "/positions" : Futures + "/positions/" + cache.BySymbol(symbol).Name;
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, path)
+        var result = new List<Position>();
+        if (symbol is not null)
         {
-            Signed = true,
-            Costs = GateRateLimits.PrivateCall,
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
-        var items = doc.RootElement.ValueKind == JsonValueKind.Array ? [.. doc.RootElement.EnumerateArray()] : new[] { doc.RootElement };
-        var now = Clock.Now;
-        return [.. items
-            .Select(e => GateParsers.ParsePosition(e, cache.ByName(e.GetRequiredString("contract")).Multiplier, now))
-            .Where(p => p.Size != 0)];
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/positions/" + cache.BySymbol(symbol).Name)
+            {
+                Signed = true,
+                Costs = GateRateLimits.Call(GateRateLimits.Positions),
+                Operation = "position",
+            }, cancellationToken).ConfigureAwait(false);
+            AddPositions(cache, [doc.RootElement], result);
+            return result;
+        }
+
+        for (var offset = 0; ; offset += PageSize)
+        {
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/positions")
+            {
+                Parameters = [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", PageSizeText), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))],
+                Signed = true,
+                Costs = GateRateLimits.Call(GateRateLimits.Positions),
+                Operation = "positions",
+            }, cancellationToken).ConfigureAwait(false);
+            var page = doc.RootElement.EnumerateArray().ToArray();
+            AddPositions(cache, page, result);
+            if (page.Length < PageSize)
+            {
+                return result;
+            }
+        }
     }
 
     public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
@@ -326,7 +392,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
     public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
-        KlineInterval.ToTimeSpan(interval);
+        GateParsers.RequireCandleInterval(interval);
         if (limit is <= 0 or > 2000)
         {
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 2000");
@@ -336,7 +402,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/candlesticks")
         {
             Parameters = [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = GateRateLimits.PublicCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Candlesticks),
             Operation = "klines",
         }, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
@@ -360,7 +426,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts/" + contract.Name)
         {
-            Costs = GateRateLimits.PublicCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Contracts),
             Operation = "funding",
         }, cancellationToken).ConfigureAwait(false);
         using var wrapped = JsonDocument.Parse("[" + doc.RootElement.GetRawText() + "]");
@@ -385,7 +451,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/funding_rate")
         {
             Parameters = [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = GateRateLimits.PublicCall,
+            Costs = GateRateLimits.Call(GateRateLimits.FundingRate),
             Operation = "fundingHistory",
         }, cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
@@ -396,10 +462,15 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
         {
-            Costs = GateRateLimits.PublicCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Tickers),
             Operation = "tickers",
         }, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            ObserveMark(e);
+        }
+
         return [.. doc.RootElement.EnumerateArray()
             .Where(e => cache.TryByName(e.GetRequiredString("contract"), out _))
             .Select(e => GateParsers.ParseTicker(e, cache.ByName(e.GetRequiredString("contract")).Multiplier, now))];
@@ -424,7 +495,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
-        KlineInterval.ToTimeSpan(interval);
+        GateParsers.RequireCandleInterval(interval);
         return MarketAsync(symbols, GateMarketStream.Candlesticks, interval, (e, contract, now) => GateParsers.ParseCandle(e, contract.Symbol, interval, contract.Multiplier, now), cancellationToken);
     }
 
@@ -470,10 +541,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
         await UserStream.DisposeAsync().ConfigureAwait(false);
         await MarketStream.DisposeAsync().ConfigureAwait(false);
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
+        _http.Dispose();
     }
 
     /// <summary>The request body of one order (an object) or of a batch (an array).</summary>
@@ -549,6 +617,204 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         w.WriteEndObject();
     }
 
+    /// <summary>An order of a single-order answer, its unknown values logged and counted.</summary>
+    private Order ParseReported(JsonElement e, decimal multiplier, string where)
+    {
+        var order = GateParsers.ParseOrder(e, multiplier, out var unknown);
+        if (unknown is not null)
+        {
+            Unknown.Value(where, unknown);
+        }
+
+        return order;
+    }
+
+    /// <summary>Labels Gate gives a cancel of an order that has already ended (ccxt ts/src/gate.ts exceptions).</summary>
+    private static bool IsFinished(string? label) => label is GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED";
+
+    /// <summary>The error of one failed batch-cancel item, or null when the order turns out to be finished.</summary>
+    private async Task<BatchItemError?> BatchCancelItemErrorAsync(string symbol, int index, string id, string message, CancellationToken cancellationToken)
+    {
+        if (GateErrors.Table.Find(message) is not null)
+        {
+            // Some answers put a label in the message: take it at its word.
+            return IsFinished(message)
+                ? null
+                : GateErrors.Table.ToFailure(message, message, 400).Exception is var mapped
+                    ? new BatchItemError(index, mapped.Kind, mapped.Message, ExchangeOrderId: id)
+                    : null;
+        }
+
+        try
+        {
+            var order = await GetOrderAsync(symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
+            return order.Status.IsTerminal()
+                ? null
+                : new BatchItemError(index, ExchangeErrorKind.Rejected, $"gate did not cancel order {id}: {message}", ExchangeOrderId: id);
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+        {
+            return new BatchItemError(index, ExchangeErrorKind.NotFound, $"gate does not know order {id}: {message}", ExchangeOrderId: id);
+        }
+        catch (ExchangeException ex)
+        {
+            return new BatchItemError(index, ExchangeErrorKind.UnknownOutcome, $"gate did not cancel order {id} ({message}) and it could not be read back: {ex.Message}", ExchangeOrderId: id);
+        }
+    }
+
+    /// <summary>
+    /// An order Gate no longer resolves by <c>text</c>: a finished state pushed on the stream, else the open list,
+    /// else the most recent finished orders, else an open state from the stream; null when none has it.
+    /// </summary>
+    private async Task<Order?> FindByTextAsync(GateContract contract, string clientOrderId, CancellationToken cancellationToken)
+    {
+        var pushed = UserStream.RecentOrder(clientOrderId) is { } p && p.Symbol == contract.Symbol ? p : null;
+        if (pushed is { } final && final.Status.IsTerminal())
+        {
+            GateLog.OrderResolvedByList(_logger, clientOrderId, "order stream");
+            return final;
+        }
+
+        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (status, pages) in new[] { ("open", int.MaxValue), ("finished", FinishedScanPages) })
+        {
+            var found = (await ListOrdersAsync(cache, contract, status, pages, cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(o => o.ClientOrderId == clientOrderId);
+            if (found is not null)
+            {
+                GateLog.OrderResolvedByList(_logger, clientOrderId, status + " order list");
+                return found;
+            }
+        }
+
+        return pushed;
+    }
+
+    /// <summary>
+    /// GET orders with a status, paged with <c>limit</c>/<c>offset</c> until a page comes back short
+    /// (https://www.gate.com/docs/developers/apiv4/en/#pagination) or <paramref name="maxPages"/> were read. Orders on
+    /// contracts the connector does not list are skipped.
+    /// </summary>
+    private async Task<IReadOnlyList<Order>> ListOrdersAsync(ContractCache cache, GateContract? contract, string status, int maxPages, CancellationToken cancellationToken)
+    {
+        var orders = new List<Order>();
+        for (var page = 0; page < maxPages; page++)
+        {
+            List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("status", status), KeyValuePair.Create("limit", PageSizeText), KeyValuePair.Create("offset", (page * PageSize).ToString(CultureInfo.InvariantCulture))];
+            if (contract is not null)
+            {
+                parameters.Insert(0, KeyValuePair.Create("contract", contract.Name));
+            }
+
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders")
+            {
+                Parameters = parameters,
+                Signed = true,
+                Costs = GateRateLimits.Call(GateRateLimits.OrderList),
+                Operation = status + "Orders",
+            }, cancellationToken).ConfigureAwait(false);
+            var count = 0;
+            foreach (var e in doc.RootElement.EnumerateArray())
+            {
+                count++;
+                var name = e.GetRequiredString("contract");
+                if (!cache.TryByName(name, out var of))
+                {
+                    Unknown.UnlistedContract(status + " orders", name);
+                    continue;
+                }
+
+                orders.Add(ParseReported(e, of.Multiplier, status + " orders"));
+            }
+
+            if (count < PageSize)
+            {
+                break;
+            }
+        }
+
+        return orders;
+    }
+
+    /// <summary>The non-empty positions of a positions answer; unlisted contracts skipped, mark prices remembered.</summary>
+    private void AddPositions(ContractCache cache, IEnumerable<JsonElement> items, List<Position> into)
+    {
+        var now = Clock.Now;
+        foreach (var e in items)
+        {
+            var name = e.GetRequiredString("contract");
+            if (!cache.TryByName(name, out var contract))
+            {
+                Unknown.UnlistedContract("positions", name);
+                continue;
+            }
+
+            ObserveMark(e);
+            var position = GateParsers.ParsePosition(e, contract.Multiplier, now);
+            if (position.Size != 0)
+            {
+                into.Add(position);
+            }
+        }
+    }
+
+    /// <summary>Remembers the <c>mark_price</c> of a ticker or REST position item.</summary>
+    private void ObserveMark(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("mark_price", out _) || e.GetStringOrNull("contract") is not { } contract)
+        {
+            return;
+        }
+
+        var mark = e.GetDecimal("mark_price");
+        if (mark > 0)
+        {
+            lock (_marksGate)
+            {
+                _marks[contract] = (mark, _time.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>
+    /// The mark price of a contract for a <c>futures.positions</c> push: the last one seen on the ticker stream or a REST
+    /// answer if younger than <see cref="GateOptions.MarkPriceMaxAge"/>, else fetched from GET tickers; when that fails,
+    /// the last one known, else null.
+    /// </summary>
+    private async Task<decimal?> MarkPriceAsync(string contract, CancellationToken cancellationToken)
+    {
+        (decimal Mark, DateTimeOffset At) known;
+        bool have;
+        lock (_marksGate)
+        {
+            have = _marks.TryGetValue(contract, out known);
+        }
+
+        if (have && _time.GetUtcNow() - known.At <= _options.MarkPriceMaxAge)
+        {
+            return known.Mark;
+        }
+
+        try
+        {
+            using var doc = await TickerDocumentAsync(contract, cancellationToken).ConfigureAwait(false);
+            foreach (var e in doc.RootElement.EnumerateArray())
+            {
+                ObserveMark(e);
+            }
+
+            lock (_marksGate)
+            {
+                return _marks.TryGetValue(contract, out var fresh) ? fresh.Mark : have ? known.Mark : null;
+            }
+        }
+        catch (ExchangeException ex)
+        {
+            GateLog.MarkPriceRefreshFailed(_logger, contract, ex.Message);
+            return have ? known.Mark : null;
+        }
+    }
+
     private static string OrderPathId(OrderRef order) =>
         order.ExchangeOrderId ?? GateParsers.ToText(order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
 
@@ -556,7 +822,16 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         var keys = symbols.Select(s => GateMarketStream.Key(channel, interval, cache.BySymbol(s).Name)).ToArray();
-        await foreach (var item in MarketStream.SubscribeAsync(keys, (e, contractName) => cache.TryByName(contractName, out var contract) ? parse(e, contract, Clock.Now) : default, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in MarketStream.SubscribeAsync(keys, (e, contractName) =>
+        {
+            if (channel == GateMarketStream.Tickers)
+            {
+                // futures.tickers items carry mark_price: the mark source of futures.positions pushes.
+                ObserveMark(e);
+            }
+
+            return cache.TryByName(contractName, out var contract) ? parse(e, contract, Clock.Now) : default;
+        }, cancellationToken).ConfigureAwait(false))
         {
             if (item is not null)
             {
@@ -570,6 +845,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         using var doc = await TickerDocumentAsync(contract.Name, cancellationToken).ConfigureAwait(false);
         var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract.Name);
+        ObserveMark(item);
         return item.ValueKind == JsonValueKind.Object
             ? GateParsers.ParseTicker(item, contract.Multiplier, Clock.Now)
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate has no ticker for {contract.Name}");
@@ -579,7 +855,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
         {
             Parameters = [KeyValuePair.Create("contract", contractName)],
-            Costs = GateRateLimits.PublicCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Tickers),
             Operation = "ticker",
         }, cancellationToken);
 
@@ -587,7 +863,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/accounts")
         {
             Signed = true,
-            Costs = GateRateLimits.PrivateCall,
+            Costs = GateRateLimits.Call(GateRateLimits.Accounts),
             Operation = "account",
         }, cancellationToken).ConfigureAwait(false);
 
@@ -646,7 +922,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
     private async Task<ContractCache> LoadContractsLockedAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts") { Costs = GateRateLimits.PublicCall, Operation = "contracts" }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts") { Costs = GateRateLimits.Call(GateRateLimits.Contracts), Operation = "contracts" }, cancellationToken).ConfigureAwait(false);
         var cache = new ContractCache(GateParsers.ParseContracts(doc.RootElement), _time.GetUtcNow());
         _contracts = cache;
         return cache;

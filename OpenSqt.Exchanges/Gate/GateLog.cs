@@ -17,9 +17,21 @@ internal static partial class GateLog
     [LoggerMessage(7204, LogLevel.Information, "gate: cancel of {Order} found it already finished ({Label})")]
     public static partial void CancelFoundFinished(ILogger logger, string order, string label);
 
-    [LoggerMessage(7205, LogLevel.Warning, "gate: push for unknown contract {Contract} skipped")]
-    public static partial void UnknownContract(ILogger logger, string contract);
+    [LoggerMessage(7205, LogLevel.Warning, "gate: {Where}: item for unlisted contract {Contract} skipped")]
+    public static partial void UnknownContract(ILogger logger, string where, string contract);
 
     [LoggerMessage(7206, LogLevel.Warning, "gate: private stream setup failed: {Reason}")]
     public static partial void PrivateSetupFailed(ILogger logger, string reason);
+
+    [LoggerMessage(7207, LogLevel.Warning, "gate: {Where}: unknown value {Value}; the item is kept with the state Gate's other fields imply")]
+    public static partial void UnknownValue(ILogger logger, string where, string value);
+
+    [LoggerMessage(7208, LogLevel.Warning, "gate: position push for {Contract} held back: no mark price could be had ({Reason})")]
+    public static partial void PositionWithoutMark(ILogger logger, string contract, string reason);
+
+    [LoggerMessage(7209, LogLevel.Information, "gate: order {ClientOrderId} not found by text; resolved from the {Source}")]
+    public static partial void OrderResolvedByList(ILogger logger, string clientOrderId, string source);
+
+    [LoggerMessage(7210, LogLevel.Warning, "gate: mark price of {Contract} could not be refreshed: {Reason}")]
+    public static partial void MarkPriceRefreshFailed(ILogger logger, string contract, string reason);
 }

@@ -36,5 +36,30 @@ public sealed class GateOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ContractsCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Shortest time between two account snapshots fetched because <c>futures.balances</c> pushed: pushes in between
+    /// are served by one refresh at the end of it (each snapshot costs GET accounts and GET positions).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How old a contract's mark price may be when a <c>futures.positions</c> push (which has none) is published with it;
+    /// an older one is fetched again from GET tickers.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan MarkPriceMaxAge { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// First pause after a 429 that does not say when the budget resets; it doubles with each further 429 on the same
+    /// budget, up to <see cref="RateLimitBackoffMax"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RateLimitBackoffInitial { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest pause after repeated 429s on one budget.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RateLimitBackoffMax { get; set; } = TimeSpan.FromSeconds(8);
+
     protected override string Section => SectionName;
 }

@@ -55,34 +55,69 @@ public static class GateParsers
         _ => "gtc",
     };
 
-    public static TimeInForce ParseTimeInForce(string? tif) => tif switch
+    /// <summary>Gate's <c>tif</c> (gtc, ioc, poc, fok; absent means gtc); false for a value this connector does not know.</summary>
+    public static bool TryParseTimeInForce(string? tif, out TimeInForce timeInForce)
     {
-        "gtc" or null or "" => TimeInForce.Gtc,
-        "ioc" => TimeInForce.Ioc,
-        "fok" => TimeInForce.Fok,
-        "poc" => TimeInForce.Gtx,
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"gate sent an unknown tif '{tif}'"),
-    };
+        (var known, timeInForce) = tif switch
+        {
+            "gtc" or null or "" => (true, TimeInForce.Gtc),
+            "ioc" => (true, TimeInForce.Ioc),
+            "fok" => (true, TimeInForce.Fok),
+            "poc" => (true, TimeInForce.Gtx),
+            _ => (false, TimeInForce.Gtc),
+        };
+        return known;
+    }
 
     /// <summary>
     /// <c>status</c> and <c>finish_as</c> onto an OpenSqt status: open orders are new or partially filled; finished ones
     /// filled (also liquidated and auto-deleveraged, which fill), cancelled (by the user, reduce-only or a closed position),
     /// or expired (IOC or FOK remainder, self-trade prevention). The WebSocket's <c>_new</c>/<c>_update</c> are open states.
+    /// Values this connector does not know are not an error: a finished order with an unknown <c>finish_as</c> is filled
+    /// when nothing is left and cancelled otherwise, and an unknown <c>status</c> without an outcome is taken as open;
+    /// <paramref name="known"/> is false then, for the caller to log and count.
     /// </summary>
-    public static OrderStatus ParseStatus(string? status, string? finishAs, bool partlyFilled)
+    public static OrderStatus ParseStatus(string? status, string? finishAs, bool partlyFilled, bool nothingLeft, out bool known)
     {
+        known = true;
         if (status == "open" || finishAs is "_new" or "_update")
         {
             return partlyFilled ? OrderStatus.PartiallyFilled : OrderStatus.New;
         }
 
-        return finishAs switch
+        switch (finishAs)
         {
-            "filled" or "liquidated" or "auto_deleveraged" => OrderStatus.Filled,
-            "cancelled" or "reduce_only" or "position_closed" or "reduce_out" => OrderStatus.Canceled,
-            "ioc" or "stp" or "fok" or "poc" => OrderStatus.Expired,
-            _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"gate sent an unknown order outcome status={status} finish_as={finishAs}"),
-        };
+            case "filled" or "liquidated" or "auto_deleveraged":
+                return OrderStatus.Filled;
+            case "cancelled" or "reduce_only" or "position_closed" or "reduce_out":
+                return OrderStatus.Canceled;
+            case "ioc" or "stp" or "fok" or "poc":
+                return OrderStatus.Expired;
+        }
+
+        known = false;
+        if (status == "finished" || !string.IsNullOrEmpty(finishAs))
+        {
+            return nothingLeft ? OrderStatus.Filled : OrderStatus.Canceled;
+        }
+
+        return partlyFilled ? OrderStatus.PartiallyFilled : OrderStatus.New;
+    }
+
+    /// <summary>
+    /// The candlestick intervals Gate serves that OpenSqt names (ccxt ts/src/gate.ts <c>timeframes</c>: 10s, 1m, 5m,
+    /// 15m, 30m, 1h, 2h, 4h, 8h, 1d, 7d). OpenSqt's 3m, 6h and 12h are not among them.
+    /// </summary>
+    public static IReadOnlyList<string> CandleIntervals { get; } = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "1d"];
+
+    /// <summary>Refuses an interval Gate does not serve before anything is sent, naming the ones it does.</summary>
+    public static void RequireCandleInterval(string interval)
+    {
+        if (!CandleIntervals.Contains(interval, StringComparer.Ordinal))
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument,
+                $"interval '{interval}' is not served by gate; use one of {string.Join(", ", CandleIntervals)}");
+        }
     }
 
     /// <summary>Seconds (fractional or whole, string or number) to a time.</summary>
@@ -105,13 +140,34 @@ public static class GateParsers
     }
 
     /// <summary>An order as answered by place, cancel, get, list and pushed on <c>futures.orders</c>.</summary>
-    public static Order ParseOrder(JsonElement e, decimal multiplier)
+    public static Order ParseOrder(JsonElement e, decimal multiplier) => ParseOrder(e, multiplier, out _);
+
+    /// <summary>
+    /// As <see cref="ParseOrder(JsonElement, decimal)"/>; <paramref name="unknown"/> names a <c>tif</c>, <c>status</c> or
+    /// <c>finish_as</c> this connector does not know (the order is still parsed: an unknown tif reads as gtc, Gate's
+    /// default), or is null.
+    /// </summary>
+    public static Order ParseOrder(JsonElement e, decimal multiplier, out string? unknown)
     {
+        unknown = null;
         var size = e.GetDecimal("size");
         var left = e.GetDecimal("left");
         var filledContracts = Math.Abs(size) - Math.Abs(left);
         var price = e.GetDecimal("price");
-        var tif = ParseTimeInForce(e.GetStringOrNull("tif"));
+        var tifText = e.GetStringOrNull("tif");
+        if (!TryParseTimeInForce(tifText, out var tif))
+        {
+            unknown = "tif=" + tifText;
+        }
+
+        var statusText = e.GetStringOrNull("status");
+        var finishAs = e.GetStringOrNull("finish_as");
+        var status = ParseStatus(statusText, finishAs, filledContracts > 0, left == 0, out var statusKnown);
+        if (!statusKnown)
+        {
+            unknown = $"status={statusText} finish_as={finishAs}";
+        }
+
         var created = TimeOf(e, "create_time") ?? DateTimeOffset.UnixEpoch;
         var updated = TimeOf(e, "finish_time") ?? TimeOf(e, "update_time") ?? created;
         var reduceOnly = e.TryGetProperty("is_reduce_only", out _) && e.GetBoolean("is_reduce_only");
@@ -127,7 +183,7 @@ public static class GateParsers
             Quantity = ContractSize.ToBase(Math.Abs(size), multiplier),
             FilledQuantity = ContractSize.ToBase(filledContracts, multiplier),
             AveragePrice = e.GetDecimal("fill_price"),
-            Status = ParseStatus(e.GetStringOrNull("status"), e.GetStringOrNull("finish_as"), filledContracts > 0),
+            Status = status,
             ReduceOnly = reduceOnly,
             PostOnly = tif == TimeInForce.Gtx,
             CreatedAt = created,

@@ -3,30 +3,61 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Gate;
 
 /// <summary>
-/// Gate APIv4 futures rate limits (https://www.gate.com/docs/developers/apiv4/en/#frequency-limit-rule): "public
-/// endpoints 200 requests per 10 seconds per IP", "private endpoints 200 requests per 10 seconds per user", "futures
-/// order placement and cancellation 100 requests per second per user". Each answer carries
-/// <c>X-Gate-RateLimit-Requests-Remain</c> and <c>X-Gate-RateLimit-Limit</c> for its endpoint's budget; going past a
-/// limit is HTTP 429 with label <c>TOO_MANY_REQUESTS</c>. The remaining count names no budget, so it is applied only to
-/// the budget the request was charged against (each call here costs exactly one).
+/// Gate APIv4 perpetual futures rate limits as Gate counts them
+/// (https://www.gate.com/docs/developers/apiv4/en/#frequency-limit-rule): every public endpoint has its own
+/// "200r/10s per endpoint" (per IP); for perpetual futures "batch/single order placement and amend an order are total
+/// of 100r/s", "order cancellation (bulk/single) is 200r/s", and "the others: 200r/10s per endpoint" (per UID). A
+/// batch counts as one request (the doc counts requests). Each answer carries, for the endpoint's own budget,
+/// <c>X-Gate-RateLimit-Requests-Remain</c>, <c>X-Gate-RateLimit-Limit</c> and <c>X-Gate-RateLimit-Reset-Timestamp</c>
+/// ("when your request limit resets if you have exceeded your rate_limit. Otherwise, this is just the current
+/// timestamp"); going past a limit is HTTP 429 <c>TOO_MANY_REQUESTS</c>, with no <c>Retry-After</c>. Every call here
+/// is charged against exactly one budget, so the headers always describe that budget.
 /// </summary>
 public static class GateRateLimits
 {
-    public const string Public = "PUBLIC";
-    public const string Private = "PRIVATE";
-    public const string Orders = "ORDERS";
     public const string RemainHeader = "X-Gate-RateLimit-Requests-Remain";
+    public const string LimitHeader = "X-Gate-RateLimit-Limit";
+    public const string ResetHeader = "X-Gate-RateLimit-Reset-Timestamp";
+
+    /// <summary>Order placement, batch placement and amend: 100 requests a second together.</summary>
+    public const string Orders = "orders";
+
+    /// <summary>Cancel, batch cancel and cancel-all: 200 requests a second together.</summary>
+    public const string Cancels = "cancels";
+
+    public const string Time = "public:time";
+    public const string Contracts = "public:contracts";
+    public const string Tickers = "public:tickers";
+    public const string Candlesticks = "public:candlesticks";
+    public const string FundingRate = "public:funding_rate";
+    public const string OrderList = "private:orders";
+    public const string OrderLookup = "private:order";
+    public const string Accounts = "private:accounts";
+    public const string Positions = "private:positions";
+
+    private static readonly TimeSpan TenSeconds = TimeSpan.FromSeconds(10);
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
-        new(Public, 200, TimeSpan.FromSeconds(10)) { RemainingHeader = RemainHeader },
-        new(Private, 200, TimeSpan.FromSeconds(10)) { RemainingHeader = RemainHeader },
         new(Orders, 100, TimeSpan.FromSeconds(1)) { RemainingHeader = RemainHeader },
+        new(Cancels, 200, TimeSpan.FromSeconds(1)) { RemainingHeader = RemainHeader },
+        new(Time, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(Contracts, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(Tickers, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(Candlesticks, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(FundingRate, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(OrderList, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(OrderLookup, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(Accounts, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(Positions, 200, TenSeconds) { RemainingHeader = RemainHeader },
     ];
 
-    public static IReadOnlyList<RateLimitCost> PublicCall { get; } = [new(Public, 1)];
+    private static readonly Dictionary<string, IReadOnlyList<RateLimitCost>> Costs =
+        Rules.ToDictionary(r => r.Name, r => (IReadOnlyList<RateLimitCost>)[new RateLimitCost(r.Name, 1)], StringComparer.Ordinal);
 
-    public static IReadOnlyList<RateLimitCost> PrivateCall { get; } = [new(Private, 1)];
+    /// <summary>One request against one budget.</summary>
+    public static IReadOnlyList<RateLimitCost> Call(string budget) => Costs[budget];
 
-    public static IReadOnlyList<RateLimitCost> OrderCall { get; } = [new(Orders, 1)];
+    /// <summary>The budget a request was charged against (each Gate call is charged against exactly one).</summary>
+    public static string? BudgetOf(IReadOnlyList<RateLimitCost> costs) => costs.Count == 1 ? costs[0].Rule : null;
 }

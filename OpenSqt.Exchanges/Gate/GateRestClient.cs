@@ -31,6 +31,7 @@ public sealed class GateRestClient : VenueRestClient
     public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
     {
         var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        ApplyLimitHeader(request.Costs, response.Headers);
         try
         {
             return JsonDocument.Parse(response.Body);
@@ -38,6 +39,29 @@ public sealed class GateRestClient : VenueRestClient
         catch (JsonException ex)
         {
             throw new ExchangeException(ExchangeErrorKind.Internal, $"gate {request.Operation}: the answer is not JSON", ex);
+        }
+    }
+
+    /// <summary>
+    /// Takes the budget's size from <c>X-Gate-RateLimit-Limit</c> ("your current limit for current endpoint": Gate
+    /// lowers it for a low fill ratio and raises it for VIP accounts) and what is left of it from
+    /// <c>X-Gate-RateLimit-Requests-Remain</c>, for the one budget the request was charged against.
+    /// </summary>
+    private void ApplyLimitHeader(IReadOnlyList<RateLimitCost> costs, HttpResponseHeaders headers)
+    {
+        if (GateRateLimits.BudgetOf(costs) is not { } budget
+            || !headers.TryGetValues(GateRateLimits.LimitHeader, out var limits)
+            || !int.TryParse(limits.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var limit)
+            || limit <= 0)
+        {
+            return;
+        }
+
+        RateLimits.SetLimit(budget, limit);
+        if (headers.TryGetValues(GateRateLimits.RemainHeader, out var remains)
+            && int.TryParse(remains.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var remain))
+        {
+            RateLimits.ObserveUsed(budget, Math.Max(0, limit - remain));
         }
     }
 
@@ -64,6 +88,11 @@ public sealed class GateRestClient : VenueRestClient
         var path = _basePath + "/" + request.Path.TrimStart('/');
         var uri = new Uri(BaseUrl, query.Length == 0 ? path : path + "?" + query);
         var message = new HttpRequestMessage(request.Method, uri);
+        if (GateRateLimits.BudgetOf(request.Costs) is { } budget)
+        {
+            message.Options.Set(GateRateLimitHandler.BudgetKey, budget);
+        }
+
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (request.JsonBody is { } body)
         {
@@ -120,7 +149,7 @@ public sealed class GateRestClient : VenueRestClient
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/spot/time") { Costs = GateRateLimits.PublicCall, Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/spot/time") { Costs = GateRateLimits.Call(GateRateLimits.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
         return GateParsers.ParseServerTime(doc.RootElement);
     }

@@ -13,7 +13,11 @@ namespace OpenSqt.Exchanges.Gate;
 /// <c>[user_id, "!all"]</c> again with a fresh time. <c>futures.orders</c> carries cumulative state (size, left,
 /// fill_price) but not the executions, which come on <c>futures.usertrades</c>: the trades of an order are held until
 /// the order update that covers them and travel on it as its <see cref="OrderUpdate.LastFill"/> (a trade that comes
-/// after its order update is sent on a copy of that update). Balance changes trigger a fresh account snapshot.
+/// after its order update is sent on a copy of that update). Balance changes trigger a fresh account snapshot, at most
+/// one per <see cref="GateOptions.AccountRefreshInterval"/> however many pushes arrive. <c>futures.positions</c> carries
+/// no mark price and no unrealised PnL (vector gate_ws_futures_positions, from the Gate docs): a position is published
+/// with the contract's mark price from the mark price source (the ticker stream or REST) and the unrealised PnL worked
+/// out from it, never with a zero standing in for a value Gate did not send.
 /// </summary>
 public sealed class GateUserStream : IAsyncDisposable
 {
@@ -38,11 +42,21 @@ public sealed class GateUserStream : IAsyncDisposable
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
     private readonly RecentKeys<string> _seenTrades = new();
     private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<(Position Position, string Contract)> _positionPushes = Channel.CreateUnbounded<(Position, string)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<string, CancellationToken, Task<decimal?>> _markPrice;
+    private readonly GateUnknownValues _unknown;
+    private readonly TimeSpan _accountRefreshInterval;
+    private readonly RecentOrders _recent = new(10_000);
     private readonly CancellationTokenSource _stop = new();
+    private readonly Task _positionLoop;
     private Task? _accountLoop;
 
-    public GateUserStream(GateOptions options, VenueCredentials credentials, Func<CancellationToken, Task<string>> userId, Func<CancellationToken, Task<IReadOnlyList<GateContract>>> contracts, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    /// <summary>Builds the stream; <c>markPrice</c> gives the mark price of a contract (by Gate name), or null when none can be had now.</summary>
+    public GateUserStream(GateOptions options, VenueCredentials credentials, Func<CancellationToken, Task<string>> userId, Func<CancellationToken, Task<IReadOnlyList<GateContract>>> contracts, Func<CancellationToken, Task<Account>> fetchAccount, Func<string, CancellationToken, Task<decimal?>> markPrice, GateUnknownValues unknown, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
+        _markPrice = markPrice;
+        _unknown = unknown;
+        _accountRefreshInterval = options.AccountRefreshInterval;
         _credentials = credentials;
         _userId = userId;
         _loadContracts = contracts;
@@ -61,6 +75,7 @@ public sealed class GateUserStream : IAsyncDisposable
         }, time, logger, metrics);
         _pinger = new GatePinger(_socket, options.PingInterval, time);
         _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+        _positionLoop = PositionLoopAsync(_stop.Token);
     }
 
     /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
@@ -102,11 +117,16 @@ public sealed class GateUserStream : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _pinger.DisposeAsync().ConfigureAwait(false);
         await _socket.DisposeAsync().ConfigureAwait(false);
-        if (_accountLoop is not null)
+        foreach (var loop in new[] { _accountLoop, _positionLoop })
         {
+            if (loop is null)
+            {
+                continue;
+            }
+
             try
             {
-                await _accountLoop.ConfigureAwait(false);
+                await loop.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -150,6 +170,10 @@ public sealed class GateUserStream : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One account snapshot per balance push, coalesced: pushes that arrive while a refresh runs or within
+    /// <see cref="GateOptions.AccountRefreshInterval"/> after it are served by one more refresh at the end of the interval.
+    /// </summary>
     private async Task AccountLoopAsync(CancellationToken cancellationToken)
     {
         await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -162,8 +186,43 @@ public sealed class GateUserStream : IAsyncDisposable
             {
                 GateLog.AccountRefreshFailed(_logger, ex.Message);
             }
+
+            if (_accountRefreshInterval > TimeSpan.Zero)
+            {
+                await Task.Delay(_accountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>Publishes position pushes in arrival order, each with its contract's mark price and the unrealised PnL at it.</summary>
+    private async Task PositionLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var (position, contract) in _positionPushes.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            decimal? mark;
+            try
+            {
+                mark = await _markPrice(contract, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExchangeException ex)
+            {
+                GateLog.PositionWithoutMark(_logger, contract, ex.Message);
+                continue;
+            }
+
+            if (mark is not { } m)
+            {
+                GateLog.PositionWithoutMark(_logger, contract, "no mark price known");
+                continue;
+            }
+
+            // A USDT-margined linear contract: PnL is the base-unit size times the price move.
+            Positions.Publish(position with { MarkPrice = m, UnrealizedPnl = position.Size * (m - position.EntryPrice) });
+        }
+    }
+
+    /// <summary>The last state the stream saw of an order placed with <paramref name="clientOrderId"/>, or null.</summary>
+    public Order? RecentOrder(string clientOrderId) => _recent.Get(clientOrderId);
 
     /// <summary>Handles one private-stream message (public for tests and benchmarks that feed recorded pushes).</summary>
     public void HandleMessage(ReadOnlyMemory<byte> message)
@@ -192,14 +251,21 @@ public sealed class GateUserStream : IAsyncDisposable
                 case OrdersChannel:
                     if (ContractOf(item) is { } orderContract)
                     {
-                        OnOrder(GateParsers.ParseOrder(item, orderContract.Multiplier), orderContract.Multiplier);
+                        var order = GateParsers.ParseOrder(item, orderContract.Multiplier, out var unknown);
+                        if (unknown is not null)
+                        {
+                            _unknown.Value(OrdersChannel, unknown);
+                        }
+
+                        _recent.Set(order);
+                        OnOrder(order, orderContract.Multiplier);
                     }
 
                     break;
                 case PositionsChannel:
                     if (ContractOf(item) is { } positionContract)
                     {
-                        Positions.Publish(GateParsers.ParsePosition(item, positionContract.Multiplier, _time.GetUtcNow()));
+                        _positionPushes.Writer.TryWrite((GateParsers.ParsePosition(item, positionContract.Multiplier, _time.GetUtcNow()), positionContract.Name));
                     }
 
                     break;
@@ -235,7 +301,7 @@ public sealed class GateUserStream : IAsyncDisposable
             }
         }
 
-        GateLog.UnknownContract(_logger, name);
+        _unknown.UnlistedContract("private stream", name);
         return null;
     }
 
@@ -333,6 +399,50 @@ public sealed class GateUserStream : IAsyncDisposable
         if (_seen.TryAdd((order.ExchangeOrderId, lateTrade ? fill?.TradeId : null, order.Status, order.FilledQuantity)))
         {
             Orders.Publish(OrderUpdate.From(order, GateParsers.Venue, fill));
+        }
+    }
+
+    /// <summary>The last pushed state of the most recent orders by client id, bounded.</summary>
+    private sealed class RecentOrders(int capacity)
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, Order> _byClientId = new(StringComparer.Ordinal);
+        private readonly Queue<string> _order = new();
+
+        public void Set(Order order)
+        {
+            if (order.ClientOrderId is not { } id)
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                if (_byClientId.TryGetValue(id, out var known)
+                    && (known.FilledQuantity > order.FilledQuantity || (known.Status.IsTerminal() && !order.Status.IsTerminal())))
+                {
+                    return;
+                }
+
+                if (!_byClientId.ContainsKey(id))
+                {
+                    _order.Enqueue(id);
+                    if (_order.Count > capacity)
+                    {
+                        _byClientId.Remove(_order.Dequeue());
+                    }
+                }
+
+                _byClientId[id] = order;
+            }
+        }
+
+        public Order? Get(string clientOrderId)
+        {
+            lock (_gate)
+            {
+                return _byClientId.GetValueOrDefault(clientOrderId);
+            }
         }
     }
 

@@ -274,6 +274,10 @@ public sealed class GateGoldenTests
         Assert.Equal(-0.0000000125m, position.RealizedPnl);
         Assert.Equal(0.1m, position.LiquidationPrice);
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1628736848321), position.UpdateTime);
+
+        // The push has no mark price or unrealised PnL: both come from the mark price source, never a zero.
+        Assert.Equal(Mark, position.MarkPrice);
+        Assert.Equal(0.0003m * (Mark - 40000.36666661111m), position.UnrealizedPnl);
         await reader.DisposeAsync();
     }
 
@@ -293,15 +297,40 @@ public sealed class GateGoldenTests
     [Fact]
     public void FinishAsMapsOntoFilledCancelledAndExpired()
     {
-        Assert.Equal(OrderStatus.Filled, GateParsers.ParseStatus("finished", "filled", true));
-        Assert.Equal(OrderStatus.Filled, GateParsers.ParseStatus("finished", "liquidated", true));
-        Assert.Equal(OrderStatus.Canceled, GateParsers.ParseStatus("finished", "cancelled", false));
-        Assert.Equal(OrderStatus.Canceled, GateParsers.ParseStatus("finished", "reduce_only", false));
-        Assert.Equal(OrderStatus.Expired, GateParsers.ParseStatus("finished", "ioc", true));
-        Assert.Equal(OrderStatus.Expired, GateParsers.ParseStatus("finished", "stp", false));
-        Assert.Equal(OrderStatus.New, GateParsers.ParseStatus("open", "_new", false));
-        Assert.Equal(OrderStatus.PartiallyFilled, GateParsers.ParseStatus("open", "_update", true));
-        Assert.Equal(ExchangeErrorKind.Internal, Assert.Throws<ExchangeException>(() => GateParsers.ParseStatus("finished", "mystery", false)).Kind);
+        Assert.Equal(OrderStatus.Filled, Status("finished", "filled", true, true));
+        Assert.Equal(OrderStatus.Filled, Status("finished", "liquidated", true, true));
+        Assert.Equal(OrderStatus.Canceled, Status("finished", "cancelled", false, false));
+        Assert.Equal(OrderStatus.Canceled, Status("finished", "reduce_only", false, false));
+        Assert.Equal(OrderStatus.Expired, Status("finished", "ioc", true, false));
+        Assert.Equal(OrderStatus.Expired, Status("finished", "stp", false, false));
+        Assert.Equal(OrderStatus.New, Status("open", "_new", false, false));
+        Assert.Equal(OrderStatus.PartiallyFilled, Status("open", "_update", true, false));
+    }
+
+    /// <summary>
+    /// An outcome this connector does not know does not fail the parse (it used to throw): the order is kept with the
+    /// state Gate's other fields imply, and the value is reported for logging and counting.
+    /// </summary>
+    [Fact]
+    public void UnknownFinishAsStatusAndTifAreReportedNotThrown()
+    {
+        Assert.Equal(OrderStatus.Filled, GateParsers.ParseStatus("finished", "mystery", true, nothingLeft: true, out var known));
+        Assert.False(known);
+        Assert.Equal(OrderStatus.Canceled, GateParsers.ParseStatus("finished", "mystery", true, nothingLeft: false, out _));
+        Assert.Equal(OrderStatus.New, GateParsers.ParseStatus("pending", null, false, nothingLeft: false, out known));
+        Assert.False(known);
+        using var doc = System.Text.Json.JsonDocument.Parse(Order("91", size: 5, left: 5, status: "open", finishAs: "_new").Replace("\"gtc\"", "\"gtd\"", StringComparison.Ordinal));
+        var order = GateParsers.ParseOrder(doc.RootElement, 0.0001m, out var unknown);
+        Assert.Equal("tif=gtd", unknown);
+        Assert.Equal(TimeInForce.Gtc, order.TimeInForce);
+        Assert.Equal(OrderStatus.New, order.Status);
+    }
+
+    private static OrderStatus Status(string status, string finishAs, bool partlyFilled, bool nothingLeft)
+    {
+        var result = GateParsers.ParseStatus(status, finishAs, partlyFilled, nothingLeft, out var known);
+        Assert.True(known, $"{status}/{finishAs} is known");
+        return result;
     }
 
     [Fact]
@@ -351,13 +380,18 @@ public sealed class GateGoldenTests
     private static string Order(string id, int size, int left, string status, string finishAs) =>
         $"{{\"id\":{id},\"contract\":\"BTC_USDT\",\"size\":{size},\"left\":{left},\"price\":50000,\"fill_price\":50000,\"tif\":\"gtc\",\"text\":\"t-c{id}\",\"status\":\"{status}\",\"finish_as\":\"{finishAs}\",\"is_reduce_only\":false,\"create_time\":1700000000,\"create_time_ms\":1700000000000}}";
 
+    private const decimal Mark = 40100.5m;
+
+    private static GateUnknownValues UnknownValues() => new(NullLogger.Instance, new VenueMetrics());
+
     private static GateUserStream NewUserStream()
     {
         var contract = GateParsers.ParseContracts(Vectors.Payload(Folder, "gate_rest_futures_contracts_ccxt"))[0];
         var stream = new GateUserStream(new GateOptions(), new VenueCredentials("k", "s", null), _ => Task.FromResult("1"),
             _ => Task.FromResult<IReadOnlyList<GateContract>>([contract]),
             _ => Task.FromException<Account>(new ExchangeException(ExchangeErrorKind.Unavailable, "no REST in this test")),
-            TimeProvider.System, NullLogger.Instance, new VenueMetrics());
+            (name, _) => Task.FromResult<decimal?>(name == "BTC_USDT" ? Mark : null),
+            UnknownValues(), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
         stream.AddContracts([contract]);
         return stream;
     }

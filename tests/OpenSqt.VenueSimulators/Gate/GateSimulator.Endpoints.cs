@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
-using OpenSqt.Exchanges.Gate;
 
 namespace OpenSqt.VenueSimulators.Gate;
 
@@ -10,16 +9,56 @@ public sealed partial class GateSimulator
 {
     private const string Futures = "/futures/usdt";
 
-    private static Dictionary<string, int> Cost(string rule) => new(StringComparer.Ordinal) { [rule] = 1 };
+    /// <summary>
+    /// The candlestick intervals Gate serves (ccxt ts/src/gate.ts <c>timeframes</c>: 10s, 1m, 5m, 15m, 30m, 1h, 2h,
+    /// 4h, 8h, 1d, 7d); others are refused with INVALID_PARAM_VALUE. 10s and 7d are not served here: the engine has
+    /// no such candles.
+    /// </summary>
+    public static IReadOnlySet<string> CandleIntervals { get; } = new HashSet<string>(["10s", "1m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "1d", "7d"], StringComparer.Ordinal);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _orderSymbols = new(StringComparer.Ordinal);
+    private int _orderReadFailures;
+
+    /// <summary>How long after it finished an order can still be found by its <c>text</c> (Gate: 60 s).</summary>
+    public TimeSpan TextLookupWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a cancelled order without fills can still be found (Gate: 10 minutes).</summary>
+    public TimeSpan ZeroFillRetention { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The next <paramref name="count"/> single-order reads (GET .../orders/{id}) fail with HTTP 502.</summary>
+    public void FailOrderReads(int count) => Interlocked.Exchange(ref _orderReadFailures, count);
+
+    private bool TakeOrderReadFailure()
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref _orderReadFailures);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _orderReadFailures, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Gate's <c>tif</c>: gtc, ioc, poc (post-only), fok (gateapi-python docs/FuturesOrder.md).</summary>
+    private static string TifOf(Order order) => order.PostOnly ? "poc" : order.TimeInForce switch
+    {
+        TimeInForce.Ioc => "ioc",
+        TimeInForce.Fok => "fok",
+        TimeInForce.Gtx => "poc",
+        _ => "gtc",
+    };
 
     private EndpointSpec? Endpoint(string method, string path)
     {
-        var publicCost = Cost(GateRateLimits.Public);
-        var privateCost = Cost(GateRateLimits.Private);
-        var orderCost = Cost(GateRateLimits.Orders);
         if (path == "/spot/time" && method == "GET")
         {
-            return new(false, publicCost, _ => Ok($"{{\"server_time\":{Clock.NowMilliseconds}}}"));
+            return new(false, "public:time", _ => Ok($"{{\"server_time\":{Clock.NowMilliseconds}}}"));
         }
 
         if (!path.StartsWith(Futures + "/", StringComparison.Ordinal))
@@ -33,19 +72,19 @@ public sealed partial class GateSimulator
         var id = slash < 0 ? null : Uri.UnescapeDataString(rest[(slash + 1)..]);
         return (method, resource, id is null) switch
         {
-            ("GET", "contracts", _) => new(false, publicCost, call => ContractsAsync(id)),
-            ("GET", "tickers", true) => new(false, publicCost, TickersAsync),
-            ("GET", "candlesticks", true) => new(false, publicCost, CandlesticksAsync),
-            ("GET", "funding_rate", true) => new(false, publicCost, FundingHistoryAsync),
-            ("POST", "orders", true) => new(true, orderCost, PlaceAsync),
-            ("POST", "batch_orders", true) => new(true, orderCost, BatchPlaceAsync),
-            ("GET", "orders", true) => new(true, privateCost, ListOrdersAsync),
-            ("DELETE", "orders", true) => new(true, orderCost, CancelAllAsync),
-            ("GET", "orders", false) => new(true, privateCost, _ => GetOrderAsync(id!)),
-            ("DELETE", "orders", false) => new(true, orderCost, _ => CancelAsync(id!)),
-            ("POST", "batch_cancel_orders", true) => new(true, orderCost, BatchCancelAsync),
-            ("GET", "accounts", true) => new(true, privateCost, _ => AccountsAsync()),
-            ("GET", "positions", _) => new(true, privateCost, _ => PositionsAsync(id)),
+            ("GET", "contracts", _) => new(false, "public:contracts", call => ContractsAsync(id)),
+            ("GET", "tickers", true) => new(false, "public:tickers", TickersAsync),
+            ("GET", "candlesticks", true) => new(false, "public:candlesticks", CandlesticksAsync),
+            ("GET", "funding_rate", true) => new(false, "public:funding_rate", FundingHistoryAsync),
+            ("POST", "orders", true) => new(true, "orders", PlaceAsync),
+            ("POST", "batch_orders", true) => new(true, "orders", BatchPlaceAsync),
+            ("GET", "orders", true) => new(true, "private:orders", ListOrdersAsync),
+            ("DELETE", "orders", true) => new(true, "cancels", CancelAllAsync),
+            ("GET", "orders", false) => new(true, "private:order", _ => GetOrderAsync(id!)),
+            ("DELETE", "orders", false) => new(true, "cancels", _ => CancelAsync(id!)),
+            ("POST", "batch_cancel_orders", true) => new(true, "cancels", BatchCancelAsync),
+            ("GET", "accounts", true) => new(true, "private:accounts", _ => AccountsAsync()),
+            ("GET", "positions", _) => new(true, "private:positions", call => PositionsAsync(id, call)),
             _ => null,
         };
     }
@@ -65,9 +104,11 @@ public sealed partial class GateSimulator
 
     private static string D(decimal value) => VenueJson.Format(value);
 
-    private static string NameOf(string symbol) => GateParsers.Symbols.ToVenue(symbol);
+    /// <summary>Gate names USDT contracts <c>BASE_USDT</c>.</summary>
+    private static string NameOf(string symbol) =>
+        symbol.EndsWith("USDT", StringComparison.Ordinal) ? symbol[..^4] + "_USDT" : symbol;
 
-    private static string SymbolOf(string contract) => GateParsers.Symbols.FromVenue(contract);
+    private static string SymbolOf(string contract) => contract.Replace("_", "", StringComparison.Ordinal);
 
     /// <summary>The engine's rules of a Gate contract name; the multiplier is the engine's step (one contract = one step).</summary>
     private async Task<(SymbolRules Rules, decimal Multiplier)> ContractOf(string? contract)
@@ -174,7 +215,7 @@ public sealed partial class GateSimulator
     {
         var (rules, multiplier) = await ContractOf(call.Query.GetValueOrDefault("contract")).ConfigureAwait(false);
         var interval = call.Query.GetValueOrDefault("interval", "5m");
-        if (!KlineInterval.IsValid(interval))
+        if (!CandleIntervals.Contains(interval) || !KlineInterval.IsValid(interval))
         {
             throw new GateSimError(400, "INVALID_PARAM_VALUE", $"invalid interval {interval}");
         }
@@ -316,13 +357,15 @@ public sealed partial class GateSimulator
         var (request, multiplier) = await ValidateOrderAsync(o).ConfigureAwait(false);
         try
         {
-            return (await Engine.PlaceOrderAsync(request).ConfigureAwait(false), multiplier);
+            var placed = await Engine.PlaceOrderAsync(request).ConfigureAwait(false);
+            _orderSymbols[placed.ExchangeOrderId] = placed.Symbol;
+            return (placed, multiplier);
         }
         catch (ExchangeException ex)
         {
             throw ex.Kind switch
             {
-                ExchangeErrorKind.PostOnlyRejected => new GateSimError(400, GateErrors.PostOnlyWouldTake, "order would match immediately"),
+                ExchangeErrorKind.PostOnlyRejected => new GateSimError(400, "ORDER_POC_IMMEDIATE", "order would match immediately"),
                 ExchangeErrorKind.AlreadyExists => new GateSimError(400, "REPEATED_CREATION", "text already used by an open order"),
                 ExchangeErrorKind.ReduceOnlyRejected => new GateSimError(400, "INCREASE_POSITION", "reduce-only order would increase position"),
                 ExchangeErrorKind.InsufficientMargin => new GateSimError(400, "INSUFFICIENT_AVAILABLE", "insufficient available balance"),
@@ -414,10 +457,17 @@ public sealed partial class GateSimulator
         }));
     }
 
+    /// <summary>
+    /// An order by id or by <c>t-</c> text. Gate (GET /futures/{settle}/orders/{order_id}, gateapi-python
+    /// docs/FuturesApi.md get_futures_order): "Operations based on custom ID can only be checked when the order is in
+    /// orderbook. finished, it can be checked within 60 seconds after the end of the order. After that, only order ID
+    /// is accepted", and "Zero-fill order cannot be retrieved for 10 minutes after cancellation".
+    /// </summary>
     private async Task<(Order Order, decimal Multiplier)> FindAsync(string id)
     {
         OrderRef reference;
-        if (id.StartsWith("t-", StringComparison.Ordinal))
+        var byText = id.StartsWith("t-", StringComparison.Ordinal);
+        if (byText)
         {
             reference = OrderRef.ByClientId(id[2..]);
         }
@@ -432,22 +482,52 @@ public sealed partial class GateSimulator
 
         foreach (var symbol in KnownSymbols)
         {
+            Order order;
             try
             {
-                var order = await Engine.GetOrderAsync(symbol, reference).ConfigureAwait(false);
-                return (order, (await Engine.GetSymbolInfoAsync(symbol).ConfigureAwait(false)).StepSize);
+                order = await Engine.GetOrderAsync(symbol, reference).ConfigureAwait(false);
             }
             catch (ExchangeException)
             {
                 // Not on this contract.
+                continue;
             }
+
+            if (!Visible(order, byText))
+            {
+                break;
+            }
+
+            return (order, (await Engine.GetSymbolInfoAsync(symbol).ConfigureAwait(false)).StepSize);
         }
 
-        throw new GateSimError(404, GateErrors.OrderNotFound, "Order not found");
+        throw new GateSimError(404, "ORDER_NOT_FOUND", "Order not found");
+    }
+
+    /// <summary>Whether Gate still answers for a finished order (see <see cref="FindAsync"/>).</summary>
+    private bool Visible(Order order, bool byText)
+    {
+        if (order.Status.IsOpen())
+        {
+            return true;
+        }
+
+        var age = Clock.GetUtcNow() - order.UpdatedAt;
+        if (byText && age > TextLookupWindow)
+        {
+            return false;
+        }
+
+        return !(order.Status == OrderStatus.Canceled && order.FilledQuantity == 0 && age > ZeroFillRetention);
     }
 
     private async Task<(int, string)> GetOrderAsync(string id)
     {
+        if (TakeOrderReadFailure())
+        {
+            return (502, "<html>502 Bad Gateway</html>");
+        }
+
         var (order, multiplier) = await FindAsync(id).ConfigureAwait(false);
         return (200, Json(w => WriteOrder(w, order, multiplier, rest: true)));
     }
@@ -457,7 +537,7 @@ public sealed partial class GateSimulator
         var (order, _) = await FindAsync(id).ConfigureAwait(false);
         if (!order.Status.IsOpen())
         {
-            throw new GateSimError(400, GateErrors.OrderFinished, "Order finished");
+            throw new GateSimError(400, "ORDER_FINISHED", "Order finished");
         }
 
         await Engine.CancelOrderAsync(order.Symbol, OrderRef.ByExchangeId(order.ExchangeOrderId)).ConfigureAwait(false);
@@ -471,6 +551,11 @@ public sealed partial class GateSimulator
         return (200, Json(w => WriteOrder(w, order, multiplier, rest: true)));
     }
 
+    /// <summary>
+    /// POST /futures/{settle}/batch_cancel_orders: at most 20 ids; each item is a FutureCancelOrderResult
+    /// <c>{id, user_id, succeeded, message}</c> whose message is "Error description when cancellation fails, empty if
+    /// successful" (gateapi-python docs/FutureCancelOrderResult.md): a description, not a label.
+    /// </summary>
     private async Task<(int, string)> BatchCancelAsync(GateCall call)
     {
         using var doc = ParseBody(call.Body);
@@ -503,7 +588,7 @@ public sealed partial class GateSimulator
                 w.WriteString("id", id);
                 w.WriteNumber("user_id", long.Parse(UserId, CultureInfo.InvariantCulture));
                 w.WriteBoolean("succeeded", error is null);
-                w.WriteString("message", error?.Label ?? "");
+                w.WriteString("message", error?.Message ?? "");
                 w.WriteEndObject();
             }
 
@@ -534,18 +619,50 @@ public sealed partial class GateSimulator
         }));
     }
 
+    /// <summary>
+    /// GET /futures/{settle}/orders?status=open|finished: paged by <c>limit</c> (default 100, at most 1000) and
+    /// <c>offset</c> (https://www.gate.com/docs/developers/apiv4/en/#pagination; gateapi-python list_futures_orders);
+    /// finished orders newest first, zero-fill cancellations hidden after 10 minutes as for single lookups.
+    /// </summary>
     private async Task<(int, string)> ListOrdersAsync(GateCall call)
     {
-        if (call.Query.GetValueOrDefault("status") != "open")
+        var status = call.Query.GetValueOrDefault("status");
+        if (status is not ("open" or "finished"))
         {
-            throw new GateSimError(400, "INVALID_PARAM_VALUE", "this simulator lists status=open orders only");
+            throw new GateSimError(400, "INVALID_PARAM_VALUE", "status must be open or finished");
         }
 
+        var (limit, offset) = Paging(call);
         var contract = call.Query.GetValueOrDefault("contract");
         var symbol = contract is null ? null : (await ContractOf(contract).ConfigureAwait(false)).Rules.Symbol;
-        var orders = await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false);
+        List<Order> orders;
+        if (status == "open")
+        {
+            orders = [.. await Engine.GetOpenOrdersAsync(symbol).ConfigureAwait(false)];
+        }
+        else
+        {
+            orders = [];
+            foreach (var (id, orderSymbol) in _orderSymbols)
+            {
+                if (symbol is not null && orderSymbol != symbol)
+                {
+                    continue;
+                }
+
+                var order = await Engine.GetOrderAsync(orderSymbol, OrderRef.ByExchangeId(id)).ConfigureAwait(false);
+                if (!order.Status.IsOpen() && Visible(order, byText: false))
+                {
+                    orders.Add(order);
+                }
+            }
+
+            orders = [.. orders.OrderByDescending(o => o.UpdatedAt).ThenByDescending(o => long.Parse(o.ExchangeOrderId, CultureInfo.InvariantCulture))];
+        }
+
+        var page = orders.Skip(offset).Take(limit).ToList();
         var multipliers = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        foreach (var order in orders)
+        foreach (var order in page)
         {
             multipliers[order.Symbol] = (await Engine.GetSymbolInfoAsync(order.Symbol).ConfigureAwait(false)).StepSize;
         }
@@ -553,13 +670,31 @@ public sealed partial class GateSimulator
         return (200, Json(w =>
         {
             w.WriteStartArray();
-            foreach (var order in orders)
+            foreach (var order in page)
             {
                 WriteOrder(w, order, multipliers[order.Symbol], rest: true);
             }
 
             w.WriteEndArray();
         }));
+    }
+
+    /// <summary>Gate's limit-offset paging: "limit ... defaults to 100 if not provided and its maximum value is limited to 1000".</summary>
+    private static (int Limit, int Offset) Paging(GateCall call)
+    {
+        var limit = 100;
+        var offset = 0;
+        if (call.Query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            throw new GateSimError(400, "INVALID_PARAM_VALUE", "limit must be between 1 and 1000");
+        }
+
+        if (call.Query.TryGetValue("offset", out var o) && !int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+        {
+            throw new GateSimError(400, "INVALID_PARAM_VALUE", "offset must be a non-negative integer");
+        }
+
+        return (limit, offset);
     }
 
     private async Task<(int, string)> AccountsAsync()
@@ -582,19 +717,33 @@ public sealed partial class GateSimulator
         }));
     }
 
-    private async Task<(int, string)> PositionsAsync(string? contract)
+    /// <summary>
+    /// GET /futures/{settle}/positions (gateapi-python docs/FuturesApi.md list_positions): <c>holding</c> "Return only
+    /// real positions - true, return all - false", paged by <c>limit</c> (default 100) and <c>offset</c>. Without
+    /// <c>holding=true</c> every contract the account can trade comes back, empty ones included, so the first page can
+    /// miss a real position. GET .../positions/{contract} answers one position, empty or not.
+    /// </summary>
+    private async Task<(int, string)> PositionsAsync(string? contract, GateCall call)
     {
-        var symbol = contract is null ? null : (await ContractOf(contract).ConfigureAwait(false)).Rules.Symbol;
-        var positions = (await Engine.GetPositionsAsync(symbol).ConfigureAwait(false)).Where(p => p.Size != 0).ToList();
-        var rows = new List<string>();
-        foreach (var p in positions)
+        if (contract is not null)
         {
-            rows.Add(PositionJson(p, (await Engine.GetSymbolInfoAsync(p.Symbol).ConfigureAwait(false)).StepSize, rest: true));
+            var symbol = (await ContractOf(contract).ConfigureAwait(false)).Rules.Symbol;
+            var held = (await Engine.GetPositionsAsync(symbol).ConfigureAwait(false)).FirstOrDefault(p => p.Size != 0);
+            var step = (await Engine.GetSymbolInfoAsync(symbol).ConfigureAwait(false)).StepSize;
+            return (200, PositionJson(held ?? new Position { Symbol = symbol, Size = 0 }, step, rest: true));
         }
 
-        if (symbol is not null)
+        var holding = call.Query.GetValueOrDefault("holding") == "true";
+        var (limit, offset) = Paging(call);
+        var open = (await Engine.GetPositionsAsync(null).ConfigureAwait(false)).Where(p => p.Size != 0).ToDictionary(p => p.Symbol, StringComparer.Ordinal);
+        var all = holding
+            ? [.. open.Values]
+            : KnownSymbols.Select(s => open.GetValueOrDefault(s) ?? new Position { Symbol = s, Size = 0 }).ToList();
+        var page = all.OrderBy(p => NameOf(p.Symbol), StringComparer.Ordinal).Skip(offset).Take(limit).ToList();
+        var rows = new List<string>();
+        foreach (var p in page)
         {
-            return (200, rows.Count > 0 ? rows[0] : PositionJson(new Position { Symbol = symbol, Size = 0 }, 1m, rest: true));
+            rows.Add(PositionJson(p, (await Engine.GetSymbolInfoAsync(p.Symbol).ConfigureAwait(false)).StepSize, rest: true));
         }
 
         return (200, "[" + string.Join(',', rows) + "]");
@@ -658,7 +807,7 @@ public sealed partial class GateSimulator
         w.WriteString("user", UserId);
         w.WriteString("contract", NameOf(order.Symbol));
         w.WriteString("text", order.ClientOrderId is null ? "api" : "t-" + order.ClientOrderId);
-        w.WriteString("tif", GateParsers.FormatTimeInForce(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
+        w.WriteString("tif", TifOf(order));
         w.WriteBoolean("is_reduce_only", order.ReduceOnly);
         w.WriteBoolean("is_close", false);
         w.WriteBoolean("is_liq", false);

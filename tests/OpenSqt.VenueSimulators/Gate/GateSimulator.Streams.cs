@@ -8,7 +8,13 @@ namespace OpenSqt.VenueSimulators.Gate;
 
 public sealed partial class GateSimulator
 {
-    private static readonly string[] PrivateChannels = [GateUserStream.OrdersChannel, GateUserStream.UserTradesChannel, GateUserStream.PositionsChannel, GateUserStream.BalancesChannel];
+    private const string OrdersChannel = "futures.orders";
+    private const string UserTradesChannel = "futures.usertrades";
+    private const string PositionsChannel = "futures.positions";
+    private const string BalancesChannel = "futures.balances";
+    private const string TickersChannel = "futures.tickers";
+    private const string CandlesticksChannel = "futures.candlesticks";
+    private static readonly string[] PrivateChannels = [OrdersChannel, UserTradesChannel, PositionsChannel, BalancesChannel];
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, byte>> _private = new();
     private int _userEventsSent;
 
@@ -110,22 +116,22 @@ public sealed partial class GateSimulator
             return;
         }
 
-        if (channel is not (GateMarketStream.Tickers or GateMarketStream.Candlesticks) || @event is not ("subscribe" or "unsubscribe"))
+        if (channel is not (TickersChannel or CandlesticksChannel) || @event is not ("subscribe" or "unsubscribe"))
         {
             await socket.SendAsync(Failure(channel, @event, 2, "unknown channel or event"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var valid = channel == GateMarketStream.Tickers
+        var valid = channel == TickersChannel
             ? payload.Length > 0 && payload.All(c => KnownSymbols.Contains(SymbolOf(c)) && c.Contains('_', StringComparison.Ordinal))
-            : payload.Length == 2 && KlineInterval.IsValid(payload[0]) && payload[1].Contains('_', StringComparison.Ordinal) && KnownSymbols.Contains(SymbolOf(payload[1]));
+            : payload.Length == 2 && CandleIntervals.Contains(payload[0]) && KlineInterval.IsValid(payload[0]) && payload[1].Contains('_', StringComparison.Ordinal) && KnownSymbols.Contains(SymbolOf(payload[1]));
         if (!valid)
         {
             await socket.SendAsync(Failure(channel, @event, 2, "invalid payload"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var keys = channel == GateMarketStream.Tickers ? payload.Select(c => channel + "|" + c).ToArray() : [channel + "|" + payload[0] + "," + payload[1]];
+        var keys = channel == TickersChannel ? payload.Select(c => channel + "|" + c).ToArray() : [channel + "|" + payload[0] + "," + payload[1]];
         foreach (var key in keys)
         {
             if (@event == "subscribe")
@@ -203,12 +209,13 @@ public sealed partial class GateSimulator
         {
             await foreach (var update in Engine.SubscribeOrdersAsync(cancellationToken).ConfigureAwait(false))
             {
+                _orderSymbols[update.ExchangeOrderId] = update.Symbol;
                 var multiplier = (await Engine.GetSymbolInfoAsync(update.Symbol, cancellationToken).ConfigureAwait(false)).StepSize;
                 if (update.LastFill is { } fill)
                 {
                     // Gate sends the execution on futures.usertrades beside the order's new state on futures.orders.
                     var size = decimal.ToInt64(fill.Quantity / multiplier) * (fill.Side == OrderSide.Buy ? 1 : -1);
-                    await SendPrivateAsync(GateUserStream.UserTradesChannel, Envelope(GateUserStream.UserTradesChannel, "update", Json(w =>
+                    await SendPrivateAsync(UserTradesChannel, Envelope(UserTradesChannel, "update", Json(w =>
                     {
                         w.WriteStartArray();
                         w.WriteStartObject();
@@ -245,7 +252,7 @@ public sealed partial class GateSimulator
                     CreatedAt = update.UpdateTime,
                     UpdatedAt = update.UpdateTime,
                 };
-                await SendPrivateAsync(GateUserStream.OrdersChannel, Envelope(GateUserStream.OrdersChannel, "update", Json(w =>
+                await SendPrivateAsync(OrdersChannel, Envelope(OrdersChannel, "update", Json(w =>
                 {
                     w.WriteStartArray();
                     WriteOrder(w, order, multiplier, rest: false);
@@ -266,9 +273,9 @@ public sealed partial class GateSimulator
             await foreach (var position in Engine.SubscribePositionsAsync(null, cancellationToken).ConfigureAwait(false))
             {
                 var multiplier = (await Engine.GetSymbolInfoAsync(position.Symbol, cancellationToken).ConfigureAwait(false)).StepSize;
-                await SendPrivateAsync(GateUserStream.PositionsChannel, Envelope(GateUserStream.PositionsChannel, "update", "[" + PositionJson(position, multiplier, rest: false) + "]")).ConfigureAwait(false);
+                await SendPrivateAsync(PositionsChannel, Envelope(PositionsChannel, "update", "[" + PositionJson(position, multiplier, rest: false) + "]")).ConfigureAwait(false);
                 var account = await Engine.GetAccountAsync(cancellationToken).ConfigureAwait(false);
-                await SendPrivateAsync(GateUserStream.BalancesChannel, Envelope(GateUserStream.BalancesChannel, "update",
+                await SendPrivateAsync(BalancesChannel, Envelope(BalancesChannel, "update",
                     $"[{{\"balance\":{D(account.WalletBalance)},\"change\":0,\"text\":\"{NameOf(position.Symbol)}\",\"time\":{NowSeconds},\"time_ms\":{Clock.NowMilliseconds},\"type\":\"fee\",\"user\":\"{UserId}\"}}]")).ConfigureAwait(false);
             }
         }
@@ -285,7 +292,7 @@ public sealed partial class GateSimulator
         var payload = key[(bar + 1)..].Split(',');
         try
         {
-            if (channel == GateMarketStream.Tickers)
+            if (channel == TickersChannel)
             {
                 var symbol = SymbolOf(payload[0]);
                 await foreach (var price in Engine.SubscribePriceAsync([symbol], cancellationToken).ConfigureAwait(false))

@@ -20,8 +20,8 @@ namespace OpenSqt.VenueSimulators.Gate;
 /// (<c>INVALID_PRECISION</c>), <c>order_size_min</c> (<c>SIZE_TOO_SMALL</c>), <c>text</c> ids of <c>t-</c> plus at
 /// most 28 of <c>[0-9A-Za-z_.-]</c>, <c>poc</c> crossing (<c>ORDER_POC_IMMEDIATE</c>), per-request authentication of
 /// private channels with a fresh time, <c>futures.ping</c> heartbeats (silent connections are dropped), and the
-/// request budgets with <c>X-Gate-RateLimit-Requests-Remain</c> and 429 <c>TOO_MANY_REQUESTS</c>. Nasty on demand
-/// through <see cref="Faults"/>.
+/// request budgets as Gate counts them (one budget per endpoint, see <see cref="Budgets"/>) with the
+/// <c>X-Gate-RateLimit-*</c> headers and 429 <c>TOO_MANY_REQUESTS</c>. Nasty on demand through <see cref="Faults"/>.
 /// </summary>
 public sealed partial class GateSimulator : VenueSimulatorHost
 {
@@ -34,17 +34,61 @@ public sealed partial class GateSimulator : VenueSimulatorHost
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
 
+    /// <summary>
+    /// Gate's budgets (https://www.gate.com/docs/developers/apiv4/en/#frequency-limit-rule): every public endpoint
+    /// 200 r/10 s of its own (per IP); perpetual futures "batch/single order placement and amend an order are total of
+    /// 100r/s", "order cancellation (bulk/single) is 200r/s", "the others: 200r/10s per endpoint" (per UID). The first
+    /// is the tickers budget, which the shared suite reads as <see cref="VenueSimulatorHost.RateLimiter"/>.
+    /// </summary>
+    public static IReadOnlyList<SimRateLimit> Budgets { get; } =
+    [
+        new("public:tickers", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("public:time", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("public:contracts", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("public:candlesticks", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("public:funding_rate", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("private:orders", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("private:order", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("private:accounts", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("private:positions", 200, TimeSpan.FromSeconds(10), RemainHeader),
+        new("orders", 100, TimeSpan.FromSeconds(1), RemainHeader),
+        new("cancels", 200, TimeSpan.FromSeconds(1), RemainHeader),
+    ];
+
+    /// <summary>Gate: "X-Gate-RateLimit-Requests-Remain - your remaining requests for current endpoint".</summary>
+    public const string RemainHeader = "X-Gate-RateLimit-Requests-Remain";
+
+    /// <summary>Gate: "X-Gate-RateLimit-Limit - your current limit for current endpoint".</summary>
+    public const string LimitHeader = "X-Gate-RateLimit-Limit";
+
+    /// <summary>
+    /// Gate: "X-Gate-RateLimit-Reset-Timestamp - the timestamp indicating when your request limit resets if you have
+    /// exceeded your rate_limit. Otherwise, this is just the current timestamp". The unit is not documented; this
+    /// simulator writes Unix seconds (rounded up), as the clients that read it assume (see docs/venues/gate-facts.md).
+    /// </summary>
+    public const string ResetHeader = "X-Gate-RateLimit-Reset-Timestamp";
+
+    private readonly Dictionary<string, WindowRateLimiter> _limiters;
+
     private GateSimulator(SimVenueOptions? engineOptions)
-        : base(
-        [
-            new SimRateLimit(GateRateLimits.Public, 200, TimeSpan.FromSeconds(10), GateRateLimits.RemainHeader),
-            new SimRateLimit(GateRateLimits.Private, 200, TimeSpan.FromSeconds(10), GateRateLimits.RemainHeader),
-            new SimRateLimit(GateRateLimits.Orders, 100, TimeSpan.FromSeconds(1), GateRateLimits.RemainHeader),
-        ], engineOptions)
+        : base([Budgets[0]], engineOptions)
     {
+        // One limiter per budget, so a refusal (and a client that keeps sending into it) is counted against that
+        // budget only; the tickers budget is the host's own limiter.
+        _limiters = Budgets.Skip(1).ToDictionary(b => b.Name, b => new WindowRateLimiter([b], Clock), StringComparer.Ordinal);
+        _limiters[Budgets[0].Name] = RateLimiter;
         _pumps.Add(PumpOrdersAsync(_stop.Token));
         _pumps.Add(PumpPositionsAsync(_stop.Token));
     }
+
+    /// <summary>429s served on every budget.</summary>
+    public int TotalRefusals => _limiters.Values.Sum(l => l.Refusals);
+
+    /// <summary>Requests sent into a budget the client had been told was spent (Gate answers them 429 too).</summary>
+    public int TotalBans => _limiters.Values.Sum(l => l.Bans);
+
+    /// <summary>The limiter of one budget of <see cref="Budgets"/>.</summary>
+    public WindowRateLimiter Budget(string name) => _limiters[name];
 
     public string ApiKey { get; init; } = DefaultApiKey;
 
@@ -121,27 +165,26 @@ public sealed partial class GateSimulator : VenueSimulatorHost
             return Error(404, "NOT_FOUND", $"Unknown endpoint {method} {path}");
         }
 
+        // Gate sends no Retry-After (none is documented); the budget's own headers say what is left and when it resets.
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var limiter = _limiters[endpoint.Budget];
+        var budget = limiter.Limits[0];
         if (Faults.TakeStorm())
         {
-            RateLimiter.AnnounceRetryAfter(Faults.StormRetryAfter);
-            headers["Retry-After"] = Math.Ceiling(Faults.StormRetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            limiter.AnnounceRetryAfter(Faults.StormRetryAfter);
+            headers[RemainHeader] = "0";
+            headers[LimitHeader] = budget.Limit.ToString(CultureInfo.InvariantCulture);
+            headers[ResetHeader] = ResetSeconds(Faults.StormRetryAfter);
             return Error(429, "TOO_MANY_REQUESTS", "Request Rate limit Exceeded", headers);
         }
 
-        var (limitStatus, retryAfter, usage) = RateLimiter.Charge(endpoint.Costs);
-        foreach (var limit in RateLimiter.Limits)
-        {
-            if (limit.Header is { } header && endpoint.Costs.ContainsKey(limit.Name))
-            {
-                headers[header] = Math.Max(0, limit.Limit - usage[limit.Name]).ToString(CultureInfo.InvariantCulture);
-                headers["X-Gate-RateLimit-Limit"] = limit.Limit.ToString(CultureInfo.InvariantCulture);
-            }
-        }
-
+        var (limitStatus, retryAfter, usage) = limiter.Charge(new Dictionary<string, int>(StringComparer.Ordinal) { [budget.Name] = 1 });
+        headers[RemainHeader] = Math.Max(0, budget.Limit - usage[budget.Name]).ToString(CultureInfo.InvariantCulture);
+        headers[LimitHeader] = budget.Limit.ToString(CultureInfo.InvariantCulture);
+        headers[ResetHeader] = ResetSeconds(limitStatus == 0 ? TimeSpan.Zero : retryAfter);
         if (limitStatus != 0)
         {
-            headers["Retry-After"] = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            // A 418 of the shared limiter means the client sent into a spent budget; Gate answers that 429 as well.
             return Error(429, "TOO_MANY_REQUESTS", "Request Rate limit Exceeded", headers);
         }
 
@@ -208,7 +251,20 @@ public sealed partial class GateSimulator : VenueSimulatorHost
 
     private sealed record GateCall(string Path, Dictionary<string, string> Query, string Body);
 
-    private sealed record EndpointSpec(bool Signed, Dictionary<string, int> Costs, Func<GateCall, Task<(int Status, string Json)>> Handler);
+    private sealed record EndpointSpec(bool Signed, string Budget, Func<GateCall, Task<(int Status, string Json)>> Handler);
+
+    /// <summary>The reset timestamp of a budget that frees up after <paramref name="wait"/>, in Unix seconds rounded up.</summary>
+    private string ResetSeconds(TimeSpan wait)
+    {
+        var at = Clock.GetUtcNow() + wait;
+        var seconds = at.ToUnixTimeSeconds();
+        if (wait > TimeSpan.Zero && at > DateTimeOffset.FromUnixTimeSeconds(seconds))
+        {
+            seconds++;
+        }
+
+        return seconds.ToString(CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Thrown by handlers for a Gate error answer.</summary>
     private sealed class GateSimError(int status, string label, string message) : Exception(message)
