@@ -2,7 +2,20 @@ using OpenSqt.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var cache = builder.AddMetadataCache(ResourceNames.Cache);
+// Redis for the metadata cache: a container, a local redis-server or the embedded Garnet server (Cache__Mode).
+IResourceBuilder<IResourceWithConnectionString> cache;
+try
+{
+    cache = builder.AddMetadataCache(ResourceNames.Cache);
+}
+catch (CacheModeException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+
+// The console says which cache mode was chosen, reports a resource that fails, and prints the addresses once healthy.
+ConsoleReporter.AddTo(builder);
 
 // The venue and its credentials: parameters, secrets for the credentials, handed to the connector only.
 var exchange = builder.AddParameter(ResourceNames.ExchangeParameter, () => builder.Configuration[$"Parameters:{ResourceNames.ExchangeParameter}"] ?? "sim", publishValueAsDefault: true);
@@ -51,3 +64,4 @@ builder.AddProject<Projects.OpenSqt_LiveServer>(ResourceNames.LiveServer)
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
 builder.Build().Run();
+return 0;

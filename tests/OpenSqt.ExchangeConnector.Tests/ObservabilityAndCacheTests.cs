@@ -57,10 +57,14 @@ public sealed class ObservabilityAndCacheTests
         }
     }
 
-    [Fact]
-    public async Task SymbolInfoIsServedFromRedisAfterTheFirstVenueFetchAndFromTheVenueWhenRedisIsDown()
+    /// <summary>redis-server when it is on the PATH, and always the embedded server.</summary>
+    public static IEnumerable<object[]> RedisServers() => RedisServer.AvailableRows();
+
+    [Theory]
+    [MemberData(nameof(RedisServers))]
+    public async Task SymbolInfoIsServedFromRedisAfterTheFirstVenueFetchAndFromTheVenueWhenRedisIsDown(RedisServerKind kind)
     {
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync(kind);
         await using var host = await ConnectorHost.StartAsync(new Dictionary<string, string?>
         {
             ["ConnectionStrings:cache"] = redis.ConnectionString,
@@ -99,5 +103,15 @@ public sealed class ObservabilityAndCacheTests
         var cache = health.GetProperty("checks").GetProperty("metadata-cache");
         Assert.Equal("Degraded", cache.GetProperty("status").GetString());
         Assert.Contains("Redis cache unavailable", cache.GetProperty("description").GetString());
+
+        // Redis comes back empty: the next lookup writes the rules again and the health check is Healthy again.
+        await redis.RestartAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            var again = await http.GetFromJsonAsync<JsonElement>("/health");
+            return again.GetProperty("checks").GetProperty("metadata-cache").GetProperty("status").GetString() == "Healthy";
+        }, TimeSpan.FromSeconds(30), "the metadata cache is healthy once Redis is back");
+        await using var back = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        Assert.Contains("\"TickSize\":0.01", (await back.GetDatabase().StringGetAsync("opensqt:sim:exchange-info")).ToString());
     }
 }
