@@ -54,7 +54,7 @@ public sealed class RateLimitTrackerTests
         await tracker.AcquireAsync(Weight, CancellationToken.None);
         var waiting = tracker.AcquireAsync(Orders, CancellationToken.None).AsTask();
         Assert.False(waiting.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(3));
+        time.Advance(TimeSpan.FromSeconds(3) + TimeSpan.FromMilliseconds(1));
         await waiting.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(1, tracker.Waits);
     }
