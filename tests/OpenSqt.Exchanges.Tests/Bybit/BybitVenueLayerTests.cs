@@ -188,7 +188,7 @@ public sealed class BybitVenueLayerTests
         var odd = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1002m, "odd2"));
         Assert.Equal(OrderStatus.New, odd.Status);
         await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1003m, "plain2"));
-        await orders.WaitForAsync(u => u.ClientOrderId == "plain2", "the known order's event after the odd one");
+        await orders.WaitForAsync(u => u.ClientOrderId == "plain2", "the known order's event after the odd one", Timeout);
         Assert.DoesNotContain(orders.Items, u => u.ClientOrderId == "odd2");
         Assert.True(exchange.Skips.Count >= 3, "the odd read-back and the odd order event were counted");
     }
@@ -249,7 +249,7 @@ public sealed class BybitVenueLayerTests
         var engine = await sim.Engine.GetAccountAsync();
         await using var accounts = new StreamRecorder<Account>(exchange.SubscribeAccountAsync);
 
-        var first = await accounts.WaitForAsync(_ => true, "an account without any wallet push");
+        var first = await accounts.WaitForAsync(_ => true, "an account without any wallet push", Timeout);
         Assert.Equal(engine.WalletBalance, first.WalletBalance);
         Assert.True(first.IsUnified);
         Assert.Equal(1, exchange.PrivateStream.AccountSnapshots);
@@ -271,7 +271,7 @@ public sealed class BybitVenueLayerTests
         var reconnects = 0;
         exchange.StreamReconnected += (_, _) => Interlocked.Increment(ref reconnects);
         await using var accounts = new StreamRecorder<Account>(exchange.SubscribeAccountAsync);
-        await accounts.WaitForAsync(_ => true, "the first snapshot");
+        await accounts.WaitForAsync(_ => true, "the first snapshot", Timeout);
         for (var i = 1; i <= 3; i++)
         {
             await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready");
@@ -297,7 +297,7 @@ public sealed class BybitVenueLayerTests
         await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "iso1"));
         sim.Engine.Trade(Symbol, last - 10m, 1m);
 
-        var pushed = await positions.WaitForAsync(p => p.Size == 0.002m, "the position push");
+        var pushed = await positions.WaitForAsync(p => p.Size == 0.002m, "the position push", Timeout);
         Assert.Equal("isolated", pushed.MarginType);
         var held = Assert.Single(await exchange.GetPositionsAsync(Symbol));
         Assert.Equal("isolated", held.MarginType);
@@ -315,13 +315,13 @@ public sealed class BybitVenueLayerTests
         var last = await sim.Engine.GetLatestPriceAsync(Symbol);
         await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "open2"));
         sim.Engine.Trade(Symbol, last - 10m, 1m);
-        await positions.WaitForAsync(p => p.Size == 0.002m, "the opened position");
-        await accounts.WaitForAsync(a => a.Positions.Any(p => p.Size == 0.002m), "an account push carrying the position");
+        await positions.WaitForAsync(p => p.Size == 0.002m, "the opened position", Timeout);
+        await accounts.WaitForAsync(a => a.Positions.Any(p => p.Size == 0.002m), "an account push carrying the position", Timeout);
         await exchange.PlaceOrderAsync(Limit(OrderSide.Sell, last + 10m, "close2") with { ReduceOnly = true });
         var closing = sim.Clock.GetUtcNow();
         sim.Engine.Trade(Symbol, last + 10m, 1m);
 
-        await positions.WaitForAsync(p => p.Size == 0m, "the closed position, pushed with size 0");
-        await accounts.WaitForAsync(a => a.UpdateTime >= closing && a.Positions.Count == 0, "a wallet push after the close without the closed position");
+        await positions.WaitForAsync(p => p.Size == 0m, "the closed position, pushed with size 0", Timeout);
+        await accounts.WaitForAsync(a => a.UpdateTime >= closing && a.Positions.Count == 0, "a wallet push after the close without the closed position", Timeout);
     }
 }
