@@ -114,6 +114,11 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
+            if (ex is BybitUnknownValueException unknown)
+            {
+                Skips.Unknown("order", "place", unknown);
+            }
+
             BybitLog.ReadBackFailed(_logger, orderId, request.ClientOrderId, ex.Message);
             order = Accepted(request, orderId);
         }

@@ -16,6 +16,7 @@ public sealed partial class BybitSimulator
     private readonly Lock _uidGate = new();
     private readonly Dictionary<string, (long Second, int Used)> _uidUsed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _oddValueLinkIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _leftOver = new(StringComparer.Ordinal);
     private int _overloads;
     private int _failedOrderReads;
 
@@ -28,14 +29,15 @@ public sealed partial class BybitSimulator
     /// <summary>Order reads (<c>/v5/order/realtime</c> and <c>/v5/order/history</c>) refused so far by <see cref="FailOrderReads"/>.</summary>
     public int OrderReadsFailed { get; private set; }
 
-    /// <summary>Spends <paramref name="units"/> of an endpoint's per-UID budget in the current second, as another session of the same account would.</summary>
-    public void SpendUidBudget(string path, int units)
+    /// <summary>
+    /// The next request to <paramref name="path"/> finds only <paramref name="remaining"/> units of the endpoint's
+    /// budget left in its second, as if another session of the same account had spent the rest.
+    /// </summary>
+    public void LeaveUidBudget(string path, int remaining)
     {
         lock (_uidGate)
         {
-            var second = Clock.NowMilliseconds / 1000;
-            var used = _uidUsed.TryGetValue(path, out var window) && window.Second == second ? window.Used : 0;
-            _uidUsed[path] = (second, used + units);
+            _leftOver[path] = remaining;
         }
     }
 
@@ -93,6 +95,11 @@ public sealed partial class BybitSimulator
         lock (_uidGate)
         {
             var used = _uidUsed.TryGetValue(path, out var window) && window.Second == second ? window.Used : 0;
+            if (_leftOver.Remove(path, out var left))
+            {
+                used = Math.Max(used, limit - left);
+            }
+
             granted = Math.Clamp(limit - used, 0, units);
             used += granted;
             _uidUsed[path] = (second, used);

@@ -1,0 +1,327 @@
+using System.Text.Json;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Bybit;
+using OpenSqt.Exchanges.Tests.Conformance;
+using OpenSqt.TestSupport;
+using OpenSqt.VenueSimulators.Bybit;
+
+namespace OpenSqt.Exchanges.Tests.Bybit;
+
+/// <summary>
+/// The venue-layer rules of issue 12 on Bybit, over real HTTP and WebSocket against the simulator: per-endpoint
+/// budgets with batches charged per order, an acknowledged order never reported as failed, complete lists, unknown
+/// values and unlisted instruments skipped, cancel answers, the wallet topic without a snapshot, and the margin mode
+/// taken from the account instead of the deprecated <c>tradeMode</c>.
+/// </summary>
+public sealed class BybitVenueLayerTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private const string Symbol = "BTCUSDT";
+    private const string CreateBatch = "/v5/order/create-batch";
+    private const string CancelBatch = "/v5/order/cancel-batch";
+
+    private static OrderRequest Limit(OrderSide side, decimal price, string clientId) => new()
+    {
+        Symbol = Symbol,
+        Side = side,
+        Type = OrderType.Limit,
+        Price = price,
+        Quantity = 0.002m,
+        ClientOrderId = clientId,
+    };
+
+    private static int ItemsOf(string body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("request").GetArrayLength();
+    }
+
+    [Fact]
+    public async Task BatchPlaceIsSplitToTheBatchBudgetBecauseEveryOrderIsCharged()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        var requests = Enumerable.Range(0, 12).Select(i => Limit(OrderSide.Buy, last - 1000m - i, $"chunk{i}")).ToList();
+
+        var result = await exchange.BatchPlaceOrdersAsync(requests);
+
+        // 10 orders per second on create-batch, 90 % of it used: 9 now, 3 in the next second, never 12 at once.
+        var batches = sim.Journal.All.Where(r => r.Path == CreateBatch).Select(r => ItemsOf(r.Body)).ToArray();
+        Assert.Equal([9, 3], batches);
+        Assert.True(exchange.Rest.RateLimits.Waits >= 1, "the second chunk waited for the next second of the batch budget");
+        Assert.Equal(12, result.Orders.Count + result.Errors.Count);
+        Assert.All(result.Errors, e => Assert.Equal(ExchangeErrorKind.RateLimited, e.Kind));
+        Assert.True(result.Orders.Count >= 9);
+    }
+
+    [Fact]
+    public async Task BatchItemsPastTheBudgetFailAsRateLimitedAndAreNeverResent()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        sim.LeaveUidBudget(CreateBatch, 3);
+
+        var result = await exchange.BatchPlaceOrdersAsync([.. Enumerable.Range(0, 5).Select(i => Limit(OrderSide.Buy, last - 1000m - i, $"part{i}"))]);
+
+        Assert.Equal(["part0", "part1", "part2"], result.Orders.Select(o => o.ClientOrderId));
+        Assert.Equal([3, 4], result.Errors.Select(e => e.Index));
+        Assert.All(result.Errors, e =>
+        {
+            Assert.Equal(ExchangeErrorKind.RateLimited, e.Kind);
+            Assert.True(e.Kind.IsTransient());
+        });
+        Assert.Equal(["part3", "part4"], result.Errors.Select(e => e.ClientOrderId));
+        Assert.Equal(1, sim.Journal.Count("POST", CreateBatch));
+        Assert.Equal(3, (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count);
+
+        // The same on cancel-batch: the refused items are still open and reported, nothing is re-sent.
+        sim.LeaveUidBudget(CancelBatch, 1);
+        var ids = result.Orders.Select(o => o.ExchangeOrderId).ToList();
+        var errors = await exchange.BatchCancelOrdersAsync(Symbol, ids);
+        Assert.Equal([1, 2], errors.Select(e => e.Index));
+        Assert.All(errors, e => Assert.Equal(ExchangeErrorKind.RateLimited, e.Kind));
+        Assert.Equal(1, sim.Journal.Count("POST", CancelBatch));
+        Assert.Equal(2, (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count);
+    }
+
+    [Fact]
+    public async Task ASpentCreateBudgetHoldsBackOnlyCreateAndNamesWhenItResets()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        var resting = await exchange.PlaceOrderAsync(Limit(OrderSide.Sell, last + 1000m, "rest1"));
+        sim.LeaveUidBudget("/v5/order/create", 0);
+
+        var refused = await Assert.ThrowsAsync<ExchangeException>(() => exchange.PlaceOrderAsync(Limit(OrderSide.Sell, last + 1001m, "rest2")));
+        Assert.Equal(ExchangeErrorKind.RateLimited, refused.Kind);
+        Assert.Equal(BybitErrors.TooManyVisits, refused.VenueCode);
+        Assert.NotNull(refused.RetryAfter);
+        Assert.True(refused.RetryAfter <= TimeSpan.FromSeconds(1), "X-Bapi-Limit-Reset-Timestamp is within the second");
+        Assert.Null(exchange.Rest.RateLimits.BlockedUntil);
+
+        // The cancel budget is its own: the cancel goes out at once.
+        var waits = exchange.Rest.RateLimits.Waits;
+        await exchange.CancelOrderAsync(Symbol, OrderRef.ByExchangeId(resting.ExchangeOrderId));
+        Assert.Equal(waits, exchange.Rest.RateLimits.Waits);
+        Assert.Empty(await sim.Engine.GetOpenOrdersAsync(Symbol));
+    }
+
+    [Fact]
+    public async Task OverloadWithoutRetryAfterIsRateLimitedAndNothingIsResent()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim, new Dictionary<string, string> { ["RateLimitMaxWait"] = "00:00:00" });
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await exchange.GetOpenOrdersAsync(Symbol);
+        sim.Overload(1);
+
+        var ex = await Assert.ThrowsAsync<ExchangeException>(() => exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "busy1")));
+
+        Assert.Equal(ExchangeErrorKind.RateLimited, ex.Kind);
+        Assert.True(ex.IsTransient);
+        Assert.NotNull(ex.RetryAfter);
+        Assert.Equal(1, sim.Journal.Count("POST", "/v5/order/create"));
+        Assert.Empty(await sim.Engine.GetOpenOrdersAsync(Symbol));
+        Assert.Equal(0, sim.RateLimiter.Bans);
+    }
+
+    [Fact]
+    public async Task AFailedReadBackAfterThePlaceReportsTheOrderAccepted()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await exchange.GetSymbolsAsync();
+        sim.FailOrderReads(1);
+
+        var placed = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "readback1"));
+
+        Assert.Equal(1, sim.OrderReadsFailed);
+        Assert.Equal(OrderStatus.New, placed.Status);
+        Assert.Equal("readback1", placed.ClientOrderId);
+        var live = Assert.Single(await sim.Engine.GetOpenOrdersAsync(Symbol));
+        Assert.Equal(live.ExchangeOrderId, placed.ExchangeOrderId);
+        Assert.Equal(1, sim.Journal.Count("POST", "/v5/order/create"));
+    }
+
+    [Fact]
+    public async Task AnOpenListOf120OrdersIsPagedToCompletion()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        for (var i = 0; i < 120; i++)
+        {
+            await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m - i, $"many{i}"));
+        }
+
+        var open = await exchange.GetOpenOrdersAsync(null);
+
+        Assert.Equal(120, open.Count);
+        Assert.Equal(120, open.Select(o => o.ClientOrderId).Distinct().Count());
+        var pages = sim.Journal.All.Where(r => r.Path == "/v5/order/realtime").ToArray();
+        Assert.Equal(3, pages.Length);
+        Assert.All(pages.Skip(1), p => Assert.Contains("cursor=", p.RawQuery, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnknownEnumValuesAreSkippedAndCountedWithoutFailingTheCallOrTheStream()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        sim.ReportUnknownValuesFor("odd1");
+        sim.ReportUnknownValuesFor("odd2");
+        await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "odd1"));
+        await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1001m, "plain1"));
+
+        var open = await exchange.GetOpenOrdersAsync(Symbol);
+
+        Assert.Equal(["plain1"], open.Select(o => o.ClientOrderId));
+        Assert.Equal(1, exchange.Skips.Count);
+
+        await using var orders = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready");
+        var odd = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1002m, "odd2"));
+        Assert.Equal(OrderStatus.New, odd.Status);
+        await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1003m, "plain2"));
+        await orders.WaitForAsync(u => u.ClientOrderId == "plain2", "the known order's event after the odd one", Timeout);
+        Assert.DoesNotContain(orders.Items, u => u.ClientOrderId == "odd2");
+        Assert.True(exchange.Skips.Count >= 3, "the odd read-back and the odd order event were counted");
+    }
+
+    [Fact]
+    public async Task PositionsAndOrdersOnUnlistedInstrumentsAreSkipped()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last, "held1"));
+        sim.Engine.Trade(Symbol, last, 1m);
+        await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "open1"));
+        sim.UnlistedSymbol = "ZZZUSDT";
+
+        var positions = await exchange.GetPositionsAsync(null);
+        var orders = await exchange.GetOpenOrdersAsync(null);
+        var account = await exchange.GetAccountAsync();
+
+        Assert.Equal([Symbol], positions.Select(p => p.Symbol));
+        Assert.Equal(["open1"], orders.Select(o => o.ClientOrderId));
+        Assert.Equal([Symbol], account.Positions.Select(p => p.Symbol));
+        Assert.True(exchange.Skips.Count >= 3);
+    }
+
+    [Fact]
+    public async Task CancelOfAnUnknownOrderIsNotFoundAndOfAFinishedOneIsDone()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+
+        var missing = await Assert.ThrowsAsync<ExchangeException>(() => exchange.CancelOrderAsync(Symbol, OrderRef.ByClientId("neverPlaced")));
+        Assert.Equal(ExchangeErrorKind.NotFound, missing.Kind);
+        Assert.Equal(BybitErrors.OrderNotExists, missing.VenueCode);
+
+        var filled = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "fin1"));
+        sim.Engine.Trade(Symbol, last - 10m, 1m);
+        await Eventually.TrueAsync(async () => (await sim.Engine.GetOrderAsync(Symbol, OrderRef.ByClientId("fin1"))).Status == OrderStatus.Filled, Timeout, "the order filled");
+        await exchange.CancelOrderAsync(Symbol, OrderRef.ByExchangeId(filled.ExchangeOrderId));
+
+        var errors = await exchange.BatchCancelOrdersAsync(Symbol, [filled.ExchangeOrderId, "no-such-order"]);
+        var error = Assert.Single(errors);
+        Assert.Equal(1, error.Index);
+        Assert.Equal(ExchangeErrorKind.NotFound, error.Kind);
+        Assert.Equal("no-such-order", error.ExchangeOrderId);
+    }
+
+    [Fact]
+    public async Task TheWalletTopicSendsNoSnapshotSoTheAccountIsFetchedOnEveryConnect()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim, new Dictionary<string, string>
+        {
+            ["AccountRefreshInterval"] = "00:00:00.050",
+            ["ReconnectInitialDelay"] = "00:00:00.050",
+        });
+        var engine = await sim.Engine.GetAccountAsync();
+        await using var accounts = new StreamRecorder<Account>(exchange.SubscribeAccountAsync);
+
+        var first = await accounts.WaitForAsync(_ => true, "an account without any wallet push", Timeout);
+        Assert.Equal(engine.WalletBalance, first.WalletBalance);
+        Assert.True(first.IsUnified);
+        Assert.Equal(1, exchange.PrivateStream.AccountSnapshots);
+
+        await sim.DropAllConnectionsAsync();
+        await Eventually.TrueAsync(() => exchange.PrivateStream.AccountSnapshots >= 2, Timeout, "the account is fetched again after the reconnect");
+        await Eventually.TrueAsync(() => accounts.Items.Count >= 2, Timeout, "the second snapshot is published");
+    }
+
+    [Fact]
+    public async Task ReconnectsCloserThanTheRefreshIntervalShareOneAccountSnapshot()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim, new Dictionary<string, string>
+        {
+            ["AccountRefreshInterval"] = "00:10:00",
+            ["ReconnectInitialDelay"] = "00:00:00.050",
+        });
+        var reconnects = 0;
+        exchange.StreamReconnected += (_, _) => Interlocked.Increment(ref reconnects);
+        await using var accounts = new StreamRecorder<Account>(exchange.SubscribeAccountAsync);
+        await accounts.WaitForAsync(_ => true, "the first snapshot", Timeout);
+        for (var i = 1; i <= 3; i++)
+        {
+            await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready");
+            await sim.DropAllConnectionsAsync();
+            var expected = i;
+            await Eventually.TrueAsync(() => Volatile.Read(ref reconnects) >= expected, Timeout, "the stream reconnected");
+        }
+
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready again");
+        Assert.Equal(1, exchange.PrivateStream.AccountSnapshots);
+        Assert.Equal(1, sim.Journal.Count("GET", "/v5/account/wallet-balance"));
+    }
+
+    [Fact]
+    public async Task MarginTypeFollowsTheAccountNotTheDeprecatedTradeMode()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        sim.MarginMode = "ISOLATED_MARGIN";
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        await using var positions = new StreamRecorder<Position>(ct => exchange.SubscribePositionsAsync(Symbol, ct));
+        await Eventually.TrueAsync(() => exchange.PrivateStream.AccountSnapshots >= 1, Timeout, "the account snapshot (and with it the margin mode) was read");
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "iso1"));
+        sim.Engine.Trade(Symbol, last - 10m, 1m);
+
+        var pushed = await positions.WaitForAsync(p => p.Size == 0.002m, "the position push", Timeout);
+        Assert.Equal("isolated", pushed.MarginType);
+        var held = Assert.Single(await exchange.GetPositionsAsync(Symbol));
+        Assert.Equal("isolated", held.MarginType);
+        Assert.Contains(sim.Journal.All, r => r.Path == "/v5/account/info");
+    }
+
+    [Fact]
+    public async Task AClosedPositionArrivesWithSizeZeroAndLeavesTheAccount()
+    {
+        await using var sim = await BybitSimulator.StartAsync();
+        await using var exchange = BybitConformanceTests.CreateBybit(sim);
+        await using var positions = new StreamRecorder<Position>(ct => exchange.SubscribePositionsAsync(Symbol, ct));
+        await using var accounts = new StreamRecorder<Account>(exchange.SubscribeAccountAsync);
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready");
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "open2"));
+        sim.Engine.Trade(Symbol, last - 10m, 1m);
+        await positions.WaitForAsync(p => p.Size == 0.002m, "the opened position", Timeout);
+        await accounts.WaitForAsync(a => a.Positions.Any(p => p.Size == 0.002m), "an account push carrying the position", Timeout);
+        await exchange.PlaceOrderAsync(Limit(OrderSide.Sell, last + 10m, "close2") with { ReduceOnly = true });
+        var closing = sim.Clock.GetUtcNow();
+        sim.Engine.Trade(Symbol, last + 10m, 1m);
+
+        await positions.WaitForAsync(p => p.Size == 0m, "the closed position, pushed with size 0", Timeout);
+        await accounts.WaitForAsync(a => a.UpdateTime >= closing && a.Positions.Count == 0, "a wallet push after the close without the closed position", Timeout);
+    }
+}
