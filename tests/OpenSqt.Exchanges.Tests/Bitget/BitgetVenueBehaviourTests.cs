@@ -1,0 +1,193 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Bitget;
+using OpenSqt.Exchanges.Common;
+using OpenSqt.Exchanges.Tests.Conformance;
+using OpenSqt.TestSupport;
+using OpenSqt.VenueSimulators.Bitget;
+
+namespace OpenSqt.Exchanges.Tests.Bitget;
+
+/// <summary>
+/// Bitget as the venue behaves (issue 12, section 3), against the corrected simulator: positions snapshots, T/M
+/// tradeScope, the account's margin mode, the UTC candle lines, the login on the venue clock, coalesced account refreshes.
+/// </summary>
+public sealed class BitgetVenueBehaviourTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private const string Symbol = "BTCUSDT";
+
+    [Fact]
+    public async Task ClosedPositionLeavesTheSnapshotAndIsPublishedFlat()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        await using var positions = new StreamRecorder<Position>(ct => bitget.SubscribePositionsAsync(Symbol, ct));
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is logged in");
+        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Sell, Type = OrderType.Market, Quantity = 0.01m, ClientOrderId = "open1" });
+        await positions.WaitForAsync(p => p.Size == -0.01m, "the short position");
+        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Market, Quantity = 0.01m, ReduceOnly = true, ClientOrderId = "close1" });
+        var flat = await positions.WaitForAsync(p => p.Size == 0, "the flat position inferred from its absence in the snapshot");
+        Assert.Equal(Symbol, flat.Symbol);
+    }
+
+    [Fact]
+    public async Task SnapshotWithoutASymbolPublishesItFlatOnceAndKeepsTheOthers()
+    {
+        await using var stream = NewUserStream(TimeProvider.System, TimeSpan.FromSeconds(1), _ => Task.FromException<Account>(new ExchangeException(ExchangeErrorKind.Unavailable, "unused")));
+        using var cts = new CancellationTokenSource(Timeout);
+        var reader = stream.Positions.Subscribe(null, cts.Token).GetAsyncEnumerator(cts.Token);
+        stream.HandleMessage(PositionsPush(("BTCUSDT", "long", "0.5"), ("ETHUSDT", "short", "2")));
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal(("BTCUSDT", 0.5m), (reader.Current.Symbol, reader.Current.Size));
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal(("ETHUSDT", -2m), (reader.Current.Symbol, reader.Current.Size));
+        stream.HandleMessage(PositionsPush(("ETHUSDT", "short", "2")));
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal(("ETHUSDT", -2m), (reader.Current.Symbol, reader.Current.Size));
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal(("BTCUSDT", 0m), (reader.Current.Symbol, reader.Current.Size));
+        stream.HandleMessage(PositionsPush());
+        Assert.True(await reader.MoveNextAsync());
+        Assert.Equal(("ETHUSDT", 0m), (reader.Current.Symbol, reader.Current.Size));
+        await reader.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task MakerAndTakerFillsAreReadFromTheMAndTScope()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        await using var orders = new StreamRecorder<OrderUpdate>(bitget.SubscribeOrdersAsync);
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is logged in");
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Limit, Price = last - 100m, Quantity = 0.002m, ClientOrderId = "maker1" });
+        sim.Engine.Trade(Symbol, last - 100m, 0.01m);
+        var maker = await orders.WaitForAsync(u => u.ClientOrderId == "maker1" && u.LastFill is not null, "the resting order's fill");
+        Assert.True(maker.LastFill!.IsMaker);
+        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Sell, Type = OrderType.Market, Quantity = 0.002m, ClientOrderId = "taker1" });
+        var taker = await orders.WaitForAsync(u => u.ClientOrderId == "taker1" && u.LastFill is not null, "the market order's fill");
+        Assert.False(taker.LastFill!.IsMaker);
+    }
+
+    [Fact]
+    public async Task OrdersCarryTheMarginModeTheAccountHoldsForTheSymbol()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        sim.MarginModes[Symbol] = "isolated";
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Limit, Price = last - 500m, Quantity = 0.002m, ClientOrderId = "iso1" });
+        var batch = await bitget.BatchPlaceOrdersAsync([new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Limit, Price = last - 600m, Quantity = 0.002m, ClientOrderId = "iso2" }]);
+        Assert.Empty(batch.Errors);
+        Assert.Contains("\"marginMode\":\"isolated\"", sim.Journal.All.Single(r => r.Path == "/api/v2/mix/order/place-order").Body, StringComparison.Ordinal);
+        Assert.Contains("\"marginMode\":\"isolated\"", sim.Journal.All.Single(r => r.Path == "/api/v2/mix/order/batch-place-order").Body, StringComparison.Ordinal);
+        Assert.Equal("isolated", sim.MarginModeOf(Symbol));
+        Assert.Equal("crossed", sim.MarginModeOf("ETHUSDT"));
+    }
+
+    [Theory]
+    [InlineData("1d", "1Dutc")]
+    [InlineData("12h", "12Hutc")]
+    [InlineData("6h", "6Hutc")]
+    public async Task LongCandlesAreTheUtcLines(string interval, string granularity)
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        var candles = await bitget.GetHistoricalKlinesAsync(Symbol, interval, 3);
+        var engine = await sim.Engine.GetHistoricalKlinesAsync(Symbol, interval, 3);
+        Assert.Equal(engine.Select(c => (c.OpenTime, c.Close)), candles.Select(c => (c.OpenTime, c.Close)));
+        Assert.All(candles, c => Assert.Equal(TimeSpan.Zero, TimeSpan.FromTicks(c.OpenTime.UtcTicks % KlineInterval.ToTimeSpan(interval).Ticks)));
+        Assert.Contains("granularity=" + granularity, sim.Journal.All.Single(r => r.Path == "/api/v2/mix/market/candles").RawQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DailyCandleChannelIsTheUtcLine()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        await using var klines = new StreamRecorder<Candle>(ct => bitget.SubscribeKlinesAsync([Symbol], "1d", ct));
+        await Eventually.TrueAsync(() => sim.PublicChannels.ContainsKey("candle1Dutc:" + Symbol), Timeout, "the candle1Dutc channel is subscribed");
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        sim.Engine.Trade(Symbol, last + 3m, 0.1m);
+        var candle = await klines.WaitForAsync(c => c.Close == last + 3m, "the daily candle of the trade");
+        Assert.Equal(TimeSpan.Zero, candle.OpenTime.TimeOfDay);
+        Assert.False(sim.PublicChannels.ContainsKey("candle1D:" + Symbol));
+    }
+
+    [Fact]
+    public async Task PrivateLoginIsSignedWithTheVenueClock()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        sim.TimestampTolerance = TimeSpan.FromSeconds(10);
+        sim.Clock.Skew = TimeSpan.FromSeconds(25);
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        await using var orders = new StreamRecorder<OrderUpdate>(bitget.SubscribeOrdersAsync);
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the login, signed 25 s ahead of the local clock, was accepted");
+        Assert.True(bitget.Clock.Offset > TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task AccountPushesTriggerAtMostOneRefreshPerInterval()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var fetches = 0;
+        var account = new Account { WalletBalance = 1m, MarginBalance = 1m, AvailableBalance = 1m };
+        await using var stream = NewUserStream(time, TimeSpan.FromSeconds(2), _ =>
+        {
+            Interlocked.Increment(ref fetches);
+            return Task.FromResult(account);
+        });
+        var push = Encoding.UTF8.GetBytes("{\"action\":\"snapshot\",\"arg\":{\"instType\":\"USDT-FUTURES\",\"channel\":\"account\",\"coin\":\"default\"},\"data\":[{\"marginCoin\":\"USDT\",\"available\":\"1\"}],\"ts\":1}");
+        for (var i = 0; i < 50; i++)
+        {
+            stream.HandleMessage(push);
+        }
+
+        await Eventually.TrueAsync(() => Volatile.Read(ref fetches) == 1, Timeout, "one refresh at once");
+        for (var i = 0; i < 50; i++)
+        {
+            stream.HandleMessage(push);
+        }
+
+        Assert.Equal(100, stream.AccountPushes);
+        Assert.Equal(1, Volatile.Read(ref fetches));
+        time.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.TrueAsync(() => Volatile.Read(ref fetches) == 2, Timeout, "one trailing refresh for the pushes of the interval");
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Task.Yield();
+        Assert.Equal(2, Volatile.Read(ref fetches));
+        Assert.Equal(2, stream.AccountRefreshes);
+    }
+
+    [Fact]
+    public async Task TradingBurstCostsOneAccountRefreshNotOnePerPush()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim, new Dictionary<string, string> { ["AccountRefreshInterval"] = "01:00:00" });
+        await using var accounts = new StreamRecorder<Account>(bitget.SubscribeAccountAsync);
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is logged in");
+        for (var i = 0; i < 6; i++)
+        {
+            await sim.Engine.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = i % 2 == 0 ? OrderSide.Buy : OrderSide.Sell, Type = OrderType.Market, Quantity = 0.002m, ClientOrderId = $"burst{i}" });
+        }
+
+        await Eventually.TrueAsync(() => bitget.UserStream.AccountPushes >= 6, Timeout, "the account pushes of the burst arrived");
+        await accounts.WaitForAsync(_ => true, "the refresh at the first push");
+        Assert.Equal(1, bitget.UserStream.AccountRefreshes);
+        Assert.Equal(1, sim.Journal.Count("GET", "/api/v2/mix/position/all-position"));
+        Assert.Equal(1, sim.Journal.Count("GET", "/api/v2/mix/account/accounts"));
+    }
+
+    private static BitgetUserStream NewUserStream(TimeProvider time, TimeSpan refreshInterval, Func<CancellationToken, Task<Account>> fetchAccount) =>
+        new(new BitgetOptions { AccountRefreshInterval = refreshInterval }, new VenueCredentials("k", "s", "p"), fetchAccount, new ServerClock(time), _ => Task.CompletedTask, time, NullLogger.Instance, new VenueMetrics());
+
+    private static byte[] PositionsPush(params (string Symbol, string Side, string Total)[] positions)
+    {
+        var items = string.Join(',', positions.Select(p =>
+            $"{{\"instId\":\"{p.Symbol}\",\"marginCoin\":\"USDT\",\"marginMode\":\"crossed\",\"holdSide\":\"{p.Side}\",\"posMode\":\"one_way_mode\",\"total\":\"{p.Total}\",\"available\":\"{p.Total}\",\"openPriceAvg\":\"100\",\"leverage\":10,\"achievedProfits\":\"0\",\"unrealizedPL\":\"0\",\"liquidationPrice\":\"0\",\"cTime\":\"1\",\"uTime\":\"2\"}}"));
+        return Encoding.UTF8.GetBytes($"{{\"action\":\"snapshot\",\"arg\":{{\"instType\":\"USDT-FUTURES\",\"channel\":\"positions\",\"instId\":\"default\"}},\"data\":[{items}],\"ts\":3}}");
+    }
+}
