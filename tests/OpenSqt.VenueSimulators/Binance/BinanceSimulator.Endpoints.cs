@@ -1,14 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Binance;
 using OpenSqt.Exchanges.Common;
 
 namespace OpenSqt.VenueSimulators.Binance;
 
 public sealed partial class BinanceSimulator
 {
-    private static Dictionary<string, int> Weight(int weight) => new(StringComparer.Ordinal) { [BinanceRateLimits.Weight] = weight };
+    // Error codes as Binance documents them (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code):
+    // -2011 CANCEL_REJECTED "Unknown order sent." (unknown or already final order on cancel), -2013 NO_SUCH_ORDER
+    // "Order does not exist." (query), -4061 position side does not match the account's mode, -5022 post-only would take,
+    // -1125 "This listenKey does not exist.".
+    private static Dictionary<string, int> Weight(int weight) => new(StringComparer.Ordinal) { [WeightLimit] = weight };
 
     private EndpointSpec? Endpoint(string method, string path, string rawQuery)
     {
@@ -18,8 +21,8 @@ public sealed partial class BinanceSimulator
             ("GET", "/fapi/v1/ping") => new(Security.None, Weight(1), _ => Ok("{}")),
             ("GET", "/fapi/v1/time") => new(Security.None, Weight(1), _ => Ok($"{{\"serverTime\":{Clock.NowMilliseconds}}}")),
             ("GET", "/fapi/v1/exchangeInfo") => new(Security.None, Weight(1), _ => ExchangeInfoAsync()),
-            ("POST", "/fapi/v1/order") => new(Security.Signed, new(StringComparer.Ordinal) { [BinanceRateLimits.Orders10S] = 1, [BinanceRateLimits.Orders1M] = 1 }, PlaceAsync),
-            ("POST", "/fapi/v1/batchOrders") => new(Security.Signed, new(StringComparer.Ordinal) { [BinanceRateLimits.Weight] = 5, [BinanceRateLimits.Orders10S] = 5, [BinanceRateLimits.Orders1M] = 1 }, BatchPlaceAsync),
+            ("POST", "/fapi/v1/order") => new(Security.Signed, new(StringComparer.Ordinal) { [Orders10SLimit] = 1, [Orders1MLimit] = 1 }, PlaceAsync),
+            ("POST", "/fapi/v1/batchOrders") => new(Security.Signed, new(StringComparer.Ordinal) { [WeightLimit] = 5, [Orders10SLimit] = 5, [Orders1MLimit] = 1 }, BatchPlaceAsync),
             ("DELETE", "/fapi/v1/order") => new(Security.Signed, Weight(1), CancelAsync),
             ("DELETE", "/fapi/v1/batchOrders") => new(Security.Signed, Weight(1), BatchCancelAsync),
             ("DELETE", "/fapi/v1/allOpenOrders") => new(Security.Signed, Weight(1), CancelAllAsync),
@@ -85,7 +88,7 @@ public sealed partial class BinanceSimulator
             foreach (var limit in RateLimiter.Limits)
             {
                 w.WriteStartObject();
-                w.WriteString("rateLimitType", limit.Name == BinanceRateLimits.Weight ? "REQUEST_WEIGHT" : "ORDERS");
+                w.WriteString("rateLimitType", limit.Name == WeightLimit ? "REQUEST_WEIGHT" : "ORDERS");
                 w.WriteString("interval", limit.Window.TotalSeconds >= 60 ? "MINUTE" : "SECOND");
                 w.WriteNumber("intervalNum", limit.Window.TotalSeconds >= 60 ? (int)limit.Window.TotalMinutes : (int)limit.Window.TotalSeconds);
                 w.WriteNumber("limit", limit.Limit);
@@ -162,12 +165,12 @@ public sealed partial class BinanceSimulator
         var positionSide = p.GetValueOrDefault("positionSide", "BOTH");
         if (HedgeMode && positionSide == "BOTH")
         {
-            throw new BinanceSimError(400, BinanceErrors.HedgeModeOrder, "Order's position side does not match user's setting.");
+            throw new BinanceSimError(400, "-4061", "Order's position side does not match user's setting.");
         }
 
         if (!HedgeMode && positionSide != "BOTH")
         {
-            throw new BinanceSimError(400, BinanceErrors.HedgeModeOrder, "Order's position side does not match user's setting.");
+            throw new BinanceSimError(400, "-4061", "Order's position side does not match user's setting.");
         }
 
         if (!decimal.TryParse(Required(p, "quantity"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var quantity))
@@ -261,7 +264,7 @@ public sealed partial class BinanceSimulator
         {
             throw ex.Kind switch
             {
-                ExchangeErrorKind.PostOnlyRejected => new BinanceSimError(400, BinanceErrors.PostOnlyWouldTake, "Due to the order could not be executed as maker, the Post Only order will be rejected."),
+                ExchangeErrorKind.PostOnlyRejected => new BinanceSimError(400, "-5022", "Due to the order could not be executed as maker, the Post Only order will be rejected."),
                 ExchangeErrorKind.AlreadyExists => new BinanceSimError(400, "-4116", "ClientOrderId is duplicated."),
                 ExchangeErrorKind.ReduceOnlyRejected => new BinanceSimError(400, "-2022", "ReduceOnly Order is rejected."),
                 ExchangeErrorKind.InsufficientMargin => new BinanceSimError(400, "-2019", "Margin is insufficient."),
@@ -363,10 +366,10 @@ public sealed partial class BinanceSimulator
 
     private async Task<Order> CancelOneAsync(Dictionary<string, string> p)
     {
-        var order = await FindAsync(p, BinanceErrors.UnknownOrderOnCancel, "Unknown order sent.").ConfigureAwait(false);
+        var order = await FindAsync(p, "-2011", "Unknown order sent.").ConfigureAwait(false);
         if (!order.Status.IsOpen())
         {
-            throw new BinanceSimError(400, BinanceErrors.UnknownOrderOnCancel, "Unknown order sent.");
+            throw new BinanceSimError(400, "-2011", "Unknown order sent.");
         }
 
         await Engine.CancelOrderAsync(order.Symbol, OrderRef.ByExchangeId(order.ExchangeOrderId)).ConfigureAwait(false);
@@ -433,7 +436,7 @@ public sealed partial class BinanceSimulator
 
     private async Task<(int, string)> QueryOrderAsync(Dictionary<string, string> p)
     {
-        var order = await FindAsync(p, BinanceErrors.OrderDoesNotExist, "Order does not exist.").ConfigureAwait(false);
+        var order = await FindAsync(p, "-2013", "Order does not exist.").ConfigureAwait(false);
         return (200, Json(w => WriteOrder(w, order, includeTime: true)));
     }
 
@@ -704,7 +707,7 @@ public sealed partial class BinanceSimulator
             {
                 if (!create)
                 {
-                    throw new BinanceSimError(400, BinanceErrors.ListenKeyDoesNotExist, "This listenKey does not exist.");
+                    throw new BinanceSimError(400, "-1125", "This listenKey does not exist.");
                 }
 
                 _listenKey = NewListenKey();

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Binance;
+using System.Security.Cryptography;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -27,6 +27,14 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     private const string UserKind = "user";
     private const string MarketKind = "market";
     private const string LegacyUserKind = "legacy-user";
+
+    // The venue's own limits, as /fapi/v1/exchangeInfo publishes them ("REQUEST_WEIGHT 2400 per MINUTE", "ORDERS 300 per
+    // 10 SECOND", "ORDERS 1200 per MINUTE") and the headers that report usage (X-MBX-USED-WEIGHT-1M,
+    // X-MBX-ORDER-COUNT-10S, X-MBX-ORDER-COUNT-1M): https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info.
+    // Named here on their own: the simulator never reads the connector's constants.
+    private const string WeightLimit = "ip-weight-1m";
+    private const string Orders10SLimit = "orders-10s";
+    private const string Orders1MLimit = "orders-1m";
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
@@ -38,9 +46,9 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     private BinanceSimulator(SimVenueOptions? engineOptions, int weightLimit)
         : base(
         [
-            new SimRateLimit(BinanceRateLimits.Weight, weightLimit, TimeSpan.FromMinutes(1), BinanceRateLimits.WeightHeader),
-            new SimRateLimit(BinanceRateLimits.Orders10S, 300, TimeSpan.FromSeconds(10), BinanceRateLimits.Orders10SHeader),
-            new SimRateLimit(BinanceRateLimits.Orders1M, 1200, TimeSpan.FromMinutes(1), BinanceRateLimits.Orders1MHeader),
+            new SimRateLimit(WeightLimit, weightLimit, TimeSpan.FromMinutes(1), "X-MBX-USED-WEIGHT-1M"),
+            new SimRateLimit(Orders10SLimit, 300, TimeSpan.FromSeconds(10), "X-MBX-ORDER-COUNT-10S"),
+            new SimRateLimit(Orders1MLimit, 1200, TimeSpan.FromMinutes(1), "X-MBX-ORDER-COUNT-1M"),
         ], engineOptions)
     {
         _pumps.Add(PumpOrdersAsync(_stop.Token));
@@ -211,7 +219,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         var (limitStatus, retryAfter, usage) = RateLimiter.Charge(endpoint.Costs);
         foreach (var limit in RateLimiter.Limits)
         {
-            if (limit.Header is { } header && (limit.Name == BinanceRateLimits.Weight || endpoint.Costs.ContainsKey(limit.Name)))
+            if (limit.Header is { } header && (limit.Name == WeightLimit || endpoint.Costs.ContainsKey(limit.Name)))
             {
                 headers[header] = usage[limit.Name].ToString(CultureInfo.InvariantCulture);
             }
@@ -270,7 +278,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
             return Error(400, "-1102", "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
         }
 
-        if (!BinanceSigner.Verify(ApiSecret, query + form, signature))
+        if (!SignatureMatches(ApiSecret, query + form, signature))
         {
             return Error(400, "-1022", "Signature for this request is not valid.");
         }
@@ -298,6 +306,17 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Binance SIGNED endpoints: "HMAC SHA256 signature ... the secretKey as the key and totalParams as the value", where
+    /// totalParams is the query string concatenated with the request body, hex encoded
+    /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info, "SIGNED Endpoint Security").
+    /// </summary>
+    private static bool SignatureMatches(string secret, string totalParams, string signature)
+    {
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(totalParams)));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()));
     }
 
     /// <summary>Removes the <c>signature</c> parameter from a raw query or body, keeping every other byte as received.</summary>
