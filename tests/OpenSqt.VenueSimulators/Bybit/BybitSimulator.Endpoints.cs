@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Bybit;
 
 namespace OpenSqt.VenueSimulators.Bybit;
 
@@ -172,15 +171,7 @@ public sealed partial class BybitSimulator
     {
         var symbol = Required(p, "symbol");
         await RulesOf(symbol).ConfigureAwait(false);
-        string interval;
-        try
-        {
-            interval = BybitParsers.ParseInterval(Required(p, "interval"));
-        }
-        catch (ExchangeException)
-        {
-            throw new BybitSimError("10001", "Invalid period!");
-        }
+        var interval = EngineInterval(Required(p, "interval")) ?? throw new BybitSimError("10001", "Invalid period!");
 
         var limit = p.TryGetValue("limit", out var l) ? int.Parse(l, CultureInfo.InvariantCulture) : 200;
         if (limit is < 1 or > 1000)
@@ -655,7 +646,7 @@ public sealed partial class BybitSimulator
         w.WriteString("symbol", order.Symbol);
         w.WriteString("price", D(order.Price));
         w.WriteString("qty", D(order.Quantity));
-        w.WriteString("side", BybitParsers.FormatSide(order.Side));
+        w.WriteString("side", SideText(order.Side));
         w.WriteNumber("positionIdx", 0);
         // An odd order carries values Bybit may add to its enums (https://bybit-exchange.github.io/docs/v5/enum
         // grows: RPI was added to timeInForce) and a client must survive them.
@@ -666,7 +657,7 @@ public sealed partial class BybitSimulator
         w.WriteString("leavesQty", D(order.Status.IsOpen() ? order.Quantity - order.FilledQuantity : 0));
         w.WriteString("cumExecQty", D(order.FilledQuantity));
         w.WriteString("cumExecValue", D(order.FilledQuantity * order.AveragePrice));
-        w.WriteString("timeInForce", odd ? "GTD" : BybitParsers.FormatTimeInForce(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
+        w.WriteString("timeInForce", odd ? "GTD" : TimeInForceText(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
         w.WriteString("orderType", odd ? "Iceberg" : order.Type == OrderType.Limit ? "Limit" : "Market");
         w.WriteBoolean("reduceOnly", order.ReduceOnly);
         w.WriteString("createdTime", order.CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Bybit;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Bybit;
@@ -121,7 +120,7 @@ public sealed partial class BybitSimulator
             return false;
         }
 
-        if (!BybitSigner.Verify(ApiSecret, BybitSigner.WsAuthPayload(expires), args[2].GetString() ?? ""))
+        if (!SignatureMatches(ApiSecret, "GET/realtime" + expires.ToString(CultureInfo.InvariantCulture), args[2].GetString() ?? ""))
         {
             reason = "Invalid sign";
             return false;
@@ -181,7 +180,7 @@ public sealed partial class BybitSimulator
                         w.WriteString("orderPrice", D(update.Price));
                         w.WriteString("orderQty", D(update.Quantity));
                         w.WriteString("orderType", update.Type == OrderType.Limit ? "Limit" : "Market");
-                        w.WriteString("side", BybitParsers.FormatSide(update.Side));
+                        w.WriteString("side", SideText(update.Side));
                         w.WriteString("execTime", fill.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
                         w.WriteBoolean("isMaker", fill.IsMaker);
                         w.WriteString("execPnl", D(fill.RealizedPnl));
@@ -325,15 +324,7 @@ public sealed partial class BybitSimulator
 
         if (parts is ["kline", var interval, var klineSymbol] && KnownSymbols.Contains(klineSymbol))
         {
-            try
-            {
-                BybitParsers.ParseInterval(interval);
-                return true;
-            }
-            catch (OpenSqt.Contracts.ExchangeException)
-            {
-                return false;
-            }
+            return EngineInterval(interval) is not null;
         }
 
         return false;
@@ -375,7 +366,7 @@ public sealed partial class BybitSimulator
             }
             else
             {
-                var interval = BybitParsers.ParseInterval(parts[1]);
+                var interval = EngineInterval(parts[1])!;
                 var span = OpenSqt.Contracts.KlineInterval.ToTimeSpan(interval);
                 await foreach (var c in Engine.SubscribeKlinesAsync([parts[2]], interval, cancellationToken).ConfigureAwait(false))
                 {

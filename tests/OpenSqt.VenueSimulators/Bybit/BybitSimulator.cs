@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Bybit;
 using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
@@ -268,7 +267,7 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
             recvWindow = "5000";
         }
 
-        if (!BybitSigner.Verify(ApiSecret, BybitSigner.RestPayload(timestamp, key, recvWindow, signedPart), signature))
+        if (!SignatureMatches(ApiSecret, timestamp + key + recvWindow + signedPart, signature))
         {
             return Envelope("10004", "error sign! origin_string[...]", null, []);
         }
