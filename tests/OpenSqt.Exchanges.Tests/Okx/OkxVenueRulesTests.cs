@@ -1,4 +1,3 @@
-using System.Text;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Okx;
 using OpenSqt.Exchanges.Tests.Conformance;
@@ -211,21 +210,26 @@ public sealed class OkxVenueRulesTests
     }
 
     [Fact]
-    public async Task APositionMissingFromACompleteSnapshotIsReportedClosed()
+    public async Task APositionMissingFromTheRegularSnapshotIsReportedClosed()
     {
         await using var sim = await OkxSimulator.StartAsync();
         await using var exchange = OkxConformanceTests.CreateOkx(sim);
-        await exchange.PrivateStream.LoadContractSizesAsync(CancellationToken.None);
-        await using var positions = new StreamRecorder<Position>(ct => exchange.PrivateStream.Positions.Subscribe(null, ct));
-        static byte[] Snapshot(string data) => Encoding.UTF8.GetBytes(
-            "{\"arg\":{\"channel\":\"positions\",\"instType\":\"SWAP\"},\"eventType\":\"snapshot\",\"curPage\":1,\"lastPage\":true,\"data\":[" + data + "]}");
-        const string Btc = "{\"instType\":\"SWAP\",\"instId\":\"BTC-USDT-SWAP\",\"posSide\":\"net\",\"mgnMode\":\"cross\",\"pos\":\"0.3\",\"avgPx\":\"95000\",\"markPx\":\"95010\",\"upl\":\"0.03\",\"realizedPnl\":\"0\",\"lever\":\"10\",\"liqPx\":\"\",\"uTime\":\"1700000000000\"}";
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await using var positions = new StreamRecorder<Position>(ct => exchange.SubscribePositionsAsync(Symbol, ct));
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is up");
+        await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 5m, 0.003m, "open1"));
+        sim.Engine.Trade(Symbol, last - 5m, 1m);
+        await positions.WaitForAsync(p => p.Size == 0.003m, "the opened position");
 
-        exchange.PrivateStream.HandleMessage(Snapshot(Btc));
-        await positions.WaitForAsync(p => p.Symbol == Symbol && p.Size == 0.003m, "the position of the first snapshot");
-        exchange.PrivateStream.HandleMessage(Snapshot(""));
+        sim.LosePositionUpdates = true;
+        await exchange.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Sell, Type = OrderType.Market, Quantity = 0.003m, ReduceOnly = true, ClientOrderId = "close1" });
+        await Eventually.TrueAsync(async () => (await sim.Engine.GetPositionsAsync(Symbol)).All(p => p.Size == 0), Timeout, "the position closed on the venue");
+        Assert.DoesNotContain(positions.Items, p => p.Size == 0m);
 
-        var closed = await positions.WaitForAsync(p => p.Symbol == Symbol && p.Size == 0m, "the position the next snapshot left out");
+        await sim.PushPositionsSnapshotAsync();
+
+        var closed = await positions.WaitForAsync(p => p.Size == 0m, "the position the snapshot left out");
+        Assert.Equal(Symbol, closed.Symbol);
         Assert.Equal(0m, closed.UnrealizedPnl);
     }
 }

@@ -217,6 +217,24 @@ public sealed partial class OkxSimulator
         await SendPrivateAsync("account", w => WriteAccount(w, account, includeUsdt: false, [(ccy, cashBalance)])).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Position event updates are lost on the way (as across a dropped connection) until switched back; only the
+    /// regular snapshot (<see cref="PushPositionsSnapshotAsync"/>) still tells the client what it holds.
+    /// </summary>
+    public bool LosePositionUpdates { get; set; }
+
+    /// <summary>
+    /// The regular snapshot OKX pushes on the positions channel (about every 5 s unless updateInterval is 0): every
+    /// position with a non-zero size, so one that closed is simply absent.
+    /// </summary>
+    public async Task PushPositionsSnapshotAsync()
+    {
+        foreach (var socket in Sockets.Where(s => s.Kind == PrivateKind && s.Tag == Ready))
+        {
+            await SendSnapshotAsync(socket, "positions", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     private List<(string Ccy, decimal CashBalance)> ExtraBalances()
     {
         lock (_gate)
@@ -284,7 +302,11 @@ public sealed partial class OkxSimulator
             await foreach (var position in Engine.SubscribePositionsAsync(null, cancellationToken).ConfigureAwait(false))
             {
                 var ctVal = await CtValOf(position.Symbol, cancellationToken).ConfigureAwait(false);
-                await SendPrivateAsync("positions", w => WritePosition(w, position, ctVal)).ConfigureAwait(false);
+                if (!LosePositionUpdates)
+                {
+                    await SendPrivateAsync("positions", w => WritePosition(w, position, ctVal)).ConfigureAwait(false);
+                }
+
                 var account = await Engine.GetAccountAsync(cancellationToken).ConfigureAwait(false);
                 // A fill changes the USDT balance only: the push carries USDT and no other currency.
                 await SendPrivateAsync("account", w => WriteAccount(w, account, includeUsdt: true, [])).ConfigureAwait(false);
