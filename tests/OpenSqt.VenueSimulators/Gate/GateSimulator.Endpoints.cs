@@ -45,14 +45,20 @@ public sealed partial class GateSimulator
         }
     }
 
+    /// <summary>A <c>tif</c> written on every order instead of the real one: a value Gate might add (fault injection).</summary>
+    public string? TifOverride { get; set; }
+
+    /// <summary>Contracts answered with <c>in_delisting: true</c> (orders and positions on them stay).</summary>
+    public HashSet<string> DelistingContracts { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Gate's <c>tif</c>: gtc, ioc, poc (post-only), fok (gateapi-python docs/FuturesOrder.md).</summary>
-    private static string TifOf(Order order) => order.PostOnly ? "poc" : order.TimeInForce switch
+    private string TifOf(Order order) => TifOverride ?? (order.PostOnly ? "poc" : order.TimeInForce switch
     {
         TimeInForce.Ioc => "ioc",
         TimeInForce.Fok => "fok",
         TimeInForce.Gtx => "poc",
         _ => "gtc",
-    };
+    });
 
     private EndpointSpec? Endpoint(string method, string path)
     {
@@ -161,7 +167,7 @@ public sealed partial class GateSimulator
                 w.WriteNumber("funding_next_apply", funding.NextFundingTime.ToUnixTimeSeconds());
                 w.WriteString("maker_fee_rate", "-0.00025");
                 w.WriteString("taker_fee_rate", "0.00075");
-                w.WriteBoolean("in_delisting", false);
+                w.WriteBoolean("in_delisting", DelistingContracts.Contains(NameOf(r.Symbol)));
                 w.WriteNumber("orders_limit", 50);
                 w.WriteEndObject();
             }
@@ -792,7 +798,7 @@ public sealed partial class GateSimulator
     };
 
     /// <summary>An order as Gate writes it: REST with strings and fractional-second times, the WebSocket with numbers and seconds plus milliseconds.</summary>
-    private static void WriteOrder(Utf8JsonWriter w, Order order, decimal multiplier, bool rest, bool? succeeded = null)
+    private void WriteOrder(Utf8JsonWriter w, Order order, decimal multiplier, bool rest, bool? succeeded = null)
     {
         var size = decimal.ToInt64(order.Quantity / multiplier) * (order.Side == OrderSide.Buy ? 1 : -1);
         var left = decimal.ToInt64(order.RemainingQuantity / multiplier) * (order.Side == OrderSide.Buy ? 1 : -1);
