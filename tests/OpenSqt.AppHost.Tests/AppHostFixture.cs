@@ -6,7 +6,11 @@ using Microsoft.Extensions.Logging;
 
 namespace OpenSqt.AppHost.Tests;
 
-/// <summary>The whole distributed application, started once for the collection, with a real Redis.</summary>
+/// <summary>
+/// The whole distributed application, started once for the collection, as on a machine with only the .NET SDK: the
+/// AppHost sees a PATH without docker, podman and redis-server and <c>Cache:Mode</c> is auto, so it runs the embedded
+/// Garnet server.
+/// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
@@ -16,11 +20,18 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>What the AppHost wrote to its console.</summary>
+    public ConsoleCapture Console { get; } = new();
+
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpenSqt_AppHost>(cts.Token);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.OpenSqt_AppHost>(
+            [$"--PATH={FreshMachinePath.Value()}", $"--{CacheModeSelector.ConfigurationKey}=auto"], cts.Token);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("OpenSqt.AppHost", LogLevel.Information)
+            .AddProvider(Console));
         builder.Configuration[$"Parameters:{ResourceNames.ServiceApiKeyParameter}"] = ServiceApiKey;
 
         // Ask Redis on every metadata lookup, so the test can see the second lookup served from it.

@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Grpc.Net.Client;
 using StackExchange.Redis;
 using W = OpenSqt.Contracts.Wire;
@@ -47,6 +49,32 @@ public sealed class DistributedAppTests(AppHostFixture fixture)
         using var liveServer = fixture.App.CreateHttpClient(ResourceNames.LiveServer, ResourceNames.HttpEndpoint);
         var health2 = await liveServer.GetFromJsonAsync<JsonElement>("/health");
         Assert.Contains("connected to the ExchangeConnector serving sim", health2.GetProperty("checks").GetProperty("connector").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public void WithoutAContainerRuntimeOrRedisServerTheAppHostRunsTheEmbeddedServerAndSaysWhy()
+    {
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var cache = Assert.IsType<EmbeddedCacheResource>(model.Resources.Single(r => r.Name == ResourceNames.Cache));
+        Assert.EndsWith("OpenSqt.CacheServer.csproj", cache.GetProjectMetadata().ProjectPath);
+        Assert.Contains(
+            "Information: Metadata cache: embedded mode, because no container runtime answers and redis-server is not on the PATH. Pick one with Cache__Mode=container|redis-server|embedded.",
+            fixture.Console.Lines);
+    }
+
+    [Fact]
+    public async Task OnceAllIsHealthyTheConsoleNamesTheLiveServerPage()
+    {
+        var page = fixture.App.GetEndpoint(ResourceNames.LiveServer, ResourceNames.HttpEndpoint).ToString().TrimEnd('/');
+        using var cts = new CancellationTokenSource(Timeout);
+        while (fixture.Console.WrittenAt("all resources healthy") is null && !cts.IsCancellationRequested)
+        {
+            await Task.Delay(PollInterval, CancellationToken.None);
+        }
+
+        // The testing builder runs without a dashboard, and the console says so instead of a dead address.
+        Assert.Contains($"Information: OpenSqt is running, all resources healthy. LiveServer page: {page}  Dashboard: disabled", fixture.Console.Lines);
+        Assert.DoesNotContain(fixture.Console.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
     }
 
     [Fact]
