@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
@@ -43,7 +44,8 @@ public enum LookupResult
 public sealed record LookupOutcome(LookupResult Result, Order? Order, string Message);
 
 /// <summary>
-/// Every order call of the engine goes through here: a token bucket (OpenSQT: 25 per second, burst 30), retries with
+/// Every order call of the engine goes through here: a token bucket per symbol, then one for the account (OpenSQT: 25
+/// per second, burst 30), so one busy symbol queues behind its own bucket and never starves another's cancels; retries with
 /// exponential backoff and jitter for transient failures only, and no blind re-send: a place call whose outcome is
 /// unknown is resolved by looking the order up by its client id.
 /// </summary>
@@ -54,6 +56,8 @@ public sealed partial class OrderGateway : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<OrderGateway> _logger;
     private readonly TokenBucketRateLimiter _limiter;
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _symbolLimiters = new(StringComparer.Ordinal);
+    private readonly RateLimitOptions _rate;
 
     public OrderGateway(IExchange exchange, IOptions<MarketMakerOptions> options, TimeProvider time, ILogger<OrderGateway> logger)
     {
@@ -61,16 +65,8 @@ public sealed partial class OrderGateway : IAsyncDisposable
         _retry = options.Value.Retry;
         _time = time;
         _logger = logger;
-        var rate = options.Value.RateLimit;
-        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = rate.Burst,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / rate.OrdersPerSecond),
-            QueueLimit = 100_000,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
+        _rate = options.Value.RateLimit;
+        _limiter = Bucket(_rate.OrdersPerSecond, _rate.Burst);
     }
 
     public IExchange Exchange => _exchange;
@@ -79,12 +75,9 @@ public sealed partial class OrderGateway : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+            if (!await AcquireAsync(request.Symbol, cancellationToken).ConfigureAwait(false))
             {
-                if (!lease.IsAcquired)
-                {
-                    return new PlaceOutcome(PlaceResult.Refused, null, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
-                }
+                return new PlaceOutcome(PlaceResult.Refused, null, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
             }
 
             try
@@ -159,12 +152,9 @@ public sealed partial class OrderGateway : IAsyncDisposable
         var reference = exchangeOrderId is not null ? OrderRef.ByExchangeId(exchangeOrderId) : OrderRef.ByClientId(clientOrderId);
         for (var attempt = 1; ; attempt++)
         {
-            using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+            if (!await AcquireAsync(symbol, cancellationToken).ConfigureAwait(false))
             {
-                if (!lease.IsAcquired)
-                {
-                    return new CancelOutcome(CancelResult.Failed, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
-                }
+                return new CancelOutcome(CancelResult.Failed, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
             }
 
             try
@@ -189,6 +179,34 @@ public sealed partial class OrderGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>One token of the symbol's bucket, then one of the account's.</summary>
+    private async ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
+    {
+        var own = _symbolLimiters.GetOrAdd(symbol, _ => Bucket(_rate.PerSymbolOrdersPerSecond, _rate.PerSymbolBurst));
+        using (var lease = await own.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+        {
+            if (!lease.IsAcquired)
+            {
+                return false;
+            }
+        }
+
+        using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+        {
+            return lease.IsAcquired;
+        }
+    }
+
+    private static TokenBucketRateLimiter Bucket(int perSecond, int burst) => new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / perSecond),
+        QueueLimit = 100_000,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
+
     /// <summary>Exponential backoff with full jitter between half and the whole delay.</summary>
     private TimeSpan Backoff(int attempt)
     {
@@ -196,7 +214,15 @@ public sealed partial class OrderGateway : IAsyncDisposable
         return TimeSpan.FromTicks((ticks / 2) + (long)(Random.Shared.NextDouble() * (ticks / 2)));
     }
 
-    public ValueTask DisposeAsync() => _limiter.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var limiter in _symbolLimiters.Values)
+        {
+            await limiter.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _limiter.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static partial class Log
     {

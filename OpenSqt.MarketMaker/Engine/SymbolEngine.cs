@@ -457,6 +457,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             SendCancel(tracked, "working after its cancel");
         }
 
+        foreach (var until in _tracker.TakeWakeUps())
+        {
+            var delay = until - _time.GetUtcNow();
+            _ = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, _calls.Token)
+                .ContinueWith(_ => _inbox.Writer.TryWrite(Redecide.Instance), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+
         foreach (var tracked in _tracker.TakeLookups())
         {
             RunOffLoop(async token =>
