@@ -80,6 +80,7 @@ public sealed partial class OrderGateway : IAsyncDisposable
                 return new PlaceOutcome(PlaceResult.Refused, null, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
             }
 
+            var sentAt = _time.GetUtcNow();
             try
             {
                 var order = await _exchange.PlaceOrderAsync(request, cancellationToken).ConfigureAwait(false);
@@ -91,17 +92,11 @@ public sealed partial class OrderGateway : IAsyncDisposable
                 Log.Retrying(_logger, "place", request.ClientOrderId ?? "", attempt, delay, ex.Message);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
-            catch (ExchangeException ex) when (ex.Kind is ExchangeErrorKind.UnknownOutcome or ExchangeErrorKind.Unavailable or ExchangeErrorKind.AlreadyExists)
+            catch (ExchangeException ex) when (IsAmbiguous(ex.Kind))
             {
                 // The order may have reached the venue: look it up, never send it again.
                 Log.Ambiguous(_logger, request.ClientOrderId ?? "", ex.Kind, ex.Message);
-                var lookup = await LookupAsync(request.Symbol, request.ClientOrderId!, cancellationToken).ConfigureAwait(false);
-                return lookup.Result switch
-                {
-                    LookupResult.Found => new PlaceOutcome(PlaceResult.Placed, lookup.Order, ex.Kind, ex.Message),
-                    LookupResult.NotFound => new PlaceOutcome(PlaceResult.NeverArrived, null, ex.Kind, $"{ex.Message}; the venue does not know client order {request.ClientOrderId}"),
-                    _ => new PlaceOutcome(PlaceResult.Unresolved, null, ex.Kind, $"{ex.Message}; lookup by client id: {lookup.Message}"),
-                };
+                return await ResolveAsync(request, sentAt, ex.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
             }
             catch (ExchangeException ex) when (ex.Kind is ExchangeErrorKind.PositionModeMismatch or ExchangeErrorKind.Unauthenticated or ExchangeErrorKind.PermissionDenied)
             {
@@ -111,6 +106,59 @@ public sealed partial class OrderGateway : IAsyncDisposable
             {
                 return new PlaceOutcome(PlaceResult.Refused, null, ex.Kind, ex.Message);
             }
+            catch (Exception ex) when (ex is not ExchangeException and not OperationCanceledException)
+            {
+                // Anything else the call threw (a transport fault) says nothing about whether the venue took the order.
+                Log.Ambiguous(_logger, request.ClientOrderId ?? "", ExchangeErrorKind.Unknown, ex.Message);
+                return await ResolveAsync(request, sentAt, ExchangeErrorKind.Unknown, ex.Message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a place that ended so may still have reached the venue. Besides lost answers and unreachable venues, an
+    /// internal error is an unknown outcome, not a refusal: Binance says a 5xx "execution status is UNKNOWN" and -1007
+    /// "Send status unknown" (binance/binance-spot-api-docs rest-api.md and errors.md; USD-M futures general-info).
+    /// </summary>
+    private static bool IsAmbiguous(ExchangeErrorKind kind) =>
+        kind is ExchangeErrorKind.UnknownOutcome or ExchangeErrorKind.Unavailable or ExchangeErrorKind.AlreadyExists or ExchangeErrorKind.Unknown;
+
+    /// <summary>
+    /// Resolves a place of unknown outcome by client id. A lookup that finds the order settles it at once; one that does
+    /// not is trusted only once <see cref="RetryOptions.PlaceOutcomeWindow"/> has passed since the send (before, the
+    /// request may still be on its way), so the lookups go on over time until then. Unresolved when the venue keeps not
+    /// answering: reconciliation looks the order up later, and it is never sent again.
+    /// </summary>
+    private async Task<PlaceOutcome> ResolveAsync(OrderRequest request, DateTimeOffset sentAt, ExchangeErrorKind kind, string message, CancellationToken cancellationToken)
+    {
+        var window = sentAt + _retry.PlaceOutcomeWindow;
+        var last = "";
+        for (var attempt = 1; ; attempt++)
+        {
+            var checkedAt = _time.GetUtcNow();
+            var lookup = await LookupAsync(request.Symbol, request.ClientOrderId!, cancellationToken).ConfigureAwait(false);
+            switch (lookup.Result)
+            {
+                case LookupResult.Found:
+                    return new PlaceOutcome(PlaceResult.Placed, lookup.Order, kind, message);
+                case LookupResult.NotFound when checkedAt >= window:
+                    return new PlaceOutcome(PlaceResult.NeverArrived, null, kind, $"{message}; the venue does not know client order {request.ClientOrderId}");
+            }
+
+            last = lookup.Message;
+            if (lookup.Result == LookupResult.Unresolved && attempt >= Math.Max(1, _retry.MaxAttempts) && checkedAt >= window)
+            {
+                return new PlaceOutcome(PlaceResult.Unresolved, null, kind, $"{message}; lookup by client id: {last}");
+            }
+
+            var wait = Backoff(attempt);
+            var untilWindow = window - _time.GetUtcNow();
+            if (lookup.Result == LookupResult.NotFound && untilWindow > TimeSpan.Zero && untilWindow < wait)
+            {
+                wait = untilWindow;
+            }
+
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

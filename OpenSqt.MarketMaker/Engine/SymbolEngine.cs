@@ -459,9 +459,16 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         foreach (var until in _tracker.TakeWakeUps())
         {
-            var delay = until - _time.GetUtcNow();
-            _ = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _time, _calls.Token)
-                .ContinueWith(_ => _inbox.Writer.TryWrite(Redecide.Instance), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            // A timer may fire a little before the clock reads its time: wait until it does, then decide again.
+            RunOffLoop(async token =>
+            {
+                for (var left = until - _time.GetUtcNow(); left >= TimeSpan.Zero; left = until - _time.GetUtcNow())
+                {
+                    await Task.Delay(left + TimeSpan.FromMilliseconds(1), _time, token).ConfigureAwait(false);
+                }
+
+                _inbox.Writer.TryWrite(Redecide.Instance);
+            });
         }
 
         foreach (var tracked in _tracker.TakeLookups())

@@ -162,6 +162,15 @@ public sealed class RetryOptions
 
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long after sending a place whose outcome is unknown the venue may still take it. Before this a lookup that
+    /// does not find the order proves nothing; after it, the order never arrived. Binance refuses a signed request older
+    /// than its <c>recvWindow</c>, 5000 ms by default (binance/binance-spot-api-docs rest-api.md, "Timing security";
+    /// same rule on USD-M futures: developers.binance.com/docs/derivatives/usds-margined-futures/general-info).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]
+    public TimeSpan PlaceOutcomeWindow { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The market-anomaly halt. Section <c>MarketMaker:RiskControl</c>.</summary>

@@ -155,4 +155,67 @@ public sealed class OrderLifecycleTests
         Assert.True(placedBeforeTheCancel <= 10, $"{placedBeforeTheCancel} of BTC's 40 places went before ETH's cancel");
         Assert.Equal(40, placed);
     }
+
+    [Fact]
+    public async Task APlaceOfUnknownOutcomeThatTheVenueDoesNotKnowYetKeepsItsLevelUntilTheVenuesWindowHasPassed()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var late = new ConcurrentDictionary<string, OrderRequest>(StringComparer.Ordinal);
+        var sent = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var settings = EngineHarness.BtcGrid(Db("late"));
+        settings["MarketMaker:Retry:PlaceOutcomeWindow"] = "00:00:01";
+        await using var engine = await EngineHarness.StartAsync(connector, settings, configure: Intercept(real => ExchangeInterceptor.Create(real,
+            place: (_, request, _) =>
+            {
+                // The request is on its way to the venue when the connection drops: it lands only later.
+                sent.AddOrUpdate(request.ClientOrderId!, 1, (_, n) => n + 1);
+                late[request.ClientOrderId!] = request;
+                return Task.FromException<Order>(new ExchangeException(ExchangeErrorKind.UnknownOutcome, "deadline exceeded after the request was sent"));
+            },
+            lookup: async (inner, symbol, order, token) =>
+            {
+                try
+                {
+                    return await inner.GetOrderAsync(symbol, order, token);
+                }
+                catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound && order.ClientOrderId is { } id && late.TryRemove(id, out var request))
+                {
+                    // The first lookup does not find it; the request lands right after.
+                    await inner.PlaceOrderAsync(request, token);
+                    throw;
+                }
+            })));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var engineOpen = (await engine.Positions.GetOpenOrdersAsync(new())).Orders;
+            return engineOpen.Count == 3 && engineOpen.All(o => o.Status == W.OrderStatus.New && o.ExchangeOrderId.Length > 0);
+        }, Wait, "the engine adopted the three orders that landed late");
+        var venueOpen = await connector.Exchange.GetOpenOrdersAsync("BTCUSDT");
+        Assert.Equal(3, venueOpen.Count);
+        Assert.Equal(3, venueOpen.Select(o => o.Price).Distinct().Count());
+        Assert.Equal(3, sent.Count);
+        Assert.All(sent.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public async Task AnInternalErrorOnPlaceIsAnUnknownOutcomeResolvedByClientIdNotARefusal()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var sent = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("internal")), configure: Intercept(real => ExchangeInterceptor.Create(real, async (inner, request, token) =>
+        {
+            sent.AddOrUpdate(request.ClientOrderId!, 1, (_, n) => n + 1);
+            await inner.PlaceOrderAsync(request, token);
+
+            // The venue took it and answered with an internal error (Binance: HTTP 5xx, "execution status unknown").
+            throw new ExchangeException(ExchangeErrorKind.Unknown, "internal server error");
+        })));
+
+        await Eventually.TrueAsync(async () => (await engine.Positions.GetOpenOrdersAsync(new())).Orders.Count(o => o.ExchangeOrderId.Length > 0) == 3, Wait, "the engine adopted its three orders");
+        var venueOpen = await connector.Exchange.GetOpenOrdersAsync("BTCUSDT");
+        Assert.Equal(3, venueOpen.Count);
+        Assert.Equal(3, sent.Count);
+        Assert.DoesNotContain((await engine.Positions.GetOrderHistoryAsync(new())).Orders, o => o.Status == W.OrderStatus.Rejected);
+    }
 }
