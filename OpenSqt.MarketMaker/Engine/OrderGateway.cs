@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
@@ -43,7 +44,8 @@ public enum LookupResult
 public sealed record LookupOutcome(LookupResult Result, Order? Order, string Message);
 
 /// <summary>
-/// Every order call of the engine goes through here: a token bucket (OpenSQT: 25 per second, burst 30), retries with
+/// Every order call of the engine goes through here: a token bucket per symbol, then one for the account (OpenSQT: 25
+/// per second, burst 30), so one busy symbol queues behind its own bucket and never starves another's cancels; retries with
 /// exponential backoff and jitter for transient failures only, and no blind re-send: a place call whose outcome is
 /// unknown is resolved by looking the order up by its client id.
 /// </summary>
@@ -54,6 +56,8 @@ public sealed partial class OrderGateway : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<OrderGateway> _logger;
     private readonly TokenBucketRateLimiter _limiter;
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _symbolLimiters = new(StringComparer.Ordinal);
+    private readonly RateLimitOptions _rate;
 
     public OrderGateway(IExchange exchange, IOptions<MarketMakerOptions> options, TimeProvider time, ILogger<OrderGateway> logger)
     {
@@ -61,16 +65,8 @@ public sealed partial class OrderGateway : IAsyncDisposable
         _retry = options.Value.Retry;
         _time = time;
         _logger = logger;
-        var rate = options.Value.RateLimit;
-        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = rate.Burst,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / rate.OrdersPerSecond),
-            QueueLimit = 100_000,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
+        _rate = options.Value.RateLimit;
+        _limiter = Bucket(_rate.OrdersPerSecond, _rate.Burst);
     }
 
     public IExchange Exchange => _exchange;
@@ -79,14 +75,12 @@ public sealed partial class OrderGateway : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+            if (!await AcquireAsync(request.Symbol, cancellationToken).ConfigureAwait(false))
             {
-                if (!lease.IsAcquired)
-                {
-                    return new PlaceOutcome(PlaceResult.Refused, null, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
-                }
+                return new PlaceOutcome(PlaceResult.Refused, null, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
             }
 
+            var sentAt = _time.GetUtcNow();
             try
             {
                 var order = await _exchange.PlaceOrderAsync(request, cancellationToken).ConfigureAwait(false);
@@ -98,17 +92,11 @@ public sealed partial class OrderGateway : IAsyncDisposable
                 Log.Retrying(_logger, "place", request.ClientOrderId ?? "", attempt, delay, ex.Message);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
-            catch (ExchangeException ex) when (ex.Kind is ExchangeErrorKind.UnknownOutcome or ExchangeErrorKind.Unavailable or ExchangeErrorKind.AlreadyExists)
+            catch (ExchangeException ex) when (IsAmbiguous(ex.Kind))
             {
                 // The order may have reached the venue: look it up, never send it again.
                 Log.Ambiguous(_logger, request.ClientOrderId ?? "", ex.Kind, ex.Message);
-                var lookup = await LookupAsync(request.Symbol, request.ClientOrderId!, cancellationToken).ConfigureAwait(false);
-                return lookup.Result switch
-                {
-                    LookupResult.Found => new PlaceOutcome(PlaceResult.Placed, lookup.Order, ex.Kind, ex.Message),
-                    LookupResult.NotFound => new PlaceOutcome(PlaceResult.NeverArrived, null, ex.Kind, $"{ex.Message}; the venue does not know client order {request.ClientOrderId}"),
-                    _ => new PlaceOutcome(PlaceResult.Unresolved, null, ex.Kind, $"{ex.Message}; lookup by client id: {lookup.Message}"),
-                };
+                return await ResolveAsync(request, sentAt, ex.Kind, ex.Message, cancellationToken).ConfigureAwait(false);
             }
             catch (ExchangeException ex) when (ex.Kind is ExchangeErrorKind.PositionModeMismatch or ExchangeErrorKind.Unauthenticated or ExchangeErrorKind.PermissionDenied)
             {
@@ -118,6 +106,59 @@ public sealed partial class OrderGateway : IAsyncDisposable
             {
                 return new PlaceOutcome(PlaceResult.Refused, null, ex.Kind, ex.Message);
             }
+            catch (Exception ex) when (ex is not ExchangeException and not OperationCanceledException)
+            {
+                // Anything else the call threw (a transport fault) says nothing about whether the venue took the order.
+                Log.Ambiguous(_logger, request.ClientOrderId ?? "", ExchangeErrorKind.Unknown, ex.Message);
+                return await ResolveAsync(request, sentAt, ExchangeErrorKind.Unknown, ex.Message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a place that ended so may still have reached the venue. Besides lost answers and unreachable venues, an
+    /// internal error is an unknown outcome, not a refusal: Binance says a 5xx "execution status is UNKNOWN" and -1007
+    /// "Send status unknown" (binance/binance-spot-api-docs rest-api.md and errors.md; USD-M futures general-info).
+    /// </summary>
+    private static bool IsAmbiguous(ExchangeErrorKind kind) =>
+        kind is ExchangeErrorKind.UnknownOutcome or ExchangeErrorKind.Unavailable or ExchangeErrorKind.AlreadyExists or ExchangeErrorKind.Unknown;
+
+    /// <summary>
+    /// Resolves a place of unknown outcome by client id. A lookup that finds the order settles it at once; one that does
+    /// not is trusted only once <see cref="RetryOptions.PlaceOutcomeWindow"/> has passed since the send (before, the
+    /// request may still be on its way), so the lookups go on over time until then. Unresolved when the venue keeps not
+    /// answering: reconciliation looks the order up later, and it is never sent again.
+    /// </summary>
+    private async Task<PlaceOutcome> ResolveAsync(OrderRequest request, DateTimeOffset sentAt, ExchangeErrorKind kind, string message, CancellationToken cancellationToken)
+    {
+        var window = sentAt + _retry.PlaceOutcomeWindow;
+        var last = "";
+        for (var attempt = 1; ; attempt++)
+        {
+            var checkedAt = _time.GetUtcNow();
+            var lookup = await LookupAsync(request.Symbol, request.ClientOrderId!, cancellationToken).ConfigureAwait(false);
+            switch (lookup.Result)
+            {
+                case LookupResult.Found:
+                    return new PlaceOutcome(PlaceResult.Placed, lookup.Order, kind, message);
+                case LookupResult.NotFound when checkedAt >= window:
+                    return new PlaceOutcome(PlaceResult.NeverArrived, null, kind, $"{message}; the venue does not know client order {request.ClientOrderId}");
+            }
+
+            last = lookup.Message;
+            if (lookup.Result == LookupResult.Unresolved && attempt >= Math.Max(1, _retry.MaxAttempts) && checkedAt >= window)
+            {
+                return new PlaceOutcome(PlaceResult.Unresolved, null, kind, $"{message}; lookup by client id: {last}");
+            }
+
+            var wait = Backoff(attempt);
+            var untilWindow = window - _time.GetUtcNow();
+            if (lookup.Result == LookupResult.NotFound && untilWindow > TimeSpan.Zero && untilWindow < wait)
+            {
+                wait = untilWindow;
+            }
+
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -159,12 +200,9 @@ public sealed partial class OrderGateway : IAsyncDisposable
         var reference = exchangeOrderId is not null ? OrderRef.ByExchangeId(exchangeOrderId) : OrderRef.ByClientId(clientOrderId);
         for (var attempt = 1; ; attempt++)
         {
-            using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+            if (!await AcquireAsync(symbol, cancellationToken).ConfigureAwait(false))
             {
-                if (!lease.IsAcquired)
-                {
-                    return new CancelOutcome(CancelResult.Failed, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
-                }
+                return new CancelOutcome(CancelResult.Failed, ExchangeErrorKind.RateLimited, "the engine's own order rate limit queue is full");
             }
 
             try
@@ -189,6 +227,34 @@ public sealed partial class OrderGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>One token of the symbol's bucket, then one of the account's.</summary>
+    private async ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
+    {
+        var own = _symbolLimiters.GetOrAdd(symbol, _ => Bucket(_rate.PerSymbolOrdersPerSecond, _rate.PerSymbolBurst));
+        using (var lease = await own.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+        {
+            if (!lease.IsAcquired)
+            {
+                return false;
+            }
+        }
+
+        using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
+        {
+            return lease.IsAcquired;
+        }
+    }
+
+    private static TokenBucketRateLimiter Bucket(int perSecond, int burst) => new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / perSecond),
+        QueueLimit = 100_000,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
+
     /// <summary>Exponential backoff with full jitter between half and the whole delay.</summary>
     private TimeSpan Backoff(int attempt)
     {
@@ -196,7 +262,15 @@ public sealed partial class OrderGateway : IAsyncDisposable
         return TimeSpan.FromTicks((ticks / 2) + (long)(Random.Shared.NextDouble() * (ticks / 2)));
     }
 
-    public ValueTask DisposeAsync() => _limiter.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var limiter in _symbolLimiters.Values)
+        {
+            await limiter.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _limiter.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static partial class Log
     {

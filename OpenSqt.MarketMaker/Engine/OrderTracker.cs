@@ -33,6 +33,7 @@ internal sealed partial class OrderTracker
     private readonly Dictionary<string, TrackedOrder> _byExchangeId = new(StringComparer.Ordinal);
     private readonly List<TrackedOrder> _toCancel = [];
     private readonly List<TrackedOrder> _toLookUp = [];
+    private readonly List<DateTimeOffset> _wakeAt = [];
     private readonly GridOptions _grid;
     private readonly GridStrategy _strategy;
     private readonly EngineStateStore _store;
@@ -114,6 +115,14 @@ internal sealed partial class OrderTracker
     /// <summary>Orders whose final state must be asked of the venue by client id. Emptied by the call.</summary>
     public IReadOnlyList<TrackedOrder> TakeLookups() => Take(_toLookUp);
 
+    /// <summary>Times a parked level may trade again, at which the writer must decide again. Emptied by the call.</summary>
+    public IReadOnlyList<DateTimeOffset> TakeWakeUps()
+    {
+        var taken = _wakeAt.ToArray();
+        _wakeAt.Clear();
+        return taken;
+    }
+
     /// <summary>Marks an order for cancel before the writer sends the cancel.</summary>
     public static void CancelSent(TrackedOrder tracked)
     {
@@ -180,7 +189,7 @@ internal sealed partial class OrderTracker
                 }
 
                 var kind = outcome.Result == PlaceResult.NeverArrived ? ExchangeErrorKind.Unavailable : outcome.ErrorKind;
-                _strategy.OnPlaceRefused(slot, order, kind, outcome.Message, _time.GetUtcNow());
+                var parkedUntil = _strategy.OnPlaceRefused(slot, order, kind, outcome.Message, _time.GetUtcNow());
                 _store.InTransaction(() =>
                 {
                     _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
@@ -188,6 +197,14 @@ internal sealed partial class OrderTracker
                 });
                 _metrics.Rejected(Symbol, kind.ToString());
                 Log.Refused(_logger, Symbol, order.ClientOrderId, kind, outcome.Message);
+                if (parkedUntil is { } until)
+                {
+                    _wakeAt.Add(until);
+                    Log.Parked(_logger, Symbol, tracked.Level, until, kind);
+                    _risk.Alert(Symbol, "order_refused", "warning",
+                        $"{Symbol}: the venue refused {order.Side} {order.Quantity} at {order.Price} for good ({kind}: {outcome.Message}); level {tracked.Level} is parked until {until:O}");
+                }
+
                 if (kind == ExchangeErrorKind.InsufficientMargin)
                 {
                     _risk.Alert(Symbol, "margin_lock", "warning", $"insufficient margin: new buys of {Symbol} locked for {_grid.MarginLockDurationSeconds} s, working buys cancelled ({outcome.Message})");
@@ -363,6 +380,9 @@ internal sealed partial class OrderTracker
 
     private static partial class Log
     {
+        [LoggerMessage(116, LogLevel.Warning, "{Symbol}: level {Level} parked until {Until} after a refusal for good ({Kind})")]
+        public static partial void Parked(ILogger logger, string symbol, long level, DateTimeOffset until, ExchangeErrorKind kind);
+
         [LoggerMessage(113, LogLevel.Warning, "{Symbol}: cancel ({Reason}) of {ClientOrderId} reached the venue before its place; it is cancelled again once it turns up working")]
         public static partial void CancelOvertookPlace(ILogger logger, string symbol, string clientOrderId, string reason);
 

@@ -457,6 +457,20 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             SendCancel(tracked, "working after its cancel");
         }
 
+        foreach (var until in _tracker.TakeWakeUps())
+        {
+            // A timer may fire a little before the clock reads its time: wait until it does, then decide again.
+            RunOffLoop(async token =>
+            {
+                for (var left = until - _time.GetUtcNow(); left >= TimeSpan.Zero; left = until - _time.GetUtcNow())
+                {
+                    await Task.Delay(left + TimeSpan.FromMilliseconds(1), _time, token).ConfigureAwait(false);
+                }
+
+                _inbox.Writer.TryWrite(Redecide.Instance);
+            });
+        }
+
         foreach (var tracked in _tracker.TakeLookups())
         {
             RunOffLoop(async token =>

@@ -109,6 +109,18 @@ public sealed class GridOptions
     [Range(1, 100)]
     public int PostOnlyFallbackAfter { get; set; } = 3;
 
+    /// <summary>
+    /// How long a level is parked after the venue refuses its order for good (reduce-only with nothing to reduce, below
+    /// the minimum, insufficient margin, any other refusal that sending again would not change); doubled on every
+    /// further refusal of the same level up to <see cref="MaxRefusalBackoffSeconds"/>, reset by a fill.
+    /// </summary>
+    [Range(1, 3600)]
+    public int RefusalBackoffSeconds { get; set; } = 5;
+
+    /// <summary>The longest a refused level stays parked.</summary>
+    [Range(1, 86_400)]
+    public int MaxRefusalBackoffSeconds { get; set; } = 300;
+
     /// <summary>Cancel every working order of the symbol on shutdown.</summary>
     public bool CancelOnExit { get; set; } = true;
 
@@ -127,6 +139,16 @@ public sealed class RateLimitOptions
 
     [Range(1, 10_000)]
     public int Burst { get; set; } = 30;
+
+    /// <summary>
+    /// Outgoing orders of one symbol per second, taken before the global bucket, so a symbol that sends a lot (a storm of
+    /// replacements) waits in its own queue and never starves another symbol's cancels.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int PerSymbolOrdersPerSecond { get; set; } = 10;
+
+    [Range(1, 10_000)]
+    public int PerSymbolBurst { get; set; } = 20;
 }
 
 /// <summary>Retries of transient failures with exponential backoff and jitter. Section <c>MarketMaker:Retry</c>.</summary>
@@ -140,6 +162,15 @@ public sealed class RetryOptions
 
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long after sending a place whose outcome is unknown the venue may still take it. Before this a lookup that
+    /// does not find the order proves nothing; after it, the order never arrived. Binance refuses a signed request older
+    /// than its <c>recvWindow</c>, 5000 ms by default (binance/binance-spot-api-docs rest-api.md, "Timing security";
+    /// same rule on USD-M futures: developers.binance.com/docs/derivatives/usds-margined-futures/general-info).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]
+    public TimeSpan PlaceOutcomeWindow { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The market-anomaly halt. Section <c>MarketMaker:RiskControl</c>.</summary>

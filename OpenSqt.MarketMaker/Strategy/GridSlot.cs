@@ -112,6 +112,14 @@ public sealed class GridSlot
 
     public int PostOnlyFailures { get; set; }
 
+    /// <summary>Refusals for good in a row (reset by a fill); each doubles how long the level is parked.</summary>
+    public int Refusals { get; set; }
+
+    /// <summary>No new order goes out on this level before this time (a permanent refusal's backoff).</summary>
+    public DateTimeOffset ParkedUntil { get; set; } = DateTimeOffset.MinValue;
+
+    public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
+
     public bool IsEmpty => PositionSign == 0 || PositionQuantity == 0;
 
     public bool IsFilled => !IsEmpty;

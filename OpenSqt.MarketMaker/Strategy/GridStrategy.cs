@@ -179,7 +179,7 @@ public sealed class GridStrategy
                 break;
             }
 
-            if (slot.Status != SlotStatus.Free || slot.Order is not null || slot.IsEmpty)
+            if (slot.Status != SlotStatus.Free || slot.Order is not null || slot.IsEmpty || slot.IsParked(now))
             {
                 continue;
             }
@@ -201,7 +201,7 @@ public sealed class GridStrategy
             for (var level = topBuy; level >= lowestBuy && working < limit; level--)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0)
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
                 {
                     actions.Add(GridAction.Place(level, OrderRole.OpenLong, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
                     working++;
@@ -214,7 +214,7 @@ public sealed class GridStrategy
             for (var level = bottomSell; level < bottomSell + sellWindow && working < limit; level++)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0)
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
                 {
                     actions.Add(GridAction.Place(level, OrderRole.OpenShort, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
                     working++;
@@ -343,6 +343,7 @@ public sealed class GridStrategy
             order.FilledQuantity = cumulativeFilled;
             (realised, roundTripClosed, roundTripPnl) = BookFill(slot, order.Role, delta, price, fee);
             slot.PostOnlyFailures = 0;
+            slot.Refusals = 0;
             changed = true;
             fillPrice = price;
         }
@@ -378,8 +379,12 @@ public sealed class GridStrategy
         return changed ? new OrderOutcome(true, delta, fillPrice, realised, roundTripClosed, roundTripPnl, finished) : OrderOutcome.Unchanged;
     }
 
-    /// <summary>The venue refused a place: the slot is free again. Post-only and margin refusals have their own rules.</summary>
-    public void OnPlaceRefused(GridSlot slot, SlotOrder order, ExchangeErrorKind kind, string reason, DateTimeOffset now)
+    /// <summary>
+    /// The venue refused a place: the slot is free again. Post-only and margin refusals have their own rules; a refusal
+    /// that sending again would not change (<see cref="IsPermanent"/>) parks the level with a doubling backoff.
+    /// Returns until when the level is parked, or null.
+    /// </summary>
+    public DateTimeOffset? OnPlaceRefused(GridSlot slot, SlotOrder order, ExchangeErrorKind kind, string reason, DateTimeOffset now)
     {
         order.Status ??= OrderStatus.Rejected;
         if (!order.IsTerminal)
@@ -398,11 +403,30 @@ public sealed class GridStrategy
             MarginLockedUntil = now.AddSeconds(Options.MarginLockDurationSeconds);
         }
 
+        DateTimeOffset? parked = null;
+        if (IsPermanent(kind))
+        {
+            var seconds = Math.Min((double)Options.MaxRefusalBackoffSeconds, Options.RefusalBackoffSeconds * Math.Pow(2, Math.Min(slot.Refusals, 30)));
+            slot.Refusals++;
+            slot.ParkedUntil = now.AddSeconds(seconds);
+            parked = slot.ParkedUntil;
+        }
+
         if (ReferenceEquals(slot.Order, order))
         {
             Release(slot);
         }
+
+        return parked;
     }
+
+    /// <summary>
+    /// A refusal the same order would get again at once: reduce-only with nothing to reduce, below the minimum or
+    /// otherwise invalid, insufficient margin, or refused by the venue's own rules. Post-only refusals have their
+    /// fallback; lost, rate-limited or unknown outcomes are not refusals of the order.
+    /// </summary>
+    public static bool IsPermanent(ExchangeErrorKind kind) =>
+        kind is ExchangeErrorKind.InvalidArgument or ExchangeErrorKind.InsufficientMargin or ExchangeErrorKind.ReduceOnlyRejected or ExchangeErrorKind.Rejected;
 
     /// <summary>A cancel failed for good or was not needed: allow the strategy to ask again.</summary>
     public static void OnCancelFailed(SlotOrder order) => order.CancelRequested = false;

@@ -19,11 +19,14 @@ public class ExchangeInterceptor : DispatchProxy
     /// <summary>Replaces CancelOrderAsync; gets the real client to forward to.</summary>
     public Func<IExchange, string, OrderRef, CancellationToken, Task>? Cancel { get; private set; }
 
+    /// <summary>Replaces GetOrderAsync; gets the real client to forward to.</summary>
+    public Func<IExchange, string, OrderRef, CancellationToken, Task<Order>>? Lookup { get; private set; }
+
     /// <summary>Rewrites each update of the order stream into zero or more updates.</summary>
     public Func<OrderUpdate, IEnumerable<OrderUpdate>>? Updates { get; private set; }
 
     public static IExchange Create(IExchange inner, Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? place = null, Func<OrderUpdate, IEnumerable<OrderUpdate>>? updates = null,
-        Func<IExchange, string, OrderRef, CancellationToken, Task>? cancel = null)
+        Func<IExchange, string, OrderRef, CancellationToken, Task>? cancel = null, Func<IExchange, string, OrderRef, CancellationToken, Task<Order>>? lookup = null)
     {
         var proxy = Create<IExchange, ExchangeInterceptor>();
         var interceptor = (ExchangeInterceptor)(object)proxy;
@@ -31,6 +34,7 @@ public class ExchangeInterceptor : DispatchProxy
         interceptor.Place = place;
         interceptor.Updates = updates;
         interceptor.Cancel = cancel;
+        interceptor.Lookup = lookup;
         return proxy;
     }
 
@@ -45,6 +49,11 @@ public class ExchangeInterceptor : DispatchProxy
         if (targetMethod.Name == nameof(IExchange.CancelOrderAsync) && Cancel is { } cancel)
         {
             return cancel(Inner, (string)args![0]!, (OrderRef)args[1]!, (CancellationToken)args[2]!);
+        }
+
+        if (targetMethod.Name == nameof(IExchange.GetOrderAsync) && Lookup is { } lookup)
+        {
+            return lookup(Inner, (string)args![0]!, (OrderRef)args[1]!, (CancellationToken)args[2]!);
         }
 
         if (targetMethod.Name == nameof(IExchange.SubscribeOrdersAsync) && Updates is { } updates)
