@@ -162,26 +162,43 @@ public sealed class BybitPrivateStream : IAsyncDisposable
     {
         await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
+            var failed = false;
             try
             {
                 var account = await FetchAccount!(cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _accountSnapshots);
+                List<Position> closed;
                 lock (_gate)
                 {
+                    // The snapshot replaces what the pushes left: a position closed while the socket was down is gone.
+                    var held = account.Positions.Select(p => p.Symbol).ToHashSet(StringComparer.Ordinal);
+                    closed = [.. _positions.Values.Where(p => p.Size != 0 && !held.Contains(p.Symbol)).Select(p => p with { Size = 0, UnrealizedPnl = 0, UpdateTime = account.UpdateTime })];
+                    _positions.Clear();
                     foreach (var position in account.Positions)
                     {
                         _positions[position.Symbol] = position;
                     }
                 }
 
+                foreach (var position in closed.Concat(account.Positions))
+                {
+                    Positions.Publish(position);
+                }
+
                 Accounts.Publish(account);
             }
             catch (ExchangeException ex)
             {
+                failed = true;
                 BybitLog.AccountRefreshFailed(_logger, ex.Message);
             }
 
             await Task.Delay(_options.AccountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
+            if (failed)
+            {
+                // Try again after the interval: nothing else would bring the account back until a wallet push.
+                _accountRefresh.Writer.TryWrite(true);
+            }
         }
     }
 
