@@ -61,6 +61,9 @@ public static class BitgetErrors
         ["40109"] = new(ExchangeErrorKind.NotFound),
         [NoPositionToClose] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce (R)"),
         [DuplicateClientOid] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clientOid already used (R)"),
+
+        // CryptoRobotFr/Live-Tools-V2#2: "Currently holding positions or orders, the margin mode cannot be adjusted".
+        ["45117"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "the contract holds a position or orders under the other margin mode"),
         [HedgeModeOrder] = new(ExchangeErrorKind.PositionModeMismatch,
             Explanation: "the Bitget account is in hedge mode; OpenSqt trades one-way positions only: switch the USDT-FUTURES position mode to one-way and restart"),
     });

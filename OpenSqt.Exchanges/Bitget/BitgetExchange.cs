@@ -10,13 +10,16 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Bitget;
 
 /// <summary>
-/// Bitget v2 mix, product type USDT-FUTURES, margin coin USDT, crossed margin
-/// (https://www.bitget.com/api-doc/contract/intro): every <see cref="IExchange"/> call over REST through the shared
-/// signed client, and tickers, candles, orders, positions and account over the v2 WebSockets. One-way position mode
-/// only: orders carry no <c>tradeSide</c>, and a hedge-mode account fails with
-/// <see cref="ExchangeErrorKind.PositionModeMismatch"/>. Place answers only ids, so the order is read back with order
-/// detail; a post-only order that Bitget accepted and cancelled because it would take is reported as
-/// <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+/// Bitget v2 mix, product type USDT-FUTURES, margin coin USDT, under the margin mode the account holds for each
+/// contract (https://www.bitget.com/api-doc/contract/intro): every <see cref="IExchange"/> call over REST through the
+/// shared signed client, and tickers, candles, orders, positions and account over the v2 WebSockets. One-way position
+/// mode only: orders carry no <c>tradeSide</c>, and a hedge-mode account fails with
+/// <see cref="ExchangeErrorKind.PositionModeMismatch"/>. Place answers only ids; the order is live from then on. It is
+/// read back with order detail only to tell a post-only order that Bitget accepted and cancelled because it would take
+/// (reported as <see cref="ExchangeErrorKind.PostOnlyRejected"/>); a failed read-back reports the acknowledged order.
+/// Lists are paged to the end; items with values we do not know, or on contracts we do not list, are skipped and
+/// counted in <see cref="Unknowns"/>. A cancel answers OK when the order is cancelled or already final and
+/// <see cref="ExchangeErrorKind.NotFound"/> when Bitget does not know it.
 /// </summary>
 public sealed class BitgetExchange : IExchange, IAsyncDisposable
 {

@@ -85,8 +85,12 @@ public sealed class BitgetUserStream : IAsyncDisposable
     /// <summary>Values of pushes this connector did not know, counted per field.</summary>
     public BitgetUnknownValues Unknowns { get; init; } = new();
 
+    /// <summary>Refreshes that waited for the rest of the interval after the previous one.</summary>
+    public int AccountRefreshesDeferred => Volatile.Read(ref _accountRefreshesDeferred);
+
     private int _accountPushes;
     private int _accountRefreshes;
+    private int _accountRefreshesDeferred;
 
     public void EnsureStarted()
     {
@@ -234,9 +238,17 @@ public sealed class BitgetUserStream : IAsyncDisposable
     /// </summary>
     private async Task AccountLoopAsync(CancellationToken cancellationToken)
     {
+        DateTimeOffset? last = null;
         await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            var started = _time.GetUtcNow();
+            if (last is { } previous && _accountRefreshInterval - (_time.GetUtcNow() - previous) is var rest && rest > TimeSpan.Zero)
+            {
+                // Pushes keep arriving while we wait; they fold into this one refresh (the channel holds one request).
+                Interlocked.Increment(ref _accountRefreshesDeferred);
+                await Task.Delay(rest, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            last = _time.GetUtcNow();
             Interlocked.Increment(ref _accountRefreshes);
             try
             {
@@ -245,12 +257,6 @@ public sealed class BitgetUserStream : IAsyncDisposable
             catch (ExchangeException ex)
             {
                 BitgetLog.AccountRefreshFailed(_logger, ex.Message);
-            }
-
-            var rest = _accountRefreshInterval - (_time.GetUtcNow() - started);
-            if (rest > TimeSpan.Zero)
-            {
-                await Task.Delay(rest, _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
