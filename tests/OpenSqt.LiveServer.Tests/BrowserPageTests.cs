@@ -6,15 +6,11 @@ using OpenSqt.TestSupport;
 namespace OpenSqt.LiveServer.Tests;
 
 /// <summary>
-/// The page in a real Chromium (Debian's, driven by Playwright; Playwright never downloads a browser here) against the
+/// The page in a real Chromium (Debian's when present, else Playwright's own: see <see cref="Browsers"/>) against the
 /// LiveServer on the sim: candles, working-order lines, fill markers, header figures and a screenshot.
 /// </summary>
 public sealed class BrowserPageTests : IAsyncLifetime
 {
-    internal const string Chromium = "/usr/bin/chromium";
-    internal static readonly string[] ChromiumArgs =
-        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-
     private ConnectorHost _connector = null!;
     private LiveServerHost _server = null!;
 
@@ -51,14 +47,8 @@ public sealed class BrowserPageTests : IAsyncLifetime
     [Fact]
     public async Task PageShowsCandlesWorkingOrdersFillsAndTheHeaderFromTheVenue()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ChromiumArgs,
-        });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 800 } });
         var errors = new List<string>();
         page.Console += (_, message) =>
@@ -141,7 +131,7 @@ public sealed class BrowserPageTests : IAsyncLifetime
         await using var server = await LiveServerHost.StartAsync(_connector.GrpcAddress, engine.Address);
         await server.WaitUntilConnectedAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ChromiumArgs });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         var errors = new List<string>();
         page.Console += (_, message) =>

@@ -61,12 +61,7 @@ public sealed class EngineBrowserTests : IAsyncLifetime
     public async Task PageShowsTheEnginesGridAndFillsWithTheEnginesOwnFigures()
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = BrowserPageTests.Chromium,
-            Headless = true,
-            Args = BrowserPageTests.ChromiumArgs,
-        });
+        await using var browser = await Browsers.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 800 } });
         var errors = new List<string>();
         page.Console += (_, message) =>
