@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Data.Sqlite;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
 using OpenSqt.MarketMaker.Risk;
@@ -101,7 +102,17 @@ internal sealed partial class OrderTracker
     {
         var order = _strategy.BeginOrder(action, clientOrderId, now);
         var tracked = new TrackedOrder(action.Level, order, sequence) { TickTimestamp = tickTimestamp, PlaceInFlight = true };
-        _store.SaveOrder(Symbol, action.Level, order, sequence);
+        try
+        {
+            _store.SaveOrder(Symbol, action.Level, order, sequence);
+        }
+        catch (SqliteException)
+        {
+            // Not on disk, so not sent: the slot is free again and the caller halts the engine.
+            _strategy.OnPlaceRefused(_strategy.GetOrCreateSlot(action.Level), order, ExchangeErrorKind.Unknown, "not sent: the state store failed", now);
+            throw;
+        }
+
         Track(tracked);
         return tracked;
     }

@@ -6,7 +6,11 @@ using OpenSqt.MarketMaker.Strategy;
 namespace OpenSqt.MarketMaker.Engine;
 
 /// <summary>What comparing the venue's open orders with the tracked ones found.</summary>
-internal sealed record OrderComparison(IReadOnlyList<TrackedOrder> Missing, IReadOnlyList<Order> Unknown, TrackerEffect Effect);
+/// <param name="Missing">Tracked orders the venue does not list: looked up by client id.</param>
+/// <param name="Unknown">Venue orders with the engine's client-id prefix that nobody tracks: cancelled.</param>
+/// <param name="Foreign">Venue orders of someone else on the account (a person, another bot): left alone, reported.</param>
+/// <param name="Effect">What applying the venue's states to the tracked orders changed.</param>
+internal sealed record OrderComparison(IReadOnlyList<TrackedOrder> Missing, IReadOnlyList<Order> Unknown, IReadOnlyList<Order> Foreign, TrackerEffect Effect);
 
 /// <summary>
 /// Compares one symbol's orders and position with the venue's and applies the correction rules. Runs on the symbol's
@@ -24,10 +28,15 @@ internal sealed partial class Reconciler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly bool _restoredFromState;
+    private readonly string _book;
+    private readonly string _tag;
+    private readonly HashSet<string> _reportedForeign = new(StringComparer.Ordinal);
     private bool _reconciled;
 
-    public Reconciler(GridOptions grid, GridStrategy strategy, OrderTracker tracker, Ledger ledger, RiskState risk, bool restoredFromState, TimeProvider time, ILogger logger)
+    public Reconciler(GridOptions grid, GridStrategy strategy, OrderTracker tracker, Ledger ledger, RiskState risk, bool restoredFromState, string book, TimeProvider time, ILogger logger)
     {
+        _book = book;
+        _tag = ClientOrderId.SymbolTag(grid.Symbol);
         _grid = grid;
         _strategy = strategy;
         _tracker = tracker;
@@ -45,13 +54,15 @@ internal sealed partial class Reconciler
 
     /// <summary>
     /// Applies the venue's open orders to the tracked ones. Returns the tracked orders the venue does not list (to be
-    /// looked up by client id) and the venue orders nobody tracks (to be cancelled).
+    /// looked up by client id), the venue orders with this engine's client-id prefix that nobody tracks (to be
+    /// cancelled), and the orders of anyone else on the account, which the engine never touches.
     /// </summary>
     public OrderComparison CompareOrders(IReadOnlyList<Order> venueOpen)
     {
         var effect = TrackerEffect.None;
         var listed = new HashSet<string>(StringComparer.Ordinal);
         var unknown = new List<Order>();
+        var foreign = new List<Order>();
         foreach (var venueOrder in venueOpen)
         {
             if (venueOrder.Symbol != Symbol)
@@ -64,6 +75,19 @@ internal sealed partial class Reconciler
             {
                 // The engine had given this order up (its place looked lost); it works on the venue all the same.
                 tracked = null;
+            }
+
+            if (tracked is null && !IsOwn(venueOrder.ClientOrderId))
+            {
+                foreign.Add(venueOrder);
+                if (_reportedForeign.Add(venueOrder.ExchangeOrderId))
+                {
+                    Log.ForeignOrder(_logger, Symbol, venueOrder.ClientOrderId ?? "", venueOrder.ExchangeOrderId);
+                    _risk.Alert(Symbol, "foreign_order", "info",
+                        $"{Symbol}: order {venueOrder.ExchangeOrderId} (client id '{venueOrder.ClientOrderId}', {venueOrder.Side} {venueOrder.Quantity} at {venueOrder.Price}) is not the engine's; left alone");
+                }
+
+                continue;
             }
 
             if (tracked is null)
@@ -87,8 +111,12 @@ internal sealed partial class Reconciler
         }
 
         _tracker.ForgetFinishedBefore(_time.GetUtcNow().AddMinutes(-30));
-        return new OrderComparison(missing, unknown, effect);
+        return new OrderComparison(missing, unknown, foreign, effect);
     }
+
+    /// <summary>Whether a client order id is this engine's for this symbol: its state file's book and the symbol's tag.</summary>
+    private bool IsOwn(string? clientOrderId) =>
+        ClientOrderId.TryParse(clientOrderId, out var parts) && parts.Value.Book == _book && parts.Value.SymbolTag == _tag;
 
     /// <summary>
     /// Compares the local net position with the venue's. With <paramref name="apply"/>, a difference below 5 % is
@@ -145,6 +173,9 @@ internal sealed partial class Reconciler
     {
         [LoggerMessage(108, LogLevel.Warning, "{Symbol}: venue order {ExchangeOrderId} (client id {ClientOrderId}) is unknown to the engine; cancelling it")]
         public static partial void UnknownOrder(ILogger logger, string symbol, string clientOrderId, string exchangeOrderId);
+
+        [LoggerMessage(117, LogLevel.Warning, "{Symbol}: venue order {ExchangeOrderId} (client id {ClientOrderId}) is not the engine's; left alone")]
+        public static partial void ForeignOrder(ILogger logger, string symbol, string clientOrderId, string exchangeOrderId);
 
         [LoggerMessage(109, LogLevel.Information, "{Symbol}: restored venue position {Quantity} (entry {Entry}) into sell slots")]
         public static partial void Restored(ILogger logger, string symbol, decimal quantity, decimal entry);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
 using OpenSqt.MarketMaker.Risk;
@@ -50,6 +51,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private bool _redecide;
     private bool _timerArmed;
     private bool _stopping;
+    private bool _halted;
     private bool _dirty = true;
     private Task? _loop;
 
@@ -88,7 +90,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
 
         _restoredFromState = saved.Anchor is not null;
-        _reconciler = new Reconciler(grid, _strategy, _tracker, _ledger, risk, _restoredFromState, time, logger);
+        _reconciler = new Reconciler(grid, _strategy, _tracker, _ledger, risk, _restoredFromState, _book, time, logger);
         risk.Breaker(grid.Symbol)?.Seed(saved.Pnl.Realised);
         _ledger.Refresh();
         Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, saved.Pnl.Realised);
@@ -154,7 +156,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var venueOpen = await exchange.GetOpenOrdersAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var ordersDone = new TaskCompletionSource<OrderComparison>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _inbox.Writer.WriteAsync(new ReconcileOrders(venueOpen, ordersDone), cancellationToken).ConfigureAwait(false);
-        var (missing, unknown, _) = await ordersDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (missing, unknown, _, _) = await ordersDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var tracked in missing)
         {
             var lookup = await _gateway.LookupAsync(Symbol, tracked.Order.ClientOrderId, cancellationToken).ConfigureAwait(false);
@@ -223,6 +225,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         Log.HandlerFailed(_logger, Symbol, message.GetType().Name, ex);
+                        HaltOnStoreFailure(ex);
                         switch (message)
                         {
                             case ReconcileOrders orders:
@@ -242,6 +245,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     Log.HandlerFailed(_logger, Symbol, "decide", ex);
+                    HaltOnStoreFailure(ex);
                 }
 
                 if (_dirty)
@@ -373,13 +377,36 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 RequestCancel(action.ClientOrderId!, action.CancelReason.ToString());
             }
-            else
+            else if (!_halted)
             {
                 Place(action, now, tickTimestamp);
             }
         }
 
         _dirty = true;
+    }
+
+    /// <summary>
+    /// The one way this symbol's writer stops trading on its own, with the reason operators see. Today it raises the
+    /// engine's fatal error (nothing new is placed anywhere, the host stops and cancels where CancelOnExit is set).
+    /// </summary>
+    private void Halt(string reason)
+    {
+        _halted = true;
+        Log.Halted(_logger, Symbol, reason);
+        _risk.SetFatal(reason);
+    }
+
+    /// <summary>A failed write to the state store: nothing may be sent that is not on disk, so trading stops.</summary>
+    private bool HaltOnStoreFailure(Exception ex)
+    {
+        if (ex is not SqliteException)
+        {
+            return false;
+        }
+
+        Halt($"the state store of {Symbol} failed ({ex.Message}); nothing is sent that is not on disk, so the engine stopped trading");
+        return true;
     }
 
     private TradingGate Gate()
@@ -596,6 +623,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         [LoggerMessage(112, LogLevel.Information, "{Symbol}: cancelled {Count} working order(s) on exit")]
         public static partial void CancelledOnExit(ILogger logger, string symbol, int count);
+
+        [LoggerMessage(118, LogLevel.Critical, "{Symbol}: trading halted: {Reason}")]
+        public static partial void Halted(ILogger logger, string symbol, string reason);
 
         [LoggerMessage(115, LogLevel.Warning, "{Symbol}: {Count} place(s) still unanswered on exit; reconciliation at the next start looks them up")]
         public static partial void PlacesStillOut(ILogger logger, string symbol, int count);

@@ -218,4 +218,34 @@ public sealed class OrderLifecycleTests
         Assert.Equal(3, sent.Count);
         Assert.DoesNotContain((await engine.Positions.GetOrderHistoryAsync(new())).Orders, o => o.Status == W.OrderStatus.Rejected);
     }
+
+    [Fact]
+    public async Task WhenTheStateStoreFailsTheEngineStopsTradingAndSaysWhyAndSendsNothingItCouldNotSave()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var state = Db("storefail");
+        var places = 0;
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(state), configure: Intercept(real => ExchangeInterceptor.Create(real, (inner, request, token) =>
+        {
+            Interlocked.Increment(ref places);
+            return inner.PlaceOrderAsync(request, token);
+        })));
+        var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
+        var placedBefore = Volatile.Read(ref places);
+
+        // Another process takes the state file's write lock and keeps it: the engine's writes time out.
+        await using var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={state};Pooling=False");
+        await blocker.OpenAsync();
+        await using var exclusive = blocker.CreateCommand();
+        exclusive.CommandText = "PRAGMA busy_timeout=0; BEGIN EXCLUSIVE;";
+        await exclusive.ExecuteNonQueryAsync();
+        connector.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
+
+        await Eventually.TrueAsync(() => engine.RiskState.FatalError is not null, TimeSpan.FromSeconds(40), "the engine halts on the store failure");
+        Assert.Contains("the state store of BTCUSDT failed", engine.RiskState.FatalError, StringComparison.Ordinal);
+        Assert.Contains("nothing is sent that is not on disk", engine.RiskState.FatalError, StringComparison.Ordinal);
+        Assert.Equal(placedBefore, Volatile.Read(ref places));
+        Assert.DoesNotContain(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"), o => o.Side == OrderSide.Sell);
+    }
 }

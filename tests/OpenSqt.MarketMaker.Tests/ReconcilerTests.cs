@@ -19,24 +19,44 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
-    public async Task AVenueOrderUnknownToTheEngineIsCancelledAndALargePositionDivergenceOpensTheBreaker()
+    public async Task AnOrderWithTheEnginesPrefixNobodyTracksIsCancelledForeignOrdersAreLeftAloneAndALargePositionDivergenceOpensTheBreaker()
     {
         await using var connector = await ConnectorHost.StartAsync();
         await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("diverge")));
         var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
         await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
+        var prefix = (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"))[0].ClientOrderId![..7];
+        using var alerts = engine.RiskState.Alerts.Subscribe();
 
-        // Someone else trades the account: a resting order and a position the engine never made.
+        // Someone else trades the account: a resting order and a position the engine never made. And an order with the
+        // engine's own prefix it has no record of (a lost place of an earlier run).
         var foreign = await connector.Exchange.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Limit, Quantity = 0.002m, Price = anchor - 1000m, ClientOrderId = "manual1" });
+        var lost = await connector.Exchange.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Limit, Quantity = 0.002m, Price = anchor - 1100m,
+            ClientOrderId = OpenSqt.MarketMaker.Strategy.ClientOrderId.Create(prefix[..4], prefix[4..], OpenSqt.MarketMaker.Strategy.OrderRole.OpenLong, -11, 999_999) });
         await connector.Exchange.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Market, Quantity = 0.01m });
         await ReconcileAsync(engine);
 
-        var cancelled = await connector.Exchange.GetOrderAsync("BTCUSDT", OrderRef.ByExchangeId(foreign.ExchangeOrderId));
-        Assert.Equal(OrderStatus.Canceled, cancelled.Status);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOrderAsync("BTCUSDT", OrderRef.ByExchangeId(lost.ExchangeOrderId))).Status == OrderStatus.Canceled, Wait, "the engine's untracked order is cancelled");
+        Assert.Equal(OrderStatus.New, (await connector.Exchange.GetOrderAsync("BTCUSDT", OrderRef.ByExchangeId(foreign.ExchangeOrderId))).Status);
+        using var timeout = new CancellationTokenSource(Wait);
+        await foreach (var alert in alerts.ReadAllAsync(timeout.Token))
+        {
+            if (alert.Type == "foreign_order")
+            {
+                Assert.Contains(foreign.ExchangeOrderId, alert.Message, StringComparison.Ordinal);
+                Assert.Contains("left alone", alert.Message, StringComparison.Ordinal);
+                break;
+            }
+        }
+
         var breaker = (await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status;
         Assert.True(breaker.IsOpen);
         Assert.Contains("position divergence on BTCUSDT: local 0, venue 0.01", breaker.Reason, StringComparison.Ordinal);
         Assert.Equal(0m, engine.Host.Engines["BTCUSDT"].Snapshot.Position);
+
+        // Operators closing the breaker or another reconciliation never touch the foreign order.
+        await ReconcileAsync(engine);
+        Assert.Equal(OrderStatus.New, (await connector.Exchange.GetOrderAsync("BTCUSDT", OrderRef.ByExchangeId(foreign.ExchangeOrderId))).Status);
     }
 
     [Fact]
