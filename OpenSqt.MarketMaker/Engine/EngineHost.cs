@@ -433,6 +433,7 @@ public sealed partial class EngineHost : BackgroundService
     private void OnStreamReconnected(object? sender, StreamReconnectedEventArgs e)
     {
         Log.Reconnected(_logger, e.Stream, e.Downtime);
+        _risk.OnStreamReconnected(e.Stream);
         if (e.Stream is "orders" or "price")
         {
             RequestReconciliation($"{e.Stream} stream reconnected", null);

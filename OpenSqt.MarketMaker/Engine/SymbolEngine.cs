@@ -98,7 +98,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
 
         _restoredFromState = saved.Anchor is not null;
-        risk.Breaker(grid.Symbol)?.Seed(_pnl.Realised);
+        risk.Restore(grid.Symbol, _pnl.Realised);
         _snapshot = BuildSnapshot();
         Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, _pnl.Realised);
     }
@@ -133,6 +133,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         if (price > 0)
         {
             Volatile.Write(ref _latestTick, new PriceChange(Symbol, price, _time.GetUtcNow()));
+            Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         }
 
         _loop = Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
@@ -142,7 +143,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     public void OnPrice(PriceChange change)
     {
         Volatile.Write(ref _latestTick, change);
-        Volatile.Write(ref _latestTickTimestamp, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         _inbox.Writer.TryWrite(PriceSignal.Instance);
     }
 
@@ -356,16 +357,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _dirty = true;
     }
 
-    private TradingGate Gate()
-    {
-        var gate = _risk.GateFor(Symbol);
-        var limits = _risk.Limits(Symbol);
-        var position = _strategy.NetPosition;
-        var buysAllowed = gate.BuysAllowed
-            && (limits.MaxPositionSize <= 0 || position < limits.MaxPositionSize)
-            && (limits.MaxNotionalValue <= 0 || position * LastPrice < limits.MaxNotionalValue);
-        return new TradingGate(gate.OrdersAllowed && _reconciled && !_stopping, buysAllowed);
-    }
+    private TradingGate Gate() =>
+        _risk.GateFor(Symbol, _strategy, _pnl.Realised, LastPrice, Volatile.Read(ref _latestTickTimestamp), _reconciled && !_stopping);
 
     private void Place(GridAction action, DateTimeOffset now, long tickTimestamp)
     {
@@ -381,10 +374,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         {
             Symbol = Symbol,
             Side = order.Side,
-            Type = OrderType.Limit,
+            Type = action.Market ? OrderType.Market : OrderType.Limit,
             TimeInForce = action.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
             Quantity = action.Quantity,
-            Price = action.Price,
+            Price = action.Market ? null : action.Price,
             PostOnly = action.PostOnly,
             ReduceOnly = action.ReduceOnly,
             ClientOrderId = clientOrderId,
@@ -602,7 +595,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             case PlaceResult.Placed:
                 var placed = outcome.Order!;
                 _metrics.Placed(Symbol, order.Side.ToString());
-                _metrics.TickToOrderLatency(Symbol, Stopwatch.GetElapsedTime(tracked.TickTimestamp));
+                _metrics.TickToOrderLatency(Symbol, _time.GetElapsedTime(tracked.TickTimestamp));
                 ApplyVenueState(tracked, placed.Status, placed.FilledQuantity, placed.AveragePrice, placed.Fills, placed.ExchangeOrderId, placed.UpdatedAt, placed.RejectReason, "placed");
                 break;
             case PlaceResult.Refused or PlaceResult.NeverArrived or PlaceResult.Fatal:

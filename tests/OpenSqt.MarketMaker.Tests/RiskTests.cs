@@ -22,9 +22,11 @@ public sealed class RiskTests
         IsClosed = closed,
     };
 
-    private static AnomalyDetector Detector(AnomalyStrategy strategy, int recovery = 2, params string[] symbols)
+    private static AnomalyDetector Detector(AnomalyStrategy strategy, int recovery = 2, params string[] symbols) => Detector(strategy, recovery, TimeSpan.Zero, symbols);
+
+    private static AnomalyDetector Detector(AnomalyStrategy strategy, int recovery, TimeSpan resumeAfter, params string[] symbols)
     {
-        var detector = new AnomalyDetector(new RiskControlOptions { MonitorSymbols = [.. symbols], AverageWindow = 5, VolumeMultiplier = 3m, GlobalStrategy = strategy, RecoveryThreshold = recovery });
+        var detector = new AnomalyDetector(new RiskControlOptions { MonitorSymbols = [.. symbols], AverageWindow = 5, VolumeMultiplier = 3m, GlobalStrategy = strategy, RecoveryThreshold = recovery, ResumeAfter = resumeAfter });
         foreach (var symbol in symbols)
         {
             for (var i = 0; i < 5; i++)
@@ -81,10 +83,35 @@ public sealed class RiskTests
     }
 
     [Fact]
-    public void TheBreakerTripsOnConsecutiveLossesAndClosesAfterTheCooldown()
+    public void AHaltStaysUntilTheRecoveryHeldForResumeAfterAndASpikeMeanwhileStartsItOver()
+    {
+        var detector = Detector(AnomalyStrategy.Any, 1, TimeSpan.FromMinutes(3), "BTCUSDT");
+        Assert.Equal(AnomalyTransition.Halted, detector.OnCandle(Candle("BTCUSDT", 5, 90m, 100m, closed: false)));
+        detector.OnCandle(Candle("BTCUSDT", 5, 90m, 100m));
+
+        // Calm candles close above the average: recovered, but only for one and two minutes so far.
+        Assert.Equal(AnomalyTransition.None, detector.OnCandle(Candle("BTCUSDT", 6, 101m, 10m)));
+        Assert.Equal(AnomalyTransition.None, detector.OnCandle(Candle("BTCUSDT", 7, 101m, 10m)));
+        Assert.True(detector.IsHalted);
+
+        // A new spike before the three minutes: the recovery starts over.
+        Assert.Equal(AnomalyTransition.None, detector.OnCandle(Candle("BTCUSDT", 8, 80m, 500m, closed: false)));
+        detector.OnCandle(Candle("BTCUSDT", 8, 80m, 500m));
+        for (var minute = 9; minute <= 11; minute++)
+        {
+            Assert.Equal(AnomalyTransition.None, detector.OnCandle(Candle("BTCUSDT", minute, 120m, 10m)));
+        }
+
+        Assert.True(detector.IsHalted);
+        Assert.Equal(AnomalyTransition.Resumed, detector.OnCandle(Candle("BTCUSDT", 12, 120m, 10m)));
+        Assert.False(detector.IsHalted);
+    }
+
+    [Fact]
+    public void LossTripsHaltAndStayTrippedUntilAnOperatorResets()
     {
         var time = new FakeTimeProvider(Start);
-        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions { MaxConsecutiveLosses = 3, MaxDrawdownAmount = 1000m, CooldownPeriod = TimeSpan.FromMinutes(5) }, time);
+        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions { MaxConsecutiveLosses = 3, MaxDrawdownAmount = 1000m }, time);
         breaker.OnRoundTrip(-1m);
         breaker.OnRoundTrip(-1m);
         breaker.OnRoundTrip(2m);
@@ -93,40 +120,95 @@ public sealed class RiskTests
         Assert.False(breaker.IsOpen);
         breaker.OnRoundTrip(-1m);
         Assert.True(breaker.IsOpen);
+        Assert.Equal(TradingState.Halted, breaker.State);
         Assert.Equal(BreakerTrigger.ConsecutiveLosses, breaker.Status.Trigger);
         Assert.Contains("MaxConsecutiveLosses=3", breaker.Status.Reason, StringComparison.Ordinal);
-        time.Advance(TimeSpan.FromMinutes(4));
+
+        // No cooldown: a day later it is still tripped; winning round trips do not reopen it either.
+        time.Advance(TimeSpan.FromDays(1));
+        breaker.OnRoundTrip(5m);
         Assert.True(breaker.IsOpen);
-        time.Advance(TimeSpan.FromMinutes(1));
+        breaker.Close();
         Assert.False(breaker.IsOpen);
+        Assert.Equal(TradingState.Active, breaker.State);
         Assert.Equal(0, breaker.Status.ConsecutiveLosses);
     }
 
     [Fact]
-    public void TheBreakerTripsOnDrawdownFromThePeakOfRealisedPnl()
+    public void TheBreakerTripsOnAnEquityDrawdownFromThePeakUnrealisedLossIncluded()
     {
-        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions { MaxConsecutiveLosses = 100, MaxDrawdownAmount = 10m, CooldownPeriod = TimeSpan.FromMinutes(5) }, new FakeTimeProvider(Start));
-        breaker.OnRoundTrip(20m);
-        breaker.OnRoundTrip(-6m);
+        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions { MaxConsecutiveLosses = 100, MaxDrawdownAmount = 10m }, new FakeTimeProvider(Start));
+        breaker.Restore(null, 0m);
+        Assert.True(breaker.OnEquity(0m));
+        Assert.True(breaker.OnEquity(20m));
+
+        // Realised 20 with an open position now 9.99 under water: not yet.
+        Assert.False(breaker.OnEquity(10.01m));
         Assert.False(breaker.IsOpen);
-        breaker.OnRoundTrip(-4m);
+        breaker.OnEquity(10m);
         Assert.True(breaker.IsOpen);
         Assert.Equal(BreakerTrigger.Drawdown, breaker.Status.Trigger);
-        Assert.Equal(10m, breaker.Status.TotalPnl);
+        Assert.Equal(TradingState.Halted, breaker.State);
+        Assert.Equal(20m, breaker.Status.EquityPeak);
+
+        // The market coming back does not reopen trading; the operator's reset re-bases the peak on the equity now.
+        breaker.OnEquity(30m);
+        Assert.True(breaker.IsOpen);
+        breaker.Close();
+        Assert.Equal(30m, breaker.Status.EquityPeak);
+        breaker.OnEquity(21m);
+        Assert.False(breaker.IsOpen);
     }
 
     [Fact]
-    public void OperatorAndDivergenceOpeningsStayOpenUntilAnOperatorCloses()
+    public void OperatorsOpenReducingOrHaltedAndDivergenceOpeningsStayOpenUntilAnOperatorCloses()
     {
         var time = new FakeTimeProvider(Start);
-        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions { CooldownPeriod = TimeSpan.FromSeconds(1) }, time);
+        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions(), time);
         var changes = new List<BreakerStatus>();
         breaker.Changed += changes.Add;
+        breaker.Open(BreakerTrigger.Operator, "maintenance", TradingState.Reducing);
+        Assert.Equal(TradingState.Reducing, breaker.State);
+        Assert.False(breaker.Flatten);
         breaker.Open(BreakerTrigger.Divergence, "position divergence");
+        Assert.Equal(TradingState.Halted, breaker.State);
+
+        // An operator never loosens a stricter state.
+        breaker.Open(BreakerTrigger.Operator, "flatten", TradingState.Reducing, flatten: true);
+        Assert.Equal(TradingState.Halted, breaker.State);
+        Assert.True(breaker.Flatten);
         time.Advance(TimeSpan.FromHours(1));
         Assert.True(breaker.IsOpen);
         breaker.Close();
         Assert.False(breaker.IsOpen);
-        Assert.Equal([true, false], changes.Select(c => c.IsOpen).ToArray());
+        Assert.Equal([true, true, true, false], changes.Select(c => c.IsOpen).ToArray());
+    }
+
+    [Fact]
+    public void APriceIsFreshOnlyWhenItArrivedAfterTheConnectorCameBackAndWithinTheMaximumAge()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var risk = new RiskState(Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions { Limits = new RiskLimitOptions { MaxTickAge = TimeSpan.FromSeconds(10) } }), time);
+        risk.SetConnectorProblem(null);
+        var beforeOutage = time.GetTimestamp();
+        Assert.True(risk.IsFresh(beforeOutage));
+
+        risk.SetConnectorProblem("connection refused");
+        time.Advance(TimeSpan.FromSeconds(1));
+        risk.SetConnectorProblem(null);
+        Assert.False(risk.IsFresh(beforeOutage));
+        var afterReturn = time.GetTimestamp();
+        Assert.True(risk.IsFresh(afterReturn));
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(risk.IsFresh(afterReturn));
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.False(risk.IsFresh(afterReturn));
+
+        var beforeReconnect = time.GetTimestamp();
+        time.Advance(TimeSpan.FromSeconds(1));
+        risk.OnStreamReconnected("price");
+        Assert.False(risk.IsFresh(beforeReconnect));
+        Assert.False(risk.IsFresh(0));
     }
 }
