@@ -127,6 +127,13 @@ public sealed class GridOptions
     [Range(typeof(decimal), "0", "1000000000000")]
     public decimal MaxNotionalValue { get; set; }
 
+    /// <summary>
+    /// Largest position value of this symbol on either side as a multiple of the account's margin balance (the leverage
+    /// this symbol may use); 0 means no limit.
+    /// </summary>
+    [Range(typeof(decimal), "0", "125")]
+    public decimal MaxLeverageUsed { get; set; }
+
     /// <summary>Most orders of this symbol working at once (below OrderCleanupThreshold to bind); 0 means no limit.</summary>
     [Range(0, 1000)]
     public int MaxOpenOrders { get; set; }
@@ -220,4 +227,22 @@ public sealed class RiskLimitOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxTickAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Maintenance margin as a share of the margin balance at which every symbol goes Reducing (latched until an
+    /// operator resets it). 0 turns the guard off.
+    /// </summary>
+    [Range(typeof(decimal), "0", "1")]
+    public decimal MaxMarginUsage { get; set; } = 0.5m;
+
+    /// <summary>
+    /// Distance of the mark price from a position's liquidation price, as a share of the mark, at or below which the
+    /// symbol goes Reducing (latched until an operator resets it). 0 turns the guard off.
+    /// </summary>
+    [Range(typeof(decimal), "0", "1")]
+    public decimal MinLiquidationDistance { get; set; } = 0.05m;
+
+    /// <summary>How often the account (margin, liquidation prices, equity for the leverage limit) is read.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan AccountCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

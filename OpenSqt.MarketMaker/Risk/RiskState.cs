@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
 using OpenSqt.MarketMaker.State;
 using OpenSqt.MarketMaker.Strategy;
@@ -44,6 +45,7 @@ public sealed class RiskState : IDisposable
     private volatile string? _connectorProblem = "not connected to the ExchangeConnector yet";
     private volatile string? _fatal;
     private long _freshAfter;
+    private AccountFigures? _account;
 
     public RiskState(IOptions<MarketMakerOptions> options, TimeProvider time)
     {
@@ -53,7 +55,7 @@ public sealed class RiskState : IDisposable
         {
             var breaker = new CircuitBreaker(grid.Symbol, _options.CircuitBreaker, time);
             breaker.Changed += OnBreakerChanged;
-            _symbols[grid.Symbol] = new SymbolRisk(breaker, new PositionLimits(grid.MaxPositionSize, grid.MaxNotionalValue, 0, 0, grid.MaxOpenOrders));
+            _symbols[grid.Symbol] = new SymbolRisk(breaker, new PositionLimits(grid.MaxPositionSize, grid.MaxNotionalValue, grid.MaxLeverageUsed, 0, grid.MaxOpenOrders));
         }
     }
 
@@ -160,6 +162,13 @@ public sealed class RiskState : IDisposable
             maxQuantity = Math.Min(maxQuantity, limits.MaxNotionalValue / price);
         }
 
+        if (limits.MaxLeverage > 0 && price > 0)
+        {
+            // Until the account has been read the leverage limit allows no opening: it cannot be checked.
+            var equity = Volatile.Read(ref _account)?.MarginBalance ?? 0m;
+            maxQuantity = Math.Min(maxQuantity, Math.Max(0m, limits.MaxLeverage * equity / price));
+        }
+
         var maxOpen = limits.MaxOpenOrders > 0 ? limits.MaxOpenOrders : int.MaxValue;
         return new TradingGate(state, ready && venueUsable && fresh, maxQuantity, maxQuantity, maxOpen, breaker.Flatten);
     }
@@ -167,6 +176,50 @@ public sealed class RiskState : IDisposable
     /// <summary>Whether a tick that arrived at <paramref name="tickTimestamp"/> may be traded on now.</summary>
     public bool IsFresh(long tickTimestamp) =>
         tickTimestamp != 0 && tickTimestamp >= Volatile.Read(ref _freshAfter) && _time.GetElapsedTime(tickTimestamp) <= _options.Limits.MaxTickAge;
+
+    /// <summary>
+    /// The account as last read: keeps the margin balance for the leverage limit and applies the margin guard. Maintenance
+    /// margin at <c>Limits:MaxMarginUsage</c> of the margin balance puts every symbol Reducing; a position whose mark is
+    /// within <c>Limits:MinLiquidationDistance</c> of its liquidation price puts its symbol Reducing. Both latch until an
+    /// operator resets them.
+    /// </summary>
+    public void OnAccount(Account account)
+    {
+        Volatile.Write(ref _account, new AccountFigures(account.MarginBalance, account.MaintenanceMargin));
+        var limits = _options.Limits;
+        if (limits.MaxMarginUsage > 0 && account.MarginBalance > 0 && account.MaintenanceMargin / account.MarginBalance >= limits.MaxMarginUsage)
+        {
+            var usage = account.MaintenanceMargin / account.MarginBalance;
+            foreach (var (symbol, s) in _symbols)
+            {
+                if (!s.Breaker.IsOpen)
+                {
+                    s.Breaker.Open(BreakerTrigger.Margin, string.Create(CultureInfo.InvariantCulture,
+                        $"maintenance margin {account.MaintenanceMargin} is {usage:P2} of the margin balance {account.MarginBalance} ({MarketMakerOptions.SectionName}:Limits:MaxMarginUsage={limits.MaxMarginUsage})"), TradingState.Reducing);
+                }
+            }
+        }
+
+        if (limits.MinLiquidationDistance <= 0)
+        {
+            return;
+        }
+
+        foreach (var position in account.Positions)
+        {
+            if (position.Size == 0 || position.LiquidationPrice <= 0 || position.MarkPrice <= 0 || !_symbols.TryGetValue(position.Symbol, out var s) || s.Breaker.IsOpen)
+            {
+                continue;
+            }
+
+            var distance = Math.Abs(position.MarkPrice - position.LiquidationPrice) / position.MarkPrice;
+            if (distance <= limits.MinLiquidationDistance)
+            {
+                s.Breaker.Open(BreakerTrigger.Margin, string.Create(CultureInfo.InvariantCulture,
+                    $"mark {position.MarkPrice} is {distance:P2} from the liquidation price {position.LiquidationPrice} ({MarketMakerOptions.SectionName}:Limits:MinLiquidationDistance={limits.MinLiquidationDistance})"), TradingState.Reducing);
+            }
+        }
+    }
 
     /// <summary>What the symbol may do and why: the strictest trigger in force.</summary>
     public SymbolTradingState StateOf(string symbol)
@@ -233,12 +286,6 @@ public sealed class RiskState : IDisposable
         _connectorProblem = problem;
         if ((was is null) != (problem is null))
         {
-            if (problem is null)
-            {
-                // Prices from before the gap are not traded on: only a tick that arrives from now on counts.
-                Volatile.Write(ref _freshAfter, _time.GetTimestamp());
-            }
-
             Alert("", problem is null ? "connector_restored" : "connector_unreachable", problem is null ? "info" : "critical",
                 problem ?? "connector reachable again");
         }
@@ -251,9 +298,18 @@ public sealed class RiskState : IDisposable
     {
         if (stream == "price")
         {
-            Volatile.Write(ref _freshAfter, _time.GetTimestamp());
-            Changed?.Invoke();
+            OnPriceGap();
         }
+    }
+
+    /// <summary>
+    /// The price stream has (or may have) a gap: the connector does not answer, or the stream broke or came back. Prices
+    /// from before are not traded on; only a tick that arrives from now on counts.
+    /// </summary>
+    public void OnPriceGap()
+    {
+        Volatile.Write(ref _freshAfter, _time.GetTimestamp());
+        Changed?.Invoke();
     }
 
     public void SetFatal(string reason)
@@ -317,6 +373,8 @@ public sealed class RiskState : IDisposable
             });
         Changed?.Invoke();
     }
+
+    private sealed record AccountFigures(decimal MarginBalance, decimal MaintenanceMargin);
 
     private sealed class SymbolRisk(CircuitBreaker breaker, PositionLimits configured)
     {

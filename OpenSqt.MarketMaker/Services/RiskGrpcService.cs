@@ -71,14 +71,13 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
             return Task.FromResult(new W.UpdatePositionLimitsResponse { Success = false, Message = "limits must be zero (no limit) or positive" });
         }
 
-        // The grid sizes its orders from configuration and the account sets the leverage: say so rather than store a
-        // limit nothing would enforce.
-        if (limits.MaxOrderSize > 0 || limits.MaxLeverage > 0)
+        // The grid sizes its orders from configuration: say so rather than store a limit nothing would enforce.
+        if (limits.MaxOrderSize > 0)
         {
             return Task.FromResult(new W.UpdatePositionLimitsResponse
             {
                 Success = false,
-                Message = $"max_order_size and max_leverage are not operator limits here: the order size of {engine.Symbol} is MarketMaker:Symbols:<i>:OrderQuantity and the leverage is the account's (the engine refuses to start above MarketMaker:MaxLeverage); set them to 0",
+                Message = $"max_order_size is not an operator limit here: the order size of {engine.Symbol} is MarketMaker:Symbols:<i>:OrderQuantity; set it to 0",
             });
         }
 

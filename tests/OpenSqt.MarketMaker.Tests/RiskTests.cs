@@ -185,17 +185,17 @@ public sealed class RiskTests
     }
 
     [Fact]
-    public void APriceIsFreshOnlyWhenItArrivedAfterTheConnectorCameBackAndWithinTheMaximumAge()
+    public void APriceIsFreshOnlyWhenItArrivedAfterThePriceStreamsLastGapAndWithinTheMaximumAge()
     {
         var time = new FakeTimeProvider(Start);
         using var risk = new RiskState(Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions { Limits = new RiskLimitOptions { MaxTickAge = TimeSpan.FromSeconds(10) } }), time);
-        risk.SetConnectorProblem(null);
+        time.Advance(TimeSpan.FromSeconds(1));
         var beforeOutage = time.GetTimestamp();
         Assert.True(risk.IsFresh(beforeOutage));
 
-        risk.SetConnectorProblem("connection refused");
+        // The connector stops answering: what came before is not traded on, even once it answers again.
         time.Advance(TimeSpan.FromSeconds(1));
-        risk.SetConnectorProblem(null);
+        risk.OnPriceGap();
         Assert.False(risk.IsFresh(beforeOutage));
         var afterReturn = time.GetTimestamp();
         Assert.True(risk.IsFresh(afterReturn));
@@ -210,5 +210,72 @@ public sealed class RiskTests
         risk.OnStreamReconnected("price");
         Assert.False(risk.IsFresh(beforeReconnect));
         Assert.False(risk.IsFresh(0));
+    }
+
+    [Fact]
+    public void OperatorLimitsAndAnOpenBreakerWithItsEquityPeakAreSavedAndRestored()
+    {
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(Path.GetTempPath(), $"opensqt-riskstate-{Guid.NewGuid():N}.db");
+        var options = Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions
+        {
+            StatePath = path,
+            Symbols = [new GridOptions { Symbol = "BTCUSDT", PriceInterval = 100m, OrderQuantity = 200m, MaxPositionSize = 1m }],
+            CircuitBreaker = new CircuitBreakerOptions { MaxDrawdownAmount = 5m },
+        });
+        using (var risk = new RiskState(options, time))
+        {
+            risk.Restore("BTCUSDT", 0m);
+            Assert.Equal(1m, risk.Limits("BTCUSDT").MaxPositionSize);
+            risk.SetLimits("BTCUSDT", new PositionLimits(0.5m, 1000m, 3m, 0m, 4));
+            risk.Breaker("BTCUSDT")!.OnEquity(12m);
+            risk.Breaker("BTCUSDT")!.Open(BreakerTrigger.Operator, "maintenance", TradingState.Halted, flatten: true);
+        }
+
+        using var restarted = new RiskState(options, time);
+        restarted.Restore("BTCUSDT", 2m);
+        Assert.Equal(new PositionLimits(0.5m, 1000m, 3m, 0m, 4), restarted.Limits("BTCUSDT"));
+        var status = restarted.Breaker("BTCUSDT")!.Status;
+        Assert.True(status.IsOpen);
+        Assert.Equal(TradingState.Halted, status.State);
+        Assert.True(status.Flatten);
+        Assert.Equal(BreakerTrigger.Operator, status.Trigger);
+        Assert.Equal(12m, status.EquityPeak);
+        Assert.Equal(TradingState.Halted, restarted.StateOf("BTCUSDT").State);
+        Assert.Equal(RiskTrigger.Operator, restarted.StateOf("BTCUSDT").Trigger);
+    }
+
+    [Fact]
+    public void TheMarginGuardPutsEverySymbolReducingAtTheMarginUsageAndASymbolNearItsLiquidationPrice()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions
+        {
+            StatePath = Path.Combine(Path.GetTempPath(), $"opensqt-margin-guard-{Guid.NewGuid():N}.db"),
+            Symbols =
+            [
+                new GridOptions { Symbol = "BTCUSDT", PriceInterval = 100m, OrderQuantity = 200m },
+                new GridOptions { Symbol = "ETHUSDT", PriceInterval = 5m, OrderQuantity = 50m },
+            ],
+            Limits = new RiskLimitOptions { MaxMarginUsage = 0.5m, MinLiquidationDistance = 0.05m },
+        });
+        using var risk = new RiskState(options, new FakeTimeProvider(Start));
+        Position Btc(decimal liquidation) => new() { Symbol = "BTCUSDT", Size = 1m, MarkPrice = 100_000m, LiquidationPrice = liquidation };
+
+        risk.OnAccount(new Account { WalletBalance = 1000m, MarginBalance = 1000m, AvailableBalance = 500m, MaintenanceMargin = 400m, Positions = [Btc(94_000m)] });
+        Assert.Equal(TradingState.Active, risk.StateOf("BTCUSDT").State);
+        risk.OnAccount(new Account { WalletBalance = 1000m, MarginBalance = 1000m, AvailableBalance = 500m, MaintenanceMargin = 400m, Positions = [Btc(95_000m)] });
+        Assert.Equal(TradingState.Reducing, risk.StateOf("BTCUSDT").State);
+        Assert.Equal(RiskTrigger.Margin, risk.StateOf("BTCUSDT").Trigger);
+        Assert.Equal(TradingState.Active, risk.StateOf("ETHUSDT").State);
+
+        risk.OnAccount(new Account { WalletBalance = 1000m, MarginBalance = 800m, AvailableBalance = 0m, MaintenanceMargin = 400m });
+        Assert.Equal(TradingState.Reducing, risk.StateOf("ETHUSDT").State);
+        Assert.Contains("MaxMarginUsage=0.5", risk.StateOf("ETHUSDT").Reason, StringComparison.Ordinal);
+
+        // The guard latches: a calm account does not reopen trading; the operator's reset does.
+        risk.OnAccount(new Account { WalletBalance = 1000m, MarginBalance = 1000m, AvailableBalance = 900m, MaintenanceMargin = 0m });
+        Assert.Equal(TradingState.Reducing, risk.StateOf("ETHUSDT").State);
+        risk.Breaker("ETHUSDT")!.Close();
+        Assert.Equal(TradingState.Active, risk.StateOf("ETHUSDT").State);
     }
 }

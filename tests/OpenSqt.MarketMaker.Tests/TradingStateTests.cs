@@ -190,4 +190,76 @@ public sealed class TradingStateTests
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Side == OrderSide.Sell && o.Price == anchor), Wait, "the close is placed on the fresh price");
         Assert.Equal(TradingState.Active, engine.RiskState.StateOf("BTCUSDT").State);
     }
+
+    [Fact]
+    public async Task AnOperatorFlattenClosesTheWholePositionWithReduceOnlyMarketOrders()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var sim = connector.Sim;
+        await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("flatten")));
+        var btc = engine.Host.Engines["BTCUSDT"];
+        var anchor = btc.Snapshot.Anchor!.Value;
+        await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count(o => o.Side == OrderSide.Buy) == 3, Wait, "three buys work");
+        sim.Trade("BTCUSDT", anchor - 200m, 1m);
+        await Eventually.TrueAsync(async () => btc.Snapshot.Position == 0.004m && (await sim.GetOpenOrdersAsync("BTCUSDT")).Count(o => o.Side == OrderSide.Sell) == 2, Wait, "two buys filled and their closes work");
+
+        var refused = await engine.Risk.OpenCircuitBreakerAsync(new() { Symbol = "BTCUSDT", TradingState = "REDUCING", Flatten = true });
+        Assert.False(refused.Success);
+        var opened = await engine.Risk.OpenCircuitBreakerAsync(new() { Symbol = "BTCUSDT", Reason = "flatten", TradingState = "HALTED", Flatten = true });
+        Assert.True(opened.Success, opened.Message);
+
+        await Eventually.TrueAsync(async () => (await sim.GetPositionsAsync("BTCUSDT")).Sum(p => p.Size) == 0m && btc.Snapshot.Position == 0m, Wait, "the position is closed on the venue and in the engine");
+        await engine.DecidedAsync(Wait);
+        Assert.Empty(await sim.GetOpenOrdersAsync("BTCUSDT"));
+        var history = (await engine.Positions.GetOrderHistoryAsync(new() { Symbols = { "BTCUSDT" } })).Orders;
+        var filledSells = history.Where(o => o.Side == OpenSqt.Contracts.Wire.OrderSide.Sell && o.Status == OpenSqt.Contracts.Wire.OrderStatus.Filled).ToArray();
+        Assert.Equal(2, filledSells.Length);
+        foreach (var sell in filledSells)
+        {
+            var onVenue = await sim.GetOrderAsync("BTCUSDT", OrderRef.ByClientId(sell.ClientOrderId));
+            Assert.Equal(OrderType.Market, onVenue.Type);
+            Assert.True(onVenue.ReduceOnly);
+        }
+
+        Assert.Equal(2, history.Count(o => o.Side == OpenSqt.Contracts.Wire.OrderSide.Sell && o.Status == OpenSqt.Contracts.Wire.OrderStatus.Canceled));
+        Assert.True((await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status.Flatten);
+    }
+
+    [Fact]
+    public async Task TheMarginGuardPutsTheSymbolReducingItsCloseKeepsWorkingAndItStaysUntilReset()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var sim = connector.Sim;
+        var settings = EngineHarness.BtcGrid(Db("margin-guard"));
+
+        // 0.002 BTC of position needs about 0.76 USDT of maintenance margin on the sim (0.4 %): far above 0.005 % of 10,000.
+        settings["MarketMaker:Limits:MaxMarginUsage"] = "0.00005";
+        settings["MarketMaker:Limits:AccountCheckInterval"] = "00:00:01";
+        await using var engine = await EngineHarness.StartAsync(connector, settings);
+        var btc = engine.Host.Engines["BTCUSDT"];
+        var anchor = btc.Snapshot.Anchor!.Value;
+        await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count(o => o.Side == OrderSide.Buy) == 3, Wait, "three buys work");
+        Assert.False((await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status.IsOpen);
+
+        sim.Trade("BTCUSDT", anchor - 100m, 1m);
+        var status = await Eventually2.UntilAsync(async () => (await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status, s => s.IsOpen, Wait, "the margin guard trips");
+        Assert.Equal("Margin", status.Trigger);
+        Assert.Equal("REDUCING", status.TradingState);
+        Assert.Contains("MaxMarginUsage", status.Reason, StringComparison.Ordinal);
+        await Eventually.TrueAsync(async () =>
+        {
+            var open = await sim.GetOpenOrdersAsync("BTCUSDT");
+            return !open.Any(o => o.Side == OrderSide.Buy) && open.Any(o => o.Side == OrderSide.Sell && o.Price == anchor);
+        }, Wait, "the buys are cancelled and the close works");
+
+        // The close fills: margin usage is back to zero, but the guard holds until the operator resets it.
+        sim.Trade("BTCUSDT", anchor, 1m);
+        await Eventually.TrueAsync(() => btc.Snapshot.Position == 0m, Wait, "the close filled");
+        await Eventually.TrueAsync(async () => (await sim.GetAccountAsync()).MaintenanceMargin == 0m, Wait, "no margin is used");
+        await engine.DecidedAsync(Wait);
+        Assert.Empty(await sim.GetOpenOrdersAsync("BTCUSDT"));
+        Assert.Equal("REDUCING", (await engine.Risk.GetRiskMetricsAsync(new())).Metrics.Single().TradingState);
+        Assert.True((await engine.Risk.CloseCircuitBreakerAsync(new() { Symbol = "BTCUSDT" })).Success);
+        await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Side == OrderSide.Buy), Wait, "buys resume after the reset");
+    }
 }
