@@ -375,7 +375,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             Symbol = Symbol,
             Side = order.Side,
             Type = action.Market ? OrderType.Market : OrderType.Limit,
-            TimeInForce = action.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
+            TimeInForce = action.Market ? TimeInForce.Ioc : action.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
             Quantity = action.Quantity,
             Price = action.Market ? null : action.Price,
             PostOnly = action.PostOnly,

@@ -233,6 +233,7 @@ public sealed class RiskTests
         }
 
         using var restarted = new RiskState(options, time);
+        restarted.SetConnectorProblem(null);
         restarted.Restore("BTCUSDT", 2m);
         Assert.Equal(new PositionLimits(0.5m, 1000m, 3m, 0m, 4), restarted.Limits("BTCUSDT"));
         var status = restarted.Breaker("BTCUSDT")!.Status;
@@ -259,6 +260,7 @@ public sealed class RiskTests
             Limits = new RiskLimitOptions { MaxMarginUsage = 0.5m, MinLiquidationDistance = 0.05m },
         });
         using var risk = new RiskState(options, new FakeTimeProvider(Start));
+        risk.SetConnectorProblem(null);
         Position Btc(decimal liquidation) => new() { Symbol = "BTCUSDT", Size = 1m, MarkPrice = 100_000m, LiquidationPrice = liquidation };
 
         risk.OnAccount(new Account { WalletBalance = 1000m, MarginBalance = 1000m, AvailableBalance = 500m, MaintenanceMargin = 400m, Positions = [Btc(94_000m)] });
