@@ -25,8 +25,9 @@ public sealed partial class AccountRiskMonitor(IExchange exchange, EngineHost ho
                 {
                     risk.OnAccount(await exchange.GetAccountAsync(stoppingToken).ConfigureAwait(false));
                 }
-                catch (ExchangeException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // A failed read must not stop the host: the guard tries again at the next check.
                     Log.ReadFailed(logger, ex.Message);
                 }
             }

@@ -255,7 +255,7 @@ public sealed class RiskState : IDisposable
             : new(symbol, TradingState.Active, RiskTrigger.None, null);
     }
 
-    /// <summary>The engine as a whole: the strictest state of its symbols (Halted before any symbol exists).</summary>
+    /// <summary>The engine as a whole: the strictest state of its symbols, every trigger included.</summary>
     public TradingState EngineState =>
         _symbols.Keys.Select(s => StateOf(s).State).DefaultIfEmpty(TradingState.Halted).Max();
 

@@ -208,11 +208,12 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
         }
         else
         {
-            // Without a symbol: the engine as a whole (open when any symbol's breaker is open).
+            // Without a symbol: the engine as a whole (open when any symbol's breaker is open; its trading state is the
+            // strictest of its symbols, every trigger included).
             var all = risk.Breakers.Select(b => b.Status).ToArray();
             var open = all.Where(s => s.IsOpen).OrderByDescending(s => s.State).ToArray();
             status = new BreakerStatus("", open.Length > 0, string.Join("; ", open.Select(s => $"{s.Symbol}: {s.Reason}")), open.FirstOrDefault()?.Trigger ?? BreakerTrigger.None,
-                open.FirstOrDefault()?.State ?? TradingState.Active, open.Any(s => s.Flatten), open.Select(s => s.OpenedAt).Min(), all.Select(s => s.ConsecutiveLosses).DefaultIfEmpty(0).Max(),
+                risk.EngineState, open.Any(s => s.Flatten), open.Select(s => s.OpenedAt).Min(), all.Select(s => s.ConsecutiveLosses).DefaultIfEmpty(0).Max(),
                 all.Sum(s => s.TotalPnl), all.Sum(s => s.Equity), all.Sum(s => s.EquityPeak));
         }
 

@@ -54,6 +54,7 @@ public sealed class TradingStateTests
         var metrics = (await engine.Risk.GetRiskMetricsAsync(new())).Metrics.Single();
         Assert.Equal("HALTED", metrics.TradingState);
         Assert.True(metrics.LimitBreach);
+        Assert.Equal("HALTED", (await engine.Risk.GetCircuitBreakerStatusAsync(new())).Status.TradingState);
 
         var unknown = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await engine.Risk.OpenCircuitBreakerAsync(new() { Symbol = "DOGEUSDT" }));
         Assert.Equal(Grpc.Core.StatusCode.NotFound, unknown.StatusCode);
