@@ -30,7 +30,8 @@ public sealed class AnomalyHaltTests
         await using var engine = await EngineHarness.StartAsync(new Uri($"http://127.0.0.1:{port}"), settings);
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count(o => o.Side == OrderSide.Buy) == 3, Wait, "three buys work");
 
-        using var alerts = new CancellationTokenSource(Wait);
+        // One budget for every alert read of the test, generous for a loaded machine; each wait below is bounded on its own.
+        using var alerts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var early = engine.Risk.SubscribeRiskAlerts(new(), cancellationToken: alerts.Token);
         await early.ResponseHeadersAsync;
         var history = new Dictionary<string, IReadOnlyList<Candle>>
