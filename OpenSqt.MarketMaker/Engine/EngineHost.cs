@@ -370,6 +370,7 @@ public sealed partial class EngineHost : BackgroundService
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _risk.SetConnectorProblem($"price stream lost: {ex.Message}");
+                _risk.OnPriceGap();
                 Log.StreamFailed(_logger, "price", ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
             }
@@ -394,6 +395,11 @@ public sealed partial class EngineHost : BackgroundService
 
             var wasDown = _risk.ConnectorProblem is not null;
             _risk.SetConnectorProblem(health.IsHealthy ? null : health.Description);
+            if (!health.IsHealthy)
+            {
+                _risk.OnPriceGap();
+            }
+
             if (wasDown && health.IsHealthy)
             {
                 Log.ConnectorBack(_logger, health.Description);
@@ -433,6 +439,7 @@ public sealed partial class EngineHost : BackgroundService
     private void OnStreamReconnected(object? sender, StreamReconnectedEventArgs e)
     {
         Log.Reconnected(_logger, e.Stream, e.Downtime);
+        _risk.OnStreamReconnected(e.Stream);
         if (e.Stream is "orders" or "price")
         {
             RequestReconciliation($"{e.Stream} stream reconnected", null);

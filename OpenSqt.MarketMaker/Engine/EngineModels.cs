@@ -43,7 +43,7 @@ internal sealed class TrackedOrder(long level, SlotOrder order, long sequence)
     /// <summary>A cancel call of this process is still out.</summary>
     public bool CancelInFlight { get; set; }
 
-    /// <summary>When the tick that caused the order arrived (Stopwatch ticks), for the tick-to-order latency.</summary>
+    /// <summary>When the tick that caused the order arrived (TimeProvider timestamp), for the tick-to-order latency.</summary>
     public long TickTimestamp { get; set; }
 }
 

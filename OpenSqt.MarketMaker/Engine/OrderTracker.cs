@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
@@ -190,7 +189,7 @@ internal sealed partial class OrderTracker
             case PlaceResult.Placed:
                 var placed = outcome.Order!;
                 _metrics.Placed(Symbol, order.Side.ToString());
-                _metrics.TickToOrderLatency(Symbol, Stopwatch.GetElapsedTime(tracked.TickTimestamp));
+                _metrics.TickToOrderLatency(Symbol, _time.GetElapsedTime(tracked.TickTimestamp));
                 return Apply(tracked, placed.Status, placed.FilledQuantity, placed.AveragePrice, placed.Fills, placed.ExchangeOrderId, placed.UpdatedAt, placed.RejectReason);
             case PlaceResult.Refused or PlaceResult.NeverArrived or PlaceResult.Fatal:
                 if (order.Status is not null)

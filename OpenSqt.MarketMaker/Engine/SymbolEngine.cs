@@ -91,7 +91,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         _restoredFromState = saved.Anchor is not null;
         _reconciler = new Reconciler(grid, _strategy, _tracker, _ledger, risk, _restoredFromState, _book, time, logger);
-        risk.Breaker(grid.Symbol)?.Seed(saved.Pnl.Realised);
+        risk.Restore(grid.Symbol, saved.Pnl.Realised);
         _ledger.Refresh();
         Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, saved.Pnl.Realised);
     }
@@ -126,6 +126,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         if (price > 0)
         {
             Volatile.Write(ref _latestTick, new PriceChange(Symbol, price, _time.GetUtcNow()));
+            Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         }
 
         _loop = Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
@@ -135,7 +136,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     public void OnPrice(PriceChange change)
     {
         Volatile.Write(ref _latestTick, change);
-        Volatile.Write(ref _latestTickTimestamp, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         _inbox.Writer.TryWrite(PriceSignal.Instance);
     }
 
@@ -409,16 +410,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         return true;
     }
 
-    private TradingGate Gate()
-    {
-        var gate = _risk.GateFor(Symbol);
-        var limits = _risk.Limits(Symbol);
-        var position = _strategy.NetPosition;
-        var buysAllowed = gate.BuysAllowed
-            && (limits.MaxPositionSize <= 0 || position < limits.MaxPositionSize)
-            && (limits.MaxNotionalValue <= 0 || position * LastPrice < limits.MaxNotionalValue);
-        return new TradingGate(gate.OrdersAllowed && _reconciler.Reconciled && !_stopping, buysAllowed);
-    }
+    private TradingGate Gate() =>
+        _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, LastPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
 
     private void Place(GridAction action, DateTimeOffset now, long tickTimestamp)
     {
@@ -430,10 +423,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         {
             Symbol = Symbol,
             Side = order.Side,
-            Type = OrderType.Limit,
-            TimeInForce = action.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
+            Type = action.Market ? OrderType.Market : OrderType.Limit,
+            TimeInForce = action.Market ? TimeInForce.Ioc : action.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
             Quantity = action.Quantity,
-            Price = action.Price,
+            Price = action.Market ? null : action.Price,
             PostOnly = action.PostOnly,
             ReduceOnly = action.ReduceOnly,
             ClientOrderId = clientOrderId,

@@ -29,7 +29,7 @@ public static class MarketMakerHostingExtensions
 
     /// <summary>
     /// The engine's own parts over whatever <see cref="OpenSqt.Contracts.IExchange"/> is registered: options validated at
-    /// start, the order gateway, risk state, the engine host, the anomaly monitor, metrics and the state reader.
+    /// start, the order gateway, risk state, the engine host, the anomaly and account monitors, metrics and the state reader.
     /// </summary>
     public static IServiceCollection AddMarketMakerEngine(this IServiceCollection services)
     {
@@ -46,6 +46,7 @@ public static class MarketMakerHostingExtensions
         services.AddSingleton<EngineHost>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         services.AddHostedService<AnomalyMonitor>();
+        services.AddHostedService<AccountRiskMonitor>();
         return services;
     }
 

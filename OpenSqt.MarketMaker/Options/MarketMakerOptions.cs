@@ -66,6 +66,9 @@ public sealed class MarketMakerOptions
 
     [Required]
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
+    [Required]
+    public RiskLimitOptions Limits { get; set; } = new();
 }
 
 /// <summary>One symbol's grid. Item of <c>MarketMaker:Symbols</c>.</summary>
@@ -127,6 +130,25 @@ public sealed class GridOptions
     /// <summary>Maker fee rate assumed by the pre-start check that one interval pays a round trip.</summary>
     [Range(typeof(decimal), "-0.01", "0.01")]
     public decimal MakerFeeRate { get; set; } = 0.0002m;
+
+    /// <summary>Largest position of this symbol on either side (base quantity, long or short); 0 means no limit.</summary>
+    [Range(typeof(decimal), "0", "1000000000")]
+    public decimal MaxPositionSize { get; set; }
+
+    /// <summary>Largest position value of this symbol on either side (quote, at the last price); 0 means no limit.</summary>
+    [Range(typeof(decimal), "0", "1000000000000")]
+    public decimal MaxNotionalValue { get; set; }
+
+    /// <summary>
+    /// Largest position value of this symbol on either side as a multiple of the account's margin balance (the leverage
+    /// this symbol may use); 0 means no limit.
+    /// </summary>
+    [Range(typeof(decimal), "0", "125")]
+    public decimal MaxLeverageUsed { get; set; }
+
+    /// <summary>Most orders of this symbol working at once (below OrderCleanupThreshold to bind); 0 means no limit.</summary>
+    [Range(0, 1000)]
+    public int MaxOpenOrders { get; set; }
 
     public int EffectiveSellWindowSize => SellWindowSize ?? BuyWindowSize;
 }
@@ -201,6 +223,13 @@ public sealed class RiskControlOptions
     [Range(1, 100)]
     public int RecoveryThreshold { get; set; } = 3;
 
+    /// <summary>
+    /// How long (market time, from the candles) the recovery must hold before buying resumes, so the halt does not flap
+    /// on one calm candle between two spikes. 0 resumes at the first recovered candle (OpenSQT's rule).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ResumeAfter { get; set; } = TimeSpan.FromMinutes(3);
+
     /// <summary>The OpenSQT default when none are configured.</summary>
     public static IReadOnlyList<string> DefaultMonitorSymbols { get; } = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT"];
 }
@@ -212,11 +241,39 @@ public sealed class CircuitBreakerOptions
     [Range(1, 1000)]
     public int MaxConsecutiveLosses { get; set; } = 5;
 
-    /// <summary>Drop of realised PnL from its peak, in quote units, that trips the breaker.</summary>
+    /// <summary>
+    /// Drop of a symbol's equity from its peak, in quote units, that halts it until an operator resets it. Equity is the
+    /// realised PnL plus the unrealised PnL of the open position at the mark, fees included.
+    /// </summary>
     [Range(typeof(decimal), "0.00000001", "1000000000")]
     public decimal MaxDrawdownAmount { get; set; } = 500m;
+}
 
-    /// <summary>How long a tripped breaker halts new orders before it closes by itself.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
-    public TimeSpan CooldownPeriod { get; set; } = TimeSpan.FromMinutes(5);
+/// <summary>Limits that apply to every symbol. Section <c>MarketMaker:Limits</c>.</summary>
+public sealed class RiskLimitOptions
+{
+    /// <summary>
+    /// The oldest price tick (by the time it reached the engine) that orders may be decided on. After the connector or a
+    /// stream comes back, only a tick received since counts. Without a fresh price the symbol is Halted and sends nothing.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxTickAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Maintenance margin as a share of the margin balance at which every symbol goes Reducing (latched until an
+    /// operator resets it). 0 turns the guard off.
+    /// </summary>
+    [Range(typeof(decimal), "0", "1")]
+    public decimal MaxMarginUsage { get; set; } = 0.5m;
+
+    /// <summary>
+    /// Distance of the mark price from a position's liquidation price, as a share of the mark, at or below which the
+    /// symbol goes Reducing (latched until an operator resets it). 0 turns the guard off.
+    /// </summary>
+    [Range(typeof(decimal), "0", "1")]
+    public decimal MinLiquidationDistance { get; set; } = 0.05m;
+
+    /// <summary>How often the account (margin, liquidation prices, equity for the leverage limit) is read.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan AccountCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -21,6 +21,7 @@ public sealed class MarketMakerOptionsValidator : IValidateOptions<MarketMakerOp
         Annotate(options.Retry, $"{Root}:Retry", failures);
         Annotate(options.RiskControl, $"{Root}:RiskControl", failures);
         Annotate(options.CircuitBreaker, $"{Root}:CircuitBreaker", failures);
+        Annotate(options.Limits, $"{Root}:Limits", failures);
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Symbols.Count; i++)

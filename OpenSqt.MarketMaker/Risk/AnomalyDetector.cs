@@ -15,16 +15,22 @@ public enum AnomalyTransition
 /// The market-anomaly rule as pure logic: per monitored symbol the last <c>AverageWindow</c> closed candles and the
 /// current one. A symbol is anomalous when the current candle's volume exceeds <c>VolumeMultiplier</c> x the average and
 /// its close is below the average close; recovered when its last closed candle closed above the average close with
-/// volume below the threshold. Halts on All/Any anomalous, resumes when <c>RecoveryThreshold</c> symbols recovered.
+/// volume below the threshold. Halts on All/Any anomalous; resumes when <c>RecoveryThreshold</c> symbols recovered and
+/// have stayed so, with no new anomaly, for <c>ResumeAfter</c> of market time (the candles' own clock), so one calm candle
+/// between two spikes does not make trading flap.
 /// </summary>
 public sealed class AnomalyDetector
 {
     private readonly RiskControlOptions _options;
     private readonly Dictionary<string, SymbolWindow> _windows = new(StringComparer.Ordinal);
+    private readonly TimeSpan _interval;
+    private DateTimeOffset _marketTime = DateTimeOffset.MinValue;
+    private DateTimeOffset? _clearSince;
 
     public AnomalyDetector(RiskControlOptions options)
     {
         _options = options;
+        _interval = KlineInterval.IsValid(options.Interval) ? KlineInterval.ToTimeSpan(options.Interval) : TimeSpan.FromMinutes(1);
         foreach (var symbol in options.EffectiveMonitorSymbols)
         {
             _windows[symbol] = new SymbolWindow();
@@ -43,6 +49,12 @@ public sealed class AnomalyDetector
         if (!_windows.TryGetValue(candle.Symbol, out var window))
         {
             return AnomalyTransition.None;
+        }
+
+        var at = candle.IsClosed ? candle.OpenTime + _interval : candle.OpenTime;
+        if (at > _marketTime)
+        {
+            _marketTime = at;
         }
 
         if (candle.IsClosed)
@@ -75,11 +87,11 @@ public sealed class AnomalyDetector
 
     private AnomalyTransition Evaluate()
     {
+        var anomalous = _windows.Count(kv => Anomalous(kv.Value));
+        var halt = anomalous > 0 && (_options.GlobalStrategy == AnomalyStrategy.All ? anomalous == _windows.Count : anomalous > 0);
         if (!IsHalted)
         {
-            var anomalous = _windows.Count(kv => Anomalous(kv.Value));
-            var halt = _options.GlobalStrategy == AnomalyStrategy.All ? anomalous == _windows.Count : anomalous > 0;
-            if (halt && anomalous > 0)
+            if (halt)
             {
                 IsHalted = true;
                 Reason = $"market anomaly: volume above {_options.VolumeMultiplier}x the {_options.AverageWindow}-candle average with a falling close on {string.Join(", ", _windows.Where(kv => Anomalous(kv.Value)).Select(kv => kv.Key))} ({_options.GlobalStrategy})";
@@ -90,14 +102,23 @@ public sealed class AnomalyDetector
         }
 
         var recovered = _windows.Count(kv => Recovered(kv.Value));
-        if (recovered >= _options.RecoveryThreshold)
+        if (halt || recovered < _options.RecoveryThreshold)
         {
-            IsHalted = false;
-            Reason = "";
-            return AnomalyTransition.Resumed;
+            // Not clear (or spiking again): the recovery has to start over.
+            _clearSince = null;
+            return AnomalyTransition.None;
         }
 
-        return AnomalyTransition.None;
+        _clearSince ??= _marketTime;
+        if (_marketTime - _clearSince.Value < _options.ResumeAfter)
+        {
+            return AnomalyTransition.None;
+        }
+
+        IsHalted = false;
+        Reason = "";
+        _clearSince = null;
+        return AnomalyTransition.Resumed;
     }
 
     private (decimal Volume, decimal Close)? Average(SymbolWindow window, int skipLast)

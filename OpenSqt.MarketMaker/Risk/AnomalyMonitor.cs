@@ -7,7 +7,7 @@ namespace OpenSqt.MarketMaker.Risk;
 
 /// <summary>
 /// Feeds the monitored symbols' klines (history first, then live) to the <see cref="AnomalyDetector"/> and halts or
-/// resumes buying through <see cref="RiskState"/>.
+/// resumes opening orders through <see cref="RiskState"/> (the anomaly maps to Reducing).
 /// </summary>
 public sealed partial class AnomalyMonitor(IExchange exchange, EngineHost host, RiskState risk, IOptions<MarketMakerOptions> options, TimeProvider time, ILogger<AnomalyMonitor> logger) : BackgroundService
 {
@@ -87,10 +87,10 @@ public sealed partial class AnomalyMonitor(IExchange exchange, EngineHost host, 
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Critical, "Trading halted: {Reason}; working buys cancelled, no new buys, sells keep working")]
+        [LoggerMessage(1, LogLevel.Critical, "Trading reduced: {Reason}; working opening orders cancelled, none placed, closes keep working")]
         public static partial void Halted(ILogger logger, string reason);
 
-        [LoggerMessage(2, LogLevel.Warning, "Market recovered; buying resumes")]
+        [LoggerMessage(2, LogLevel.Warning, "Market recovered and stayed calm; opening orders resume")]
         public static partial void Resumed(ILogger logger);
 
         [LoggerMessage(3, LogLevel.Warning, "Kline stream for the anomaly monitor failed, resubscribing: {Reason}")]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OpenSqt.MarketMaker.Options;
 
 namespace OpenSqt.MarketMaker.Risk;
@@ -10,14 +11,39 @@ public enum BreakerTrigger
     Drawdown,
     Divergence,
     Operator,
+    Margin,
 }
 
 /// <summary>A breaker's state as reported to operators.</summary>
-public sealed record BreakerStatus(string Symbol, bool IsOpen, string Reason, BreakerTrigger Trigger, DateTimeOffset? OpenedAt, DateTimeOffset? ClosesAt, int ConsecutiveLosses, decimal TotalPnl, decimal PeakPnl);
+public sealed record BreakerStatus(
+    string Symbol,
+    bool IsOpen,
+    string Reason,
+    BreakerTrigger Trigger,
+    TradingState State,
+    bool Flatten,
+    DateTimeOffset? OpenedAt,
+    int ConsecutiveLosses,
+    decimal TotalPnl,
+    decimal Equity,
+    decimal EquityPeak);
+
+/// <summary>What a breaker keeps across a restart.</summary>
+public sealed record BreakerRecord(
+    bool IsOpen,
+    string Reason,
+    BreakerTrigger Trigger,
+    TradingState State,
+    bool Flatten,
+    DateTimeOffset? OpenedAt,
+    int ConsecutiveLosses,
+    decimal? EquityPeak);
 
 /// <summary>
-/// The circuit breaker of one symbol, fed with the realised PnL of every closed round trip and by reconciliation.
-/// Losses and drawdown open it for the cooldown period; divergence and operators open it until an operator closes it.
+/// The circuit breaker of one symbol: the latch of every loss trip. Fed with the realised PnL of each closed round trip
+/// and, on every decision, with the symbol's equity (realised + unrealised at the mark, fees included). Consecutive
+/// losses and the drawdown from the equity peak open it Halted; divergence and margin open it, and operators open it
+/// Reducing or Halted. Nothing closes it but an operator (<see cref="Close"/>): no loss trip re-opens trading by itself.
 /// Thread-safe: the symbol's writer feeds it, operators and the gate read it.
 /// </summary>
 public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options, TimeProvider time)
@@ -26,24 +52,39 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
     private bool _open;
     private string _reason = "";
     private BreakerTrigger _trigger;
+    private TradingState _state;
+    private bool _flatten;
     private DateTimeOffset? _openedAt;
-    private DateTimeOffset? _closesAt;
     private int _consecutiveLosses;
     private decimal _total;
-    private decimal _peak;
+    private decimal _equity;
+    private decimal? _peak;
 
     public string Symbol { get; } = symbol;
 
-    /// <summary>Raised (outside the lock) when the breaker opens or closes.</summary>
+    /// <summary>Raised (outside the lock) when the breaker opens, changes state or closes.</summary>
     public event Action<BreakerStatus>? Changed;
 
-    /// <summary>Seeds the PnL totals from saved state (restart).</summary>
-    public void Seed(decimal realised)
+    /// <summary>Seeds the realised PnL and what was saved (restart).</summary>
+    public void Restore(BreakerRecord? saved, decimal realised)
     {
         lock (_gate)
         {
             _total = realised;
-            _peak = Math.Max(0, realised);
+            _equity = realised;
+            if (saved is null)
+            {
+                return;
+            }
+
+            _open = saved.IsOpen;
+            _reason = saved.Reason;
+            _trigger = saved.Trigger;
+            _state = saved.IsOpen ? saved.State : TradingState.Active;
+            _flatten = saved.IsOpen && saved.Flatten;
+            _openedAt = saved.OpenedAt;
+            _consecutiveLosses = saved.ConsecutiveLosses;
+            _peak = saved.EquityPeak;
         }
     }
 
@@ -51,28 +92,34 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
     {
         get
         {
-            BreakerStatus? closed = null;
             lock (_gate)
             {
-                if (_open && _closesAt is { } at && time.GetUtcNow() >= at)
-                {
-                    _open = false;
-                    _reason = "";
-                    _trigger = BreakerTrigger.None;
-                    _closesAt = null;
-                    _consecutiveLosses = 0;
-                    _peak = _total;
-                    closed = StatusLocked();
-                }
-
-                if (closed is null)
-                {
-                    return _open;
-                }
+                return _open;
             }
+        }
+    }
 
-            Changed?.Invoke(closed);
-            return false;
+    /// <summary>The state this breaker imposes: Active while closed.</summary>
+    public TradingState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _open ? _state : TradingState.Active;
+            }
+        }
+    }
+
+    /// <summary>Whether an operator asked to close every position (only while Halted).</summary>
+    public bool Flatten
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _open && _flatten && _state == TradingState.Halted;
+            }
         }
     }
 
@@ -80,10 +127,21 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
     {
         get
         {
-            _ = IsOpen;
             lock (_gate)
             {
                 return StatusLocked();
+            }
+        }
+    }
+
+    /// <summary>What to save.</summary>
+    public BreakerRecord Record
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new BreakerRecord(_open, _reason, _trigger, _state, _flatten, _openedAt, _consecutiveLosses, _peak);
             }
         }
     }
@@ -95,18 +153,11 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
         lock (_gate)
         {
             _total += pnl;
-            _peak = Math.Max(_peak, _total);
             _consecutiveLosses = pnl < 0 ? _consecutiveLosses + 1 : 0;
-            if (!_open)
+            if (!_open && _consecutiveLosses >= options.MaxConsecutiveLosses)
             {
-                if (_consecutiveLosses >= options.MaxConsecutiveLosses)
-                {
-                    opened = OpenLocked(BreakerTrigger.ConsecutiveLosses, $"{_consecutiveLosses} losing round trips in a row (MarketMaker:CircuitBreaker:MaxConsecutiveLosses={options.MaxConsecutiveLosses})", options.CooldownPeriod);
-                }
-                else if (_peak - _total >= options.MaxDrawdownAmount)
-                {
-                    opened = OpenLocked(BreakerTrigger.Drawdown, $"realised PnL fell {_peak - _total} from its peak {_peak} (MarketMaker:CircuitBreaker:MaxDrawdownAmount={options.MaxDrawdownAmount})", options.CooldownPeriod);
-                }
+                opened = OpenLocked(BreakerTrigger.ConsecutiveLosses, TradingState.Halted, false,
+                    $"{_consecutiveLosses} losing round trips in a row (MarketMaker:CircuitBreaker:MaxConsecutiveLosses={options.MaxConsecutiveLosses})");
             }
         }
 
@@ -116,18 +167,56 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
         }
     }
 
-    /// <summary>Opens the breaker until an operator closes it.</summary>
-    public void Open(BreakerTrigger trigger, string reason)
+    /// <summary>
+    /// Feeds the symbol's equity: realised PnL plus the unrealised PnL of the open position at the mark, fees included.
+    /// Opens the breaker Halted when it falls <c>MaxDrawdownAmount</c> below its peak. Returns whether the peak rose.
+    /// </summary>
+    public bool OnEquity(decimal equity)
+    {
+        BreakerStatus? opened = null;
+        var rose = false;
+        lock (_gate)
+        {
+            _equity = equity;
+            if (_peak is not { } peak || equity > peak)
+            {
+                _peak = equity;
+                rose = true;
+            }
+            else if (!_open && peak - equity >= options.MaxDrawdownAmount)
+            {
+                opened = OpenLocked(BreakerTrigger.Drawdown, TradingState.Halted, false, string.Create(CultureInfo.InvariantCulture,
+                    $"equity (realised + unrealised at mark, fees included) fell {peak - equity} from its peak {peak} to {equity} (MarketMaker:CircuitBreaker:MaxDrawdownAmount={options.MaxDrawdownAmount})"));
+            }
+        }
+
+        if (opened is not null)
+        {
+            Changed?.Invoke(opened);
+        }
+
+        return rose;
+    }
+
+    /// <summary>Opens the breaker (or makes an open one stricter) until an operator closes it.</summary>
+    public void Open(BreakerTrigger trigger, string reason, TradingState state = TradingState.Halted, bool flatten = false)
     {
         BreakerStatus opened;
         lock (_gate)
         {
-            opened = OpenLocked(trigger, reason, null);
+            if (_open && _state > state)
+            {
+                // An operator may add a flatten request to a stricter state, never loosen it.
+                state = _state;
+            }
+
+            opened = OpenLocked(trigger, state, flatten, reason);
         }
 
         Changed?.Invoke(opened);
     }
 
+    /// <summary>The operator reset: trading resumes and the equity peak starts again from the current equity.</summary>
     public void Close()
     {
         BreakerStatus closed;
@@ -136,26 +225,28 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
             _open = false;
             _reason = "";
             _trigger = BreakerTrigger.None;
-            _closesAt = null;
+            _state = TradingState.Active;
+            _flatten = false;
+            _openedAt = null;
             _consecutiveLosses = 0;
-            _peak = _total;
+            _peak = _equity;
             closed = StatusLocked();
         }
 
         Changed?.Invoke(closed);
     }
 
-    private BreakerStatus OpenLocked(BreakerTrigger trigger, string reason, TimeSpan? cooldown)
+    private BreakerStatus OpenLocked(BreakerTrigger trigger, TradingState state, bool flatten, string reason)
     {
-        var now = time.GetUtcNow();
+        _openedAt = _open ? _openedAt : time.GetUtcNow();
         _open = true;
         _trigger = trigger;
+        _state = state;
+        _flatten = flatten;
         _reason = reason;
-        _openedAt = now;
-        _closesAt = cooldown is { } c ? now + c : null;
         return StatusLocked();
     }
 
     private BreakerStatus StatusLocked() =>
-        new(Symbol, _open, _reason, _trigger, _open ? _openedAt : null, _open ? _closesAt : null, _consecutiveLosses, _total, _peak);
+        new(Symbol, _open, _reason, _trigger, _open ? _state : TradingState.Active, _open && _flatten, _open ? _openedAt : null, _consecutiveLosses, _total, _equity, _peak ?? _equity);
 }

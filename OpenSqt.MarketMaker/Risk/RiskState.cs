@@ -1,40 +1,61 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
+using OpenSqt.MarketMaker.State;
 using OpenSqt.MarketMaker.Strategy;
 
 namespace OpenSqt.MarketMaker.Risk;
 
 /// <summary>Operator limits of one symbol; zero means no limit.</summary>
-public sealed record PositionLimits(decimal MaxPositionSize, decimal MaxNotionalValue, decimal MaxLeverage, decimal MaxOrderSize)
+public sealed record PositionLimits(decimal MaxPositionSize, decimal MaxNotionalValue, decimal MaxLeverage, decimal MaxOrderSize, int MaxOpenOrders = 0)
 {
     public static PositionLimits None { get; } = new(0, 0, 0, 0);
 }
 
+/// <summary>What a symbol may do now and why (the strictest trigger).</summary>
+public sealed record SymbolTradingState(string Symbol, TradingState State, RiskTrigger Trigger, string? Reason);
+
+/// <summary>What one symbol keeps across a restart.</summary>
+public sealed record SavedSymbolRisk(BreakerRecord? Breaker, PositionLimits? Limits);
+
+[JsonSerializable(typeof(SavedSymbolRisk))]
+internal sealed partial class RiskJsonContext : JsonSerializerContext;
+
 /// <summary>
-/// Everything that may stop the engine from trading, in one place: the market-anomaly halt, one circuit breaker per
-/// symbol, the connector's reachability, a fatal error, and operator limits. Engines ask it for their gate on every
-/// decision and are told when it changes.
+/// Everything that may stop the engine from trading, in one place, mapped onto a <see cref="TradingState"/> per symbol:
+/// the operator and the loss trips (the symbol's latched <see cref="CircuitBreaker"/>), the market-anomaly halt, the
+/// connector's reachability, stale prices, a fatal error, and the position limits (configuration, overridden by
+/// operators). Engines ask it for their gate on every decision and are told when it changes. Operator limits and the
+/// breakers (trading state, equity peak) are saved in the engine's state file and restored when the engine restarts.
 /// </summary>
-public sealed class RiskState
+public sealed class RiskState : IDisposable
 {
-    private readonly ConcurrentDictionary<string, CircuitBreaker> _breakers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, PositionLimits> _limits = new(StringComparer.Ordinal);
+    private static readonly TimeSpan PeakSaveInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, SymbolRisk> _symbols = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
-    private readonly CircuitBreakerOptions _breakerOptions;
+    private readonly MarketMakerOptions _options;
+    private readonly Lock _storeGate = new();
+    private EngineStateStore? _store;
     private volatile string? _anomaly;
     private volatile string? _connectorProblem = "not connected to the ExchangeConnector yet";
     private volatile string? _fatal;
+    private long _freshAfter;
+    private AccountFigures? _account;
 
     public RiskState(IOptions<MarketMakerOptions> options, TimeProvider time)
     {
         _time = time;
-        _breakerOptions = options.Value.CircuitBreaker;
-        foreach (var grid in options.Value.Symbols)
+        _options = options.Value;
+        foreach (var grid in _options.Symbols)
         {
-            var breaker = new CircuitBreaker(grid.Symbol, _breakerOptions, time);
+            var breaker = new CircuitBreaker(grid.Symbol, _options.CircuitBreaker, time);
             breaker.Changed += OnBreakerChanged;
-            _breakers[grid.Symbol] = breaker;
+            _symbols[grid.Symbol] = new SymbolRisk(breaker, new PositionLimits(grid.MaxPositionSize, grid.MaxNotionalValue, grid.MaxLeverageUsed, 0, grid.MaxOpenOrders));
         }
     }
 
@@ -43,7 +64,7 @@ public sealed class RiskState
 
     public Broadcast<RiskAlertEvent> Alerts { get; } = new();
 
-    public IReadOnlyCollection<CircuitBreaker> Breakers => _breakers.Values.ToArray();
+    public IReadOnlyCollection<CircuitBreaker> Breakers => _symbols.Values.Select(s => s.Breaker).ToArray();
 
     public string? AnomalyReason => _anomaly;
 
@@ -51,43 +72,195 @@ public sealed class RiskState
 
     public string? FatalError => _fatal;
 
-    public CircuitBreaker? Breaker(string symbol) => _breakers.TryGetValue(symbol, out var b) ? b : null;
+    public CircuitBreaker? Breaker(string symbol) => _symbols.TryGetValue(symbol, out var s) ? s.Breaker : null;
 
-    public PositionLimits Limits(string symbol) => _limits.TryGetValue(symbol, out var l) ? l : PositionLimits.None;
+    /// <summary>The limits in force: the operator's when set, else the configured ones.</summary>
+    public PositionLimits Limits(string symbol) => _symbols.TryGetValue(symbol, out var s) ? s.Operator ?? s.Configured : PositionLimits.None;
+
+    /// <summary>Loads what the symbol had saved (breaker, operator limits) and seeds its realised PnL. Called once per symbol at start.</summary>
+    public void Restore(string symbol, decimal realised)
+    {
+        if (!_symbols.TryGetValue(symbol, out var s))
+        {
+            return;
+        }
+
+        SavedSymbolRisk? saved;
+        lock (_storeGate)
+        {
+            var json = Store().LoadRisk(symbol);
+            saved = json is null ? null : JsonSerializer.Deserialize(json, RiskJsonContext.Default.SavedSymbolRisk);
+        }
+
+        s.Breaker.Restore(saved?.Breaker, realised);
+        s.Operator = saved?.Limits;
+        if (s.Breaker.Status is { IsOpen: true } status)
+        {
+            Alert(symbol, "trading_state_restored", "critical", $"{symbol} restarts {status.State.ToWire()} as it stopped: {status.Reason}; an operator reset (CloseCircuitBreaker) resumes trading",
+                new Dictionary<string, string> { ["trigger"] = status.Trigger.ToString(), ["trading_state"] = status.State.ToWire() });
+        }
+    }
 
     public void SetLimits(string symbol, PositionLimits limits)
     {
-        _limits[symbol] = limits;
+        if (!_symbols.TryGetValue(symbol, out var s))
+        {
+            return;
+        }
+
+        s.Operator = limits;
+        Save(symbol, s);
         Alert(symbol, "position_limits", "info", $"position limits of {symbol} changed to {limits}");
         Changed?.Invoke();
     }
 
-    public TradingGate GateFor(string symbol)
+    /// <summary>
+    /// The gate of one decision. Feeds the drawdown monitor with the symbol's equity at <paramref name="price"/>, checks the
+    /// price is fresh (<paramref name="tickTimestamp"/> from <see cref="TimeProvider.GetTimestamp"/> when it arrived), and
+    /// maps every trigger onto the symbol's trading state and per-side limits. Allocation-free unless something changes.
+    /// </summary>
+    public TradingGate GateFor(string symbol, GridStrategy strategy, decimal realised, decimal price, long tickTimestamp, bool ready)
     {
-        var ordersAllowed = _fatal is null && _connectorProblem is null && !(Breaker(symbol)?.IsOpen ?? false);
-        return new TradingGate(ordersAllowed, _anomaly is null);
+        if (!_symbols.TryGetValue(symbol, out var s))
+        {
+            return TradingGate.In(TradingState.Halted, canSend: false);
+        }
+
+        var breaker = s.Breaker;
+        if (price > 0 && breaker.OnEquity(realised + strategy.UnrealisedPnl(price)) && _time.GetElapsedTime(s.PeakSavedAt) >= PeakSaveInterval)
+        {
+            // A lost peak only makes the stop later; saving every new high on every tick would cost the hot path.
+            s.PeakSavedAt = _time.GetTimestamp();
+            Save(symbol, s);
+        }
+
+        var fresh = IsFresh(tickTimestamp);
+        if (s.Stale == fresh)
+        {
+            s.Stale = !fresh;
+            Alert(symbol, fresh ? "price_fresh" : "price_stale", fresh ? "info" : "warning", fresh
+                ? $"{symbol} has a fresh price again"
+                : $"{symbol}: no price tick since the connector or the price stream came back, or the last one is older than {MarketMakerOptions.SectionName}:Limits:MaxTickAge ({_options.Limits.MaxTickAge}); sending nothing");
+        }
+
+        var venueUsable = _fatal is null && _connectorProblem is null;
+        var state = breaker.State;
+        if (_anomaly is not null)
+        {
+            state = state.Max(TradingState.Reducing);
+        }
+
+        if (!venueUsable || !fresh)
+        {
+            state = TradingState.Halted;
+        }
+
+        var limits = s.Operator ?? s.Configured;
+        var maxQuantity = limits.MaxPositionSize > 0 ? limits.MaxPositionSize : decimal.MaxValue;
+        if (limits.MaxNotionalValue > 0 && price > 0)
+        {
+            maxQuantity = Math.Min(maxQuantity, limits.MaxNotionalValue / price);
+        }
+
+        if (limits.MaxLeverage > 0 && price > 0)
+        {
+            // Until the account has been read the leverage limit allows no opening: it cannot be checked.
+            var equity = Volatile.Read(ref _account)?.MarginBalance ?? 0m;
+            maxQuantity = Math.Min(maxQuantity, Math.Max(0m, limits.MaxLeverage * equity / price));
+        }
+
+        var maxOpen = limits.MaxOpenOrders > 0 ? limits.MaxOpenOrders : int.MaxValue;
+        return new TradingGate(state, ready && venueUsable && fresh, maxQuantity, maxQuantity, maxOpen, breaker.Flatten);
     }
 
-    /// <summary>Why the symbol does not trade normally, or null.</summary>
-    public string? HaltReason(string symbol)
+    /// <summary>Whether a tick that arrived at <paramref name="tickTimestamp"/> may be traded on now.</summary>
+    public bool IsFresh(long tickTimestamp) =>
+        tickTimestamp != 0 && tickTimestamp >= Volatile.Read(ref _freshAfter) && _time.GetElapsedTime(tickTimestamp) <= _options.Limits.MaxTickAge;
+
+    /// <summary>
+    /// The account as last read: keeps the margin balance for the leverage limit and applies the margin guard. Maintenance
+    /// margin at <c>Limits:MaxMarginUsage</c> of the margin balance puts every symbol Reducing; a position whose mark is
+    /// within <c>Limits:MinLiquidationDistance</c> of its liquidation price puts its symbol Reducing. Both latch until an
+    /// operator resets them.
+    /// </summary>
+    public void OnAccount(Account account)
+    {
+        Volatile.Write(ref _account, new AccountFigures(account.MarginBalance, account.MaintenanceMargin));
+        var limits = _options.Limits;
+        if (limits.MaxMarginUsage > 0 && account.MarginBalance > 0 && account.MaintenanceMargin / account.MarginBalance >= limits.MaxMarginUsage)
+        {
+            var usage = account.MaintenanceMargin / account.MarginBalance;
+            foreach (var (symbol, s) in _symbols)
+            {
+                if (!s.Breaker.IsOpen)
+                {
+                    s.Breaker.Open(BreakerTrigger.Margin, string.Create(CultureInfo.InvariantCulture,
+                        $"maintenance margin {account.MaintenanceMargin} is {usage:P2} of the margin balance {account.MarginBalance} ({MarketMakerOptions.SectionName}:Limits:MaxMarginUsage={limits.MaxMarginUsage})"), TradingState.Reducing);
+                }
+            }
+        }
+
+        if (limits.MinLiquidationDistance <= 0)
+        {
+            return;
+        }
+
+        foreach (var position in account.Positions)
+        {
+            if (position.Size == 0 || position.LiquidationPrice <= 0 || position.MarkPrice <= 0 || !_symbols.TryGetValue(position.Symbol, out var s) || s.Breaker.IsOpen)
+            {
+                continue;
+            }
+
+            var distance = Math.Abs(position.MarkPrice - position.LiquidationPrice) / position.MarkPrice;
+            if (distance <= limits.MinLiquidationDistance)
+            {
+                s.Breaker.Open(BreakerTrigger.Margin, string.Create(CultureInfo.InvariantCulture,
+                    $"mark {position.MarkPrice} is {distance:P2} from the liquidation price {position.LiquidationPrice} ({MarketMakerOptions.SectionName}:Limits:MinLiquidationDistance={limits.MinLiquidationDistance})"), TradingState.Reducing);
+            }
+        }
+    }
+
+    /// <summary>What the symbol may do and why: the strictest trigger in force.</summary>
+    public SymbolTradingState StateOf(string symbol)
     {
         if (_fatal is { } fatal)
         {
-            return fatal;
+            return new(symbol, TradingState.Halted, RiskTrigger.Fatal, fatal);
         }
 
         if (_connectorProblem is { } problem)
         {
-            return $"connector unreachable, placing nothing: {problem}";
+            return new(symbol, TradingState.Halted, RiskTrigger.Connector, $"connector unreachable, placing nothing: {problem}");
         }
 
-        if (Breaker(symbol) is { IsOpen: true } breaker)
+        _symbols.TryGetValue(symbol, out var s);
+        if (s?.Breaker.Status is { IsOpen: true } breaker && breaker.State == TradingState.Halted)
         {
-            return $"circuit breaker open on {symbol}: {breaker.Status.Reason}";
+            return new(symbol, breaker.State, Map(breaker.Trigger), $"circuit breaker open on {symbol} ({breaker.State.ToWire()}{(breaker.Flatten ? ", flattening" : "")}): {breaker.Reason}");
         }
 
-        return _anomaly is { } anomaly ? $"buys halted: {anomaly}" : null;
+        if (s is { Stale: true })
+        {
+            return new(symbol, TradingState.Halted, RiskTrigger.StaleData, $"no fresh price for {symbol} (MarketMaker:Limits:MaxTickAge {_options.Limits.MaxTickAge}); sending nothing");
+        }
+
+        if (s?.Breaker.Status is { IsOpen: true } reducing)
+        {
+            return new(symbol, reducing.State, Map(reducing.Trigger), $"circuit breaker open on {symbol} ({reducing.State.ToWire()}): {reducing.Reason}");
+        }
+
+        return _anomaly is { } anomaly
+            ? new(symbol, TradingState.Reducing, RiskTrigger.Anomaly, $"reducing, no opening orders: {anomaly}")
+            : new(symbol, TradingState.Active, RiskTrigger.None, null);
     }
+
+    /// <summary>The engine as a whole: the strictest state of its symbols, every trigger included.</summary>
+    public TradingState EngineState =>
+        _symbols.Keys.Select(s => StateOf(s).State).DefaultIfEmpty(TradingState.Halted).Max();
+
+    /// <summary>Why the symbol does not trade normally, or null.</summary>
+    public string? HaltReason(string symbol) => StateOf(symbol).Reason;
 
     public void SetAnomaly(string? reason)
     {
@@ -98,7 +271,7 @@ public sealed class RiskState
 
         _anomaly = reason;
         Alert("", reason is null ? "anomaly_recovered" : "market_anomaly", reason is null ? "info" : "critical",
-            reason ?? "market recovered; buying resumes");
+            reason ?? "market recovered; opening orders resume");
         Changed?.Invoke();
     }
 
@@ -120,6 +293,25 @@ public sealed class RiskState
         Changed?.Invoke();
     }
 
+    /// <summary>A stream came back by itself: after the price stream's gap only a tick that arrives from now on counts.</summary>
+    public void OnStreamReconnected(string stream)
+    {
+        if (stream == "price")
+        {
+            OnPriceGap();
+        }
+    }
+
+    /// <summary>
+    /// The price stream has (or may have) a gap: the connector does not answer, or the stream broke or came back. Prices
+    /// from before are not traded on; only a tick that arrives from now on counts.
+    /// </summary>
+    public void OnPriceGap()
+    {
+        Volatile.Write(ref _freshAfter, _time.GetTimestamp());
+        Changed?.Invoke();
+    }
+
     public void SetFatal(string reason)
     {
         _fatal = reason;
@@ -130,11 +322,77 @@ public sealed class RiskState
     public void Alert(string symbol, string type, string severity, string message, IReadOnlyDictionary<string, string>? metadata = null) =>
         Alerts.Publish(new RiskAlertEvent(symbol, type, severity, message, _time.GetUtcNow(), metadata ?? new Dictionary<string, string>()));
 
+    public void Dispose()
+    {
+        lock (_storeGate)
+        {
+            _store?.Dispose();
+            _store = null;
+        }
+    }
+
+    private static RiskTrigger Map(BreakerTrigger trigger) => trigger switch
+    {
+        BreakerTrigger.ConsecutiveLosses => RiskTrigger.ConsecutiveLosses,
+        BreakerTrigger.Drawdown => RiskTrigger.Drawdown,
+        BreakerTrigger.Divergence => RiskTrigger.Divergence,
+        BreakerTrigger.Margin => RiskTrigger.Margin,
+        BreakerTrigger.Operator => RiskTrigger.Operator,
+        _ => RiskTrigger.None,
+    };
+
+    // The risk state has its own connection to the state file: it is written from the gRPC threads and every writer.
+    private EngineStateStore Store() => _store ??= EngineStateStore.Open(_options.StatePath);
+
+    private void Save(string symbol, SymbolRisk s)
+    {
+        var json = JsonSerializer.Serialize(new SavedSymbolRisk(s.Breaker.Record, s.Operator), RiskJsonContext.Default.SavedSymbolRisk);
+        lock (_storeGate)
+        {
+            Store().SaveRisk(symbol, json, _time.GetUtcNow());
+        }
+    }
+
     private void OnBreakerChanged(BreakerStatus status)
     {
+        if (_symbols.TryGetValue(status.Symbol, out var s))
+        {
+            // Saved before anyone is told: a restart from here comes back in this state.
+            Save(status.Symbol, s);
+        }
+
         Alert(status.Symbol, status.IsOpen ? "circuit_breaker_open" : "circuit_breaker_closed", status.IsOpen ? "critical" : "info",
-            status.IsOpen ? status.Reason : $"circuit breaker of {status.Symbol} closed",
-            new Dictionary<string, string> { ["trigger"] = status.Trigger.ToString(), ["consecutive_losses"] = status.ConsecutiveLosses.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            status.IsOpen ? $"{status.Symbol} {status.State.ToWire()}{(status.Flatten ? " and flattening" : "")}: {status.Reason}" : $"circuit breaker of {status.Symbol} closed by an operator; trading resumes",
+            new Dictionary<string, string>
+            {
+                ["trigger"] = status.Trigger.ToString(),
+                ["trading_state"] = status.State.ToWire(),
+                ["consecutive_losses"] = status.ConsecutiveLosses.ToString(CultureInfo.InvariantCulture),
+                ["equity"] = status.Equity.ToString(CultureInfo.InvariantCulture),
+                ["equity_peak"] = status.EquityPeak.ToString(CultureInfo.InvariantCulture),
+            });
         Changed?.Invoke();
+    }
+
+    private sealed record AccountFigures(decimal MarginBalance, decimal MaintenanceMargin);
+
+    private sealed class SymbolRisk(CircuitBreaker breaker, PositionLimits configured)
+    {
+        private PositionLimits? _operator;
+
+        public CircuitBreaker Breaker { get; } = breaker;
+
+        public PositionLimits Configured { get; } = configured;
+
+        public PositionLimits? Operator
+        {
+            get => Volatile.Read(ref _operator);
+            set => Volatile.Write(ref _operator, value);
+        }
+
+        /// <summary>Whether the last decision found no fresh price (for operators; written by the symbol's writer).</summary>
+        public bool Stale { get; set; }
+
+        public long PeakSavedAt { get; set; }
     }
 }

@@ -6,7 +6,11 @@ using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.MarketMaker.Services;
 
-/// <summary>The v1 RiskService: risk metrics and exposure, limits, alerts, reconciliation and the circuit breakers.</summary>
+/// <summary>
+/// The v1 RiskService: risk metrics and exposure, limits, alerts, reconciliation and the circuit breakers. The breaker
+/// RPCs are the operator's trading-state controls: OpenCircuitBreaker sets a symbol (or every symbol) REDUCING or HALTED,
+/// optionally flattening; CloseCircuitBreaker is the reset that alone resumes trading after any latched trip.
+/// </summary>
 public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange exchange, TimeProvider time) : W.RiskService.RiskServiceBase
 {
     public override async Task<W.GetRiskMetricsResponse> GetRiskMetrics(W.GetRiskMetricsRequest request, ServerCallContext context)
@@ -19,10 +23,11 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
             var price = engine.LastPrice;
             var notional = Math.Abs(snapshot.Position * price);
             var limits = risk.Limits(engine.Symbol);
-            var halt = risk.HaltReason(engine.Symbol);
-            var limitType = halt is not null ? LimitType(engine.Symbol)
+            var state = risk.StateOf(engine.Symbol);
+            var limitType = state.Reason is not null ? LimitType(state.Trigger)
                 : limits.MaxPositionSize > 0 && Math.Abs(snapshot.Position) >= limits.MaxPositionSize ? "max_position_size"
                 : limits.MaxNotionalValue > 0 && notional >= limits.MaxNotionalValue ? "max_notional_value"
+                : limits.MaxOpenOrders > 0 && snapshot.WorkingOrders >= limits.MaxOpenOrders ? "max_open_orders"
                 : "";
             response.Metrics.Add(new W.SymbolRiskMetrics
             {
@@ -35,6 +40,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
                 LimitBreach = limitType.Length > 0,
                 LimitType = limitType,
                 LastPrice = price.ToWire(),
+                TradingState = state.State.ToWire(),
             });
         }
 
@@ -52,26 +58,26 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
             MaxNotionalValue = limits.MaxNotionalValue.ToWire(),
             MaxLeverage = limits.MaxLeverage.ToWire(),
             MaxOrderSize = limits.MaxOrderSize.ToWire(),
+            MaxOpenOrders = limits.MaxOpenOrders,
         });
     }
 
     public override Task<W.UpdatePositionLimitsResponse> UpdatePositionLimits(W.UpdatePositionLimitsRequest request, ServerCallContext context)
     {
         var engine = Engine(request.Symbol);
-        var limits = new PositionLimits(request.MaxPositionSize.ToDecimal(), request.MaxNotionalValue.ToDecimal(), request.MaxLeverage.ToDecimal(), request.MaxOrderSize.ToDecimal());
-        if (limits.MaxPositionSize < 0 || limits.MaxNotionalValue < 0 || limits.MaxLeverage < 0 || limits.MaxOrderSize < 0)
+        var limits = new PositionLimits(request.MaxPositionSize.ToDecimal(), request.MaxNotionalValue.ToDecimal(), request.MaxLeverage.ToDecimal(), request.MaxOrderSize.ToDecimal(), request.MaxOpenOrders);
+        if (limits.MaxPositionSize < 0 || limits.MaxNotionalValue < 0 || limits.MaxLeverage < 0 || limits.MaxOrderSize < 0 || limits.MaxOpenOrders < 0)
         {
             return Task.FromResult(new W.UpdatePositionLimitsResponse { Success = false, Message = "limits must be zero (no limit) or positive" });
         }
 
-        // The grid sizes its orders from configuration and the account sets the leverage: say so rather than store a
-        // limit nothing would enforce.
-        if (limits.MaxOrderSize > 0 || limits.MaxLeverage > 0)
+        // The grid sizes its orders from configuration: say so rather than store a limit nothing would enforce.
+        if (limits.MaxOrderSize > 0)
         {
             return Task.FromResult(new W.UpdatePositionLimitsResponse
             {
                 Success = false,
-                Message = $"max_order_size and max_leverage are not operator limits here: the order size of {engine.Symbol} is MarketMaker:Symbols:<i>:OrderQuantity and the leverage is the account's (the engine refuses to start above MarketMaker:MaxLeverage); set them to 0",
+                Message = $"max_order_size is not an operator limit here: the order size of {engine.Symbol} is MarketMaker:Symbols:<i>:OrderQuantity; set it to 0",
             });
         }
 
@@ -202,11 +208,13 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
         }
         else
         {
-            // Without a symbol: the engine as a whole (open when any symbol's breaker is open).
+            // Without a symbol: the engine as a whole (open when any symbol's breaker is open; its trading state is the
+            // strictest of its symbols, every trigger included).
             var all = risk.Breakers.Select(b => b.Status).ToArray();
-            var open = all.Where(s => s.IsOpen).ToArray();
+            var open = all.Where(s => s.IsOpen).OrderByDescending(s => s.State).ToArray();
             status = new BreakerStatus("", open.Length > 0, string.Join("; ", open.Select(s => $"{s.Symbol}: {s.Reason}")), open.FirstOrDefault()?.Trigger ?? BreakerTrigger.None,
-                open.Select(s => s.OpenedAt).Min(), null, all.Select(s => s.ConsecutiveLosses).DefaultIfEmpty(0).Max(), all.Sum(s => s.TotalPnl), all.Sum(s => s.PeakPnl));
+                risk.EngineState, open.Any(s => s.Flatten), open.Select(s => s.OpenedAt).Min(), all.Select(s => s.ConsecutiveLosses).DefaultIfEmpty(0).Max(),
+                all.Sum(s => s.TotalPnl), all.Sum(s => s.Equity), all.Sum(s => s.EquityPeak));
         }
 
         return Task.FromResult(new W.GetCircuitBreakerStatusResponse
@@ -219,19 +227,35 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
                 OpenedAt = status.OpenedAt?.ToUnixTimeMilliseconds() ?? 0,
                 ConsecutiveLosses = status.ConsecutiveLosses,
                 TotalPnl = status.TotalPnl.ToWire(),
+                TradingState = status.State.ToWire(),
+                Trigger = status.IsOpen ? status.Trigger.ToString() : "",
+                Equity = status.Equity.ToWire(),
+                EquityPeak = status.EquityPeak.ToWire(),
+                Flatten = status.Flatten,
             },
         });
     }
 
     public override Task<W.OpenCircuitBreakerResponse> OpenCircuitBreaker(W.OpenCircuitBreakerRequest request, ServerCallContext context)
     {
-        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "opened by an operator" : $"opened by an operator: {request.Reason}";
-        foreach (var breaker in Breakers(request.Symbol))
+        var breakers = Breakers(request.Symbol).ToArray();
+        if (!TradingStateExtensions.TryParseWire(request.TradingState, TradingState.Halted, out var state) || state == TradingState.Active)
         {
-            breaker.Open(BreakerTrigger.Operator, reason);
+            return Task.FromResult(new W.OpenCircuitBreakerResponse { Success = false, Message = $"trading_state '{request.TradingState}' must be REDUCING or HALTED (empty means HALTED); CloseCircuitBreaker resumes trading" });
         }
 
-        return Task.FromResult(new W.OpenCircuitBreakerResponse { Success = true });
+        if (request.Flatten && state != TradingState.Halted)
+        {
+            return Task.FromResult(new W.OpenCircuitBreakerResponse { Success = false, Message = "flatten needs trading_state HALTED" });
+        }
+
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "opened by an operator" : $"opened by an operator: {request.Reason}";
+        foreach (var breaker in breakers)
+        {
+            breaker.Open(BreakerTrigger.Operator, reason, state, request.Flatten);
+        }
+
+        return Task.FromResult(new W.OpenCircuitBreakerResponse { Success = true, Message = $"{(request.Symbol.Length > 0 ? request.Symbol : "every symbol")} {state.ToWire()}{(request.Flatten ? ", flattening" : "")} until CloseCircuitBreaker" });
     }
 
     public override Task<W.CloseCircuitBreakerResponse> CloseCircuitBreaker(W.CloseCircuitBreakerRequest request, ServerCallContext context)
@@ -249,11 +273,16 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
     private CircuitBreaker Breaker(string symbol) =>
         risk.Breaker(symbol) ?? throw new RpcException(new Status(StatusCode.NotFound, $"symbol '{symbol}' is not traded by this engine; it trades {string.Join(", ", host.Engines.Keys)}"));
 
-    private string LimitType(string symbol) =>
-        risk.FatalError is not null ? "fatal"
-        : risk.ConnectorProblem is not null ? "connector_unreachable"
-        : risk.Breaker(symbol)?.IsOpen == true ? "circuit_breaker"
-        : "market_anomaly";
+    private static string LimitType(RiskTrigger trigger) => trigger switch
+    {
+        RiskTrigger.Fatal => "fatal",
+        RiskTrigger.Connector => "connector_unreachable",
+        RiskTrigger.StaleData => "stale_price",
+        RiskTrigger.Anomaly => "market_anomaly",
+        RiskTrigger.Drawdown => "drawdown",
+        RiskTrigger.Margin => "margin",
+        _ => "circuit_breaker",
+    };
 
     private static decimal RiskScore(string symbol, decimal notional, PositionLimits limits)
     {

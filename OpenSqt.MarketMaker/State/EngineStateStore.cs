@@ -27,7 +27,8 @@ public sealed record PositionSnapshotRow(string Symbol, decimal Quantity, decima
 
 /// <summary>
 /// The engine's crash-safe state in one SQLite file (WAL): slots, every order with its client id (written before the
-/// order is sent), fills (unique by trade id, so a fill is booked once), round trips and realised PnL.
+/// order is sent), fills (unique by trade id, so a fill is booked once), round trips, realised PnL and the risk state (operator limits,
+/// trading state, breakers, equity peaks).
 /// Each symbol's writer owns one connection; readers (the operator services) open their own.
 /// </summary>
 public sealed class EngineStateStore : IDisposable
@@ -66,6 +67,7 @@ public sealed class EngineStateStore : IDisposable
               PRIMARY KEY (symbol, level));
             CREATE TABLE IF NOT EXISTS pnl (symbol TEXT PRIMARY KEY, realised TEXT NOT NULL, round_trips INTEGER NOT NULL, wins INTEGER NOT NULL, losses INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS round_trips (symbol TEXT NOT NULL, level INTEGER NOT NULL, pnl TEXT NOT NULL, closed_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS risk (scope TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS position_history (symbol TEXT NOT NULL, quantity TEXT NOT NULL, entry_price TEXT NOT NULL, market_price TEXT NOT NULL, unrealized TEXT NOT NULL, time INTEGER NOT NULL);
             """);
         return store;
@@ -169,6 +171,14 @@ public sealed class EngineStateStore : IDisposable
     public void SavePnl(string symbol, PnlState pnl) =>
         Execute("INSERT OR REPLACE INTO pnl(symbol, realised, round_trips, wins, losses) VALUES ($s, $r, $n, $w, $l)",
             ("$s", symbol), ("$r", S(pnl.Realised)), ("$n", pnl.RoundTrips), ("$w", pnl.Wins), ("$l", pnl.Losses));
+
+    /// <summary>The saved risk state of a scope (a symbol, or "" for the engine), as its JSON document; null when none.</summary>
+    public string? LoadRisk(string scope) => Scalar("SELECT state FROM risk WHERE scope=$s", ("$s", scope)) as string;
+
+    /// <summary>Saves the risk state of a scope: operator limits, trading state, breaker and equity peak.</summary>
+    public void SaveRisk(string scope, string state, DateTimeOffset time) =>
+        Execute("INSERT OR REPLACE INTO risk(scope, state, updated_at) VALUES ($s, $v, $t)",
+            ("$s", scope), ("$v", state), ("$t", time.ToUnixTimeMilliseconds()));
 
     public void AddRoundTrip(string symbol, long level, decimal pnl, DateTimeOffset time) =>
         Execute("INSERT INTO round_trips(symbol, level, pnl, closed_at) VALUES ($s, $l, $p, $t)",

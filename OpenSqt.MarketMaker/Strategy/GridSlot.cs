@@ -53,6 +53,9 @@ public sealed class SlotOrder
     public bool PostOnly { get; init; }
     public bool ReduceOnly { get; init; }
 
+    /// <summary>A market order (operator flatten) rather than a limit order at <see cref="Price"/>.</summary>
+    public bool Market { get; init; }
+
     /// <summary>Null until the venue confirmed the order (place answer or stream).</summary>
     public OrderStatus? Status { get; set; }
 

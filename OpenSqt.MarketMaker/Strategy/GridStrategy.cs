@@ -1,5 +1,6 @@
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
+using OpenSqt.MarketMaker.Risk;
 
 namespace OpenSqt.MarketMaker.Strategy;
 
@@ -108,7 +109,10 @@ public sealed class GridStrategy
 
     /// <summary>
     /// One adjustment for the price <paramref name="price"/>: trailing cancels, risk cancels and new orders, appended to
-    /// <paramref name="actions"/> (cancels first). The first price sets the anchor.
+    /// <paramref name="actions"/> (cancels first). The first price sets the anchor. The gate applies per side: an opening
+    /// order is placed only while the symbol is Active, its side below its position limit and (buys) margin is not locked;
+    /// otherwise working openings of that side are cancelled. Closing orders stay working and are placed in every state;
+    /// Halted keeps them where they are (no trailing) and, with flatten, replaces them by reduce-only market closes.
     /// </summary>
     public void Decide(decimal price, TradingGate gate, DateTimeOffset now, List<GridAction> actions)
     {
@@ -126,10 +130,35 @@ public sealed class GridStrategy
         var lowestBuy = topBuy - buyWindow + 1;
         var bottomSell = (long)Math.Ceiling((price + _tenthInterval - anchor) / _interval);
         var highestSell = Math.Max(center, bottomSell - 1) + sellWindow;
-        var buysAllowed = gate.OrdersAllowed && gate.BuysAllowed && !IsMarginLocked(now);
         var neutral = Options.GridMode == GridMode.Neutral;
+        var halted = gate.State == TradingState.Halted;
+        var flatten = halted && gate.Flatten;
 
-        // Cancels: trailing, and buys while buys are halted.
+        // The position and the opening quantity already working on each side, against the side's limit.
+        decimal net = 0, workingLong = 0, workingShort = 0;
+        foreach (var slot in _slots.Values)
+        {
+            net += slot.PositionSign * slot.PositionQuantity;
+            if (slot.Order is { IsTerminal: false, CancelRequested: false } live && live.Role.Opens())
+            {
+                if (live.Role == OrderRole.OpenLong)
+                {
+                    workingLong += live.Quantity - live.FilledQuantity;
+                }
+                else
+                {
+                    workingShort += live.Quantity - live.FilledQuantity;
+                }
+            }
+        }
+
+        var longRoom = gate.MaxLong - Math.Max(net, 0m);
+        var shortRoom = gate.MaxShort - Math.Max(-net, 0m);
+        var opening = gate.State == TradingState.Active;
+        var longsAllowed = opening && longRoom > 0 && !IsMarginLocked(now);
+        var shortsAllowed = opening && neutral && shortRoom > 0;
+
+        // Cancels: openings the gate no longer allows, trailing, and limit closes a flatten replaces.
         foreach (var slot in _slots.Values)
         {
             var order = slot.Order;
@@ -140,19 +169,23 @@ public sealed class GridStrategy
 
             switch (order.Role)
             {
-                case OrderRole.OpenLong when !gate.BuysAllowed || IsMarginLocked(now):
-                    actions.Add(GridAction.Cancel(slot, CancelReason.BuysHalted));
+                case OrderRole.OpenLong when !longsAllowed:
+                case OrderRole.OpenShort when !shortsAllowed:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.OpeningsHalted));
                     break;
                 case OrderRole.OpenLong when slot.Level < lowestBuy:
                     actions.Add(GridAction.Cancel(slot, CancelReason.TrailingBuy));
                     break;
-                case OrderRole.CloseLong when slot.Level + 1 > highestSell:
-                    actions.Add(GridAction.Cancel(slot, CancelReason.TrailingSell));
-                    break;
                 case OrderRole.OpenShort when slot.Level > highestSell:
                     actions.Add(GridAction.Cancel(slot, CancelReason.TrailingSell));
                     break;
-                case OrderRole.CloseShort when slot.Level - 1 < lowestBuy:
+                case OrderRole.CloseLong or OrderRole.CloseShort when flatten && !order.Market:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.Flatten));
+                    break;
+                case OrderRole.CloseLong when !halted && slot.Level + 1 > highestSell:
+                    actions.Add(GridAction.Cancel(slot, CancelReason.TrailingSell));
+                    break;
+                case OrderRole.CloseShort when !halted && slot.Level - 1 < lowestBuy:
                     actions.Add(GridAction.Cancel(slot, CancelReason.TrailingBuy));
                     break;
             }
@@ -163,13 +196,13 @@ public sealed class GridStrategy
             AddCleanup(price, actions);
         }
 
-        if (!gate.OrdersAllowed)
+        if (!gate.CanSend)
         {
             return;
         }
 
         var working = WorkingOrders;
-        var limit = Options.OrderCleanupThreshold;
+        var limit = Math.Min(Options.OrderCleanupThreshold, gate.MaxOpenOrders);
 
         // Closing orders first: they reduce risk.
         foreach (var slot in _slots.Values)
@@ -184,43 +217,71 @@ public sealed class GridStrategy
                 continue;
             }
 
-            if (slot.PositionSign > 0 && slot.Level + 1 <= highestSell)
+            if (flatten)
+            {
+                var role = slot.PositionSign > 0 ? OrderRole.CloseLong : OrderRole.CloseShort;
+                actions.Add(GridAction.PlaceMarket(slot.Level, role, price, slot.PositionQuantity, reduceOnly: !neutral));
+                working++;
+            }
+            else if (slot.PositionSign > 0 && (halted || slot.Level + 1 <= highestSell))
             {
                 actions.Add(GridAction.Place(slot.Level, OrderRole.CloseLong, LevelPrice(slot.Level + 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: !neutral));
                 working++;
             }
-            else if (slot.PositionSign < 0 && slot.Level - 1 >= lowestBuy)
+            else if (slot.PositionSign < 0 && (halted || slot.Level - 1 >= lowestBuy))
             {
                 actions.Add(GridAction.Place(slot.Level, OrderRole.CloseShort, LevelPrice(slot.Level - 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: false));
                 working++;
             }
         }
 
-        if (buysAllowed)
+        if (longsAllowed)
         {
+            var room = longRoom - workingLong;
             for (var level = topBuy; level >= lowestBuy && working < limit; level--)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && slot.BaseQuantity <= room && !slot.IsParked(now))
                 {
                     actions.Add(GridAction.Place(level, OrderRole.OpenLong, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
+                    room -= slot.BaseQuantity;
                     working++;
                 }
             }
         }
 
-        if (neutral)
+        if (shortsAllowed)
         {
+            var room = shortRoom - workingShort;
             for (var level = bottomSell; level < bottomSell + sellWindow && working < limit; level++)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && slot.BaseQuantity <= room && !slot.IsParked(now))
                 {
                     actions.Add(GridAction.Place(level, OrderRole.OpenShort, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
+                    room -= slot.BaseQuantity;
                     working++;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// What the open position would earn or lose if closed at <paramref name="price"/>, the fees already paid to open it
+    /// included (they are booked into realised PnL only when the position closes).
+    /// </summary>
+    public decimal UnrealisedPnl(decimal price)
+    {
+        var pnl = 0m;
+        foreach (var slot in _slots.Values)
+        {
+            if (!slot.IsEmpty)
+            {
+                pnl += (slot.PositionSign * ((price * slot.PositionQuantity) - slot.OpenNotional)) - slot.OpenFees;
+            }
+        }
+
+        return pnl;
     }
 
     /// <summary>Cancels for every working order (exit).</summary>
@@ -298,6 +359,7 @@ public sealed class GridStrategy
             Quantity = action.Quantity,
             PostOnly = action.PostOnly,
             ReduceOnly = action.ReduceOnly,
+            Market = action.Market,
             CreatedAt = now,
             UpdatedAt = now,
         };

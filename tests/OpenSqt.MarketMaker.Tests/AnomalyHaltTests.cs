@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using OpenSqt.Contracts;
 using OpenSqt.TestSupport;
+using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.MarketMaker.Tests;
 
@@ -25,25 +26,38 @@ public sealed class AnomalyHaltTests
         settings["MarketMaker:RiskControl:MonitorSymbols:1"] = "SOLUSDT";
         settings["MarketMaker:RiskControl:GlobalStrategy"] = "All";
         settings["MarketMaker:RiskControl:RecoveryThreshold"] = "2";
+        settings["MarketMaker:RiskControl:ResumeAfter"] = "00:00:00";
         await using var engine = await EngineHarness.StartAsync(new Uri($"http://127.0.0.1:{port}"), settings);
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count(o => o.Side == OrderSide.Buy) == 3, Wait, "three buys work");
 
-        using var alerts = new CancellationTokenSource(Wait);
-        var stream = engine.Risk.SubscribeRiskAlerts(new(), cancellationToken: alerts.Token);
+        // One budget for every alert read of the test, generous for a loaded machine; each wait below is bounded on its own.
+        using var alerts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var early = engine.Risk.SubscribeRiskAlerts(new(), cancellationToken: alerts.Token);
+        await early.ResponseHeadersAsync;
         var history = new Dictionary<string, IReadOnlyList<Candle>>
         {
             ["ETHUSDT"] = await sim.GetHistoricalKlinesAsync("ETHUSDT", "1m", 21, default),
             ["SOLUSDT"] = await sim.GetHistoricalKlinesAsync("SOLUSDT", "1m", 21, default),
         };
 
-        // Only one symbol spiking is not enough under "All".
+        // Only one symbol spiking is not enough under "All": the first anomaly alert names both symbols, which it would
+        // not if ETH alone had halted trading.
         Spike(sim, "ETHUSDT", history["ETHUSDT"]);
-        await Task.Yield();
-        Assert.Null(engine.RiskState.AnomalyReason);
         Spike(sim, "SOLUSDT", history["SOLUSDT"]);
+        W.RiskAlert first;
+        do
+        {
+            Assert.True(await early.ResponseStream.MoveNext(alerts.Token));
+            first = early.ResponseStream.Current;
+        }
+        while (first.AlertType != "market_anomaly");
+        Assert.Contains("on ETHUSDT, SOLUSDT (All)", first.Message, StringComparison.Ordinal);
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).All(o => o.Side != OrderSide.Buy), Wait, "working buys are cancelled");
         Assert.Contains("market anomaly", engine.RiskState.AnomalyReason, StringComparison.Ordinal);
+        Assert.Equal(OpenSqt.MarketMaker.Risk.TradingState.Reducing, engine.RiskState.StateOf("BTCUSDT").State);
+
         // A subscriber that arrives during the halt is told about it at once.
+        using var stream = engine.Risk.SubscribeRiskAlerts(new(), cancellationToken: alerts.Token);
         Assert.True(await stream.ResponseStream.MoveNext(alerts.Token));
         Assert.Equal("critical", stream.ResponseStream.Current.Severity);
         Assert.Contains("market anomaly", stream.ResponseStream.Current.Message, StringComparison.Ordinal);
@@ -52,6 +66,8 @@ public sealed class AnomalyHaltTests
         var btcPrice = await sim.GetLatestPriceAsync("BTCUSDT");
         sim.Trade("BTCUSDT", btcPrice + 0.1m, 0.001m);
         await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].LastPrice == btcPrice + 0.1m, Wait, "the engine saw the tick");
+        await engine.DecidedAsync(Wait);
+        Assert.DoesNotContain(engine.Host.Engines["BTCUSDT"].Snapshot.OpenOrders, o => o.Side == OrderSide.Buy);
         Assert.DoesNotContain(await sim.GetOpenOrdersAsync("BTCUSDT"), o => o.Side == OrderSide.Buy);
 
         // Two calm minutes closing above the average: both recovered, buying resumes.

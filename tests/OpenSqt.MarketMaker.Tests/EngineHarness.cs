@@ -103,6 +103,17 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public Task StopAsync() => _app.StopAsync();
 
+    /// <summary>
+    /// Returns once the engine has decided on everything it had heard before the call: a reconciliation goes through the
+    /// symbols' inboxes behind any earlier tick, and each inbox decides before it reads its next message.
+    /// </summary>
+    public async Task DecidedAsync(TimeSpan timeout)
+    {
+        var run = await Risk.TriggerReconciliationAsync(new());
+        await Eventually.TrueAsync(async () => (await Risk.GetReconciliationStatusAsync(new() { ReconciliationId = run.ReconciliationId })).Status is "completed" or "failed",
+            timeout, "a reconciliation went through the engine after what came before");
+    }
+
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();

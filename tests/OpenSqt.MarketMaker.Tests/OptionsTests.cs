@@ -59,6 +59,11 @@ public sealed class OptionsTests
         { o => o.RiskControl.RecoveryThreshold = 6, "MarketMaker:RiskControl:RecoveryThreshold: 6 must be between 1 and the number of monitored symbols (5)" },
         { o => o.RiskControl.VolumeMultiplier = 0.5m, "MarketMaker:RiskControl:VolumeMultiplier: The field VolumeMultiplier must be between 1 and 1000" },
         { o => o.CircuitBreaker.MaxConsecutiveLosses = 0, "MarketMaker:CircuitBreaker:MaxConsecutiveLosses: The field MaxConsecutiveLosses must be between 1 and 1000" },
+        { o => o.Symbols[0].MaxPositionSize = -1m, "MarketMaker:Symbols:0:MaxPositionSize: The field MaxPositionSize must be between 0 and" },
+        { o => o.Symbols[0].MaxOpenOrders = -1, "MarketMaker:Symbols:0:MaxOpenOrders: The field MaxOpenOrders must be between 0 and 1000" },
+        { o => o.Limits.MaxTickAge = TimeSpan.Zero, "MarketMaker:Limits:MaxTickAge: The field MaxTickAge must be between" },
+        { o => o.Limits.MaxMarginUsage = 2m, "MarketMaker:Limits:MaxMarginUsage: The field MaxMarginUsage must be between 0 and 1" },
+        { o => o.RiskControl.ResumeAfter = TimeSpan.FromDays(2), "MarketMaker:RiskControl:ResumeAfter: The field ResumeAfter must be between" },
         { o => o.Symbols.Clear(), "MarketMaker:Symbols:" },
     };
 

@@ -1,5 +1,6 @@
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
+using OpenSqt.MarketMaker.Risk;
 using OpenSqt.MarketMaker.Strategy;
 
 namespace OpenSqt.MarketMaker.Tests;
@@ -219,19 +220,104 @@ public sealed class StrategyTests
     }
 
     [Theory]
-    [InlineData(true, false, true, false, true)]
-    [InlineData(false, false, true, false, false)]
-    [InlineData(false, true, false, false, false)]
-    [InlineData(true, true, false, true, true)]
-    public void TheRiskGateDecidesWhatMayBePlacedAndHaltedBuysAreCancelled(bool ordersAllowed, bool buysAllowed, bool buysCancelled, bool buysPlaced, bool sellsPlaced)
+    [InlineData(TradingState.Active, true, false, true, true)]
+    [InlineData(TradingState.Reducing, true, true, false, true)]
+    [InlineData(TradingState.Halted, true, true, false, true)]
+    [InlineData(TradingState.Active, false, false, false, false)]
+    [InlineData(TradingState.Halted, false, true, false, false)]
+    public void TheTradingStateCancelsAndBlocksOpeningsWhileClosesArePlaced(TradingState state, bool canSend, bool buysCancelled, bool buysPlaced, bool sellsPlaced)
     {
         var strategy = new GridStrategy(Grid(), Btc);
         Work(strategy, Decide(strategy, 95000m));
         Fill(strategy, -1, 94900m);
-        var actions = Decide(strategy, 94900m, new TradingGate(ordersAllowed, buysAllowed));
-        Assert.Equal(buysCancelled, actions.Any(a => a.Kind == GridActionKind.Cancel && a.CancelReason == CancelReason.BuysHalted));
+        var actions = Decide(strategy, 94900m, TradingGate.In(state, canSend));
+        Assert.Equal(buysCancelled, actions.Any(a => a.Kind == GridActionKind.Cancel && a.CancelReason == CancelReason.OpeningsHalted));
         Assert.Equal(buysPlaced, actions.Any(a => a.Kind == GridActionKind.Place && a.Role == OrderRole.OpenLong));
         Assert.Equal(sellsPlaced, actions.Any(a => a.Kind == GridActionKind.Place && a.Role == OrderRole.CloseLong));
+        Assert.DoesNotContain(actions, a => a.Kind == GridActionKind.Cancel && a.Role == OrderRole.CloseLong);
+    }
+
+    [Fact]
+    public void HaltedKeepsAWorkingCloseWhereItIsWhileReducingTrailsIt()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        Work(strategy, Decide(strategy, 94900m).Where(a => a.Role == OrderRole.CloseLong).ToList());
+
+        // The price falls far below: the close at 95000 is out of the sell window.
+        Assert.DoesNotContain(Decide(strategy, 94000m, TradingGate.In(TradingState.Halted)), a => a.Kind == GridActionKind.Cancel && a.Role == OrderRole.CloseLong);
+        Assert.Contains(Decide(strategy, 94000m, TradingGate.In(TradingState.Reducing)), a => a.Kind == GridActionKind.Cancel && a.Role == OrderRole.CloseLong && a.CancelReason == CancelReason.TrailingSell);
+    }
+
+    [Fact]
+    public void AHaltedSymbolWithoutACloseForItsPositionGetsOneEvenOutsideTheSellWindow()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        var actions = Decide(strategy, 94000m, TradingGate.In(TradingState.Halted));
+        var close = Assert.Single(actions, a => a.Kind == GridActionKind.Place);
+        Assert.Equal(OrderRole.CloseLong, close.Role);
+        Assert.Equal(95000m, close.Price);
+        Assert.True(close.ReduceOnly);
+    }
+
+    [Fact]
+    public void FlattenReplacesLimitClosesByReduceOnlyMarketClosesOfThePosition()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        Fill(strategy, -2, 94800m);
+        Work(strategy, Decide(strategy, 94800m).Where(a => a.Role == OrderRole.CloseLong && a.Level == -1).ToList());
+
+        var actions = Decide(strategy, 94800m, TradingGate.In(TradingState.Halted, flatten: true));
+        Assert.Contains(actions, a => a.Kind == GridActionKind.Cancel && a.Level == -1 && a.CancelReason == CancelReason.Flatten);
+        var market = Assert.Single(actions, a => a.Kind == GridActionKind.Place);
+        Assert.True(market.Market);
+        Assert.True(market.ReduceOnly);
+        Assert.Equal(-2L, market.Level);
+        Assert.Equal(strategy.GetOrCreateSlot(-2).PositionQuantity, market.Quantity);
+        Assert.DoesNotContain(actions, a => a.Kind == GridActionKind.Place && !a.Market);
+    }
+
+    [Fact]
+    public void InNeutralModeTheShortSideStopsAtItsPositionLimitWhileTheLongSideKeepsOpening()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, 1, 95100m);
+        var limited = new TradingGate(TradingState.Active, true, 0.002m, 0.002m, int.MaxValue, false);
+        var actions = Decide(strategy, 95100m, limited);
+
+        Assert.Equal([2L, 3L], actions.Where(a => a.Kind == GridActionKind.Cancel && a.Role == OrderRole.OpenShort).Select(a => a.Level).Order().ToArray());
+        Assert.DoesNotContain(actions, a => a.Kind == GridActionKind.Place && a.Role == OrderRole.OpenShort);
+        Assert.Contains(actions, a => a.Kind == GridActionKind.Place && a.Role == OrderRole.CloseShort);
+        Assert.DoesNotContain(actions, a => a.Kind == GridActionKind.Cancel && a.Role == OrderRole.OpenLong && a.CancelReason == CancelReason.OpeningsHalted);
+
+        // Without the limit the short side refills.
+        Assert.Contains(Decide(strategy, 95100m), a => a.Kind == GridActionKind.Place && a.Role == OrderRole.OpenShort);
+    }
+
+    [Fact]
+    public void NewOpeningsStopWhereTheyWouldTakeTheSideBeyondItsLimitAndTheOpenOrderLimitHolds()
+    {
+        var strategy = new GridStrategy(Grid(buyWindow: 5), Btc);
+        var capped = Decide(strategy, 95000m, new TradingGate(TradingState.Active, true, 0.0045m, decimal.MaxValue, int.MaxValue, false));
+        Assert.Equal(2, capped.Count(a => a.Role == OrderRole.OpenLong));
+        var fresh = new GridStrategy(Grid(buyWindow: 5), Btc);
+        Assert.Equal(3, Decide(fresh, 95000m, new TradingGate(TradingState.Active, true, decimal.MaxValue, decimal.MaxValue, 3, false)).Count);
+    }
+
+    [Fact]
+    public void UnrealisedPnlIsMarkedAtThePriceWithTheOpeningFeesIncluded()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m, fee: 0.04m);
+        Fill(strategy, 1, 95100m, fee: 0.05m);
+        Assert.Equal((0.002m * (94000m - 94900m)) - 0.04m + (0.002m * (95100m - 94000m)) - 0.05m, strategy.UnrealisedPnl(94000m));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using OpenSqt.Contracts;
 using OpenSqt.TestSupport;
 using W = OpenSqt.Contracts.Wire;
@@ -37,6 +36,8 @@ public sealed class VenueAnswerTests
         var price = await connector.Sim.GetLatestPriceAsync("BTCUSDT");
         connector.Sim.Trade("BTCUSDT", price + 0.1m, 0.001m);
         await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].LastPrice == price + 0.1m, Wait, "the engine saw the tick");
+        await engine.DecidedAsync(Wait);
+        Assert.DoesNotContain(engine.Host.Engines["BTCUSDT"].Snapshot.OpenOrders, o => o.Side == OrderSide.Buy);
         Assert.Empty(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"));
     }
 
@@ -56,38 +57,6 @@ public sealed class VenueAnswerTests
         Assert.Contains(expected, engine.RiskState.FatalError, StringComparison.Ordinal);
         Assert.StartsWith("The engine refuses to start", engine.RiskState.FatalError, StringComparison.Ordinal);
         Assert.Empty(await connector.Exchange.GetOpenOrdersAsync(null));
-    }
-
-    [Fact]
-    public async Task OperatorsOpenAndCloseTheCircuitBreakerAndNothingIsPlacedWhileItIsOpen()
-    {
-        await using var connector = await ConnectorHost.StartAsync();
-        var settings = EngineHarness.BtcGrid(Path.Combine(Path.GetTempPath(), $"opensqt-breaker-{Guid.NewGuid():N}.db"));
-        await using var engine = await EngineHarness.StartAsync(connector, settings);
-        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
-
-        Assert.True((await engine.Risk.OpenCircuitBreakerAsync(new() { Symbol = "BTCUSDT", Reason = "maintenance" })).Success);
-        var status = (await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status;
-        Assert.True(status.IsOpen);
-        Assert.Contains("maintenance", status.Reason, StringComparison.Ordinal);
-
-        // A fill while open: the sell it needs is not placed until the breaker closes.
-        var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
-        connector.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
-        await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].Snapshot.Position > 0, Wait, "the fill is booked");
-        Assert.DoesNotContain(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"), o => o.Side == OrderSide.Sell);
-        using (var http = new HttpClient { BaseAddress = engine.HttpAddress })
-        {
-            Assert.Contains("circuit breaker open on BTCUSDT", await http.GetStringAsync("/health"), StringComparison.Ordinal);
-        }
-
-        Assert.True((await engine.Risk.CloseCircuitBreakerAsync(new() { Symbol = "BTCUSDT" })).Success);
-        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Side == OrderSide.Sell && o.Price == anchor), Wait, "the sell goes out once the breaker closes");
-        var metrics = (await engine.Risk.GetRiskMetricsAsync(new())).Metrics.Single();
-        Assert.Equal(engine.Host.Engines["BTCUSDT"].Snapshot.Position, metrics.PositionSize.ToDecimal());
-        Assert.False(metrics.LimitBreach);
-        var unknown = await Assert.ThrowsAsync<RpcException>(async () => await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "DOGEUSDT" }));
-        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]
