@@ -50,6 +50,7 @@ public sealed class GateUserStream : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _positionLoop;
     private Task? _accountLoop;
+    private int _accountRefreshes;
 
     /// <summary>Builds the stream; <c>markPrice</c> gives the mark price of a contract (by Gate name), or null when none can be had now.</summary>
     public GateUserStream(GateOptions options, VenueCredentials credentials, Func<CancellationToken, Task<string>> userId, Func<CancellationToken, Task<IReadOnlyList<GateContract>>> contracts, Func<CancellationToken, Task<Account>> fetchAccount, Func<string, CancellationToken, Task<decimal?>> markPrice, GateUnknownValues unknown, TimeProvider time, ILogger logger, VenueMetrics metrics)
@@ -88,6 +89,12 @@ public sealed class GateUserStream : IAsyncDisposable
     public StreamBroadcaster<Account> Accounts { get; } = new();
 
     public bool IsConnected => _socket.IsConnected;
+
+    /// <summary>Account snapshots fetched because of balance pushes since start.</summary>
+    public int AccountRefreshes => Volatile.Read(ref _accountRefreshes);
+
+    /// <summary>Whether a balance push is waiting for the next refresh (the interval since the last one has not passed).</summary>
+    public bool AccountRefreshPending => _accountRefresh.Reader.Count > 0;
 
     public int Connections => _socket.Connections;
 
@@ -180,6 +187,7 @@ public sealed class GateUserStream : IAsyncDisposable
         {
             try
             {
+                Interlocked.Increment(ref _accountRefreshes);
                 Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
             }
             catch (ExchangeException ex)
