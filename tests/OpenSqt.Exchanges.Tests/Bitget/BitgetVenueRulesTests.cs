@@ -118,4 +118,24 @@ public sealed class BitgetVenueRulesTests
         Assert.Equal(1, unknown.Index);
         Assert.Equal(ExchangeErrorKind.NotFound, unknown.Kind);
     }
+
+    [Fact]
+    public async Task BatchWhoseSecondCallIsRateLimitedReportsThoseItemsAndKeepsThePlacedOnes()
+    {
+        // Bitget charges a batch as one call of batch-place-order (5/s), not per order; a 429 refuses the whole call.
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        await bitget.GetOpenOrdersAsync(Symbol);
+        sim.RefuseWithoutRetryAfter("/api/v2/mix/order/batch-place-order", 1, after: 1);
+        var requests = Enumerable.Range(0, 30)
+            .Select(i => new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Limit, Price = last - 1000m - i, Quantity = 0.002m, ClientOrderId = $"b{i}" })
+            .ToList();
+        var result = await bitget.BatchPlaceOrdersAsync(requests);
+        Assert.Equal(20, result.Orders.Count);
+        Assert.Equal(Enumerable.Range(20, 10), result.Errors.Select(e => e.Index));
+        Assert.All(result.Errors, e => Assert.Equal(ExchangeErrorKind.RateLimited, e.Kind));
+        Assert.Equal(20, (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count);
+        Assert.Equal(result.Orders.Select(o => o.ExchangeOrderId).Order(), (await sim.Engine.GetOpenOrdersAsync(Symbol)).Select(o => o.ExchangeOrderId).Order());
+    }
 }

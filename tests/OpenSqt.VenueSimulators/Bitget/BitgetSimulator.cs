@@ -100,24 +100,37 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
     public bool HedgeMode { get; set; }
 
     /// <summary>
-    /// The next <paramref name="count"/> calls of <paramref name="path"/> are refused with HTTP 429 and no
-    /// <c>Retry-After</c> header (nothing is executed).
+    /// After <paramref name="after"/> more calls of <paramref name="path"/> pass, the next <paramref name="count"/> are
+    /// refused with HTTP 429 and no <c>Retry-After</c> header (nothing is executed).
     /// </summary>
-    public void RefuseWithoutRetryAfter(string path, int count) => _refusals[path] = count;
+    public void RefuseWithoutRetryAfter(string path, int count, int after = 0)
+    {
+        lock (_refusals)
+        {
+            _refusals[path] = (after, count);
+        }
+    }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _refusals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Pass, int Refuse)> _refusals = new(StringComparer.Ordinal);
 
     private bool Faults429WithoutRetryAfter(string path)
     {
-        while (_refusals.TryGetValue(path, out var left) && left > 0)
+        lock (_refusals)
         {
-            if (_refusals.TryUpdate(path, left - 1, left))
+            if (!_refusals.TryGetValue(path, out var plan) || plan.Refuse <= 0)
             {
-                return true;
+                return false;
             }
-        }
 
-        return false;
+            if (plan.Pass > 0)
+            {
+                _refusals[path] = (plan.Pass - 1, plan.Refuse);
+                return false;
+            }
+
+            _refusals[path] = (0, plan.Refuse - 1);
+            return true;
+        }
     }
 
     /// <summary>Text pings answered since start.</summary>
