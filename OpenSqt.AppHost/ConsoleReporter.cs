@@ -30,6 +30,8 @@ public sealed class ConsoleReporter(
 
     private const string DashboardResourceName = "aspire-dashboard";
 
+    private static readonly string[] PortTakenMarkers = ["address already in use", "AddressAlreadyInUse", "port is already"];
+
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _logTails = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CustomResourceSnapshot> _latest = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
@@ -117,7 +119,7 @@ public sealed class ConsoleReporter(
     private void ReportFailure(IResource resource, string state, CustomResourceSnapshot snapshot, IEnumerable<IResource> all)
     {
         var tail = _logTails.TryGetValue(resource.Name, out var lines) ? lines.ToArray() : [];
-        var reason = Reason(resource, state, tail);
+        var reason = FailureReason(resource, state, tail, configuration["PATH"]);
         var waiting = Waiting(resource, all.ToList());
         var waitingText = waiting.Count == 0 ? "" : $" Waiting for it, so not started: {string.Join(", ", waiting)}.";
         var logTail = tail.Length == 0 ? "" : $"{Environment.NewLine}Its last log lines:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", tail)}";
@@ -147,10 +149,11 @@ public sealed class ConsoleReporter(
         return waiting;
     }
 
-    private string Reason(IResource resource, string state, string[] tail)
+    /// <summary>Why <paramref name="resource"/> is in the failed <paramref name="state"/>, from what it is and its last log lines.</summary>
+    public static string FailureReason(IResource resource, string state, IReadOnlyList<string> tail, string? path)
     {
         if (resource is ExecutableResource executable && state == KnownResourceStates.FailedToStart
-            && !Path.IsPathRooted(executable.Command) && ExecutableSearch.Find(executable.Command, configuration["PATH"]) is null)
+            && !Path.IsPathRooted(executable.Command) && ExecutableSearch.Find(executable.Command, path) is null)
         {
             return $"the executable '{executable.Command}' is not on the PATH";
         }
@@ -160,7 +163,8 @@ public sealed class ConsoleReporter(
             return $"the executable '{command}' does not exist";
         }
 
-        if (tail.FirstOrDefault(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || l.Contains("port is already", StringComparison.OrdinalIgnoreCase)) is { } portLine)
+        // redis-server: "Address already in use"; Garnet (the embedded server): "Could not bind ... (AddressAlreadyInUse)".
+        if (tail.FirstOrDefault(l => PortTakenMarkers.Any(m => l.Contains(m, StringComparison.OrdinalIgnoreCase))) is { } portLine)
         {
             return $"its port is taken by another process ({portLine.Trim()})";
         }
@@ -170,7 +174,7 @@ public sealed class ConsoleReporter(
             return "the container runtime does not answer";
         }
 
-        return tail.Length > 0 ? $"see its last log lines below" : "it wrote no log lines; see the dashboard";
+        return tail.Count > 0 ? "see its last log lines below" : "it wrote no log lines; see the dashboard";
     }
 
     private string Advice(IResource resource, CustomResourceSnapshot snapshot)
