@@ -164,13 +164,13 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// Outgoing orders of one symbol per second, taken before the global bucket, so a symbol that sends a lot (a storm of
-    /// replacements) waits in its own queue and never starves another symbol's cancels.
+    /// replacements) waits in its own queue and leaves the rest of the account's rate to the other symbols' cancels.
     /// </summary>
     [Range(1, 10_000)]
-    public int PerSymbolOrdersPerSecond { get; set; } = 10;
+    public int PerSymbolOrdersPerSecond { get; set; } = 20;
 
     [Range(1, 10_000)]
-    public int PerSymbolBurst { get; set; } = 20;
+    public int PerSymbolBurst { get; set; } = 25;
 }
 
 /// <summary>Retries of transient failures with exponential backoff and jitter. Section <c>MarketMaker:Retry</c>.</summary>
