@@ -150,10 +150,14 @@ public sealed class RiskState : IDisposable
             state = state.Max(TradingState.Reducing);
         }
 
-        if (!venueUsable || !fresh)
+        if (_fatal is not null)
         {
             state = TradingState.Halted;
         }
+
+        // An unreachable connector or a stale price stops everything from being sent (CanSend below) but does not change
+        // the trading state: the working orders stay as they are. One place answered "unavailable" must not cancel every
+        // opening order of the book, and a cancel sent to a connector that does not answer would not arrive anyway.
 
         var limits = s.Operator ?? s.Configured;
         var maxQuantity = limits.MaxPositionSize > 0 ? limits.MaxPositionSize : decimal.MaxValue;
