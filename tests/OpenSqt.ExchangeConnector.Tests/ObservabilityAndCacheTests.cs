@@ -6,6 +6,11 @@ using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.ExchangeConnector.Tests;
 
+/// <summary>
+/// Runs alone: OpenTelemetry listens to the connector's meter by name, so a connector hosted by a test running in
+/// parallel would add its lookups to the exact counts asserted here.
+/// </summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class ObservabilityAndCacheTests
 {
     [Fact]
@@ -115,3 +120,6 @@ public sealed class ObservabilityAndCacheTests
         Assert.Contains("\"TickSize\":0.01", (await back.GetDatabase().StringGetAsync("opensqt:sim:exchange-info")).ToString());
     }
 }
+
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;

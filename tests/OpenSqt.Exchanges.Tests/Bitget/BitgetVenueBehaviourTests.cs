@@ -156,8 +156,19 @@ public sealed class BitgetVenueBehaviourTests
         await Eventually.TrueAsync(() => stream.AccountRefreshesDeferred == 1, Timeout, "the next refresh waits for the interval");
         Assert.Equal(100, stream.AccountPushes);
         Assert.Equal(1, Volatile.Read(ref fetches));
-        time.Advance(TimeSpan.FromSeconds(2));
-        await Eventually.TrueAsync(() => Volatile.Read(ref fetches) == 2, Timeout, "one trailing refresh for the pushes of the interval");
+        // The counter moves just before the loop arms its delay on the fake clock: keep advancing until the delay has
+        // seen the interval pass (advancing before it is armed would leave it waiting on a clock that never moves).
+        await Eventually.TrueAsync(() =>
+        {
+            if (Volatile.Read(ref fetches) >= 2)
+            {
+                return true;
+            }
+
+            time.Advance(TimeSpan.FromSeconds(2));
+            return false;
+        }, Timeout, "one trailing refresh for the pushes of the interval");
+        Assert.Equal(2, Volatile.Read(ref fetches));
         time.Advance(TimeSpan.FromSeconds(2));
         time.Advance(TimeSpan.FromSeconds(2));
         await Eventually.TrueAsync(() => stream.AccountRefreshes == Volatile.Read(ref fetches), Timeout, "refreshes settle");
