@@ -34,7 +34,9 @@ public static class MarketMakerHostingExtensions
     public static IServiceCollection AddMarketMakerEngine(this IServiceCollection services)
     {
         services.AddOptions<MarketMakerOptions>()
-            .BindConfiguration(MarketMakerOptions.SectionName)
+            // A key the engine does not know (a typo in a limit, a setting that no longer exists) stops the engine at
+            // start naming it: a risk setting that is silently ignored is worse than none.
+            .BindConfiguration(MarketMakerOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<MarketMakerOptions>, MarketMakerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);

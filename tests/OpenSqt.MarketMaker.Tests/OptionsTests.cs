@@ -99,4 +99,30 @@ public sealed class OptionsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("MarketMaker:Symbols:0:BuyWindowSize: The field BuyWindowSize must be between 1 and 200", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AKeyTheEngineDoesNotKnowStopsItAtStartNamingTheKey()
+    {
+        // CooldownPeriod existed before trips latched until an operator reset; a configuration that still sets it must not
+        // believe the breaker re-opens by itself.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = Directory.CreateTempSubdirectory("opensqt-unknown").FullName });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
+            ["RemoteExchange:Address"] = "http://127.0.0.1:1",
+            ["MarketMaker:StatePath"] = Path.Combine(Path.GetTempPath(), $"opensqt-unknown-{Guid.NewGuid():N}.db"),
+            ["MarketMaker:Symbols:0:Symbol"] = "BTCUSDT",
+            ["MarketMaker:Symbols:0:PriceInterval"] = "50",
+            ["MarketMaker:Symbols:0:OrderQuantity"] = "200",
+            ["MarketMaker:CircuitBreaker:CooldownPeriod"] = "00:05:00",
+        });
+        builder.AddServiceDefaults();
+        builder.AddMarketMaker();
+        await using var app = builder.Build();
+        app.MapMarketMaker();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+        Assert.Contains("CooldownPeriod", error.Message, StringComparison.Ordinal);
+    }
 }
