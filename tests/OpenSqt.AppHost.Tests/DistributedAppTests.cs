@@ -104,7 +104,8 @@ public sealed class DistributedAppTests(AppHostFixture fixture)
         var open = await client.GetOpenOrdersAsync(new W.GetOpenOrdersRequest { Symbol = "ETHUSDT" });
         var listed = Assert.Single(open.Orders, o => o.ClientOrderId == "distributedTest1");
         Assert.Equal(order.OrderId, listed.OrderId);
-        Assert.Equal(below, listed.Price.Value);
+        // Compared as numbers: the venue writes 2707.3 for the 2707.30 that was sent.
+        Assert.Equal(decimal.Parse(below, System.Globalization.CultureInfo.InvariantCulture), Contracts.WireMapper.ParseDecimal(listed.Price.Value));
 
         await client.CancelOrderAsync(new W.CancelOrderRequest { Symbol = "ETHUSDT", OrderId = order.OrderId });
     }

@@ -217,18 +217,12 @@ public sealed class GateVenueLayerTests
     {
         await using var sim = await GateSimulator.StartAsync();
         await using var gate = GateConformanceTests.CreateGate(sim);
-        // The budget is a fixed 10 s window: if the calls straddle its end, Gate's count starts again, so try again.
-        for (var attempt = 1; ; attempt++)
-        {
-            var window = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 10;
-            await gate.GetLatestPriceAsync(Symbol);
-            sim.Budget("public:tickers").SpendElsewhere(150);
-            await gate.GetLatestPriceAsync(Symbol);
-            if (DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 10 == window || attempt == 3)
-            {
-                break;
-            }
-        }
+        // The budget is a fixed 10 s window (aligned to Unix time): start in its first half so that the three calls below
+        // cannot straddle its end, whatever the machine's load (a second attempt would spend the window twice).
+        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 10_000 < 5_000, TimeSpan.FromSeconds(15), "the first half of a 10 s window");
+        await gate.GetLatestPriceAsync(Symbol);
+        sim.Budget("public:tickers").SpendElsewhere(150);
+        await gate.GetLatestPriceAsync(Symbol);
 
         Assert.Equal(200, gate.Rest.RateLimits.Limit(OpenSqt.Exchanges.Gate.GateRateLimits.Tickers));
         Assert.InRange(gate.Rest.RateLimits.Used(OpenSqt.Exchanges.Gate.GateRateLimits.Tickers), 152, 156);
