@@ -121,7 +121,8 @@ public sealed class OkxVenueRulesTests
         Assert.Equal(OrderStatus.New, placed.Status);
         Assert.Equal(0.002m, placed.Quantity);
         Assert.Equal(1, sim.Journal.Count("POST", "/api/v5/trade/order"));
-        Assert.Equal(1, sim.Journal.Count("GET", "/api/v5/trade/order"));
+        // At most one read-back, never retried (a timed-out read may be aborted before the simulator journals it).
+        Assert.InRange(sim.Journal.Count("GET", "/api/v5/trade/order"), 0, 1);
     }
 
     [Fact]
