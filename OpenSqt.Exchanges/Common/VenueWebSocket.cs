@@ -181,8 +181,14 @@ public sealed class VenueWebSocket : IAsyncDisposable
                 socket = carried ?? await ConnectAsync(stop).ConfigureAwait(false);
                 carried = null;
             }
-            catch (Exception ex) when (!stop.IsCancellationRequested)
+            catch (Exception ex)
             {
+                if (stop.IsCancellationRequested)
+                {
+                    // Stopping: a connect that fails because (or while) we stop is not an error of the stream.
+                    return;
+                }
+
                 failures++;
                 downSince ??= _time.GetUtcNow();
                 var delay = ReconnectBackoff.Delay(failures, _settings.InitialBackoff, _settings.MaxBackoff);

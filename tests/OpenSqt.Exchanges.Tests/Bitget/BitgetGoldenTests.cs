@@ -291,5 +291,5 @@ public sealed class BitgetGoldenTests
     }
 
     private static BitgetUserStream NewUserStream(Func<CancellationToken, Task<Account>> fetchAccount) =>
-        new(new BitgetOptions(), new VenueCredentials("k", "s", "p"), fetchAccount, new ServerClock(TimeProvider.System), _ => Task.CompletedTask, TimeProvider.System, NullLogger.Instance, new VenueMetrics());
+        new(new BitgetOptions { WsBaseUrl = Loopback.UnreachableWs, WsPrivateUrl = Loopback.UnreachableWs }, new VenueCredentials("k", "s", "p"), fetchAccount, new ServerClock(TimeProvider.System), _ => Task.CompletedTask, TimeProvider.System, NullLogger.Instance, new VenueMetrics());
 }

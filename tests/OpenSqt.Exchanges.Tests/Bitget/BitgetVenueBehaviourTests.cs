@@ -201,7 +201,7 @@ public sealed class BitgetVenueBehaviourTests
     }
 
     private static BitgetUserStream NewUserStream(TimeProvider time, TimeSpan refreshInterval, Func<CancellationToken, Task<Account>> fetchAccount) =>
-        new(new BitgetOptions { AccountRefreshInterval = refreshInterval }, new VenueCredentials("k", "s", "p"), fetchAccount, new ServerClock(time), _ => Task.CompletedTask, time, NullLogger.Instance, new VenueMetrics());
+        new(new BitgetOptions { AccountRefreshInterval = refreshInterval, WsBaseUrl = Loopback.UnreachableWs, WsPrivateUrl = Loopback.UnreachableWs }, new VenueCredentials("k", "s", "p"), fetchAccount, new ServerClock(time), _ => Task.CompletedTask, time, NullLogger.Instance, new VenueMetrics());
 
     private static byte[] PositionsPush(params (string Symbol, string Side, string Total)[] positions)
     {

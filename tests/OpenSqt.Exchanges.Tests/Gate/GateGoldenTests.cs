@@ -387,7 +387,7 @@ public sealed class GateGoldenTests
     private static GateUserStream NewUserStream()
     {
         var contract = GateParsers.ParseContracts(Vectors.Payload(Folder, "gate_rest_futures_contracts_ccxt"))[0];
-        var stream = new GateUserStream(new GateOptions(), new VenueCredentials("k", "s", null), _ => Task.FromResult("1"),
+        var stream = new GateUserStream(new GateOptions { WsBaseUrl = Loopback.UnreachableWs }, new VenueCredentials("k", "s", null), _ => Task.FromResult("1"),
             _ => Task.FromResult<IReadOnlyList<GateContract>>([contract]),
             _ => Task.FromException<Account>(new ExchangeException(ExchangeErrorKind.Unavailable, "no REST in this test")),
             (name, _) => Task.FromResult<decimal?>(name == "BTC_USDT" ? Mark : null),
