@@ -143,8 +143,11 @@ public sealed class ConnectorSafety : BackgroundService
         return status;
     }
 
-    /// <summary>Safety events from now on until <paramref name="cancellationToken"/> ends; a slow reader loses the oldest.</summary>
-    public async IAsyncEnumerable<W.SafetyEvent> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a reader of safety events from now on; dispose it to stop. A slow reader loses the oldest events
+    /// (they are notifications: the state itself is in <see cref="Status"/>).
+    /// </summary>
+    public SafetySubscription Subscribe()
     {
         var channel = Channel.CreateBounded<W.SafetyEvent>(new BoundedChannelOptions(EventBuffer) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
@@ -152,20 +155,13 @@ public sealed class ConnectorSafety : BackgroundService
             _subscribers.Add(channel);
         }
 
-        try
-        {
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
+        return new SafetySubscription(channel.Reader, () =>
         {
             lock (_gate)
             {
                 _subscribers.Remove(channel);
             }
-        }
+        });
     }
 
     public ClientLease Acquire(string prefix, string clientName, int ttlSeconds)
@@ -464,4 +460,12 @@ public sealed class ConnectorSafety : BackgroundService
     }
 
     private readonly record struct ArmedState(DateTimeOffset RefreshedAt);
+}
+
+/// <summary>A registered reader of safety events; disposing it unregisters it.</summary>
+public sealed class SafetySubscription(ChannelReader<W.SafetyEvent> reader, Action unregister) : IDisposable
+{
+    public ChannelReader<W.SafetyEvent> Reader { get; } = reader;
+
+    public void Dispose() => unregister();
 }

@@ -23,9 +23,12 @@ public sealed partial class ExchangeGrpcService
 
     public override async Task SubscribeSafetyEvents(W.SubscribeSafetyEventsRequest request, IServerStreamWriter<W.SafetyEvent> responseStream, ServerCallContext context)
     {
+        // Registered before the headers go out: a client that waited for the headers misses nothing after them.
+        using var subscription = safety.Subscribe();
+        await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
         try
         {
-            await foreach (var item in safety.SubscribeAsync(context.CancellationToken).ConfigureAwait(false))
+            await foreach (var item in subscription.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
             {
                 await responseStream.WriteAsync(item, context.CancellationToken).ConfigureAwait(false);
             }

@@ -15,7 +15,7 @@ public sealed partial class SimExchange : IVenueDeadMansSwitch
 
     public DeadMansSwitchScope Scope => DeadMansSwitchScope.Symbol;
 
-    public TimeSpan MinimumTimeout => TimeSpan.FromSeconds(1);
+    public TimeSpan MinimumTimeout => TimeSpan.FromSeconds(5);
 
     public TimeSpan MaximumTimeout => TimeSpan.FromHours(1);
 
@@ -45,6 +45,11 @@ public sealed partial class SimExchange : IVenueDeadMansSwitch
         if (timeout == TimeSpan.Zero)
         {
             return DisarmAsync(symbol, cancellationToken);
+        }
+
+        if (!_options.AllowCountdown)
+        {
+            throw new ExchangeException(ExchangeErrorKind.PermissionDenied, "this account may not use the cancel-all countdown (Exchanges:Sim:AllowCountdown is false)");
         }
 
         if (timeout < MinimumTimeout || timeout > MaximumTimeout)
