@@ -13,6 +13,8 @@ namespace OpenSqt.MarketMaker.Engine;
 /// </summary>
 internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskState risk, TimeSpan ttl, TimeProvider time, ILogger logger)
 {
+    private Action<string?> _remember = _ => { };
+
     public const string ClientName = "market-maker";
 
     private ConnectorLease? _lease;
@@ -20,10 +22,44 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
     public ConnectorLease? Current => Volatile.Read(ref _lease);
 
     /// <summary>
+    /// Resumes the lease this state file's engine held before a restart (<paramref name="savedLeaseId"/>) while it is
+    /// still live, so a quick restart keeps its orders; otherwise takes a new one. <paramref name="remember"/> saves the
+    /// lease id in the state file.
+    /// </summary>
+    public async Task StartAsync(string prefix, string? savedLeaseId, Action<string?> remember, CancellationToken cancellationToken)
+    {
+        _remember = remember;
+        if (savedLeaseId is not null)
+        {
+            try
+            {
+                var resumed = await remote.RenewLeaseAsync(savedLeaseId, cancellationToken).ConfigureAwait(false);
+                if (resumed.Prefix == prefix)
+                {
+                    Volatile.Write(ref _lease, resumed);
+                    Log.Resumed(logger, prefix);
+                    return;
+                }
+            }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+            {
+                // It lapsed while the engine was down: the connector cancelled its orders; the reconciliation at start sees that.
+            }
+            catch (ExchangeException ex) when ((ex.InnerException as Grpc.Core.RpcException)?.StatusCode == Grpc.Core.StatusCode.Unimplemented)
+            {
+                Log.Unsupported(logger);
+                return;
+            }
+        }
+
+        await AcquireAsync(prefix, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Takes the lease, waiting while another client (or this engine's previous, dead instance) still holds the prefix:
     /// once that lease lapses the connector cancels its orders and frees the prefix.
     /// </summary>
-    public async Task AcquireAsync(string prefix, CancellationToken cancellationToken)
+    private async Task AcquireAsync(string prefix, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromSeconds(1);
         while (true)
@@ -32,6 +68,7 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
             {
                 var lease = await remote.AcquireLeaseAsync(prefix, ClientName, ttl, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _lease, lease);
+                _remember(lease.Id);
                 Log.Acquired(logger, prefix, ttl.TotalSeconds);
                 return;
             }
@@ -92,6 +129,7 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
         try
         {
             await remote.ReleaseLeaseAsync(lease.Id, cancellationToken).ConfigureAwait(false);
+            _remember(null);
             Log.Released(logger, lease.Prefix);
         }
         catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
@@ -120,6 +158,9 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
 
         [LoggerMessage(304, LogLevel.Information, "Connector lease of '{Prefix}*' released")]
         public static partial void Released(ILogger logger, string prefix);
+
+        [LoggerMessage(307, LogLevel.Information, "Connector lease of '{Prefix}*' resumed after a restart: the orders of the previous run stay the engine's own")]
+        public static partial void Resumed(ILogger logger, string prefix);
 
         [LoggerMessage(306, LogLevel.Warning, "The connector offers no leases (a v1 connector): if this engine dies, its orders stay working")]
         public static partial void Unsupported(ILogger logger);

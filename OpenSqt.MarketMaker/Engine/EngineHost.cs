@@ -107,9 +107,12 @@ public sealed partial class EngineHost : BackgroundService
             }
 
             // The lease comes before the first order: if this engine dies from now on, the connector cancels its orders.
-            if (_lease is not null && _stores.Count > 0)
+            if (_lease is not null)
             {
-                await _lease.AcquireAsync(_stores[0].Book(), stoppingToken).ConfigureAwait(false);
+                // Its own connection to the state file: the lease keeper writes from its renewal loop, beside the engines.
+                var store = EngineStateStore.Open(_options.StatePath);
+                _stores.Add(store);
+                await _lease.StartAsync(store.Book(), store.LeaseId(), store.SaveLeaseId, stoppingToken).ConfigureAwait(false);
             }
 
             foreach (var engine in _engines.Values)
