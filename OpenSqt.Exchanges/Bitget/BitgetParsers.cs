@@ -119,7 +119,23 @@ public static class BitgetParsers
     /// <summary>An order of order detail, orders-pending or the <c>orders</c> channel (<paramref name="push"/>).</summary>
     public static Order ParseOrder(JsonElement e, bool push = false)
     {
-        var force = ParseForce(e.GetStringOrNull("force"));
+        try
+        {
+            return ParseOrder(e, push, lenient: false);
+        }
+        catch (UnknownVenueValueException ex) when (ex.Field is "force" or "orderType")
+        {
+            // A force or orderType Bitget adds later (documented today: force gtc, ioc, fok, post_only; orderType limit,
+            // market; https://www.bitget.com/api-doc/contract/trade/Get-Order-Details): the order read with them mapped.
+            throw new UnknownVenueValueException(ex.Field, ex.Value) { Mapped = ParseOrder(e, push, lenient: true) };
+        }
+    }
+
+    private static Order ParseOrder(JsonElement e, bool push, bool lenient)
+    {
+        var forceText = e.GetStringOrNull("force");
+        var typeText = e.GetStringOrNull("orderType");
+        var force = lenient ? OrMapped(() => ParseForce(forceText), TimeInForce.Gtc) : ParseForce(forceText);
         var created = e.GetInt64("cTime");
         var updated = e.GetInt64("uTime");
         return new Order
@@ -128,7 +144,7 @@ public static class BitgetParsers
             ClientOrderId = ClientOid(e),
             Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
             Side = ParseSide(e.GetStringOrNull("side")),
-            Type = ParseOrderType(e.GetStringOrNull("orderType")),
+            Type = lenient ? OrMapped(() => ParseOrderType(typeText), e.GetDecimal("price") > 0 ? OrderType.Limit : OrderType.Market) : ParseOrderType(typeText),
             TimeInForce = force,
             Price = e.GetDecimal("price"),
             Quantity = e.GetDecimal("size"),
@@ -140,6 +156,18 @@ public static class BitgetParsers
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(created),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(updated > 0 ? updated : created),
         };
+    }
+
+    private static T OrMapped<T>(Func<T> parse, T mapped)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (UnknownVenueValueException)
+        {
+            return mapped;
+        }
     }
 
     /// <summary>The fill an <c>orders</c> push carries, or null when the push is not a fill.</summary>
@@ -400,6 +428,13 @@ public sealed class UnknownVenueValueException(string field, string? value)
     public string Field { get; } = field;
 
     public string Value { get; } = value ?? "";
+
+    /// <summary>
+    /// When the unknown value is only the order type or time in force: the order read with them mapped (a limit order
+    /// when it carries a price, a market order otherwise; good till cancelled). A single read answers this order
+    /// instead of failing; a list or a stream still skips the item. Null when the unknown value is a status or side.
+    /// </summary>
+    public Order? Mapped { get; init; }
 }
 
 /// <summary>How many values of each field were not known (thread-safe).</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Bitget;
 
@@ -534,6 +535,13 @@ public sealed partial class BitgetSimulator
             throw new BitgetSimError(400, "40306", "Batch processing orders can only process up to 20");
         }
 
+        if (!Faults.AdmitBatchCall(list.GetArrayLength()))
+        {
+            // batch-place-order is limited per call (5/s per UID, https://www.bitget.com/api-doc/contract/trade/Batch-Order),
+            // not per order: a call over the limit is refused whole with HTTP 429 and nothing is placed.
+            throw new BitgetSimError(429, "429", "Too Many Requests");
+        }
+
         var ok = new List<string>();
         var failed = new List<string>();
         foreach (var item in list.EnumerateArray())
@@ -693,7 +701,31 @@ public sealed partial class BitgetSimulator
     /// </summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> WireStatusOverrides { get; } = new(StringComparer.Ordinal);
 
-    private string StatusOf(Order order) => order.ClientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var text) ? text : StatusText(order.Status);
+    private string StatusOf(Order order) => StatusOf(order.ClientOrderId, order.Status);
+
+    /// <summary>
+    /// The wire status; <see cref="WireStatusOverrides"/> and <see cref="Faults.ReportUnknownValue"/> put a value Bitget
+    /// may add later (its documented ones: live, partially_filled, filled, canceled;
+    /// https://www.bitget.com/api-doc/contract/trade/Get-Order-Details) in its place.
+    /// </summary>
+    private string StatusOf(string? clientOrderId, OrderStatus status) =>
+        clientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var text) ? text
+        : Faults.ReportsUnknown(clientOrderId, OrderField.Status) ? UnknownStatus
+        : StatusText(status);
+
+    /// <summary>The wire time in force (force: gtc, ioc, fok, post_only on Bitget's order pages) or one Bitget may add.</summary>
+    private string ForceOf(string? clientOrderId, bool postOnly, TimeInForce tif) =>
+        Faults.ReportsUnknown(clientOrderId, OrderField.TimeInForce) ? UnknownForce : Wire.Force(postOnly ? TimeInForce.Gtx : tif);
+
+    /// <summary>The wire order type (limit, market) or one Bitget may add.</summary>
+    private string OrderTypeOf(string? clientOrderId, OrderType type) =>
+        Faults.ReportsUnknown(clientOrderId, OrderField.OrderType) ? UnknownOrderType : type == OrderType.Market ? "market" : "limit";
+
+    public const string UnknownStatus = "pending_review";
+
+    public const string UnknownForce = "gtd";
+
+    public const string UnknownOrderType = "twap";
 
     private static string StatusText(OrderStatus status) => status switch
     {
@@ -716,8 +748,8 @@ public sealed partial class BitgetSimulator
         w.WriteString("priceAvg", order.FilledQuantity > 0 ? D(order.AveragePrice) : "");
         w.WriteString(statusField, StatusOf(order));
         w.WriteString("side", order.Side == OrderSide.Buy ? "buy" : "sell");
-        w.WriteString("force", Wire.Force(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
-        w.WriteString("orderType", order.Type == OrderType.Market ? "market" : "limit");
+        w.WriteString("force", ForceOf(order.ClientOrderId, order.PostOnly, order.TimeInForce));
+        w.WriteString("orderType", OrderTypeOf(order.ClientOrderId, order.Type));
         w.WriteString("posSide", "net");
         w.WriteString("marginCoin", "USDT");
         w.WriteString("marginMode", MarginModeOf(order.Symbol));

@@ -19,7 +19,7 @@ namespace OpenSqt.VenueSimulators.Bitget;
 /// WebSocket login before private channels, and the text <c>ping</c> heartbeat (silent connections are dropped).
 /// Nasty on demand through <see cref="Faults"/>.
 /// </summary>
-public sealed partial class BitgetSimulator : VenueSimulatorHost
+public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPositionChannel
 {
     public const string DefaultApiKey = "sim-bitget-api-key";
     public const string DefaultApiSecret = "sim-bitget-api-secret";
@@ -200,7 +200,9 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
             return Error(429, "429", "Too Many Requests", headers);
         }
 
-        if (Faults429WithoutRetryAfter(path))
+        if (Faults429WithoutRetryAfter(path)
+            || (method == "POST" && path == "/api/v2/mix/order/place-order" && Faults.TakePlacementRefusal())
+            || (method == "GET" && path == "/api/v2/mix/order/detail" && Faults.TakeOrderReadFailure()))
         {
             // A 429 that names no Retry-After (Bitget's 429s do not promise one).
             return Error(429, "429", "Too Many Requests", headers);

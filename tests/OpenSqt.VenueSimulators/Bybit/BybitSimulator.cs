@@ -148,7 +148,7 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
             return new RestAnswer(429, "Too Many Requests", headers);
         }
 
-        if (TakeOverload())
+        if (TakeOverload() || (method == "POST" && path == "/v5/order/create" && Faults.TakePlacementRefusal()))
         {
             // https://bybit-exchange.github.io/docs/v5/error: HTTP 429 "System level frequency protection. Please
             // retry when encounter this" — the answer names no Retry-After.
@@ -225,6 +225,10 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
                 // 10006 inside a successful answer (rate-limit page, "Instructions for batch endpoints").
                 var items = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("request", out var list) && list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : 0;
                 granted = items is > 0 and <= MaxBatch ? ChargeUid(path, endpoint.UidLimit, items, headers) : 0;
+                if (path == "/v5/order/create-batch")
+                {
+                    granted = Faults.AdmitBatchOrders(granted);
+                }
             }
 
             var (result, ext, status) = await endpoint.Handler(parameters, json, granted).ConfigureAwait(false);

@@ -28,7 +28,7 @@ namespace OpenSqt.VenueSimulators.Okx;
 /// and the 64008 service-upgrade notice on demand. Every fact names its OKX documentation page in <see cref="OkxWire"/>
 /// or next to the code; none is read from the connector.
 /// </summary>
-public sealed partial class OkxSimulator : VenueSimulatorHost
+public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPositionChannel
 {
     public const string DefaultApiKey = "sim-okx-api-key";
     public const string DefaultApiSecret = "sim-okx-api-secret";
@@ -122,10 +122,26 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
 
     private IReadOnlyDictionary<string, string>? OverridesOf(string? clientOrderId)
     {
+        Dictionary<string, string>? overrides;
         lock (_gate)
         {
-            return clientOrderId is not null && _wireOverrides.TryGetValue(clientOrderId, out var fields) ? new Dictionary<string, string>(fields, StringComparer.Ordinal) : null;
+            overrides = clientOrderId is not null && _wireOverrides.TryGetValue(clientOrderId, out var fields) ? new Dictionary<string, string>(fields, StringComparer.Ordinal) : null;
         }
+
+        // Faults.ReportUnknownValue: OKX carries the time in force in ordType (post_only, fok, ioc next to limit and
+        // market; https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order), so an unknown time in
+        // force and an unknown order type are both a new ordType; an unknown status is a new state.
+        if (Faults.ReportsUnknown(clientOrderId, OrderField.TimeInForce) || Faults.ReportsUnknown(clientOrderId, OrderField.OrderType))
+        {
+            (overrides ??= new Dictionary<string, string>(StringComparer.Ordinal))["ordType"] = "some_new_type";
+        }
+
+        if (Faults.ReportsUnknown(clientOrderId, OrderField.Status))
+        {
+            (overrides ??= new Dictionary<string, string>(StringComparer.Ordinal))["state"] = "some_new_state";
+        }
+
+        return overrides;
     }
 
     private OkxQueryFault? TakeQueryFault()
@@ -266,7 +282,9 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
             return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
 
-        if (TakePlainRateLimit())
+        if (TakePlainRateLimit()
+            || (method == "POST" && path == "/api/v5/trade/order" && Faults.TakePlacementRefusal())
+            || (method == "GET" && path == "/api/v5/trade/order" && Faults.TakeOrderReadFailure()))
         {
             return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
