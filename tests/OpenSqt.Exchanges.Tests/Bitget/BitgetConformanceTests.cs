@@ -49,6 +49,9 @@ public sealed class BitgetConformanceTests : VenueConformanceTests
     protected override string? CancelWaitsOutAPlacementPause =>
         "defect: a 429 on place-order pauses the shared IP budget, so the cancel waits out the placement pause (issue 12, section 2)";
 
+    /// <summary>place-order answers only orderId and clientOid (https://www.bitget.com/api-doc/contract/trade/Place-Order): the connector reads the order back.</summary>
+    protected override bool PlaceReadsTheOrderBack => true;
+
     protected override int UnknownValuesCounted(IExchange exchange) => (int)((BitgetExchange)exchange).Unknowns.Total;
 
     protected override (string Method, string Path) OpenOrdersEndpoint => ("GET", "/api/v2/mix/order/orders-pending");

@@ -40,6 +40,9 @@ public sealed class BybitConformanceTests : VenueConformanceTests
     /// </summary>
     protected override int BatchAllowance => 9;
 
+    /// <summary>/v5/order/create answers only orderId and orderLinkId (https://bybit-exchange.github.io/docs/v5/order/create-order): the connector reads the order back.</summary>
+    protected override bool PlaceReadsTheOrderBack => true;
+
     protected override int UnknownValuesCounted(IExchange exchange) => (int)((BybitExchange)exchange).Skips.Count;
 
     protected override (string Method, string Path) OpenOrdersEndpoint => ("GET", "/v5/order/realtime");

@@ -44,6 +44,12 @@ public abstract class VenueConformanceTests
     protected abstract RateLimitTracker RateLimitsOf(IExchange exchange);
 
     /// <summary>
+    /// Whether the connector reads an order back after placing it (to learn what the acknowledgement leaves out); the
+    /// read-back failure case then checks the read met the injected failure, and otherwise that no read was made.
+    /// </summary>
+    protected virtual bool PlaceReadsTheOrderBack => false;
+
+    /// <summary>
     /// Why, on this venue, a cancel still waits out the short pause a refused placement started (null: it does not,
     /// as issue 12 requires). Stated per venue so that the deviation is visible; the cancel must still go within seconds.
     /// </summary>
@@ -495,6 +501,14 @@ public abstract class VenueConformanceTests
             }
 
             Assert.Equal(1, sim.Journal.Count(PlaceEndpoint.Method, PlaceEndpoint.Path));
+            if (PlaceReadsTheOrderBack)
+            {
+                Assert.True(sim.Faults.OrderReadFailuresServed >= 1, "the read-back met the injected failure");
+            }
+            else
+            {
+                Assert.Equal(0, sim.Faults.OrderReadFailuresServed);
+            }
         }
         finally
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Binance;
@@ -58,7 +57,7 @@ public sealed partial class BinanceSimulator
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private static string Required(Dictionary<string, string> p, string name) =>
         p.TryGetValue(name, out var value) && value.Length > 0

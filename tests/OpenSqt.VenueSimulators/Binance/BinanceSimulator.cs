@@ -311,7 +311,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     /// totalParams is the query string concatenated with the request body, hex encoded
     /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info, "SIGNED Endpoint Security").
     /// </summary>
-    private static bool SignatureMatches(string secret, string totalParams, string signature)
+    public static bool SignatureMatches(string secret, string totalParams, string signature)
     {
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(totalParams)));
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()));

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Bitget;
@@ -54,7 +53,7 @@ public sealed partial class BitgetSimulator
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private static string Required(Dictionary<string, string> p, string name) =>
         p.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new BitgetSimError(400, "40019", $"Parameter {name} cannot be empty");

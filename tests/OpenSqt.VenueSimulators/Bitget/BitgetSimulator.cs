@@ -100,6 +100,12 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
     public bool HedgeMode { get; set; }
 
     /// <summary>
+    /// Bitget's signature check: base64(HMAC-SHA256(secret, timestamp + method + requestPath + "?" + queryString + body)),
+    /// compared exactly (https://www.bitget.com/api-doc/common/signature).
+    /// </summary>
+    public static bool SignatureMatches(string secret, string payload, string signature) => Wire.Verify(secret, payload, signature);
+
+    /// <summary>
     /// After <paramref name="after"/> more calls of <paramref name="path"/> pass, the next <paramref name="count"/> are
     /// refused with HTTP 429 and no <c>Retry-After</c> header (nothing is executed).
     /// </summary>

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -333,7 +332,7 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private static readonly Dictionary<string, int> IpCost = new(StringComparer.Ordinal) { [IpLimit] = 1 };
 

@@ -12,6 +12,7 @@ public sealed class Faults
     private int _rateLimitStorm;
     private int _placementRefusals;
     private int _orderReadFailures;
+    private int _orderReadFailuresServed;
     private int _batchAllowance = -1;
     private long _ackDelayTicks;
 
@@ -53,7 +54,19 @@ public sealed class Faults
     public void FailOrderReads(int count) => Interlocked.Exchange(ref _orderReadFailures, count);
 
     /// <summary>Consumes one order-read failure if armed.</summary>
-    public bool TakeOrderReadFailure() => TakeOne(ref _orderReadFailures);
+    public bool TakeOrderReadFailure()
+    {
+        if (!TakeOne(ref _orderReadFailures))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _orderReadFailuresServed);
+        return true;
+    }
+
+    /// <summary>Order reads refused so far by <see cref="FailOrderReads"/>.</summary>
+    public int OrderReadFailuresServed => Volatile.Read(ref _orderReadFailuresServed);
 
     /// <summary>
     /// From now on the batch placement endpoint admits only <paramref name="orders"/> more orders, as if other

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Gate;
@@ -89,7 +88,7 @@ public sealed partial class GateSimulator
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     /// <summary>Gate names USDT contracts <c>BASE_USDT</c>.</summary>
     private static string NameOf(string symbol) =>

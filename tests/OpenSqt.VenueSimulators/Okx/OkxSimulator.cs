@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -84,6 +83,12 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
 
     /// <summary>Orders of batches refused with sCode 50011 because the batch budget was spent.</summary>
     public int BatchOrdersRefusedForRate => BatchPlaceBudget.Refused + BatchCancelBudget.Refused;
+
+    /// <summary>
+    /// OKX's signature check: base64(HMAC-SHA256(secret, timestamp + method + requestPath + body)), compared exactly
+    /// (https://www.okx.com/docs-v5/en/#overview-rest-authentication-signature).
+    /// </summary>
+    public static bool SignatureMatches(string secret, string payload, string signature) => OkxWire.Verify(secret, payload, signature);
 
     /// <summary>The next batch place finds only <paramref name="orders"/> left of its per-order budget.</summary>
     public void LeaveBatchPlaceAllowance(int orders) => BatchPlaceBudget.LeaveForNextBatch(orders);
@@ -419,7 +424,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
