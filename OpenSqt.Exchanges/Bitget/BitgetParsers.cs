@@ -87,18 +87,17 @@ public static class BitgetParsers
     /// (https://www.bitget.com/api-doc/contract/market/Get-Candle-Data: "6Hutc (UTC 6 hour line) - 12Hutc (UTC 12 hour line)
     /// - 1Dutc (UTC 1-day line)"; JKorf/Bitget.Net Bitget.Net/Enums/BitgetFuturesKlineInterval.cs and
     /// BitgetStreamKlineIntervalV2.cs "6Hutc ... 6 hour UTC 0"). The channel is <c>candle</c> + the same granularity.
-    /// 8h has no Bitget granularity.
+    /// 2h and 8h have no Bitget granularity (the Get-Candle-Data list and both JKorf enums go 1H, 4H, 6H: no 2H).
     /// </summary>
     public static string Granularity(string interval) => interval switch
     {
         "1m" or "3m" or "5m" or "15m" or "30m" => interval,
         "1h" => "1H",
-        "2h" => "2H",
         "4h" => "4H",
         "6h" => "6Hutc",
         "12h" => "12Hutc",
         "1d" => "1Dutc",
-        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' has no bitget granularity; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
+        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' has no bitget granularity; use 1m, 3m, 5m, 15m, 30m, 1h, 4h, 6h, 12h or 1d"),
     };
 
     /// <summary>

@@ -89,6 +89,20 @@ public sealed class BitgetVenueBehaviourTests
         Assert.Contains("granularity=" + granularity, sim.Journal.All.Single(r => r.Path == "/api/v2/mix/market/candles").RawQuery, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("2h")]
+    [InlineData("8h")]
+    public async Task IntervalsWithoutABitgetGranularityAreRefusedBeforeAnythingIsSent(string interval)
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        var ex = await Assert.ThrowsAsync<ExchangeException>(() => bitget.GetHistoricalKlinesAsync(Symbol, interval, 3));
+        Assert.Equal(ExchangeErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains(interval, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(sim.Journal.All, r => r.Path == "/api/v2/mix/market/candles");
+        Assert.NotEmpty(await bitget.GetHistoricalKlinesAsync(Symbol, "4h", 3));
+    }
+
     [Fact]
     public async Task DailyCandleChannelIsTheUtcLine()
     {

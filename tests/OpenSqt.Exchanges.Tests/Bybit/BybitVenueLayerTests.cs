@@ -9,9 +9,10 @@ namespace OpenSqt.Exchanges.Tests.Bybit;
 
 /// <summary>
 /// The venue-layer rules of issue 12 on Bybit, over real HTTP and WebSocket against the simulator: per-endpoint
-/// budgets with batches charged per order, an acknowledged order never reported as failed, complete lists, unknown
-/// values and unlisted instruments skipped, cancel answers, the wallet topic without a snapshot, and the margin mode
-/// taken from the account instead of the deprecated <c>tradeMode</c>.
+/// budgets with batches charged per order (10006 items inside a successful answer, the reset timestamp), unlisted
+/// instruments skipped, the wallet topic without a snapshot, and the margin mode taken from the account instead of the
+/// deprecated <c>tradeMode</c>. The shared conformance suite covers the read-back failure, the 429 without Retry-After,
+/// the 120-order list, unknown values, the batch refused by rate limit, closed positions and unknown-order cancels.
 /// </summary>
 public sealed class BybitVenueLayerTests
 {

@@ -9,8 +9,10 @@ namespace OpenSqt.Exchanges.Tests.Gate;
 
 /// <summary>
 /// Issue 12 for Gate: the defects the connector shared with its old simulator, each against the simulator as Gate
-/// documents itself, and the venue-layer rules (never fail a live order, rate limits per budget, complete lists,
-/// unknown values, cancel answers, coalesced refreshes).
+/// documents itself (holding positions and paging, text lookups that expire, batch cancel answers, mark price on
+/// position pushes, supported intervals, the X-Gate-RateLimit headers, coalesced refreshes). The venue rules every
+/// connector follows (read-back failure, 429, 120-order list, unknown values, batch refusal, cancels) are in the shared
+/// conformance suite.
 /// </summary>
 public sealed class GateVenueLayerTests
 {

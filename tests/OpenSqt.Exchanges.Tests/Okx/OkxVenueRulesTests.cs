@@ -6,8 +6,9 @@ using OpenSqt.VenueSimulators.Okx;
 namespace OpenSqt.Exchanges.Tests.Okx;
 
 /// <summary>
-/// The OKX defects of issue 12 and the venue rules every connector follows, against the OKX simulator (which encodes
-/// OKX's documented behaviour on its own) over real HTTP and WebSocket on 127.0.0.1.
+/// The OKX defects of issue 12, against the OKX simulator (which encodes OKX's documented behaviour on its own) over
+/// real HTTP and WebSocket on 127.0.0.1: balance pushes without USDT, per-order batch budgets, funding rates in one
+/// call and each kind of read-back failure. The venue rules every connector follows are in the shared conformance suite.
 /// </summary>
 public sealed class OkxVenueRulesTests
 {

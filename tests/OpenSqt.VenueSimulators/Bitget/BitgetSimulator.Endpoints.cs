@@ -173,7 +173,7 @@ public sealed partial class BitgetSimulator
     /// </summary>
     private static readonly Dictionary<string, string> Granularities = new(StringComparer.Ordinal)
     {
-        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m", ["1H"] = "1h", ["2H"] = "2h", ["4H"] = "4h",
+        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m", ["1H"] = "1h", ["4H"] = "4h",
         ["6H"] = "6h", ["12H"] = "12h", ["1D"] = "1d", ["6Hutc"] = "6h", ["12Hutc"] = "12h", ["1Dutc"] = "1d",
     };
 
