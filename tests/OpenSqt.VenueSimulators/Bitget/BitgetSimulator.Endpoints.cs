@@ -694,22 +694,15 @@ public sealed partial class BitgetSimulator
         }));
     }
 
-    /// <summary>
-    /// Status words written instead of the real one for orders of these client ids, as a venue that added a status
-    /// this connector does not know would write them.
-    /// </summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, string> WireStatusOverrides { get; } = new(StringComparer.Ordinal);
-
     private string StatusOf(Order order) => StatusOf(order.ClientOrderId, order.Status);
 
     /// <summary>
-    /// The wire status; <see cref="WireStatusOverrides"/> and <see cref="Faults.ReportUnknownValue"/> put a value Bitget
+    /// The wire status; <see cref="Faults.ReportUnknownValue"/> puts a value Bitget
     /// may add later (its documented ones: live, partially_filled, filled, canceled;
     /// https://www.bitget.com/api-doc/contract/trade/Get-Order-Details) in its place.
     /// </summary>
     private string StatusOf(string? clientOrderId, OrderStatus status) =>
-        clientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var text) ? text
-        : Faults.ReportsUnknown(clientOrderId, OrderField.Status) ? UnknownStatus
+        Faults.ReportsUnknown(clientOrderId, OrderField.Status) ? UnknownStatus
         : StatusText(status);
 
     /// <summary>The wire time in force (force: gtc, ioc, fok, post_only on Bitget's order pages) or one Bitget may add.</summary>

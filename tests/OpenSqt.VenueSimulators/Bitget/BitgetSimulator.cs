@@ -105,40 +105,6 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
     /// </summary>
     public static bool SignatureMatches(string secret, string payload, string signature) => Wire.Verify(secret, payload, signature);
 
-    /// <summary>
-    /// After <paramref name="after"/> more calls of <paramref name="path"/> pass, the next <paramref name="count"/> are
-    /// refused with HTTP 429 and no <c>Retry-After</c> header (nothing is executed).
-    /// </summary>
-    public void RefuseWithoutRetryAfter(string path, int count, int after = 0)
-    {
-        lock (_refusals)
-        {
-            _refusals[path] = (after, count);
-        }
-    }
-
-    private readonly Dictionary<string, (int Pass, int Refuse)> _refusals = new(StringComparer.Ordinal);
-
-    private bool Faults429WithoutRetryAfter(string path)
-    {
-        lock (_refusals)
-        {
-            if (!_refusals.TryGetValue(path, out var plan) || plan.Refuse <= 0)
-            {
-                return false;
-            }
-
-            if (plan.Pass > 0)
-            {
-                _refusals[path] = (plan.Pass - 1, plan.Refuse);
-                return false;
-            }
-
-            _refusals[path] = (0, plan.Refuse - 1);
-            return true;
-        }
-    }
-
     /// <summary>Text pings answered since start.</summary>
     public int PingsAnswered => Volatile.Read(ref _pings);
 
@@ -206,8 +172,7 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
             return Error(429, "429", "Too Many Requests", headers);
         }
 
-        if (Faults429WithoutRetryAfter(path)
-            || (method == "POST" && path == "/api/v2/mix/order/place-order" && Faults.TakePlacementRefusal())
+        if ((method == "POST" && path == "/api/v2/mix/order/place-order" && Faults.TakePlacementRefusal())
             || (method == "GET" && path == "/api/v2/mix/order/detail" && Faults.TakeOrderReadFailure()))
         {
             // A 429 that names no Retry-After (Bitget's 429s do not promise one).

@@ -16,7 +16,6 @@ public sealed partial class BybitSimulator
     private readonly Lock _uidGate = new();
     private readonly Dictionary<string, (long Second, int Used)> _uidUsed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _leftOver = new(StringComparer.Ordinal);
-    private int _overloads;
 
     /// <summary>Margin mode reported by <c>/v5/account/info</c>: <c>ISOLATED_MARGIN</c>, <c>REGULAR_MARGIN</c> or <c>PORTFOLIO_MARGIN</c>.</summary>
     public string MarginMode { get; set; } = "REGULAR_MARGIN";
@@ -35,11 +34,6 @@ public sealed partial class BybitSimulator
             _leftOver[path] = remaining;
         }
     }
-
-    /// <summary>The next <paramref name="count"/> requests are answered HTTP 429 without Retry-After (system-level protection).</summary>
-    public void Overload(int count) => Interlocked.Exchange(ref _overloads, count);
-
-    private bool TakeOverload() => TakeOne(ref _overloads);
 
     /// <summary>
     /// Charges <paramref name="units"/> against an endpoint's per-UID budget and writes the limit headers; returns how

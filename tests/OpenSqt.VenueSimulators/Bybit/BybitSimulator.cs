@@ -147,7 +147,7 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
             return new RestAnswer(429, "Too Many Requests", headers);
         }
 
-        if (TakeOverload() || (method == "POST" && path == "/v5/order/create" && Faults.TakePlacementRefusal()))
+        if (method == "POST" && path == "/v5/order/create" && Faults.TakePlacementRefusal())
         {
             // https://bybit-exchange.github.io/docs/v5/error: HTTP 429 "System level frequency protection. Please
             // retry when encounter this" — the answer names no Retry-After.

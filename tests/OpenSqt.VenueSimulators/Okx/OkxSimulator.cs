@@ -43,12 +43,10 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Dictionary<string, Order> _refused = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, string>> _wireOverrides = new(StringComparer.Ordinal);
     private readonly Queue<OkxQueryFault> _queryFaults = new();
     private readonly Dictionary<string, decimal> _extraBalances = new(StringComparer.Ordinal);
     private long _connId;
     private long _refusedId = 9_000_000_000;
-    private int _plainRateLimits;
 
     private OkxSimulator(SimVenueOptions? engineOptions)
         : base(OkxWire.Limits, engineOptions)
@@ -90,9 +88,6 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
     /// </summary>
     public static bool SignatureMatches(string secret, string payload, string signature) => OkxWire.Verify(secret, payload, signature);
 
-    /// <summary>The next batch place finds only <paramref name="orders"/> left of its per-order budget.</summary>
-    public void LeaveBatchPlaceAllowance(int orders) => BatchPlaceBudget.LeaveForNextBatch(orders);
-
     /// <summary>The next <paramref name="count"/> reads of one order (GET /api/v5/trade/order) fail with <paramref name="fault"/>.</summary>
     public void FailOrderQueries(OkxQueryFault fault, int count)
     {
@@ -105,33 +100,9 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
         }
     }
 
-    /// <summary>The next <paramref name="count"/> requests are refused as OKX refuses them: HTTP 429, code 50011, no Retry-After.</summary>
-    public void RateLimitNextRequests(int count) => Interlocked.Exchange(ref _plainRateLimits, count);
-
-    /// <summary>
-    /// Every answer and push about the order with this client id carries <paramref name="value"/> in
-    /// <paramref name="field"/> (an <c>ordType</c> or <c>state</c> OKX may add later, for instance).
-    /// </summary>
-    public void OverrideOrderField(string clientOrderId, string field, string value)
-    {
-        lock (_gate)
-        {
-            if (!_wireOverrides.TryGetValue(clientOrderId, out var fields))
-            {
-                _wireOverrides[clientOrderId] = fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            }
-
-            fields[field] = value;
-        }
-    }
-
     private IReadOnlyDictionary<string, string>? OverridesOf(string? clientOrderId)
     {
-        Dictionary<string, string>? overrides;
-        lock (_gate)
-        {
-            overrides = clientOrderId is not null && _wireOverrides.TryGetValue(clientOrderId, out var fields) ? new Dictionary<string, string>(fields, StringComparer.Ordinal) : null;
-        }
+        Dictionary<string, string>? overrides = null;
 
         // Faults.ReportUnknownValue: OKX carries the time in force in ordType (post_only, fok, ioc next to limit and
         // market; https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order), so an unknown time in
@@ -154,23 +125,6 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
         lock (_gate)
         {
             return _queryFaults.TryDequeue(out var fault) ? fault : null;
-        }
-    }
-
-    private bool TakePlainRateLimit()
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _plainRateLimits);
-            if (current <= 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _plainRateLimits, current - 1, current) == current)
-            {
-                return true;
-            }
         }
     }
 
@@ -287,8 +241,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
             return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
 
-        if (TakePlainRateLimit()
-            || (method == "POST" && path == "/api/v5/trade/order" && Faults.TakePlacementRefusal())
+        if ((method == "POST" && path == "/api/v5/trade/order" && Faults.TakePlacementRefusal())
             || (method == "GET" && path == "/api/v5/trade/order" && Faults.TakeOrderReadFailure()))
         {
             return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
