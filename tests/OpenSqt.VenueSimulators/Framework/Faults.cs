@@ -48,8 +48,9 @@ public sealed class Faults
     public bool TakePlacementRefusal() => TakeOne(ref _placementRefusals);
 
     /// <summary>
-    /// The next <paramref name="count"/> reads of one order (the venue's order query) are refused the way the venue
-    /// refuses a call over its rate limit, without a Retry-After.
+    /// The next <paramref name="count"/> reads of one order (the venue's order query) fail with an answer the venue
+    /// documents for a refused or failed call (Binance, OKX, Bitget: 429 without Retry-After; Bybit: retCode 10016;
+    /// Gate: HTTP 502), so that a connector confirming its placement with a read meets a failed read.
     /// </summary>
     public void FailOrderReads(int count) => Interlocked.Exchange(ref _orderReadFailures, count);
 
