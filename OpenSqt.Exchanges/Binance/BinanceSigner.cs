@@ -44,12 +44,4 @@ public static class BinanceSigner
             .Where(p => p.Key != "signature")
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => $"{p.Key}={p.Value}"));
-
-    /// <summary>Checks a signature the way Binance does: hex, case-insensitive, constant time.</summary>
-    public static bool Verify(string secret, string payload, string signature)
-    {
-        var expected = Encoding.ASCII.GetBytes(Sign(secret, payload));
-        var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
 }

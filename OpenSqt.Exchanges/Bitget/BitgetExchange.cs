@@ -357,6 +357,12 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         {
             Unknowns.Record(ex.Field, ex.Value);
             BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
+            if (ex.Mapped is { } mapped)
+            {
+                // Only the order type or time in force is new: the order is answered with them mapped.
+                return mapped;
+            }
+
             throw;
         }
     }

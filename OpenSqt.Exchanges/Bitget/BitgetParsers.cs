@@ -87,18 +87,17 @@ public static class BitgetParsers
     /// (https://www.bitget.com/api-doc/contract/market/Get-Candle-Data: "6Hutc (UTC 6 hour line) - 12Hutc (UTC 12 hour line)
     /// - 1Dutc (UTC 1-day line)"; JKorf/Bitget.Net Bitget.Net/Enums/BitgetFuturesKlineInterval.cs and
     /// BitgetStreamKlineIntervalV2.cs "6Hutc ... 6 hour UTC 0"). The channel is <c>candle</c> + the same granularity.
-    /// 8h has no Bitget granularity.
+    /// 2h and 8h have no Bitget granularity (the Get-Candle-Data list and both JKorf enums go 1H, 4H, 6H: no 2H).
     /// </summary>
     public static string Granularity(string interval) => interval switch
     {
         "1m" or "3m" or "5m" or "15m" or "30m" => interval,
         "1h" => "1H",
-        "2h" => "2H",
         "4h" => "4H",
         "6h" => "6Hutc",
         "12h" => "12Hutc",
         "1d" => "1Dutc",
-        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' has no bitget granularity; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
+        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' has no bitget granularity; use 1m, 3m, 5m, 15m, 30m, 1h, 4h, 6h, 12h or 1d"),
     };
 
     /// <summary>
@@ -119,7 +118,23 @@ public static class BitgetParsers
     /// <summary>An order of order detail, orders-pending or the <c>orders</c> channel (<paramref name="push"/>).</summary>
     public static Order ParseOrder(JsonElement e, bool push = false)
     {
-        var force = ParseForce(e.GetStringOrNull("force"));
+        try
+        {
+            return ParseOrder(e, push, lenient: false);
+        }
+        catch (UnknownVenueValueException ex) when (ex.Field is "force" or "orderType")
+        {
+            // A force or orderType Bitget adds later (documented today: force gtc, ioc, fok, post_only; orderType limit,
+            // market; https://www.bitget.com/api-doc/contract/trade/Get-Order-Details): the order read with them mapped.
+            throw new UnknownVenueValueException(ex.Field, ex.Value) { Mapped = ParseOrder(e, push, lenient: true) };
+        }
+    }
+
+    private static Order ParseOrder(JsonElement e, bool push, bool lenient)
+    {
+        var forceText = e.GetStringOrNull("force");
+        var typeText = e.GetStringOrNull("orderType");
+        var force = lenient ? OrMapped(() => ParseForce(forceText), TimeInForce.Gtc) : ParseForce(forceText);
         var created = e.GetInt64("cTime");
         var updated = e.GetInt64("uTime");
         return new Order
@@ -128,7 +143,7 @@ public static class BitgetParsers
             ClientOrderId = ClientOid(e),
             Symbol = e.GetStringOrNull("symbol") ?? e.GetRequiredString("instId"),
             Side = ParseSide(e.GetStringOrNull("side")),
-            Type = ParseOrderType(e.GetStringOrNull("orderType")),
+            Type = lenient ? OrMapped(() => ParseOrderType(typeText), e.GetDecimal("price") > 0 ? OrderType.Limit : OrderType.Market) : ParseOrderType(typeText),
             TimeInForce = force,
             Price = e.GetDecimal("price"),
             Quantity = e.GetDecimal("size"),
@@ -140,6 +155,18 @@ public static class BitgetParsers
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(created),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(updated > 0 ? updated : created),
         };
+    }
+
+    private static T OrMapped<T>(Func<T> parse, T mapped)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (UnknownVenueValueException)
+        {
+            return mapped;
+        }
     }
 
     /// <summary>The fill an <c>orders</c> push carries, or null when the push is not a fill.</summary>
@@ -400,6 +427,13 @@ public sealed class UnknownVenueValueException(string field, string? value)
     public string Field { get; } = field;
 
     public string Value { get; } = value ?? "";
+
+    /// <summary>
+    /// When the unknown value is only the order type or time in force: the order read with them mapped (a limit order
+    /// when it carries a price, a market order otherwise; good till cancelled). A single read answers this order
+    /// instead of failing; a list or a stream still skips the item. Null when the unknown value is a status or side.
+    /// </summary>
+    public Order? Mapped { get; init; }
 }
 
 /// <summary>How many values of each field were not known (thread-safe).</summary>

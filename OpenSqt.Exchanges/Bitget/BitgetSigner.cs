@@ -32,8 +32,4 @@ public static class BitgetSigner
         HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload), hash);
         return Convert.ToBase64String(hash);
     }
-
-    /// <summary>Checks a signature as Bitget does, in constant time.</summary>
-    public static bool Verify(string secret, string payload, string signature) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(secret, payload)), Encoding.ASCII.GetBytes(signature));
 }

@@ -674,9 +674,15 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                 }
                 catch (BybitUnknownValueException ex)
                 {
-                    // The one order asked for carries a value we do not know: counted, and the lookup fails as
-                    // Internal rather than answering NotFound for an order that exists (a place maps it to accepted).
+                    // The one order asked for carries a value we do not know: counted; an unknown status or side
+                    // fails the lookup as Internal rather than answering NotFound for an order that exists.
                     Skips.Unknown("order", "getOrder", ex);
+                    if (ex.Mapped is { } mapped)
+                    {
+                        // Only the order type or time in force is new: the order is answered with them mapped.
+                        return mapped;
+                    }
+
                     throw;
                 }
             }

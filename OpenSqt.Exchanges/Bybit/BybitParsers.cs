@@ -31,13 +31,16 @@ public static class BybitParsers
         _ => throw new BybitUnknownValueException("orderType", type),
     };
 
-    public static TimeInForce ParseTimeInForce(string? tif) => tif switch
+    public static TimeInForce ParseTimeInForce(string? tif) => TryParseTimeInForce(tif) ?? throw new BybitUnknownValueException("timeInForce", tif);
+
+    /// <summary>A timeInForce (GTC, IOC, FOK, PostOnly, RPI; https://bybit-exchange.github.io/docs/v5/enum#timeinforce), or null for one Bybit adds later.</summary>
+    public static TimeInForce? TryParseTimeInForce(string? tif) => tif switch
     {
         "GTC" or "RPI" or null or "" => TimeInForce.Gtc,
         "IOC" => TimeInForce.Ioc,
         "FOK" => TimeInForce.Fok,
         "PostOnly" => TimeInForce.Gtx,
-        _ => throw new BybitUnknownValueException("timeInForce", tif),
+        _ => null,
     };
 
     public static string FormatTimeInForce(TimeInForce tif) => tif switch
@@ -119,19 +122,37 @@ public static class BybitParsers
         return (result.GetRequiredString("orderId"), Empty(result.GetStringOrNull("orderLinkId")));
     }
 
-    /// <summary>One order of /v5/order/realtime or /v5/order/history (the same fields as the private <c>order</c> topic).</summary>
+    /// <summary>
+    /// One order of /v5/order/realtime or /v5/order/history (the same fields as the private <c>order</c> topic). An
+    /// orderType or timeInForce Bybit adds later (its enum lists grow: RPI was added to timeInForce,
+    /// https://bybit-exchange.github.io/docs/v5/enum) throws <see cref="BybitUnknownValueException"/> carrying the order
+    /// read with them mapped (<see cref="BybitUnknownValueException.Mapped"/>).
+    /// </summary>
     public static Order ParseOrder(JsonElement item)
     {
+        try
+        {
+            return ParseOrder(item, lenient: false);
+        }
+        catch (BybitUnknownValueException ex) when (ex.Field is "orderType" or "timeInForce")
+        {
+            throw new BybitUnknownValueException(ex.Field, ex.Value) { Mapped = ParseOrder(item, lenient: true) };
+        }
+    }
+
+    private static Order ParseOrder(JsonElement item, bool lenient)
+    {
         var tif = item.GetStringOrNull("timeInForce");
+        var price = Num(item, "price");
         return new Order
         {
             ExchangeOrderId = item.GetRequiredString("orderId"),
             ClientOrderId = Empty(item.GetStringOrNull("orderLinkId")),
             Symbol = item.GetRequiredString("symbol"),
             Side = ParseSide(item.GetStringOrNull("side")),
-            Type = ParseType(item.GetStringOrNull("orderType")),
-            TimeInForce = ParseTimeInForce(tif),
-            Price = Num(item, "price"),
+            Type = lenient && item.GetStringOrNull("orderType") is not ("Limit" or "Market") ? (price > 0 ? OrderType.Limit : OrderType.Market) : ParseType(item.GetStringOrNull("orderType")),
+            TimeInForce = lenient ? TryParseTimeInForce(tif) ?? TimeInForce.Gtc : ParseTimeInForce(tif),
+            Price = price,
             Quantity = Num(item, "qty"),
             FilledQuantity = Num(item, "cumExecQty"),
             AveragePrice = Num(item, "avgPrice"),
@@ -400,4 +421,11 @@ public sealed class BybitUnknownValueException(string field, string? value)
     public string Field { get; } = field;
 
     public string? Value { get; } = value;
+
+    /// <summary>
+    /// When the unknown value is only the order type or time in force: the order read with them mapped (a limit order
+    /// when it carries a price, a market order otherwise; good till cancelled). A single read answers this order
+    /// instead of failing; a list or a stream still skips the item. Null when the unknown value is a status or side.
+    /// </summary>
+    public Order? Mapped { get; init; }
 }

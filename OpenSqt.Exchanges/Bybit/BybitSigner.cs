@@ -25,14 +25,6 @@ public static class BybitSigner
     /// <summary>The private WebSocket auth string to sign.</summary>
     public static string WsAuthPayload(long expiresMs) => "GET/realtime" + expiresMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Checks a signature the way Bybit does: hex, case-insensitive, constant time.</summary>
-    public static bool Verify(string secret, string payload, string signature)
-    {
-        var expected = Encoding.ASCII.GetBytes(Sign(secret, payload));
-        var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
-
     /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values (UTF-8).</summary>
     public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
     {

@@ -38,12 +38,4 @@ public static class GateSigner
         HMACSHA512.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload), hash);
         return Convert.ToHexStringLower(hash);
     }
-
-    /// <summary>Checks a signature as Gate does: hex, case-insensitive, constant time.</summary>
-    public static bool Verify(string secret, string payload, string signature)
-    {
-        var expected = Encoding.ASCII.GetBytes(Sign(secret, payload));
-        var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
 }

@@ -412,6 +412,12 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         catch (OkxUnknownValueException ex)
         {
             CountUnknown("order " + order, ex);
+            if (ex.Mapped is { } mapped)
+            {
+                // Only the order type or time in force is new: the order is answered with them mapped.
+                return mapped;
+            }
+
             throw;
         }
     }

@@ -70,7 +70,11 @@ public static partial class OkxParsers
 
     public static string FormatSide(OrderSide side) => side == OrderSide.Buy ? "buy" : "sell";
 
-    public static (OrderType Type, TimeInForce Tif) ParseOrdType(string? ordType) => ordType switch
+    public static (OrderType Type, TimeInForce Tif) ParseOrdType(string? ordType) =>
+        TryParseOrdType(ordType) ?? throw new OkxUnknownValueException("ordType", ordType);
+
+    /// <summary>An ordType and the time in force it carries, or null for one OKX adds later.</summary>
+    public static (OrderType Type, TimeInForce Tif)? TryParseOrdType(string? ordType) => ordType switch
     {
         "limit" => (OrderType.Limit, TimeInForce.Gtc),
         "post_only" or "mmp_and_post_only" => (OrderType.Limit, TimeInForce.Gtx),
@@ -78,7 +82,7 @@ public static partial class OkxParsers
         "fok" => (OrderType.Limit, TimeInForce.Fok),
         "mmp" => (OrderType.Limit, TimeInForce.Gtc),
         "market" => (OrderType.Market, TimeInForce.Ioc),
-        _ => throw new OkxUnknownValueException("ordType", ordType),
+        _ => null,
     };
 
     public static string FormatOrdType(OrderType type, TimeInForce tif, bool postOnly) => type == OrderType.Market
@@ -124,10 +128,28 @@ public static partial class OkxParsers
         _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown bar '{bar}'"),
     };
 
-    /// <summary>One order of /trade/order, /trade/orders-pending or /trade/orders-history.</summary>
+    /// <summary>
+    /// One order of /trade/order, /trade/orders-pending or /trade/orders-history. An ordType OKX adds later (the list
+    /// has grown: mmp, mmp_and_post_only, optimal_limit_ioc; https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order)
+    /// throws <see cref="OkxUnknownValueException"/> carrying the order read with it mapped (<see cref="OkxUnknownValueException.Mapped"/>).
+    /// </summary>
     public static Order ParseOrder(JsonElement item, decimal contractSize)
     {
-        var (type, tif) = ParseOrdType(item.GetStringOrNull("ordType"));
+        try
+        {
+            return ParseOrder(item, contractSize, lenient: false);
+        }
+        catch (OkxUnknownValueException ex) when (ex.Field == "ordType")
+        {
+            throw new OkxUnknownValueException(ex.Field, ex.Value) { Mapped = ParseOrder(item, contractSize, lenient: true) };
+        }
+    }
+
+    private static Order ParseOrder(JsonElement item, decimal contractSize, bool lenient)
+    {
+        var (type, tif) = lenient
+            ? TryParseOrdType(item.GetStringOrNull("ordType")) ?? (item.GetDecimal("px") > 0 ? OrderType.Limit : OrderType.Market, TimeInForce.Gtc)
+            : ParseOrdType(item.GetStringOrNull("ordType"));
         var status = ParseState(item.GetStringOrNull("state"));
         return new Order
         {
@@ -376,4 +398,11 @@ public sealed class OkxUnknownValueException(string field, string? value)
     public string Field { get; } = field;
 
     public string? Value { get; } = value;
+
+    /// <summary>
+    /// When the unknown value is only the order type or time in force: the order read with them mapped (a limit order
+    /// when it carries a price, a market order otherwise; good till cancelled). A single read answers this order
+    /// instead of failing; a list or a stream still skips the item. Null when the unknown value is a status or side.
+    /// </summary>
+    public Order? Mapped { get; init; }
 }

@@ -25,8 +25,4 @@ public static class OkxSigner
     public static string RestPayload(string timestamp, string method, string requestPath, string body) => string.Concat(timestamp, method, requestPath, body);
 
     public static string LoginPayload(string unixSeconds) => unixSeconds + "GET/users/self/verify";
-
-    /// <summary>Checks a signature the way OKX does, in constant time.</summary>
-    public static bool Verify(string secret, string payload, string signature) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(secret, payload)), Encoding.ASCII.GetBytes(signature));
 }

@@ -25,6 +25,13 @@ public sealed class BinanceConformanceTests : VenueConformanceTests
 
     protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BinanceExchange)exchange).Rest.RateLimits;
 
+    protected override int UnknownValuesCounted(IExchange exchange) => ((BinanceExchange)exchange).UnknownValuesSeen;
+
+    protected override (string Method, string Path) OpenOrdersEndpoint => ("GET", "/fapi/v1/openOrders");
+
+    /// <summary>GET /fapi/v1/openOrders has no limit: every open order in one answer (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Current-All-Open-Orders).</summary>
+    protected override int OpenOrdersPageSize => 0;
+
     public static BinanceExchange CreateBinance(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>

@@ -1,4 +1,5 @@
 using OpenSqt.Exchanges.Binance;
+using OpenSqt.VenueSimulators.Binance;
 
 namespace OpenSqt.Exchanges.Tests.Binance;
 
@@ -64,8 +65,8 @@ public sealed class BinanceSigningTests
         var secret = v.GetProperty("secret").GetString()!;
         var payload = v.GetProperty("payload").GetString()!;
         var signature = v.GetProperty("expected_signature").GetString()!;
-        Assert.True(BinanceSigner.Verify(secret, payload, signature.ToUpperInvariant()));
-        Assert.False(BinanceSigner.Verify(secret, payload.Replace("quantity=1", "quantity=2", StringComparison.Ordinal), signature));
-        Assert.False(BinanceSigner.Verify(secret, payload, "0" + signature[1..]));
+        Assert.True(BinanceSimulator.SignatureMatches(secret, payload, signature.ToUpperInvariant()));
+        Assert.False(BinanceSimulator.SignatureMatches(secret, payload.Replace("quantity=1", "quantity=2", StringComparison.Ordinal), signature));
+        Assert.False(BinanceSimulator.SignatureMatches(secret, payload, "0" + signature[1..]));
     }
 }

@@ -1,5 +1,6 @@
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Bitget;
+using OpenSqt.VenueSimulators.Bitget;
 
 namespace OpenSqt.Exchanges.Tests.Bitget;
 
@@ -57,8 +58,8 @@ public sealed class BitgetSigningTests
         var secret = v.GetProperty("secret").GetString()!;
         var payload = v.GetProperty("payload").GetString()!;
         var signature = v.GetProperty("expected_signature").GetString()!;
-        Assert.True(BitgetSigner.Verify(secret, payload, signature));
-        Assert.False(BitgetSigner.Verify(secret, payload, (signature[0] == 'A' ? "B" : "A") + signature[1..]));
-        Assert.False(BitgetSigner.Verify(secret, payload.Replace("60000", "60001", StringComparison.Ordinal), signature));
+        Assert.True(BitgetSimulator.SignatureMatches(secret, payload, signature));
+        Assert.False(BitgetSimulator.SignatureMatches(secret, payload, (signature[0] == 'A' ? "B" : "A") + signature[1..]));
+        Assert.False(BitgetSimulator.SignatureMatches(secret, payload.Replace("60000", "60001", StringComparison.Ordinal), signature));
     }
 }

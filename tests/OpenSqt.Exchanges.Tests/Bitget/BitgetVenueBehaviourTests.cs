@@ -20,20 +20,6 @@ public sealed class BitgetVenueBehaviourTests
     private const string Symbol = "BTCUSDT";
 
     [Fact]
-    public async Task ClosedPositionLeavesTheSnapshotAndIsPublishedFlat()
-    {
-        await using var sim = await BitgetSimulator.StartAsync();
-        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
-        await using var positions = new StreamRecorder<Position>(ct => bitget.SubscribePositionsAsync(Symbol, ct));
-        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is logged in");
-        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Sell, Type = OrderType.Market, Quantity = 0.01m, ClientOrderId = "open1" });
-        await positions.WaitForAsync(p => p.Size == -0.01m, "the short position");
-        await bitget.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Market, Quantity = 0.01m, ReduceOnly = true, ClientOrderId = "close1" });
-        var flat = await positions.WaitForAsync(p => p.Size == 0, "the flat position inferred from its absence in the snapshot");
-        Assert.Equal(Symbol, flat.Symbol);
-    }
-
-    [Fact]
     public async Task SnapshotWithoutASymbolPublishesItFlatOnceAndKeepsTheOthers()
     {
         await using var stream = NewUserStream(TimeProvider.System, TimeSpan.FromSeconds(1), _ => Task.FromException<Account>(new ExchangeException(ExchangeErrorKind.Unavailable, "unused")));
@@ -101,6 +87,20 @@ public sealed class BitgetVenueBehaviourTests
         Assert.Equal(engine.Select(c => (c.OpenTime, c.Close)), candles.Select(c => (c.OpenTime, c.Close)));
         Assert.All(candles, c => Assert.Equal(TimeSpan.Zero, TimeSpan.FromTicks(c.OpenTime.UtcTicks % KlineInterval.ToTimeSpan(interval).Ticks)));
         Assert.Contains("granularity=" + granularity, sim.Journal.All.Single(r => r.Path == "/api/v2/mix/market/candles").RawQuery, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2h")]
+    [InlineData("8h")]
+    public async Task IntervalsWithoutABitgetGranularityAreRefusedBeforeAnythingIsSent(string interval)
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        var ex = await Assert.ThrowsAsync<ExchangeException>(() => bitget.GetHistoricalKlinesAsync(Symbol, interval, 3));
+        Assert.Equal(ExchangeErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains(interval, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(sim.Journal.All, r => r.Path == "/api/v2/mix/market/candles");
+        Assert.NotEmpty(await bitget.GetHistoricalKlinesAsync(Symbol, "4h", 3));
     }
 
     [Fact]

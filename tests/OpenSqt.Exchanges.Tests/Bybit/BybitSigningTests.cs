@@ -1,4 +1,5 @@
 using OpenSqt.Exchanges.Bybit;
+using OpenSqt.VenueSimulators.Bybit;
 
 namespace OpenSqt.Exchanges.Tests.Bybit;
 
@@ -55,8 +56,8 @@ public sealed class BybitSigningTests
         var secret = v.GetProperty("secret").GetString()!;
         var payload = v.GetProperty("payload").GetString()!;
         var signature = v.GetProperty("expected_signature").GetString()!;
-        Assert.True(BybitSigner.Verify(secret, payload, signature.ToUpperInvariant()));
-        Assert.False(BybitSigner.Verify(secret, payload.Replace("option", "optioN", StringComparison.Ordinal), signature));
-        Assert.False(BybitSigner.Verify(secret, payload, "0" + signature[1..]));
+        Assert.True(BybitSimulator.SignatureMatches(secret, payload, signature.ToUpperInvariant()));
+        Assert.False(BybitSimulator.SignatureMatches(secret, payload.Replace("option", "optioN", StringComparison.Ordinal), signature));
+        Assert.False(BybitSimulator.SignatureMatches(secret, payload, "0" + signature[1..]));
     }
 }

@@ -9,9 +9,10 @@ namespace OpenSqt.Exchanges.Tests.Bybit;
 
 /// <summary>
 /// The venue-layer rules of issue 12 on Bybit, over real HTTP and WebSocket against the simulator: per-endpoint
-/// budgets with batches charged per order, an acknowledged order never reported as failed, complete lists, unknown
-/// values and unlisted instruments skipped, cancel answers, the wallet topic without a snapshot, and the margin mode
-/// taken from the account instead of the deprecated <c>tradeMode</c>.
+/// budgets with batches charged per order (10006 items inside a successful answer, the reset timestamp), unlisted
+/// instruments skipped, the wallet topic without a snapshot, and the margin mode taken from the account instead of the
+/// deprecated <c>tradeMode</c>. The shared conformance suite covers the read-back failure, the 429 without Retry-After,
+/// the 120-order list, unknown values, the batch refused by rate limit, closed positions and unknown-order cancels.
 /// </summary>
 public sealed class BybitVenueLayerTests
 {
@@ -110,90 +111,6 @@ public sealed class BybitVenueLayerTests
     }
 
     [Fact]
-    public async Task OverloadWithoutRetryAfterIsRateLimitedAndNothingIsResent()
-    {
-        await using var sim = await BybitSimulator.StartAsync();
-        await using var exchange = BybitConformanceTests.CreateBybit(sim, new Dictionary<string, string> { ["RateLimitMaxWait"] = "00:00:00" });
-        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
-        await exchange.GetOpenOrdersAsync(Symbol);
-        sim.Overload(1);
-
-        var ex = await Assert.ThrowsAsync<ExchangeException>(() => exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "busy1")));
-
-        Assert.Equal(ExchangeErrorKind.RateLimited, ex.Kind);
-        Assert.True(ex.IsTransient);
-        Assert.NotNull(ex.RetryAfter);
-        Assert.Equal(1, sim.Journal.Count("POST", "/v5/order/create"));
-        Assert.Empty(await sim.Engine.GetOpenOrdersAsync(Symbol));
-        Assert.Equal(0, sim.RateLimiter.Bans);
-    }
-
-    [Fact]
-    public async Task AFailedReadBackAfterThePlaceReportsTheOrderAccepted()
-    {
-        await using var sim = await BybitSimulator.StartAsync();
-        await using var exchange = BybitConformanceTests.CreateBybit(sim);
-        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
-        await exchange.GetSymbolsAsync();
-        sim.FailOrderReads(1);
-
-        var placed = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "readback1"));
-
-        Assert.Equal(1, sim.OrderReadsFailed);
-        Assert.Equal(OrderStatus.New, placed.Status);
-        Assert.Equal("readback1", placed.ClientOrderId);
-        var live = Assert.Single(await sim.Engine.GetOpenOrdersAsync(Symbol));
-        Assert.Equal(live.ExchangeOrderId, placed.ExchangeOrderId);
-        Assert.Equal(1, sim.Journal.Count("POST", "/v5/order/create"));
-    }
-
-    [Fact]
-    public async Task AnOpenListOf120OrdersIsPagedToCompletion()
-    {
-        await using var sim = await BybitSimulator.StartAsync();
-        await using var exchange = BybitConformanceTests.CreateBybit(sim);
-        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
-        for (var i = 0; i < 120; i++)
-        {
-            await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m - i, $"many{i}"));
-        }
-
-        var open = await exchange.GetOpenOrdersAsync(null);
-
-        Assert.Equal(120, open.Count);
-        Assert.Equal(120, open.Select(o => o.ClientOrderId).Distinct().Count());
-        var pages = sim.Journal.All.Where(r => r.Path == "/v5/order/realtime").ToArray();
-        Assert.Equal(3, pages.Length);
-        Assert.All(pages.Skip(1), p => Assert.Contains("cursor=", p.RawQuery, StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task UnknownEnumValuesAreSkippedAndCountedWithoutFailingTheCallOrTheStream()
-    {
-        await using var sim = await BybitSimulator.StartAsync();
-        await using var exchange = BybitConformanceTests.CreateBybit(sim);
-        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
-        sim.ReportUnknownValuesFor("odd1");
-        sim.ReportUnknownValuesFor("odd2");
-        await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, "odd1"));
-        await sim.Engine.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1001m, "plain1"));
-
-        var open = await exchange.GetOpenOrdersAsync(Symbol);
-
-        Assert.Equal(["plain1"], open.Select(o => o.ClientOrderId));
-        Assert.Equal(1, exchange.Skips.Count);
-
-        await using var orders = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
-        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready");
-        var odd = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1002m, "odd2"));
-        Assert.Equal(OrderStatus.New, odd.Status);
-        await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1003m, "plain2"));
-        await orders.WaitForAsync(u => u.ClientOrderId == "plain2", "the known order's event after the odd one", Timeout);
-        Assert.DoesNotContain(orders.Items, u => u.ClientOrderId == "odd2");
-        Assert.True(exchange.Skips.Count >= 3, "the odd read-back and the odd order event were counted");
-    }
-
-    [Fact]
     public async Task PositionsAndOrdersOnUnlistedInstrumentsAreSkipped()
     {
         await using var sim = await BybitSimulator.StartAsync();
@@ -212,29 +129,6 @@ public sealed class BybitVenueLayerTests
         Assert.Equal(["open1"], orders.Select(o => o.ClientOrderId));
         Assert.Equal([Symbol], account.Positions.Select(p => p.Symbol));
         Assert.True(exchange.Skips.Count >= 3);
-    }
-
-    [Fact]
-    public async Task CancelOfAnUnknownOrderIsNotFoundAndOfAFinishedOneIsDone()
-    {
-        await using var sim = await BybitSimulator.StartAsync();
-        await using var exchange = BybitConformanceTests.CreateBybit(sim);
-        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
-
-        var missing = await Assert.ThrowsAsync<ExchangeException>(() => exchange.CancelOrderAsync(Symbol, OrderRef.ByClientId("neverPlaced")));
-        Assert.Equal(ExchangeErrorKind.NotFound, missing.Kind);
-        Assert.Equal(BybitErrors.OrderNotExists, missing.VenueCode);
-
-        var filled = await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "fin1"));
-        sim.Engine.Trade(Symbol, last - 10m, 1m);
-        await Eventually.TrueAsync(async () => (await sim.Engine.GetOrderAsync(Symbol, OrderRef.ByClientId("fin1"))).Status == OrderStatus.Filled, Timeout, "the order filled");
-        await exchange.CancelOrderAsync(Symbol, OrderRef.ByExchangeId(filled.ExchangeOrderId));
-
-        var errors = await exchange.BatchCancelOrdersAsync(Symbol, [filled.ExchangeOrderId, "no-such-order"]);
-        var error = Assert.Single(errors);
-        Assert.Equal(1, error.Index);
-        Assert.Equal(ExchangeErrorKind.NotFound, error.Kind);
-        Assert.Equal("no-such-order", error.ExchangeOrderId);
     }
 
     [Fact]

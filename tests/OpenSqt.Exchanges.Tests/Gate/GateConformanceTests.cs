@@ -34,6 +34,13 @@ public sealed class GateConformanceTests : VenueConformanceTests
 
     protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((GateExchange)exchange).Rest.RateLimits;
 
+    protected override int UnknownValuesCounted(IExchange exchange) => ((GateExchange)exchange).Unknown.Values + ((GateExchange)exchange).Unknown.Skipped;
+
+    protected override (string Method, string Path) OpenOrdersEndpoint => ("GET", "/api/v4/futures/usdt/orders");
+
+    /// <summary>GET /futures/usdt/orders: limit defaults to 100 and pages by offset (gateapi-python docs/FuturesApi.md, list_futures_orders).</summary>
+    protected override int OpenOrdersPageSize => 100;
+
     public static GateExchange CreateGate(GateSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>

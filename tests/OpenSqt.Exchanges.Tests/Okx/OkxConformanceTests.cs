@@ -36,6 +36,16 @@ public sealed class OkxConformanceTests : VenueConformanceTests
 
     protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((OkxExchange)exchange).Rest.RateLimits;
 
+    /// <summary>POST /api/v5/trade/order answers only ordId, clOrdId, sCode and sMsg (https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order): the connector reads the order back.</summary>
+    protected override bool PlaceReadsTheOrderBack => true;
+
+    protected override int UnknownValuesCounted(IExchange exchange) => ((OkxExchange)exchange).UnknownValuesSkipped;
+
+    protected override (string Method, string Path) OpenOrdersEndpoint => ("GET", "/api/v5/trade/orders-pending");
+
+    /// <summary>orders-pending answers at most 100 per page, older ones with after=ordId (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).</summary>
+    protected override int OpenOrdersPageSize => 100;
+
     public static OkxExchange CreateOkx(OkxSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
     {
         var values = new Dictionary<string, string?>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OpenSqt.Exchanges.Okx;
+using OpenSqt.VenueSimulators.Okx;
 
 namespace OpenSqt.Exchanges.Tests.Okx;
 
@@ -65,7 +66,7 @@ public sealed class OkxSigningTests
         var secret = v.GetProperty("secret").GetString()!;
         var payload = v.GetProperty("payload").GetString()!;
         var signature = v.GetProperty("expected_signature").GetString()!;
-        Assert.True(OkxSigner.Verify(secret, payload, signature));
-        Assert.False(OkxSigner.Verify(secret, payload.Replace("\"5\"", "\"6\"", StringComparison.Ordinal), signature));
+        Assert.True(OkxSimulator.SignatureMatches(secret, payload, signature));
+        Assert.False(OkxSimulator.SignatureMatches(secret, payload.Replace("\"5\"", "\"6\"", StringComparison.Ordinal), signature));
     }
 }

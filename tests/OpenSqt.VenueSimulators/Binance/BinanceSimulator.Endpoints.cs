@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Binance;
 
@@ -57,7 +57,7 @@ public sealed partial class BinanceSimulator
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private static string Required(Dictionary<string, string> p, string name) =>
         p.TryGetValue(name, out var value) && value.Length > 0
@@ -298,6 +298,14 @@ public sealed partial class BinanceSimulator
         if (items.ValueKind != JsonValueKind.Array || items.GetArrayLength() is 0 or > 5)
         {
             throw new BinanceSimError(400, "-1130", "Data sent for parameter 'batchOrders' is not valid: between 1 and 5 orders.");
+        }
+
+        if (!Faults.AdmitBatchCall(items.GetArrayLength()))
+        {
+            // A batch counts against the order-rate limits as a whole call (batchOrders: weight 5, ORDERS 5 per 10 s
+            // and 1 per minute, https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Place-Multiple-Orders);
+            // over them the call is refused with 429 -1015 and nothing is placed.
+            throw new BinanceSimError(429, "-1015", "Too many new orders; current limit is 300 orders per TEN_SECONDS.");
         }
 
         var results = new List<(Order? Order, BinanceSimError? Error)>();
@@ -777,7 +785,7 @@ public sealed partial class BinanceSimulator
         w.WriteStartObject();
         w.WriteNumber("orderId", long.Parse(order.ExchangeOrderId, CultureInfo.InvariantCulture));
         w.WriteString("symbol", order.Symbol);
-        w.WriteString("status", ReportedStatus?.Invoke(order) ?? StatusText(order.Status));
+        w.WriteString("status", Faults.ReportsUnknown(order.ClientOrderId, OrderField.Status) ? UnknownStatus : StatusText(order.Status));
         w.WriteString("clientOrderId", order.ClientOrderId);
         w.WriteString("price", D(order.Price));
         w.WriteString("avgPrice", D(order.AveragePrice));
@@ -785,8 +793,8 @@ public sealed partial class BinanceSimulator
         w.WriteString("executedQty", D(order.FilledQuantity));
         w.WriteString("cumQty", D(order.FilledQuantity));
         w.WriteString("cumQuote", D(order.FilledQuantity * order.AveragePrice));
-        w.WriteString("timeInForce", ReportedTimeInForce ?? TifText(order.TimeInForce));
-        w.WriteString("type", ReportedOrderType ?? (order.Type == OrderType.Limit ? "LIMIT" : "MARKET"));
+        w.WriteString("timeInForce", Faults.ReportsUnknown(order.ClientOrderId, OrderField.TimeInForce) ? UnknownTimeInForce : TifText(order.TimeInForce));
+        w.WriteString("type", Faults.ReportsUnknown(order.ClientOrderId, OrderField.OrderType) ? UnknownOrderType : order.Type == OrderType.Limit ? "LIMIT" : "MARKET");
         w.WriteBoolean("reduceOnly", order.ReduceOnly);
         w.WriteBoolean("closePosition", false);
         w.WriteString("side", order.Side == OrderSide.Buy ? "BUY" : "SELL");

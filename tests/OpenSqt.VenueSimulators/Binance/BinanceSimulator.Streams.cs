@@ -133,7 +133,12 @@ public sealed partial class BinanceSimulator
                     })).ConfigureAwait(false);
                 }
 
-                await SendUserEventAsync(OrderTradeUpdateJson(update, now, ReportedTimeInForce, ReportedOrderType)).ConfigureAwait(false);
+                await SendUserEventAsync(OrderTradeUpdateJson(
+                    update,
+                    now,
+                    Faults.ReportsUnknown(update.ClientOrderId, OrderField.TimeInForce) ? UnknownTimeInForce : null,
+                    Faults.ReportsUnknown(update.ClientOrderId, OrderField.OrderType) ? UnknownOrderType : null,
+                    Faults.ReportsUnknown(update.ClientOrderId, OrderField.Status) ? UnknownStatus : null)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -143,7 +148,7 @@ public sealed partial class BinanceSimulator
     }
 
     /// <summary>An engine order update as Binance's ORDER_TRADE_UPDATE.</summary>
-    public static string OrderTradeUpdateJson(OrderUpdate update, long eventTime, string? timeInForce = null, string? orderType = null)
+    public static string OrderTradeUpdateJson(OrderUpdate update, long eventTime, string? timeInForce = null, string? orderType = null, string? status = null)
     {
         var fill = update.LastFill;
         var execution = fill is not null ? "TRADE" : update.Status switch
@@ -170,7 +175,7 @@ public sealed partial class BinanceSimulator
             w.WriteString("ap", D(update.AveragePrice));
             w.WriteString("sp", "0");
             w.WriteString("x", execution);
-            w.WriteString("X", StatusText(update.Status));
+            w.WriteString("X", status ?? StatusText(update.Status));
             w.WriteNumber("i", long.Parse(update.ExchangeOrderId, CultureInfo.InvariantCulture));
             w.WriteString("l", D(fill?.Quantity ?? 0));
             w.WriteString("z", D(update.FilledQuantity));

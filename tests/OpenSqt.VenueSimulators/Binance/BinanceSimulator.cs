@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using OpenSqt.Contracts;
 using System.Security.Cryptography;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
@@ -70,21 +69,15 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     public bool SendTradeLite { get; set; } = true;
 
     /// <summary>
-    /// Fault: order answers (REST and ORDER_TRADE_UPDATE) name this time in force instead of the order's own, as when
-    /// Binance adds a value a client does not know yet (its list has grown before: GTD, GTE_GTC).
+    /// Values Binance may add to its enums (its lists have grown before: GTD and GTE_GTC time in force, the
+    /// NEW_INSURANCE / NEW_ADL statuses; https://developers.binance.com/docs/derivatives/usds-margined-futures/common-definition),
+    /// reported for the orders <see cref="Faults.ReportUnknownValue"/> names.
     /// </summary>
-    public string? ReportedTimeInForce { get; set; }
+    public const string UnknownTimeInForce = "GTE_NEXT";
 
-    /// <summary>Fault: order answers (REST and ORDER_TRADE_UPDATE) name this order type instead of LIMIT/MARKET.</summary>
-    public string? ReportedOrderType { get; set; }
+    public const string UnknownOrderType = "PEGGED_LIMIT";
 
-    /// <summary>Fault: REST order answers name the status this returns (null keeps the real one).</summary>
-    public Func<Order, string?>? ReportedStatus { get; set; }
-
-    /// <summary>Fault: the next this-many POST /fapi/v1/order calls are refused with 429 -1015 and no Retry-After header.</summary>
-    public void RefuseOrdersWithoutRetryAfter(int count) => Interlocked.Exchange(ref _ordersRefusedWithoutRetryAfter, count);
-
-    private int _ordersRefusedWithoutRetryAfter;
+    public const string UnknownStatus = "NEW_PENDING_REVIEW";
 
     /// <summary>Listen keys issued since start.</summary>
     public int ListenKeysIssued => Volatile.Read(ref _listenKeysIssued);
@@ -203,10 +196,15 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         }
 
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (method == "POST" && path == "/fapi/v1/order" && TakeOne(ref _ordersRefusedWithoutRetryAfter))
+        if ((method == "POST" && path == "/fapi/v1/order" && Faults.TakePlacementRefusal())
+            || (method == "GET" && path == "/fapi/v1/order" && Faults.TakeOrderReadFailure()))
         {
-            // Binance documents a Retry-After on every 429; this fault models an answer that lost it on the way.
-            return Error(429, "-1015", "Too many new orders; current limit is 300 orders per TEN_SECONDS.", headers);
+            // Binance documents a Retry-After on every 429 (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info,
+            // "LIMITS"); this fault models an answer that lost it on the way. -1015 is "Too many new orders"
+            // (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code).
+            return method == "POST"
+                ? Error(429, "-1015", "Too many new orders; current limit is 300 orders per TEN_SECONDS.", headers)
+                : Error(429, "-1003", "Too many requests; current limit of IP is 2400 requests per minute.", headers);
         }
 
         if (Faults.TakeStorm())
@@ -313,7 +311,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     /// totalParams is the query string concatenated with the request body, hex encoded
     /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info, "SIGNED Endpoint Security").
     /// </summary>
-    private static bool SignatureMatches(string secret, string totalParams, string signature)
+    public static bool SignatureMatches(string secret, string totalParams, string signature)
     {
         var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(totalParams)));
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature.ToLowerInvariant()));

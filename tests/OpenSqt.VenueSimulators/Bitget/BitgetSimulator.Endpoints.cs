@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Bitget;
 
@@ -53,7 +53,7 @@ public sealed partial class BitgetSimulator
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private static string Required(Dictionary<string, string> p, string name) =>
         p.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new BitgetSimError(400, "40019", $"Parameter {name} cannot be empty");
@@ -173,7 +173,7 @@ public sealed partial class BitgetSimulator
     /// </summary>
     private static readonly Dictionary<string, string> Granularities = new(StringComparer.Ordinal)
     {
-        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m", ["1H"] = "1h", ["2H"] = "2h", ["4H"] = "4h",
+        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m", ["1H"] = "1h", ["4H"] = "4h",
         ["6H"] = "6h", ["12H"] = "12h", ["1D"] = "1d", ["6Hutc"] = "6h", ["12Hutc"] = "12h", ["1Dutc"] = "1d",
     };
 
@@ -534,6 +534,13 @@ public sealed partial class BitgetSimulator
             throw new BitgetSimError(400, "40306", "Batch processing orders can only process up to 20");
         }
 
+        if (!Faults.AdmitBatchCall(list.GetArrayLength()))
+        {
+            // batch-place-order is limited per call (5/s per UID, https://www.bitget.com/api-doc/contract/trade/Batch-Order),
+            // not per order: a call over the limit is refused whole with HTTP 429 and nothing is placed.
+            throw new BitgetSimError(429, "429", "Too Many Requests");
+        }
+
         var ok = new List<string>();
         var failed = new List<string>();
         foreach (var item in list.EnumerateArray())
@@ -687,13 +694,30 @@ public sealed partial class BitgetSimulator
         }));
     }
 
-    /// <summary>
-    /// Status words written instead of the real one for orders of these client ids, as a venue that added a status
-    /// this connector does not know would write them.
-    /// </summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, string> WireStatusOverrides { get; } = new(StringComparer.Ordinal);
+    private string StatusOf(Order order) => StatusOf(order.ClientOrderId, order.Status);
 
-    private string StatusOf(Order order) => order.ClientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var text) ? text : StatusText(order.Status);
+    /// <summary>
+    /// The wire status; <see cref="Faults.ReportUnknownValue"/> puts a value Bitget
+    /// may add later (its documented ones: live, partially_filled, filled, canceled;
+    /// https://www.bitget.com/api-doc/contract/trade/Get-Order-Details) in its place.
+    /// </summary>
+    private string StatusOf(string? clientOrderId, OrderStatus status) =>
+        Faults.ReportsUnknown(clientOrderId, OrderField.Status) ? UnknownStatus
+        : StatusText(status);
+
+    /// <summary>The wire time in force (force: gtc, ioc, fok, post_only on Bitget's order pages) or one Bitget may add.</summary>
+    private string ForceOf(string? clientOrderId, bool postOnly, TimeInForce tif) =>
+        Faults.ReportsUnknown(clientOrderId, OrderField.TimeInForce) ? UnknownForce : Wire.Force(postOnly ? TimeInForce.Gtx : tif);
+
+    /// <summary>The wire order type (limit, market) or one Bitget may add.</summary>
+    private string OrderTypeOf(string? clientOrderId, OrderType type) =>
+        Faults.ReportsUnknown(clientOrderId, OrderField.OrderType) ? UnknownOrderType : type == OrderType.Market ? "market" : "limit";
+
+    public const string UnknownStatus = "pending_review";
+
+    public const string UnknownForce = "gtd";
+
+    public const string UnknownOrderType = "twap";
 
     private static string StatusText(OrderStatus status) => status switch
     {
@@ -716,8 +740,8 @@ public sealed partial class BitgetSimulator
         w.WriteString("priceAvg", order.FilledQuantity > 0 ? D(order.AveragePrice) : "");
         w.WriteString(statusField, StatusOf(order));
         w.WriteString("side", order.Side == OrderSide.Buy ? "buy" : "sell");
-        w.WriteString("force", Wire.Force(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
-        w.WriteString("orderType", order.Type == OrderType.Market ? "market" : "limit");
+        w.WriteString("force", ForceOf(order.ClientOrderId, order.PostOnly, order.TimeInForce));
+        w.WriteString("orderType", OrderTypeOf(order.ClientOrderId, order.Type));
         w.WriteString("posSide", "net");
         w.WriteString("marginCoin", "USDT");
         w.WriteString("marginMode", MarginModeOf(order.Symbol));

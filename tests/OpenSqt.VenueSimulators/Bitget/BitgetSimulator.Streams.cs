@@ -243,13 +243,13 @@ public sealed partial class BitgetSimulator
             w.WriteString("orderId", update.ExchangeOrderId);
             w.WriteString("clientOid", update.ClientOrderId ?? "");
             w.WriteString("side", update.Side == OrderSide.Buy ? "buy" : "sell");
-            w.WriteString("orderType", update.Type == OrderType.Market ? "market" : "limit");
-            w.WriteString("force", Wire.Force(update.PostOnly ? TimeInForce.Gtx : update.TimeInForce));
+            w.WriteString("orderType", OrderTypeOf(update.ClientOrderId, update.Type));
+            w.WriteString("force", ForceOf(update.ClientOrderId, update.PostOnly, update.TimeInForce));
             w.WriteString("price", D(update.Price));
             w.WriteString("size", D(update.Quantity));
             w.WriteString("accBaseVolume", D(update.FilledQuantity));
             w.WriteString("priceAvg", D(update.AveragePrice));
-            w.WriteString("status", update.ClientOrderId is { } cid && WireStatusOverrides.TryGetValue(cid, out var wire) ? wire : StatusText(update.Status));
+            w.WriteString("status", StatusOf(update.ClientOrderId, update.Status));
             if (fill is not null)
             {
                 w.WriteString("tradeId", fill.TradeId);
@@ -290,26 +290,39 @@ public sealed partial class BitgetSimulator
         }
     }
 
+    public Task PushPositionsSnapshotAsync() => PushPositionsSnapshotAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Every positions push is a full snapshot of the open positions: a closed position is absent, never sent with
+    /// total 0 (https://www.bitget.com/api-doc/contract/websocket/private/Positions-Channel: "action": "snapshot";
+    /// pybotters/pybotters#388: "the actual data is snapshot").
+    /// </summary>
+    private async Task PushPositionsSnapshotAsync(CancellationToken cancellationToken)
+    {
+        var open = (await Engine.GetPositionsAsync(null, cancellationToken).ConfigureAwait(false)).Where(p => p.Size != 0).ToList();
+        await SendPrivateAsync(Wire.PositionsChannel, Push(ArgJson(Wire.PositionsChannel, "default"), Json(w =>
+        {
+            w.WriteStartArray();
+            foreach (var position in open)
+            {
+                WritePosition(w, position, push: true);
+            }
+
+            w.WriteEndArray();
+        }))).ConfigureAwait(false);
+    }
+
     private async Task PumpPositionsAsync(CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var _ in Engine.SubscribePositionsAsync(null, cancellationToken).ConfigureAwait(false))
             {
-                // Every positions push is a full snapshot of the open positions: a closed position is absent, never
-                // sent with total 0 (https://www.bitget.com/api-doc/contract/websocket/private/Positions-Channel:
-                // "action": "snapshot"; pybotters/pybotters#388: "the actual data is snapshot").
-                var open = (await Engine.GetPositionsAsync(null, cancellationToken).ConfigureAwait(false)).Where(p => p.Size != 0).ToList();
-                await SendPrivateAsync(Wire.PositionsChannel, Push(ArgJson(Wire.PositionsChannel, "default"), Json(w =>
+                if (!Faults.LosePositionUpdates)
                 {
-                    w.WriteStartArray();
-                    foreach (var position in open)
-                    {
-                        WritePosition(w, position, push: true);
-                    }
+                    await PushPositionsSnapshotAsync(cancellationToken).ConfigureAwait(false);
+                }
 
-                    w.WriteEndArray();
-                }))).ConfigureAwait(false);
                 var account = await Engine.GetAccountAsync(cancellationToken).ConfigureAwait(false);
                 await SendPrivateAsync(Wire.AccountChannel, Push(ArgJson(Wire.AccountChannel, "default", coin: true),
                     $"[{{\"marginCoin\":\"USDT\",\"frozen\":\"0\",\"available\":\"{D(account.AvailableBalance)}\",\"maxOpenPosAvailable\":\"{D(account.AvailableBalance)}\",\"maxTransferOut\":\"{D(account.AvailableBalance)}\",\"equity\":\"{D(account.MarginBalance)}\",\"usdtEquity\":\"{D(account.MarginBalance)}\"}}]")).ConfigureAwait(false);

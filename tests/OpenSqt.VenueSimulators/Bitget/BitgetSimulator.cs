@@ -19,7 +19,7 @@ namespace OpenSqt.VenueSimulators.Bitget;
 /// WebSocket login before private channels, and the text <c>ping</c> heartbeat (silent connections are dropped).
 /// Nasty on demand through <see cref="Faults"/>.
 /// </summary>
-public sealed partial class BitgetSimulator : VenueSimulatorHost
+public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPositionChannel
 {
     public const string DefaultApiKey = "sim-bitget-api-key";
     public const string DefaultApiSecret = "sim-bitget-api-secret";
@@ -100,38 +100,10 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
     public bool HedgeMode { get; set; }
 
     /// <summary>
-    /// After <paramref name="after"/> more calls of <paramref name="path"/> pass, the next <paramref name="count"/> are
-    /// refused with HTTP 429 and no <c>Retry-After</c> header (nothing is executed).
+    /// Bitget's signature check: base64(HMAC-SHA256(secret, timestamp + method + requestPath + "?" + queryString + body)),
+    /// compared exactly (https://www.bitget.com/api-doc/common/signature).
     /// </summary>
-    public void RefuseWithoutRetryAfter(string path, int count, int after = 0)
-    {
-        lock (_refusals)
-        {
-            _refusals[path] = (after, count);
-        }
-    }
-
-    private readonly Dictionary<string, (int Pass, int Refuse)> _refusals = new(StringComparer.Ordinal);
-
-    private bool Faults429WithoutRetryAfter(string path)
-    {
-        lock (_refusals)
-        {
-            if (!_refusals.TryGetValue(path, out var plan) || plan.Refuse <= 0)
-            {
-                return false;
-            }
-
-            if (plan.Pass > 0)
-            {
-                _refusals[path] = (plan.Pass - 1, plan.Refuse);
-                return false;
-            }
-
-            _refusals[path] = (0, plan.Refuse - 1);
-            return true;
-        }
-    }
+    public static bool SignatureMatches(string secret, string payload, string signature) => Wire.Verify(secret, payload, signature);
 
     /// <summary>Text pings answered since start.</summary>
     public int PingsAnswered => Volatile.Read(ref _pings);
@@ -200,7 +172,8 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost
             return Error(429, "429", "Too Many Requests", headers);
         }
 
-        if (Faults429WithoutRetryAfter(path))
+        if ((method == "POST" && path == "/api/v2/mix/order/place-order" && Faults.TakePlacementRefusal())
+            || (method == "GET" && path == "/api/v2/mix/order/detail" && Faults.TakeOrderReadFailure()))
         {
             // A 429 that names no Retry-After (Bitget's 429s do not promise one).
             return Error(429, "429", "Too Many Requests", headers);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Bybit;
 
@@ -567,7 +568,7 @@ public sealed partial class BybitSimulator
 
     private async Task<(Action<Utf8JsonWriter>?, Action<Utf8JsonWriter>?, int)> OrdersQueryAsync(Dictionary<string, string> p, bool history)
     {
-        if (TakeFailedOrderRead())
+        if (Faults.TakeOrderReadFailure())
         {
             // https://bybit-exchange.github.io/docs/v5/error: 10016 "Server error" / service restarting.
             throw new BybitSimError("10016", "Internal server error.");
@@ -638,7 +639,6 @@ public sealed partial class BybitSimulator
 
     private void WriteOrder(Utf8JsonWriter w, Order order)
     {
-        var odd = HasOddValues(order.ClientOrderId);
         w.WriteStartObject();
         w.WriteString("category", "linear");
         w.WriteString("orderId", order.ExchangeOrderId);
@@ -648,17 +648,17 @@ public sealed partial class BybitSimulator
         w.WriteString("qty", D(order.Quantity));
         w.WriteString("side", SideText(order.Side));
         w.WriteNumber("positionIdx", 0);
-        // An odd order carries values Bybit may add to its enums (https://bybit-exchange.github.io/docs/v5/enum
-        // grows: RPI was added to timeInForce) and a client must survive them.
-        w.WriteString("orderStatus", odd ? "PendingReview" : StatusText(order.Status));
+        // Faults.ReportUnknownValue: values Bybit may add to its enums (https://bybit-exchange.github.io/docs/v5/enum
+        // grows: RPI was added to timeInForce) and a client must survive.
+        w.WriteString("orderStatus", Faults.ReportsUnknown(order.ClientOrderId, OrderField.Status) ? "PendingReview" : StatusText(order.Status));
         w.WriteString("cancelType", "UNKNOWN");
         w.WriteString("rejectReason", order.RejectReason ?? "EC_NoError");
         w.WriteString("avgPrice", D(order.AveragePrice));
         w.WriteString("leavesQty", D(order.Status.IsOpen() ? order.Quantity - order.FilledQuantity : 0));
         w.WriteString("cumExecQty", D(order.FilledQuantity));
         w.WriteString("cumExecValue", D(order.FilledQuantity * order.AveragePrice));
-        w.WriteString("timeInForce", odd ? "GTD" : TimeInForceText(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
-        w.WriteString("orderType", odd ? "Iceberg" : order.Type == OrderType.Limit ? "Limit" : "Market");
+        w.WriteString("timeInForce", Faults.ReportsUnknown(order.ClientOrderId, OrderField.TimeInForce) ? "GTD" : TimeInForceText(order.PostOnly ? TimeInForce.Gtx : order.TimeInForce));
+        w.WriteString("orderType", Faults.ReportsUnknown(order.ClientOrderId, OrderField.OrderType) ? "Iceberg" : order.Type == OrderType.Limit ? "Limit" : "Market");
         w.WriteBoolean("reduceOnly", order.ReduceOnly);
         w.WriteString("createdTime", order.CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
         w.WriteString("updatedTime", order.UpdatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));

@@ -15,19 +15,13 @@ public sealed partial class BybitSimulator
 {
     private readonly Lock _uidGate = new();
     private readonly Dictionary<string, (long Second, int Used)> _uidUsed = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _oddValueLinkIds = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _leftOver = new(StringComparer.Ordinal);
-    private int _overloads;
-    private int _failedOrderReads;
 
     /// <summary>Margin mode reported by <c>/v5/account/info</c>: <c>ISOLATED_MARGIN</c>, <c>REGULAR_MARGIN</c> or <c>PORTFOLIO_MARGIN</c>.</summary>
     public string MarginMode { get; set; } = "REGULAR_MARGIN";
 
     /// <summary>A symbol the instruments list does not carry, on which position/list and order/realtime report one item each (null: none).</summary>
     public string? UnlistedSymbol { get; set; }
-
-    /// <summary>Order reads (<c>/v5/order/realtime</c> and <c>/v5/order/history</c>) refused so far by <see cref="FailOrderReads"/>.</summary>
-    public int OrderReadsFailed { get; private set; }
 
     /// <summary>
     /// The next request to <paramref name="path"/> finds only <paramref name="remaining"/> units of the endpoint's
@@ -39,47 +33,6 @@ public sealed partial class BybitSimulator
         {
             _leftOver[path] = remaining;
         }
-    }
-
-    /// <summary>The next <paramref name="count"/> requests are answered HTTP 429 without Retry-After (system-level protection).</summary>
-    public void Overload(int count) => Interlocked.Exchange(ref _overloads, count);
-
-    /// <summary>The next <paramref name="count"/> order reads are refused with retCode 10016 (service restarting).</summary>
-    public void FailOrderReads(int count) => Interlocked.Exchange(ref _failedOrderReads, count);
-
-    /// <summary>Orders with this orderLinkId are reported with an orderStatus, orderType and timeInForce Bybit may add later.</summary>
-    public void ReportUnknownValuesFor(string orderLinkId)
-    {
-        lock (_uidGate)
-        {
-            _oddValueLinkIds.Add(orderLinkId);
-        }
-    }
-
-    private bool HasOddValues(string? orderLinkId)
-    {
-        if (orderLinkId is null)
-        {
-            return false;
-        }
-
-        lock (_uidGate)
-        {
-            return _oddValueLinkIds.Contains(orderLinkId);
-        }
-    }
-
-    private bool TakeOverload() => TakeOne(ref _overloads);
-
-    private bool TakeFailedOrderRead()
-    {
-        if (!TakeOne(ref _failedOrderReads))
-        {
-            return false;
-        }
-
-        OrderReadsFailed++;
-        return true;
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed partial class BybitSimulator
     /// (https://bybit-exchange.github.io/docs/v5/guide#authentication: REST payload timestamp + api key + recv window +
     /// query string or raw body; WebSocket auth payload <c>GET/realtime</c> + expires).
     /// </summary>
-    internal static bool SignatureMatches(string secret, string payload, string signature)
+    public static bool SignatureMatches(string secret, string payload, string signature)
     {
         var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(payload))));
         var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());

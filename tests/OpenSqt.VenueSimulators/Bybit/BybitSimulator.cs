@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -148,7 +147,7 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
             return new RestAnswer(429, "Too Many Requests", headers);
         }
 
-        if (TakeOverload())
+        if (method == "POST" && path == "/v5/order/create" && Faults.TakePlacementRefusal())
         {
             // https://bybit-exchange.github.io/docs/v5/error: HTTP 429 "System level frequency protection. Please
             // retry when encounter this" — the answer names no Retry-After.
@@ -225,6 +224,10 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
                 // 10006 inside a successful answer (rate-limit page, "Instructions for batch endpoints").
                 var items = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("request", out var list) && list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : 0;
                 granted = items is > 0 and <= MaxBatch ? ChargeUid(path, endpoint.UidLimit, items, headers) : 0;
+                if (path == "/v5/order/create-batch")
+                {
+                    granted = Faults.AdmitBatchOrders(granted);
+                }
             }
 
             var (result, ext, status) = await endpoint.Handler(parameters, json, granted).ConfigureAwait(false);
@@ -329,7 +332,7 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private static readonly Dictionary<string, int> IpCost = new(StringComparer.Ordinal) { [IpLimit] = 1 };
 

@@ -48,6 +48,16 @@ public interface IVenueSimulator : IAsyncDisposable
 }
 
 /// <summary>
+/// A simulator of a venue whose positions channel sends full snapshots: a position that closed is absent from the next
+/// snapshot, it never arrives with size 0 (OKX's regular positions push, Bitget's positions channel).
+/// </summary>
+public interface ISnapshotPositionChannel
+{
+    /// <summary>Pushes the snapshot of every held position now, as the venue's next positions push would.</summary>
+    Task PushPositionsSnapshotAsync();
+}
+
+/// <summary>
 /// The shared host of every venue simulator: Kestrel on 127.0.0.1 with an ephemeral port, WebSockets with ping
 /// frames and a pong deadline (the venue's heartbeat rule: a client that stops answering is dropped), the sim matching
 /// engine on an adjustable clock, the request journal, faults, and the registry of open sockets. A venue adds its

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Gate;
 
@@ -17,7 +17,6 @@ public sealed partial class GateSimulator
     public static IReadOnlySet<string> CandleIntervals { get; } = new HashSet<string>(["10s", "1m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "1d", "7d"], StringComparer.Ordinal);
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _orderSymbols = new(StringComparer.Ordinal);
-    private int _orderReadFailures;
 
     /// <summary>How long after it finished an order can still be found by its <c>text</c> (Gate: 60 s).</summary>
     public TimeSpan TextLookupWindow { get; set; } = TimeSpan.FromSeconds(60);
@@ -25,34 +24,15 @@ public sealed partial class GateSimulator
     /// <summary>How long a cancelled order without fills can still be found (Gate: 10 minutes).</summary>
     public TimeSpan ZeroFillRetention { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The next <paramref name="count"/> single-order reads (GET .../orders/{id}) fail with HTTP 502.</summary>
-    public void FailOrderReads(int count) => Interlocked.Exchange(ref _orderReadFailures, count);
-
-    private bool TakeOrderReadFailure()
-    {
-        while (true)
-        {
-            var left = Volatile.Read(ref _orderReadFailures);
-            if (left <= 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _orderReadFailures, left - 1, left) == left)
-            {
-                return true;
-            }
-        }
-    }
-
-    /// <summary>A <c>tif</c> written on every order instead of the real one: a value Gate might add (fault injection).</summary>
-    public string? TifOverride { get; set; }
-
     /// <summary>Contracts answered with <c>in_delisting: true</c> (orders and positions on them stay).</summary>
     public HashSet<string> DelistingContracts { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Gate's <c>tif</c>: gtc, ioc, poc (post-only), fok (gateapi-python docs/FuturesOrder.md).</summary>
-    private string TifOf(Order order) => TifOverride ?? (order.PostOnly ? "poc" : order.TimeInForce switch
+    /// <summary>
+    /// Gate's <c>tif</c>: gtc, ioc, poc (post-only), fok (gateapi-python docs/FuturesOrder.md); for the orders
+    /// <see cref="Faults.ReportUnknownValue"/> names, a value Gate might add.
+    /// </summary>
+    private string TifOf(Order order) => Faults.ReportsUnknown(order.ClientOrderId, OrderField.TimeInForce) ? "gtd" : (order.PostOnly ? "poc" : order.TimeInForce switch
     {
         TimeInForce.Ioc => "ioc",
         TimeInForce.Fok => "fok",
@@ -108,7 +88,7 @@ public sealed partial class GateSimulator
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     /// <summary>Gate names USDT contracts <c>BASE_USDT</c>.</summary>
     private static string NameOf(string symbol) =>
@@ -420,6 +400,13 @@ public sealed partial class GateSimulator
             throw new GateSimError(400, "INVALID_PARAM_VALUE", "batch_orders takes between 1 and 10 orders");
         }
 
+        if (!Faults.AdmitBatchCall(items.GetArrayLength()))
+        {
+            // batch_orders is one call of the order-placement budget (https://www.gate.com/docs/developers/apiv4/en/#frequency-limit-rule):
+            // a call over it is refused whole with 429 TOO_MANY_REQUESTS and nothing is placed.
+            throw new GateSimError(429, "TOO_MANY_REQUESTS", "Request Rate limit Exceeded");
+        }
+
         var results = new List<(Order? Order, decimal Multiplier, GateSimError? Error, string? Text)>();
         foreach (var item in items.EnumerateArray())
         {
@@ -529,7 +516,7 @@ public sealed partial class GateSimulator
 
     private async Task<(int, string)> GetOrderAsync(string id)
     {
-        if (TakeOrderReadFailure())
+        if (Faults.TakeOrderReadFailure())
         {
             return (502, "<html>502 Bad Gateway</html>");
         }
@@ -817,7 +804,9 @@ public sealed partial class GateSimulator
         w.WriteBoolean("is_reduce_only", order.ReduceOnly);
         w.WriteBoolean("is_close", false);
         w.WriteBoolean("is_liq", false);
-        w.WriteString("status", open ? "open" : "finished");
+        // Gate documents status open / finished (gateapi-python docs/FuturesOrder.md); Faults.ReportUnknownValue puts a
+        // value Gate might add in its place.
+        w.WriteString("status", Faults.ReportsUnknown(order.ClientOrderId, OrderField.Status) ? "pending_review" : open ? "open" : "finished");
         var finishAs = FinishAs(order.Status, !rest, order.FilledQuantity);
         if (finishAs.Length > 0)
         {

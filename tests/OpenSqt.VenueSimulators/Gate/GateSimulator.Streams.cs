@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Gate;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Gate;
@@ -165,7 +164,7 @@ public sealed partial class GateSimulator
             || !auth.TryGetProperty("method", out var method) || method.GetString() != "api_key"
             || !auth.TryGetProperty("KEY", out var key) || key.GetString() != ApiKey
             || !auth.TryGetProperty("SIGN", out var sign)
-            || !GateSigner.Verify(ApiSecret, GateSigner.ChannelPayload(channel, @event, time), sign.GetString() ?? ""))
+            || !GateSignature.VerifyChannel(ApiSecret, channel, @event, time, sign.GetString() ?? ""))
         {
             await socket.SendAsync(Failure(channel, @event, 11, "auth fail"), cancellationToken).ConfigureAwait(false);
             return;

@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
-using OpenSqt.Exchanges.Gate;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -169,6 +168,15 @@ public sealed partial class GateSimulator : VenueSimulatorHost
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         var limiter = _limiters[endpoint.Budget];
         var budget = limiter.Limits[0];
+        if (method == "POST" && path == ApiPrefix + "/futures/usdt/orders" && Faults.TakePlacementRefusal())
+        {
+            // A 429 whose reset timestamp is "now": it names no pause of its own (Gate sends no Retry-After at all).
+            headers[RemainHeader] = "0";
+            headers[LimitHeader] = budget.Limit.ToString(CultureInfo.InvariantCulture);
+            headers[ResetHeader] = ResetSeconds(TimeSpan.Zero);
+            return Error(429, "TOO_MANY_REQUESTS", "Request Rate limit Exceeded", headers);
+        }
+
         if (Faults.TakeStorm())
         {
             limiter.AnnounceRetryAfter(Faults.StormRetryAfter);
@@ -225,7 +233,7 @@ public sealed partial class GateSimulator : VenueSimulatorHost
             return Error(401, "INVALID_KEY", "Invalid key provided");
         }
 
-        if (!GateSigner.Verify(ApiSecret, string.Join('\n', method, path, rawQuery, GateSigner.BodyHash(body), timestamp), sign))
+        if (!GateSignature.VerifyRest(ApiSecret, method, path, rawQuery, body, timestamp, sign))
         {
             return Error(401, "INVALID_SIGNATURE", "Signature mismatch");
         }

@@ -281,6 +281,10 @@ public sealed partial class OkxSimulator
         else
         {
             granted = budget.Take(items.Count);
+            if (budget == BatchPlaceBudget)
+            {
+                granted = Faults.AdmitBatchOrders(granted);
+            }
         }
 
         var results = new List<Task<ItemResult>>();

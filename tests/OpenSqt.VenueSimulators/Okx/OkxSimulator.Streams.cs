@@ -218,12 +218,6 @@ public sealed partial class OkxSimulator
     }
 
     /// <summary>
-    /// Position event updates are lost on the way (as across a dropped connection) until switched back; only the
-    /// regular snapshot (<see cref="PushPositionsSnapshotAsync"/>) still tells the client what it holds.
-    /// </summary>
-    public bool LosePositionUpdates { get; set; }
-
-    /// <summary>
     /// The regular snapshot OKX pushes on the positions channel (about every 5 s unless updateInterval is 0): every
     /// position with a non-zero size, so one that closed is simply absent.
     /// </summary>
@@ -302,7 +296,7 @@ public sealed partial class OkxSimulator
             await foreach (var position in Engine.SubscribePositionsAsync(null, cancellationToken).ConfigureAwait(false))
             {
                 var ctVal = await CtValOf(position.Symbol, cancellationToken).ConfigureAwait(false);
-                if (!LosePositionUpdates)
+                if (!Faults.LosePositionUpdates)
                 {
                     await SendPrivateAsync("positions", w => WritePosition(w, position, ctVal)).ConfigureAwait(false);
                 }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenSqt.Contracts;
-using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.VenueSimulators.Framework;
 
@@ -28,7 +27,7 @@ namespace OpenSqt.VenueSimulators.Okx;
 /// and the 64008 service-upgrade notice on demand. Every fact names its OKX documentation page in <see cref="OkxWire"/>
 /// or next to the code; none is read from the connector.
 /// </summary>
-public sealed partial class OkxSimulator : VenueSimulatorHost
+public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPositionChannel
 {
     public const string DefaultApiKey = "sim-okx-api-key";
     public const string DefaultApiSecret = "sim-okx-api-secret";
@@ -44,12 +43,10 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
     private readonly Dictionary<string, Order> _refused = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, string>> _wireOverrides = new(StringComparer.Ordinal);
     private readonly Queue<OkxQueryFault> _queryFaults = new();
     private readonly Dictionary<string, decimal> _extraBalances = new(StringComparer.Ordinal);
     private long _connId;
     private long _refusedId = 9_000_000_000;
-    private int _plainRateLimits;
 
     private OkxSimulator(SimVenueOptions? engineOptions)
         : base(OkxWire.Limits, engineOptions)
@@ -85,8 +82,11 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
     /// <summary>Orders of batches refused with sCode 50011 because the batch budget was spent.</summary>
     public int BatchOrdersRefusedForRate => BatchPlaceBudget.Refused + BatchCancelBudget.Refused;
 
-    /// <summary>The next batch place finds only <paramref name="orders"/> left of its per-order budget.</summary>
-    public void LeaveBatchPlaceAllowance(int orders) => BatchPlaceBudget.LeaveForNextBatch(orders);
+    /// <summary>
+    /// OKX's signature check: base64(HMAC-SHA256(secret, timestamp + method + requestPath + body)), compared exactly
+    /// (https://www.okx.com/docs-v5/en/#overview-rest-authentication-signature).
+    /// </summary>
+    public static bool SignatureMatches(string secret, string payload, string signature) => OkxWire.Verify(secret, payload, signature);
 
     /// <summary>The next <paramref name="count"/> reads of one order (GET /api/v5/trade/order) fail with <paramref name="fault"/>.</summary>
     public void FailOrderQueries(OkxQueryFault fault, int count)
@@ -100,32 +100,24 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
         }
     }
 
-    /// <summary>The next <paramref name="count"/> requests are refused as OKX refuses them: HTTP 429, code 50011, no Retry-After.</summary>
-    public void RateLimitNextRequests(int count) => Interlocked.Exchange(ref _plainRateLimits, count);
-
-    /// <summary>
-    /// Every answer and push about the order with this client id carries <paramref name="value"/> in
-    /// <paramref name="field"/> (an <c>ordType</c> or <c>state</c> OKX may add later, for instance).
-    /// </summary>
-    public void OverrideOrderField(string clientOrderId, string field, string value)
-    {
-        lock (_gate)
-        {
-            if (!_wireOverrides.TryGetValue(clientOrderId, out var fields))
-            {
-                _wireOverrides[clientOrderId] = fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            }
-
-            fields[field] = value;
-        }
-    }
-
     private IReadOnlyDictionary<string, string>? OverridesOf(string? clientOrderId)
     {
-        lock (_gate)
+        Dictionary<string, string>? overrides = null;
+
+        // Faults.ReportUnknownValue: OKX carries the time in force in ordType (post_only, fok, ioc next to limit and
+        // market; https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order), so an unknown time in
+        // force and an unknown order type are both a new ordType; an unknown status is a new state.
+        if (Faults.ReportsUnknown(clientOrderId, OrderField.TimeInForce) || Faults.ReportsUnknown(clientOrderId, OrderField.OrderType))
         {
-            return clientOrderId is not null && _wireOverrides.TryGetValue(clientOrderId, out var fields) ? new Dictionary<string, string>(fields, StringComparer.Ordinal) : null;
+            (overrides ??= new Dictionary<string, string>(StringComparer.Ordinal))["ordType"] = "some_new_type";
         }
+
+        if (Faults.ReportsUnknown(clientOrderId, OrderField.Status))
+        {
+            (overrides ??= new Dictionary<string, string>(StringComparer.Ordinal))["state"] = "some_new_state";
+        }
+
+        return overrides;
     }
 
     private OkxQueryFault? TakeQueryFault()
@@ -133,23 +125,6 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
         lock (_gate)
         {
             return _queryFaults.TryDequeue(out var fault) ? fault : null;
-        }
-    }
-
-    private bool TakePlainRateLimit()
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _plainRateLimits);
-            if (current <= 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _plainRateLimits, current - 1, current) == current)
-            {
-                return true;
-            }
         }
     }
 
@@ -266,7 +241,8 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
             return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
 
-        if (TakePlainRateLimit())
+        if ((method == "POST" && path == "/api/v5/trade/order" && Faults.TakePlacementRefusal())
+            || (method == "GET" && path == "/api/v5/trade/order" && Faults.TakeOrderReadFailure()))
         {
             return Envelope(429, OkxWire.RateLimited, "Too Many Requests", null, headers);
         }
@@ -401,7 +377,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string D(decimal value) => VenueJson.Format(value);
+    private static string D(decimal value) => WireNumbers.Format(value);
 
     private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 

@@ -172,19 +172,9 @@ internal sealed class OkxOrderBudget(TimeProvider clock, int limit, TimeSpan win
     private readonly Lock _gate = new();
     private DateTimeOffset _start;
     private int _used;
-    private int? _nextAllowance;
 
     /// <summary>Orders refused for the budget so far.</summary>
     public int Refused { get; private set; }
-
-    /// <summary>The next batch finds only <paramref name="orders"/> left in its window, as if other clients of the same user had spent the rest.</summary>
-    public void LeaveForNextBatch(int orders)
-    {
-        lock (_gate)
-        {
-            _nextAllowance = orders;
-        }
-    }
 
     /// <summary>Charges a batch of <paramref name="orders"/>; returns how many of them (the first ones) fit the window.</summary>
     public int Take(int orders)
@@ -197,12 +187,6 @@ internal sealed class OkxOrderBudget(TimeProvider clock, int limit, TimeSpan win
             {
                 _start = start;
                 _used = 0;
-            }
-
-            if (_nextAllowance is { } allowance)
-            {
-                _used = Math.Max(_used, limit - allowance);
-                _nextAllowance = null;
             }
 
             var granted = Math.Clamp(limit - _used, 0, orders);
