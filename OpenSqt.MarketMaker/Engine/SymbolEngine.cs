@@ -51,7 +51,6 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private bool _redecide;
     private bool _timerArmed;
     private bool _stopping;
-    private bool _halted;
     private bool _dirty = true;
     private Task? _loop;
 
@@ -147,16 +146,21 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     public void Poke() => _inbox.Writer.TryWrite(Redecide.Instance);
 
     /// <summary>
-    /// Compares working orders and position with the venue and applies the correction rules: a local order missing on
-    /// the venue is looked up and, if unknown, treated as cancelled; a venue order unknown locally is cancelled; a
-    /// position difference below 5 % is corrected locally, 5 % or more opens the circuit breaker.
+    /// One reconciliation run: compares working orders and position with the venue and applies the correction rules to
+    /// the differences the run before saw too (see <see cref="Reconciler"/>): a local order missing on the venue is
+    /// looked up and, if unknown, treated as cancelled; a venue order with the engine's prefix unknown locally is
+    /// cancelled; a position difference below 5 % is corrected locally, 5 % or more opens the circuit breaker. A result
+    /// with <see cref="ReconciliationResult.Pending"/> asks for a second run; the run with <paramref name="final"/> (or one
+    /// that leaves nothing pending) finishes the reconciliation and lets the symbol trade again.
     /// </summary>
-    public async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)
+    public async Task<ReconciliationResult> ReconcileAsync(bool final, CancellationToken cancellationToken)
     {
         var exchange = _gateway.Exchange;
+        var epoch = _reconciler.Epoch;
+        var snapshotAt = _time.GetUtcNow();
         var venueOpen = await exchange.GetOpenOrdersAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var ordersDone = new TaskCompletionSource<OrderComparison>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inbox.Writer.WriteAsync(new ReconcileOrders(venueOpen, ordersDone), cancellationToken).ConfigureAwait(false);
+        await _inbox.Writer.WriteAsync(new ReconcileOrders(venueOpen, snapshotAt, ordersDone), cancellationToken).ConfigureAwait(false);
         var (missing, unknown, _, _) = await ordersDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var tracked in missing)
         {
@@ -164,29 +168,23 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             await _inbox.Writer.WriteAsync(new LookupDone(tracked, lookup), cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await ComparePositionAsync(apply: false, cancellationToken).ConfigureAwait(false);
-        if (!result.PositionMatch)
-        {
-            // A fill may be between the venue's answer and its stream update: look again before correcting.
-            await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken).ConfigureAwait(false);
-            result = await ComparePositionAsync(apply: true, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            result = await ComparePositionAsync(apply: true, cancellationToken).ConfigureAwait(false);
-        }
-
-        return result with { MissingOrders = missing.Count, UnknownOrders = unknown.Count };
-    }
-
-    private async Task<ReconciliationResult> ComparePositionAsync(bool apply, CancellationToken cancellationToken)
-    {
-        var positions = await _gateway.Exchange.GetPositionsAsync(Symbol, cancellationToken).ConfigureAwait(false);
+        var positions = await exchange.GetPositionsAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var venue = positions.Where(p => p.Symbol == Symbol).Sum(p => p.Size);
         var entry = positions.FirstOrDefault(p => p.Symbol == Symbol)?.EntryPrice ?? 0m;
         var done = new TaskCompletionSource<ReconciliationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inbox.Writer.WriteAsync(new ReconcilePosition(venue, entry, apply, done), cancellationToken).ConfigureAwait(false);
-        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _inbox.Writer.WriteAsync(new ReconcilePosition(venue, entry, epoch, final, done), cancellationToken).ConfigureAwait(false);
+        var result = await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return result with { MissingOrders = missing.Count, UnknownOrders = unknown.Count };
+    }
+
+    /// <summary>
+    /// The engine may have missed venue events (a stream reconnected, the connector came back): nothing is placed until
+    /// the next reconciliation has finished. Called from any thread.
+    /// </summary>
+    public void Unreconcile()
+    {
+        _reconciler.Invalidate();
+        Poke();
     }
 
     /// <summary>Stops the writer; with <paramref name="cancelOrders"/> every working order is cancelled first.</summary>
@@ -288,14 +286,19 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 effect = _tracker.OnLookup(lookup.Order, lookup.Outcome);
                 break;
             case ReconcileOrders orders:
-                var comparison = _reconciler.CompareOrders(orders.VenueOpen);
+                var comparison = _reconciler.CompareOrders(orders.VenueOpen, orders.SnapshotAt);
                 CancelUnknown(comparison.Unknown);
                 effect = comparison.Effect;
                 orders.Done.TrySetResult(comparison);
                 break;
             case ReconcilePosition position:
-                var result = _reconciler.ComparePosition(position.VenuePosition, position.VenueEntryPrice, position.Apply, LastPrice);
-                effect = result.PositionMatch || position.Apply ? TrackerEffect.Changed : TrackerEffect.None;
+                var result = _reconciler.ComparePosition(position.VenuePosition, position.VenueEntryPrice, LastPrice) with { Pending = _reconciler.Pending };
+                if (!result.Pending || position.Final)
+                {
+                    _reconciler.Finish(position.Epoch);
+                }
+
+                effect = TrackerEffect.Changed;
                 position.Done.TrySetResult(result);
                 break;
         }
@@ -333,6 +336,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var tick = Volatile.Read(ref _latestTick);
         if (tick is null || _stopping || (ReferenceEquals(tick, _decidedTick) && !_redecide))
         {
+            return;
+        }
+
+        if (_risk.StoreFailure is not null)
+        {
+            // Not even a cancel goes out: its answer and the fills racing it could not be recorded. Reconciliation reads
+            // the venue back once the store works again and an operator has reset.
             return;
         }
 
@@ -378,7 +388,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 RequestCancel(action.ClientOrderId!, action.CancelReason.ToString());
             }
-            else if (!_halted)
+            else
             {
                 Place(action, now, tickTimestamp);
             }
@@ -388,17 +398,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// The one way this symbol's writer stops trading on its own, with the reason operators see. Today it raises the
-    /// engine's fatal error (nothing new is placed anywhere, the host stops and cancels where CancelOnExit is set).
+    /// A failed write to the state store: nothing may be sent that is not on disk, so the engine goes Halted (every
+    /// symbol: they share the file) and says why. It stays Halted until the store works again and an operator resets.
     /// </summary>
-    private void Halt(string reason)
-    {
-        _halted = true;
-        Log.Halted(_logger, Symbol, reason);
-        _risk.SetFatal(reason);
-    }
-
-    /// <summary>A failed write to the state store: nothing may be sent that is not on disk, so trading stops.</summary>
     private bool HaltOnStoreFailure(Exception ex)
     {
         if (ex is not SqliteException)
@@ -406,7 +408,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return false;
         }
 
-        Halt($"the state store of {Symbol} failed ({ex.Message}); nothing is sent that is not on disk, so the engine stopped trading");
+        var reason = $"the state store failed on {Symbol} ({ex.Message}); nothing is sent that is not on disk";
+        if (_risk.StoreFailure is null)
+        {
+            Log.Halted(_logger, Symbol, reason);
+        }
+
+        _risk.SetStoreFailure(reason);
         return true;
     }
 

@@ -47,6 +47,14 @@ public sealed class MarketMakerOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A difference a reconciliation finds (an order missing on the venue, an unknown order, a position difference) is
+    /// acted on only if a second run this long after still finds it: long enough for the order stream to deliver what
+    /// raced the venue's snapshot.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ReconcileConfirmDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Refuse to start when the balance cannot carry this many grid orders (OpenSQT: 100). 0 skips the check.</summary>
     [Range(0, 10_000)]
     public int PositionSafetyCheck { get; set; } = 100;
