@@ -549,7 +549,12 @@ public sealed partial class EngineHost : BackgroundService
         if (Interlocked.Exchange(ref _storeFailed, storeFailed ? 1 : 0) == 1 && !storeFailed)
         {
             // Fills and states that could not be written while the store failed are read back from the venue first.
-            Unreconcile("state store works again");
+            foreach (var engine in _engines.Values)
+            {
+                engine.ReloadAfterStoreFailure();
+            }
+
+            RequestReconciliation("state store works again", null);
         }
 
         if (_risk.FatalError is { } fatal && Interlocked.Exchange(ref _stopRequested, 1) == 0)

@@ -26,10 +26,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly GridStrategy _strategy;
-    private readonly OrderTracker _tracker;
-    private readonly Ledger _ledger;
-    private readonly Reconciler _reconciler;
+    private readonly SymbolRules _rules;
+    private readonly Broadcast<PositionEvent> _positions;
     private readonly EngineStateStore _store;
     private readonly OrderGateway _gateway;
     private readonly RiskState _risk;
@@ -42,7 +40,12 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private readonly List<GridAction> _actions = new(64);
     private readonly List<Task> _inFlight = [];
     private readonly CancellationTokenSource _calls = new();
-    private readonly bool _restoredFromState;
+    private GridStrategy _strategy;
+    private OrderTracker _tracker;
+    private Ledger _ledger;
+    private Reconciler _reconciler;
+    private bool _restoredFromState;
+    private int _reloadAfterStoreFailure;
     private PriceChange? _latestTick;
     private PriceChange? _decidedTick;
     private long _latestTickTimestamp;
@@ -58,7 +61,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger)
     {
         Grid = grid;
-        _strategy = new GridStrategy(grid, rules);
+        _rules = rules;
+        _positions = positions;
         _store = store;
         _gateway = gateway;
         _risk = risk;
@@ -68,38 +72,60 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _throttle = options.Throttle;
         _book = store.Book();
         _tag = ClientOrderId.SymbolTag(grid.Symbol);
+        var saved = LoadFromStore();
+        risk.Restore(grid.Symbol, saved.Pnl.Realised);
+        _ledger.Refresh();
+        Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, saved.Pnl.Realised);
+    }
 
-        var saved = store.Load(grid.Symbol);
-        _sequence = saved.Sequence;
+    /// <summary>Builds the grid, orders and books from the state file (start, and recovery after a store failure).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_strategy), nameof(_tracker), nameof(_ledger), nameof(_reconciler))]
+    private SymbolSnapshot LoadFromStore()
+    {
+        var saved = _store.Load(Symbol);
+        _sequence = Math.Max(_sequence, saved.Sequence);
+        var strategy = new GridStrategy(Grid, _rules);
         if (saved.Anchor is { } anchor)
         {
-            _strategy.SetAnchor(anchor);
+            strategy.SetAnchor(anchor);
         }
 
         foreach (var s in saved.Slots)
         {
-            _strategy.LoadSlot(s.Level, s.Sign, s.Quantity, s.OpenNotional, s.OpenFees, s.RoundTripPnl, s.PostOnlyFailures);
+            strategy.LoadSlot(s.Level, s.Sign, s.Quantity, s.OpenNotional, s.OpenFees, s.RoundTripPnl, s.PostOnlyFailures);
         }
 
-        _ledger = new Ledger(grid.Symbol, _strategy, store, saved.Pnl, risk, positions, time, logger);
-        _tracker = new OrderTracker(grid, _strategy, store, _ledger, risk, metrics, time, logger);
+        var ledger = new Ledger(Symbol, strategy, _store, saved.Pnl, _risk, _positions, _time, _logger);
+        var tracker = new OrderTracker(Grid, strategy, _store, ledger, _risk, _metrics, _time, _logger);
         foreach (var stored in saved.OpenOrders)
         {
-            _tracker.Restore(stored);
+            tracker.Restore(stored);
         }
 
         _restoredFromState = saved.Anchor is not null;
-        _reconciler = new Reconciler(grid, _strategy, _tracker, _ledger, risk, _restoredFromState, _book, time, logger);
-        risk.Restore(grid.Symbol, saved.Pnl.Realised);
-        _ledger.Refresh();
-        Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, saved.Pnl.Realised);
+        _strategy = strategy;
+        _ledger = ledger;
+        _tracker = tracker;
+        _reconciler = new Reconciler(Grid, strategy, tracker, ledger, _risk, _restoredFromState, _book, _time, _logger);
+        return saved;
+    }
+
+    /// <summary>
+    /// The state store works again after a failure: what the writer holds in memory may be ahead of the file (a
+    /// transaction whose commit failed), so it reloads from the file before the next message, and the reconciliation
+    /// that follows reads back from the venue what could not be written. Called from any thread.
+    /// </summary>
+    public void ReloadAfterStoreFailure()
+    {
+        Volatile.Write(ref _reloadAfterStoreFailure, 1);
+        Unreconcile();
     }
 
     public GridOptions Grid { get; }
 
     public string Symbol => Grid.Symbol;
 
-    public SymbolRules Rules => _strategy.Rules;
+    public SymbolRules Rules => _rules;
 
     /// <summary>The latest view for operators; never blocks the writer.</summary>
     public EngineSnapshot Snapshot => _ledger.Snapshot;
@@ -262,6 +288,14 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     private void Handle(EngineMessage message)
     {
+        if (Interlocked.Exchange(ref _reloadAfterStoreFailure, 0) == 1)
+        {
+            var saved = LoadFromStore();
+            _reconciler.Invalidate();
+            _dirty = true;
+            Log.Reloaded(_logger, Symbol, saved.OpenOrders.Count, _strategy.NetPosition);
+        }
+
         var effect = TrackerEffect.None;
         _tracker.LastPrice = LastPrice;
         var wasReconciled = _reconciler.Reconciled;
@@ -277,13 +311,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 effect = _tracker.OnUpdate(update.Update);
                 break;
             case PlaceDone place:
-                effect = _tracker.OnPlaced(place.Order, place.Outcome);
+                effect = _tracker.OnPlaced(Current(place.Order), place.Outcome);
                 break;
             case CancelDone cancel:
-                effect = _tracker.OnCancelled(cancel.Order, cancel.Outcome, cancel.Reason);
+                effect = _tracker.OnCancelled(Current(cancel.Order), cancel.Outcome, cancel.Reason);
                 break;
             case LookupDone lookup:
-                effect = _tracker.OnLookup(lookup.Order, lookup.Outcome);
+                effect = _tracker.OnLookup(Current(lookup.Order), lookup.Outcome);
                 break;
             case ReconcileOrders orders:
                 var comparison = _reconciler.CompareOrders(orders.VenueOpen, orders.SnapshotAt);
@@ -312,6 +346,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _redecide |= (effect & TrackerEffect.Redecide) != 0;
         FollowUp();
     }
+
+    /// <summary>The tracker's order of that client id: after a reload, an answer to a call made before lands on the reloaded order.</summary>
+    private TrackedOrder Current(TrackedOrder tracked) => _tracker.Find(tracked.Order.ClientOrderId, null) ?? tracked;
 
     /// <summary>Venue orders nobody tracks are cancelled.</summary>
     private void CancelUnknown(IReadOnlyList<Order> unknown)
@@ -627,6 +664,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         [LoggerMessage(118, LogLevel.Critical, "{Symbol}: trading halted: {Reason}")]
         public static partial void Halted(ILogger logger, string symbol, string reason);
+
+        [LoggerMessage(122, LogLevel.Warning, "{Symbol}: the state store works again; reloaded {OpenOrders} open order(s) and position {Position} from it, reconciling with the venue")]
+        public static partial void Reloaded(ILogger logger, string symbol, int openOrders, decimal position);
 
         [LoggerMessage(115, LogLevel.Warning, "{Symbol}: {Count} place(s) still unanswered on exit; reconciliation at the next start looks them up")]
         public static partial void PlacesStillOut(ILogger logger, string symbol, int count);
