@@ -395,16 +395,18 @@ public sealed partial class EngineHost : BackgroundService
             }
 
             var wasDown = _risk.ConnectorProblem is not null;
+            if (wasDown && health.IsHealthy)
+            {
+                // Before the connector counts as back: the decision its return triggers must already wait for the
+                // reconciliation.
+                Log.ConnectorBack(_logger, health.Description);
+                Unreconcile("connector reachable again");
+            }
+
             _risk.SetConnectorProblem(health.IsHealthy ? null : health.Description);
             if (!health.IsHealthy)
             {
                 _risk.OnPriceGap();
-            }
-
-            if (wasDown && health.IsHealthy)
-            {
-                Log.ConnectorBack(_logger, health.Description);
-                Unreconcile("connector reachable again");
             }
         }
     }

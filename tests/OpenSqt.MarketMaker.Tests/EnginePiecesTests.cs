@@ -207,4 +207,25 @@ public sealed class EnginePiecesTests : IDisposable
         Assert.True(_risk.Breaker("BTCUSDT")!.IsOpen);
         Assert.Equal(0.002m, _strategy.NetPosition);
     }
+
+    [Fact]
+    public void AReconnectDuringAReconciliationLeavesTheSymbolUnreconciledUntilARunThatBeganAfterIt()
+    {
+        var epoch = _reconciler.Epoch;
+        _reconciler.Finish(epoch);
+        Assert.True(_reconciler.Reconciled);
+
+        // A stream reconnects: nothing is placed until a reconciliation finishes.
+        _reconciler.Invalidate();
+        Assert.False(_reconciler.Reconciled);
+
+        // A run that began before a second reconnect does not count.
+        var started = _reconciler.Epoch;
+        _reconciler.Invalidate();
+        _reconciler.Finish(started);
+        Assert.False(_reconciler.Reconciled);
+
+        _reconciler.Finish(_reconciler.Epoch);
+        Assert.True(_reconciler.Reconciled);
+    }
 }

@@ -167,4 +167,85 @@ public sealed class ReconciliationRaceTests
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Price == anchor - 300m && o.ClientOrderId != lowest.ClientOrderId), Wait, "the level is placed again");
         Assert.False((await engine.Risk.GetCircuitBreakerStatusAsync(new() { Symbol = "BTCUSDT" })).Status.IsOpen);
     }
+
+    [Fact]
+    public async Task AfterTheConnectorReturnsNothingIsPlacedOnAFreshPriceUntilTheReconciliationHasFinished()
+    {
+        await using var venue = new SharedVenue();
+        var sim = venue.Sim;
+        var port = ConnectorHost.FreePort();
+        var connector = await venue.StartConnectorAsync(port);
+        var armed = 0;
+        var openOrderCalls = 0;
+        var positionCalls = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var beforeFinished = new TaskCompletionSource<IReadOnlyList<decimal>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        EngineHarness? harness = null;
+        await using var engine = await EngineHarness.StartAsync(new Uri($"http://127.0.0.1:{port}"), EngineHarness.BtcGrid(Db("return")), configure: services =>
+            services.AddSingleton(sp => ExchangeInterceptor.Create(sp.GetRequiredService<RemoteExchange>(),
+                openOrders: async (inner, symbol, token) =>
+                {
+                    if (Volatile.Read(ref armed) == 1 && Interlocked.Increment(ref openOrderCalls) == 1)
+                    {
+                        // The reconciliation after the connector's return is held here while a fresh price arrives.
+                        entered.TrySetResult();
+                        await release.Task.WaitAsync(token);
+                    }
+
+                    return await inner.GetOpenOrdersAsync(symbol, token);
+                },
+                positions: (inner, symbol, token) =>
+                {
+                    if (Volatile.Read(ref armed) == 1 && Interlocked.Increment(ref positionCalls) == 1)
+                    {
+                        // The writer has handled the reconciliation's orders, so it decided on the fresh tick before.
+                        beforeFinished.TrySetResult(harness!.Host.Engines["BTCUSDT"].Snapshot.OpenOrders.Select(o => o.Price).ToArray());
+                    }
+
+                    return inner.GetPositionsAsync(symbol, token);
+                })));
+        harness = engine;
+        var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
+        await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
+        using var alerts = engine.RiskState.Alerts.Subscribe();
+
+        await connector.StopAsync();
+        await connector.DisposeAsync();
+        await Eventually.TrueAsync(() => engine.RiskState.ConnectorProblem is not null, Wait, "the engine sees the connector gone");
+
+        // While the engine cannot hear, the market fills its highest buy.
+        sim.Trade("BTCUSDT", anchor - 100m, 1m);
+        var position = (await sim.GetPositionsAsync("BTCUSDT")).Sum(p => p.Size);
+        Volatile.Write(ref armed, 1);
+        await using var restarted = await venue.StartConnectorAsync(port);
+        await entered.Task.WaitAsync(Wait);
+
+        // A fresh price (no order rests at it) reaches the engine, which on its old books would add a buy at anchor - 400.
+        await Eventually.TrueAsync(() =>
+        {
+            sim.Trade("BTCUSDT", anchor - 150m, 0.001m);
+            return engine.Host.Engines["BTCUSDT"].LastPrice == anchor - 150m;
+        }, Wait, "the engine hears a fresh price");
+        using (var timeout = new CancellationTokenSource(Wait))
+        {
+            await foreach (var alert in alerts.ReadAllAsync(timeout.Token))
+            {
+                if (alert.Type == "price_fresh")
+                {
+                    break;
+                }
+            }
+        }
+
+        release.TrySetResult();
+        var working = await beforeFinished.Task.WaitAsync(Wait);
+        Assert.DoesNotContain(anchor - 400m, working);
+        Assert.DoesNotContain(working, p => p >= anchor);
+
+        // Once the reconciliation has finished, the missed fill is booked and the grid trades on from the venue's state.
+        await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].Snapshot.Position == position, Wait, "the missed fill is booked");
+        await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Price == anchor - 400m), Wait, "the grid places its next buy");
+        Assert.Single((await engine.Positions.GetFillsAsync(new() { Symbols = { "BTCUSDT" }, Limit = 100 })).Fills);
+    }
 }
