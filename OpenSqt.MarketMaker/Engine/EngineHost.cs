@@ -277,6 +277,18 @@ public sealed partial class EngineHost : BackgroundService
             }
         }
 
+        if (_options.Testing.CrashAt != CrashPoint.None)
+        {
+            if (_exchange.Name != "sim")
+            {
+                problems.Add($"{MarketMakerOptions.SectionName}:Testing:CrashAt is fault injection for the crash tests, only allowed against the sim venue, not {_exchange.Name}");
+            }
+            else
+            {
+                Log.CrashArmed(_logger, _options.Testing.CrashAt);
+            }
+        }
+
         if (problems.Count > 0)
         {
             var message = "The engine refuses to start: " + string.Join("; ", problems);
@@ -620,6 +632,9 @@ public sealed partial class EngineHost : BackgroundService
 
         [LoggerMessage(11, LogLevel.Critical, "The engine stops: {Reason}")]
         public static partial void Fatal(ILogger logger, string reason);
+
+        [LoggerMessage(13, LogLevel.Critical, "FAULT INJECTION: MarketMaker:Testing:CrashAt={Point}: this engine kills itself with SIGKILL the first time it reaches that point (crash tests only)")]
+        public static partial void CrashArmed(ILogger logger, CrashPoint point);
 
         [LoggerMessage(10, LogLevel.Information, "Connector reachable again ({Description}); reconciling")]
         public static partial void ConnectorBack(ILogger logger, string description);

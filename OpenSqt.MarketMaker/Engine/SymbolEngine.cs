@@ -35,6 +35,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _throttle;
+    private readonly CrashPoint _crashAt;
     private readonly string _book;
     private readonly string _tag;
     private readonly List<GridAction> _actions = new(64);
@@ -70,6 +71,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _time = time;
         _logger = logger;
         _throttle = options.Throttle;
+        _crashAt = options.Testing.CrashAt;
         _book = store.Book();
         _tag = ClientOrderId.SymbolTag(grid.Symbol);
         var saved = LoadFromStore();
@@ -96,7 +98,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
 
         var ledger = new Ledger(Symbol, strategy, _store, saved.Pnl, _risk, _positions, _time, _logger);
-        var tracker = new OrderTracker(Grid, strategy, _store, ledger, _risk, _metrics, _time, _logger);
+        var tracker = new OrderTracker(Grid, strategy, _store, ledger, _risk, _metrics, _time, _logger, _crashAt);
         foreach (var stored in saved.OpenOrders)
         {
             tracker.Restore(stored);
@@ -476,12 +478,14 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             ReduceOnly = action.ReduceOnly,
             ClientOrderId = clientOrderId,
         };
+        CrashHook.At(_crashAt, CrashPoint.AfterSaveBeforeSend, clientOrderId);
         RunOffLoop(async token =>
         {
             using var activity = EngineTelemetry.Source.StartActivity("order.place", ActivityKind.Internal);
             activity?.SetTag("opensqt.client_order_id", clientOrderId);
             activity?.SetTag("opensqt.side", request.Side.ToString());
             var outcome = await _gateway.PlaceAsync(request, token).ConfigureAwait(false);
+            CrashHook.At(_crashAt, CrashPoint.AfterSendBeforeAck, clientOrderId);
             activity?.SetTag("opensqt.outcome", outcome.Result.ToString());
             if (outcome.Result != PlaceResult.Placed)
             {
