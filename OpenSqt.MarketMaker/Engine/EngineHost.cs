@@ -48,6 +48,7 @@ public sealed partial class EngineHost : BackgroundService
     private volatile bool _ready;
     private long _runCounter;
     private int _stopRequested;
+    private int _storeFailed;
 
     public EngineHost(IExchange exchange, OrderGateway gateway, RiskState risk, EngineMetrics metrics, IOptions<MarketMakerOptions> options,
         TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
@@ -293,6 +294,18 @@ public sealed partial class EngineHost : BackgroundService
             }
         }
 
+        if (_options.Testing.CrashAt != CrashPoint.None)
+        {
+            if (_exchange.Name != "sim")
+            {
+                problems.Add($"{MarketMakerOptions.SectionName}:Testing:CrashAt is fault injection for the crash tests, only allowed against the sim venue, not {_exchange.Name}");
+            }
+            else
+            {
+                Log.CrashArmed(_logger, _options.Testing.CrashAt);
+            }
+        }
+
         if (problems.Count > 0)
         {
             var message = "The engine refuses to start: " + string.Join("; ", problems);
@@ -364,7 +377,7 @@ public sealed partial class EngineHost : BackgroundService
                 _risk.SetConnectorProblem($"order stream lost: {ex.Message}");
                 Log.StreamFailed(_logger, "orders", ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
-                RequestReconciliation("orders stream resubscribed", null);
+                Unreconcile("orders stream resubscribed");
             }
         }
     }
@@ -411,16 +424,18 @@ public sealed partial class EngineHost : BackgroundService
             }
 
             var wasDown = _risk.ConnectorProblem is not null;
+            if (wasDown && health.IsHealthy)
+            {
+                // Before the connector counts as back: the decision its return triggers must already wait for the
+                // reconciliation.
+                Log.ConnectorBack(_logger, health.Description);
+                Unreconcile("connector reachable again");
+            }
+
             _risk.SetConnectorProblem(health.IsHealthy ? null : health.Description);
             if (!health.IsHealthy)
             {
                 _risk.OnPriceGap();
-            }
-
-            if (wasDown && health.IsHealthy)
-            {
-                Log.ConnectorBack(_logger, health.Description);
-                RequestReconciliation("connector reachable again", null);
             }
         }
     }
@@ -459,54 +474,120 @@ public sealed partial class EngineHost : BackgroundService
         _risk.OnStreamReconnected(e.Stream);
         if (e.Stream is "orders" or "price")
         {
-            RequestReconciliation($"{e.Stream} stream reconnected", null);
+            Unreconcile($"{e.Stream} stream reconnected");
         }
     }
 
+    /// <summary>
+    /// One reconciliation of every symbol (or one): a run, and where it saw a difference for the first time, a second
+    /// run <c>ReconcileConfirmDelay</c> later that acts on what persists. A symbol trades again once its reconciliation
+    /// has finished; one that failed while a symbol waits for it is tried again.
+    /// </summary>
     private async Task<bool> ReconcileAllAsync(string trigger, string? symbol, ReconciliationRun? run, CancellationToken stoppingToken)
     {
-        var results = new List<ReconciliationResult>();
+        var results = new Dictionary<string, ReconciliationResult>(StringComparer.Ordinal);
+        var engines = _engines.Values.Where(e => symbol is null || symbol.Length == 0 || e.Symbol == symbol).ToArray();
         var ok = true;
-        foreach (var engine in _engines.Values)
+        var pending = new List<SymbolEngine>();
+        foreach (var engine in engines)
         {
-            if (symbol is not null && symbol.Length > 0 && engine.Symbol != symbol)
+            var result = await ReconcileOneAsync(engine, trigger, final: false, stoppingToken).ConfigureAwait(false);
+            results[engine.Symbol] = result;
+            ok &= result.Error is null;
+            if (result.Pending)
             {
-                continue;
-            }
-
-            try
-            {
-                results.Add(await engine.ReconcileAsync(stoppingToken).ConfigureAwait(false));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                ok = false;
-                results.Add(new ReconciliationResult(engine.Symbol, false, engine.Snapshot.Position, 0, 0, false, 0, 0, ex.Message));
-                Log.ReconcileFailed(_logger, engine.Symbol, trigger, ex.Message);
-                if (ex is ExchangeException { Kind: ExchangeErrorKind.Unavailable })
-                {
-                    _risk.SetConnectorProblem(ex.Message);
-                }
+                pending.Add(engine);
             }
         }
 
-        foreach (var result in results.Where(r => r.Error is null))
+        if (pending.Count > 0)
+        {
+            await Task.Delay(_options.ReconcileConfirmDelay, _time, stoppingToken).ConfigureAwait(false);
+            foreach (var engine in pending)
+            {
+                var result = await ReconcileOneAsync(engine, trigger, final: true, stoppingToken).ConfigureAwait(false);
+                results[engine.Symbol] = result;
+                ok &= result.Error is null;
+            }
+        }
+
+        foreach (var result in results.Values.Where(r => r.Error is null))
         {
             Log.Reconciled(_logger, result.Symbol, trigger, result.PositionMatch, result.LocalPosition, result.VenuePosition, result.MissingOrders, result.UnknownOrders);
         }
 
         if (run is not null)
         {
-            run.Results = results;
+            run.Results = results.Values.ToArray();
             run.CompletedAt = _time.GetUtcNow();
             run.Status = ok ? "completed" : "failed";
+        }
+
+        if (!ok && _ready && engines.Any(e => !e.Reconciled))
+        {
+            // A symbol that waits for this reconciliation (after a reconnect) must not wait for the next interval.
+            _ = RetryLaterAsync(trigger, symbol, stoppingToken);
         }
 
         return ok;
     }
 
+    private async Task<ReconciliationResult> ReconcileOneAsync(SymbolEngine engine, string trigger, bool final, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await engine.ReconcileAsync(final, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            Log.ReconcileFailed(_logger, engine.Symbol, trigger, ex.Message);
+            if (ex is ExchangeException { Kind: ExchangeErrorKind.Unavailable })
+            {
+                _risk.SetConnectorProblem(ex.Message);
+            }
+
+            return new ReconciliationResult(engine.Symbol, false, engine.Snapshot.Position, 0, 0, false, 0, 0, ex.Message);
+        }
+    }
+
+    private async Task RetryLaterAsync(string trigger, string? symbol, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken).ConfigureAwait(false);
+            RequestReconciliation(trigger, symbol);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>What the engine heard of the venue may have a gap: every symbol waits for the reconciliation that follows.</summary>
+    private void Unreconcile(string trigger)
+    {
+        foreach (var engine in _engines.Values)
+        {
+            engine.Unreconcile();
+        }
+
+        RequestReconciliation(trigger, null);
+    }
+
     private void OnRiskChanged()
     {
+        var storeFailed = _risk.StoreFailure is not null;
+        if (Interlocked.Exchange(ref _storeFailed, storeFailed ? 1 : 0) == 1 && !storeFailed)
+        {
+            // Fills and states that could not be written while the store failed are read back from the venue first.
+            foreach (var engine in _engines.Values)
+            {
+                engine.ReloadAfterStoreFailure();
+            }
+
+            RequestReconciliation("state store works again", null);
+        }
+
         if (_risk.FatalError is { } fatal && Interlocked.Exchange(ref _stopRequested, 1) == 0)
         {
             // A fatal error (hedge-mode account, refused credentials, bad configuration) stops the engine; working
@@ -568,6 +649,9 @@ public sealed partial class EngineHost : BackgroundService
 
         [LoggerMessage(11, LogLevel.Critical, "The engine stops: {Reason}")]
         public static partial void Fatal(ILogger logger, string reason);
+
+        [LoggerMessage(13, LogLevel.Critical, "FAULT INJECTION: MarketMaker:Testing:CrashAt={Point}: this engine kills itself with SIGKILL the first time it reaches that point (crash tests only)")]
+        public static partial void CrashArmed(ILogger logger, CrashPoint point);
 
         [LoggerMessage(10, LogLevel.Information, "Connector reachable again ({Description}); reconciling")]
         public static partial void ConnectorBack(ILogger logger, string description);

@@ -26,7 +26,11 @@ public sealed record EngineSnapshot(
 public sealed record PositionEvent(string Symbol, EngineSnapshot Snapshot, decimal Price, string UpdateType, Order? Trigger);
 
 /// <summary>One symbol's reconciliation outcome.</summary>
-public sealed record ReconciliationResult(string Symbol, bool PositionMatch, decimal LocalPosition, decimal VenuePosition, decimal Divergence, bool Corrected, int MissingOrders, int UnknownOrders, string? Error);
+public sealed record ReconciliationResult(string Symbol, bool PositionMatch, decimal LocalPosition, decimal VenuePosition, decimal Divergence, bool Corrected, int MissingOrders, int UnknownOrders, string? Error)
+{
+    /// <summary>A difference was seen for the first time and is left to the next run to confirm or clear.</summary>
+    public bool Pending { get; init; }
+}
 
 /// <summary>An order the engine tracks, with the slot it belongs to.</summary>
 internal sealed class TrackedOrder(long level, SlotOrder order, long sequence)
@@ -87,20 +91,27 @@ internal sealed class LookupDone(TrackedOrder order, LookupOutcome outcome) : En
     public LookupOutcome Outcome { get; } = outcome;
 }
 
-internal sealed class ReconcileOrders(IReadOnlyList<Order> venueOpen, TaskCompletionSource<OrderComparison> done) : EngineMessage
+internal sealed class ReconcileOrders(IReadOnlyList<Order> venueOpen, DateTimeOffset snapshotAt, TaskCompletionSource<OrderComparison> done) : EngineMessage
 {
     public IReadOnlyList<Order> VenueOpen { get; } = venueOpen;
+
+    /// <summary>When the venue's open orders were asked for (the engine's clock).</summary>
+    public DateTimeOffset SnapshotAt { get; } = snapshotAt;
 
     public TaskCompletionSource<OrderComparison> Done { get; } = done;
 }
 
-internal sealed class ReconcilePosition(decimal venuePosition, decimal venueEntryPrice, bool apply, TaskCompletionSource<ReconciliationResult> done) : EngineMessage
+internal sealed class ReconcilePosition(decimal venuePosition, decimal venueEntryPrice, int epoch, bool final, TaskCompletionSource<ReconciliationResult> done) : EngineMessage
 {
     public decimal VenuePosition { get; } = venuePosition;
 
     public decimal VenueEntryPrice { get; } = venueEntryPrice;
 
-    public bool Apply { get; } = apply;
+    /// <summary>The reconciler's epoch when the run began: a reconnect since then leaves the symbol unreconciled.</summary>
+    public int Epoch { get; } = epoch;
+
+    /// <summary>The confirming run: it finishes the reconciliation even if it saw something new.</summary>
+    public bool Final { get; } = final;
 
     public TaskCompletionSource<ReconciliationResult> Done { get; } = done;
 }

@@ -42,9 +42,12 @@ internal sealed partial class OrderTracker
     private readonly EngineMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly CrashPoint _crashAt;
 
-    public OrderTracker(GridOptions grid, GridStrategy strategy, EngineStateStore store, Ledger ledger, RiskState risk, EngineMetrics metrics, TimeProvider time, ILogger logger)
+    public OrderTracker(GridOptions grid, GridStrategy strategy, EngineStateStore store, Ledger ledger, RiskState risk, EngineMetrics metrics, TimeProvider time, ILogger logger,
+        CrashPoint crashAt = CrashPoint.None)
     {
+        _crashAt = crashAt;
         _grid = grid;
         _strategy = strategy;
         _store = store;
@@ -322,6 +325,10 @@ internal sealed partial class OrderTracker
         _store.InTransaction(() =>
         {
             var (price, fee) = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
+            if (cumulativeFilled > previousFilled)
+            {
+                CrashHook.At(_crashAt, CrashPoint.WhileBookingFill, order.ClientOrderId);
+            }
             outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, price, fee, exchangeOrderId, time, reason);
             if (!outcome.Changed)
             {

@@ -6,8 +6,8 @@ using OpenSqt.MarketMaker.Strategy;
 namespace OpenSqt.MarketMaker.Engine;
 
 /// <summary>What comparing the venue's open orders with the tracked ones found.</summary>
-/// <param name="Missing">Tracked orders the venue does not list: looked up by client id.</param>
-/// <param name="Unknown">Venue orders with the engine's client-id prefix that nobody tracks: cancelled.</param>
+/// <param name="Missing">Tracked orders the venue did not list at this run and the one before: looked up by client id.</param>
+/// <param name="Unknown">Venue orders with the engine's client-id prefix that nobody tracks, listed at this run and the one before: cancelled.</param>
 /// <param name="Foreign">Venue orders of someone else on the account (a person, another bot): left alone, reported.</param>
 /// <param name="Effect">What applying the venue's states to the tracked orders changed.</param>
 internal sealed record OrderComparison(IReadOnlyList<TrackedOrder> Missing, IReadOnlyList<Order> Unknown, IReadOnlyList<Order> Foreign, TrackerEffect Effect);
@@ -15,6 +15,14 @@ internal sealed record OrderComparison(IReadOnlyList<TrackedOrder> Missing, IRea
 /// <summary>
 /// Compares one symbol's orders and position with the venue's and applies the correction rules. Runs on the symbol's
 /// writer with the venue's answers the caller fetched off the loop.
+/// <para>
+/// The venue's answers are a snapshot that the order stream may not have caught up with (a fill between the venue's
+/// answer and the comparison), or that may be older than the stream (an order placed after it was taken). So a
+/// difference is acted on only when it persists across two reconciliations: the first sighting is remembered, and if
+/// the stream explains it before the next run (the order finishes, the fill is booked by its trade id) nothing happens.
+/// An order created after the venue's snapshot was asked for is never missing from it. Fills are booked by trade id, so
+/// a fill the stream and a reconciliation both report is booked once.
+/// </para>
 /// </summary>
 internal sealed partial class Reconciler
 {
@@ -31,7 +39,13 @@ internal sealed partial class Reconciler
     private readonly string _book;
     private readonly string _tag;
     private readonly HashSet<string> _reportedForeign = new(StringComparer.Ordinal);
+    private HashSet<string> _missingSeen = new(StringComparer.Ordinal);
+    private HashSet<string> _unknownSeen = new(StringComparer.Ordinal);
+    private decimal? _differenceSeen;
+    private bool _ordersPending;
     private bool _reconciled;
+    private bool _finishedOnce;
+    private int _epoch;
 
     public Reconciler(GridOptions grid, GridStrategy strategy, OrderTracker tracker, Ledger ledger, RiskState risk, bool restoredFromState, string book, TimeProvider time, ILogger logger)
     {
@@ -49,20 +63,51 @@ internal sealed partial class Reconciler
 
     private string Symbol => _grid.Symbol;
 
-    /// <summary>Whether the first reconciliation has passed; nothing is placed before it.</summary>
+    /// <summary>
+    /// Whether the latest reconciliation has finished since the start or the last <see cref="Invalidate"/> (a stream
+    /// reconnect, the connector's return); nothing is placed before.
+    /// </summary>
     public bool Reconciled => Volatile.Read(ref _reconciled);
 
+    /// <summary>Whether the last run saw a difference it has not acted on yet: a second run confirms or clears it.</summary>
+    public bool Pending => _ordersPending || _differenceSeen is not null;
+
+    /// <summary>The count of <see cref="Invalidate"/> calls: a run finishes the reconciliation only if none came since it began.</summary>
+    public int Epoch => Volatile.Read(ref _epoch);
+
     /// <summary>
-    /// Applies the venue's open orders to the tracked ones. Returns the tracked orders the venue does not list (to be
-    /// looked up by client id), the venue orders with this engine's client-id prefix that nobody tracks (to be
-    /// cancelled), and the orders of anyone else on the account, which the engine never touches.
+    /// What happened while the engine could not hear the venue (a stream reconnect, the connector's return) is unknown
+    /// until the next reconciliation has finished: nothing is placed before. Called from any thread.
     /// </summary>
-    public OrderComparison CompareOrders(IReadOnlyList<Order> venueOpen)
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _epoch);
+        Volatile.Write(ref _reconciled, false);
+    }
+
+    /// <summary>Marks the reconciliation finished unless the venue may have been missed since <paramref name="epoch"/>.</summary>
+    public void Finish(int epoch)
+    {
+        _finishedOnce = true;
+        if (Epoch == epoch)
+        {
+            Volatile.Write(ref _reconciled, true);
+        }
+    }
+
+    /// <summary>
+    /// Applies the venue's open orders, asked for at <paramref name="snapshotAt"/>, to the tracked ones. Returns the tracked
+    /// orders the venue did not list at this run nor the one before (to be looked up by client id), the venue orders with
+    /// this engine's client-id prefix that nobody tracks at this run and the one before (to be cancelled), and the orders
+    /// of anyone else on the account, which the engine never touches.
+    /// </summary>
+    public OrderComparison CompareOrders(IReadOnlyList<Order> venueOpen, DateTimeOffset snapshotAt)
     {
         var effect = TrackerEffect.None;
         var listed = new HashSet<string>(StringComparer.Ordinal);
         var unknown = new List<Order>();
         var foreign = new List<Order>();
+        var unknownNow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var venueOrder in venueOpen)
         {
             if (venueOrder.Symbol != Symbol)
@@ -73,7 +118,8 @@ internal sealed partial class Reconciler
             var tracked = _tracker.Find(venueOrder.ClientOrderId, venueOrder.ExchangeOrderId);
             if (tracked is not null && tracked.Order.IsTerminal && venueOrder.Status.IsOpen())
             {
-                // The engine had given this order up (its place looked lost); it works on the venue all the same.
+                // The engine had given this order up (its place looked lost), or the snapshot is older than the stream's
+                // final state: the next run tells which.
                 tracked = null;
             }
 
@@ -92,8 +138,17 @@ internal sealed partial class Reconciler
 
             if (tracked is null)
             {
-                Log.UnknownOrder(_logger, Symbol, venueOrder.ClientOrderId ?? "", venueOrder.ExchangeOrderId);
-                unknown.Add(venueOrder);
+                if (_unknownSeen.Contains(venueOrder.ExchangeOrderId))
+                {
+                    Log.UnknownOrder(_logger, Symbol, venueOrder.ClientOrderId ?? "", venueOrder.ExchangeOrderId);
+                    unknown.Add(venueOrder);
+                }
+                else
+                {
+                    Log.UnknownOnce(_logger, Symbol, venueOrder.ClientOrderId ?? "", venueOrder.ExchangeOrderId);
+                    unknownNow.Add(venueOrder.ExchangeOrderId);
+                }
+
                 continue;
             }
 
@@ -102,14 +157,31 @@ internal sealed partial class Reconciler
         }
 
         var missing = new List<TrackedOrder>();
+        var missingNow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tracked in _tracker.Orders)
         {
-            if (!tracked.Order.IsTerminal && !tracked.PlaceInFlight && !listed.Contains(tracked.Order.ClientOrderId))
+            var order = tracked.Order;
+
+            // An order created after the snapshot was asked for cannot be in it.
+            if (order.IsTerminal || tracked.PlaceInFlight || order.CreatedAt >= snapshotAt || listed.Contains(order.ClientOrderId))
+            {
+                continue;
+            }
+
+            if (_missingSeen.Contains(order.ClientOrderId))
             {
                 missing.Add(tracked);
             }
+            else
+            {
+                Log.MissingOnce(_logger, Symbol, order.ClientOrderId);
+                missingNow.Add(order.ClientOrderId);
+            }
         }
 
+        _missingSeen = missingNow;
+        _unknownSeen = unknownNow;
+        _ordersPending = missingNow.Count > 0 || unknownNow.Count > 0;
         _tracker.ForgetFinishedBefore(_time.GetUtcNow().AddMinutes(-30));
         return new OrderComparison(missing, unknown, foreign, effect);
     }
@@ -119,36 +191,40 @@ internal sealed partial class Reconciler
         ClientOrderId.TryParse(clientOrderId, out var parts) && parts.Value.Book == _book && parts.Value.SymbolTag == _tag;
 
     /// <summary>
-    /// Compares the local net position with the venue's. With <paramref name="apply"/>, a difference below 5 % is
-    /// corrected locally, 5 % or more opens the circuit breaker, and a position found at a fresh start is restored
-    /// into sell slots.
+    /// Compares the local net position with the venue's. A difference is acted on only when the run before saw the same
+    /// one (a fill racing the comparison is booked from the stream in between and the difference is gone or another):
+    /// below 5 % it is corrected locally, 5 % or more opens the circuit breaker. A position found at a fresh start, before
+    /// the engine has traded, is restored into sell slots at once.
     /// </summary>
-    public ReconciliationResult ComparePosition(decimal venue, decimal venueEntryPrice, bool apply, decimal lastPrice)
+    public ReconciliationResult ComparePosition(decimal venue, decimal venueEntryPrice, decimal lastPrice)
     {
         var local = _strategy.NetPosition;
         var difference = venue - local;
         if (difference == 0)
         {
-            MarkReconciled();
+            _differenceSeen = null;
             return new ReconciliationResult(Symbol, true, local, venue, 0, false, 0, 0, null);
         }
 
-        if (!apply)
-        {
-            return new ReconciliationResult(Symbol, false, local, venue, difference, false, 0, 0, null);
-        }
-
         var price = lastPrice > 0 ? lastPrice : venueEntryPrice;
-        if (!_restoredFromState && !Reconciled && local == 0 && venue > 0 && _strategy.Anchor is not null && _grid.GridMode == GridMode.Long)
+        if (!_restoredFromState && !_finishedOnce && local == 0 && venue > 0 && _strategy.Anchor is not null && _grid.GridMode == GridMode.Long)
         {
-            // Start with a position found on the venue: spread it over sell slots above the anchor.
+            // A fresh start (no saved state, nothing traded yet) with a position found on the venue: spread it over sell slots above the anchor.
+            _differenceSeen = null;
             _strategy.RestoreLongPosition(venue, venueEntryPrice > 0 ? venueEntryPrice : price);
             _ledger.SaveAllSlots();
             Log.Restored(_logger, Symbol, venue, venueEntryPrice);
-            MarkReconciled();
             return new ReconciliationResult(Symbol, false, local, venue, difference, true, 0, 0, null);
         }
 
+        if (_differenceSeen != difference)
+        {
+            Log.DifferenceOnce(_logger, Symbol, local, venue);
+            _differenceSeen = difference;
+            return new ReconciliationResult(Symbol, false, local, venue, difference, false, 0, 0, null) { Pending = true };
+        }
+
+        _differenceSeen = null;
         var scale = Math.Max(Math.Abs(venue), Math.Abs(local));
         if (Math.Abs(difference) / scale < DivergenceThreshold && price > 0)
         {
@@ -156,18 +232,14 @@ internal sealed partial class Reconciler
             _ledger.SaveAllSlots();
             Log.Corrected(_logger, Symbol, local, venue);
             _risk.Alert(Symbol, "position_corrected", "warning", $"local position {local} corrected to the venue's {venue}");
-            MarkReconciled();
             return new ReconciliationResult(Symbol, false, local, venue, difference, true, 0, 0, null);
         }
 
         var reason = $"position divergence on {Symbol}: local {local}, venue {venue} (5 % or more)";
         Log.Diverged(_logger, Symbol, local, venue);
         _risk.Breaker(Symbol)?.Open(BreakerTrigger.Divergence, reason);
-        MarkReconciled();
         return new ReconciliationResult(Symbol, false, local, venue, difference, false, 0, 0, null);
     }
-
-    private void MarkReconciled() => Volatile.Write(ref _reconciled, true);
 
     private static partial class Log
     {
@@ -185,5 +257,14 @@ internal sealed partial class Reconciler
 
         [LoggerMessage(111, LogLevel.Error, "{Symbol}: position divergence: local {Local}, venue {Venue}; circuit breaker opened")]
         public static partial void Diverged(ILogger logger, string symbol, decimal local, decimal venue);
+
+        [LoggerMessage(119, LogLevel.Information, "{Symbol}: tracked order {ClientOrderId} is not among the venue's open orders; looked up if the next reconciliation does not list it either")]
+        public static partial void MissingOnce(ILogger logger, string symbol, string clientOrderId);
+
+        [LoggerMessage(120, LogLevel.Information, "{Symbol}: venue order {ExchangeOrderId} (client id {ClientOrderId}) is unknown to the engine; cancelled if the next reconciliation still lists it")]
+        public static partial void UnknownOnce(ILogger logger, string symbol, string clientOrderId, string exchangeOrderId);
+
+        [LoggerMessage(121, LogLevel.Information, "{Symbol}: local position {Local} differs from the venue's {Venue}; acted on if the next reconciliation sees the same difference")]
+        public static partial void DifferenceOnce(ILogger logger, string symbol, decimal local, decimal venue);
     }
 }

@@ -26,10 +26,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly GridStrategy _strategy;
-    private readonly OrderTracker _tracker;
-    private readonly Ledger _ledger;
-    private readonly Reconciler _reconciler;
+    private readonly SymbolRules _rules;
+    private readonly Broadcast<PositionEvent> _positions;
     private readonly EngineStateStore _store;
     private readonly OrderGateway _gateway;
     private readonly RiskState _risk;
@@ -37,12 +35,18 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _throttle;
+    private readonly CrashPoint _crashAt;
     private readonly string _book;
     private readonly string _tag;
     private readonly List<GridAction> _actions = new(64);
     private readonly List<Task> _inFlight = [];
     private readonly CancellationTokenSource _calls = new();
-    private readonly bool _restoredFromState;
+    private GridStrategy _strategy;
+    private OrderTracker _tracker;
+    private Ledger _ledger;
+    private Reconciler _reconciler;
+    private bool _restoredFromState;
+    private int _reloadAfterStoreFailure;
     private PriceChange? _latestTick;
     private PriceChange? _decidedTick;
     private long _latestTickTimestamp;
@@ -51,7 +55,6 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private bool _redecide;
     private bool _timerArmed;
     private bool _stopping;
-    private bool _halted;
     private bool _dirty = true;
     private Task? _loop;
 
@@ -59,7 +62,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger)
     {
         Grid = grid;
-        _strategy = new GridStrategy(grid, rules);
+        _rules = rules;
+        _positions = positions;
         _store = store;
         _gateway = gateway;
         _risk = risk;
@@ -67,40 +71,63 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _time = time;
         _logger = logger;
         _throttle = options.Throttle;
+        _crashAt = options.Testing.CrashAt;
         _book = store.Book();
         _tag = ClientOrderId.SymbolTag(grid.Symbol);
+        var saved = LoadFromStore();
+        risk.Restore(grid.Symbol, saved.Pnl.Realised);
+        _ledger.Refresh();
+        Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, saved.Pnl.Realised);
+    }
 
-        var saved = store.Load(grid.Symbol);
-        _sequence = saved.Sequence;
+    /// <summary>Builds the grid, orders and books from the state file (start, and recovery after a store failure).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_strategy), nameof(_tracker), nameof(_ledger), nameof(_reconciler))]
+    private SymbolSnapshot LoadFromStore()
+    {
+        var saved = _store.Load(Symbol);
+        _sequence = Math.Max(_sequence, saved.Sequence);
+        var strategy = new GridStrategy(Grid, _rules);
         if (saved.Anchor is { } anchor)
         {
-            _strategy.SetAnchor(anchor);
+            strategy.SetAnchor(anchor);
         }
 
         foreach (var s in saved.Slots)
         {
-            _strategy.LoadSlot(s.Level, s.Sign, s.Quantity, s.OpenNotional, s.OpenFees, s.RoundTripPnl, s.PostOnlyFailures);
+            strategy.LoadSlot(s.Level, s.Sign, s.Quantity, s.OpenNotional, s.OpenFees, s.RoundTripPnl, s.PostOnlyFailures);
         }
 
-        _ledger = new Ledger(grid.Symbol, _strategy, store, saved.Pnl, risk, positions, time, logger);
-        _tracker = new OrderTracker(grid, _strategy, store, _ledger, risk, metrics, time, logger);
+        var ledger = new Ledger(Symbol, strategy, _store, saved.Pnl, _risk, _positions, _time, _logger);
+        var tracker = new OrderTracker(Grid, strategy, _store, ledger, _risk, _metrics, _time, _logger, _crashAt);
         foreach (var stored in saved.OpenOrders)
         {
-            _tracker.Restore(stored);
+            tracker.Restore(stored);
         }
 
         _restoredFromState = saved.Anchor is not null;
-        _reconciler = new Reconciler(grid, _strategy, _tracker, _ledger, risk, _restoredFromState, _book, time, logger);
-        risk.Restore(grid.Symbol, saved.Pnl.Realised);
-        _ledger.Refresh();
-        Log.Loaded(_logger, grid.Symbol, saved.OpenOrders.Count, _strategy.NetPosition, saved.Pnl.Realised);
+        _strategy = strategy;
+        _ledger = ledger;
+        _tracker = tracker;
+        _reconciler = new Reconciler(Grid, strategy, tracker, ledger, _risk, _restoredFromState, _book, _time, _logger);
+        return saved;
+    }
+
+    /// <summary>
+    /// The state store works again after a failure: what the writer holds in memory may be ahead of the file (a
+    /// transaction whose commit failed), so it reloads from the file before the next message, and the reconciliation
+    /// that follows reads back from the venue what could not be written. Called from any thread.
+    /// </summary>
+    public void ReloadAfterStoreFailure()
+    {
+        Volatile.Write(ref _reloadAfterStoreFailure, 1);
+        Unreconcile();
     }
 
     public GridOptions Grid { get; }
 
     public string Symbol => Grid.Symbol;
 
-    public SymbolRules Rules => _strategy.Rules;
+    public SymbolRules Rules => _rules;
 
     /// <summary>The latest view for operators; never blocks the writer.</summary>
     public EngineSnapshot Snapshot => _ledger.Snapshot;
@@ -147,16 +174,21 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     public void Poke() => _inbox.Writer.TryWrite(Redecide.Instance);
 
     /// <summary>
-    /// Compares working orders and position with the venue and applies the correction rules: a local order missing on
-    /// the venue is looked up and, if unknown, treated as cancelled; a venue order unknown locally is cancelled; a
-    /// position difference below 5 % is corrected locally, 5 % or more opens the circuit breaker.
+    /// One reconciliation run: compares working orders and position with the venue and applies the correction rules to
+    /// the differences the run before saw too (see <see cref="Reconciler"/>): a local order missing on the venue is
+    /// looked up and, if unknown, treated as cancelled; a venue order with the engine's prefix unknown locally is
+    /// cancelled; a position difference below 5 % is corrected locally, 5 % or more opens the circuit breaker. A result
+    /// with <see cref="ReconciliationResult.Pending"/> asks for a second run; the run with <paramref name="final"/> (or one
+    /// that leaves nothing pending) finishes the reconciliation and lets the symbol trade again.
     /// </summary>
-    public async Task<ReconciliationResult> ReconcileAsync(CancellationToken cancellationToken)
+    public async Task<ReconciliationResult> ReconcileAsync(bool final, CancellationToken cancellationToken)
     {
         var exchange = _gateway.Exchange;
+        var epoch = _reconciler.Epoch;
+        var snapshotAt = _time.GetUtcNow();
         var venueOpen = await exchange.GetOpenOrdersAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var ordersDone = new TaskCompletionSource<OrderComparison>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inbox.Writer.WriteAsync(new ReconcileOrders(venueOpen, ordersDone), cancellationToken).ConfigureAwait(false);
+        await _inbox.Writer.WriteAsync(new ReconcileOrders(venueOpen, snapshotAt, ordersDone), cancellationToken).ConfigureAwait(false);
         var (missing, unknown, _, _) = await ordersDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var tracked in missing)
         {
@@ -164,29 +196,23 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             await _inbox.Writer.WriteAsync(new LookupDone(tracked, lookup), cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await ComparePositionAsync(apply: false, cancellationToken).ConfigureAwait(false);
-        if (!result.PositionMatch)
-        {
-            // A fill may be between the venue's answer and its stream update: look again before correcting.
-            await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken).ConfigureAwait(false);
-            result = await ComparePositionAsync(apply: true, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            result = await ComparePositionAsync(apply: true, cancellationToken).ConfigureAwait(false);
-        }
-
-        return result with { MissingOrders = missing.Count, UnknownOrders = unknown.Count };
-    }
-
-    private async Task<ReconciliationResult> ComparePositionAsync(bool apply, CancellationToken cancellationToken)
-    {
-        var positions = await _gateway.Exchange.GetPositionsAsync(Symbol, cancellationToken).ConfigureAwait(false);
+        var positions = await exchange.GetPositionsAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var venue = positions.Where(p => p.Symbol == Symbol).Sum(p => p.Size);
         var entry = positions.FirstOrDefault(p => p.Symbol == Symbol)?.EntryPrice ?? 0m;
         var done = new TaskCompletionSource<ReconciliationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inbox.Writer.WriteAsync(new ReconcilePosition(venue, entry, apply, done), cancellationToken).ConfigureAwait(false);
-        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _inbox.Writer.WriteAsync(new ReconcilePosition(venue, entry, epoch, final, done), cancellationToken).ConfigureAwait(false);
+        var result = await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return result with { MissingOrders = missing.Count, UnknownOrders = unknown.Count };
+    }
+
+    /// <summary>
+    /// The engine may have missed venue events (a stream reconnected, the connector came back): nothing is placed until
+    /// the next reconciliation has finished. Called from any thread.
+    /// </summary>
+    public void Unreconcile()
+    {
+        _reconciler.Invalidate();
+        Poke();
     }
 
     /// <summary>Stops the writer; with <paramref name="cancelOrders"/> every working order is cancelled first.</summary>
@@ -264,6 +290,14 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     private void Handle(EngineMessage message)
     {
+        if (Interlocked.Exchange(ref _reloadAfterStoreFailure, 0) == 1)
+        {
+            var saved = LoadFromStore();
+            _reconciler.Invalidate();
+            _dirty = true;
+            Log.Reloaded(_logger, Symbol, saved.OpenOrders.Count, _strategy.NetPosition);
+        }
+
         var effect = TrackerEffect.None;
         _tracker.LastPrice = LastPrice;
         var wasReconciled = _reconciler.Reconciled;
@@ -279,23 +313,28 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 effect = _tracker.OnUpdate(update.Update);
                 break;
             case PlaceDone place:
-                effect = _tracker.OnPlaced(place.Order, place.Outcome);
+                effect = _tracker.OnPlaced(Current(place.Order), place.Outcome);
                 break;
             case CancelDone cancel:
-                effect = _tracker.OnCancelled(cancel.Order, cancel.Outcome, cancel.Reason);
+                effect = _tracker.OnCancelled(Current(cancel.Order), cancel.Outcome, cancel.Reason);
                 break;
             case LookupDone lookup:
-                effect = _tracker.OnLookup(lookup.Order, lookup.Outcome);
+                effect = _tracker.OnLookup(Current(lookup.Order), lookup.Outcome);
                 break;
             case ReconcileOrders orders:
-                var comparison = _reconciler.CompareOrders(orders.VenueOpen);
+                var comparison = _reconciler.CompareOrders(orders.VenueOpen, orders.SnapshotAt);
                 CancelUnknown(comparison.Unknown);
                 effect = comparison.Effect;
                 orders.Done.TrySetResult(comparison);
                 break;
             case ReconcilePosition position:
-                var result = _reconciler.ComparePosition(position.VenuePosition, position.VenueEntryPrice, position.Apply, LastPrice);
-                effect = result.PositionMatch || position.Apply ? TrackerEffect.Changed : TrackerEffect.None;
+                var result = _reconciler.ComparePosition(position.VenuePosition, position.VenueEntryPrice, LastPrice) with { Pending = _reconciler.Pending };
+                if (!result.Pending || position.Final)
+                {
+                    _reconciler.Finish(position.Epoch);
+                }
+
+                effect = TrackerEffect.Changed;
                 position.Done.TrySetResult(result);
                 break;
         }
@@ -309,6 +348,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _redecide |= (effect & TrackerEffect.Redecide) != 0;
         FollowUp();
     }
+
+    /// <summary>The tracker's order of that client id: after a reload, an answer to a call made before lands on the reloaded order.</summary>
+    private TrackedOrder Current(TrackedOrder tracked) => _tracker.Find(tracked.Order.ClientOrderId, null) ?? tracked;
 
     /// <summary>Venue orders nobody tracks are cancelled.</summary>
     private void CancelUnknown(IReadOnlyList<Order> unknown)
@@ -333,6 +375,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var tick = Volatile.Read(ref _latestTick);
         if (tick is null || _stopping || (ReferenceEquals(tick, _decidedTick) && !_redecide))
         {
+            return;
+        }
+
+        if (_risk.StoreFailure is not null)
+        {
+            // Not even a cancel goes out: its answer and the fills racing it could not be recorded. Reconciliation reads
+            // the venue back once the store works again and an operator has reset.
             return;
         }
 
@@ -378,7 +427,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 RequestCancel(action.ClientOrderId!, action.CancelReason.ToString());
             }
-            else if (!_halted)
+            else
             {
                 Place(action, now, tickTimestamp);
             }
@@ -388,17 +437,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// The one way this symbol's writer stops trading on its own, with the reason operators see. Today it raises the
-    /// engine's fatal error (nothing new is placed anywhere, the host stops and cancels where CancelOnExit is set).
+    /// A failed write to the state store: nothing may be sent that is not on disk, so the engine goes Halted (every
+    /// symbol: they share the file) and says why. It stays Halted until the store works again and an operator resets.
     /// </summary>
-    private void Halt(string reason)
-    {
-        _halted = true;
-        Log.Halted(_logger, Symbol, reason);
-        _risk.SetFatal(reason);
-    }
-
-    /// <summary>A failed write to the state store: nothing may be sent that is not on disk, so trading stops.</summary>
     private bool HaltOnStoreFailure(Exception ex)
     {
         if (ex is not SqliteException)
@@ -406,7 +447,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return false;
         }
 
-        Halt($"the state store of {Symbol} failed ({ex.Message}); nothing is sent that is not on disk, so the engine stopped trading");
+        var reason = $"the state store failed on {Symbol} ({ex.Message}); nothing is sent that is not on disk";
+        if (_risk.StoreFailure is null)
+        {
+            Log.Halted(_logger, Symbol, reason);
+        }
+
+        _risk.SetStoreFailure(reason);
         return true;
     }
 
@@ -431,12 +478,14 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             ReduceOnly = action.ReduceOnly,
             ClientOrderId = clientOrderId,
         };
+        CrashHook.At(_crashAt, CrashPoint.AfterSaveBeforeSend, clientOrderId);
         RunOffLoop(async token =>
         {
             using var activity = EngineTelemetry.Source.StartActivity("order.place", ActivityKind.Internal);
             activity?.SetTag("opensqt.client_order_id", clientOrderId);
             activity?.SetTag("opensqt.side", request.Side.ToString());
             var outcome = await _gateway.PlaceAsync(request, token).ConfigureAwait(false);
+            CrashHook.At(_crashAt, CrashPoint.AfterSendBeforeAck, clientOrderId);
             activity?.SetTag("opensqt.outcome", outcome.Result.ToString());
             if (outcome.Result != PlaceResult.Placed)
             {
@@ -619,6 +668,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
         [LoggerMessage(118, LogLevel.Critical, "{Symbol}: trading halted: {Reason}")]
         public static partial void Halted(ILogger logger, string symbol, string reason);
+
+        [LoggerMessage(122, LogLevel.Warning, "{Symbol}: the state store works again; reloaded {OpenOrders} open order(s) and position {Position} from it, reconciling with the venue")]
+        public static partial void Reloaded(ILogger logger, string symbol, int openOrders, decimal position);
 
         [LoggerMessage(115, LogLevel.Warning, "{Symbol}: {Count} place(s) still unanswered on exit; reconciliation at the next start looks them up")]
         public static partial void PlacesStillOut(ILogger logger, string symbol, int count);

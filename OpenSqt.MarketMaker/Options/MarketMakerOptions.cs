@@ -47,6 +47,14 @@ public sealed class MarketMakerOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A difference a reconciliation finds (an order missing on the venue, an unknown order, a position difference) is
+    /// acted on only if a second run this long after still finds it: long enough for the order stream to deliver what
+    /// raced the venue's snapshot.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ReconcileConfirmDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Refuse to start when the balance cannot carry this many grid orders (OpenSQT: 100). 0 skips the check.</summary>
     [Range(0, 10_000)]
     public int PositionSafetyCheck { get; set; } = 100;
@@ -76,6 +84,34 @@ public sealed class MarketMakerOptions
 
     [Required]
     public RiskLimitOptions Limits { get; set; } = new();
+
+    [Required]
+    public TestingOptions Testing { get; set; } = new();
+}
+
+/// <summary>A point of the order lifecycle at which the crash tests kill the engine.</summary>
+public enum CrashPoint
+{
+    None = 0,
+
+    /// <summary>An order is saved in the state file and not sent yet.</summary>
+    AfterSaveBeforeSend = 1,
+
+    /// <summary>The venue has answered a place and the engine has not recorded the answer yet.</summary>
+    AfterSendBeforeAck = 2,
+
+    /// <summary>A fill is being booked and its transaction is not committed yet.</summary>
+    WhileBookingFill = 3,
+}
+
+/// <summary>Fault injection for the crash tests. Section <c>MarketMaker:Testing</c>; never set in production.</summary>
+public sealed class TestingOptions
+{
+    /// <summary>
+    /// Kills the engine process with SIGKILL the first time it reaches this point, as a power cut would. Only allowed
+    /// against the sim venue (the engine refuses to start otherwise) and announced at start.
+    /// </summary>
+    public CrashPoint CrashAt { get; set; }
 }
 
 /// <summary>One symbol's grid. Item of <c>MarketMaker:Symbols</c>.</summary>

@@ -70,6 +70,9 @@ public sealed class Broadcast<T>
 
         public IAsyncEnumerable<T> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
 
+        /// <summary>Takes the next buffered item without waiting.</summary>
+        public bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item) => _channel.Reader.TryRead(out item);
+
         public void Dispose() => _owner.Remove(_channel);
     }
 }

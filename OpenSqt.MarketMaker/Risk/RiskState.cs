@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
@@ -44,6 +45,7 @@ public sealed class RiskState : IDisposable
     private volatile string? _anomaly;
     private volatile string? _connectorProblem = "not connected to the ExchangeConnector yet";
     private volatile string? _fatal;
+    private volatile string? _storeFailure;
     private long _freshAfter;
     private AccountFigures? _account;
 
@@ -71,6 +73,9 @@ public sealed class RiskState : IDisposable
     public string? ConnectorProblem => _connectorProblem;
 
     public string? FatalError => _fatal;
+
+    /// <summary>Why the state store failed, while the engine is Halted for it; null when it works.</summary>
+    public string? StoreFailure => _storeFailure;
 
     public CircuitBreaker? Breaker(string symbol) => _symbols.TryGetValue(symbol, out var s) ? s.Breaker : null;
 
@@ -143,14 +148,14 @@ public sealed class RiskState : IDisposable
                 : $"{symbol}: no price tick since the connector or the price stream came back, or the last one is older than {MarketMakerOptions.SectionName}:Limits:MaxTickAge ({_options.Limits.MaxTickAge}); sending nothing");
         }
 
-        var venueUsable = _fatal is null && _connectorProblem is null;
+        var venueUsable = _fatal is null && _connectorProblem is null && _storeFailure is null;
         var state = breaker.State;
         if (_anomaly is not null)
         {
             state = state.Max(TradingState.Reducing);
         }
 
-        if (_fatal is not null)
+        if (_fatal is not null || _storeFailure is not null)
         {
             state = TradingState.Halted;
         }
@@ -231,6 +236,11 @@ public sealed class RiskState : IDisposable
         if (_fatal is { } fatal)
         {
             return new(symbol, TradingState.Halted, RiskTrigger.Fatal, fatal);
+        }
+
+        if (_storeFailure is { } store)
+        {
+            return new(symbol, TradingState.Halted, RiskTrigger.StateStore, $"halted, sending nothing until the state store works and an operator resets (CloseCircuitBreaker): {store}");
         }
 
         if (_connectorProblem is { } problem)
@@ -316,6 +326,59 @@ public sealed class RiskState : IDisposable
         Changed?.Invoke();
     }
 
+    /// <summary>
+    /// A write to the state store failed: the engine is Halted and sends nothing until <see cref="TryClearStoreFailure"/>
+    /// finds the store working again on an operator's reset. The first failure is kept as the reason.
+    /// </summary>
+    public void SetStoreFailure(string reason)
+    {
+        lock (_storeGate)
+        {
+            if (_storeFailure is not null)
+            {
+                return;
+            }
+
+            _storeFailure = reason;
+        }
+
+        Alert("", "state_store_failed", "critical", $"trading halted: {reason}; an operator reset (CloseCircuitBreaker) resumes once the store works again");
+        Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// The operator's reset of a store failure: writes to the store and, if that works, lets the engine trade again
+    /// (after a reconciliation). Returns false with the reason while the store still fails.
+    /// </summary>
+    public bool TryClearStoreFailure(out string? reason)
+    {
+        lock (_storeGate)
+        {
+            if (_storeFailure is null)
+            {
+                reason = null;
+                return true;
+            }
+
+            try
+            {
+                Store().InTransaction(() => Store().SaveRisk("store-check", "{}", _time.GetUtcNow()));
+            }
+            catch (SqliteException ex)
+            {
+                reason = $"the state store still fails ({ex.Message}); trading stays halted";
+                return false;
+            }
+
+            _storeFailure = null;
+        }
+
+        reason = null;
+        Alert("", "state_store_restored", "info", "the state store works again; trading resumes after a reconciliation");
+        Changed?.Invoke();
+        return true;
+    }
+
     public void SetFatal(string reason)
     {
         _fatal = reason;
@@ -351,9 +414,17 @@ public sealed class RiskState : IDisposable
     private void Save(string symbol, SymbolRisk s)
     {
         var json = JsonSerializer.Serialize(new SavedSymbolRisk(s.Breaker.Record, s.Operator), RiskJsonContext.Default.SavedSymbolRisk);
-        lock (_storeGate)
+        try
         {
-            Store().SaveRisk(symbol, json, _time.GetUtcNow());
+            lock (_storeGate)
+            {
+                Store().SaveRisk(symbol, json, _time.GetUtcNow());
+            }
+        }
+        catch (SqliteException ex)
+        {
+            // The change holds in memory; the engine stops sending until the store works again.
+            SetStoreFailure($"saving the risk state of {symbol} failed ({ex.Message})");
         }
     }
 

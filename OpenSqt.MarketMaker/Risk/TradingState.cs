@@ -50,6 +50,9 @@ public enum RiskTrigger
 
     /// <summary>A fatal error (bad configuration, refused credentials, hedge-mode account): Halted, the engine stops.</summary>
     Fatal,
+
+    /// <summary>The state store failed a write: Halted, nothing sent, until it works again and an operator resets.</summary>
+    StateStore,
 }
 
 public static class TradingStateExtensions

@@ -260,7 +260,15 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
 
     public override Task<W.CloseCircuitBreakerResponse> CloseCircuitBreaker(W.CloseCircuitBreakerRequest request, ServerCallContext context)
     {
-        foreach (var breaker in Breakers(request.Symbol))
+        var breakers = Breakers(request.Symbol).ToArray();
+
+        // A state-store failure halts every symbol; the reset clears it only once the store takes a write again.
+        if (!risk.TryClearStoreFailure(out var storeProblem))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, storeProblem ?? "the state store still fails"));
+        }
+
+        foreach (var breaker in breakers)
         {
             breaker.Close();
         }
@@ -276,6 +284,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
     private static string LimitType(RiskTrigger trigger) => trigger switch
     {
         RiskTrigger.Fatal => "fatal",
+        RiskTrigger.StateStore => "state_store",
         RiskTrigger.Connector => "connector_unreachable",
         RiskTrigger.StaleData => "stale_price",
         RiskTrigger.Anomaly => "market_anomaly",

@@ -51,6 +51,7 @@ public sealed class EngineHarness : IAsyncDisposable
         ["MarketMaker:Symbols:0:BuyWindowSize"] = buyWindow.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["MarketMaker:Throttle"] = "00:00:00",
         ["MarketMaker:ReconcileInterval"] = "00:10:00",
+        ["MarketMaker:ReconcileConfirmDelay"] = "00:00:00.200",
         ["MarketMaker:RiskControl:Enabled"] = "false",
     };
 

@@ -116,7 +116,7 @@ public sealed class EnginePiecesTests : IDisposable
         var fill = new Fill { TradeId = "t1", ExchangeOrderId = "x", Symbol = "BTCUSDT", Side = OrderSide.Buy, Price = tracked.Order.Price, Quantity = 0.001m, Fee = 0.01m, Timestamp = _time.GetUtcNow() };
         _tracker.Apply(tracked, OrderStatus.PartiallyFilled, 0.001m, tracked.Order.Price, [fill], null, _time.GetUtcNow(), null);
 
-        var comparison = _reconciler.CompareOrders([Venue(tracked, OrderStatus.PartiallyFilled, 0.001m, [fill])]);
+        var comparison = _reconciler.CompareOrders([Venue(tracked, OrderStatus.PartiallyFilled, 0.001m, [fill])], _time.GetUtcNow());
 
         Assert.Empty(comparison.Missing);
         Assert.Equal(0.001m, _strategy.NetPosition);
@@ -132,10 +132,100 @@ public sealed class EnginePiecesTests : IDisposable
         var otherBook = own with { ClientOrderId = ClientOrderId.Create("ZZZZ", ClientOrderId.SymbolTag("BTCUSDT"), OrderRole.OpenLong, -7, 99), ExchangeOrderId = "other-bot" };
         var manual = own with { ClientOrderId = "web_8f2a", ExchangeOrderId = "manual" };
 
-        var comparison = _reconciler.CompareOrders([Venue(tracked, OrderStatus.New), own, otherBook, manual]);
+        var first = _reconciler.CompareOrders([Venue(tracked, OrderStatus.New), own, otherBook, manual], _time.GetUtcNow());
+        Assert.Empty(first.Unknown);
+        Assert.True(_reconciler.Pending);
+
+        var comparison = _reconciler.CompareOrders([Venue(tracked, OrderStatus.New), own, otherBook, manual], _time.GetUtcNow());
 
         Assert.Equal(["lost"], comparison.Unknown.Select(o => o.ExchangeOrderId));
         Assert.Equal(["other-bot", "manual"], comparison.Foreign.Select(o => o.ExchangeOrderId));
         Assert.Empty(comparison.Missing);
+    }
+
+    [Fact]
+    public void AnOrderMissingFromTheVenueIsLookedUpOnlyWhenTheNextRunMissesItTooAndNeverWhenCreatedAfterTheSnapshot()
+    {
+        var older = Begin(-1);
+        _tracker.OnPlaced(older, new PlaceOutcome(PlaceResult.Placed, Venue(older, OrderStatus.New), ExchangeErrorKind.Unknown, ""));
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        var snapshotAt = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        var newer = Begin(-2);
+        _tracker.OnPlaced(newer, new PlaceOutcome(PlaceResult.Placed, Venue(newer, OrderStatus.New), ExchangeErrorKind.Unknown, ""));
+
+        // The venue's snapshot was asked for before the second order was placed and lists neither.
+        Assert.Empty(_reconciler.CompareOrders([], snapshotAt).Missing);
+        Assert.True(_reconciler.Pending);
+
+        // The stream explains nothing in between: the older order is missing twice and looked up; the newer one is in
+        // this snapshot, as it should be.
+        var second = _reconciler.CompareOrders([Venue(newer, OrderStatus.New)], _time.GetUtcNow());
+        Assert.Equal([older], second.Missing);
+        Assert.False(_reconciler.Pending);
+    }
+
+    [Fact]
+    public void AnOrderMissingOnceThatTheStreamFinishesBeforeTheNextRunIsForgotten()
+    {
+        var tracked = Begin(-1);
+        _tracker.OnPlaced(tracked, new PlaceOutcome(PlaceResult.Placed, Venue(tracked, OrderStatus.New), ExchangeErrorKind.Unknown, ""));
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        Assert.Empty(_reconciler.CompareOrders([], _time.GetUtcNow()).Missing);
+
+        _tracker.Apply(tracked, OrderStatus.Canceled, 0, 0, [], null, _time.GetUtcNow(), null);
+
+        Assert.Empty(_reconciler.CompareOrders([], _time.GetUtcNow()).Missing);
+        Assert.False(_reconciler.Pending);
+    }
+
+    [Fact]
+    public void APositionDifferenceIsActedOnOnlyWhenTwoRunsInARowSeeTheSameOne()
+    {
+        var tracked = Begin(-1);
+        _tracker.OnPlaced(tracked, new PlaceOutcome(PlaceResult.Placed, Venue(tracked, OrderStatus.New), ExchangeErrorKind.Unknown, ""));
+        _reconciler.Finish(_reconciler.Epoch);
+        var fill = new Fill { TradeId = "t1", ExchangeOrderId = "x", Symbol = "BTCUSDT", Side = OrderSide.Buy, Price = tracked.Order.Price, Quantity = 0.002m, Fee = 0.01m, Timestamp = _time.GetUtcNow() };
+
+        // A fill the stream has not delivered yet: seen once, remembered, nothing done.
+        var first = _reconciler.ComparePosition(0.002m, tracked.Order.Price, 95_000m);
+        Assert.True(first.Pending);
+        Assert.False(first.Corrected);
+        Assert.Equal(0m, _strategy.NetPosition);
+
+        // The stream delivers it: the next run matches and forgets the difference.
+        _tracker.Apply(tracked, OrderStatus.Filled, 0.002m, tracked.Order.Price, [fill], null, _time.GetUtcNow(), null);
+        Assert.True(_reconciler.ComparePosition(0.002m, tracked.Order.Price, 95_000m).PositionMatch);
+        Assert.False(_reconciler.Pending);
+        Assert.False(_risk.Breaker("BTCUSDT")!.IsOpen);
+
+        // A real difference (someone sold 0.001 on the account): the same one twice opens the breaker (50 %).
+        Assert.True(_reconciler.ComparePosition(0.001m, tracked.Order.Price, 95_000m).Pending);
+        Assert.False(_risk.Breaker("BTCUSDT")!.IsOpen);
+        var second = _reconciler.ComparePosition(0.001m, tracked.Order.Price, 95_000m);
+        Assert.False(second.Pending);
+        Assert.True(_risk.Breaker("BTCUSDT")!.IsOpen);
+        Assert.Equal(0.002m, _strategy.NetPosition);
+    }
+
+    [Fact]
+    public void AReconnectDuringAReconciliationLeavesTheSymbolUnreconciledUntilARunThatBeganAfterIt()
+    {
+        var epoch = _reconciler.Epoch;
+        _reconciler.Finish(epoch);
+        Assert.True(_reconciler.Reconciled);
+
+        // A stream reconnects: nothing is placed until a reconciliation finishes.
+        _reconciler.Invalidate();
+        Assert.False(_reconciler.Reconciled);
+
+        // A run that began before a second reconnect does not count.
+        var started = _reconciler.Epoch;
+        _reconciler.Invalidate();
+        _reconciler.Finish(started);
+        Assert.False(_reconciler.Reconciled);
+
+        _reconciler.Finish(_reconciler.Epoch);
+        Assert.True(_reconciler.Reconciled);
     }
 }

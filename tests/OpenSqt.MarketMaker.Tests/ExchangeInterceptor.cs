@@ -25,8 +25,19 @@ public class ExchangeInterceptor : DispatchProxy
     /// <summary>Rewrites each update of the order stream into zero or more updates.</summary>
     public Func<OrderUpdate, IEnumerable<OrderUpdate>>? Updates { get; private set; }
 
+    /// <summary>Replaces GetOpenOrdersAsync; gets the real client to forward to.</summary>
+    public Func<IExchange, string?, CancellationToken, Task<IReadOnlyList<Order>>>? OpenOrders { get; private set; }
+
+    /// <summary>Replaces GetPositionsAsync; gets the real client to forward to.</summary>
+    public Func<IExchange, string?, CancellationToken, Task<IReadOnlyList<Position>>>? Positions { get; private set; }
+
+    /// <summary>Awaited before each update of the order stream is passed on: a stream that lags behind the venue.</summary>
+    public Func<OrderUpdate, CancellationToken, Task>? Delay { get; private set; }
+
     public static IExchange Create(IExchange inner, Func<IExchange, OrderRequest, CancellationToken, Task<Order>>? place = null, Func<OrderUpdate, IEnumerable<OrderUpdate>>? updates = null,
-        Func<IExchange, string, OrderRef, CancellationToken, Task>? cancel = null, Func<IExchange, string, OrderRef, CancellationToken, Task<Order>>? lookup = null)
+        Func<IExchange, string, OrderRef, CancellationToken, Task>? cancel = null, Func<IExchange, string, OrderRef, CancellationToken, Task<Order>>? lookup = null,
+        Func<IExchange, string?, CancellationToken, Task<IReadOnlyList<Order>>>? openOrders = null, Func<IExchange, string?, CancellationToken, Task<IReadOnlyList<Position>>>? positions = null,
+        Func<OrderUpdate, CancellationToken, Task>? delay = null)
     {
         var proxy = Create<IExchange, ExchangeInterceptor>();
         var interceptor = (ExchangeInterceptor)(object)proxy;
@@ -35,6 +46,9 @@ public class ExchangeInterceptor : DispatchProxy
         interceptor.Updates = updates;
         interceptor.Cancel = cancel;
         interceptor.Lookup = lookup;
+        interceptor.OpenOrders = openOrders;
+        interceptor.Positions = positions;
+        interceptor.Delay = delay;
         return proxy;
     }
 
@@ -56,9 +70,19 @@ public class ExchangeInterceptor : DispatchProxy
             return lookup(Inner, (string)args![0]!, (OrderRef)args[1]!, (CancellationToken)args[2]!);
         }
 
-        if (targetMethod.Name == nameof(IExchange.SubscribeOrdersAsync) && Updates is { } updates)
+        if (targetMethod.Name == nameof(IExchange.GetOpenOrdersAsync) && OpenOrders is { } openOrders)
         {
-            return Rewrite(Inner.SubscribeOrdersAsync((CancellationToken)args![0]!), updates, (CancellationToken)args[0]!);
+            return openOrders(Inner, (string?)args![0], (CancellationToken)args[1]!);
+        }
+
+        if (targetMethod.Name == nameof(IExchange.GetPositionsAsync) && Positions is { } positions)
+        {
+            return positions(Inner, (string?)args![0], (CancellationToken)args[1]!);
+        }
+
+        if (targetMethod.Name == nameof(IExchange.SubscribeOrdersAsync) && (Updates is not null || Delay is not null))
+        {
+            return Rewrite(Inner.SubscribeOrdersAsync((CancellationToken)args![0]!), Updates ?? (u => [u]), Delay, (CancellationToken)args[0]!);
         }
 
         try
@@ -72,10 +96,16 @@ public class ExchangeInterceptor : DispatchProxy
         }
     }
 
-    private static async IAsyncEnumerable<OrderUpdate> Rewrite(IAsyncEnumerable<OrderUpdate> source, Func<OrderUpdate, IEnumerable<OrderUpdate>> rewrite, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<OrderUpdate> Rewrite(IAsyncEnumerable<OrderUpdate> source, Func<OrderUpdate, IEnumerable<OrderUpdate>> rewrite,
+        Func<OrderUpdate, CancellationToken, Task>? delay, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var update in source.WithCancellation(cancellationToken))
         {
+            if (delay is not null)
+            {
+                await delay(update, cancellationToken);
+            }
+
             foreach (var rewritten in rewrite(update))
             {
                 yield return rewritten;

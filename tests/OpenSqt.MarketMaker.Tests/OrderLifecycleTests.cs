@@ -220,7 +220,7 @@ public sealed class OrderLifecycleTests
     }
 
     [Fact]
-    public async Task WhenTheStateStoreFailsTheEngineStopsTradingAndSaysWhyAndSendsNothingItCouldNotSave()
+    public async Task WhenAnotherProcessHoldsTheStateFilesWriteLockTheEngineHaltsSaysWhyAndSendsNothingItCouldNotSave()
     {
         await using var connector = await ConnectorHost.StartAsync();
         var state = Db("storefail");
@@ -242,9 +242,15 @@ public sealed class OrderLifecycleTests
         await exclusive.ExecuteNonQueryAsync();
         connector.Sim.Trade("BTCUSDT", anchor - 100m, 1m);
 
-        await Eventually.TrueAsync(() => engine.RiskState.FatalError is not null, TimeSpan.FromSeconds(40), "the engine halts on the store failure");
-        Assert.Contains("the state store of BTCUSDT failed", engine.RiskState.FatalError, StringComparison.Ordinal);
-        Assert.Contains("nothing is sent that is not on disk", engine.RiskState.FatalError, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => engine.RiskState.StoreFailure is not null, TimeSpan.FromSeconds(40), "the engine halts on the store failure");
+        var trading = engine.RiskState.StateOf("BTCUSDT");
+        Assert.Equal(OpenSqt.MarketMaker.Risk.TradingState.Halted, trading.State);
+        Assert.Equal(OpenSqt.MarketMaker.Risk.RiskTrigger.StateStore, trading.Trigger);
+        Assert.Contains("the state store failed on BTCUSDT", trading.Reason, StringComparison.Ordinal);
+        Assert.Contains("nothing is sent that is not on disk", trading.Reason, StringComparison.Ordinal);
+
+        // Halted, not stopped: the engine stays up for operators and sends nothing.
+        Assert.Null(engine.RiskState.FatalError);
         Assert.Equal(placedBefore, Volatile.Read(ref places));
         Assert.DoesNotContain(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"), o => o.Side == OrderSide.Sell);
     }
