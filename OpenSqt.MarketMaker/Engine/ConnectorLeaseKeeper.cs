@@ -68,7 +68,7 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
             {
                 var lease = await remote.AcquireLeaseAsync(prefix, ClientName, ttl, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _lease, lease);
-                _remember(lease.Id);
+                Remember(lease.Id);
                 Log.Acquired(logger, prefix, ttl.TotalSeconds);
                 return;
             }
@@ -118,6 +118,22 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
         }
     }
 
+    /// <summary>
+    /// The lease id in the state file only spares a restarted engine the wait for its old lease to lapse: a store that
+    /// cannot write it is reported by the engines' own writes, not here.
+    /// </summary>
+    private void Remember(string? leaseId)
+    {
+        try
+        {
+            _remember(leaseId);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or InvalidOperationException)
+        {
+            Log.RememberFailed(logger, ex.Message);
+        }
+    }
+
     /// <summary>Ends the lease after a graceful stop: the engine has done with its orders what CancelOnExit says.</summary>
     public async Task ReleaseAsync(CancellationToken cancellationToken)
     {
@@ -129,7 +145,7 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
         try
         {
             await remote.ReleaseLeaseAsync(lease.Id, cancellationToken).ConfigureAwait(false);
-            _remember(null);
+            Remember(null);
             Log.Released(logger, lease.Prefix);
         }
         catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
@@ -161,6 +177,9 @@ internal sealed partial class ConnectorLeaseKeeper(RemoteExchange remote, RiskSt
 
         [LoggerMessage(307, LogLevel.Information, "Connector lease of '{Prefix}*' resumed after a restart: the orders of the previous run stay the engine's own")]
         public static partial void Resumed(ILogger logger, string prefix);
+
+        [LoggerMessage(308, LogLevel.Warning, "Could not keep the connector lease id in the state file (a restart will wait for the old lease to lapse): {Reason}")]
+        public static partial void RememberFailed(ILogger logger, string reason);
 
         [LoggerMessage(306, LogLevel.Warning, "The connector offers no leases (a v1 connector): if this engine dies, its orders stay working")]
         public static partial void Unsupported(ILogger logger);
