@@ -24,7 +24,11 @@ public enum PlaceResult
     Fatal,
 }
 
-public sealed record PlaceOutcome(PlaceResult Result, Order? Order, ExchangeErrorKind ErrorKind, string Message);
+public sealed record PlaceOutcome(PlaceResult Result, Order? Order, ExchangeErrorKind ErrorKind, string Message)
+{
+    /// <summary>When the last attempt left for the venue, its rate limit tokens taken (TimeProvider timestamp; 0 if none did).</summary>
+    public long SentTimestamp { get; init; }
+}
 
 public enum CancelResult
 {
@@ -81,10 +85,11 @@ public sealed partial class OrderGateway : IAsyncDisposable
             }
 
             var sentAt = _time.GetUtcNow();
+            var sent = _time.GetTimestamp();
             try
             {
                 var order = await _exchange.PlaceOrderAsync(request, cancellationToken).ConfigureAwait(false);
-                return new PlaceOutcome(PlaceResult.Placed, order, ExchangeErrorKind.Unknown, "");
+                return new PlaceOutcome(PlaceResult.Placed, order, ExchangeErrorKind.Unknown, "") { SentTimestamp = sent };
             }
             catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.RateLimited && attempt <= _retry.MaxAttempts)
             {

@@ -280,6 +280,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 break;
             case PlaceDone place:
                 effect = _tracker.OnPlaced(place.Order, place.Outcome);
+                MeasureSent(place);
                 break;
             case CancelDone cancel:
                 effect = _tracker.OnCancelled(cancel.Order, cancel.Outcome, cancel.Reason);
@@ -308,6 +309,20 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _dirty |= (effect & TrackerEffect.Changed) != 0;
         _redecide |= (effect & TrackerEffect.Redecide) != 0;
         FollowUp();
+    }
+
+    /// <summary>The stages after the order was durable (see <see cref="PlaceStage"/>), when anyone listens.</summary>
+    private void MeasureSent(PlaceDone place)
+    {
+        var sent = place.Outcome.SentTimestamp;
+        if (sent == 0 || !_metrics.PlaceStagesMeasured)
+        {
+            return;
+        }
+
+        _metrics.PlaceStageLatency(Symbol, PlaceStage.Limiter, _time.GetElapsedTime(place.Order.DurableTimestamp, sent));
+        _metrics.PlaceStageLatency(Symbol, PlaceStage.Send, _time.GetElapsedTime(sent, place.AnsweredTimestamp));
+        _metrics.PlaceStageLatency(Symbol, PlaceStage.Reply, _time.GetElapsedTime(place.AnsweredTimestamp));
     }
 
     /// <summary>Venue orders nobody tracks are cancelled.</summary>
@@ -349,6 +364,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return;
         }
 
+        var decisionStarted = _time.GetTimestamp();
         _redecide = false;
         _decidedTick = tick;
         _lastDecision = now;
@@ -372,6 +388,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         activity?.SetTag("opensqt.price", tick.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
         activity?.SetTag("opensqt.actions", _actions.Count);
         var tickTimestamp = Volatile.Read(ref _latestTickTimestamp);
+        var decided = _time.GetTimestamp();
         foreach (var action in _actions)
         {
             if (action.Kind == GridActionKind.Cancel)
@@ -380,7 +397,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             }
             else if (!_halted)
             {
-                Place(action, now, tickTimestamp);
+                Place(action, now, tickTimestamp, decisionStarted, decided);
             }
         }
 
@@ -413,11 +430,21 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private TradingGate Gate() =>
         _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, LastPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
 
-    private void Place(GridAction action, DateTimeOffset now, long tickTimestamp)
+    private void Place(GridAction action, DateTimeOffset now, long tickTimestamp, long decisionStarted, long decided)
     {
         var sequence = ++_sequence;
         var clientOrderId = ClientOrderId.Create(_book, _tag, action.Role, action.Level, sequence);
         var tracked = _tracker.Begin(action, clientOrderId, sequence, now, tickTimestamp);
+        tracked.DecisionTimestamp = decisionStarted;
+        tracked.DecidedTimestamp = decided;
+        tracked.DurableTimestamp = _time.GetTimestamp();
+        if (_metrics.PlaceStagesMeasured)
+        {
+            _metrics.PlaceStageLatency(Symbol, PlaceStage.Inbox, _time.GetElapsedTime(tickTimestamp, decisionStarted));
+            _metrics.PlaceStageLatency(Symbol, PlaceStage.Decide, _time.GetElapsedTime(decisionStarted, decided));
+            _metrics.PlaceStageLatency(Symbol, PlaceStage.Persist, _time.GetElapsedTime(decided, tracked.DurableTimestamp));
+        }
+
         var order = tracked.Order;
         var request = new OrderRequest
         {
@@ -443,7 +470,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 activity?.SetStatus(ActivityStatusCode.Error, outcome.Message);
             }
 
-            await _inbox.Writer.WriteAsync(new PlaceDone(tracked, outcome), CancellationToken.None).ConfigureAwait(false);
+            await _inbox.Writer.WriteAsync(new PlaceDone(tracked, outcome, _time.GetTimestamp()), CancellationToken.None).ConfigureAwait(false);
         });
     }
 
