@@ -235,7 +235,7 @@ public sealed partial class OrderGateway : IAsyncDisposable
     /// <summary>One token of the symbol's bucket, then one of the account's.</summary>
     private async ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
     {
-        var own = _symbolLimiters.GetOrAdd(symbol, _ => Bucket(_rate.PerSymbolOrdersPerSecond, _rate.PerSymbolBurst));
+        var own = _symbolLimiters.GetOrAdd(symbol, static (_, rate) => Bucket(rate.PerSymbolOrdersPerSecond, rate.PerSymbolBurst), _rate);
         using (var lease = await own.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
         {
             if (!lease.IsAcquired)

@@ -489,7 +489,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         OrderTracker.CancelSent(tracked);
         var clientOrderId = tracked.Order.ClientOrderId;
         var exchangeId = tracked.Order.ExchangeOrderId;
-        StartFromLoop(async token =>
+        RunOffLoop(async token =>
         {
             var outcome = await _gateway.CancelAsync(Symbol, exchangeId, clientOrderId, token).ConfigureAwait(false);
             await _inbox.Writer.WriteAsync(new CancelDone(tracked, outcome, reason), CancellationToken.None).ConfigureAwait(false);
@@ -532,9 +532,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private void RunOffLoop(Func<CancellationToken, Task> call) => Keep(Task.Run(() => GuardedAsync(call)));
 
     /// <summary>
-    /// Starts a place or cancel on the writer's thread: it runs until its first wait (the rate limit tokens, then the
-    /// gRPC request written) and goes on off the loop from there. A hand-off to the thread pool first would add a thread
-    /// wake-up to every order's latency, and starting them in decision order keeps cancels ahead of places.
+    /// Starts a place on the writer's thread: it runs until its first wait (the rate limit tokens, then the gRPC request
+    /// written) and goes on off the loop from there. A hand-off to the thread pool first would add a thread wake-up to
+    /// every order's tick-to-order latency. Cancels, decided before the places, are handed to the pool instead, so they
+    /// leave at once without holding up the places behind them.
     /// </summary>
     private void StartFromLoop(Func<CancellationToken, Task> call) => Keep(GuardedAsync(call));
 
