@@ -49,6 +49,15 @@ internal sealed class TrackedOrder(long level, SlotOrder order, long sequence)
 
     /// <summary>When the tick that caused the order arrived (TimeProvider timestamp), for the tick-to-order latency.</summary>
     public long TickTimestamp { get; set; }
+
+    /// <summary>When the writer started the decision that placed the order (TimeProvider timestamp).</summary>
+    public long DecisionTimestamp { get; set; }
+
+    /// <summary>When the decision was made (TimeProvider timestamp).</summary>
+    public long DecidedTimestamp { get; set; }
+
+    /// <summary>When the order was durable in the state store (TimeProvider timestamp).</summary>
+    public long DurableTimestamp { get; set; }
 }
 
 internal abstract class EngineMessage;
@@ -68,11 +77,14 @@ internal sealed class UpdateMessage(OrderUpdate update) : EngineMessage
     public OrderUpdate Update { get; } = update;
 }
 
-internal sealed class PlaceDone(TrackedOrder order, PlaceOutcome outcome) : EngineMessage
+internal sealed class PlaceDone(TrackedOrder order, PlaceOutcome outcome, long answeredTimestamp) : EngineMessage
 {
     public TrackedOrder Order { get; } = order;
 
     public PlaceOutcome Outcome { get; } = outcome;
+
+    /// <summary>When the place call returned (TimeProvider timestamp).</summary>
+    public long AnsweredTimestamp { get; } = answeredTimestamp;
 }
 
 internal sealed class CancelDone(TrackedOrder order, CancelOutcome outcome, string reason) : EngineMessage

@@ -24,7 +24,11 @@ public enum PlaceResult
     Fatal,
 }
 
-public sealed record PlaceOutcome(PlaceResult Result, Order? Order, ExchangeErrorKind ErrorKind, string Message);
+public sealed record PlaceOutcome(PlaceResult Result, Order? Order, ExchangeErrorKind ErrorKind, string Message)
+{
+    /// <summary>When the last attempt left for the venue, its rate limit tokens taken (TimeProvider timestamp; 0 if none did).</summary>
+    public long SentTimestamp { get; init; }
+}
 
 public enum CancelResult
 {
@@ -81,10 +85,11 @@ public sealed partial class OrderGateway : IAsyncDisposable
             }
 
             var sentAt = _time.GetUtcNow();
+            var sent = _time.GetTimestamp();
             try
             {
                 var order = await _exchange.PlaceOrderAsync(request, cancellationToken).ConfigureAwait(false);
-                return new PlaceOutcome(PlaceResult.Placed, order, ExchangeErrorKind.Unknown, "");
+                return new PlaceOutcome(PlaceResult.Placed, order, ExchangeErrorKind.Unknown, "") { SentTimestamp = sent };
             }
             catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.RateLimited && attempt <= _retry.MaxAttempts)
             {
@@ -230,7 +235,7 @@ public sealed partial class OrderGateway : IAsyncDisposable
     /// <summary>One token of the symbol's bucket, then one of the account's.</summary>
     private async ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
     {
-        var own = _symbolLimiters.GetOrAdd(symbol, _ => Bucket(_rate.PerSymbolOrdersPerSecond, _rate.PerSymbolBurst));
+        var own = _symbolLimiters.GetOrAdd(symbol, static (_, rate) => Bucket(rate.PerSymbolOrdersPerSecond, rate.PerSymbolBurst), _rate);
         using (var lease = await own.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
         {
             if (!lease.IsAcquired)

@@ -313,6 +313,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 effect = _tracker.OnUpdate(update.Update);
                 break;
             case PlaceDone place:
+                MeasureSent(place);
                 effect = _tracker.OnPlaced(Current(place.Order), place.Outcome);
                 break;
             case CancelDone cancel:
@@ -351,6 +352,20 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     /// <summary>The tracker's order of that client id: after a reload, an answer to a call made before lands on the reloaded order.</summary>
     private TrackedOrder Current(TrackedOrder tracked) => _tracker.Find(tracked.Order.ClientOrderId, null) ?? tracked;
+
+    /// <summary>The stages after the order was durable (see <see cref="PlaceStage"/>), when anyone listens.</summary>
+    private void MeasureSent(PlaceDone place)
+    {
+        var sent = place.Outcome.SentTimestamp;
+        if (sent == 0 || !_metrics.PlaceStagesMeasured)
+        {
+            return;
+        }
+
+        _metrics.PlaceStageLatency(Symbol, PlaceStage.Limiter, _time.GetElapsedTime(place.Order.DurableTimestamp, sent));
+        _metrics.PlaceStageLatency(Symbol, PlaceStage.Send, _time.GetElapsedTime(sent, place.AnsweredTimestamp));
+        _metrics.PlaceStageLatency(Symbol, PlaceStage.Reply, _time.GetElapsedTime(place.AnsweredTimestamp));
+    }
 
     /// <summary>Venue orders nobody tracks are cancelled.</summary>
     private void CancelUnknown(IReadOnlyList<Order> unknown)
@@ -398,6 +413,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return;
         }
 
+        var decisionStarted = _time.GetTimestamp();
         _redecide = false;
         _decidedTick = tick;
         _lastDecision = now;
@@ -421,6 +437,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         activity?.SetTag("opensqt.price", tick.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
         activity?.SetTag("opensqt.actions", _actions.Count);
         var tickTimestamp = Volatile.Read(ref _latestTickTimestamp);
+        var decided = _time.GetTimestamp();
         foreach (var action in _actions)
         {
             if (action.Kind == GridActionKind.Cancel)
@@ -429,7 +446,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             }
             else
             {
-                Place(action, now, tickTimestamp);
+                Place(action, now, tickTimestamp, decisionStarted, decided);
             }
         }
 
@@ -460,11 +477,21 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private TradingGate Gate() =>
         _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, LastPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
 
-    private void Place(GridAction action, DateTimeOffset now, long tickTimestamp)
+    private void Place(GridAction action, DateTimeOffset now, long tickTimestamp, long decisionStarted, long decided)
     {
         var sequence = ++_sequence;
         var clientOrderId = ClientOrderId.Create(_book, _tag, action.Role, action.Level, sequence);
         var tracked = _tracker.Begin(action, clientOrderId, sequence, now, tickTimestamp);
+        tracked.DecisionTimestamp = decisionStarted;
+        tracked.DecidedTimestamp = decided;
+        tracked.DurableTimestamp = _time.GetTimestamp();
+        if (_metrics.PlaceStagesMeasured)
+        {
+            _metrics.PlaceStageLatency(Symbol, PlaceStage.Inbox, _time.GetElapsedTime(tickTimestamp, decisionStarted));
+            _metrics.PlaceStageLatency(Symbol, PlaceStage.Decide, _time.GetElapsedTime(decisionStarted, decided));
+            _metrics.PlaceStageLatency(Symbol, PlaceStage.Persist, _time.GetElapsedTime(decided, tracked.DurableTimestamp));
+        }
+
         var order = tracked.Order;
         var request = new OrderRequest
         {
@@ -479,7 +506,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             ClientOrderId = clientOrderId,
         };
         CrashHook.At(_crashAt, CrashPoint.AfterSaveBeforeSend, clientOrderId);
-        RunOffLoop(async token =>
+        StartFromLoop(async token =>
         {
             using var activity = EngineTelemetry.Source.StartActivity("order.place", ActivityKind.Internal);
             activity?.SetTag("opensqt.client_order_id", clientOrderId);
@@ -492,7 +519,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 activity?.SetStatus(ActivityStatusCode.Error, outcome.Message);
             }
 
-            await _inbox.Writer.WriteAsync(new PlaceDone(tracked, outcome), CancellationToken.None).ConfigureAwait(false);
+            await _inbox.Writer.WriteAsync(new PlaceDone(tracked, outcome, _time.GetTimestamp()), CancellationToken.None).ConfigureAwait(false);
         });
     }
 
@@ -550,23 +577,35 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
     }
 
-    private void RunOffLoop(Func<CancellationToken, Task> call)
+    /// <summary>Runs a venue call on the thread pool; the writer goes on at once.</summary>
+    private void RunOffLoop(Func<CancellationToken, Task> call) => Keep(Task.Run(() => GuardedAsync(call)));
+
+    /// <summary>
+    /// Starts a place on the writer's thread: it runs until its first wait (the rate limit tokens, then the gRPC request
+    /// written) and goes on off the loop from there. A hand-off to the thread pool first would add a thread wake-up to
+    /// every order's tick-to-order latency. Cancels, decided before the places, are handed to the pool instead, so they
+    /// leave at once without holding up the places behind them.
+    /// </summary>
+    private void StartFromLoop(Func<CancellationToken, Task> call) => Keep(GuardedAsync(call));
+
+    private async Task GuardedAsync(Func<CancellationToken, Task> call)
     {
-        var task = Task.Run(async () =>
+        try
         {
-            try
-            {
-                await call(_calls.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Shutting down.
-            }
-            catch (Exception ex)
-            {
-                Log.HandlerFailed(_logger, Symbol, "venue call", ex);
-            }
-        });
+            await call(_calls.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(_logger, Symbol, "venue call", ex);
+        }
+    }
+
+    private void Keep(Task task)
+    {
         _inFlight.RemoveAll(t => t.IsCompleted);
         _inFlight.Add(task);
     }

@@ -26,8 +26,9 @@ public sealed class GridStrategy
 {
     private readonly Dictionary<long, GridSlot> _slots = [];
     private readonly GridSlot[] _cleanupScratch;
+    private readonly List<long> _pruneScratch = [];
+    private readonly int _pruneAbove;
     private readonly decimal _interval;
-    private readonly decimal _tenthInterval;
 
     public GridStrategy(GridOptions options, SymbolRules rules)
     {
@@ -36,8 +37,8 @@ public sealed class GridStrategy
         Options = options;
         Rules = rules;
         _interval = options.PriceInterval;
-        _tenthInterval = _interval / 10m;
         _cleanupScratch = new GridSlot[options.OrderCleanupThreshold + (4 * (options.BuyWindowSize + options.EffectiveSellWindowSize)) + 16];
+        _pruneAbove = options.OrderCleanupThreshold + (4 * (options.BuyWindowSize + options.EffectiveSellWindowSize));
     }
 
     public GridOptions Options { get; }
@@ -63,7 +64,14 @@ public sealed class GridStrategy
             var net = 0m;
             foreach (var slot in _slots.Values)
             {
-                net += slot.PositionSign * slot.PositionQuantity;
+                if (slot.PositionSign > 0)
+                {
+                    net += slot.PositionQuantity;
+                }
+                else if (slot.PositionSign < 0)
+                {
+                    net -= slot.PositionQuantity;
+                }
             }
 
             return net;
@@ -125,35 +133,25 @@ public sealed class GridStrategy
         var anchor = Anchor.Value;
         var buyWindow = Options.BuyWindowSize;
         var sellWindow = Options.EffectiveSellWindowSize;
-        var center = CenterLevel(price);
-        var topBuy = (long)Math.Floor((price - _tenthInterval - anchor) / _interval);
+
+        // Levels from the anchor, divided once (decimal division is the costliest step of a tick). A tenth of the
+        // interval is 0.1 level, so the buy below and the sell above are the same as dividing price -/+ a tenth.
+        var offset = (price - anchor) / _interval;
+        var center = (long)Math.Round(offset, MidpointRounding.AwayFromZero);
+        var topBuy = (long)Math.Floor(offset - 0.1m);
         var lowestBuy = topBuy - buyWindow + 1;
-        var bottomSell = (long)Math.Ceiling((price + _tenthInterval - anchor) / _interval);
+        var bottomSell = (long)Math.Ceiling(offset + 0.1m);
         var highestSell = Math.Max(center, bottomSell - 1) + sellWindow;
         var neutral = Options.GridMode == GridMode.Neutral;
         var halted = gate.State == TradingState.Halted;
         var flatten = halted && gate.Flatten;
 
-        // The position and the opening quantity already working on each side, against the side's limit.
-        decimal net = 0, workingLong = 0, workingShort = 0;
-        foreach (var slot in _slots.Values)
-        {
-            net += slot.PositionSign * slot.PositionQuantity;
-            if (slot.Order is { IsTerminal: false, CancelRequested: false } live && live.Role.Opens())
-            {
-                if (live.Role == OrderRole.OpenLong)
-                {
-                    workingLong += live.Quantity - live.FilledQuantity;
-                }
-                else
-                {
-                    workingShort += live.Quantity - live.FilledQuantity;
-                }
-            }
-        }
-
-        var longRoom = gate.MaxLong - Math.Max(net, 0m);
-        var shortRoom = gate.MaxShort - Math.Max(-net, 0m);
+        // The position against each side's limit; without a limit (the common case) the room is unbounded and the
+        // pass over the slots is not needed.
+        var limited = gate.MaxLong != decimal.MaxValue || gate.MaxShort != decimal.MaxValue;
+        var net = limited ? NetPosition : 0m;
+        var longRoom = gate.MaxLong == decimal.MaxValue ? decimal.MaxValue : gate.MaxLong - Math.Max(net, 0m);
+        var shortRoom = gate.MaxShort == decimal.MaxValue ? decimal.MaxValue : gate.MaxShort - Math.Max(-net, 0m);
         var opening = gate.State == TradingState.Active;
         var longsAllowed = opening && longRoom > 0 && !IsMarginLocked(now);
         var shortsAllowed = opening && neutral && shortRoom > 0;
@@ -237,33 +235,89 @@ public sealed class GridStrategy
 
         if (longsAllowed)
         {
-            var room = longRoom - workingLong;
+            // The room left once the openings already working are counted; worked out at the first candidate only.
+            decimal? room = null;
             for (var level = topBuy; level >= lowestBuy && working < limit; level--)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && slot.BaseQuantity <= room && !slot.IsParked(now))
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
                 {
-                    actions.Add(GridAction.Place(level, OrderRole.OpenLong, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
-                    room -= slot.BaseQuantity;
-                    working++;
+                    room ??= longRoom == decimal.MaxValue ? decimal.MaxValue : longRoom - WorkingOpening(OrderRole.OpenLong);
+                    if (slot.BaseQuantity <= room)
+                    {
+                        actions.Add(GridAction.Place(level, OrderRole.OpenLong, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
+                        room -= slot.BaseQuantity;
+                        working++;
+                    }
                 }
             }
         }
 
         if (shortsAllowed)
         {
-            var room = shortRoom - workingShort;
+            decimal? room = null;
             for (var level = bottomSell; level < bottomSell + sellWindow && working < limit; level++)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && slot.BaseQuantity <= room && !slot.IsParked(now))
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
                 {
-                    actions.Add(GridAction.Place(level, OrderRole.OpenShort, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
-                    room -= slot.BaseQuantity;
-                    working++;
+                    room ??= shortRoom == decimal.MaxValue ? decimal.MaxValue : shortRoom - WorkingOpening(OrderRole.OpenShort);
+                    if (slot.BaseQuantity <= room)
+                    {
+                        actions.Add(GridAction.Place(level, OrderRole.OpenShort, slot.Price, slot.BaseQuantity, UsePostOnly(slot), reduceOnly: false));
+                        room -= slot.BaseQuantity;
+                        working++;
+                    }
                 }
             }
         }
+
+        if (_slots.Count > _pruneAbove)
+        {
+            Prune(lowestBuy, highestSell, now);
+        }
+    }
+
+    /// <summary>The opening quantity of <paramref name="role"/> still working (not filled, no cancel asked).</summary>
+    private decimal WorkingOpening(OrderRole role)
+    {
+        var working = 0m;
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.Order is { IsTerminal: false, CancelRequested: false } live && live.Role == role)
+            {
+                working += live.Quantity - live.FilledQuantity;
+            }
+        }
+
+        return working;
+    }
+
+    /// <summary>
+    /// Forgets slots the price has left behind that hold nothing a new slot would not (no order, position, PnL of a
+    /// round trip in progress, refusal or post-only history): a trailing grid would otherwise make every decision walk
+    /// every level the price ever passed. <see cref="GetOrCreateSlot"/> makes the same slot again when it is needed.
+    /// </summary>
+    private void Prune(long lowestBuy, long highestSell, DateTimeOffset now)
+    {
+        var keepBelow = lowestBuy - Options.BuyWindowSize;
+        var keepAbove = highestSell + Options.EffectiveSellWindowSize;
+        foreach (var slot in _slots.Values)
+        {
+            if ((slot.Level < keepBelow || slot.Level > keepAbove) && slot.Order is null && slot.Status == SlotStatus.Free
+                && slot.PositionSign == 0 && slot.PositionQuantity == 0 && slot.OpenNotional == 0 && slot.OpenFees == 0 && slot.RoundTripPnl == 0
+                && slot.PostOnlyFailures == 0 && slot.Refusals == 0 && !slot.IsParked(now))
+            {
+                _pruneScratch.Add(slot.Level);
+            }
+        }
+
+        foreach (var level in _pruneScratch)
+        {
+            _slots.Remove(level);
+        }
+
+        _pruneScratch.Clear();
     }
 
     /// <summary>

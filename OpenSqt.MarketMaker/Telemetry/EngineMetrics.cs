@@ -17,12 +17,14 @@ public sealed class EngineMetrics
     public const string UnrealisedPnl = "opensqt.engine.pnl.unrealised";
     public const string TickToOrder = "opensqt.engine.tick_to_order.duration";
     public const string RiskHalted = "opensqt.engine.risk.halted";
+    public const string PlaceStageDuration = "opensqt.engine.place.stage.duration";
 
     private readonly Counter<long> _placed;
     private readonly Counter<long> _filled;
     private readonly Counter<long> _cancelled;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _tickToOrder;
+    private readonly Histogram<double> _placeStage;
 
     public EngineMetrics(IMeterFactory meterFactory)
     {
@@ -33,6 +35,8 @@ public sealed class EngineMetrics
         _rejected = meter.CreateCounter<long>(OrdersRejected, "{order}", "Orders the venue refused, by reason");
         _tickToOrder = meter.CreateHistogram<double>(TickToOrder, "s", "From a price tick to the venue's answer to the order it caused",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+        _placeStage = meter.CreateHistogram<double>(PlaceStageDuration, "s", "Where the time from a price tick to the venue's answer goes, by stage (see PlaceStage)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.1] });
         meter.CreateObservableGauge(WorkingOrders, () => Observe(s => s.WorkingOrders), "{order}", "Orders working or in flight");
         meter.CreateObservableGauge(Position, () => Observe(s => s.Position), "{base}", "Net position of the grid");
         meter.CreateObservableGauge(RealisedPnl, () => Observe(s => s.RealisedPnl), "{quote}", "Realised PnL of closed round trips, fees included");
@@ -53,8 +57,39 @@ public sealed class EngineMetrics
 
     public void TickToOrderLatency(string symbol, TimeSpan elapsed) => _tickToOrder.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("symbol", symbol));
 
+    /// <summary>Whether anyone listens to the place stages; the engine skips working them out when nobody does.</summary>
+    public bool PlaceStagesMeasured => _placeStage.Enabled;
+
+    public void PlaceStageLatency(string symbol, string stage, TimeSpan elapsed) =>
+        _placeStage.Record(elapsed.TotalSeconds, new TagList { { "symbol", symbol }, { "stage", stage } });
+
     private IEnumerable<Measurement<double>> Observe(Func<SymbolFigures, double> value) =>
         Figures().Select(f => new Measurement<double>(value(f), new KeyValuePair<string, object?>("symbol", f.Symbol)));
+}
+
+/// <summary>
+/// The stages of <see cref="EngineMetrics.PlaceStageDuration"/>, in the order an order passes them. Their sum is the tick
+/// to order latency plus the writer's pick-up of the answer.
+/// </summary>
+public static class PlaceStage
+{
+    /// <summary>Tick received from the price stream to the writer starting its decision (inbox hop, throttle).</summary>
+    public const string Inbox = "inbox";
+
+    /// <summary>Risk gate and grid decision.</summary>
+    public const string Decide = "decide";
+
+    /// <summary>The order written to the state store: nothing is sent before it is durable.</summary>
+    public const string Persist = "persist";
+
+    /// <summary>Hand-off to the venue call and the per-symbol and account rate limit tokens.</summary>
+    public const string Limiter = "limiter";
+
+    /// <summary>The place call: gRPC to the connector, the venue, and the answer back.</summary>
+    public const string Send = "send";
+
+    /// <summary>The answer back on the symbol's writer.</summary>
+    public const string Reply = "reply";
 }
 
 /// <summary>One symbol's figures for the gauges.</summary>

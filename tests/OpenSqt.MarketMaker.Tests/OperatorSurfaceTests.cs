@@ -83,6 +83,11 @@ public sealed class OperatorSurfaceTests
         Assert.Contains("opensqt_engine_orders_filled", metrics, StringComparison.Ordinal);
         Assert.Contains("opensqt_engine_tick_to_order_duration", metrics, StringComparison.Ordinal);
         Assert.Contains("opensqt_engine_position", metrics, StringComparison.Ordinal);
+
+        // Where the time of a place went, stage by stage, for every stage from the tick to the answer on the writer.
+        var stages = metrics.Split('\n').Where(l => l.StartsWith("opensqt_engine_place_stage_duration", StringComparison.Ordinal)).ToArray();
+        Assert.All(new[] { PlaceStage.Inbox, PlaceStage.Decide, PlaceStage.Persist, PlaceStage.Limiter, PlaceStage.Send, PlaceStage.Reply },
+            stage => Assert.Contains(stages, l => l.Contains($"stage=\"{stage}\"", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -161,6 +161,44 @@ public sealed class StrategyTests
     }
 
     [Fact]
+    public void ATrailingGridForgetsEmptyLevelsItLeftBehindKeepsLevelsThatHoldAnythingAndTradesAForgottenLevelAgainAsNew()
+    {
+        // Threshold 10 and windows of 3: the grid keeps at most 10 + 4 x (3 + 3) = 34 slots before it forgets any.
+        var strategy = new GridStrategy(Grid(threshold: 10), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, -1, 94900m);
+        var parked = strategy.GetOrCreateSlot(-3);
+        strategy.OnPlaceRefused(parked, parked.Order!, ExchangeErrorKind.InvalidArgument, "below the minimum", Now);
+        var fresh = new GridStrategy(Grid(threshold: 10), Btc);
+        fresh.SetAnchor(95000m);
+        var expected = fresh.GetOrCreateSlot(-2);
+
+        // The price climbs 100 intervals; trailing buys are cancelled and confirmed as the engine would.
+        for (var step = 1; step <= 100; step++)
+        {
+            var actions = Decide(strategy, 95000m + (step * 100m));
+            foreach (var cancel in actions.Where(a => a.Kind == GridActionKind.Cancel))
+            {
+                var slot = strategy.GetOrCreateSlot(cancel.Level);
+                strategy.ApplyOrderState(slot, slot.Order!, OrderStatus.Canceled, slot.Order!.FilledQuantity, 0, 0, null, Now);
+            }
+
+            Work(strategy, actions.Where(a => a.Kind == GridActionKind.Place).ToList());
+        }
+
+        Assert.InRange(strategy.Slots.Count, 1, 35);
+        Assert.True(strategy.TryGetSlot(-1, out var filled) && filled.PositionQuantity > 0, "the level holding a position is kept");
+        Assert.True(strategy.TryGetSlot(-3, out var kept) && kept.IsParked(Now), "the parked level is kept");
+        Assert.False(strategy.TryGetSlot(-2, out _), "the empty level far below is forgotten");
+        Assert.Equal(0.002m, strategy.NetPosition);
+
+        // Back down: the forgotten level is made again exactly as a new one and gets its buy.
+        var back = Decide(strategy, 94850m);
+        var buy = Assert.Single(back, a => a.Kind == GridActionKind.Place && a.Level == -2);
+        Assert.Equal((expected.Price, expected.BaseQuantity), (buy.Price, buy.Quantity));
+    }
+
+    [Fact]
     public void NeutralModeOpensShortsAboveThePriceAndClosesThemOneIntervalLower()
     {
         var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);

@@ -8,7 +8,7 @@ namespace OpenSqt.Benchmarks.Engine;
 /// <summary>
 /// One grid decision on a 20-level grid (10 buy levels, 10 sell levels) with every level working: the steady-state
 /// tick (nothing to change) and a tick one interval lower (a trailing sell cancel and a new buy decided, not applied).
-/// Target: p50 at most 5 us and no allocation in steady state.
+/// Target (issue 13): at most 1 us and no allocation.
 /// </summary>
 [MemoryDiagnoser]
 public class GridDecisionBenchmarks

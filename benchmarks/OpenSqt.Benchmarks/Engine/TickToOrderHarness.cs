@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +9,7 @@ using OpenSqt.Benchmarks.Connector;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.MarketMaker.Extensions;
+using OpenSqt.MarketMaker.Telemetry;
 using OpenSqt.TestSupport;
 
 namespace OpenSqt.Benchmarks.Engine;
@@ -16,6 +19,12 @@ namespace OpenSqt.Benchmarks.Engine;
 /// order through the connector (gRPC) -> received by the sim. Each step moves the price one interval up, so each tick
 /// causes exactly one new buy (and one trailing cancel). Steps are spaced so the default 50 ms throttle and the
 /// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps]
+/// <para>
+/// Besides the total it prints where the time goes, p50 and p99 per stage: the engine's own stages come from its
+/// <see cref="EngineMetrics.PlaceStageDuration"/> histogram (read with a <see cref="MeterListener"/>, which is called on
+/// the engine's thread as each stage is recorded); the legs outside the engine are derived from those moments and the
+/// harness's own clock (the engine runs on the system clock here, the same Stopwatch).
+/// </para>
 /// </summary>
 internal static class TickToOrderHarness
 {
@@ -52,7 +61,9 @@ internal static class TickToOrderHarness
         }
 
         var anchor = host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
-        var arrivals = new System.Collections.Concurrent.ConcurrentDictionary<decimal, long>();
+        // The harness waits without spinning: on a small machine a spinning waiter takes a core from the path it measures.
+        var arrivals = new ConcurrentDictionary<decimal, long>();
+        using var arrived = new SemaphoreSlim(0);
         using var stop = new CancellationTokenSource();
         var watcher = Task.Run(async () =>
         {
@@ -63,6 +74,7 @@ internal static class TickToOrderHarness
                     if (update.Status == OrderStatus.New && update.Side == OrderSide.Buy)
                     {
                         arrivals.TryAdd(update.Price, Stopwatch.GetTimestamp());
+                        arrived.Release();
                     }
                 }
             }
@@ -72,7 +84,37 @@ internal static class TickToOrderHarness
             }
         });
 
+        var measured = new ConcurrentQueue<(string Stage, double Seconds, long At)>();
+        using var replied = new SemaphoreSlim(0);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == EngineMetrics.MeterName && instrument.Name == EngineMetrics.PlaceStageDuration)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "stage")
+                {
+                    var at = Stopwatch.GetTimestamp();
+                    measured.Enqueue(((string)tag.Value!, seconds, at));
+                    if ((string)tag.Value! == PlaceStage.Reply)
+                    {
+                        replied.Release();
+                    }
+                }
+            }
+        });
+        listener.Start();
+
         var latency = new Percentiles(steps);
+        var stages = new Breakdown(steps);
         var warmup = 30;
         for (var step = 1; step <= steps + warmup; step++)
         {
@@ -80,21 +122,38 @@ internal static class TickToOrderHarness
             var expected = price - 100m;
             var start = Stopwatch.GetTimestamp();
             sim.Trade("BTCUSDT", price, 0.001m);
-            var deadline = start + (2 * Stopwatch.Frequency);
-            long arrived;
-            while (!arrivals.TryGetValue(expected, out arrived))
+            long at;
+            while (!arrivals.TryGetValue(expected, out at))
             {
-                if (Stopwatch.GetTimestamp() > deadline)
+                if (!await arrived.WaitAsync(TimeSpan.FromSeconds(2)))
                 {
                     throw new TimeoutException($"no buy at {expected} within 2 s of the tick at {price}");
                 }
+            }
 
-                await Task.Yield();
+            // The engine records its last stage when the answer is back on its writer, after the sim saw the order.
+            // Stages recorded before this step's tick (the first grid's orders) are not this step's.
+            var seen = new Dictionary<string, (double Seconds, long At)>();
+            while (!seen.ContainsKey(PlaceStage.Reply))
+            {
+                if (!await replied.WaitAsync(TimeSpan.FromSeconds(2)))
+                {
+                    throw new TimeoutException($"the engine recorded no {PlaceStage.Reply} stage for the buy at {expected}");
+                }
+
+                while (measured.TryDequeue(out var m))
+                {
+                    if (m.At > start)
+                    {
+                        seen[m.Stage] = (m.Seconds, m.At);
+                    }
+                }
             }
 
             if (step > warmup)
             {
-                latency.Add(arrived - start);
+                latency.Add(at - start);
+                stages.Add(start, at, seen);
             }
 
             await Task.Delay(100);
@@ -103,6 +162,51 @@ internal static class TickToOrderHarness
         await stop.CancelAsync();
         await watcher;
         Console.WriteLine($"tick to order (sim trade -> connector -> engine -> place received by the sim): {latency.Summary()}");
+        stages.Print();
         await app.StopAsync();
+    }
+}
+
+/// <summary>Per-step stage durations of the tick-to-order path, summarised as p50 and p99 per stage.</summary>
+internal sealed class Breakdown(int capacity)
+{
+    private static readonly (string Name, string Meaning)[] Rows =
+    [
+        ("tick in", "sim trade -> connector -> gRPC price stream -> engine has the tick"),
+        (PlaceStage.Inbox, "tick -> the symbol's writer starts deciding (inbox hop)"),
+        (PlaceStage.Decide, "risk gate + grid decision"),
+        (PlaceStage.Persist, "order written to the state store (durable)"),
+        (PlaceStage.Limiter, "hand-off to the venue call + rate limit tokens"),
+        ("to venue", "gRPC place -> connector -> the sim has the order"),
+        ("ack back", "the sim's answer -> connector -> the engine's call returns"),
+        (PlaceStage.Reply, "answer back on the writer"),
+    ];
+
+    private readonly Dictionary<string, Percentiles> _rows = Rows.ToDictionary(r => r.Name, _ => new Percentiles(capacity));
+
+    public void Add(long start, long arrived, Dictionary<string, (double Seconds, long At)> seen)
+    {
+        long Ticks(string stage) => (long)(seen[stage].Seconds * Stopwatch.Frequency);
+        var durable = seen[PlaceStage.Persist].At;
+        var tickReceived = durable - Ticks(PlaceStage.Inbox) - Ticks(PlaceStage.Decide) - Ticks(PlaceStage.Persist);
+        var toVenue = arrived - (durable + Ticks(PlaceStage.Limiter));
+        _rows["tick in"].Add(Math.Max(0, tickReceived - start));
+        foreach (var stage in new[] { PlaceStage.Inbox, PlaceStage.Decide, PlaceStage.Persist, PlaceStage.Limiter, PlaceStage.Reply })
+        {
+            _rows[stage].Add(Ticks(stage));
+        }
+
+        _rows["to venue"].Add(Math.Max(0, toVenue));
+        _rows["ack back"].Add(Math.Max(0, Ticks(PlaceStage.Send) - toVenue));
+    }
+
+    public void Print()
+    {
+        Console.WriteLine("where the time goes (p50 / p99, us):");
+        foreach (var (name, meaning) in Rows)
+        {
+            var row = _rows[name];
+            Console.WriteLine($"  {name,-9} {row.Micros(50),9:F1} {row.Micros(99),9:F1}   {meaning}");
+        }
     }
 }
