@@ -44,6 +44,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private readonly CancellationTokenSource _calls = new();
     private readonly bool _restoredFromState;
     private PriceChange? _latestTick;
+    private MarkTick? _mark;
     private PriceChange? _decidedTick;
     private long _latestTickTimestamp;
     private long _sequence;
@@ -56,7 +57,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private Task? _loop;
 
     public SymbolEngine(GridOptions grid, SymbolRules rules, MarketMakerOptions options, EngineStateStore store, OrderGateway gateway,
-        RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger)
+        RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger, Func<string, decimal>? assetPrice = null)
     {
         Grid = grid;
         _strategy = new GridStrategy(grid, rules);
@@ -82,7 +83,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             _strategy.LoadSlot(s.Level, s.Sign, s.Quantity, s.OpenNotional, s.OpenFees, s.RoundTripPnl, s.PostOnlyFailures);
         }
 
-        _ledger = new Ledger(grid.Symbol, _strategy, store, saved.Pnl, risk, positions, time, logger);
+        _ledger = new Ledger(grid.Symbol, _strategy, store, saved.Pnl, risk, positions, time, logger, assetPrice);
         _tracker = new OrderTracker(grid, _strategy, store, _ledger, risk, metrics, time, logger);
         foreach (var stored in saved.OpenOrders)
         {
@@ -107,6 +108,16 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     /// <summary>The last traded price seen, 0 before the first.</summary>
     public decimal LastPrice => Volatile.Read(ref _latestTick)?.Price ?? 0m;
+
+    /// <summary>
+    /// The price positions are valued at (unrealised PnL, drawdown equity, notional limits): the venue's mark price, as
+    /// venues measure PnL and liquidation on it. The last trade price is the fallback while no mark younger than
+    /// <see cref="MarkMaxAge"/> has arrived: some venues' funding feeds carry no mark, and a mark stream can be down.
+    /// </summary>
+    public decimal ValuationPrice => Volatile.Read(ref _mark) is { } mark && _time.GetElapsedTime(mark.Timestamp) <= MarkMaxAge ? mark.Price : LastPrice;
+
+    /// <summary>How old a mark price may be before the last trade price is used instead (venues push the mark every 1-3 s).</summary>
+    public static TimeSpan MarkMaxAge { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Whether the first reconciliation has passed; nothing is placed before it.</summary>
     public bool Reconciled => _reconciler.Reconciled;
@@ -139,6 +150,19 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         _inbox.Writer.TryWrite(PriceSignal.Instance);
     }
+
+    /// <summary>A mark price from the venue's funding / mark-price feed; updates without one are ignored.</summary>
+    public void OnMark(FundingRate rate)
+    {
+        if (rate.Symbol == Symbol && rate.MarkPrice > 0)
+        {
+            Volatile.Write(ref _mark, new MarkTick(rate.MarkPrice, _time.GetTimestamp()));
+        }
+    }
+
+    /// <summary>A funding payment the venue settled on this symbol's position; booked once by the writer.</summary>
+    public ValueTask OnFundingAsync(FundingFee fee, CancellationToken cancellationToken) =>
+        _inbox.Writer.WriteAsync(new FundingMessage(fee), cancellationToken);
 
     public ValueTask OnOrderUpdateAsync(OrderUpdate update, CancellationToken cancellationToken) =>
         _inbox.Writer.WriteAsync(new UpdateMessage(update), cancellationToken);
@@ -265,7 +289,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private void Handle(EngineMessage message)
     {
         var effect = TrackerEffect.None;
-        _tracker.LastPrice = LastPrice;
+        _tracker.LastPrice = ValuationPrice;
         var wasReconciled = _reconciler.Reconciled;
         switch (message)
         {
@@ -277,6 +301,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 break;
             case UpdateMessage update:
                 effect = _tracker.OnUpdate(update.Update);
+                break;
+            case FundingMessage funding:
+                effect = _ledger.BookFunding(funding.Fee, ValuationPrice) ? TrackerEffect.Changed : TrackerEffect.None;
                 break;
             case PlaceDone place:
                 effect = _tracker.OnPlaced(place.Order, place.Outcome);
@@ -411,7 +438,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     }
 
     private TradingGate Gate() =>
-        _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, LastPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
+        _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, ValuationPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
 
     private void Place(GridAction action, DateTimeOffset now, long tickTimestamp)
     {
