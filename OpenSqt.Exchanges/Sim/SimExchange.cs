@@ -174,7 +174,8 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
 
     /// <summary>
     /// Moves the mark price of <paramref name="symbol"/> away from the last trade until the next trade (a venue's mark
-    /// follows an index, not the tape), and publishes it with the funding rate and the position it revalues.
+    /// follows an index, not the tape), and publishes it with the funding rate and the position it revalues. Funding due by
+    /// the clock settles first, at the mark before the move.
     /// </summary>
     public void SetMarkPrice(string symbol, decimal markPrice)
     {
@@ -187,6 +188,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
             }
 
             var now = _time.GetUtcNow();
+            SettleFundingLocked(now);
             s.MarkPrice = markPrice;
             _fundingSubscribers.Publish(FundingLocked(s, now));
             if (s.Position.Size != 0)

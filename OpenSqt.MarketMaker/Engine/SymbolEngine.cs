@@ -154,9 +154,17 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// <summary>A mark price from the venue's funding / mark-price feed; updates without one are ignored.</summary>
     public void OnMark(FundingRate rate)
     {
-        if (rate.Symbol == Symbol && rate.MarkPrice > 0)
+        if (rate.Symbol != Symbol || rate.MarkPrice <= 0)
         {
-            Volatile.Write(ref _mark, new MarkTick(rate.MarkPrice, _time.GetTimestamp()));
+            return;
+        }
+
+        var previous = Volatile.Read(ref _mark);
+        Volatile.Write(ref _mark, new MarkTick(rate.MarkPrice, _time.GetTimestamp()));
+        if (previous?.Price != rate.MarkPrice)
+        {
+            // The drawdown equity and the limits are measured at the mark: decide again even when nothing traded.
+            Poke();
         }
     }
 
@@ -303,7 +311,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 effect = _tracker.OnUpdate(update.Update);
                 break;
             case FundingMessage funding:
-                effect = _ledger.BookFunding(funding.Fee, ValuationPrice) ? TrackerEffect.Changed : TrackerEffect.None;
+                effect = _ledger.BookFunding(funding.Fee, ValuationPrice) ? TrackerEffect.Changed | TrackerEffect.Redecide : TrackerEffect.None;
                 break;
             case PlaceDone place:
                 effect = _tracker.OnPlaced(place.Order, place.Outcome);
