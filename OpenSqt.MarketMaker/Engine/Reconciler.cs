@@ -139,10 +139,11 @@ internal sealed partial class Reconciler
         }
 
         var price = lastPrice > 0 ? lastPrice : venueEntryPrice;
-        if (!_restoredFromState && !Reconciled && local == 0 && venue > 0 && _strategy.Anchor is not null && _grid.GridMode == GridMode.Long)
+        if (!_restoredFromState && !Reconciled && local == 0 && (venue > 0 || _grid.GridMode == GridMode.Neutral) && _strategy.Anchor is not null)
         {
-            // Start with a position found on the venue: spread it over sell slots above the anchor.
-            _strategy.RestoreLongPosition(venue, venueEntryPrice > 0 ? venueEntryPrice : price);
+            // Start with a position found on the venue: a long spread over slots above the anchor (their sells one
+            // interval up), in neutral mode a short over slots below it (their buys one interval down).
+            _strategy.RestorePosition(venue, venueEntryPrice > 0 ? venueEntryPrice : price);
             _ledger.SaveAllSlots();
             Log.Restored(_logger, Symbol, venue, venueEntryPrice);
             MarkReconciled();

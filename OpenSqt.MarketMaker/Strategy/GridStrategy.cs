@@ -134,23 +134,38 @@ public sealed class GridStrategy
         var halted = gate.State == TradingState.Halted;
         var flatten = halted && gate.Flatten;
 
-        // The position and the opening quantity already working on each side, against the side's limit.
-        decimal net = 0, workingLong = 0, workingShort = 0;
+        // The position, the opening quantity already working on each side (against the side's limit) and the closing
+        // quantity working on each side (against what the net position lets reduce-only closes take).
+        decimal net = 0, workingLong = 0, workingShort = 0, closingLong = 0, closingShort = 0;
         foreach (var slot in _slots.Values)
         {
             net += slot.PositionSign * slot.PositionQuantity;
-            if (slot.Order is { IsTerminal: false, CancelRequested: false } live && live.Role.Opens())
+            if (slot.Order is { IsTerminal: false } live)
             {
-                if (live.Role == OrderRole.OpenLong)
+                var remaining = live.Quantity - live.FilledQuantity;
+                switch (live.Role)
                 {
-                    workingLong += live.Quantity - live.FilledQuantity;
-                }
-                else
-                {
-                    workingShort += live.Quantity - live.FilledQuantity;
+                    case OrderRole.OpenLong when !live.CancelRequested:
+                        workingLong += remaining;
+                        break;
+                    case OrderRole.OpenShort when !live.CancelRequested:
+                        workingShort += remaining;
+                        break;
+                    case OrderRole.CloseLong:
+                        closingLong += remaining;
+                        break;
+                    case OrderRole.CloseShort:
+                        closingShort += remaining;
+                        break;
                 }
             }
         }
+
+        // Closes are reduce-only in both modes. In neutral mode long and short slots can be open at once and the venue
+        // holds only their net: a close the net cannot cover (a sell while the net is short) would be refused as
+        // reduce-only, or would open the other way without the flag, so it waits until the net covers it.
+        var sellCover = Math.Max(net, 0m) - closingLong;
+        var buyCover = Math.Max(-net, 0m) - closingShort;
 
         var longRoom = gate.MaxLong - Math.Max(net, 0m);
         var shortRoom = gate.MaxShort - Math.Max(-net, 0m);
@@ -217,21 +232,38 @@ public sealed class GridStrategy
                 continue;
             }
 
+            var closesLong = slot.PositionSign > 0;
+            if (neutral && slot.PositionQuantity > (closesLong ? sellCover : buyCover))
+            {
+                continue;
+            }
+
             if (flatten)
             {
-                var role = slot.PositionSign > 0 ? OrderRole.CloseLong : OrderRole.CloseShort;
-                actions.Add(GridAction.PlaceMarket(slot.Level, role, price, slot.PositionQuantity, reduceOnly: !neutral));
-                working++;
+                var role = closesLong ? OrderRole.CloseLong : OrderRole.CloseShort;
+                actions.Add(GridAction.PlaceMarket(slot.Level, role, price, slot.PositionQuantity, reduceOnly: true));
             }
-            else if (slot.PositionSign > 0 && (halted || slot.Level + 1 <= highestSell))
+            else if (closesLong && (halted || slot.Level + 1 <= highestSell))
             {
-                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseLong, LevelPrice(slot.Level + 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: !neutral));
-                working++;
+                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseLong, LevelPrice(slot.Level + 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: true));
             }
-            else if (slot.PositionSign < 0 && (halted || slot.Level - 1 >= lowestBuy))
+            else if (!closesLong && (halted || slot.Level - 1 >= lowestBuy))
             {
-                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseShort, LevelPrice(slot.Level - 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: false));
-                working++;
+                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseShort, LevelPrice(slot.Level - 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: true));
+            }
+            else
+            {
+                continue;
+            }
+
+            working++;
+            if (closesLong)
+            {
+                sellCover -= slot.PositionQuantity;
+            }
+            else
+            {
+                buyCover -= slot.PositionQuantity;
             }
         }
 
@@ -559,22 +591,24 @@ public sealed class GridStrategy
     }
 
     /// <summary>
-    /// Spreads a long position found on the venue over FILLED slots above the anchor, one interval apart, each taking
-    /// its level's theoretical quantity (the last one the rest), so their sells go out as usual.
+    /// Spreads a position found on the venue (signed: positive long, negative short) over filled slots one interval apart,
+    /// each taking its level's theoretical quantity (the last one the rest), so their closes go out as usual: a long above
+    /// the anchor (its sells one interval higher), a short below it (its buys one interval lower).
     /// </summary>
-    public void RestoreLongPosition(decimal quantity, decimal entryPrice)
+    public void RestorePosition(decimal position, decimal entryPrice)
     {
         if (Anchor is null)
         {
             throw new InvalidOperationException("set the anchor before restoring a position");
         }
 
-        var remaining = Rules.RoundQuantityDown(quantity);
-        for (long level = 1; remaining > 0; level++)
+        var sign = Math.Sign(position);
+        var remaining = Rules.RoundQuantityDown(Math.Abs(position));
+        for (long level = sign; remaining > 0; level += sign)
         {
             var slot = GetOrCreateSlot(level);
             var take = slot.BaseQuantity > 0 && remaining - slot.BaseQuantity >= Math.Max(Rules.MinQuantity, slot.BaseQuantity / 2) ? slot.BaseQuantity : remaining;
-            slot.PositionSign = 1;
+            slot.PositionSign = sign;
             slot.PositionQuantity = take;
             slot.OpenNotional = entryPrice * take;
             slot.OpenFees = 0;
@@ -582,37 +616,39 @@ public sealed class GridStrategy
         }
     }
 
-    /// <summary>Corrects the local position by <paramref name="difference"/> (venue minus local), slot by slot.</summary>
+    /// <summary>A long position found on the venue; see <see cref="RestorePosition"/>.</summary>
+    public void RestoreLongPosition(decimal quantity, decimal entryPrice) => RestorePosition(Math.Abs(quantity), entryPrice);
+
+    /// <summary>
+    /// Corrects the local position by <paramref name="difference"/> (venue minus local), slot by slot and alike for both
+    /// sides: the slots of the side the difference reduces give it up first (highest longs, lowest shorts first), and
+    /// what is left opens a slot of the other side near <paramref name="price"/> (a short only in neutral mode).
+    /// </summary>
     public void CorrectPosition(decimal difference, decimal price)
     {
-        if (difference > 0)
+        if (difference == 0)
         {
-            var level = CenterLevel(price);
-            var slot = GetOrCreateSlot(level);
-            while (slot.PositionSign < 0 || slot.Order is not null)
-            {
-                slot = GetOrCreateSlot(++level);
-            }
-
-            slot.PositionSign = 1;
-            slot.PositionQuantity += difference;
-            slot.OpenNotional += price * difference;
             return;
         }
 
-        var toRemove = -difference;
-        var longs = _slots.Values.Where(s => s.PositionSign > 0).OrderByDescending(s => s.Level).ToList();
-        foreach (var slot in longs)
+        var sign = Math.Sign(difference);
+
+        // A longer venue position first shrinks local shorts, a shorter one local longs.
+        var reduced = _slots.Values.Where(s => s.PositionSign == -sign && s.PositionQuantity > 0)
+            .OrderBy(s => sign * s.Level)
+            .ToList();
+        var left = Math.Abs(difference);
+        foreach (var slot in reduced)
         {
-            if (toRemove <= 0)
+            if (left <= 0)
             {
                 break;
             }
 
-            var take = Math.Min(toRemove, slot.PositionQuantity);
+            var take = Math.Min(left, slot.PositionQuantity);
             slot.OpenNotional -= slot.OpenNotional * take / slot.PositionQuantity;
             slot.PositionQuantity -= take;
-            toRemove -= take;
+            left -= take;
             if (slot.PositionQuantity == 0)
             {
                 slot.PositionSign = 0;
@@ -620,6 +656,24 @@ public sealed class GridStrategy
                 slot.OpenFees = 0;
             }
         }
+
+        if (left <= 0 || (sign < 0 && Options.GridMode != GridMode.Neutral))
+        {
+            return;
+        }
+
+        // The rest is a position of the difference's side: a slot at the price, moving away from the close while taken.
+        var level = CenterLevel(price);
+        var target = GetOrCreateSlot(level);
+        while (target.PositionSign == -sign || target.Order is not null)
+        {
+            level += sign;
+            target = GetOrCreateSlot(level);
+        }
+
+        target.PositionSign = sign;
+        target.PositionQuantity += left;
+        target.OpenNotional += price * left;
     }
 
     /// <summary>Restores a saved slot position (restart).</summary>

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OpenSqt.Contracts;
-using OpenSqt.Contracts.Wire;
+using W = OpenSqt.Contracts.Wire;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.TestSupport;
 
@@ -44,7 +44,7 @@ public sealed class LedgerTests
         await Eventually.TrueAsync(() => books.ValuationPrice == mark, Wait, "the engine took the venue's mark");
 
         Assert.Equal(fillPrice, books.LastPrice);
-        var unrealised = await engine.Positions.GetUnrealizedPnLAsync(new PositionServiceGetUnrealizedPnLRequest());
+        var unrealised = await engine.Positions.GetUnrealizedPnLAsync(new W.PositionServiceGetUnrealizedPnLRequest());
         var position = Assert.Single(unrealised.Positions);
         Assert.Equal(mark, position.CurrentPrice.ToDecimal());
         Assert.Equal(0.002m * (mark - fillPrice), position.UnrealizedPnl.ToDecimal());
@@ -78,7 +78,7 @@ public sealed class LedgerTests
         Assert.Equal(before.Fees, after.Fees);
         Assert.Equal(expected, await connector.Exchange.GetBalanceAsync("USDT") - walletBefore);
 
-        var realised = Assert.Single((await engine.Positions.GetRealizedPnLAsync(new PositionServiceGetRealizedPnLRequest())).BySymbol);
+        var realised = Assert.Single((await engine.Positions.GetRealizedPnLAsync(new W.PositionServiceGetRealizedPnLRequest())).BySymbol);
         Assert.Equal((expected, after.Realised, after.Fees), (realised.Funding.ToDecimal(), realised.RealizedPnl.ToDecimal(), realised.Fees.ToDecimal()));
 
         // The drawdown equity carries the payment: realised (funding included) plus unrealised at the mark, opening fee included.
@@ -90,5 +90,38 @@ public sealed class LedgerTests
         await engine.DecidedAsync(Wait);
         Assert.Equal(expected, books.Snapshot.Pnl.Funding);
         Assert.Equal(expected, await connector.Exchange.GetBalanceAsync("USDT") - walletBefore);
+    }
+
+    [Fact]
+    public async Task InNeutralModeAShortIsRestoredAfterARestartAndItsClosesArePlacedReduceOnly()
+    {
+        await using var connector = await ConnectorHost.StartAsync();
+        var anchor = await connector.Sim.GetLatestPriceAsync("BTCUSDT");
+        var settings = EngineHarness.BtcGrid(Db("neutral"));
+        settings["MarketMaker:Symbols:0:GridMode"] = "Neutral";
+        await using (var first = await EngineHarness.StartAsync(connector, settings))
+        {
+            await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 6, Wait, "three buys and three sells work");
+
+            // The lowest sell fills: a short of one level, closed by a reduce-only buy one interval lower.
+            connector.Sim.Trade("BTCUSDT", anchor + 100m, 0.002m);
+            await Eventually.TrueAsync(() => first.Host.Engines["BTCUSDT"].Snapshot.Position == -0.002m, Wait, "the short opened");
+            await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Any(o => o is { Side: OrderSide.Buy, ReduceOnly: true, Quantity: 0.002m } && o.Price == anchor),
+                Wait, "the short's close works reduce-only");
+        }
+
+        // The engine restarts without its state: the venue's short is restored, not taken for a divergence.
+        Assert.Empty(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"));
+        var restart = (await connector.Sim.GetLatestPriceAsync("BTCUSDT"));
+        settings["MarketMaker:StatePath"] = Db("neutral-restart");
+        await using var second = await EngineHarness.StartAsync(connector, settings);
+        var books = second.Host.Engines["BTCUSDT"];
+        await Eventually.TrueAsync(() => books.Snapshot.Position == -0.002m, Wait, "the venue's short is the engine's position");
+        Assert.False(second.RiskState.Breaker("BTCUSDT")!.IsOpen);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Any(o => o is { Side: OrderSide.Buy, ReduceOnly: true, Quantity: 0.002m } && o.Price == restart - 200m),
+            Wait, "the restored short's close works reduce-only one interval below its slot");
+        var closes = (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Where(o => o.ReduceOnly).ToArray();
+        Assert.All(closes, o => Assert.Equal(OrderSide.Buy, o.Side));
+        Assert.Equal(0.002m, closes.Sum(o => o.Quantity));
     }
 }

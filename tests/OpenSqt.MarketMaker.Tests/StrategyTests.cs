@@ -361,6 +361,67 @@ public sealed class StrategyTests
     }
 
     [Fact]
+    public void InNeutralModeClosesAreReduceOnlyAndACloseTheNetPositionCannotCoverWaits()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, 1, 95100m);
+        var close = Assert.Single(Decide(strategy, 95100m), a => a.Role == OrderRole.CloseShort);
+        Assert.True(close.ReduceOnly);
+
+        // A long opens below while the short is still open: the venue's net is flat, so neither reduce-only close could
+        // work; a buy of the short's close would open a long on the venue. Both wait.
+        var both = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        both.SetAnchor(95000m);
+        both.LoadSlot(1, -1, 0.002m, 190.2m, 0m, 0m, 0);
+        both.LoadSlot(-1, 1, 0.002m, 189.8m, 0m, 0m, 0);
+        Assert.Equal(0m, both.NetPosition);
+        Assert.DoesNotContain(Decide(both, 95000m), a => a.Kind == GridActionKind.Place && !a.Role.Opens());
+
+        // One more short makes the net short by one level: exactly one short's close is placed, reduce-only.
+        both.LoadSlot(2, -1, 0.002m, 190.4m, 0m, 0m, 0);
+        var closes = Decide(both, 95000m).Where(a => a.Kind == GridActionKind.Place && !a.Role.Opens()).ToArray();
+        var only = Assert.Single(closes);
+        Assert.Equal((OrderRole.CloseShort, 0.002m, true), (only.Role, only.Quantity, only.ReduceOnly));
+    }
+
+    [Fact]
+    public void InNeutralModeAShortFoundOnTheVenueIsSpreadOverSlotsBelowTheAnchorWithReduceOnlyBuys()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        strategy.SetAnchor(95000m);
+        strategy.RestorePosition(-0.005m, 96000m);
+        Assert.Equal(-0.005m, strategy.NetPosition);
+        Assert.Equal([(-1L, 0.002m), (-2L, 0.002m), (-3L, 0.001m)], strategy.Slots.Where(s => s.IsFilled).OrderByDescending(s => s.Level)
+            .Select(s => (s.Level, s.PositionSign * s.PositionQuantity < 0 ? s.PositionQuantity : -1m)).ToArray());
+        var buys = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseShort).ToArray();
+        Assert.Equal([94700m, 94800m], buys.Select(b => b.Price).Order().ToArray());
+        Assert.Equal([0.002m, 0.002m], buys.Select(b => b.Quantity).ToArray());
+        Assert.All(buys, b => Assert.True(b.ReduceOnly));
+
+        // The third slot's buy (one interval below 94700) enters the buy window when the price falls.
+        var later = Decide(strategy, 94900m).Single(a => a.Role == OrderRole.CloseShort && a.Level == -3);
+        Assert.Equal((94600m, 0.001m), (later.Price, later.Quantity));
+    }
+
+    [Theory]
+    [InlineData(0.001, -0.003)]
+    [InlineData(0.005, 0.001)]
+    [InlineData(-0.001, -0.005)]
+    public void APositionCorrectionTreatsAShortLikeALong(double difference, double expectedNet)
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        strategy.SetAnchor(95000m);
+        strategy.RestorePosition(-0.004m, 95000m);
+        strategy.CorrectPosition((decimal)difference, 95000m);
+
+        Assert.Equal((decimal)expectedNet, strategy.NetPosition);
+
+        // A longer venue position shrinks the shorts before any long appears; shorts and longs never sit side by side.
+        Assert.False(strategy.Slots.Any(s => s.PositionSign > 0 && s.IsFilled) && strategy.Slots.Any(s => s.PositionSign < 0 && s.IsFilled));
+    }
+
+    [Fact]
     public void ExitCancelsEveryWorkingOrder()
     {
         var strategy = new GridStrategy(Grid(), Btc);
