@@ -397,6 +397,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             _store.SaveAnchor(Symbol, anchor);
         }
 
+        if (_strategy.TakeSlotsChanged())
+        {
+            // Dust merged into another slot: on disk before the close that carries it is sent.
+            _ledger.SaveAllSlots();
+            _dirty = true;
+        }
+
         if (_actions.Count == 0)
         {
             activity?.SetTag("opensqt.actions", 0);

@@ -55,6 +55,17 @@ public sealed class GridStrategy
     /// <summary>Orders working or in flight.</summary>
     public int WorkingOrders { get; private set; }
 
+    /// <summary>Whether a decision moved positions between slots (dust merged) that must be saved before anything is sent.</summary>
+    public bool SlotsChanged { get; private set; }
+
+    /// <summary>Returns <see cref="SlotsChanged"/> and clears it.</summary>
+    public bool TakeSlotsChanged()
+    {
+        var changed = SlotsChanged;
+        SlotsChanged = false;
+        return changed;
+    }
+
     /// <summary>Net position of all slots: positive long, negative short.</summary>
     public decimal NetPosition
     {
@@ -218,6 +229,10 @@ public sealed class GridStrategy
 
         var working = WorkingOrders;
         var limit = Math.Min(Options.OrderCleanupThreshold, gate.MaxOpenOrders);
+        if (!flatten)
+        {
+            MergeDust(now);
+        }
 
         // Closing orders first: they reduce risk.
         foreach (var slot in _slots.Values)
@@ -238,7 +253,18 @@ public sealed class GridStrategy
                 continue;
             }
 
-            if (flatten)
+            if (!flatten && IsDust(slot))
+            {
+                // Below the venue's minimums: closed by a reduce-only market order when the user allows it, else it waits
+                // to merge into the next close of its side.
+                if (!Options.CloseDustWithMarketOrder || !IsSendableReduceOnly(slot.PositionQuantity))
+                {
+                    continue;
+                }
+
+                actions.Add(GridAction.PlaceMarket(slot.Level, closesLong ? OrderRole.CloseLong : OrderRole.CloseShort, price, slot.PositionQuantity, reduceOnly: true));
+            }
+            else if (flatten)
             {
                 var role = closesLong ? OrderRole.CloseLong : OrderRole.CloseShort;
                 actions.Add(GridAction.PlaceMarket(slot.Level, role, price, slot.PositionQuantity, reduceOnly: true));
@@ -329,6 +355,66 @@ public sealed class GridStrategy
     }
 
     private bool UsePostOnly(GridSlot slot) => slot.PostOnlyFailures < Options.PostOnlyFallbackAfter;
+
+    /// <summary>The price a slot's limit close goes out at: one interval above a long, one below a short.</summary>
+    private decimal ClosePrice(GridSlot slot) => LevelPrice(slot.PositionSign > 0 ? slot.Level + 1 : slot.Level - 1);
+
+    /// <summary>
+    /// Whether the close of a slot's position is below the venue's minimum quantity or notional (or off the step), as an
+    /// opening is checked (<see cref="SymbolRules.Check"/>), without allocating on the decision path.
+    /// </summary>
+    private bool IsDust(GridSlot slot)
+    {
+        var quantity = slot.PositionQuantity;
+        return quantity < Rules.MinQuantity || !Rules.IsOnStep(quantity) || (Rules.MinNotional > 0 && ClosePrice(slot) * quantity < Rules.MinNotional);
+    }
+
+    /// <summary>A reduce-only market order is exempt from the minimum notional (Binance -4164), not from the minimum quantity or step.</summary>
+    private bool IsSendableReduceOnly(decimal quantity) =>
+        quantity >= Rules.MinQuantity && Rules.IsOnStep(quantity) && (Rules.MaxQuantity is not { } max || quantity <= max);
+
+    /// <summary>
+    /// Merges each dust position that waits for a close into the nearest other slot of its side that waits too (no order
+    /// working), so the next close of that side carries it: position, entry notional, opening fees and the round trip's
+    /// realised part move together. Dust the user closes by market order stays where it is. Sets <see cref="SlotsChanged"/>.
+    /// </summary>
+    private void MergeDust(DateTimeOffset now)
+    {
+        foreach (var dust in _slots.Values)
+        {
+            if (dust.Status != SlotStatus.Free || dust.Order is not null || dust.IsEmpty || !IsDust(dust)
+                || (Options.CloseDustWithMarketOrder && IsSendableReduceOnly(dust.PositionQuantity)))
+            {
+                continue;
+            }
+
+            GridSlot? target = null;
+            foreach (var slot in _slots.Values)
+            {
+                if (slot != dust && slot.PositionSign == dust.PositionSign && !slot.IsEmpty && slot.Status == SlotStatus.Free && slot.Order is null && !slot.IsParked(now)
+                    && (target is null || Math.Abs(slot.Level - dust.Level) < Math.Abs(target.Level - dust.Level)))
+                {
+                    target = slot;
+                }
+            }
+
+            if (target is null)
+            {
+                continue;
+            }
+
+            target.PositionQuantity += dust.PositionQuantity;
+            target.OpenNotional += dust.OpenNotional;
+            target.OpenFees += dust.OpenFees;
+            target.RoundTripPnl += dust.RoundTripPnl;
+            dust.PositionSign = 0;
+            dust.PositionQuantity = 0;
+            dust.OpenNotional = 0;
+            dust.OpenFees = 0;
+            dust.RoundTripPnl = 0;
+            SlotsChanged = true;
+        }
+    }
 
     /// <summary>Over the threshold: cancel a batch from the crowded side, farthest from the price first.</summary>
     private void AddCleanup(decimal price, List<GridAction> actions)

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OpenSqt.Contracts;
+using OpenSqt.Contracts.Remote;
 using W = OpenSqt.Contracts.Wire;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.TestSupport;
@@ -123,5 +125,75 @@ public sealed class LedgerTests
         var closes = (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Where(o => o.ReduceOnly).ToArray();
         Assert.All(closes, o => Assert.Equal(OrderSide.Buy, o.Side));
         Assert.Equal(0.002m, closes.Sum(o => o.Quantity));
+    }
+
+    /// <summary>
+    /// A long of 0.001 left by a partly filled buy that trailed out of the window: its close at the anchor is below the
+    /// sim's minimum notional of 100 for BTCUSDT. Returns the connector, the engine, the places the engine sent and the anchor.
+    /// </summary>
+    private static async Task<(ConnectorHost Connector, EngineHarness Engine, ConcurrentQueue<OrderRequest> Places, decimal Anchor)> DustAsync(string name, bool closeDustWithMarket)
+    {
+        var connector = await ConnectorHost.StartAsync();
+        var anchor = await connector.Sim.GetLatestPriceAsync("BTCUSDT");
+        Assert.True(anchor * 0.001m < 100m, "the dust's close is below the minimum notional");
+        var places = new ConcurrentQueue<OrderRequest>();
+        var settings = EngineHarness.BtcGrid(Db(name));
+        settings["MarketMaker:Symbols:0:CloseDustWithMarketOrder"] = closeDustWithMarket ? "true" : "false";
+        var engine = await EngineHarness.StartAsync(connector, settings, configure: services => services.AddSingleton(sp => ExchangeInterceptor.Create(sp.GetRequiredService<RemoteExchange>(),
+            place: (inner, request, token) =>
+            {
+                places.Enqueue(request);
+                return inner.PlaceOrderAsync(request, token);
+            })));
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "the three buys work");
+
+        connector.Sim.Trade("BTCUSDT", anchor - 100m, 0.001m);
+        var books = engine.Host.Engines["BTCUSDT"];
+        await Eventually.TrueAsync(() => books.Snapshot.Position == 0.001m, Wait, "half of the top buy filled");
+
+        // The price rises three levels: the partly filled buy trails out of the window and is cancelled; its 0.001 stays.
+        connector.Sim.Trade("BTCUSDT", anchor + 300m, 0.001m);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Select(o => o.Price).Order().SequenceEqual([anchor, anchor + 100m, anchor + 200m]),
+            Wait, "the buys followed the price");
+        return (connector, engine, places, anchor);
+    }
+
+    [Fact]
+    public async Task ACloseBelowTheVenueMinimumIsNotSentAndItsDustMergesIntoTheNextCloseOfItsSide()
+    {
+        var (connector, engine, places, anchor) = await DustAsync("dust-merge", closeDustWithMarket: false);
+        await using var _ = connector;
+        await using var __ = engine;
+        var books = engine.Host.Engines["BTCUSDT"];
+        await engine.DecidedAsync(Wait);
+        Assert.DoesNotContain(places, p => p.ReduceOnly);
+        Assert.Equal(0.001m, books.Snapshot.Position);
+
+        // The next buy fills: its close carries the dust, one reduce-only sell of 0.003 one interval above.
+        connector.Sim.Trade("BTCUSDT", anchor + 200m, 0.002m);
+        await Eventually.TrueAsync(async () => (await connector.Exchange.GetOpenOrdersAsync("BTCUSDT")).Any(o => o is { Side: OrderSide.Sell, ReduceOnly: true, Quantity: 0.003m } && o.Price == anchor + 300m),
+            Wait, "the merged close works");
+        Assert.Equal(0.003m, books.Snapshot.Position);
+        var close = Assert.Single(places, p => p.ReduceOnly);
+        Assert.Equal((OrderType.Limit, 0.003m), (close.Type, close.Quantity));
+
+        // The venue took every order the engine sent: nothing was refused for being below a minimum.
+        var rules = await connector.Exchange.GetSymbolInfoAsync("BTCUSDT");
+        Assert.All(places, p => Assert.Null(rules.Check(p.Quantity, p.Price, anchor)));
+    }
+
+    [Fact]
+    public async Task WithCloseDustWithMarketOrderTheDustIsClosedAtOnceByAReduceOnlyMarketOrder()
+    {
+        var (connector, engine, places, _) = await DustAsync("dust-market", closeDustWithMarket: true);
+        await using var __ = connector;
+        await using var ___ = engine;
+        var books = engine.Host.Engines["BTCUSDT"];
+
+        await Eventually.TrueAsync(() => books.Snapshot.Position == 0m, Wait, "the dust was closed");
+        var close = Assert.Single(places, p => p.ReduceOnly);
+        Assert.Equal((OrderType.Market, OrderSide.Sell, 0.001m), (close.Type, close.Side, close.Quantity));
+        Assert.Equal(0m, (await connector.Exchange.GetPositionsAsync("BTCUSDT")).Sum(p => p.Size));
+        await Eventually.TrueAsync(() => books.Snapshot.Pnl.RoundTrips == 1, Wait, "the dust's round trip is booked");
     }
 }

@@ -350,14 +350,61 @@ public sealed class StrategyTests
         Assert.Equal(0.002m, strategy.GetOrCreateSlot(1).PositionQuantity);
         Assert.Equal(0.002m, strategy.GetOrCreateSlot(2).PositionQuantity);
         Assert.Equal(0.001m, strategy.GetOrCreateSlot(3).PositionQuantity);
-        var sells = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseLong).ToArray();
-        Assert.Equal([95200m, 95300m], sells.Select(s => s.Price).Order().ToArray());
-        Assert.Equal([0.002m, 0.002m], sells.Select(s => s.Quantity).ToArray());
+        // The third slot's 0.001 would close at 95400 for 95.4, below the minimum notional of 100: that dust merges into
+        // the nearest slot whose close waits, so two sells go out and carry the whole position.
+        var sells = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseLong).OrderBy(a => a.Price).ToArray();
+        Assert.True(strategy.TakeSlotsChanged());
+        Assert.Equal([(95200m, 0.002m), (95300m, 0.003m)], sells.Select(s => (s.Price, s.Quantity)).ToArray());
+        Assert.True(strategy.GetOrCreateSlot(3).IsEmpty);
+        Assert.Equal(0.005m, strategy.NetPosition);
+        Assert.Equal(94000m * 0.003m, strategy.GetOrCreateSlot(2).OpenNotional);
+    }
 
-        // The third slot's sell (one interval above 95300) enters the sell window when the price rises.
-        var later = Decide(strategy, 95100m).Single(a => a.Role == OrderRole.CloseLong && a.Level == 3);
-        Assert.Equal(95400m, later.Price);
-        Assert.Equal(0.001m, later.Quantity);
+    [Fact]
+    public void ACloseBelowTheVenueMinimumsWaitsForTheNextCloseOfItsSideAndMergesIntoIt()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        strategy.SetAnchor(95000m);
+
+        // The rest of a partly filled buy: 0.001 closing at 95000 is 95, below the minimum notional of 100.
+        strategy.LoadSlot(-1, 1, 0.001m, 94.9m, 0.019m, 0m, 0);
+        var alone = Decide(strategy, 95000m);
+        Assert.DoesNotContain(alone, a => a.Role == OrderRole.CloseLong);
+        Assert.False(strategy.TakeSlotsChanged());
+
+        // The next long of the side opens: its close carries the dust, entry notional and fees included.
+        strategy.LoadSlot(-2, 1, 0.002m, 189.6m, 0.038m, 0m, 0);
+        var close = Assert.Single(Decide(strategy, 94900m), a => a.Role == OrderRole.CloseLong);
+        Assert.True(strategy.TakeSlotsChanged());
+        Assert.Equal((-2L, 0.003m, 94900m, true), (close.Level, close.Quantity, close.Price, close.ReduceOnly));
+        var merged = strategy.GetOrCreateSlot(-2);
+        Assert.Equal((0.003m, 284.5m, 0.057m), (merged.PositionQuantity, merged.OpenNotional, merged.OpenFees));
+        Assert.True(strategy.GetOrCreateSlot(-1).IsEmpty);
+    }
+
+    [Fact]
+    public void WithCloseDustWithMarketOrderDustIsClosedAtOnceByAReduceOnlyMarketOrderUnlessBelowTheMinimumQuantity()
+    {
+        var grid = Grid();
+        grid.CloseDustWithMarketOrder = true;
+        var strategy = new GridStrategy(grid, Btc);
+        strategy.SetAnchor(95000m);
+        strategy.LoadSlot(-1, 1, 0.001m, 94.9m, 0m, 0m, 0);
+        strategy.LoadSlot(-2, 1, 0.002m, 189.6m, 0m, 0m, 0);
+
+        var actions = Decide(strategy, 95000m).Where(a => !a.Role.Opens()).ToArray();
+        var market = Assert.Single(actions, a => a.Market);
+        Assert.Equal((-1L, OrderRole.CloseLong, 0.001m, true), (market.Level, market.Role, market.Quantity, market.ReduceOnly));
+        Assert.Equal(0.002m, Assert.Single(actions, a => !a.Market).Quantity);
+        Assert.False(strategy.TakeSlotsChanged());
+
+        // Below the minimum quantity nothing can be sent: the dust merges as without the option.
+        var tiny = new GridStrategy(grid, Btc with { MinQuantity = 0.002m });
+        tiny.SetAnchor(95000m);
+        tiny.LoadSlot(-1, 1, 0.001m, 94.9m, 0m, 0m, 0);
+        tiny.LoadSlot(-2, 1, 0.002m, 189.6m, 0m, 0m, 0);
+        var merged = Assert.Single(Decide(tiny, 95000m), a => !a.Role.Opens());
+        Assert.Equal((0.003m, false), (merged.Quantity, merged.Market));
     }
 
     [Fact]
@@ -394,14 +441,11 @@ public sealed class StrategyTests
         Assert.Equal(-0.005m, strategy.NetPosition);
         Assert.Equal([(-1L, 0.002m), (-2L, 0.002m), (-3L, 0.001m)], strategy.Slots.Where(s => s.IsFilled).OrderByDescending(s => s.Level)
             .Select(s => (s.Level, s.PositionSign * s.PositionQuantity < 0 ? s.PositionQuantity : -1m)).ToArray());
-        var buys = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseShort).ToArray();
-        Assert.Equal([94700m, 94800m], buys.Select(b => b.Price).Order().ToArray());
-        Assert.Equal([0.002m, 0.002m], buys.Select(b => b.Quantity).ToArray());
+        // As for a long, the third slot's 0.001 (94.6 at 94600) is dust and merges into the nearest short.
+        var buys = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseShort).OrderBy(a => a.Price).ToArray();
+        Assert.Equal([(94700m, 0.003m), (94800m, 0.002m)], buys.Select(b => (b.Price, b.Quantity)).ToArray());
         Assert.All(buys, b => Assert.True(b.ReduceOnly));
-
-        // The third slot's buy (one interval below 94700) enters the buy window when the price falls.
-        var later = Decide(strategy, 94900m).Single(a => a.Role == OrderRole.CloseShort && a.Level == -3);
-        Assert.Equal((94600m, 0.001m), (later.Price, later.Quantity));
+        Assert.Equal(-0.005m, strategy.NetPosition);
     }
 
     [Theory]
