@@ -279,25 +279,7 @@ internal sealed partial class Ledger
         return new EngineSnapshot(_symbol, position, notional, Pnl, open, _strategy.WorkingOrders, _strategy.Anchor, position == 0 ? null : _openedAt, _time.GetUtcNow());
     }
 
-    private Order ToOrder(SlotOrder order) => new()
-    {
-        ExchangeOrderId = order.ExchangeOrderId ?? "",
-        ClientOrderId = order.ClientOrderId,
-        Symbol = _symbol,
-        Side = order.Side,
-        Type = OrderType.Limit,
-        TimeInForce = order.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
-        Price = order.Price,
-        Quantity = order.Quantity,
-        FilledQuantity = order.FilledQuantity,
-        AveragePrice = order.AveragePrice,
-        Status = order.Status ?? OrderStatus.New,
-        ReduceOnly = order.ReduceOnly,
-        PostOnly = order.PostOnly,
-        CreatedAt = order.CreatedAt,
-        UpdatedAt = order.UpdatedAt,
-        RejectReason = order.RejectReason,
-    };
+    private Order ToOrder(SlotOrder order) => order.ToOrder(_symbol);
 
     private static partial class Log
     {

@@ -215,29 +215,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
         UpdatedAt = snapshot.UpdatedAt.ToUnixTimeMilliseconds(),
     };
 
-    private static W.Order ToWire(StoredOrder stored)
-    {
-        var o = stored.Order;
-        return new Order
-        {
-            ExchangeOrderId = o.ExchangeOrderId ?? "",
-            ClientOrderId = o.ClientOrderId,
-            Symbol = stored.Symbol,
-            Side = o.Side,
-            Type = OrderType.Limit,
-            TimeInForce = o.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
-            Price = o.Price,
-            Quantity = o.Quantity,
-            FilledQuantity = o.FilledQuantity,
-            AveragePrice = o.AveragePrice,
-            Status = o.Status ?? OrderStatus.New,
-            ReduceOnly = o.ReduceOnly,
-            PostOnly = o.PostOnly,
-            CreatedAt = o.CreatedAt,
-            UpdatedAt = o.UpdatedAt,
-            RejectReason = o.RejectReason,
-        }.ToWire();
-    }
+    private static W.Order ToWire(StoredOrder stored) => stored.Order.ToOrder(stored.Symbol).ToWire();
 
     private static W.Fill ToWire(Fill fill) => new()
     {
