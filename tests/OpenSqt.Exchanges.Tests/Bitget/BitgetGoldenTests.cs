@@ -5,6 +5,7 @@ using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Bitget;
 using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Tests.Binance;
+using OpenSqt.TestSupport;
 
 namespace OpenSqt.Exchanges.Tests.Bitget;
 

@@ -4,6 +4,7 @@ using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Gate;
 using OpenSqt.Exchanges.Tests.Binance;
+using OpenSqt.TestSupport;
 
 namespace OpenSqt.Exchanges.Tests.Gate;
 
