@@ -29,6 +29,28 @@ public sealed record Account
     public bool IsUnified { get; init; }
     public IReadOnlyList<Position> Positions { get; init; } = [];
     public DateTimeOffset UpdateTime { get; init; }
+
+    /// <summary>Funding the venue settled since its previous account event, each payment once.</summary>
+    public IReadOnlyList<FundingFee> FundingFees { get; init; } = [];
+}
+
+/// <summary>
+/// One funding settlement of one position, as the venue reports it (Binance: ACCOUNT_UPDATE with reason FUNDING_FEE,
+/// https://developers.binance.com/docs/derivatives/usds-margined-futures/user-data-streams/Event-Balance-and-Position-Update).
+/// <see cref="Amount"/> is signed in <see cref="Asset"/>: negative paid, positive received. <see cref="Symbol"/> and
+/// <see cref="FundingTime"/> identify it.
+/// </summary>
+public sealed record FundingFee
+{
+    public required string Symbol { get; init; }
+    public required decimal Amount { get; init; }
+    public string Asset { get; init; } = "USDT";
+    public decimal Rate { get; init; }
+
+    /// <summary>The signed position size the payment was computed on.</summary>
+    public decimal PositionSize { get; init; }
+    public decimal MarkPrice { get; init; }
+    public required DateTimeOffset FundingTime { get; init; }
 }
 
 /// <summary>What a venue connection says about itself.</summary>

@@ -26,6 +26,13 @@ public sealed record FundingRate
     public decimal PredictedRate { get; init; }
     public DateTimeOffset NextFundingTime { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>
+    /// The mark price at <see cref="Timestamp"/>, what unrealised PnL and liquidation are measured on; 0 when the venue's
+    /// funding feed does not carry it. Binance pushes mark price and funding rate in one event
+    /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Mark-Price-Stream).
+    /// </summary>
+    public decimal MarkPrice { get; init; }
 }
 
 public sealed record Ticker

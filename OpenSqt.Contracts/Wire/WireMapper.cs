@@ -321,8 +321,35 @@ public static class WireMapper
             wire.Positions.Add(position.ToWire());
         }
 
+        foreach (var fee in account.FundingFees)
+        {
+            wire.FundingFees.Add(fee.ToWire());
+        }
+
         return wire;
     }
+
+    public static W.FundingFee ToWire(this FundingFee fee) => new()
+    {
+        Symbol = fee.Symbol,
+        Amount = fee.Amount.ToWire(),
+        Asset = fee.Asset,
+        Rate = fee.Rate.ToWire(),
+        PositionSize = fee.PositionSize.ToWire(),
+        MarkPrice = fee.MarkPrice.ToWire(),
+        FundingTime = fee.FundingTime.ToUnixMs(),
+    };
+
+    public static FundingFee ToDomain(this W.FundingFee fee) => new()
+    {
+        Symbol = fee.Symbol,
+        Amount = fee.Amount.ToDecimal(),
+        Asset = fee.Asset,
+        Rate = fee.Rate.ToDecimal(),
+        PositionSize = fee.PositionSize.ToDecimal(),
+        MarkPrice = fee.MarkPrice.ToDecimal(),
+        FundingTime = FromUnixMs(fee.FundingTime),
+    };
 
     public static Account ToDomain(this W.Account account) => new()
     {
@@ -335,6 +362,7 @@ public static class WireMapper
         IsUnified = account.IsUnified,
         Positions = account.Positions.Select(p => p.ToDomain()).ToArray(),
         UpdateTime = FromUnixMs(account.UpdateTime),
+        FundingFees = account.FundingFees.Select(f => f.ToDomain()).ToArray(),
     };
 
     public static W.SymbolInfo ToWire(this SymbolRules rules)
@@ -381,6 +409,7 @@ public static class WireMapper
         PredictedRate = rate.PredictedRate.ToWire(),
         NextFundingTime = rate.NextFundingTime.ToUnixMs(),
         Timestamp = rate.Timestamp.ToUnixMs(),
+        MarkPrice = rate.MarkPrice.ToWire(),
     };
 
     public static W.FundingUpdate ToWireUpdate(this FundingRate rate) => new()
@@ -391,6 +420,7 @@ public static class WireMapper
         PredictedRate = rate.PredictedRate.ToWire(),
         NextFundingTime = rate.NextFundingTime.ToUnixMs(),
         Timestamp = rate.Timestamp.ToUnixMs(),
+        MarkPrice = rate.MarkPrice.ToWire(),
     };
 
     public static FundingRate ToDomain(this W.FundingRate rate) => new()
@@ -401,6 +431,7 @@ public static class WireMapper
         PredictedRate = rate.PredictedRate.ToDecimal(),
         NextFundingTime = FromUnixMs(rate.NextFundingTime),
         Timestamp = FromUnixMs(rate.Timestamp),
+        MarkPrice = rate.MarkPrice.ToDecimal(),
     };
 
     public static FundingRate ToDomain(this W.FundingUpdate rate) => new()
@@ -411,6 +442,7 @@ public static class WireMapper
         PredictedRate = rate.PredictedRate.ToDecimal(),
         NextFundingTime = FromUnixMs(rate.NextFundingTime),
         Timestamp = FromUnixMs(rate.Timestamp),
+        MarkPrice = rate.MarkPrice.ToDecimal(),
     };
 
     public static W.Ticker ToWire(this Ticker ticker) => new()

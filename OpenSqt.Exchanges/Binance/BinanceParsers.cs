@@ -421,6 +421,9 @@ public static partial class BinanceParsers
         PredictedRate = e.GetDecimal("r"),
         NextFundingTime = FromMs(e.GetInt64("T")),
         Timestamp = FromMs(e.GetInt64("E")),
+
+        // "p": mark price (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Mark-Price-Stream).
+        MarkPrice = e.GetDecimal("p"),
     };
 
     /// <summary>

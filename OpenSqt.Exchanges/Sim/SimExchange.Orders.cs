@@ -56,8 +56,12 @@ public sealed partial class SimExchange
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
         }
 
+        // Reduce-only orders are exempt from the minimum notional, not from the minimum quantity: Binance -4164 "Order's
+        // notional must be no smaller than 5.0 (unless you choose reduce only)"
+        // (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code#-4164-min_notional).
         var limitPrice = request.Type == OrderType.Limit ? request.Price : null;
-        if (rules.Check(request.Quantity, limitPrice, last) is { } violation)
+        var checkedRules = request.ReduceOnly ? rules with { MinNotional = 0 } : rules;
+        if (checkedRules.Check(request.Quantity, limitPrice, last) is { } violation)
         {
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, violation);
         }

@@ -43,6 +43,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     private long _nextTradeId = 500_000_000;
     private long _sequence;
     private DateTimeOffset _lastMarkPublish;
+    private DateTimeOffset _lastFundingTime;
     private Task? _runner;
     private int _disposed;
 
@@ -61,7 +62,14 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         }
 
         _lastMarkPublish = now;
+        _lastFundingTime = KlineInterval.Align(now, FundingInterval);
     }
+
+    /// <summary>
+    /// Binance settles funding every 8 hours at 00:00, 08:00 and 16:00 UTC
+    /// (https://www.binance.com/en/support/faq/360033525031, "Introduction to Binance Futures Funding Rates").
+    /// </summary>
+    public static TimeSpan FundingInterval { get; } = TimeSpan.FromHours(8);
 
     public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected
     {
@@ -160,7 +168,76 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
                 ApplyTradeLocked(symbol, price, volume, now);
             }
 
+            SettleFundingLocked(now);
             PublishMarkIfDueLocked(now);
+        }
+    }
+
+    /// <summary>
+    /// Moves the mark price of <paramref name="symbol"/> away from the last trade until the next trade (a venue's mark
+    /// follows an index, not the tape), and publishes it with the funding rate and the position it revalues. Funding due by
+    /// the clock settles first, at the mark before the move.
+    /// </summary>
+    public void SetMarkPrice(string symbol, decimal markPrice)
+    {
+        lock (_gate)
+        {
+            var s = GetSymbolLocked(symbol);
+            if (markPrice <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(markPrice), markPrice, "the mark price must be positive");
+            }
+
+            var now = _time.GetUtcNow();
+            SettleFundingLocked(now);
+            s.MarkPrice = markPrice;
+            _fundingSubscribers.Publish(FundingLocked(s, now));
+            if (s.Position.Size != 0)
+            {
+                PublishAccountAndPositionLocked(s, now);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Settles funding when the clock has passed a funding time: every open position pays (or receives) its notional at
+    /// the mark price times the rate, longs paying a positive rate ("Funding Amount = Nominal Value of Positions x Funding
+    /// Rate", Binance FAQ above). The payment goes into the wallet and out on the account stream with the reason, as
+    /// Binance's ACCOUNT_UPDATE with m=FUNDING_FEE does. A clock that jumps several funding times settles each.
+    /// </summary>
+    private void SettleFundingLocked(DateTimeOffset now)
+    {
+        while (now >= _lastFundingTime + FundingInterval)
+        {
+            _lastFundingTime += FundingInterval;
+            var fees = new List<FundingFee>();
+            foreach (var symbol in _symbols.Values)
+            {
+                var size = symbol.Position.Size;
+                if (size == 0)
+                {
+                    continue;
+                }
+
+                var rate = symbol.Options.FundingRate;
+                var amount = Math.Round(-size * symbol.MarkPrice * rate, 8, MidpointRounding.AwayFromZero);
+                _wallet += amount;
+                fees.Add(new FundingFee
+                {
+                    Symbol = symbol.Rules.Symbol,
+                    Amount = amount,
+                    Asset = symbol.Rules.QuoteAsset,
+                    Rate = rate,
+                    PositionSize = size,
+                    MarkPrice = symbol.MarkPrice,
+                    FundingTime = _lastFundingTime,
+                });
+            }
+
+            if (fees.Count > 0)
+            {
+                _accountSubscribers.Publish(AccountLocked(now) with { FundingFees = fees });
+            }
         }
     }
 
@@ -176,7 +253,9 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
             }
 
             s.LnMid = Math.Log((double)price);
-            ApplyTradeLocked(s, price, volume, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            SettleFundingLocked(now);
+            ApplyTradeLocked(s, price, volume, now);
         }
     }
 
@@ -220,6 +299,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         }
 
         symbol.LastPrice = price;
+        symbol.MarkPrice = price;
         symbol.LastTradeTime = now;
         _closedScratch.Clear();
         symbol.Candles.Roll(now, _closedScratch);
@@ -259,6 +339,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     private void ApplyTradeLocked(SimSymbol symbol, decimal price, decimal volume, DateTimeOffset now)
     {
         symbol.LastPrice = price;
+        symbol.MarkPrice = price;
         symbol.LastTradeTime = now;
         _closedScratch.Clear();
         _updatedScratch.Clear();
@@ -413,6 +494,12 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         var any = false;
         foreach (var symbol in _symbols.Values)
         {
+            if (_fundingSubscribers.HasSubscribers)
+            {
+                // Binance pushes the mark price every 1 s or 3 s on <symbol>@markPrice (source on FundingRate.MarkPrice).
+                _fundingSubscribers.Publish(FundingLocked(symbol, now));
+            }
+
             if (symbol.Position.Size != 0)
             {
                 _positionSubscribers.Publish(PositionLocked(symbol, now));
@@ -435,7 +522,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     private Position PositionLocked(SimSymbol symbol, DateTimeOffset now)
     {
         var p = symbol.Position;
-        var mark = symbol.LastPrice;
+        var mark = symbol.MarkPrice;
         return new Position
         {
             Symbol = symbol.Rules.Symbol,
@@ -472,7 +559,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         foreach (var symbol in _symbols.Values)
         {
             var p = symbol.Position;
-            var mark = symbol.LastPrice;
+            var mark = symbol.MarkPrice;
             if (p.Size != 0)
             {
                 unrealized += (mark - p.EntryPrice) * p.Size;
@@ -540,8 +627,9 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         Symbol = symbol.Rules.Symbol,
         Rate = symbol.Options.FundingRate,
         PredictedRate = symbol.Options.FundingRate,
-        NextFundingTime = KlineInterval.Align(now, TimeSpan.FromHours(8)).AddHours(8),
+        NextFundingTime = KlineInterval.Align(now, FundingInterval) + FundingInterval,
         Timestamp = now,
+        MarkPrice = symbol.MarkPrice,
     };
 
     [GeneratedRegex("^[A-Za-z0-9_-]+$")]

@@ -92,6 +92,12 @@ internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, Sim
     public SymbolRules Rules { get; } = rules;
     public SimCandles Candles { get; } = candles;
     public decimal LastPrice { get; set; }
+
+    /// <summary>
+    /// The mark price: what unrealised PnL, margin and funding are measured on. It follows every trade; a test may move it
+    /// away from the last trade (<see cref="SimExchange.SetMarkPrice"/>), as a venue's index-based mark does.
+    /// </summary>
+    public decimal MarkPrice { get; set; }
     public DateTimeOffset LastTradeTime { get; set; }
     public SimPosition Position { get; } = new();
     public List<SimOrder> Resting { get; } = [];

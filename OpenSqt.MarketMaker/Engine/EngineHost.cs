@@ -127,15 +127,17 @@ public sealed partial class EngineHost : BackgroundService
                 _remote.StreamReconnected += OnStreamReconnected;
             }
 
-            var pumps = new[]
-            {
+            Task[] pumps =
+            [
                 Task.Run(() => PumpOrdersAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => PumpPricesAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => WatchConnectorAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => TickReconcileAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => PublishMarksAsync(stoppingToken), CancellationToken.None),
+                Task.Run(() => PumpFundingAsync(stoppingToken), CancellationToken.None),
                 _lease is null ? Task.CompletedTask : Task.Run(() => _lease.RenewAsync(() => RequestReconciliation("lease-lapsed", null), stoppingToken), CancellationToken.None),
-            };
+                .. _engines.Values.Select(engine => Task.Run(() => PumpMarksAsync(engine, stoppingToken), CancellationToken.None)),
+            ];
 
             // The order stream is live before the first reconciliation, so nothing between the two is missed.
             await Task.Delay(TimeSpan.FromMilliseconds(200), _time, stoppingToken).ConfigureAwait(false);
@@ -321,7 +323,7 @@ public sealed partial class EngineHost : BackgroundService
             var store = EngineStateStore.Open(_options.StatePath);
             _stores.Add(store);
             _engines[grid.Symbol] = new SymbolEngine(grid, rulesBySymbol[grid.Symbol], _options, store, _gateway, _risk, _metrics, Positions, _time,
-                _loggers.CreateLogger("OpenSqt.MarketMaker.Engine." + grid.Symbol));
+                _loggers.CreateLogger("OpenSqt.MarketMaker.Engine." + grid.Symbol), AssetPrice);
         }
 
         return prices;
@@ -379,6 +381,60 @@ public sealed partial class EngineHost : BackgroundService
                 await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
                 Unreconcile("orders stream resubscribed");
             }
+        }
+    }
+
+    /// <summary>The price of another traded symbol, for fees paid in a third asset; 0 when the engine does not trade it.</summary>
+    private decimal AssetPrice(string symbol) => _engines.TryGetValue(symbol, out var engine) ? engine.ValuationPrice : 0m;
+
+    /// <summary>
+    /// The venue's mark price of one symbol, from its funding-rate feed (Binance's markPrice stream carries both). A venue
+    /// whose feed carries no mark leaves the engine on the last trade price.
+    /// </summary>
+    private async Task PumpMarksAsync(SymbolEngine engine, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var rate in _exchange.SubscribeFundingRateAsync(engine.Symbol, stoppingToken).ConfigureAwait(false))
+                {
+                    engine.OnMark(rate);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                Log.StreamFailed(_logger, "mark price", ex.Message);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Funding payments the venue reports on the account stream, each to its symbol's books.</summary>
+    private async Task PumpFundingAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var account in _exchange.SubscribeAccountAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    foreach (var fee in account.FundingFees)
+                    {
+                        if (_engines.TryGetValue(fee.Symbol, out var engine))
+                        {
+                            await engine.OnFundingAsync(fee, stoppingToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                Log.StreamFailed(_logger, "account", ex.Message);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -458,7 +514,7 @@ public sealed partial class EngineHost : BackgroundService
         {
             foreach (var engine in _engines.Values)
             {
-                var price = engine.LastPrice;
+                var price = engine.ValuationPrice;
                 if (price > 0 && (!published.TryGetValue(engine.Symbol, out var last) || last != price))
                 {
                     published[engine.Symbol] = price;
@@ -612,7 +668,7 @@ public sealed partial class EngineHost : BackgroundService
         _engines.Values.Select(e =>
         {
             var s = e.Snapshot;
-            return new SymbolFigures(e.Symbol, s.WorkingOrders, (double)s.Position, (double)s.Pnl.Realised, (double)s.UnrealisedPnl(e.LastPrice), _risk.HaltReason(e.Symbol) is not null);
+            return new SymbolFigures(e.Symbol, s.WorkingOrders, (double)s.Position, (double)s.Pnl.Realised, (double)s.UnrealisedPnl(e.ValuationPrice), _risk.HaltReason(e.Symbol) is not null);
         }).ToArray();
 
     private static partial class Log

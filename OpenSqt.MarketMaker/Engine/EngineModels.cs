@@ -72,6 +72,14 @@ internal sealed class Redecide : EngineMessage
     public static readonly Redecide Instance = new();
 }
 
+/// <summary>A mark price and the writer-independent time it arrived (TimeProvider timestamp).</summary>
+internal sealed record MarkTick(decimal Price, long Timestamp);
+
+internal sealed class FundingMessage(FundingFee fee) : EngineMessage
+{
+    public FundingFee Fee { get; } = fee;
+}
+
 internal sealed class UpdateMessage(OrderUpdate update) : EngineMessage
 {
     public OrderUpdate Update { get; } = update;

@@ -164,7 +164,9 @@ internal sealed partial class OrderTracker
             return TrackerEffect.None;
         }
 
-        if (update.Quantity <= 0 || update.FilledQuantity < 0 || update.FilledQuantity > update.Quantity || update.LastFill is { Quantity: <= 0 } || update.LastFill is { Price: <= 0 })
+        // A fill record of quantity 0 is a fee record (a fee the venue reports after the trade); anything else needs both.
+        if (update.Quantity <= 0 || update.FilledQuantity < 0 || update.FilledQuantity > update.Quantity || update.LastFill is { Quantity: < 0 } or { Price: < 0 }
+            || update.LastFill is { Quantity: 0, Fee: 0 } || update.LastFill is { Quantity: > 0, Price: 0 })
         {
             Log.MalformedUpdate(_logger, Symbol, update.ClientOrderId ?? "", update.ExchangeOrderId, update.Quantity, update.FilledQuantity);
             _metrics.Rejected(Symbol, "malformed_update");
@@ -322,27 +324,29 @@ internal sealed partial class OrderTracker
         var previousFilled = order.FilledQuantity;
         var previousAverage = order.AveragePrice;
         OrderOutcome outcome = default;
+        var booked = false;
         _store.InTransaction(() =>
         {
-            var (price, fee) = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
+            var booking = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
             if (cumulativeFilled > previousFilled)
             {
                 CrashHook.At(_crashAt, CrashPoint.WhileBookingFill, order.ClientOrderId);
             }
-            outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, price, fee, exchangeOrderId, time, reason);
-            if (!outcome.Changed)
+
+            outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, booking.Price, booking.Fee, exchangeOrderId, time, reason);
+            if (outcome.Changed)
             {
-                return;
+                _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
             }
 
-            _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
-            _ledger.Book(slot, outcome, time);
+            booked = _ledger.Book(slot, outcome, booking, time);
         });
 
         CheckCancel(tracked);
         if (!outcome.Changed)
         {
-            return TrackerEffect.None;
+            // A fee that arrived after its fill changes the books, not the order.
+            return booked ? TrackerEffect.Changed : TrackerEffect.None;
         }
 
         if (order.ExchangeOrderId is { } exchangeId)

@@ -207,11 +207,13 @@ internal sealed partial class Reconciler
         }
 
         var price = lastPrice > 0 ? lastPrice : venueEntryPrice;
-        if (!_restoredFromState && !_finishedOnce && local == 0 && venue > 0 && _strategy.Anchor is not null && _grid.GridMode == GridMode.Long)
+        if (!_restoredFromState && !_finishedOnce && local == 0 && (venue > 0 || _grid.GridMode == GridMode.Neutral) && _strategy.Anchor is not null)
         {
-            // A fresh start (no saved state, nothing traded yet) with a position found on the venue: spread it over sell slots above the anchor.
+            // A fresh start (no saved state, nothing traded yet) with a position found on the venue: a long spread over
+            // slots above the anchor (their sells one interval up), in neutral mode a short over slots below it (their
+            // buys one interval down).
             _differenceSeen = null;
-            _strategy.RestoreLongPosition(venue, venueEntryPrice > 0 ? venueEntryPrice : price);
+            _strategy.RestorePosition(venue, venueEntryPrice > 0 ? venueEntryPrice : price);
             _ledger.SaveAllSlots();
             Log.Restored(_logger, Symbol, venue, venueEntryPrice);
             return new ReconciliationResult(Symbol, false, local, venue, difference, true, 0, 0, null);

@@ -38,6 +38,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private readonly CrashPoint _crashAt;
     private readonly string _book;
     private readonly string _tag;
+    private readonly Func<string, decimal>? _assetPrice;
     private readonly List<GridAction> _actions = new(64);
     private readonly List<Task> _inFlight = [];
     private readonly CancellationTokenSource _calls = new();
@@ -48,6 +49,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private bool _restoredFromState;
     private int _reloadAfterStoreFailure;
     private PriceChange? _latestTick;
+    private MarkTick? _mark;
     private PriceChange? _decidedTick;
     private long _latestTickTimestamp;
     private long _sequence;
@@ -59,7 +61,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private Task? _loop;
 
     public SymbolEngine(GridOptions grid, SymbolRules rules, MarketMakerOptions options, EngineStateStore store, OrderGateway gateway,
-        RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger)
+        RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger, Func<string, decimal>? assetPrice = null)
     {
         Grid = grid;
         _rules = rules;
@@ -74,6 +76,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _crashAt = options.Testing.CrashAt;
         _book = store.Book();
         _tag = ClientOrderId.SymbolTag(grid.Symbol);
+        _assetPrice = assetPrice;
         var saved = LoadFromStore();
         risk.Restore(grid.Symbol, saved.Pnl.Realised);
         _ledger.Refresh();
@@ -97,7 +100,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             strategy.LoadSlot(s.Level, s.Sign, s.Quantity, s.OpenNotional, s.OpenFees, s.RoundTripPnl, s.PostOnlyFailures);
         }
 
-        var ledger = new Ledger(Symbol, strategy, _store, saved.Pnl, _risk, _positions, _time, _logger);
+        var ledger = new Ledger(Symbol, strategy, _store, saved.Pnl, _risk, _positions, _time, _logger, _assetPrice);
         var tracker = new OrderTracker(Grid, strategy, _store, ledger, _risk, _metrics, _time, _logger, _crashAt);
         foreach (var stored in saved.OpenOrders)
         {
@@ -135,6 +138,16 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// <summary>The last traded price seen, 0 before the first.</summary>
     public decimal LastPrice => Volatile.Read(ref _latestTick)?.Price ?? 0m;
 
+    /// <summary>
+    /// The price positions are valued at (unrealised PnL, drawdown equity, notional limits): the venue's mark price, as
+    /// venues measure PnL and liquidation on it. The last trade price is the fallback while no mark younger than
+    /// <see cref="MarkMaxAge"/> has arrived: some venues' funding feeds carry no mark, and a mark stream can be down.
+    /// </summary>
+    public decimal ValuationPrice => Volatile.Read(ref _mark) is { } mark && _time.GetElapsedTime(mark.Timestamp) <= MarkMaxAge ? mark.Price : LastPrice;
+
+    /// <summary>How old a mark price may be before the last trade price is used instead (venues push the mark every 1-3 s).</summary>
+    public static TimeSpan MarkMaxAge { get; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether the first reconciliation has passed; nothing is placed before it.</summary>
     public bool Reconciled => _reconciler.Reconciled;
 
@@ -166,6 +179,27 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         _inbox.Writer.TryWrite(PriceSignal.Instance);
     }
+
+    /// <summary>A mark price from the venue's funding / mark-price feed; updates without one are ignored.</summary>
+    public void OnMark(FundingRate rate)
+    {
+        if (rate.Symbol != Symbol || rate.MarkPrice <= 0)
+        {
+            return;
+        }
+
+        var previous = Volatile.Read(ref _mark);
+        Volatile.Write(ref _mark, new MarkTick(rate.MarkPrice, _time.GetTimestamp()));
+        if (previous?.Price != rate.MarkPrice)
+        {
+            // The drawdown equity and the limits are measured at the mark: decide again even when nothing traded.
+            Poke();
+        }
+    }
+
+    /// <summary>A funding payment the venue settled on this symbol's position; booked once by the writer.</summary>
+    public ValueTask OnFundingAsync(FundingFee fee, CancellationToken cancellationToken) =>
+        _inbox.Writer.WriteAsync(new FundingMessage(fee), cancellationToken);
 
     public ValueTask OnOrderUpdateAsync(OrderUpdate update, CancellationToken cancellationToken) =>
         _inbox.Writer.WriteAsync(new UpdateMessage(update), cancellationToken);
@@ -299,7 +333,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
 
         var effect = TrackerEffect.None;
-        _tracker.LastPrice = LastPrice;
+        _tracker.LastPrice = ValuationPrice;
         var wasReconciled = _reconciler.Reconciled;
         switch (message)
         {
@@ -311,6 +345,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 break;
             case UpdateMessage update:
                 effect = _tracker.OnUpdate(update.Update);
+                break;
+            case FundingMessage funding:
+                effect = _ledger.BookFunding(funding.Fee, ValuationPrice) ? TrackerEffect.Changed | TrackerEffect.Redecide : TrackerEffect.None;
                 break;
             case PlaceDone place:
                 MeasureSent(place);
@@ -427,6 +464,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             _store.SaveAnchor(Symbol, anchor);
         }
 
+        if (_strategy.TakeSlotsChanged())
+        {
+            // Dust merged into another slot: on disk before the close that carries it is sent.
+            _ledger.SaveAllSlots();
+            _dirty = true;
+        }
+
         if (_actions.Count == 0)
         {
             activity?.SetTag("opensqt.actions", 0);
@@ -475,7 +519,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     }
 
     private TradingGate Gate() =>
-        _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, LastPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
+        _risk.GateFor(Symbol, _strategy, _ledger.Pnl.Realised, ValuationPrice, Volatile.Read(ref _latestTickTimestamp), _reconciler.Reconciled && !_stopping);
 
     private void Place(GridAction action, DateTimeOffset now, long tickTimestamp, long decisionStarted, long decided)
     {

@@ -151,6 +151,15 @@ public sealed class GridOptions
     [Range(1, 3600)]
     public int MarginLockDurationSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// What happens to a close below the venue's minimum quantity or notional (dust: the rest of a partly filled opening).
+    /// False (default): the dust waits and merges into the next close of its side. True: it is closed at once with a
+    /// reduce-only market order, which Binance takes below the minimum notional ("unless you choose reduce only",
+    /// https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code#-4164-min_notional); dust below
+    /// the minimum quantity can never be sent and always merges.
+    /// </summary>
+    public bool CloseDustWithMarketOrder { get; set; }
+
     /// <summary>Post-only refusals of one slot before it uses a plain limit order (OpenSQT: 3).</summary>
     [Range(1, 100)]
     public int PostOnlyFallbackAfter { get; set; } = 3;

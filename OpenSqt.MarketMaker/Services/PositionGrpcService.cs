@@ -13,7 +13,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
     public override Task<W.PositionServiceGetPositionsResponse> GetPositions(W.PositionServiceGetPositionsRequest request, ServerCallContext context)
     {
         var response = new W.PositionServiceGetPositionsResponse();
-        response.Positions.AddRange(Select(request.Symbols).Select(e => ToPositionData(e, e.Snapshot, e.LastPrice)));
+        response.Positions.AddRange(Select(request.Symbols).Select(e => ToPositionData(e, e.Snapshot, e.ValuationPrice)));
         return Task.FromResult(response);
     }
 
@@ -21,7 +21,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
     {
         var engine = Engine(request.Symbol);
         var snapshot = engine.Snapshot;
-        var response = new W.PositionServiceGetPositionResponse { Position = ToPositionData(engine, snapshot, engine.LastPrice) };
+        var response = new W.PositionServiceGetPositionResponse { Position = ToPositionData(engine, snapshot, engine.ValuationPrice) };
         response.OpenOrders.AddRange(snapshot.OpenOrders.Select(o => o.ToWire()));
         return Task.FromResult(response);
     }
@@ -34,7 +34,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
         // Start with the current positions, so a subscriber never has to ask separately.
         foreach (var engine in Select(request.Symbols))
         {
-            await responseStream.WriteAsync(new W.PositionUpdate { Position = ToPositionData(engine, engine.Snapshot, engine.LastPrice), UpdateType = "snapshot" }, context.CancellationToken).ConfigureAwait(false);
+            await responseStream.WriteAsync(new W.PositionUpdate { Position = ToPositionData(engine, engine.Snapshot, engine.ValuationPrice), UpdateType = "snapshot" }, context.CancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -130,10 +130,13 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
             var trips = reads.Use(s => s.RoundTrips(engine.Symbol, from, to));
 
             // The whole history includes partial closes of round trips still open; a time range counts closed round trips.
-            var pnl = whole ? engine.Snapshot.Pnl.Realised : trips.Pnl;
+            var books = engine.Snapshot.Pnl;
+            var pnl = whole ? books.Realised : trips.Pnl;
             total += pnl;
             response.BySymbol.Add(new W.SymbolPnL
             {
+                Fees = whole ? books.Fees.ToWire() : null,
+                Funding = whole ? books.Funding.ToWire() : null,
                 Symbol = engine.Symbol,
                 RealizedPnl = pnl.ToWire(),
                 NumTrades = trips.Count,
@@ -154,7 +157,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
         foreach (var engine in Select(request.Symbols))
         {
             var snapshot = engine.Snapshot;
-            var price = engine.LastPrice;
+            var price = engine.ValuationPrice;
             var pnl = snapshot.UnrealisedPnl(price);
             total += pnl;
             response.Positions.Add(new W.PositionPnL
@@ -212,29 +215,7 @@ public sealed class PositionGrpcService(EngineHost host, EngineReadStore reads) 
         UpdatedAt = snapshot.UpdatedAt.ToUnixTimeMilliseconds(),
     };
 
-    private static W.Order ToWire(StoredOrder stored)
-    {
-        var o = stored.Order;
-        return new Order
-        {
-            ExchangeOrderId = o.ExchangeOrderId ?? "",
-            ClientOrderId = o.ClientOrderId,
-            Symbol = stored.Symbol,
-            Side = o.Side,
-            Type = OrderType.Limit,
-            TimeInForce = o.PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
-            Price = o.Price,
-            Quantity = o.Quantity,
-            FilledQuantity = o.FilledQuantity,
-            AveragePrice = o.AveragePrice,
-            Status = o.Status ?? OrderStatus.New,
-            ReduceOnly = o.ReduceOnly,
-            PostOnly = o.PostOnly,
-            CreatedAt = o.CreatedAt,
-            UpdatedAt = o.UpdatedAt,
-            RejectReason = o.RejectReason,
-        }.ToWire();
-    }
+    private static W.Order ToWire(StoredOrder stored) => stored.Order.ToOrder(stored.Symbol).ToWire();
 
     private static W.Fill ToWire(Fill fill) => new()
     {

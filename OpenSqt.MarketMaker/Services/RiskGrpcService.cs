@@ -20,7 +20,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
         foreach (var engine in Select(request.Symbols))
         {
             var snapshot = engine.Snapshot;
-            var price = engine.LastPrice;
+            var price = engine.ValuationPrice;
             var notional = Math.Abs(snapshot.Position * price);
             var limits = risk.Limits(engine.Symbol);
             var state = risk.StateOf(engine.Symbol);
@@ -39,7 +39,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
                 RiskScore = RiskScore(engine.Symbol, notional, limits).ToWire(),
                 LimitBreach = limitType.Length > 0,
                 LimitType = limitType,
-                LastPrice = price.ToWire(),
+                LastPrice = engine.LastPrice.ToWire(),
                 TradingState = state.State.ToWire(),
             });
         }
@@ -93,7 +93,7 @@ public sealed class RiskGrpcService(EngineHost host, RiskState risk, IExchange e
         var exposures = new List<(string Symbol, decimal Notional)>();
         foreach (var engine in host.Engines.Values.OrderBy(e => e.Symbol, StringComparer.Ordinal))
         {
-            var price = engine.LastPrice;
+            var price = engine.ValuationPrice;
             var notional = Math.Abs(engine.Snapshot.Position * price);
             total += notional;
             unrealised += engine.Snapshot.UnrealisedPnl(price);

@@ -5,8 +5,13 @@ using OpenSqt.MarketMaker.Strategy;
 
 namespace OpenSqt.MarketMaker.State;
 
-/// <summary>Realised PnL bookkeeping of one symbol.</summary>
-public sealed record PnlState(decimal Realised, int RoundTrips, int Wins, int Losses)
+/// <summary>
+/// Realised PnL bookkeeping of one symbol, in the quote (settle) asset. <see cref="Realised"/> is the total: closed round
+/// trips net of their fees, fees booked late, and funding. <see cref="Fees"/> is every trading fee paid so far (the fees of
+/// a position still open reach <see cref="Realised"/> when it closes) and <see cref="Funding"/> every funding payment
+/// (negative paid, positive received), each its own line.
+/// </summary>
+public sealed record PnlState(decimal Realised, int RoundTrips, int Wins, int Losses, decimal Fees = 0, decimal Funding = 0)
 {
     public static PnlState Empty { get; } = new(0, 0, 0, 0);
 }
@@ -85,7 +90,18 @@ public sealed class EngineStateStore : IDisposable
             CREATE TABLE IF NOT EXISTS round_trips (symbol TEXT NOT NULL, level INTEGER NOT NULL, pnl TEXT NOT NULL, closed_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS risk (scope TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS position_history (symbol TEXT NOT NULL, quantity TEXT NOT NULL, entry_price TEXT NOT NULL, market_price TEXT NOT NULL, unrealized TEXT NOT NULL, time INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS funding (symbol TEXT NOT NULL, funding_time INTEGER NOT NULL, amount TEXT NOT NULL, asset TEXT NOT NULL, quote_amount TEXT NOT NULL, PRIMARY KEY (symbol, funding_time));
             """);
+
+        // State files written before fees and funding had their own lines get them, starting at zero.
+        foreach (var column in new[] { "fees", "funding" })
+        {
+            if (Convert.ToInt64(store.Scalar("SELECT COUNT(*) FROM pragma_table_info('pnl') WHERE name=$n", ("$n", column)), CultureInfo.InvariantCulture) == 0)
+            {
+                store.Execute($"ALTER TABLE pnl ADD COLUMN {column} TEXT NOT NULL DEFAULT '0'");
+            }
+        }
+
         return store;
     }
 
@@ -162,9 +178,11 @@ public sealed class EngineStateStore : IDisposable
 
     public PnlState LoadPnl(string symbol)
     {
-        using var cmd = Command("SELECT realised, round_trips, wins, losses FROM pnl WHERE symbol=$s", ("$s", symbol));
+        using var cmd = Command("SELECT realised, round_trips, wins, losses, fees, funding FROM pnl WHERE symbol=$s", ("$s", symbol));
         using var reader = cmd.ExecuteReader();
-        return reader.Read() ? new PnlState(D(reader.GetString(0)), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)) : PnlState.Empty;
+        return reader.Read()
+            ? new PnlState(D(reader.GetString(0)), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), D(reader.GetString(4)), D(reader.GetString(5)))
+            : PnlState.Empty;
     }
 
     public void SaveAnchor(string symbol, decimal anchor) =>
@@ -215,9 +233,32 @@ public sealed class EngineStateStore : IDisposable
             ("$s", fill.Symbol), ("$t", fill.TradeId), ("$c", fill.ClientOrderId), ("$x", fill.ExchangeOrderId), ("$sd", (int)fill.Side),
             ("$p", S(fill.Price)), ("$q", S(fill.Quantity)), ("$f", S(fill.Fee)), ("$fa", fill.FeeAsset), ("$tm", fill.Timestamp.ToUnixTimeMilliseconds())) == 1;
 
+    /// <summary>The fee booked for a trade id, its asset and quantity; null when the trade is not booked.</summary>
+    public (decimal Fee, string Asset, decimal Quantity)? BookedFill(string symbol, string tradeId)
+    {
+        using var cmd = Command("SELECT fee, fee_asset, quantity FROM fills WHERE symbol=$s AND trade_id=$t", ("$s", symbol), ("$t", tradeId));
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? (D(reader.GetString(0)), reader.GetString(1), D(reader.GetString(2))) : null;
+    }
+
+    /// <summary>A later record of a booked trade: its fee, and its price and quantity when the first record carried only a fee.</summary>
+    public void UpdateFill(Fill fill) =>
+        Execute("""
+            UPDATE fills SET fee=$f, fee_asset=$fa,
+              price=CASE WHEN CAST(quantity AS REAL)=0 THEN $p ELSE price END,
+              quantity=CASE WHEN CAST(quantity AS REAL)=0 THEN $q ELSE quantity END
+            WHERE symbol=$s AND trade_id=$t
+            """,
+            ("$s", fill.Symbol), ("$t", fill.TradeId), ("$f", S(fill.Fee)), ("$fa", fill.FeeAsset), ("$p", S(fill.Price)), ("$q", S(fill.Quantity)));
+
+    /// <summary>Records a funding payment unless it is already booked (symbol and funding time); returns whether it was new.</summary>
+    public bool TryAddFunding(string symbol, FundingFee fee, decimal quoteAmount) =>
+        Execute("INSERT OR IGNORE INTO funding(symbol, funding_time, amount, asset, quote_amount) VALUES ($s, $t, $a, $as, $q)",
+            ("$s", symbol), ("$t", fee.FundingTime.ToUnixTimeMilliseconds()), ("$a", S(fee.Amount)), ("$as", fee.Asset), ("$q", S(quoteAmount))) == 1;
+
     public void SavePnl(string symbol, PnlState pnl) =>
-        Execute("INSERT OR REPLACE INTO pnl(symbol, realised, round_trips, wins, losses) VALUES ($s, $r, $n, $w, $l)",
-            ("$s", symbol), ("$r", S(pnl.Realised)), ("$n", pnl.RoundTrips), ("$w", pnl.Wins), ("$l", pnl.Losses));
+        Execute("INSERT OR REPLACE INTO pnl(symbol, realised, round_trips, wins, losses, fees, funding) VALUES ($s, $r, $n, $w, $l, $f, $fu)",
+            ("$s", symbol), ("$r", S(pnl.Realised)), ("$n", pnl.RoundTrips), ("$w", pnl.Wins), ("$l", pnl.Losses), ("$f", S(pnl.Fees)), ("$fu", S(pnl.Funding)));
 
     /// <summary>The saved risk state of a scope (a symbol, or "" for the engine), as its JSON document; null when none.</summary>
     public string? LoadRisk(string scope) => Scalar("SELECT state FROM risk WHERE scope=$s", ("$s", scope)) as string;

@@ -74,6 +74,27 @@ public sealed class SlotOrder
     public string? RejectReason { get; set; }
 
     public bool IsTerminal => Status is { } s && s.IsTerminal();
+
+    /// <summary>The order as operators and clients see it (snapshots, position events, order history).</summary>
+    public Order ToOrder(string symbol) => new()
+    {
+        ExchangeOrderId = ExchangeOrderId ?? "",
+        ClientOrderId = ClientOrderId,
+        Symbol = symbol,
+        Side = Side,
+        Type = Market ? OrderType.Market : OrderType.Limit,
+        TimeInForce = Market ? TimeInForce.Ioc : PostOnly ? TimeInForce.Gtx : TimeInForce.Gtc,
+        Price = Price,
+        Quantity = Quantity,
+        FilledQuantity = FilledQuantity,
+        AveragePrice = AveragePrice,
+        Status = Status ?? OrderStatus.New,
+        ReduceOnly = ReduceOnly,
+        PostOnly = PostOnly,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        RejectReason = RejectReason,
+    };
 }
 
 /// <summary>One grid price level: its position and the order working on it.</summary>

@@ -56,6 +56,17 @@ public sealed class GridStrategy
     /// <summary>Orders working or in flight.</summary>
     public int WorkingOrders { get; private set; }
 
+    /// <summary>Whether a decision moved positions between slots (dust merged) that must be saved before anything is sent.</summary>
+    public bool SlotsChanged { get; private set; }
+
+    /// <summary>Returns <see cref="SlotsChanged"/> and clears it.</summary>
+    public bool TakeSlotsChanged()
+    {
+        var changed = SlotsChanged;
+        SlotsChanged = false;
+        return changed;
+    }
+
     /// <summary>Net position of all slots: positive long, negative short.</summary>
     public decimal NetPosition
     {
@@ -146,10 +157,38 @@ public sealed class GridStrategy
         var halted = gate.State == TradingState.Halted;
         var flatten = halted && gate.Flatten;
 
-        // The position against each side's limit; without a limit (the common case) the room is unbounded and the
-        // pass over the slots is not needed.
+        // The position against each side's limit, and in neutral mode the closing quantity working on each side (against
+        // what the net position lets reduce-only closes take). Without a limit and outside neutral mode (the common case)
+        // the room is unbounded and the pass over the slots is not needed.
         var limited = gate.MaxLong != decimal.MaxValue || gate.MaxShort != decimal.MaxValue;
-        var net = limited ? NetPosition : 0m;
+        decimal net = 0, sellCover = 0, buyCover = 0;
+        if (limited || neutral)
+        {
+            decimal closingLong = 0, closingShort = 0;
+            foreach (var slot in _slots.Values)
+            {
+                net += slot.PositionSign * slot.PositionQuantity;
+                if (slot.Order is { IsTerminal: false } live)
+                {
+                    switch (live.Role)
+                    {
+                        case OrderRole.CloseLong:
+                            closingLong += live.Quantity - live.FilledQuantity;
+                            break;
+                        case OrderRole.CloseShort:
+                            closingShort += live.Quantity - live.FilledQuantity;
+                            break;
+                    }
+                }
+            }
+
+            // Closes are reduce-only in both modes. In neutral mode long and short slots can be open at once and the
+            // venue holds only their net: a close the net cannot cover (a sell while the net is short) would be refused
+            // as reduce-only, or would open the other way without the flag, so it waits until the net covers it.
+            sellCover = Math.Max(net, 0m) - closingLong;
+            buyCover = Math.Max(-net, 0m) - closingShort;
+        }
+
         var longRoom = gate.MaxLong == decimal.MaxValue ? decimal.MaxValue : gate.MaxLong - Math.Max(net, 0m);
         var shortRoom = gate.MaxShort == decimal.MaxValue ? decimal.MaxValue : gate.MaxShort - Math.Max(-net, 0m);
         var opening = gate.State == TradingState.Active;
@@ -201,6 +240,10 @@ public sealed class GridStrategy
 
         var working = WorkingOrders;
         var limit = Math.Min(Options.OrderCleanupThreshold, gate.MaxOpenOrders);
+        if (!flatten)
+        {
+            MergeDust(now);
+        }
 
         // Closing orders first: they reduce risk.
         foreach (var slot in _slots.Values)
@@ -215,21 +258,49 @@ public sealed class GridStrategy
                 continue;
             }
 
-            if (flatten)
+            var closesLong = slot.PositionSign > 0;
+            if (neutral && slot.PositionQuantity > (closesLong ? sellCover : buyCover))
             {
-                var role = slot.PositionSign > 0 ? OrderRole.CloseLong : OrderRole.CloseShort;
-                actions.Add(GridAction.PlaceMarket(slot.Level, role, price, slot.PositionQuantity, reduceOnly: !neutral));
-                working++;
+                continue;
             }
-            else if (slot.PositionSign > 0 && (halted || slot.Level + 1 <= highestSell))
+
+            if (!flatten && IsDust(slot))
             {
-                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseLong, LevelPrice(slot.Level + 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: !neutral));
-                working++;
+                // Below the venue's minimums: closed by a reduce-only market order when the user allows it, else it waits
+                // to merge into the next close of its side.
+                if (!Options.CloseDustWithMarketOrder || !IsSendableReduceOnly(slot.PositionQuantity))
+                {
+                    continue;
+                }
+
+                actions.Add(GridAction.PlaceMarket(slot.Level, closesLong ? OrderRole.CloseLong : OrderRole.CloseShort, price, slot.PositionQuantity, reduceOnly: true));
             }
-            else if (slot.PositionSign < 0 && (halted || slot.Level - 1 >= lowestBuy))
+            else if (flatten)
             {
-                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseShort, LevelPrice(slot.Level - 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: false));
-                working++;
+                var role = closesLong ? OrderRole.CloseLong : OrderRole.CloseShort;
+                actions.Add(GridAction.PlaceMarket(slot.Level, role, price, slot.PositionQuantity, reduceOnly: true));
+            }
+            else if (closesLong && (halted || slot.Level + 1 <= highestSell))
+            {
+                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseLong, LevelPrice(slot.Level + 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: true));
+            }
+            else if (!closesLong && (halted || slot.Level - 1 >= lowestBuy))
+            {
+                actions.Add(GridAction.Place(slot.Level, OrderRole.CloseShort, LevelPrice(slot.Level - 1), slot.PositionQuantity, UsePostOnly(slot), reduceOnly: true));
+            }
+            else
+            {
+                continue;
+            }
+
+            working++;
+            if (closesLong)
+            {
+                sellCover -= slot.PositionQuantity;
+            }
+            else
+            {
+                buyCover -= slot.PositionQuantity;
             }
         }
 
@@ -351,6 +422,66 @@ public sealed class GridStrategy
     }
 
     private bool UsePostOnly(GridSlot slot) => slot.PostOnlyFailures < Options.PostOnlyFallbackAfter;
+
+    /// <summary>The price a slot's limit close goes out at: one interval above a long, one below a short.</summary>
+    private decimal ClosePrice(GridSlot slot) => LevelPrice(slot.PositionSign > 0 ? slot.Level + 1 : slot.Level - 1);
+
+    /// <summary>
+    /// Whether the close of a slot's position is below the venue's minimum quantity or notional (or off the step), as an
+    /// opening is checked (<see cref="SymbolRules.Check"/>), without allocating on the decision path.
+    /// </summary>
+    private bool IsDust(GridSlot slot)
+    {
+        var quantity = slot.PositionQuantity;
+        return quantity < Rules.MinQuantity || !Rules.IsOnStep(quantity) || (Rules.MinNotional > 0 && ClosePrice(slot) * quantity < Rules.MinNotional);
+    }
+
+    /// <summary>A reduce-only market order is exempt from the minimum notional (Binance -4164), not from the minimum quantity or step.</summary>
+    private bool IsSendableReduceOnly(decimal quantity) =>
+        quantity >= Rules.MinQuantity && Rules.IsOnStep(quantity) && (Rules.MaxQuantity is not { } max || quantity <= max);
+
+    /// <summary>
+    /// Merges each dust position that waits for a close into the nearest other slot of its side that waits too (no order
+    /// working), so the next close of that side carries it: position, entry notional, opening fees and the round trip's
+    /// realised part move together. Dust the user closes by market order stays where it is. Sets <see cref="SlotsChanged"/>.
+    /// </summary>
+    private void MergeDust(DateTimeOffset now)
+    {
+        foreach (var dust in _slots.Values)
+        {
+            if (dust.Status != SlotStatus.Free || dust.Order is not null || dust.IsEmpty || !IsDust(dust)
+                || (Options.CloseDustWithMarketOrder && IsSendableReduceOnly(dust.PositionQuantity)))
+            {
+                continue;
+            }
+
+            GridSlot? target = null;
+            foreach (var slot in _slots.Values)
+            {
+                if (slot != dust && slot.PositionSign == dust.PositionSign && !slot.IsEmpty && slot.Status == SlotStatus.Free && slot.Order is null && !slot.IsParked(now)
+                    && (target is null || Math.Abs(slot.Level - dust.Level) < Math.Abs(target.Level - dust.Level)))
+                {
+                    target = slot;
+                }
+            }
+
+            if (target is null)
+            {
+                continue;
+            }
+
+            target.PositionQuantity += dust.PositionQuantity;
+            target.OpenNotional += dust.OpenNotional;
+            target.OpenFees += dust.OpenFees;
+            target.RoundTripPnl += dust.RoundTripPnl;
+            dust.PositionSign = 0;
+            dust.PositionQuantity = 0;
+            dust.OpenNotional = 0;
+            dust.OpenFees = 0;
+            dust.RoundTripPnl = 0;
+            SlotsChanged = true;
+        }
+    }
 
     /// <summary>Over the threshold: cancel a batch from the crowded side, farthest from the price first.</summary>
     private void AddCleanup(decimal price, List<GridAction> actions)
@@ -613,22 +744,24 @@ public sealed class GridStrategy
     }
 
     /// <summary>
-    /// Spreads a long position found on the venue over FILLED slots above the anchor, one interval apart, each taking
-    /// its level's theoretical quantity (the last one the rest), so their sells go out as usual.
+    /// Spreads a position found on the venue (signed: positive long, negative short) over filled slots one interval apart,
+    /// each taking its level's theoretical quantity (the last one the rest), so their closes go out as usual: a long above
+    /// the anchor (its sells one interval higher), a short below it (its buys one interval lower).
     /// </summary>
-    public void RestoreLongPosition(decimal quantity, decimal entryPrice)
+    public void RestorePosition(decimal position, decimal entryPrice)
     {
         if (Anchor is null)
         {
             throw new InvalidOperationException("set the anchor before restoring a position");
         }
 
-        var remaining = Rules.RoundQuantityDown(quantity);
-        for (long level = 1; remaining > 0; level++)
+        var sign = Math.Sign(position);
+        var remaining = Rules.RoundQuantityDown(Math.Abs(position));
+        for (long level = sign; remaining > 0; level += sign)
         {
             var slot = GetOrCreateSlot(level);
             var take = slot.BaseQuantity > 0 && remaining - slot.BaseQuantity >= Math.Max(Rules.MinQuantity, slot.BaseQuantity / 2) ? slot.BaseQuantity : remaining;
-            slot.PositionSign = 1;
+            slot.PositionSign = sign;
             slot.PositionQuantity = take;
             slot.OpenNotional = entryPrice * take;
             slot.OpenFees = 0;
@@ -636,37 +769,39 @@ public sealed class GridStrategy
         }
     }
 
-    /// <summary>Corrects the local position by <paramref name="difference"/> (venue minus local), slot by slot.</summary>
+    /// <summary>A long position found on the venue; see <see cref="RestorePosition"/>.</summary>
+    public void RestoreLongPosition(decimal quantity, decimal entryPrice) => RestorePosition(Math.Abs(quantity), entryPrice);
+
+    /// <summary>
+    /// Corrects the local position by <paramref name="difference"/> (venue minus local), slot by slot and alike for both
+    /// sides: the slots of the side the difference reduces give it up first (highest longs, lowest shorts first), and
+    /// what is left opens a slot of the other side near <paramref name="price"/> (a short only in neutral mode).
+    /// </summary>
     public void CorrectPosition(decimal difference, decimal price)
     {
-        if (difference > 0)
+        if (difference == 0)
         {
-            var level = CenterLevel(price);
-            var slot = GetOrCreateSlot(level);
-            while (slot.PositionSign < 0 || slot.Order is not null)
-            {
-                slot = GetOrCreateSlot(++level);
-            }
-
-            slot.PositionSign = 1;
-            slot.PositionQuantity += difference;
-            slot.OpenNotional += price * difference;
             return;
         }
 
-        var toRemove = -difference;
-        var longs = _slots.Values.Where(s => s.PositionSign > 0).OrderByDescending(s => s.Level).ToList();
-        foreach (var slot in longs)
+        var sign = Math.Sign(difference);
+
+        // A longer venue position first shrinks local shorts, a shorter one local longs.
+        var reduced = _slots.Values.Where(s => s.PositionSign == -sign && s.PositionQuantity > 0)
+            .OrderBy(s => sign * s.Level)
+            .ToList();
+        var left = Math.Abs(difference);
+        foreach (var slot in reduced)
         {
-            if (toRemove <= 0)
+            if (left <= 0)
             {
                 break;
             }
 
-            var take = Math.Min(toRemove, slot.PositionQuantity);
+            var take = Math.Min(left, slot.PositionQuantity);
             slot.OpenNotional -= slot.OpenNotional * take / slot.PositionQuantity;
             slot.PositionQuantity -= take;
-            toRemove -= take;
+            left -= take;
             if (slot.PositionQuantity == 0)
             {
                 slot.PositionSign = 0;
@@ -674,6 +809,24 @@ public sealed class GridStrategy
                 slot.OpenFees = 0;
             }
         }
+
+        if (left <= 0 || (sign < 0 && Options.GridMode != GridMode.Neutral))
+        {
+            return;
+        }
+
+        // The rest is a position of the difference's side: a slot at the price, moving away from the close while taken.
+        var level = CenterLevel(price);
+        var target = GetOrCreateSlot(level);
+        while (target.PositionSign == -sign || target.Order is not null)
+        {
+            level += sign;
+            target = GetOrCreateSlot(level);
+        }
+
+        target.PositionSign = sign;
+        target.PositionQuantity += left;
+        target.OpenNotional += price * left;
     }
 
     /// <summary>Restores a saved slot position (restart).</summary>

@@ -16,6 +16,7 @@ namespace OpenSqt.MarketMaker.Tests;
 public sealed class EnginePiecesTests : IDisposable
 {
     private const string Book = "TEST";
+    private const decimal BnbPrice = 600m;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"opensqt-pieces-{Guid.NewGuid():N}.db");
@@ -34,7 +35,8 @@ public sealed class EnginePiecesTests : IDisposable
         _strategy = new GridStrategy(grid, StrategyTests.Btc);
         _strategy.SetAnchor(95_000m);
         _risk = new RiskState(Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions { Symbols = [grid] }), _time);
-        _ledger = new Ledger(grid.Symbol, _strategy, _store, PnlState.Empty, _risk, new Broadcast<PositionEvent>(), _time, NullLogger.Instance);
+        _ledger = new Ledger(grid.Symbol, _strategy, _store, PnlState.Empty, _risk, new Broadcast<PositionEvent>(), _time, NullLogger.Instance,
+            symbol => symbol == "BNBUSDT" ? BnbPrice : 0m);
         _tracker = new OrderTracker(grid, _strategy, _store, _ledger, _risk, new EngineMetrics(_services.GetRequiredService<IMeterFactory>()), _time, NullLogger.Instance);
         _reconciler = new Reconciler(grid, _strategy, _tracker, _ledger, _risk, restoredFromState: false, Book, _time, NullLogger.Instance);
     }
@@ -53,6 +55,12 @@ public sealed class EnginePiecesTests : IDisposable
         var id = ClientOrderId.Create(Book, ClientOrderId.SymbolTag("BTCUSDT"), OrderRole.OpenLong, level, sequence);
         return _tracker.Begin(GridAction.Place(level, OrderRole.OpenLong, price, 0.002m, postOnly: true, reduceOnly: false), id, sequence, _time.GetUtcNow(), 0);
     }
+
+    private OrderUpdate Update(TrackedOrder tracked, OrderStatus status, decimal filled, Fill? fill) =>
+        OrderUpdate.From(Venue(tracked, status, filled), "sim", fill);
+
+    private Fill Trade(string id, decimal quantity, decimal fee, string feeAsset = "USDT", decimal price = 94_900m) =>
+        new() { TradeId = id, ExchangeOrderId = "x", Symbol = "BTCUSDT", Side = OrderSide.Buy, Price = price, Quantity = quantity, Fee = fee, FeeAsset = feeAsset, Timestamp = _time.GetUtcNow() };
 
     private Order Venue(TrackedOrder tracked, OrderStatus status, decimal filled = 0m, IReadOnlyList<Fill>? fills = null) => new()
     {
@@ -227,5 +235,87 @@ public sealed class EnginePiecesTests : IDisposable
 
         _reconciler.Finish(_reconciler.Epoch);
         Assert.True(_reconciler.Reconciled);
+    }
+
+    [Fact]
+    public void AFeeRecordThatArrivesAfterItsFillReachesRealisedPnlAndTheFeeTotalExactlyOnce()
+    {
+        var tracked = Begin(-1);
+        Assert.Equal(94_900m, tracked.Order.Price);
+
+        // The place answer already says filled, without its trades: the quantity is booked, no fee is known yet.
+        _tracker.OnPlaced(tracked, new PlaceOutcome(PlaceResult.Placed, Venue(tracked, OrderStatus.Filled, 0.002m), ExchangeErrorKind.Unknown, ""));
+        Assert.Equal(0.002m, _strategy.NetPosition);
+        Assert.Equal((0m, 0m), (_ledger.Pnl.Realised, _ledger.Pnl.Fees));
+
+        // The stream's trade with its fee comes after: the quantity is not booked again, the fee is.
+        Assert.Equal(TrackerEffect.Changed, _tracker.OnUpdate(Update(tracked, OrderStatus.Filled, 0.002m, Trade("t1", 0.002m, 0.0759m))));
+        Assert.Equal(0.002m, _strategy.NetPosition);
+        Assert.Equal((-0.0759m, 0.0759m), (_ledger.Pnl.Realised, _ledger.Pnl.Fees));
+
+        // The same record again, and a copy without its fee (as some order answers repeat a trade): nothing more.
+        Assert.Equal(TrackerEffect.None, _tracker.OnUpdate(Update(tracked, OrderStatus.Filled, 0.002m, Trade("t1", 0.002m, 0.0759m))));
+        _tracker.OnLookup(tracked, new LookupOutcome(LookupResult.Found, Venue(tracked, OrderStatus.Filled, 0.002m, [Trade("t1", 0.002m, 0m)]), ""));
+        Assert.Equal((-0.0759m, 0.0759m), (_ledger.Pnl.Realised, _ledger.Pnl.Fees));
+
+        // A fee-only record (quantity 0) correcting the trade's fee upwards books the difference, once.
+        var correction = Trade("t1", 0m, 0.0800m) with { Price = 0m };
+        Assert.Equal(TrackerEffect.Changed, _tracker.OnUpdate(Update(tracked, OrderStatus.Filled, 0.002m, correction)));
+        Assert.Equal(TrackerEffect.None, _tracker.OnUpdate(Update(tracked, OrderStatus.Filled, 0.002m, correction)));
+        Assert.Equal((-0.0800m, 0.0800m), (_ledger.Pnl.Realised, _ledger.Pnl.Fees));
+        Assert.Equal(0.0800m, _store.LoadPnl("BTCUSDT").Fees);
+        Assert.Equal(-0.0800m, _store.LoadPnl("BTCUSDT").Realised);
+        var stored = Assert.Single(_store.Fills([], 0, long.MaxValue, 100));
+        Assert.Equal((0.002m, 0.0800m, 94_900m), (stored.Quantity, stored.Fee, stored.Price));
+    }
+
+    [Fact]
+    public void AFeeRecordBeforeItsTradesQuantityIsBookedOnceAndTheTradeKeepsItsQuantity()
+    {
+        var tracked = Begin(-1);
+        _tracker.OnPlaced(tracked, new PlaceOutcome(PlaceResult.Placed, Venue(tracked, OrderStatus.New), ExchangeErrorKind.Unknown, ""));
+
+        _tracker.OnUpdate(Update(tracked, OrderStatus.New, 0m, Trade("t9", 0m, 0.05m) with { Price = 0m }));
+        _tracker.OnUpdate(Update(tracked, OrderStatus.Filled, 0.002m, Trade("t9", 0.002m, 0.05m)));
+
+        Assert.Equal(0.002m, _strategy.NetPosition);
+        Assert.Equal(0.05m, _ledger.Pnl.Fees);
+        Assert.Equal(-0.05m, _ledger.Pnl.Realised);
+        Assert.Equal(94_900m * 0.002m, Assert.Single(_strategy.Slots, s => s.IsFilled).OpenNotional);
+        Assert.Equal(0.002m, Assert.Single(_store.Fills([], 0, long.MaxValue, 100)).Quantity);
+    }
+
+    [Theory]
+    [InlineData("USDT", "0.038", "0.038")]
+    [InlineData("BTC", "0.0000004", "0.03796")]
+    [InlineData("BNB", "0.0001", "0.06")]
+    [InlineData("XYZ", "1", "0")]
+    public void AFeeIsBookedInTheQuoteAssetConvertedWithThePriceAtFillTime(string asset, string fee, string expectedQuote)
+    {
+        var tracked = Begin(-1);
+        _tracker.OnPlaced(tracked, new PlaceOutcome(PlaceResult.Placed, Venue(tracked, OrderStatus.New), ExchangeErrorKind.Unknown, ""));
+
+        _tracker.OnUpdate(Update(tracked, OrderStatus.Filled, 0.002m, Trade("t1", 0.002m, decimal.Parse(fee, System.Globalization.CultureInfo.InvariantCulture), asset)));
+
+        var quote = decimal.Parse(expectedQuote, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(quote, _ledger.Pnl.Fees);
+
+        // An opening fee reaches realised PnL when the position closes; here it waits with the slot.
+        Assert.Equal(quote, Assert.Single(_strategy.Slots, s => s.IsFilled).OpenFees);
+        Assert.Equal(asset, Assert.Single(_store.Fills([], 0, long.MaxValue, 100)).FeeAsset);
+    }
+
+    [Fact]
+    public void AFundingPaymentIsBookedOnceIntoRealisedPnlAsItsOwnLineAndSurvivesARestart()
+    {
+        var fee = new FundingFee { Symbol = "BTCUSDT", Amount = -0.019m, Asset = "USDT", Rate = 0.0001m, PositionSize = 0.002m, MarkPrice = 95_000m, FundingTime = new DateTimeOffset(2026, 1, 1, 8, 0, 0, TimeSpan.Zero) };
+
+        Assert.True(_ledger.BookFunding(fee, 95_000m));
+        Assert.False(_ledger.BookFunding(fee, 95_000m));
+        Assert.False(_ledger.BookFunding(fee with { Symbol = "ETHUSDT" }, 95_000m));
+
+        Assert.Equal((-0.019m, -0.019m, 0m), (_ledger.Pnl.Realised, _ledger.Pnl.Funding, _ledger.Pnl.Fees));
+        Assert.Equal(_ledger.Pnl, _store.LoadPnl("BTCUSDT"));
+        Assert.Equal(-0.019m, _ledger.Snapshot.Pnl.Funding);
     }
 }

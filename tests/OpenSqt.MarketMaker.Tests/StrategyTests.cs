@@ -388,14 +388,119 @@ public sealed class StrategyTests
         Assert.Equal(0.002m, strategy.GetOrCreateSlot(1).PositionQuantity);
         Assert.Equal(0.002m, strategy.GetOrCreateSlot(2).PositionQuantity);
         Assert.Equal(0.001m, strategy.GetOrCreateSlot(3).PositionQuantity);
-        var sells = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseLong).ToArray();
-        Assert.Equal([95200m, 95300m], sells.Select(s => s.Price).Order().ToArray());
-        Assert.Equal([0.002m, 0.002m], sells.Select(s => s.Quantity).ToArray());
+        // The third slot's 0.001 would close at 95400 for 95.4, below the minimum notional of 100: that dust merges into
+        // the nearest slot whose close waits, so two sells go out and carry the whole position.
+        var sells = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseLong).OrderBy(a => a.Price).ToArray();
+        Assert.True(strategy.TakeSlotsChanged());
+        Assert.Equal([(95200m, 0.002m), (95300m, 0.003m)], sells.Select(s => (s.Price, s.Quantity)).ToArray());
+        Assert.True(strategy.GetOrCreateSlot(3).IsEmpty);
+        Assert.Equal(0.005m, strategy.NetPosition);
+        Assert.Equal(94000m * 0.003m, strategy.GetOrCreateSlot(2).OpenNotional);
+    }
 
-        // The third slot's sell (one interval above 95300) enters the sell window when the price rises.
-        var later = Decide(strategy, 95100m).Single(a => a.Role == OrderRole.CloseLong && a.Level == 3);
-        Assert.Equal(95400m, later.Price);
-        Assert.Equal(0.001m, later.Quantity);
+    [Fact]
+    public void ACloseBelowTheVenueMinimumsWaitsForTheNextCloseOfItsSideAndMergesIntoIt()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        strategy.SetAnchor(95000m);
+
+        // The rest of a partly filled buy: 0.001 closing at 95000 is 95, below the minimum notional of 100.
+        strategy.LoadSlot(-1, 1, 0.001m, 94.9m, 0.019m, 0m, 0);
+        var alone = Decide(strategy, 95000m);
+        Assert.DoesNotContain(alone, a => a.Role == OrderRole.CloseLong);
+        Assert.False(strategy.TakeSlotsChanged());
+
+        // The next long of the side opens: its close carries the dust, entry notional and fees included.
+        strategy.LoadSlot(-2, 1, 0.002m, 189.6m, 0.038m, 0m, 0);
+        var close = Assert.Single(Decide(strategy, 94900m), a => a.Role == OrderRole.CloseLong);
+        Assert.True(strategy.TakeSlotsChanged());
+        Assert.Equal((-2L, 0.003m, 94900m, true), (close.Level, close.Quantity, close.Price, close.ReduceOnly));
+        var merged = strategy.GetOrCreateSlot(-2);
+        Assert.Equal((0.003m, 284.5m, 0.057m), (merged.PositionQuantity, merged.OpenNotional, merged.OpenFees));
+        Assert.True(strategy.GetOrCreateSlot(-1).IsEmpty);
+    }
+
+    [Fact]
+    public void WithCloseDustWithMarketOrderDustIsClosedAtOnceByAReduceOnlyMarketOrderUnlessBelowTheMinimumQuantity()
+    {
+        var grid = Grid();
+        grid.CloseDustWithMarketOrder = true;
+        var strategy = new GridStrategy(grid, Btc);
+        strategy.SetAnchor(95000m);
+        strategy.LoadSlot(-1, 1, 0.001m, 94.9m, 0m, 0m, 0);
+        strategy.LoadSlot(-2, 1, 0.002m, 189.6m, 0m, 0m, 0);
+
+        var actions = Decide(strategy, 95000m).Where(a => !a.Role.Opens()).ToArray();
+        var market = Assert.Single(actions, a => a.Market);
+        Assert.Equal((-1L, OrderRole.CloseLong, 0.001m, true), (market.Level, market.Role, market.Quantity, market.ReduceOnly));
+        Assert.Equal(0.002m, Assert.Single(actions, a => !a.Market).Quantity);
+        Assert.False(strategy.TakeSlotsChanged());
+
+        // Below the minimum quantity nothing can be sent: the dust merges as without the option.
+        var tiny = new GridStrategy(grid, Btc with { MinQuantity = 0.002m });
+        tiny.SetAnchor(95000m);
+        tiny.LoadSlot(-1, 1, 0.001m, 94.9m, 0m, 0m, 0);
+        tiny.LoadSlot(-2, 1, 0.002m, 189.6m, 0m, 0m, 0);
+        var merged = Assert.Single(Decide(tiny, 95000m), a => !a.Role.Opens());
+        Assert.Equal((0.003m, false), (merged.Quantity, merged.Market));
+    }
+
+    [Fact]
+    public void InNeutralModeClosesAreReduceOnlyAndACloseTheNetPositionCannotCoverWaits()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        Work(strategy, Decide(strategy, 95000m));
+        Fill(strategy, 1, 95100m);
+        var close = Assert.Single(Decide(strategy, 95100m), a => a.Role == OrderRole.CloseShort);
+        Assert.True(close.ReduceOnly);
+
+        // A long opens below while the short is still open: the venue's net is flat, so neither reduce-only close could
+        // work; a buy of the short's close would open a long on the venue. Both wait.
+        var both = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        both.SetAnchor(95000m);
+        both.LoadSlot(1, -1, 0.002m, 190.2m, 0m, 0m, 0);
+        both.LoadSlot(-1, 1, 0.002m, 189.8m, 0m, 0m, 0);
+        Assert.Equal(0m, both.NetPosition);
+        Assert.DoesNotContain(Decide(both, 95000m), a => a.Kind == GridActionKind.Place && !a.Role.Opens());
+
+        // One more short makes the net short by one level: exactly one short's close is placed, reduce-only.
+        both.LoadSlot(2, -1, 0.002m, 190.4m, 0m, 0m, 0);
+        var closes = Decide(both, 95000m).Where(a => a.Kind == GridActionKind.Place && !a.Role.Opens()).ToArray();
+        var only = Assert.Single(closes);
+        Assert.Equal((OrderRole.CloseShort, 0.002m, true), (only.Role, only.Quantity, only.ReduceOnly));
+    }
+
+    [Fact]
+    public void InNeutralModeAShortFoundOnTheVenueIsSpreadOverSlotsBelowTheAnchorWithReduceOnlyBuys()
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        strategy.SetAnchor(95000m);
+        strategy.RestorePosition(-0.005m, 96000m);
+        Assert.Equal(-0.005m, strategy.NetPosition);
+        Assert.Equal([(-1L, 0.002m), (-2L, 0.002m), (-3L, 0.001m)], strategy.Slots.Where(s => s.IsFilled).OrderByDescending(s => s.Level)
+            .Select(s => (s.Level, s.PositionSign * s.PositionQuantity < 0 ? s.PositionQuantity : -1m)).ToArray());
+        // As for a long, the third slot's 0.001 (94.6 at 94600) is dust and merges into the nearest short.
+        var buys = Decide(strategy, 95000m).Where(a => a.Role == OrderRole.CloseShort).OrderBy(a => a.Price).ToArray();
+        Assert.Equal([(94700m, 0.003m), (94800m, 0.002m)], buys.Select(b => (b.Price, b.Quantity)).ToArray());
+        Assert.All(buys, b => Assert.True(b.ReduceOnly));
+        Assert.Equal(-0.005m, strategy.NetPosition);
+    }
+
+    [Theory]
+    [InlineData(0.001, -0.003)]
+    [InlineData(0.005, 0.001)]
+    [InlineData(-0.001, -0.005)]
+    public void APositionCorrectionTreatsAShortLikeALong(double difference, double expectedNet)
+    {
+        var strategy = new GridStrategy(Grid(mode: GridMode.Neutral), Btc);
+        strategy.SetAnchor(95000m);
+        strategy.RestorePosition(-0.004m, 95000m);
+        strategy.CorrectPosition((decimal)difference, 95000m);
+
+        Assert.Equal((decimal)expectedNet, strategy.NetPosition);
+
+        // A longer venue position shrinks the shorts before any long appears; shorts and longs never sit side by side.
+        Assert.False(strategy.Slots.Any(s => s.PositionSign > 0 && s.IsFilled) && strategy.Slots.Any(s => s.PositionSign < 0 && s.IsFilled));
     }
 
     [Fact]
