@@ -32,21 +32,4 @@ public static class BybitSigner
         var actual = Encoding.ASCII.GetBytes(signature.ToLowerInvariant());
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
-
-    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values (UTF-8).</summary>
-    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var builder = new StringBuilder(128);
-        foreach (var (key, value) in parameters)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append('&');
-            }
-
-            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return builder.ToString();
-    }
 }

@@ -30,22 +30,9 @@ public sealed class OkxRestClient : VenueRestClient
         _credentials = credentials;
     }
 
-    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonDocument.Parse(response.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ExchangeException(ExchangeErrorKind.Internal, $"okx {request.Operation}: the answer is not JSON", ex);
-        }
-    }
-
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
-        var query = OkxParsers.BuildQuery(request.Parameters);
+        var query = BuildQuery(request.Parameters);
         var requestPath = "/" + request.Path.TrimStart('/');
         string body = "";
         HttpRequestMessage message;
