@@ -20,6 +20,7 @@ public sealed class TopicMultiplexer<TKey, TPayload>
     private readonly Dictionary<TKey, int> _topics;
     private readonly List<Reader> _readers = [];
     private readonly SendTopics _request;
+    private readonly Action<TKey>? _released;
     private VenueWebSocket? _socket;
     private Action? _started;
     private bool _running;
@@ -29,9 +30,11 @@ public sealed class TopicMultiplexer<TKey, TPayload>
 
     /// <param name="request">Writes the venue's subscribe and unsubscribe requests.</param>
     /// <param name="comparer">How topics compare; the default comparer when null.</param>
-    public TopicMultiplexer(SendTopics request, IEqualityComparer<TKey>? comparer = null)
+    /// <param name="released">Called, under the topics' lock, for a topic whose last reader left (drop state kept for it).</param>
+    public TopicMultiplexer(SendTopics request, IEqualityComparer<TKey>? comparer = null, Action<TKey>? released = null)
     {
         _request = request;
+        _released = released;
         _topics = new Dictionary<TKey, int>(comparer);
     }
 
@@ -118,6 +121,7 @@ public sealed class TopicMultiplexer<TKey, TPayload>
                     if (--_topics[topic] == 0)
                     {
                         _topics.Remove(topic);
+                        _released?.Invoke(topic);
                         removed.Add(topic);
                     }
                 }

@@ -32,13 +32,14 @@ public abstract class VenueUserStream : IVenueStream
     private int _disposed;
     private int _accountRefreshes;
     private int _accountRefreshesDeferred;
+    private int _loginFailures;
 
     /// <param name="venue">The venue's name, for logs.</param>
     /// <param name="time">The clock of the refresh interval.</param>
     /// <param name="logger">Where refresh failures are logged.</param>
     /// <param name="fetchAccount">Reads the account over REST; null when the venue's pushes carry the whole account.</param>
     /// <param name="accountRefreshInterval">The shortest time between two REST refreshes however many are asked for.</param>
-    protected VenueUserStream(string venue, TimeProvider time, ILogger logger, Func<CancellationToken, Task<Account>>? fetchAccount, TimeSpan accountRefreshInterval)
+    protected VenueUserStream(string venue, TimeProvider time, ILogger logger, Func<CancellationToken, Task<Account>>? fetchAccount, TimeSpan accountRefreshInterval = default)
     {
         Venue = venue;
         Time = time;
@@ -75,7 +76,8 @@ public abstract class VenueUserStream : IVenueStream
 
     protected ILogger Logger { get; }
 
-    protected Func<CancellationToken, Task<Account>>? FetchAccount { get; }
+    /// <summary>Reads the account over REST for <see cref="RequestAccountRefresh"/>; null when the pushes carry the whole account.</summary>
+    public Func<CancellationToken, Task<Account>>? FetchAccount { get; init; }
 
     protected TimeSpan AccountRefreshInterval { get; }
 
@@ -165,6 +167,19 @@ public abstract class VenueUserStream : IVenueStream
         }
     }
 
+    /// <summary>The venue accepted the login: the next refusal starts the backoff from its first step again.</summary>
+    protected void LoginSucceeded() => Interlocked.Exchange(ref _loginFailures, 0);
+
+    /// <summary>
+    /// The venue refused the login: a new connection is tried after a growing delay (the initial reconnect delay,
+    /// doubling up to 60 s), never in a tight loop against the venue.
+    /// </summary>
+    protected void ReconnectAfterLoginFailure(TimeSpan initialDelay)
+    {
+        var failures = Interlocked.Increment(ref _loginFailures);
+        _ = ReconnectLaterAsync(ReconnectBackoff.Delay(failures, initialDelay, ReconnectBackoff.Maximum));
+    }
+
     /// <summary>Called once, under the start lock, as the stream starts (before the socket): start the venue's loops here.</summary>
     protected virtual void OnStarting()
     {
@@ -178,6 +193,19 @@ public abstract class VenueUserStream : IVenueStream
 
     /// <summary>Releases what the venue stream holds beyond the shell, after its loops stopped.</summary>
     protected virtual ValueTask DisposeMoreAsync() => ValueTask.CompletedTask;
+
+    private async Task ReconnectLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, Time, _stop.Token).ConfigureAwait(false);
+            Socket.ForceReconnect();
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed.
+        }
+    }
 
     /// <summary>
     /// One refresh per request, at most one per <see cref="AccountRefreshInterval"/>: requests that arrive while a refresh
