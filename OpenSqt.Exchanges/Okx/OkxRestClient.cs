@@ -24,7 +24,7 @@ public sealed class OkxRestClient : VenueRestClient
 
     public OkxRestClient(HttpClient http, OkxOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(OkxParsers.Venue, http, options.RestUri, clock,
-            new RateLimitTracker(OkxRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            new RateLimitTracker(OkxRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait, OkxRateLimits.BackoffInitial, OkxRateLimits.BackoffMax),
             time, logger, metrics, options.RequestTimeout)
     {
         _credentials = credentials;
