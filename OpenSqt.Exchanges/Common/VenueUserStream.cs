@@ -28,6 +28,7 @@ public abstract class VenueUserStream : IVenueStream
     private readonly Lock _startGate = new();
     private readonly List<Task> _loops = [];
     private VenueWebSocket? _socket;
+    private Task? _accountLoop;
     private bool _started;
     private int _disposed;
     private int _accountRefreshes;
@@ -98,11 +99,7 @@ public abstract class VenueUserStream : IVenueStream
             }
 
             _started = true;
-            if (FetchAccount is not null)
-            {
-                _loops.Add(AccountLoopAsync(_stop.Token));
-            }
-
+            StartAccountLoopLocked();
             OnStarting();
         }
 
@@ -155,8 +152,28 @@ public abstract class VenueUserStream : IVenueStream
         socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
     }
 
-    /// <summary>Asks for an account snapshot over REST; requests beyond one pending are folded into it.</summary>
-    protected void RequestAccountRefresh() => _accountRefresh.Writer.TryWrite(true);
+    /// <summary>
+    /// Asks for an account snapshot over REST (starting the refresh loop if the stream was not started, as when a test
+    /// feeds pushes); requests beyond one pending are folded into it.
+    /// </summary>
+    protected void RequestAccountRefresh()
+    {
+        lock (_startGate)
+        {
+            StartAccountLoopLocked();
+        }
+
+        _accountRefresh.Writer.TryWrite(true);
+    }
+
+    private void StartAccountLoopLocked()
+    {
+        if (FetchAccount is not null && _accountLoop is null && Volatile.Read(ref _disposed) == 0)
+        {
+            _accountLoop = AccountLoopAsync(_stop.Token);
+            _loops.Add(_accountLoop);
+        }
+    }
 
     /// <summary>Runs a venue loop until the stream is disposed (awaited by dispose).</summary>
     protected void RunLoop(Func<CancellationToken, Task> loop)
