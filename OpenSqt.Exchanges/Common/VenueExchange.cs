@@ -35,9 +35,10 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
     /// <param name="loggerFactory">Loggers; none when null.</param>
     /// <param name="metrics">Venue metrics; a private instance when null.</param>
     /// <param name="http">An HTTP client to use (tests); a pooled client of the process when null, disposed with the venue.</param>
-    /// <param name="handler">Wraps the pooled client's handler (a venue's own delegating handler); used only when <paramref name="http"/> is null.</param>
+    /// <param name="handler">The handler under the venue's own client (tests); a pooled socket handler when null. Used only when <paramref name="http"/> is null.</param>
+    /// <param name="wrap">Puts the venue's own delegating handler over the handler, given the venue clock; used only when <paramref name="http"/> is null.</param>
     protected VenueExchange(string venue, TOptions options, VenueCredentials credentials, bool needsPassphrase, TimeProvider time,
-        ILoggerFactory? loggerFactory, VenueMetrics? metrics, HttpClient? http, Func<HttpMessageHandler, HttpMessageHandler>? handler = null)
+        ILoggerFactory? loggerFactory, VenueMetrics? metrics, HttpClient? http, HttpMessageHandler? handler = null, Func<ServerClock, HttpMessageHandler, HttpMessageHandler>? wrap = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         if (credentials.MissingFor(venue, needsPassphrase) is { } missing)
@@ -50,15 +51,15 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         Time = time;
         Logger = (ILogger?)loggerFactory?.CreateLogger(GetType()) ?? NullLogger.Instance;
         Metrics = metrics ?? new VenueMetrics();
+        Clock = new ServerClock(time);
         _ownsHttp = http is null;
         if (http is null)
         {
-            HttpMessageHandler pooled = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-            http = new HttpClient(handler?.Invoke(pooled) ?? pooled) { Timeout = Timeout.InfiniteTimeSpan };
+            handler ??= new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+            http = new HttpClient(wrap?.Invoke(Clock, handler) ?? handler) { Timeout = Timeout.InfiniteTimeSpan };
         }
 
         _http = http;
-        Clock = new ServerClock(time);
     }
 
     public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
@@ -210,10 +211,13 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
     /// <summary>Reads the venue's tradeable perpetuals (called at most once per <see cref="RulesCacheDuration"/>, one call at a time).</summary>
     protected abstract Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken);
 
-    /// <summary>The cached rules, fetched again once older than <see cref="RulesCacheDuration"/>.</summary>
-    protected async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The cached rules, fetched again once older than <see cref="RulesCacheDuration"/>, or now when
+    /// <paramref name="reload"/> (what the rules carry besides, such as funding, changes between refreshes).
+    /// </summary>
+    protected async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken, bool reload = false)
     {
-        if (_rules is { } cached && Time.GetUtcNow() - _rulesFetchedAt < RulesCacheDuration)
+        if (!reload && _rules is { } cached && Time.GetUtcNow() - _rulesFetchedAt < RulesCacheDuration)
         {
             return cached;
         }
@@ -221,7 +225,7 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_rules is { } again && Time.GetUtcNow() - _rulesFetchedAt < RulesCacheDuration)
+            if (!reload && _rules is { } again && Time.GetUtcNow() - _rulesFetchedAt < RulesCacheDuration)
             {
                 return again;
             }

@@ -34,6 +34,7 @@ public abstract class VenueUserStream : IVenueStream
     private int _accountRefreshes;
     private int _accountRefreshesDeferred;
     private int _loginFailures;
+    private bool _deferring;
 
     /// <param name="venue">The venue's name, for logs.</param>
     /// <param name="time">The clock of the refresh interval.</param>
@@ -69,7 +70,7 @@ public abstract class VenueUserStream : IVenueStream
     public int AccountRefreshesDeferred => Volatile.Read(ref _accountRefreshesDeferred);
 
     /// <summary>Whether a refresh was asked for and has not started yet.</summary>
-    public bool AccountRefreshPending => _accountRefresh.Reader.Count > 0;
+    public bool AccountRefreshPending => _accountRefresh.Reader.Count > 0 || Volatile.Read(ref _deferring);
 
     protected string Venue { get; }
 
@@ -114,6 +115,7 @@ public abstract class VenueUserStream : IVenueStream
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        await DisposeMoreAsync().ConfigureAwait(false);
         if (_socket is not null)
         {
             await _socket.DisposeAsync().ConfigureAwait(false);
@@ -137,7 +139,6 @@ public abstract class VenueUserStream : IVenueStream
             }
         }
 
-        await DisposeMoreAsync().ConfigureAwait(false);
         Orders.Complete();
         Positions.Complete();
         Accounts.Complete();
@@ -208,7 +209,7 @@ public abstract class VenueUserStream : IVenueStream
     /// <summary>Whether a failed refresh is asked for again after the interval (when no push would bring the account back).</summary>
     protected virtual bool RetryFailedRefresh => false;
 
-    /// <summary>Releases what the venue stream holds beyond the shell, after its loops stopped.</summary>
+    /// <summary>Releases what the venue stream holds beyond the shell (its own heartbeat), before the socket closes.</summary>
     protected virtual ValueTask DisposeMoreAsync() => ValueTask.CompletedTask;
 
     private async Task ReconnectLaterAsync(TimeSpan delay)
@@ -237,7 +238,9 @@ public abstract class VenueUserStream : IVenueStream
             if (last is { } previous && AccountRefreshInterval - (Time.GetUtcNow() - previous) is var rest && rest > TimeSpan.Zero)
             {
                 Interlocked.Increment(ref _accountRefreshesDeferred);
+                Volatile.Write(ref _deferring, true);
                 await Task.Delay(rest, Time, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _deferring, false);
             }
 
             last = Time.GetUtcNow();
