@@ -67,7 +67,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
-        var acknowledged = Acknowledged(request, id, Clock.Now);
+        var acknowledged = Accepted(request, id, Clock.Now);
         Order order;
         try
         {
@@ -174,7 +174,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
                         var ok = request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
                         if (ok.OrderId is not null)
                         {
-                            orders.Add(Acknowledged(request, ok.OrderId, now));
+                            orders.Add(Accepted(request, ok.OrderId, now));
                             continue;
                         }
 
@@ -683,24 +683,6 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
         w.WriteEndObject();
     });
-
-    /// <summary>The order as acknowledged by a batch place (which answers ids only): what was sent, resting, nothing filled yet.</summary>
-    private static Order Acknowledged(OrderRequest request, string orderId, DateTimeOffset now) => new()
-    {
-        ExchangeOrderId = orderId,
-        ClientOrderId = request.ClientOrderId,
-        Symbol = request.Symbol,
-        Side = request.Side,
-        Type = request.Type,
-        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
-        Price = request.Price ?? 0m,
-        Quantity = request.Quantity,
-        Status = OrderStatus.New,
-        ReduceOnly = request.ReduceOnly,
-        PostOnly = request.IsPostOnly,
-        CreatedAt = now,
-        UpdatedAt = now,
-    };
 
     /// <summary>
     /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from

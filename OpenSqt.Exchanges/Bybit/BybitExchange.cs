@@ -34,23 +34,23 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     {
         Skips = new BybitSkips(Logger, Metrics);
         Rest = new BybitRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
-        PrivateStream = new BybitPrivateStream(Options, credentials, Clock, time, Logger, Metrics, Skips)
+        UserStream = new BybitUserStream(Options, credentials, Clock, time, Logger, Metrics, Skips)
         {
             FetchAccount = GetAccountAsync,
             MarginType = () => _marginType ?? BybitParsers.CrossMargin,
             IsListed = IsListed,
         };
-        PublicStream = new BybitPublicStream(Options, time, Logger, Metrics);
-        UseStreams(PrivateStream, ("market", PublicStream));
+        MarketStream = new BybitMarketStream(Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream));
     }
 
     public override bool IsUnifiedMargin => true;
 
     public override BybitRestClient Rest { get; }
 
-    public BybitPrivateStream PrivateStream { get; }
+    public BybitUserStream UserStream { get; }
 
-    public BybitPublicStream PublicStream { get; }
+    public BybitMarketStream MarketStream { get; }
 
     /// <summary>Answer and push items left out because of an unknown value or an unlisted instrument.</summary>
     public BybitSkips Skips { get; }
@@ -537,20 +537,20 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
-        return PublicStream.SubscribePricesAsync(symbols, cancellationToken);
+        return MarketStream.SubscribePricesAsync(symbols, cancellationToken);
     }
 
     public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
-        return PublicStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
+        return MarketStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
     }
 
     public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return PublicStream.SubscribeFundingAsync(symbol, cancellationToken);
+        return MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
     }
 
     /// <summary>Looks an order up by id: realtime first (open and recent orders), then history; null when unknown.</summary>
@@ -797,22 +797,4 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             w.WriteString("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         }
     }
-
-    /// <summary>What an acknowledged order is before the venue reports more: resting, nothing filled.</summary>
-    private Order Accepted(OrderRequest request, string orderId) => new()
-    {
-        ExchangeOrderId = orderId,
-        ClientOrderId = request.ClientOrderId,
-        Symbol = request.Symbol,
-        Side = request.Side,
-        Type = request.Type,
-        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
-        Price = request.Price ?? 0m,
-        Quantity = request.Quantity,
-        Status = OrderStatus.New,
-        ReduceOnly = request.ReduceOnly,
-        PostOnly = request.IsPostOnly,
-        CreatedAt = Clock.Now,
-        UpdatedAt = Clock.Now,
-    };
 }

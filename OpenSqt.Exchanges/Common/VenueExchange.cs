@@ -252,6 +252,33 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         VenueLog.UnknownValue(Logger, Name, field, value);
     }
 
+    /// <summary>
+    /// What an order the venue acknowledged with ids only is until it reports more: what was sent, resting, nothing
+    /// filled, stamped <paramref name="at"/> (the venue clock now when null). The acknowledgement decides a placement;
+    /// fills and a post-only cancel arrive on the order stream.
+    /// </summary>
+    protected Order Accepted(OrderRequest request, string orderId, DateTimeOffset? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = at ?? Clock.Now;
+        return new Order
+        {
+            ExchangeOrderId = orderId,
+            ClientOrderId = request.ClientOrderId,
+            Symbol = request.Symbol,
+            Side = request.Side,
+            Type = request.Type,
+            TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
+            Price = request.Price ?? 0m,
+            Quantity = request.Quantity,
+            Status = OrderStatus.New,
+            ReduceOnly = request.ReduceOnly,
+            PostOnly = request.IsPostOnly,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
     /// <summary>Releases what the venue holds beyond its streams and HTTP client.</summary>
     protected virtual ValueTask DisposeMoreAsync() => ValueTask.CompletedTask;
 

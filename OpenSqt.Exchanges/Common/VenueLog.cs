@@ -2,7 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace OpenSqt.Exchanges.Common;
 
-/// <summary>Log messages of the shared venue plumbing. Never logs a secret.</summary>
+/// <summary>
+/// Log messages of the shared venue plumbing. Never logs a secret. Event ids are unique per component: Common
+/// 7001-7099, Binance 7101-7199, Gate 7201-7299, Bitget 7301-7399, OKX 7401-7499, Bybit 7601-7699 (7500-7599 free);
+/// the built-in sim uses 1.
+/// </summary>
 internal static partial class VenueLog
 {
     [LoggerMessage(7001, LogLevel.Information, "{Venue}: clock offset {OffsetMs} ms")]

@@ -28,24 +28,24 @@ public sealed class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
         : base(VenueName, options.Value, credentials, needsPassphrase: true, time, loggerFactory, metrics, http)
     {
         Rest = new OkxRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
-        PrivateStream = new OkxPrivateStream(Options, credentials, Clock, ContractSizesAsync, time, Logger, Metrics);
-        PublicStream = new OkxPublicStream("market", Options.WsPublicUri, Options, time, Logger, Metrics);
-        BusinessStream = new OkxPublicStream("business", Options.WsBusinessUri, Options, time, Logger, Metrics);
-        UseStreams(PrivateStream, ("market", PublicStream), ("business", BusinessStream));
+        UserStream = new OkxUserStream(Options, credentials, Clock, ContractSizesAsync, time, Logger, Metrics);
+        MarketStream = new OkxMarketStream("market", Options.WsPublicUri, Options, time, Logger, Metrics);
+        BusinessStream = new OkxMarketStream("business", Options.WsBusinessUri, Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream), ("business", BusinessStream));
     }
 
     public override bool IsUnifiedMargin => true;
 
     public override OkxRestClient Rest { get; }
 
-    public OkxPrivateStream PrivateStream { get; }
+    public OkxUserStream UserStream { get; }
 
-    public OkxPublicStream PublicStream { get; }
+    public OkxMarketStream MarketStream { get; }
 
-    public OkxPublicStream BusinessStream { get; }
+    public OkxMarketStream BusinessStream { get; }
 
     /// <summary>Items skipped because OKX sent an enum value this connector does not know (REST answers and the order stream).</summary>
-    public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues) + PrivateStream.UnknownValuesSkipped;
+    public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues) + UserStream.UnknownValuesSkipped;
 
     protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
 
@@ -601,7 +601,7 @@ public sealed class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
     public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
-        return PublicStream.SubscribeAsync(
+        return MarketStream.SubscribeAsync(
             [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
             (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
             cancellationToken);
@@ -621,7 +621,7 @@ public sealed class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
     public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return PublicStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
+        return MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
     }
 
     /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
@@ -758,21 +758,4 @@ public sealed class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
             w.WriteString("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         }
     }
-
-    private Order Accepted(OrderRequest request, string orderId) => new()
-    {
-        ExchangeOrderId = orderId,
-        ClientOrderId = request.ClientOrderId,
-        Symbol = request.Symbol,
-        Side = request.Side,
-        Type = request.Type,
-        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
-        Price = request.Price ?? 0m,
-        Quantity = request.Quantity,
-        Status = OrderStatus.New,
-        ReduceOnly = request.ReduceOnly,
-        PostOnly = request.IsPostOnly,
-        CreatedAt = Clock.Now,
-        UpdatedAt = Clock.Now,
-    };
 }

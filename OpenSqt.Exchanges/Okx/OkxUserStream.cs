@@ -17,7 +17,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// currency will be pushed"): balances are merged per currency, so a push without USDT keeps the USDT balance, and a
 /// position missing from a complete snapshot is reported closed.
 /// </summary>
-public sealed class OkxPrivateStream : VenueUserStream
+public sealed class OkxUserStream : VenueUserStream
 {
     private readonly VenueCredentials _credentials;
     private readonly ServerClock _clock;
@@ -32,7 +32,7 @@ public sealed class OkxPrivateStream : VenueUserStream
     private int _unknownValues;
     private IReadOnlyDictionary<string, decimal> _sizes = new Dictionary<string, decimal>();
 
-    public OkxPrivateStream(OkxOptions options, VenueCredentials credentials, ServerClock clock, Func<CancellationToken, Task<IReadOnlyDictionary<string, decimal>>> contractSizes, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public OkxUserStream(OkxOptions options, VenueCredentials credentials, ServerClock clock, Func<CancellationToken, Task<IReadOnlyDictionary<string, decimal>>> contractSizes, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(OkxParsers.Venue, time, logger, fetchAccount: null)
     {
         _credentials = credentials;
@@ -46,7 +46,7 @@ public sealed class OkxPrivateStream : VenueUserStream
             ResolveUri = _ => ValueTask.FromResult(options.WsPrivateUri),
             OnConnected = LoginAsync,
             OnMessage = HandleMessage,
-            Heartbeat = OkxPublicStream.Heartbeat(options),
+            Heartbeat = OkxMarketStream.Heartbeat(options),
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics));
@@ -110,7 +110,7 @@ public sealed class OkxPrivateStream : VenueUserStream
                     OkxLog.LoggedIn(Logger);
                     _ = SubscribeAfterLoginAsync();
                     break;
-                case "notice" when OkxPublicStream.IsServiceUpgradeNotice(root):
+                case "notice" when OkxMarketStream.IsServiceUpgradeNotice(root):
                     OkxLog.ServiceUpgrade(Logger, "private");
                     Socket.ForceReconnect();
                     break;

@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// changed fields, merged here per symbol (prices and funding come from the merged ticker);
 /// <c>kline.{interval}.{symbol}</c> carries candles.
 /// </summary>
-public sealed class BybitPublicStream : IVenueStream
+public sealed class BybitMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 10;
     private readonly BybitTickerBook _tickers = new();
@@ -22,7 +22,7 @@ public sealed class BybitPublicStream : IVenueStream
     private readonly ILogger _logger;
     private long _requestId;
 
-    public BybitPublicStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public BybitMarketStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
         _topics = new TopicMultiplexer<string, MarketEvent>(SendOpAsync, StringComparer.Ordinal, _tickers.Forget);

@@ -18,7 +18,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// <see cref="BybitOptions.AccountRefreshInterval"/> however often the socket reconnects. Items with a value the
 /// connector does not know, and positions on instruments that are not listed, are skipped, logged and counted.
 /// </summary>
-public sealed class BybitPrivateStream : VenueUserStream
+public sealed class BybitUserStream : VenueUserStream
 {
     private const int StateCapacity = 20_000;
     private readonly VenueCredentials _credentials;
@@ -34,7 +34,7 @@ public sealed class BybitPrivateStream : VenueUserStream
     private long _requestId;
     private int _accountSnapshots;
 
-    public BybitPrivateStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
+    public BybitUserStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
         : base(BybitParsers.Venue, time, logger, fetchAccount: null, options.AccountRefreshInterval)
     {
         _skips = skips ?? new BybitSkips(logger, metrics);
@@ -47,7 +47,7 @@ public sealed class BybitPrivateStream : VenueUserStream
             ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/private")),
             OnConnected = AuthenticateAndSubscribeAsync,
             OnMessage = HandleMessage,
-            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitPublicStream.IsPong },
+            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitMarketStream.IsPong },
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics));

@@ -15,7 +15,7 @@ public sealed record OkxChannel(string Channel, string InstId);
 /// <c>ping</c> goes out every <see cref="OkxOptions.PingInterval"/> (OKX drops a connection silent for 30 s) and the
 /// text <c>pong</c> is swallowed; the service-upgrade notice (64008) makes the stream reconnect at once.
 /// </summary>
-public sealed class OkxPublicStream : IVenueStream
+public sealed class OkxMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 50;
     private readonly TopicMultiplexer<OkxChannel, (OkxChannel Arg, JsonElement Item)> _channels;
@@ -23,7 +23,7 @@ public sealed class OkxPublicStream : IVenueStream
     private readonly ILogger _logger;
     private readonly string _name;
 
-    public OkxPublicStream(string name, Uri uri, OkxOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public OkxMarketStream(string name, Uri uri, OkxOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _name = name;
         _logger = logger;
