@@ -6,6 +6,7 @@ using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Binance;
 using OpenSqt.Exchanges.Bitget;
 using OpenSqt.Exchanges.Bybit;
+using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Gate;
 using OpenSqt.Exchanges.Okx;
 using OpenSqt.Exchanges.Sim;
@@ -16,6 +17,14 @@ namespace OpenSqt.Exchanges;
 public sealed record VenueCredentials(string? ApiKey, string? ApiSecret, string? Passphrase)
 {
     public bool IsEmpty => string.IsNullOrEmpty(ApiKey) && string.IsNullOrEmpty(ApiSecret);
+
+    /// <summary>What a venue misses to sign (<c>EXCHANGE=okx needs API_KEY, API_SECRET and PASSPHRASE</c>), or null when nothing is missing.</summary>
+    public string? MissingFor(string venue, bool needsPassphrase) =>
+        string.IsNullOrEmpty(ApiKey) || string.IsNullOrEmpty(ApiSecret) || (needsPassphrase && string.IsNullOrEmpty(Passphrase))
+            ? needsPassphrase ? $"{ExchangeKeyName}={venue} needs API_KEY, API_SECRET and PASSPHRASE" : $"{ExchangeKeyName}={venue} needs API_KEY and API_SECRET"
+            : null;
+
+    private const string ExchangeKeyName = "EXCHANGE";
 
     /// <summary>Never prints the values.</summary>
     public override string ToString() => $"VenueCredentials(ApiKey: {(string.IsNullOrEmpty(ApiKey) ? "unset" : "set")}, ApiSecret: {(string.IsNullOrEmpty(ApiSecret) ? "unset" : "set")})";
@@ -60,19 +69,19 @@ public static class VenueRegistration
                 services.AddHostedService<SimMarketService>();
                 break;
             case BinanceExchange.VenueName:
-                services.AddBinance();
+                services.AddVenue<BinanceExchange, BinanceOptions>(BinanceExchange.VenueName, BinanceOptions.SectionName, needsPassphrase: false, static (options, credentials, time, loggers, metrics) => new BinanceExchange(options, credentials, time, loggers, metrics));
                 break;
             case BybitExchange.VenueName:
-                services.AddBybit();
+                services.AddVenue<BybitExchange, BybitOptions>(BybitExchange.VenueName, BybitOptions.SectionName, needsPassphrase: false, static (options, credentials, time, loggers, metrics) => new BybitExchange(options, credentials, time, loggers, metrics));
                 break;
             case OkxExchange.VenueName:
-                services.AddOkx();
+                services.AddVenue<OkxExchange, OkxOptions>(OkxExchange.VenueName, OkxOptions.SectionName, needsPassphrase: true, static (options, credentials, time, loggers, metrics) => new OkxExchange(options, credentials, time, loggers, metrics));
                 break;
             case BitgetExchange.VenueName:
-                services.AddBitget();
+                services.AddVenue<BitgetExchange, BitgetOptions>(BitgetExchange.VenueName, BitgetOptions.SectionName, needsPassphrase: true, static (options, credentials, time, loggers, metrics) => new BitgetExchange(options, credentials, time, loggers, metrics));
                 break;
             case GateExchange.VenueName:
-                services.AddGate();
+                services.AddVenue<GateExchange, GateOptions>(GateExchange.VenueName, GateOptions.SectionName, needsPassphrase: false, static (options, credentials, time, loggers, metrics) => new GateExchange(options, credentials, time, loggers, metrics));
                 break;
         }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -14,71 +13,35 @@ namespace OpenSqt.Exchanges.Binance;
 /// kline and funding streams over WebSockets. One-way position mode only: a hedge-mode account fails with
 /// <see cref="ExchangeErrorKind.PositionModeMismatch"/>.
 /// </summary>
-public sealed class BinanceExchange : IExchange, IAsyncDisposable
+public sealed class BinanceExchange : VenueExchange<BinanceOptions, BinanceRestClient>
 {
     public const string VenueName = BinanceParsers.Venue;
     private const int BatchPlaceChunk = 5;
     private const int BatchCancelChunk = 10;
-    private int _disposed;
-    private readonly BinanceOptions _options;
-    private readonly TimeProvider _time;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly VenueMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _rulesGate = new(1, 1);
-    private IReadOnlyList<SymbolRules>? _rules;
-    private DateTimeOffset _rulesFetchedAt;
-    private int _unknownValues;
 
     public BinanceExchange(IOptions<BinanceOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+        : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http)
     {
-        _options = options.Value;
-        _time = time;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<BinanceExchange>() ?? NullLogger.Instance;
-        _metrics = metrics ?? new VenueMetrics();
-        _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        if (credentials.IsEmpty)
-        {
-            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=binance needs API_KEY and API_SECRET"]);
-        }
-
-        Clock = new ServerClock(time);
-        Rest = new BinanceRestClient(_http, _options, credentials, Clock, time, _logger, _metrics);
-        OnUnknownValue = (field, value) =>
-        {
-            Interlocked.Increment(ref _unknownValues);
-            BinanceLog.UnknownValue(_logger, field, value);
-        };
-        UserStream = new BinanceUserStream(Rest, _options, GetAccountAsync, time, _logger, _metrics, OnUnknownValue);
-        MarketStream = new BinanceMarketStream(_options, time, _logger, _metrics);
-        UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
-        MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+        Rest = new BinanceRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
+        OnUnknownValue = CountUnknown;
+        UserStream = new BinanceUserStream(Rest, Options, GetAccountAsync, time, Logger, Metrics, OnUnknownValue);
+        MarketStream = new BinanceMarketStream(Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream));
     }
 
-    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+    public override bool IsUnifiedMargin => false;
 
-    public string Name => VenueName;
-
-    public ExchangeType Type => ExchangeType.Futures;
-
-    public bool IsUnifiedMargin => false;
-
-    public ServerClock Clock { get; }
-
-    public BinanceRestClient Rest { get; }
+    public override BinanceRestClient Rest { get; }
 
     public BinanceUserStream UserStream { get; }
 
     public BinanceMarketStream MarketStream { get; }
 
-    /// <summary>Enum values (order type, time in force, status) Binance sent that the connector does not know, since start.</summary>
-    public int UnknownValuesSeen => Volatile.Read(ref _unknownValues);
+    protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
 
     private Action<string, string> OnUnknownValue { get; }
 
-    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var parameters = OrderParameters(request);
@@ -95,7 +58,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
-    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var orders = new List<Order>();
@@ -158,7 +121,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return new BatchPlaceResult(orders, errors);
     }
 
-    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -203,10 +166,10 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
                 $"binance refused the cancel of {order} ({refusal.VenueCode}) but the order is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
         }
 
-        BinanceLog.CancelFoundFinished(_logger, order.ToString(), refusal.VenueCode!);
+        BinanceLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode!);
     }
 
-    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         var errors = new List<BatchItemError>();
@@ -276,7 +239,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return errors;
     }
 
-    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/allOpenOrders")
         {
@@ -288,7 +251,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/order")
         {
@@ -300,7 +263,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
-    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openOrders")
         {
@@ -327,7 +290,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return orders;
     }
 
-    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/account")
@@ -339,7 +302,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false));
     }
 
-    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v2/positionRisk")
         {
@@ -351,7 +314,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParsePositions(doc.RootElement);
     }
 
-    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/balance")
         {
@@ -362,7 +325,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParseBalance(doc.RootElement, asset);
     }
 
-    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/price")
         {
@@ -373,7 +336,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParseTickerPrice(doc.RootElement);
     }
 
-    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         KlineInterval.ToTimeSpan(interval);
         if (limit is <= 0 or > 1500)
@@ -390,26 +353,8 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
     }
 
-    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var rules = await RulesAsync(cancellationToken).ConfigureAwait(false);
-        if (symbol is null)
-        {
-            return rules;
-        }
 
-        var one = rules.FirstOrDefault(r => r.Symbol == symbol)
-            ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading perpetual on binance");
-        return [one];
-    }
-
-    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
-        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
-
-    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
-        [.. (await RulesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Symbol)];
-
-    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
         {
@@ -420,7 +365,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return BinanceParsers.ParsePremiumIndex(doc.RootElement);
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
         {
@@ -430,7 +375,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParsePremiumIndex)];
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
         if (limit is <= 0 or > 1000)
         {
@@ -446,7 +391,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseFundingHistory)];
     }
 
-    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/24hr")
         {
@@ -456,7 +401,7 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseTicker24h)];
     }
 
-    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openInterest")
         {
@@ -467,105 +412,41 @@ public sealed class BinanceExchange : IExchange, IAsyncDisposable
         return doc.RootElement.GetDecimal("openInterest");
     }
 
-    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Orders.Subscribe(null, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
 
-    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
     }
 
-    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "kline_" + interval))], BinanceParsers.ParseWsKline, cancellationToken);
     }
 
-    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Accounts.Subscribe(null, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
 
-    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
 
-    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         return MarketStream.SubscribeAsync([BinanceMarketStream.Name(symbol, "markPrice")], BinanceParsers.ParseWsMarkPrice, cancellationToken);
     }
 
-    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+
+
+    protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
-            return new ExchangeHealth(true, $"binance reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeHealth(false, ex.Message);
-        }
-    }
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/exchangeInfo") { Costs = BinanceRateLimits.Ip(1), Operation = "exchangeInfo" }, cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        // Binance publishes its limits here; they replace the declared defaults (they differ per account tier).
+        foreach (var (rule, limit) in BinanceParsers.ParseRateLimits(doc.RootElement))
         {
-            return;
+            Rest.RateLimits.SetLimit(rule, limit);
         }
 
-        await UserStream.DisposeAsync().ConfigureAwait(false);
-        await MarketStream.DisposeAsync().ConfigureAwait(false);
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
-    }
-
-    private async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
-    {
-        if (_rules is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
-        {
-            return cached;
-        }
-
-        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_rules is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
-            {
-                return again;
-            }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/exchangeInfo") { Costs = BinanceRateLimits.Ip(1), Operation = "exchangeInfo" }, cancellationToken).ConfigureAwait(false);
-            _rules = BinanceParsers.ParseExchangeInfo(doc.RootElement);
-
-            // Binance publishes its limits here; they replace the declared defaults (they differ per account tier).
-            foreach (var (rule, limit) in BinanceParsers.ParseRateLimits(doc.RootElement))
-            {
-                Rest.RateLimits.SetLimit(rule, limit);
-            }
-
-            _rulesFetchedAt = _time.GetUtcNow();
-            return _rules;
-        }
-        finally
-        {
-            _rulesGate.Release();
-        }
+        return BinanceParsers.ParseExchangeInfo(doc.RootElement);
     }
 
     private static List<KeyValuePair<string, string>> OrderParameters(OrderRequest request)

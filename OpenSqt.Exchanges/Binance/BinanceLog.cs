@@ -20,9 +20,6 @@ internal static partial class BinanceLog
     [LoggerMessage(7105, LogLevel.Warning, "binance: listen key keepalive failed: {Reason}")]
     public static partial void KeepAliveFailed(ILogger logger, string reason);
 
-    [LoggerMessage(7106, LogLevel.Warning, "binance: account refresh after ACCOUNT_UPDATE failed: {Reason}")]
-    public static partial void AccountRefreshFailed(ILogger logger, string reason);
-
     [LoggerMessage(7107, LogLevel.Debug, "binance: {Method} sent for {Count} streams")]
     public static partial void StreamMethodSent(ILogger logger, string method, int count);
 
@@ -32,6 +29,4 @@ internal static partial class BinanceLog
     [LoggerMessage(7109, LogLevel.Information, "binance: cancel of {Order} found it already finished ({Code})")]
     public static partial void CancelFoundFinished(ILogger logger, string order, string code);
 
-    [LoggerMessage(7110, LogLevel.Warning, "binance: unknown {Field} '{Value}' in a venue answer; mapped or skipped, the rest of the answer stands")]
-    public static partial void UnknownValue(ILogger logger, string field, string value);
 }

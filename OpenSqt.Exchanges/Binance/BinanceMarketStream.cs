@@ -1,6 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -14,34 +12,33 @@ namespace OpenSqt.Exchanges.Binance;
 /// <c>{"method":"SUBSCRIBE","params":[...],"id":n}</c> when the first reader wants them, unsubscribed when the last
 /// leaves, and all subscribed again on every new connection. Messages arrive as <c>{"stream","data"}</c>.
 /// </summary>
-public sealed class BinanceMarketStream : IAsyncDisposable
+public sealed class BinanceMarketStream : IVenueStream
 {
     // Binance refuses frames above 4096 bytes ("3001 illegal request"); 100 names stay well below it.
     private const int MaxNamesPerRequest = 100;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, int> _names = new(StringComparer.Ordinal);
-    private readonly List<Subscription> _subscriptions = [];
     private readonly VenueWebSocket _socket;
+    private readonly TopicMultiplexer<string, JsonElement> _topics;
     private readonly ILogger _logger;
     private long _requestId;
-    private bool _started;
 
     public BinanceMarketStream(BinanceOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
+        _topics = new TopicMultiplexer<string, JsonElement>(SendMethodAsync, StringComparer.Ordinal);
         _socket = new VenueWebSocket(BinanceParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
             ResolveUri = _ => ValueTask.FromResult(options.MarketStreamUri),
-            OnConnected = ResubscribeAsync,
+            OnConnected = _topics.ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = HeartbeatRule.PingFrames(options.PingInterval, options.PingTimeout),
             NoDataTimeout = options.MarketNoDataTimeout,
-            ExpectsData = HasSubscriptions,
+            ExpectsData = () => _topics.HasTopics,
             MaxLifetime = options.ConnectionLifetime,
             RotationMargin = options.ConnectionRotationMargin,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics);
+        _topics.Attach(_socket);
         _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
     }
 
@@ -52,97 +49,14 @@ public sealed class BinanceMarketStream : IAsyncDisposable
     public bool IsConnected => _socket.IsConnected;
 
     /// <summary>Streams items parsed from the named streams (lowercase Binance names such as <c>btcusdt@aggTrade</c>).</summary>
-    public async IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> streamNames, Func<JsonElement, T> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-        var subscription = new Subscription(new HashSet<string>(streamNames, StringComparer.Ordinal), data => channel.Writer.TryWrite(parse(data)));
-        List<string> added;
-        lock (_gate)
-        {
-            _subscriptions.Add(subscription);
-            added = [];
-            foreach (var name in subscription.Names)
-            {
-                _names[name] = _names.GetValueOrDefault(name) + 1;
-                if (_names[name] == 1)
-                {
-                    added.Add(name);
-                }
-            }
-
-            if (!_started)
-            {
-                _started = true;
-                _socket.Start();
-                added.Clear();
-            }
-        }
-
-        try
-        {
-            if (added.Count > 0 && _socket.IsConnected)
-            {
-                await SendMethodAsync(_socket.SendTextAsync, "SUBSCRIBE", added, cancellationToken).ConfigureAwait(false);
-            }
-
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            List<string> removed = [];
-            lock (_gate)
-            {
-                _subscriptions.Remove(subscription);
-                foreach (var name in subscription.Names)
-                {
-                    if (--_names[name] == 0)
-                    {
-                        _names.Remove(name);
-                        removed.Add(name);
-                    }
-                }
-            }
-
-            if (removed.Count > 0 && _socket.IsConnected)
-            {
-                try
-                {
-                    await SendMethodAsync(_socket.SendTextAsync, "UNSUBSCRIBE", removed, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
-                {
-                    // The connection is gone; the names are not resubscribed on the next one.
-                }
-            }
-        }
-    }
+    public IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> streamNames, Func<JsonElement, T> parse, CancellationToken cancellationToken) =>
+        _topics.SubscribeAsync<T>(streamNames, data => parse(data), cancellationToken);
 
     public ValueTask DisposeAsync() => _socket.DisposeAsync();
 
-    private bool HasSubscriptions()
+    private async Task SendMethodAsync(Func<string, CancellationToken, Task> send, bool subscribe, IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            return _names.Count > 0;
-        }
-    }
-
-    private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
-    {
-        string[] names;
-        lock (_gate)
-        {
-            names = [.. _names.Keys];
-        }
-
-        return names.Length == 0 ? Task.CompletedTask : SendMethodAsync(connection.SendTextAsync, "SUBSCRIBE", names, cancellationToken);
-    }
-
-    private async Task SendMethodAsync(Func<string, CancellationToken, Task> send, string method, IReadOnlyList<string> names, CancellationToken cancellationToken)
-    {
+        var method = subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE";
         foreach (var chunk in names.Chunk(MaxNamesPerRequest))
         {
             var id = Interlocked.Increment(ref _requestId);
@@ -166,21 +80,9 @@ public sealed class BinanceMarketStream : IAsyncDisposable
             return;
         }
 
-        var stream = streamProperty.GetString() ?? "";
-        Subscription[] targets;
-        lock (_gate)
-        {
-            targets = [.. _subscriptions.Where(s => s.Names.Contains(stream))];
-        }
-
-        foreach (var target in targets)
-        {
-            target.Deliver(data);
-        }
+        _topics.Deliver(streamProperty.GetString() ?? "", data);
     }
 
     /// <summary>The Binance stream name of a symbol: lowercase.</summary>
     public static string Name(string symbol, string suffix) => symbol.ToLowerInvariant() + "@" + suffix;
-
-    private sealed record Subscription(HashSet<string> Names, Action<JsonElement> Deliver);
 }

@@ -38,10 +38,6 @@ public sealed class BinanceOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>First reconnect delay; doubles up to 60 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>
     /// The market socket reconnects when its subscribed streams deliver nothing for this long (a connection that is up
     /// but routed nowhere stays silent: Binance's "A connection with no routed path only receives /public data ... This

@@ -24,20 +24,6 @@ public sealed class BinanceRestClient : VenueRestClient
         _recvWindowMs = options.RecvWindowMs;
     }
 
-    /// <summary>Sends a call and parses its JSON answer.</summary>
-    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonDocument.Parse(response.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ExchangeException(ExchangeErrorKind.Internal, $"binance {request.Operation}: the answer is not JSON", ex);
-        }
-    }
-
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
         if (request.JsonBody is not null)
@@ -52,7 +38,7 @@ public sealed class BinanceRestClient : VenueRestClient
                 .Append(KeyValuePair.Create("timestamp", timestampMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
-        var query = BinanceSigner.BuildQuery(parameters);
+        var query = BuildQuery(parameters);
         if (request.Signed)
         {
             var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "binance needs API_SECRET for signed calls");

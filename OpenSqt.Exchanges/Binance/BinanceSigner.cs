@@ -21,23 +21,6 @@ public static class BinanceSigner
     /// <summary>The REST payload: query string and body concatenated as sent.</summary>
     public static string RestPayload(string? queryString, string? body) => (queryString ?? "") + (body ?? "");
 
-    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values (UTF-8).</summary>
-    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var builder = new StringBuilder(256);
-        foreach (var (key, value) in parameters)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append('&');
-            }
-
-            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return builder.ToString();
-    }
-
     /// <summary>The WebSocket API payload: every param except <c>signature</c>, sorted by key, <c>k=v</c> joined by '&amp;'.</summary>
     public static string WsApiPayload(IEnumerable<KeyValuePair<string, string>> parameters) =>
         string.Join('&', parameters

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -17,36 +16,23 @@ namespace OpenSqt.Exchanges.Binance;
 /// most once per <see cref="BinanceOptions.AccountRefreshInterval"/> (each costs 10 weight), to the account stream.
 /// <c>TRADE_LITE</c> repeats a fill the next <c>ORDER_TRADE_UPDATE</c> carries in full, so it is not forwarded.
 /// </summary>
-public sealed class BinanceUserStream : IAsyncDisposable
+public sealed class BinanceUserStream : VenueUserStream
 {
     private const string ListenKeyPath = "/fapi/v1/listenKey";
-    private int _disposed;
     private readonly BinanceRestClient _rest;
     private readonly BinanceOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
     private readonly Action<string, string>? _onUnknown;
-    private readonly VenueWebSocket _socket;
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
-    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
     private string? _listenKey;
-    private Task? _keepAlive;
-    private Task? _accountLoop;
     private int _listenKeysCreated;
-    private int _accountRefreshes;
 
     public BinanceUserStream(BinanceRestClient rest, BinanceOptions options, Func<CancellationToken, Task<Account>> fetchAccount, TimeProvider time, ILogger logger, VenueMetrics metrics, Action<string, string>? onUnknown = null)
+        : base(BinanceParsers.Venue, time, logger, fetchAccount, options.AccountRefreshInterval)
     {
         _rest = rest;
         _options = options;
-        _fetchAccount = fetchAccount;
         _onUnknown = onUnknown;
-        _time = time;
-        _logger = logger;
-        _socket = new VenueWebSocket(BinanceParsers.Venue, new VenueWebSocketSettings
+        UseSocket(new VenueWebSocket(BinanceParsers.Venue, new VenueWebSocketSettings
         {
             Name = "user",
             ResolveUri = ResolveUriAsync,
@@ -56,74 +42,13 @@ public sealed class BinanceUserStream : IAsyncDisposable
             MaxLifetime = options.ConnectionLifetime,
             RotationMargin = options.ConnectionRotationMargin,
             InitialBackoff = options.ReconnectInitialDelay,
-        }, time, logger, metrics);
-        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+        }, time, logger, metrics));
     }
-
-    /// <summary>Raised after the stream came back (drop, listen key expiry); the gap must be reconciled.</summary>
-    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
-
-    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
-
-    public StreamBroadcaster<Position> Positions { get; } = new();
-
-    public StreamBroadcaster<Account> Accounts { get; } = new();
-
-    /// <summary>REST account refreshes started since start (at most one per <see cref="BinanceOptions.AccountRefreshInterval"/>).</summary>
-    public int AccountRefreshes => Volatile.Read(ref _accountRefreshes);
 
     /// <summary>Distinct listen keys used since start (a new one after each expiry).</summary>
     public int ListenKeysCreated => Volatile.Read(ref _listenKeysCreated);
 
-    public bool IsConnected => _socket.IsConnected;
-
-    public int Connections => _socket.Connections;
-
-    /// <summary>Opens the stream (once); called by the first subscription to any of its streams.</summary>
-    public void EnsureStarted()
-    {
-        lock (_gate)
-        {
-            if (_keepAlive is not null)
-            {
-                return;
-            }
-
-            _socket.Start();
-            _keepAlive = KeepAliveLoopAsync(_stop.Token);
-            _accountLoop = AccountLoopAsync(_stop.Token);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _socket.DisposeAsync().ConfigureAwait(false);
-        foreach (var task in new[] { _keepAlive, _accountLoop })
-        {
-            if (task is not null)
-            {
-                try
-                {
-                    await task.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Stopping.
-                }
-            }
-        }
-
-        Orders.Complete();
-        Positions.Complete();
-        Accounts.Complete();
-        _stop.Dispose();
-    }
+    protected override void OnStarting() => RunLoop(KeepAliveLoopAsync);
 
     /// <summary>
     /// POST /fapi/v1/listenKey before every connect: Binance answers the active key (and extends it) or a new one when
@@ -136,7 +61,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
         if (Interlocked.Exchange(ref _listenKey, key) != key)
         {
             Interlocked.Increment(ref _listenKeysCreated);
-            BinanceLog.ListenKeyCreated(_logger);
+            BinanceLog.ListenKeyCreated(Logger);
         }
 
         return _options.UserStreamUri(key);
@@ -144,7 +69,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
 
     private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.ListenKeyKeepAlive, _time);
+        using var timer = new PeriodicTimer(_options.ListenKeyKeepAlive, Time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             if (Volatile.Read(ref _listenKey) is null)
@@ -155,16 +80,16 @@ public sealed class BinanceUserStream : IAsyncDisposable
             try
             {
                 await _rest.SendAsync(new VenueRequest(HttpMethod.Put, ListenKeyPath) { Costs = BinanceRateLimits.Ip(1), Operation = "listenKey.keepalive" }, cancellationToken).ConfigureAwait(false);
-                BinanceLog.ListenKeyKeptAlive(_logger);
+                BinanceLog.ListenKeyKeptAlive(Logger);
             }
             catch (ExchangeException ex) when (ex.VenueCode == BinanceErrors.ListenKeyDoesNotExist)
             {
-                BinanceLog.ListenKeyLost(_logger, ex.Message);
+                BinanceLog.ListenKeyLost(Logger, ex.Message);
                 RenewListenKey();
             }
             catch (ExchangeException ex)
             {
-                BinanceLog.KeepAliveFailed(_logger, ex.Message);
+                BinanceLog.KeepAliveFailed(Logger, ex.Message);
             }
         }
     }
@@ -172,30 +97,7 @@ public sealed class BinanceUserStream : IAsyncDisposable
     private void RenewListenKey()
     {
         Volatile.Write(ref _listenKey, null);
-        _socket.ForceReconnect();
-    }
-
-    private async Task AccountLoopAsync(CancellationToken cancellationToken)
-    {
-        // The channel holds one pending request (further pushes are folded into it); after each refresh the loop rests
-        // for the interval, so a burst of ACCOUNT_UPDATEs costs one refresh now and at most one more per interval.
-        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            Interlocked.Increment(ref _accountRefreshes);
-            try
-            {
-                Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
-            }
-            catch (ExchangeException ex)
-            {
-                BinanceLog.AccountRefreshFailed(_logger, ex.Message);
-            }
-
-            if (_options.AccountRefreshInterval > TimeSpan.Zero)
-            {
-                await Task.Delay(_options.AccountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        Socket.ForceReconnect();
     }
 
     /// <summary>Handles one user-stream message (public for tests and benchmarks that feed recorded events).</summary>
@@ -222,10 +124,10 @@ public sealed class BinanceUserStream : IAsyncDisposable
                     }
                 }
 
-                _accountRefresh.Writer.TryWrite(true);
+                RequestAccountRefresh();
                 break;
             case BinanceUserEventType.ListenKeyExpired:
-                BinanceLog.ListenKeyExpired(_logger);
+                BinanceLog.ListenKeyExpired(Logger);
                 RenewListenKey();
                 break;
         }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -21,58 +20,29 @@ namespace OpenSqt.Exchanges.Bitget;
 /// counted in <see cref="Unknowns"/>. A cancel answers OK when the order is cancelled or already final and
 /// <see cref="ExchangeErrorKind.NotFound"/> when Bitget does not know it.
 /// </summary>
-public sealed class BitgetExchange : IExchange, IAsyncDisposable
+public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClient>
 {
     public const string VenueName = BitgetParsers.Venue;
     private const string Mix = "/api/v2/mix";
     private const int BatchChunk = 20;
     private const int PageSize = 100;
     private const int MaxPages = 100;
-    private int _disposed;
-    private readonly BitgetOptions _options;
-    private readonly TimeProvider _time;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _rulesGate = new(1, 1);
-    private IReadOnlyList<SymbolRules>? _rules;
     private IReadOnlySet<string> _listed = new HashSet<string>(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Mode, DateTimeOffset At)> _marginModes = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
-    private DateTimeOffset _rulesFetchedAt;
 
     public BitgetExchange(IOptions<BitgetOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+        : base(VenueName, options.Value, credentials, needsPassphrase: true, time, loggerFactory, metrics, http)
     {
-        _options = options.Value;
-        _time = time;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<BitgetExchange>() ?? NullLogger.Instance;
-        var venueMetrics = metrics ?? new VenueMetrics();
-        _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret) || string.IsNullOrEmpty(credentials.Passphrase))
-        {
-            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=bitget needs API_KEY, API_SECRET and PASSPHRASE"]);
-        }
-
-        Clock = new ServerClock(time);
-        Rest = new BitgetRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        UserStream = new BitgetUserStream(_options, credentials, GetAccountAsync, Clock, Rest.SyncClockAsync, time, _logger, venueMetrics) { Unknowns = Unknowns };
-        MarketStream = new BitgetMarketStream(_options, time, _logger, venueMetrics);
-        UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
-        MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+        Rest = new BitgetRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
+        UserStream = new BitgetUserStream(Options, credentials, GetAccountAsync, Clock, Rest.SyncClockAsync, time, Logger, Metrics) { Unknowns = Unknowns };
+        MarketStream = new BitgetMarketStream(Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream));
     }
 
-    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+    public override bool IsUnifiedMargin => false;
 
-    public string Name => VenueName;
-
-    public ExchangeType Type => ExchangeType.Futures;
-
-    public bool IsUnifiedMargin => false;
-
-    public ServerClock Clock { get; }
-
-    public BitgetRestClient Rest { get; }
+    public override BitgetRestClient Rest { get; }
 
     public BitgetUserStream UserStream { get; }
 
@@ -81,7 +51,9 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     /// <summary>Values of Bitget answers this connector did not know (a new status, force, order type or side), counted per field.</summary>
     public BitgetUnknownValues Unknowns { get; } = new();
 
-    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    protected override TimeSpan RulesCacheDuration => Options.ContractsCacheDuration;
+
+    public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var marginMode = await MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
@@ -95,7 +67,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             Operation = "place",
         }, cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
-        var acknowledged = Acknowledged(request, id, Clock.Now);
+        var acknowledged = Accepted(request, id, Clock.Now);
         Order order;
         try
         {
@@ -106,7 +78,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
-            BitgetLog.ReadBackFailed(_logger, id, ex.Kind.ToString(), ex.Message);
+            BitgetLog.ReadBackFailed(Logger, id, ex.Kind.ToString(), ex.Message);
             return acknowledged;
         }
 
@@ -119,7 +91,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return order;
     }
 
-    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var orders = new List<Order>();
@@ -202,7 +174,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
                         var ok = request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
                         if (ok.OrderId is not null)
                         {
-                            orders.Add(Acknowledged(request, ok.OrderId, now));
+                            orders.Add(Accepted(request, ok.OrderId, now));
                             continue;
                         }
 
@@ -222,7 +194,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return new BatchPlaceResult(orders, errors);
     }
 
-    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var body = Body(w =>
         {
@@ -271,10 +243,10 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             throw new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"bitget refused the cancel of order {order} ({refusal.VenueCode}) yet reports it {found.Status}", refusal, venueCode: refusal.VenueCode);
         }
 
-        BitgetLog.CancelFoundFinished(_logger, order.ToString(), refusal.VenueCode ?? "?");
+        BitgetLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode ?? "?");
     }
 
-    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         var errors = new List<BatchItemError>();
@@ -322,7 +294,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     }
 
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
-    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
         {
@@ -334,7 +306,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/detail")
         {
@@ -356,7 +328,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         catch (UnknownVenueValueException ex)
         {
             Unknowns.Record(ex.Field, ex.Value);
-            BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
+            BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
             if (ex.Mapped is { } mapped)
             {
                 // Only the order type or time in force is new: the order is answered with them mapped.
@@ -373,7 +345,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     /// "idLessThan: requests the content on the page before this ID (older data), the value input should be the endId").
     /// Orders with a value we do not know, or on a contract we do not list, are logged and left out.
     /// </summary>
-    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         var marginWarmup = symbol is null ? Task.CompletedTask : WarmMarginModeAsync(symbol, cancellationToken);
@@ -436,7 +408,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         var symbol = e.GetStringOrNull("symbol") ?? e.GetStringOrNull("instId") ?? "";
         if (!listed.Contains(symbol))
         {
-            BitgetLog.SkippedUnlisted(_logger, "order", symbol);
+            BitgetLog.SkippedUnlisted(Logger, "order", symbol);
             return null;
         }
 
@@ -447,12 +419,12 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         catch (UnknownVenueValueException ex)
         {
             Unknowns.Record(ex.Field, ex.Value);
-            BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
+            BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
             return null;
         }
     }
 
-    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
         using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
@@ -460,7 +432,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     }
 
     /// <summary>all-position answers every open position at once (it takes no page); single-position one contract. Positions on a contract we do not list are left out.</summary>
-    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)];
@@ -488,7 +460,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             var position = BitgetParsers.ParsePosition(e);
             if (!listed.Contains(position.Symbol))
             {
-                BitgetLog.SkippedUnlisted(_logger, "position", position.Symbol);
+                BitgetLog.SkippedUnlisted(Logger, "position", position.Symbol);
                 continue;
             }
 
@@ -501,7 +473,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return positions;
     }
 
-    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
         foreach (var e in BitgetParsers.Data(doc.RootElement).EnumerateArray())
@@ -515,10 +487,10 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         throw new ExchangeException(ExchangeErrorKind.NotFound, $"the bitget {BitgetParsers.ProductType} account has no {asset} margin");
     }
 
-    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
+    public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).LastPrice;
 
-    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         KlineInterval.ToTimeSpan(interval);
         var granularity = BitgetParsers.Granularity(interval);
@@ -543,24 +515,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(r => BitgetParsers.ParseCandle(r, symbol, interval, now)).OrderBy(c => c.OpenTime)];
     }
 
-    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var rules = await RulesAsync(cancellationToken).ConfigureAwait(false);
-        if (symbol is null)
-        {
-            return rules;
-        }
-
-        return [rules.FirstOrDefault(r => r.Symbol == symbol) ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget")];
-    }
-
-    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
-        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
-
-    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
-        [.. (await RulesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Symbol)];
-
-    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var next = NextFundingAsync(symbol, cancellationToken);
         using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
@@ -568,7 +523,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return BitgetParsers.ParseTickerFunding(item, await next.ConfigureAwait(false));
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         // One tickers call; the next funding time follows each contract's fundInterval (hours, aligned to UTC midnight),
         // instead of one funding-time call per contract.
@@ -582,7 +537,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         })];
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
         if (limit is <= 0 or > 100)
         {
@@ -598,30 +553,23 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];
     }
 
-    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseTicker)];
     }
 
-    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
+    public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Orders.Subscribe(null, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
             (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
     }
 
-    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
@@ -629,52 +577,10 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (channel, s))], (row, instId) => BitgetParsers.ParseCandle(row, instId, interval, Clock.Now), cancellationToken);
     }
 
-    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Accounts.Subscribe(null, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         return MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
-    }
-
-    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
-            return new ExchangeHealth(true, $"bitget reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeHealth(false, ex.Message);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await UserStream.DisposeAsync().ConfigureAwait(false);
-        await MarketStream.DisposeAsync().ConfigureAwait(false);
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
     }
 
     /// <summary>
@@ -784,24 +690,6 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         w.WriteEndObject();
     });
 
-    /// <summary>The order as acknowledged by a batch place (which answers ids only): what was sent, resting, nothing filled yet.</summary>
-    private static Order Acknowledged(OrderRequest request, string orderId, DateTimeOffset now) => new()
-    {
-        ExchangeOrderId = orderId,
-        ClientOrderId = request.ClientOrderId,
-        Symbol = request.Symbol,
-        Side = request.Side,
-        Type = request.Type,
-        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
-        Price = request.Price ?? 0m,
-        Quantity = request.Quantity,
-        Status = OrderStatus.New,
-        ReduceOnly = request.ReduceOnly,
-        PostOnly = request.IsPostOnly,
-        CreatedAt = now,
-        UpdatedAt = now,
-    };
-
     /// <summary>
     /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from
     /// GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account: "marginMode"),
@@ -810,7 +698,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
     /// </summary>
     private async Task<string> MarginModeAsync(string symbol, CancellationToken cancellationToken)
     {
-        if (_marginModes.TryGetValue(symbol, out var cached) && _time.GetUtcNow() - cached.At < _options.ContractsCacheDuration)
+        if (_marginModes.TryGetValue(symbol, out var cached) && Time.GetUtcNow() - cached.At < Options.ContractsCacheDuration)
         {
             return cached.Mode;
         }
@@ -828,7 +716,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             Operation = "marginMode",
         }, cancellationToken).ConfigureAwait(false);
         var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
-        _marginModes[symbol] = (mode, _time.GetUtcNow());
+        _marginModes[symbol] = (mode, Time.GetUtcNow());
         return mode;
     }
 
@@ -841,7 +729,7 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
-            BitgetLog.MarginModeReadFailed(_logger, symbol, ex.Message);
+            BitgetLog.MarginModeReadFailed(Logger, symbol, ex.Message);
         }
     }
 
@@ -902,36 +790,16 @@ public sealed class BitgetExchange : IExchange, IAsyncDisposable
             Operation = "accounts",
         }, cancellationToken);
 
-    private async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        if (_rules is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ContractsCacheDuration)
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/contracts")
         {
-            return cached;
-        }
-
-        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_rules is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ContractsCacheDuration)
-            {
-                return again;
-            }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/contracts")
-            {
-                Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-                Costs = BitgetRateLimits.Call(BitgetRateLimits.Contracts),
-                Operation = "contracts",
-            }, cancellationToken).ConfigureAwait(false);
-            _rules = BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));
-            _listed = BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(e => e.GetRequiredString("symbol")).ToHashSet(StringComparer.Ordinal);
-            _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
-            _rulesFetchedAt = _time.GetUtcNow();
-            return _rules;
-        }
-        finally
-        {
-            _rulesGate.Release();
-        }
+            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
+            Costs = BitgetRateLimits.Call(BitgetRateLimits.Contracts),
+            Operation = "contracts",
+        }, cancellationToken).ConfigureAwait(false);
+        _listed = BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(e => e.GetRequiredString("symbol")).ToHashSet(StringComparer.Ordinal);
+        _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
+        return BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));
     }
 }

@@ -25,24 +25,6 @@ public sealed class BitgetRestClient : VenueRestClient
         _credentials = credentials;
     }
 
-    /// <summary>Sends a call and returns its parsed envelope; read <c>data</c> with <see cref="BitgetParsers.Data"/>.</summary>
-    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonDocument.Parse(response.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ExchangeException(ExchangeErrorKind.Internal, $"bitget {request.Operation}: the answer is not JSON", ex);
-        }
-    }
-
-    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values.</summary>
-    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters) =>
-        string.Join('&', parameters.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
-
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
         var query = BuildQuery(request.Parameters);

@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -21,37 +20,26 @@ namespace OpenSqt.Exchanges.Bitget;
 /// accounts), coalesced to at most one per <see cref="BitgetOptions.AccountRefreshInterval"/> however many pushes
 /// arrive. The login is signed with the venue's clock (<see cref="ServerClock"/>), synced first when it never was.
 /// </summary>
-public sealed class BitgetUserStream : IAsyncDisposable
+public sealed class BitgetUserStream : VenueUserStream
 {
     public const string OrdersChannel = "orders";
     public const string PositionsChannel = "positions";
     public const string AccountChannel = "account";
-    private int _disposed;
     private readonly VenueCredentials _credentials;
-    private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
     private readonly ServerClock _clock;
     private readonly Func<CancellationToken, Task> _syncClock;
-    private readonly TimeSpan _accountRefreshInterval;
     private readonly HashSet<string> _openPositions = new(StringComparer.Ordinal);
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly VenueWebSocket _socket;
     private readonly Lock _gate = new();
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
-    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _accountLoop;
+    private int _accountPushes;
 
     public BitgetUserStream(BitgetOptions options, VenueCredentials credentials, Func<CancellationToken, Task<Account>> fetchAccount, ServerClock clock, Func<CancellationToken, Task> syncClock, TimeProvider time, ILogger logger, VenueMetrics metrics)
+        : base(BitgetParsers.Venue, time, logger, fetchAccount, options.AccountRefreshInterval)
     {
         _credentials = credentials;
-        _fetchAccount = fetchAccount;
         _clock = clock;
         _syncClock = syncClock;
-        _accountRefreshInterval = options.AccountRefreshInterval;
-        _time = time;
-        _logger = logger;
-        _socket = new VenueWebSocket(BitgetParsers.Venue, new VenueWebSocketSettings
+        UseSocket(new VenueWebSocket(BitgetParsers.Venue, new VenueWebSocketSettings
         {
             Name = "user",
             ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsPrivateUrl)),
@@ -60,83 +48,14 @@ public sealed class BitgetUserStream : IAsyncDisposable
             Heartbeat = BitgetMarketStream.Heartbeat(options.PingInterval),
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
-        }, time, logger, metrics);
-        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+        }, time, logger, metrics));
     }
-
-    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
-
-    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
-
-    public StreamBroadcaster<Position> Positions { get; } = new();
-
-    public StreamBroadcaster<Account> Accounts { get; } = new();
-
-    public bool IsConnected => _socket.IsConnected;
-
-    public int Connections => _socket.Connections;
 
     /// <summary>Account pushes received; each asks for a refresh, and the refreshes are coalesced.</summary>
     public int AccountPushes => Volatile.Read(ref _accountPushes);
 
-    /// <summary>Account refreshes run (REST all-position + accounts).</summary>
-    public int AccountRefreshes => Volatile.Read(ref _accountRefreshes);
-
     /// <summary>Values of pushes this connector did not know, counted per field.</summary>
     public BitgetUnknownValues Unknowns { get; init; } = new();
-
-    /// <summary>Refreshes that waited for the rest of the interval after the previous one.</summary>
-    public int AccountRefreshesDeferred => Volatile.Read(ref _accountRefreshesDeferred);
-
-    private int _accountPushes;
-    private int _accountRefreshes;
-    private int _accountRefreshesDeferred;
-
-    public void EnsureStarted()
-    {
-        lock (_gate)
-        {
-            if (_started)
-            {
-                return;
-            }
-
-            _started = true;
-            _socket.Start();
-            StartAccountLoopLocked();
-        }
-    }
-
-    private bool _started;
-
-    private void StartAccountLoopLocked() => _accountLoop ??= AccountLoopAsync(_stop.Token);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _socket.DisposeAsync().ConfigureAwait(false);
-        if (_accountLoop is not null)
-        {
-            try
-            {
-                await _accountLoop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
-
-        Orders.Complete();
-        Positions.Complete();
-        Accounts.Complete();
-        _stop.Dispose();
-    }
 
     /// <summary>The login request for <paramref name="timestampSeconds"/>.</summary>
     public static string LoginRequest(string apiKey, string apiSecret, string passphrase, long timestampSeconds) =>
@@ -173,7 +92,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
             var @event = doc.RootElement.GetStringOrNull("event");
             if (@event == "login" && doc.RootElement.GetStringOrNull("code") is "0" or null)
             {
-                BitgetLog.LoggedIn(_logger);
+                BitgetLog.LoggedIn(Logger);
                 break;
             }
 
@@ -182,7 +101,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
                 var code = doc.RootElement.GetStringOrNull("code") ?? "?";
 
                 // A refused login may be a drifted clock: sync before the next attempt (a cheap public call).
-                BitgetLog.LoginClockRefused(_logger, code);
+                BitgetLog.LoginClockRefused(Logger, code);
                 await SyncClockQuietlyAsync(cancellationToken).ConfigureAwait(false);
                 throw new ExchangeException(ExchangeErrorKind.Unauthenticated, $"bitget refused the private stream login ({code} {doc.RootElement.GetStringOrNull("msg")}); check API_KEY, API_SECRET and PASSPHRASE", venueCode: code);
             }
@@ -195,7 +114,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
             new(BitgetParsers.ProductType, AccountChannel, Coin: "default"),
         ];
         await connection.SendTextAsync(JsonSerializer.Serialize(new BitgetOpRequest("subscribe", args), BitgetJsonContext.Default.BitgetOpRequest), cancellationToken).ConfigureAwait(false);
-        BitgetLog.ChannelRequestSent(_logger, "subscribe", "orders,positions,account");
+        BitgetLog.ChannelRequestSent(Logger, "subscribe", "orders,positions,account");
     }
 
     private static async Task<string?> ReceiveTextAsync(ClientWebSocket socket, CancellationToken cancellationToken)
@@ -226,38 +145,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
-            BitgetLog.AccountRefreshFailed(_logger, "clock sync before login: " + ex.Message);
-        }
-    }
-
-    /// <summary>
-    /// One refresh per request, at most one per <see cref="_accountRefreshInterval"/>: requests that arrive while a
-    /// refresh runs or while the interval has not passed collapse into one pending request (the channel holds one),
-    /// served when the interval ends. Bitget allows all-position 5 times a second (JKorf/Bitget.Net
-    /// BitgetRestClientFuturesApiTrading.cs) and answers more with 429.
-    /// </summary>
-    private async Task AccountLoopAsync(CancellationToken cancellationToken)
-    {
-        DateTimeOffset? last = null;
-        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (last is { } previous && _accountRefreshInterval - (_time.GetUtcNow() - previous) is var rest && rest > TimeSpan.Zero)
-            {
-                // Pushes keep arriving while we wait; they fold into this one refresh (the channel holds one request).
-                Interlocked.Increment(ref _accountRefreshesDeferred);
-                await Task.Delay(rest, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            last = _time.GetUtcNow();
-            Interlocked.Increment(ref _accountRefreshes);
-            try
-            {
-                Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
-            }
-            catch (ExchangeException ex)
-            {
-                BitgetLog.AccountRefreshFailed(_logger, ex.Message);
-            }
+            BitgetLog.AccountRefreshFailed(Logger, "clock sync before login: " + ex.Message);
         }
     }
 
@@ -268,7 +156,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
         var root = doc.RootElement;
         if (root.GetStringOrNull("event") == "error")
         {
-            BitgetLog.ChannelRequestRefused(_logger, root.GetRawText());
+            BitgetLog.ChannelRequestRefused(Logger, root.GetRawText());
             return;
         }
 
@@ -292,7 +180,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
                     catch (UnknownVenueValueException ex)
                     {
                         Unknowns.Record(ex.Field, ex.Value);
-                        BitgetLog.UnknownValue(_logger, ex.Field, ex.Value, item.GetStringOrNull("orderId") ?? "?");
+                        BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, item.GetStringOrNull("orderId") ?? "?");
                         continue;
                     }
 
@@ -308,12 +196,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
                 break;
             case AccountChannel:
                 Interlocked.Increment(ref _accountPushes);
-                lock (_gate)
-                {
-                    StartAccountLoopLocked();
-                }
-
-                _accountRefresh.Writer.TryWrite(true);
+                RequestAccountRefresh();
                 break;
         }
     }
@@ -364,7 +247,7 @@ public sealed class BitgetUserStream : IAsyncDisposable
         var ts = root.TryGetProperty("ts", out var t) && t.ValueKind == JsonValueKind.Number ? DateTimeOffset.FromUnixTimeMilliseconds(t.GetInt64()) : _clock.Now;
         foreach (var symbol in closed)
         {
-            BitgetLog.PositionClosedBySnapshot(_logger, symbol);
+            BitgetLog.PositionClosedBySnapshot(Logger, symbol);
             Positions.Publish(new Position { Symbol = symbol, Size = 0, UpdateTime = ts });
         }
     }

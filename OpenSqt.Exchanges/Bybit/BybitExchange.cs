@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -19,74 +18,46 @@ namespace OpenSqt.Exchanges.Bybit;
 /// accepted (the stream tells the rest), never refused. Each endpoint has its own rate budget
 /// (<see cref="BybitRateLimits"/>); the batch endpoints are charged per order and sent in chunks the budget allows.
 /// </summary>
-public sealed class BybitExchange : IExchange, IAsyncDisposable
+public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 {
     public const string VenueName = BybitParsers.Venue;
 
     /// <summary>Most orders in one batch call: "A maximum of ... 20 orders (linear)" (https://bybit-exchange.github.io/docs/v5/order/batch-place).</summary>
     public const int BatchSize = 20;
     private const string SettleCoin = "USDT";
-    private int _disposed;
-    private readonly BybitOptions _options;
-    private readonly TimeProvider _time;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _rulesGate = new(1, 1);
-    private IReadOnlyList<SymbolRules>? _rules;
-    private IReadOnlySet<string>? _listed;
-    private DateTimeOffset _rulesFetchedAt;
     private readonly SemaphoreSlim _marginGate = new(1, 1);
     private string? _marginType;
     private DateTimeOffset _marginFetchedAt;
 
     public BybitExchange(IOptions<BybitOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+        : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http)
     {
-        _options = options.Value;
-        _time = time;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<BybitExchange>() ?? NullLogger.Instance;
-        var venueMetrics = metrics ?? new VenueMetrics();
-        _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret))
-        {
-            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=bybit needs API_KEY and API_SECRET"]);
-        }
-
-        Clock = new ServerClock(time);
-        Skips = new BybitSkips(_logger, venueMetrics);
-        Rest = new BybitRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        PrivateStream = new BybitPrivateStream(_options, credentials, Clock, time, _logger, venueMetrics, Skips)
+        Skips = new BybitSkips(Logger, Metrics);
+        Rest = new BybitRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
+        UserStream = new BybitUserStream(Options, credentials, Clock, time, Logger, Metrics, Skips)
         {
             FetchAccount = GetAccountAsync,
             MarginType = () => _marginType ?? BybitParsers.CrossMargin,
-            IsListed = symbol => _listed?.Contains(symbol) ?? true,
+            IsListed = IsListed,
         };
-        PublicStream = new BybitPublicStream(_options, time, _logger, venueMetrics);
-        PrivateStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
-        PublicStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+        MarketStream = new BybitMarketStream(Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream));
     }
 
-    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+    public override bool IsUnifiedMargin => true;
 
-    public string Name => VenueName;
+    public override BybitRestClient Rest { get; }
 
-    public ExchangeType Type => ExchangeType.Futures;
+    public BybitUserStream UserStream { get; }
 
-    public bool IsUnifiedMargin => true;
-
-    public ServerClock Clock { get; }
-
-    public BybitRestClient Rest { get; }
-
-    public BybitPrivateStream PrivateStream { get; }
-
-    public BybitPublicStream PublicStream { get; }
+    public BybitMarketStream MarketStream { get; }
 
     /// <summary>Answer and push items left out because of an unknown value or an unlisted instrument.</summary>
     public BybitSkips Skips { get; }
 
-    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
+
+    public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var body = VenueJson.Write(w =>
@@ -114,7 +85,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
-            BybitLog.ReadBackFailed(_logger, orderId, request.ClientOrderId, ex.Message);
+            BybitLog.ReadBackFailed(Logger, orderId, request.ClientOrderId, ex.Message);
             order = Accepted(request, orderId);
         }
 
@@ -128,7 +99,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return order;
     }
 
-    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var orders = new List<Order>();
@@ -218,7 +189,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return new BatchPlaceResult(orders, errors);
     }
 
-    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var body = VenueJson.Write(w =>
         {
@@ -243,7 +214,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         {
             // 110008 "The order has been completed or cancelled", 110010 "The order has been cancelled"
             // (https://bybit-exchange.github.io/docs/v5/error): done either way.
-            BybitLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+            BybitLog.CancelFoundFinished(Logger, order.ToString(), ex.VenueCode!);
         }
         catch (ExchangeException ex) when (ex.VenueCode == BybitErrors.OrderNotExists)
         {
@@ -269,10 +240,10 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             throw new ExchangeException(ExchangeErrorKind.Unavailable, $"bybit refused to cancel order {order} on {symbol} although it is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
         }
 
-        BybitLog.CancelFoundFinished(_logger, order.ToString(), BybitErrors.OrderNotExists);
+        BybitLog.CancelFoundFinished(Logger, order.ToString(), BybitErrors.OrderNotExists);
     }
 
-    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         var errors = new List<BatchItemError>();
@@ -345,7 +316,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return errors;
     }
 
-    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-all")
@@ -364,11 +335,11 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
+    public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
         await FindOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false)
         ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no order {order} on {symbol}", venueCode: BybitErrors.OrderNotExists);
 
-    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
@@ -404,7 +375,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return orders;
     }
 
-    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
         using var doc = await WalletAsync(null, cancellationToken).ConfigureAwait(false);
@@ -417,7 +388,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return BybitParsers.ParseWallet(account, await positions.ConfigureAwait(false), Clock.Now);
     }
 
-    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
         var marginType = await MarginTypeAsync(cancellationToken).ConfigureAwait(false);
@@ -448,7 +419,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                     continue;
                 }
 
-                if (_listed is { } listed && !listed.Contains(position.Symbol))
+                if (!IsListed(position.Symbol))
                 {
                     Skips.Unlisted("position", position.Symbol, "positions");
                     continue;
@@ -469,7 +440,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return positions;
     }
 
-    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(asset);
         using var doc = await WalletAsync(asset, cancellationToken).ConfigureAwait(false);
@@ -477,13 +448,13 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return account.ValueKind == JsonValueKind.Object ? BybitParsers.ParseCoinBalance(account, asset) : 0m;
     }
 
-    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var ticker = await TickerAsync(symbol, cancellationToken).ConfigureAwait(false);
         return ticker.LastPrice;
     }
 
-    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         KlineInterval.ToTimeSpan(interval);
         var bybitInterval = BybitParsers.FormatInterval(interval);
@@ -507,26 +478,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return BybitParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
     }
 
-    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var rules = await RulesAsync(cancellationToken).ConfigureAwait(false);
-        if (symbol is null)
-        {
-            return rules;
-        }
-
-        var one = rules.FirstOrDefault(r => r.Symbol == symbol)
-            ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading linear perpetual on bybit");
-        return [one];
-    }
-
-    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
-        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
-
-    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
-        [.. (await RulesAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.Symbol)];
-
-    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
@@ -536,14 +488,14 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no ticker for '{symbol}'");
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseFunding(i, now))];
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
         if (limit is <= 0 or > 200)
         {
@@ -572,82 +524,33 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         return rates;
     }
 
-    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseTicker(i, now))];
     }
 
-    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
+    public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = PrivateStream.Orders.Subscribe(null, cancellationToken);
-        PrivateStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
-        return PublicStream.SubscribePricesAsync(symbols, cancellationToken);
+        return MarketStream.SubscribePricesAsync(symbols, cancellationToken);
     }
 
-    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
-        return PublicStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
+        return MarketStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
     }
 
-    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = PrivateStream.Accounts.Subscribe(null, cancellationToken);
-        PrivateStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var stream = PrivateStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
-        PrivateStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return PublicStream.SubscribeFundingAsync(symbol, cancellationToken);
-    }
-
-    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
-            return new ExchangeHealth(true, $"bybit reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeHealth(false, ex.Message);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await PrivateStream.DisposeAsync().ConfigureAwait(false);
-        await PublicStream.DisposeAsync().ConfigureAwait(false);
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
+        return MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
     }
 
     /// <summary>Looks an order up by id: realtime first (open and recent orders), then history; null when unknown.</summary>
@@ -704,7 +607,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
     /// </summary>
     private async Task<string> MarginTypeAsync(CancellationToken cancellationToken)
     {
-        if (_marginType is { } cached && _time.GetUtcNow() - _marginFetchedAt < _options.ExchangeInfoCacheDuration)
+        if (_marginType is { } cached && Time.GetUtcNow() - _marginFetchedAt < Options.ExchangeInfoCacheDuration)
         {
             return cached;
         }
@@ -712,7 +615,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
         await _marginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_marginType is { } again && _time.GetUtcNow() - _marginFetchedAt < _options.ExchangeInfoCacheDuration)
+            if (_marginType is { } again && Time.GetUtcNow() - _marginFetchedAt < Options.ExchangeInfoCacheDuration)
             {
                 return again;
             }
@@ -724,7 +627,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
                 Operation = "accountInfo",
             }, cancellationToken).ConfigureAwait(false);
             _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
-            _marginFetchedAt = _time.GetUtcNow();
+            _marginFetchedAt = Time.GetUtcNow();
             return _marginType;
         }
         finally
@@ -747,7 +650,7 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             return null;
         }
 
-        if (_listed is { } listed && !listed.Contains(order.Symbol))
+        if (!IsListed(order.Symbol))
         {
             Skips.Unlisted(what, order.Symbol, operation);
             return null;
@@ -794,50 +697,29 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no ticker for '{symbol}'");
     }
 
-    private async Task<IReadOnlyList<SymbolRules>> RulesAsync(CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        if (_rules is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+        var rules = new List<SymbolRules>();
+        string? cursor = null;
+        do
         {
-            return cached;
-        }
-
-        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_rules is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("limit", "1000") };
+            if (cursor is not null)
             {
-                return again;
+                parameters.Add(KeyValuePair.Create("cursor", cursor));
             }
 
-            var rules = new List<SymbolRules>();
-            string? cursor = null;
-            do
+            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/instruments-info")
             {
-                var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("limit", "1000") };
-                if (cursor is not null)
-                {
-                    parameters.Add(KeyValuePair.Create("cursor", cursor));
-                }
-
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/instruments-info")
-                {
-                    Parameters = parameters,
-                    Costs = BybitRateLimits.Read,
-                    Operation = "instruments",
-                }, cancellationToken).ConfigureAwait(false);
-                rules.AddRange(BybitParsers.List(doc.RootElement).Where(BybitParsers.IsTradingPerpetual).Select(BybitParsers.ParseInstrument));
-                cursor = NextCursor(doc.RootElement);
-            }
-            while (cursor is not null);
-            _rules = rules;
-            _listed = rules.Select(r => r.Symbol).ToHashSet(StringComparer.Ordinal);
-            _rulesFetchedAt = _time.GetUtcNow();
-            return rules;
+                Parameters = parameters,
+                Costs = BybitRateLimits.Read,
+                Operation = "instruments",
+            }, cancellationToken).ConfigureAwait(false);
+            rules.AddRange(BybitParsers.List(doc.RootElement).Where(BybitParsers.IsTradingPerpetual).Select(BybitParsers.ParseInstrument));
+            cursor = NextCursor(doc.RootElement);
         }
-        finally
-        {
-            _rulesGate.Release();
-        }
+        while (cursor is not null);
+        return rules;
     }
 
     /// <summary>Batch answers: <c>result.list[i]</c> beside <c>retExtInfo.list[i]</c> (per-item code and message).</summary>
@@ -921,22 +803,4 @@ public sealed class BybitExchange : IExchange, IAsyncDisposable
             w.WriteString("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         }
     }
-
-    /// <summary>What an acknowledged order is before the venue reports more: resting, nothing filled.</summary>
-    private Order Accepted(OrderRequest request, string orderId) => new()
-    {
-        ExchangeOrderId = orderId,
-        ClientOrderId = request.ClientOrderId,
-        Symbol = request.Symbol,
-        Side = request.Side,
-        Type = request.Type,
-        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
-        Price = request.Price ?? 0m,
-        Quantity = request.Quantity,
-        Status = OrderStatus.New,
-        ReduceOnly = request.ReduceOnly,
-        PostOnly = request.IsPostOnly,
-        CreatedAt = Clock.Now,
-        UpdatedAt = Clock.Now,
-    };
 }

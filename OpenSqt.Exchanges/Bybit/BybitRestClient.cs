@@ -33,19 +33,7 @@ public sealed class BybitRestClient : VenueRestClient
     }
 
     /// <summary>Sends a call and returns its envelope (retCode already checked).</summary>
-    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        ObserveUidLimit(request, response.Headers);
-        try
-        {
-            return JsonDocument.Parse(response.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit {request.Operation}: the answer is not JSON", ex);
-        }
-    }
+    protected override void OnAnswered(VenueRequest request, VenueResponse response) => ObserveUidLimit(request, response.Headers);
 
     /// <summary>Writes a JSON body with the given fields (string values), in order.</summary>
     public static string JsonBody(IEnumerable<KeyValuePair<string, string>> fields)
@@ -76,7 +64,7 @@ public sealed class BybitRestClient : VenueRestClient
                 throw new ArgumentException("bybit GET calls take query parameters, not a body", nameof(request));
             }
 
-            var query = BybitSigner.BuildQuery(request.Parameters);
+            var query = BuildQuery(request.Parameters);
             var path = request.Path.TrimStart('/');
             message = new HttpRequestMessage(request.Method, new Uri(BaseUrl, query.Length == 0 ? path : path + "?" + query));
             signed = query;

@@ -12,10 +12,13 @@ public sealed class StreamBroadcaster<T>
 {
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];
-    private readonly int _capacity;
+    private readonly int? _capacity;
 
-    /// <param name="capacity">Items buffered per subscriber; a subscriber that falls further behind loses its oldest items.</param>
-    public StreamBroadcaster(int capacity = 10_000)
+    /// <param name="capacity">
+    /// Items buffered per subscriber; a subscriber that falls further behind loses its oldest items. Null: lossless (no
+    /// bound), for streams where every item matters (order updates and their fills).
+    /// </param>
+    public StreamBroadcaster(int? capacity = 10_000)
     {
         _capacity = capacity;
     }
@@ -53,12 +56,14 @@ public sealed class StreamBroadcaster<T>
 
     public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(_capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.DropOldest,
-        });
+        var channel = _capacity is { } capacity
+            ? Channel.CreateBounded<T>(new BoundedChannelOptions(capacity)
+            {
+                SingleReader = true,
+                SingleWriter = false,
+                FullMode = BoundedChannelFullMode.DropOldest,
+            })
+            : Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         var subscriber = new Subscriber(channel, filter);
         bool first;
         lock (_gate)

@@ -2,7 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace OpenSqt.Exchanges.Common;
 
-/// <summary>Log messages of the shared venue plumbing. Never logs a secret.</summary>
+/// <summary>
+/// Log messages of the shared venue plumbing. Never logs a secret. Event ids are unique per component: Common
+/// 7001-7099, Binance 7101-7199, Gate 7201-7299, Bitget 7301-7399, OKX 7401-7499, Bybit 7601-7699 (7500-7599 free);
+/// the built-in sim uses 1.
+/// </summary>
 internal static partial class VenueLog
 {
     [LoggerMessage(7001, LogLevel.Information, "{Venue}: clock offset {OffsetMs} ms")]
@@ -16,6 +20,12 @@ internal static partial class VenueLog
 
     [LoggerMessage(7004, LogLevel.Warning, "{Venue}: rate limited (HTTP {Status}); pausing {PauseSeconds} s")]
     public static partial void RateLimited(ILogger logger, string venue, int status, double pauseSeconds);
+
+    [LoggerMessage(7005, LogLevel.Warning, "{Venue}: account refresh failed: {Reason}")]
+    public static partial void AccountRefreshFailed(ILogger logger, string venue, string reason);
+
+    [LoggerMessage(7006, LogLevel.Warning, "{Venue}: the answer carried {Field} '{Value}', which this connector does not know; the item is skipped")]
+    public static partial void UnknownValue(ILogger logger, string venue, string field, string value);
 
     [LoggerMessage(7010, LogLevel.Information, "{Venue} {Stream}: connected")]
     public static partial void WebSocketConnected(ILogger logger, string venue, string stream);

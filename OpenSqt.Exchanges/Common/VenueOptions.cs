@@ -28,6 +28,10 @@ public abstract class VenueOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:02:00")]
     public TimeSpan RateLimitMaxWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>First reconnect delay; doubles up to 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The configuration section, for messages.</summary>
     protected abstract string Section { get; }
 

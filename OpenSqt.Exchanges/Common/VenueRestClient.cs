@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 
@@ -94,6 +96,11 @@ public abstract class VenueRestClient
     /// <summary>Reads the venue's clock (Unix milliseconds) without signing.</summary>
     protected abstract Task<long> FetchServerTimeAsync(CancellationToken cancellationToken);
 
+    /// <summary>Reads what a successful answer of <see cref="GetJsonAsync"/> tells beyond its body (venue-specific limit headers).</summary>
+    protected virtual void OnAnswered(VenueRequest request, VenueResponse response)
+    {
+    }
+
     /// <summary>Measures the venue's clock offset now.</summary>
     public async Task SyncClockAsync(CancellationToken cancellationToken)
     {
@@ -109,6 +116,41 @@ public abstract class VenueRestClient
         finally
         {
             _syncGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The query string of parameters in the order given, each key and value percent-encoded (RFC 3986 unreserved
+    /// characters kept): the form every venue signs over and sends.
+    /// </summary>
+    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new StringBuilder(128);
+        foreach (var (key, value) in parameters)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Sends a call and parses its JSON answer.</summary>
+    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        OnAnswered(request, response);
+        try
+        {
+            return JsonDocument.Parse(response.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Internal, $"{Venue} {request.Operation}: the answer is not JSON", ex);
         }
     }
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -17,7 +16,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// contract sizes with each contract's <c>quanto_multiplier</c>; a quantity that is not a whole number of contracts is
 /// refused. Single position mode only.
 /// </summary>
-public sealed class GateExchange : IExchange, IAsyncDisposable
+public sealed class GateExchange : VenueExchange<GateOptions, GateRestClient>
 {
     public const string VenueName = GateParsers.Venue;
     public const string Settle = "usdt";
@@ -31,56 +30,26 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
     /// <summary>How many pages of finished orders (newest first) are searched for an order Gate no longer finds by text.</summary>
     private const int FinishedScanPages = 5;
-    private int _disposed;
-    private readonly GateOptions _options;
-    private readonly TimeProvider _time;
-    private readonly HttpClient _http;
-    private readonly ILogger _logger;
     private readonly Lock _marksGate = new();
     private readonly Dictionary<string, (decimal Mark, DateTimeOffset At)> _marks = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _contractsGate = new(1, 1);
     private volatile ContractCache? _contracts;
     private string? _userId;
 
     /// <summary>Builds the connector; <c>handler</c> is the HTTP handler under Gate's own 429 handling (a pooled socket handler when null).</summary>
     public GateExchange(IOptions<GateOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpMessageHandler? handler = null)
+        : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http: null, handler,
+            (clock, inner) => new GateRateLimitHandler(() => clock.Now, options.Value.RateLimitBackoffInitial, options.Value.RateLimitBackoffMax) { InnerHandler = inner })
     {
-        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret))
-        {
-            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=gate needs API_KEY and API_SECRET"]);
-        }
-
-        _options = options.Value;
-        _time = time;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<GateExchange>() ?? NullLogger.Instance;
-        var venueMetrics = metrics ?? new VenueMetrics();
-        Clock = new ServerClock(time);
-        Unknown = new GateUnknownValues(_logger, venueMetrics);
-        _http = new HttpClient(new GateRateLimitHandler(() => Clock.Now, _options.RateLimitBackoffInitial, _options.RateLimitBackoffMax)
-        {
-            InnerHandler = handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        Rest = new GateRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        UserStream = new GateUserStream(_options, credentials, GetUserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, MarkPriceAsync, Unknown, time, _logger, venueMetrics);
-        MarketStream = new GateMarketStream(_options, time, _logger, venueMetrics);
-        UserStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
-        MarketStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
+        Unknown = new GateUnknownValues(Logger, Metrics);
+        Rest = new GateRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
+        UserStream = new GateUserStream(Options, credentials, GetUserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, MarkPriceAsync, Unknown, time, Logger, Metrics);
+        MarketStream = new GateMarketStream(Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream));
     }
 
-    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+    public override bool IsUnifiedMargin => false;
 
-    public string Name => VenueName;
-
-    public ExchangeType Type => ExchangeType.Futures;
-
-    public bool IsUnifiedMargin => false;
-
-    public ServerClock Clock { get; }
-
-    public GateRestClient Rest { get; }
+    public override GateRestClient Rest { get; }
 
     public GateUserStream UserStream { get; }
 
@@ -89,7 +58,9 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     /// <summary>Unknown values and unlisted contracts met in Gate's answers.</summary>
     public GateUnknownValues Unknown { get; }
 
-    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    protected override TimeSpan RulesCacheDuration => Options.ContractsCacheDuration;
+
+    public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var contract = await ContractAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
@@ -107,7 +78,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return ParseReported(doc.RootElement, contract.Multiplier, "place");
     }
 
-    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var orders = new List<Order>();
@@ -177,7 +148,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     /// (gateapi-python docs/FuturesApi.md get_futures_order), so a client id Gate no longer resolves is looked up in the
     /// order lists and the stream before the answer is NOT_FOUND.
     /// </summary>
-    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         try
@@ -198,7 +169,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         catch (ExchangeException ex) when (IsFinished(ex.VenueCode))
         {
             // Gate answers these for an order that already filled or was cancelled: it is done either way.
-            GateLog.CancelFoundFinished(_logger, order.ToString(), ex.VenueCode!);
+            GateLog.CancelFoundFinished(Logger, order.ToString(), ex.VenueCode!);
         }
         catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound && order.ExchangeOrderId is null && order.ClientOrderId is { } clientId)
         {
@@ -206,7 +177,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
                 ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate does not know {order} on {symbol}", ex, venueCode: ex.VenueCode);
             if (found.Status.IsTerminal())
             {
-                GateLog.CancelFoundFinished(_logger, order.ToString(), found.Status.ToString());
+                GateLog.CancelFoundFinished(Logger, order.ToString(), found.Status.ToString());
                 return;
             }
 
@@ -220,7 +191,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     /// failed item whose message is a known label is mapped by it, any other is settled by reading the order (finished:
     /// done; unknown to Gate: NOT_FOUND; still open: refused with Gate's message).
     /// </summary>
-    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
@@ -276,7 +247,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return errors;
     }
 
-    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, Futures + "/orders")
@@ -294,7 +265,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     /// ends; past that the order is looked up in the open list, the stream and the finished list (most recent
     /// <see cref="FinishedScanPages"/> pages), so an unknown place outcome can still be settled.
     /// </summary>
-    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         try
@@ -318,13 +289,13 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     }
 
     /// <summary>Every open order, paged through (Gate returns 100 a page unless asked for more).</summary>
-    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         return await ListOrdersAsync(cache, symbol is null ? null : cache.BySymbol(symbol), "open", int.MaxValue, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
         using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
@@ -336,7 +307,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
     /// too, and only the first 100), paged with <c>limit</c>/<c>offset</c> (gateapi-python docs/FuturesApi.md
     /// list_positions). Positions on contracts the connector does not list are skipped.
     /// </summary>
-    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<Position>();
@@ -370,7 +341,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         }
     }
 
-    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
         var currency = doc.RootElement.GetStringOrNull("currency") ?? "USDT";
@@ -379,7 +350,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"the gate {Settle} futures account holds {currency}, not {asset}");
     }
 
-    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
         // The last price needs no contract size, so it costs one call even before the contract list is loaded.
         var name = GateParsers.Symbols.ToVenue(symbol);
@@ -390,7 +361,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
     }
 
-    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         GateParsers.RequireCandleInterval(interval);
         if (limit is <= 0 or > 2000)
@@ -409,19 +380,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseCandle(e, symbol, interval, contract.Multiplier, now)).OrderBy(c => c.OpenTime)];
     }
 
-    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        return symbol is null ? [.. cache.All.Select(c => c.Rules)] : [cache.BySymbol(symbol).Rules];
-    }
-
-    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
-        (await ContractAsync(symbol, cancellationToken).ConfigureAwait(false)).Rules;
-
-    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
-        [.. (await ContractsAsync(cancellationToken).ConfigureAwait(false)).All.Select(c => c.Symbol)];
-
-    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts/" + contract.Name)
@@ -434,13 +393,13 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return GateParsers.ContractFunding(fresh.Count == 1 ? fresh[0] : contract, Clock.Now);
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         var now = Clock.Now;
         return [.. (await LoadContractsAsync(cancellationToken).ConfigureAwait(false)).All.Select(c => GateParsers.ContractFunding(c, now))];
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
         if (limit is <= 0 or > 1000)
         {
@@ -457,7 +416,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
     }
 
-    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
@@ -476,72 +435,26 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             .Select(e => GateParsers.ParseTicker(e, cache.ByName(e.GetRequiredString("contract")).Multiplier, now))];
     }
 
-    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
+    public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Orders.Subscribe(null, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         return MarketAsync(symbols, GateMarketStream.Tickers, null, (e, contract, now) => new PriceChange(contract.Symbol, e.GetDecimal("last"), now, VenueName), cancellationToken);
     }
 
-    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         GateParsers.RequireCandleInterval(interval);
         return MarketAsync(symbols, GateMarketStream.Candlesticks, interval, (e, contract, now) => GateParsers.ParseCandle(e, contract.Symbol, interval, contract.Multiplier, now), cancellationToken);
     }
 
-    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Accounts.Subscribe(null, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var stream = UserStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
-        UserStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         return MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
-    }
-
-    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
-            return new ExchangeHealth(true, $"gate reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeHealth(false, ex.Message);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await UserStream.DisposeAsync().ConfigureAwait(false);
-        await MarketStream.DisposeAsync().ConfigureAwait(false);
-        _http.Dispose();
     }
 
     /// <summary>The request body of one order (an object) or of a batch (an array).</summary>
@@ -671,7 +584,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         var pushed = UserStream.RecentOrder(clientOrderId) is { } p && p.Symbol == contract.Symbol ? p : null;
         if (pushed is { } final && final.Status.IsTerminal())
         {
-            GateLog.OrderResolvedByList(_logger, clientOrderId, "order stream");
+            GateLog.OrderResolvedByList(Logger, clientOrderId, "order stream");
             return final;
         }
 
@@ -682,7 +595,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
                 .FirstOrDefault(o => o.ClientOrderId == clientOrderId);
             if (found is not null)
             {
-                GateLog.OrderResolvedByList(_logger, clientOrderId, status + " order list");
+                GateLog.OrderResolvedByList(Logger, clientOrderId, status + " order list");
                 return found;
             }
         }
@@ -771,7 +684,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         {
             lock (_marksGate)
             {
-                _marks[contract] = (mark, _time.GetUtcNow());
+                _marks[contract] = (mark, Time.GetUtcNow());
             }
         }
     }
@@ -790,7 +703,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
             have = _marks.TryGetValue(contract, out known);
         }
 
-        if (have && _time.GetUtcNow() - known.At <= _options.MarkPriceMaxAge)
+        if (have && Time.GetUtcNow() - known.At <= Options.MarkPriceMaxAge)
         {
             return known.Mark;
         }
@@ -810,7 +723,7 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
-            GateLog.MarkPriceRefreshFailed(_logger, contract, ex.Message);
+            GateLog.MarkPriceRefreshFailed(Logger, contract, ex.Message);
             return have ? known.Mark : null;
         }
     }
@@ -885,55 +798,29 @@ public sealed class GateExchange : IExchange, IAsyncDisposable
 
     private async Task<ContractCache> ContractsAsync(CancellationToken cancellationToken)
     {
-        if (_contracts is { } cached && _time.GetUtcNow() - cached.FetchedAt < _options.ContractsCacheDuration)
-        {
-            return cached;
-        }
-
-        await _contractsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_contracts is { } again && _time.GetUtcNow() - again.FetchedAt < _options.ContractsCacheDuration)
-            {
-                return again;
-            }
-
-            return await LoadContractsLockedAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _contractsGate.Release();
-        }
+        await RulesAsync(cancellationToken).ConfigureAwait(false);
+        return _contracts!;
     }
 
     /// <summary>Fetches the contracts now (funding changes between cache refreshes).</summary>
     private async Task<ContractCache> LoadContractsAsync(CancellationToken cancellationToken)
     {
-        await _contractsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await LoadContractsLockedAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _contractsGate.Release();
-        }
+        await RulesAsync(cancellationToken, reload: true).ConfigureAwait(false);
+        return _contracts!;
     }
 
-    private async Task<ContractCache> LoadContractsLockedAsync(CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts") { Costs = GateRateLimits.Call(GateRateLimits.Contracts), Operation = "contracts" }, cancellationToken).ConfigureAwait(false);
-        var cache = new ContractCache(GateParsers.ParseContracts(doc.RootElement), _time.GetUtcNow());
+        var cache = new ContractCache(GateParsers.ParseContracts(doc.RootElement));
         _contracts = cache;
-        return cache;
+        return [.. cache.All.Select(c => c.Rules)];
     }
 
-    private sealed class ContractCache(IReadOnlyList<GateContract> contracts, DateTimeOffset fetchedAt)
+    private sealed class ContractCache(IReadOnlyList<GateContract> contracts)
     {
         private readonly Dictionary<string, GateContract> _bySymbol = contracts.ToDictionary(c => c.Symbol, StringComparer.Ordinal);
         private readonly Dictionary<string, GateContract> _byName = contracts.ToDictionary(c => c.Name, StringComparer.Ordinal);
-
-        public DateTimeOffset FetchedAt { get; } = fetchedAt;
 
         public IReadOnlyList<GateContract> All { get; } = contracts;
 

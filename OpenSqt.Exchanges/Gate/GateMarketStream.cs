@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -13,34 +11,33 @@ namespace OpenSqt.Exchanges.Gate;
 /// unsubscribed when the last leaves, all subscribed again on every new connection; <c>futures.ping</c> every
 /// <see cref="GateOptions.PingInterval"/>, with <c>futures.pong</c> answers kept off the data path.
 /// </summary>
-public sealed class GateMarketStream : IAsyncDisposable
+public sealed class GateMarketStream : IVenueStream
 {
     public const string Tickers = "futures.tickers";
     public const string Candlesticks = "futures.candlesticks";
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, int> _keys = new(StringComparer.Ordinal);
-    private readonly List<Subscription> _subscriptions = [];
+    private readonly TopicMultiplexer<string, (JsonElement Item, string Contract)> _topics;
     private readonly VenueWebSocket _socket;
     private readonly GatePinger _pinger;
     private readonly ILogger _logger;
     private readonly UnixSeconds _seconds;
-    private bool _started;
 
     public GateMarketStream(GateOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
         _seconds = new UnixSeconds(time);
+        _topics = new TopicMultiplexer<string, (JsonElement Item, string Contract)>(SendAsync, StringComparer.Ordinal);
         _socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
             ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsBaseUrl)),
-            OnConnected = ResubscribeAsync,
+            OnConnected = _topics.ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = new HeartbeatRule { IsPong = GatePinger.IsPong },
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics);
         _pinger = new GatePinger(_socket, options.PingInterval, time);
+        _topics.Attach(_socket, _pinger.Start);
         _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
     }
 
@@ -55,79 +52,8 @@ public sealed class GateMarketStream : IAsyncDisposable
         interval is null ? channel + "|" + contract : channel + "|" + interval + "," + contract;
 
     /// <summary>Streams items parsed from the pushes of the given keys; <paramref name="parse"/> gets each result item and its contract.</summary>
-    public async IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> keys, Func<JsonElement, string, T?> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-        var subscription = new Subscription(new HashSet<string>(keys, StringComparer.Ordinal), (item, contract) =>
-        {
-            if (parse(item, contract) is { } parsed)
-            {
-                channel.Writer.TryWrite(parsed);
-            }
-        });
-        List<string> added = [];
-        lock (_gate)
-        {
-            _subscriptions.Add(subscription);
-            foreach (var key in subscription.Keys)
-            {
-                _keys[key] = _keys.GetValueOrDefault(key) + 1;
-                if (_keys[key] == 1)
-                {
-                    added.Add(key);
-                }
-            }
-
-            if (!_started)
-            {
-                _started = true;
-                _socket.Start();
-                _pinger.Start();
-                added.Clear();
-            }
-        }
-
-        try
-        {
-            if (added.Count > 0 && _socket.IsConnected)
-            {
-                await SendAsync(_socket.SendTextAsync, "subscribe", added, cancellationToken).ConfigureAwait(false);
-            }
-
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            List<string> removed = [];
-            lock (_gate)
-            {
-                _subscriptions.Remove(subscription);
-                foreach (var key in subscription.Keys)
-                {
-                    if (--_keys[key] == 0)
-                    {
-                        _keys.Remove(key);
-                        removed.Add(key);
-                    }
-                }
-            }
-
-            if (removed.Count > 0 && _socket.IsConnected)
-            {
-                try
-                {
-                    await SendAsync(_socket.SendTextAsync, "unsubscribe", removed, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
-                {
-                    // The connection is gone; the keys are not resubscribed on the next one.
-                }
-            }
-        }
-    }
+    public IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> keys, Func<JsonElement, string, T?> parse, CancellationToken cancellationToken) =>
+        _topics.SubscribeAsync(keys, push => parse(push.Item, push.Contract), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -135,19 +61,9 @@ public sealed class GateMarketStream : IAsyncDisposable
         await _socket.DisposeAsync().ConfigureAwait(false);
     }
 
-    private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    private async Task SendAsync(Func<string, CancellationToken, Task> send, bool subscribe, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        string[] keys;
-        lock (_gate)
-        {
-            keys = [.. _keys.Keys];
-        }
-
-        return keys.Length == 0 ? Task.CompletedTask : SendAsync(connection.SendTextAsync, "subscribe", keys, cancellationToken);
-    }
-
-    private async Task SendAsync(Func<string, CancellationToken, Task> send, string @event, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-    {
+        var @event = subscribe ? "subscribe" : "unsubscribe";
         foreach (var key in keys)
         {
             var bar = key.IndexOf('|', StringComparison.Ordinal);
@@ -192,20 +108,9 @@ public sealed class GateMarketStream : IAsyncDisposable
                 key = Key(channel, null, contract);
             }
 
-            Subscription[] targets;
-            lock (_gate)
-            {
-                targets = [.. _subscriptions.Where(s => s.Keys.Contains(key))];
-            }
-
-            foreach (var target in targets)
-            {
-                target.Deliver(item, contract);
-            }
+            _topics.Deliver(key, (item, contract));
         }
     }
-
-    private sealed record Subscription(HashSet<string> Keys, Action<JsonElement, string> Deliver);
 }
 
 /// <summary>Unix seconds for the <c>time</c> field of requests.</summary>

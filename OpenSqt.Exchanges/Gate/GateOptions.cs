@@ -28,10 +28,6 @@ public sealed class GateOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
     public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
-    /// <summary>First reconnect delay; doubles up to 60 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>How long fetched contract rules (tick, size, quanto_multiplier) are reused.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ContractsCacheDuration { get; set; } = TimeSpan.FromMinutes(5);

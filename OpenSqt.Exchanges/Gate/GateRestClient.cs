@@ -27,20 +27,7 @@ public sealed class GateRestClient : VenueRestClient
         _basePath = options.RestUri.AbsolutePath.TrimEnd('/');
     }
 
-    /// <summary>Sends a call and parses its JSON answer.</summary>
-    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        ApplyLimitHeader(request.Costs, response.Headers);
-        try
-        {
-            return JsonDocument.Parse(response.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ExchangeException(ExchangeErrorKind.Internal, $"gate {request.Operation}: the answer is not JSON", ex);
-        }
-    }
+    protected override void OnAnswered(VenueRequest request, VenueResponse response) => ApplyLimitHeader(request.Costs, response.Headers);
 
     /// <summary>
     /// Takes the budget's size from <c>X-Gate-RateLimit-Limit</c> ("your current limit for current endpoint": Gate
@@ -63,23 +50,6 @@ public sealed class GateRestClient : VenueRestClient
         {
             RateLimits.ObserveUsed(budget, Math.Max(0, limit - remain));
         }
-    }
-
-    /// <summary>Builds <c>k=v&amp;k=v</c> in the given order, percent-encoding keys and values.</summary>
-    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var builder = new StringBuilder(128);
-        foreach (var (key, value) in parameters)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append('&');
-            }
-
-            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return builder.ToString();
     }
 
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)

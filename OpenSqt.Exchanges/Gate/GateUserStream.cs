@@ -19,21 +19,16 @@ namespace OpenSqt.Exchanges.Gate;
 /// with the contract's mark price from the mark price source (the ticker stream or REST) and the unrealised PnL worked
 /// out from it, never with a zero standing in for a value Gate did not send.
 /// </summary>
-public sealed class GateUserStream : IAsyncDisposable
+public sealed class GateUserStream : VenueUserStream
 {
     public const string OrdersChannel = "futures.orders";
     public const string UserTradesChannel = "futures.usertrades";
     public const string PositionsChannel = "futures.positions";
     public const string BalancesChannel = "futures.balances";
     private static readonly string[] PrivateChannels = [UserTradesChannel, OrdersChannel, PositionsChannel, BalancesChannel];
-    private int _disposed;
     private readonly VenueCredentials _credentials;
     private readonly Func<CancellationToken, Task<string>> _userId;
     private readonly Func<CancellationToken, Task<IReadOnlyList<GateContract>>> _loadContracts;
-    private readonly Func<CancellationToken, Task<Account>> _fetchAccount;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly VenueWebSocket _socket;
     private readonly GatePinger _pinger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, GateContract> _contracts = new(StringComparer.Ordinal);
@@ -41,30 +36,21 @@ public sealed class GateUserStream : IAsyncDisposable
     private readonly Dictionary<string, OrderTrack> _orders = new(StringComparer.Ordinal);
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
     private readonly RecentKeys<string> _seenTrades = new();
-    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Channel<(Position Position, string Contract)> _positionPushes = Channel.CreateUnbounded<(Position, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<string, CancellationToken, Task<decimal?>> _markPrice;
     private readonly GateUnknownValues _unknown;
-    private readonly TimeSpan _accountRefreshInterval;
     private readonly RecentOrders _recent = new(10_000);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _positionLoop;
-    private Task? _accountLoop;
-    private int _accountRefreshes;
 
     /// <summary>Builds the stream; <c>markPrice</c> gives the mark price of a contract (by Gate name), or null when none can be had now.</summary>
     public GateUserStream(GateOptions options, VenueCredentials credentials, Func<CancellationToken, Task<string>> userId, Func<CancellationToken, Task<IReadOnlyList<GateContract>>> contracts, Func<CancellationToken, Task<Account>> fetchAccount, Func<string, CancellationToken, Task<decimal?>> markPrice, GateUnknownValues unknown, TimeProvider time, ILogger logger, VenueMetrics metrics)
+        : base(GateParsers.Venue, time, logger, fetchAccount, options.AccountRefreshInterval)
     {
         _markPrice = markPrice;
         _unknown = unknown;
-        _accountRefreshInterval = options.AccountRefreshInterval;
         _credentials = credentials;
         _userId = userId;
         _loadContracts = contracts;
-        _fetchAccount = fetchAccount;
-        _time = time;
-        _logger = logger;
-        _socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
+        var socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
         {
             Name = "user",
             ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsBaseUrl)),
@@ -74,78 +60,14 @@ public sealed class GateUserStream : IAsyncDisposable
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics);
-        _pinger = new GatePinger(_socket, options.PingInterval, time);
-        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
-        _positionLoop = PositionLoopAsync(_stop.Token);
+        _pinger = new GatePinger(socket, options.PingInterval, time);
+        UseSocket(socket);
+        RunLoop(PositionLoopAsync);
     }
 
-    /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
-    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
+    protected override void OnStarting() => _pinger.Start();
 
-    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
-
-    public StreamBroadcaster<Position> Positions { get; } = new();
-
-    public StreamBroadcaster<Account> Accounts { get; } = new();
-
-    public bool IsConnected => _socket.IsConnected;
-
-    /// <summary>Account snapshots fetched because of balance pushes since start.</summary>
-    public int AccountRefreshes => Volatile.Read(ref _accountRefreshes);
-
-    /// <summary>Whether a balance push is waiting for the next refresh (the interval since the last one has not passed).</summary>
-    public bool AccountRefreshPending => _accountRefresh.Reader.Count > 0;
-
-    public int Connections => _socket.Connections;
-
-    /// <summary>Opens the stream (once); called by the first subscription to any of its streams.</summary>
-    public void EnsureStarted()
-    {
-        lock (_gate)
-        {
-            if (_accountLoop is not null)
-            {
-                return;
-            }
-
-            _socket.Start();
-            _pinger.Start();
-            _accountLoop = AccountLoopAsync(_stop.Token);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _pinger.DisposeAsync().ConfigureAwait(false);
-        await _socket.DisposeAsync().ConfigureAwait(false);
-        foreach (var loop in new[] { _accountLoop, _positionLoop })
-        {
-            if (loop is null)
-            {
-                continue;
-            }
-
-            try
-            {
-                await loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
-
-        Orders.Complete();
-        Positions.Complete();
-        Accounts.Complete();
-        _stop.Dispose();
-    }
+    protected override ValueTask DisposeMoreAsync() => _pinger.DisposeAsync();
 
     /// <summary>The signed subscribe request of one private channel.</summary>
     public static string SubscribeRequest(string channel, string userId, string apiKey, string apiSecret, long timeSeconds)
@@ -166,39 +88,14 @@ public sealed class GateUserStream : IAsyncDisposable
         }
         catch (ExchangeException ex)
         {
-            GateLog.PrivateSetupFailed(_logger, ex.Message);
+            GateLog.PrivateSetupFailed(Logger, ex.Message);
             throw;
         }
 
         foreach (var channel in PrivateChannels)
         {
-            await connection.SendTextAsync(SubscribeRequest(channel, user, key, secret, _time.GetUtcNow().ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false);
-            GateLog.ChannelRequestSent(_logger, "subscribe", channel);
-        }
-    }
-
-    /// <summary>
-    /// One account snapshot per balance push, coalesced: pushes that arrive while a refresh runs or within
-    /// <see cref="GateOptions.AccountRefreshInterval"/> after it are served by one more refresh at the end of the interval.
-    /// </summary>
-    private async Task AccountLoopAsync(CancellationToken cancellationToken)
-    {
-        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                Interlocked.Increment(ref _accountRefreshes);
-                Accounts.Publish(await _fetchAccount(cancellationToken).ConfigureAwait(false));
-            }
-            catch (ExchangeException ex)
-            {
-                GateLog.AccountRefreshFailed(_logger, ex.Message);
-            }
-
-            if (_accountRefreshInterval > TimeSpan.Zero)
-            {
-                await Task.Delay(_accountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
-            }
+            await connection.SendTextAsync(SubscribeRequest(channel, user, key, secret, Time.GetUtcNow().ToUnixTimeSeconds()), cancellationToken).ConfigureAwait(false);
+            GateLog.ChannelRequestSent(Logger, "subscribe", channel);
         }
     }
 
@@ -214,13 +111,13 @@ public sealed class GateUserStream : IAsyncDisposable
             }
             catch (ExchangeException ex)
             {
-                GateLog.PositionWithoutMark(_logger, contract, ex.Message);
+                GateLog.PositionWithoutMark(Logger, contract, ex.Message);
                 continue;
             }
 
             if (mark is not { } m)
             {
-                GateLog.PositionWithoutMark(_logger, contract, "no mark price known");
+                GateLog.PositionWithoutMark(Logger, contract, "no mark price known");
                 continue;
             }
 
@@ -240,7 +137,7 @@ public sealed class GateUserStream : IAsyncDisposable
         var channel = root.GetStringOrNull("channel") ?? "";
         if (root.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
         {
-            GateLog.ChannelRequestRefused(_logger, channel, error.GetRawText());
+            GateLog.ChannelRequestRefused(Logger, channel, error.GetRawText());
             return;
         }
 
@@ -273,14 +170,14 @@ public sealed class GateUserStream : IAsyncDisposable
                 case PositionsChannel:
                     if (ContractOf(item) is { } positionContract)
                     {
-                        _positionPushes.Writer.TryWrite((GateParsers.ParsePosition(item, positionContract.Multiplier, _time.GetUtcNow()), positionContract.Name));
+                        _positionPushes.Writer.TryWrite((GateParsers.ParsePosition(item, positionContract.Multiplier, Time.GetUtcNow()), positionContract.Name));
                     }
 
                     break;
                 case BalancesChannel:
                     // The push carries the new balance only; the account stream gets a full snapshot.
                     GateParsers.ParseBalanceUpdate(item);
-                    _accountRefresh.Writer.TryWrite(true);
+                    RequestAccountRefresh();
                     break;
             }
         }

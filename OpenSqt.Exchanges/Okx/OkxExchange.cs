@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -18,68 +17,39 @@ namespace OpenSqt.Exchanges.Okx;
 /// whatever happens to the read-back (429, 5xx, timeout, not yet visible, no budget left) the accepted order is
 /// reported as accepted, never as refused.
 /// </summary>
-public sealed class OkxExchange : IExchange, IAsyncDisposable
+public sealed class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
 {
     public const string VenueName = OkxParsers.Venue;
     public const int BatchSize = 20;
-    private int _disposed;
     private int _unknownValues;
-    private readonly VenueMetrics _metrics;
-    private readonly OkxOptions _options;
-    private readonly TimeProvider _time;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly ILogger _logger;
-    private readonly SemaphoreSlim _rulesGate = new(1, 1);
-    private IReadOnlyDictionary<string, Instrument>? _instruments;
-    private DateTimeOffset _rulesFetchedAt;
+    private IReadOnlyDictionary<string, Instrument> _instruments = new Dictionary<string, Instrument>();
 
     public OkxExchange(IOptions<OkxOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
+        : base(VenueName, options.Value, credentials, needsPassphrase: true, time, loggerFactory, metrics, http)
     {
-        _options = options.Value;
-        _time = time;
-        _logger = (ILogger?)loggerFactory?.CreateLogger<OkxExchange>() ?? NullLogger.Instance;
-        var venueMetrics = metrics ?? new VenueMetrics();
-        _metrics = venueMetrics;
-        _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new OkxBackoffHandler(_logger) { InnerHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) } }) { Timeout = Timeout.InfiniteTimeSpan };
-        if (string.IsNullOrEmpty(credentials.ApiKey) || string.IsNullOrEmpty(credentials.ApiSecret) || string.IsNullOrEmpty(credentials.Passphrase))
-        {
-            throw new OptionsValidationException("API_KEY", typeof(VenueCredentials), ["EXCHANGE=okx needs API_KEY, API_SECRET and PASSPHRASE"]);
-        }
-
-        Clock = new ServerClock(time);
-        Rest = new OkxRestClient(_http, _options, credentials, Clock, time, _logger, venueMetrics);
-        PrivateStream = new OkxPrivateStream(_options, credentials, Clock, ContractSizesAsync, time, _logger, venueMetrics);
-        PublicStream = new OkxPublicStream("market", _options.WsPublicUri, _options, time, _logger, venueMetrics);
-        BusinessStream = new OkxPublicStream("business", _options.WsBusinessUri, _options, time, _logger, venueMetrics);
-        PrivateStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("orders", e.Attempts, e.Downtime));
-        PublicStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("market", e.Attempts, e.Downtime));
-        BusinessStream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs("business", e.Attempts, e.Downtime));
+        Rest = new OkxRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
+        UserStream = new OkxUserStream(Options, credentials, Clock, ContractSizesAsync, time, Logger, Metrics);
+        MarketStream = new OkxMarketStream("market", Options.WsPublicUri, Options, time, Logger, Metrics);
+        BusinessStream = new OkxMarketStream("business", Options.WsBusinessUri, Options, time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream), ("business", BusinessStream));
     }
 
-    public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected;
+    public override bool IsUnifiedMargin => true;
 
-    public string Name => VenueName;
+    public override OkxRestClient Rest { get; }
 
-    public ExchangeType Type => ExchangeType.Futures;
+    public OkxUserStream UserStream { get; }
 
-    public bool IsUnifiedMargin => true;
+    public OkxMarketStream MarketStream { get; }
 
-    public ServerClock Clock { get; }
-
-    public OkxRestClient Rest { get; }
-
-    public OkxPrivateStream PrivateStream { get; }
-
-    public OkxPublicStream PublicStream { get; }
-
-    public OkxPublicStream BusinessStream { get; }
+    public OkxMarketStream BusinessStream { get; }
 
     /// <summary>Items skipped because OKX sent an enum value this connector does not know (REST answers and the order stream).</summary>
-    public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues) + PrivateStream.UnknownValuesSkipped;
+    public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues) + UserStream.UnknownValuesSkipped;
 
-    public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
+    protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
+
+    public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var instrument = await InstrumentAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
@@ -113,24 +83,24 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     private async Task<Order> ReadBackAsync(OrderRequest request, Instrument instrument, string id, CancellationToken cancellationToken)
     {
         var limits = Rest.RateLimits;
-        if (_options.PlaceReadBackTimeout <= TimeSpan.Zero || limits.BlockedUntil is not null
+        if (Options.PlaceReadBackTimeout <= TimeSpan.Zero || limits.BlockedUntil is not null
             || limits.Used(OkxRateLimits.GetOrder) + 1 > Math.Floor(limits.Limit(OkxRateLimits.GetOrder) * limits.SafetyFraction))
         {
-            OkxLog.ReadBackSkipped(_logger, id);
+            OkxLog.ReadBackSkipped(Logger, id);
             return Accepted(request, id);
         }
 
         Order order;
         JsonElement item;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.PlaceReadBackTimeout);
+        timeout.CancelAfter(Options.PlaceReadBackTimeout);
         try
         {
             using var detail = await Rest.GetJsonAsync(OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
             item = OkxParsers.Data(detail.RootElement).FirstOrDefault();
             if (item.ValueKind != JsonValueKind.Object)
             {
-                OkxLog.ReadBackFailed(_logger, id, request.ClientOrderId, "empty answer");
+                OkxLog.ReadBackFailed(Logger, id, request.ClientOrderId, "empty answer");
                 return Accepted(request, id);
             }
 
@@ -141,10 +111,10 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         {
             if (ex is OkxUnknownValueException unknown)
             {
-                CountUnknown("order " + id, unknown);
+                SkipUnknown("order " + id, unknown);
             }
 
-            OkxLog.ReadBackFailed(_logger, id, request.ClientOrderId, ex.Message);
+            OkxLog.ReadBackFailed(Logger, id, request.ClientOrderId, ex.Message);
             return Accepted(request, id);
         }
 
@@ -158,7 +128,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return order;
     }
 
-    public async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
+    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var orders = new List<Order>();
@@ -246,7 +216,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     /// when OKX does not know it. OKX answers 51400 alike for filled, cancelled and unknown orders, so that answer is
     /// settled with a query of the order.
     /// </summary>
-    public async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var body = VenueJson.Write(w =>
         {
@@ -279,7 +249,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     {
         if (error.VenueCode is OkxErrors.CancelAlreadyCanceled or OkxErrors.CancelAlreadyFilled)
         {
-            OkxLog.CancelFoundFinished(_logger, order.ToString(), error.VenueCode);
+            OkxLog.CancelFoundFinished(Logger, order.ToString(), error.VenueCode);
             return null;
         }
 
@@ -298,7 +268,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
             }
 
-            OkxLog.CancelSettled(_logger, order.ToString(), state);
+            OkxLog.CancelSettled(Logger, order.ToString(), state);
             return state is "live" or "partially_filled"
                 ? new ExchangeException(ExchangeErrorKind.Unavailable, $"okx refused to cancel working order {order} ({error.Message}); try again", venueCode: OkxErrors.CancelFailed)
                 : null;
@@ -314,7 +284,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         var errors = new List<BatchItemError>();
@@ -379,7 +349,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     }
 
     /// <summary>OKX has no cancel-all for swaps outside MMP: the working orders are read and cancelled in batches.</summary>
-    public async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         var open = await GetOpenOrdersAsync(symbol, cancellationToken).ConfigureAwait(false);
@@ -395,7 +365,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         }
     }
 
-    public async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
+    public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var instrument = await InstrumentAsync(symbol, cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
@@ -411,7 +381,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         }
         catch (OkxUnknownValueException ex)
         {
-            CountUnknown("order " + order, ex);
+            SkipUnknown("order " + order, ex);
             if (ex.Mapped is { } mapped)
             {
                 // Only the order type or time in force is new: the order is answered with them mapped.
@@ -422,7 +392,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
@@ -464,7 +434,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
                 }
                 catch (OkxUnknownValueException ex)
                 {
-                    CountUnknown("open order " + item.GetStringOrNull("ordId"), ex);
+                    SkipUnknown("open order " + item.GetStringOrNull("ordId"), ex);
                 }
             }
 
@@ -477,7 +447,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         }
     }
 
-    public async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
+    public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
         using var doc = await BalanceAsync(null, cancellationToken).ConfigureAwait(false);
@@ -490,7 +460,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return OkxParsers.ParseAccount(account, await positions.ConfigureAwait(false));
     }
 
-    public async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
         var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
@@ -522,7 +492,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return positions;
     }
 
-    public async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(asset);
         using var doc = await BalanceAsync(asset, cancellationToken).ConfigureAwait(false);
@@ -530,10 +500,10 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return account.ValueKind == JsonValueKind.Object ? OkxParsers.ParseCashBalance(account, asset) : 0m;
     }
 
-    public async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
+    public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).LastPrice;
 
-    public async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         KlineInterval.ToTimeSpan(interval);
         var bar = OkxParsers.FormatBar(interval);
@@ -556,26 +526,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
     }
 
-    public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
-        if (symbol is null)
-        {
-            return [.. instruments.Values.Select(i => i.Rules)];
-        }
-
-        return instruments.TryGetValue(symbol, out var one)
-            ? [one.Rules]
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a live USDT swap on okx");
-    }
-
-    public async Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) =>
-        (await FetchExchangeInfoAsync(symbol, cancellationToken).ConfigureAwait(false))[0];
-
-    public async Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) =>
-        [.. (await InstrumentsAsync(cancellationToken).ConfigureAwait(false)).Keys];
-
-    public async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
         {
@@ -592,7 +543,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     /// symbols" (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate). Swaps this connector does not
     /// list (coin-margined, delisted) are left out.
     /// </summary>
-    public async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
@@ -606,7 +557,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             .Select(OkxParsers.ParseFunding)];
     }
 
-    public async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
         if (limit is <= 0 or > 100)
         {
@@ -630,7 +581,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return rates;
     }
 
-    public async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/tickers")
         {
@@ -641,7 +592,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return [.. OkxParsers.Data(doc.RootElement).Where(i => i.GetRequiredString("instId").EndsWith("-USDT-SWAP", StringComparison.Ordinal)).Select(OkxParsers.ParseTicker)];
     }
 
-    public async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
+    public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/open-interest")
         {
@@ -653,23 +604,16 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         return item.ValueKind == JsonValueKind.Object ? item.GetDecimal("oiCcy") : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no open interest for '{symbol}'");
     }
 
-    public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = PrivateStream.Orders.Subscribe(null, cancellationToken);
-        PrivateStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
-        return PublicStream.SubscribeAsync(
+        return MarketStream.SubscribeAsync(
             [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
             (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
             cancellationToken);
     }
 
-    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
@@ -680,53 +624,10 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             cancellationToken);
     }
 
-    public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default)
-    {
-        var stream = PrivateStream.Accounts.Subscribe(null, cancellationToken);
-        PrivateStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default)
-    {
-        var stream = PrivateStream.Positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
-        PrivateStream.EnsureStarted();
-        return stream;
-    }
-
-    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return PublicStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
-    }
-
-    public async Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await Rest.SyncClockAsync(cancellationToken).ConfigureAwait(false);
-            return new ExchangeHealth(true, $"okx reachable; clock offset {Clock.Offset.TotalMilliseconds:F0} ms");
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeHealth(false, ex.Message);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await PrivateStream.DisposeAsync().ConfigureAwait(false);
-        await PublicStream.DisposeAsync().ConfigureAwait(false);
-        await BusinessStream.DisposeAsync().ConfigureAwait(false);
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
+        return MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
     }
 
     /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
@@ -747,11 +648,11 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
     };
 
     /// <summary>An item skipped for an enum value this connector does not know: logged and counted, the rest stands.</summary>
-    private void CountUnknown(string item, OkxUnknownValueException ex)
+    private void SkipUnknown(string item, OkxUnknownValueException ex)
     {
         Interlocked.Increment(ref _unknownValues);
-        _metrics.RecordError(VenueName, "unknownValue", ExchangeErrorKind.Internal);
-        OkxLog.UnknownValueSkipped(_logger, item, ex.Field, ex.Value);
+        Metrics.RecordError(VenueName, "unknownValue", ExchangeErrorKind.Internal);
+        OkxLog.UnknownValueSkipped(Logger, item, ex.Field, ex.Value);
     }
 
     private Task<JsonDocument> BalanceAsync(string? ccy, CancellationToken cancellationToken) =>
@@ -787,43 +688,30 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
 
     private async Task<IReadOnlyDictionary<string, Instrument>> InstrumentsAsync(CancellationToken cancellationToken)
     {
-        if (_instruments is { } cached && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
-        {
-            return cached;
-        }
+        await RulesAsync(cancellationToken).ConfigureAwait(false);
+        return Volatile.Read(ref _instruments);
+    }
 
-        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
+    {
+        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/instruments")
         {
-            if (_instruments is { } again && _time.GetUtcNow() - _rulesFetchedAt < _options.ExchangeInfoCacheDuration)
+            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
+            Costs = OkxRateLimits.One(OkxRateLimits.Instruments),
+            Operation = "instruments",
+        }, cancellationToken).ConfigureAwait(false);
+        var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
+        foreach (var item in OkxParsers.Data(doc.RootElement).Where(OkxParsers.IsLiveLinearSwap))
+        {
+            var rules = OkxParsers.ParseInstrument(item);
+            if (rules.QuoteAsset == "USDT")
             {
-                return again;
+                instruments[rules.Symbol] = new Instrument(rules, rules.ContractSize, item.GetDecimal("lotSz"));
             }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/instruments")
-            {
-                Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-                Costs = OkxRateLimits.One(OkxRateLimits.Instruments),
-                Operation = "instruments",
-            }, cancellationToken).ConfigureAwait(false);
-            var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
-            foreach (var item in OkxParsers.Data(doc.RootElement).Where(OkxParsers.IsLiveLinearSwap))
-            {
-                var rules = OkxParsers.ParseInstrument(item);
-                if (rules.QuoteAsset == "USDT")
-                {
-                    instruments[rules.Symbol] = new Instrument(rules, rules.ContractSize, item.GetDecimal("lotSz"));
-                }
-            }
-
-            _instruments = instruments;
-            _rulesFetchedAt = _time.GetUtcNow();
-            return instruments;
         }
-        finally
-        {
-            _rulesGate.Release();
-        }
+
+        Volatile.Write(ref _instruments, instruments);
+        return [.. instruments.Values.Select(i => i.Rules)];
     }
 
     /// <summary>One order: size in contracts (refused when not a whole number of lots), clOrdId checked, post-only as ordType.</summary>
@@ -842,7 +730,7 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
         var contracts = ContractSize.ToContracts(request.Quantity, instrument.ContractSize, instrument.Lot);
         w.WriteStartObject();
         w.WriteString("instId", OkxParsers.Symbols.ToVenue(request.Symbol));
-        w.WriteString("tdMode", _options.TradeMode);
+        w.WriteString("tdMode", Options.TradeMode);
         w.WriteString("side", OkxParsers.FormatSide(request.Side));
         w.WriteString("ordType", OkxParsers.FormatOrdType(request.Type, request.TimeInForce, request.IsPostOnly));
         w.WriteString("sz", VenueJson.Format(contracts));
@@ -876,21 +764,4 @@ public sealed class OkxExchange : IExchange, IAsyncDisposable
             w.WriteString("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         }
     }
-
-    private Order Accepted(OrderRequest request, string orderId) => new()
-    {
-        ExchangeOrderId = orderId,
-        ClientOrderId = request.ClientOrderId,
-        Symbol = request.Symbol,
-        Side = request.Side,
-        Type = request.Type,
-        TimeInForce = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce,
-        Price = request.Price ?? 0m,
-        Quantity = request.Quantity,
-        Status = OrderStatus.New,
-        ReduceOnly = request.ReduceOnly,
-        PostOnly = request.IsPostOnly,
-        CreatedAt = Clock.Now,
-        UpdatedAt = Clock.Now,
-    };
 }

@@ -28,7 +28,4 @@ internal static partial class OkxLog
 
     [LoggerMessage(7408, LogLevel.Debug, "okx: cancel of {Order} answered 51400; the order is {State}")]
     public static partial void CancelSettled(ILogger logger, string order, string state);
-
-    [LoggerMessage(7409, LogLevel.Warning, "okx: HTTP 429 on {Path} without Retry-After; backing off {Seconds} s")]
-    public static partial void BackingOff(ILogger logger, string path, double seconds);
 }

@@ -39,10 +39,6 @@ public sealed class OkxOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
     public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
-    /// <summary>First reconnect delay; doubles up to 60 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>How long fetched instrument rules (with ctVal) are reused.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);

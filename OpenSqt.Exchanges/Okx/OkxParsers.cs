@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenSqt.Contracts;
@@ -28,22 +27,6 @@ public static partial class OkxParsers
         ClOrdIdRule().IsMatch(clientOrderId)
             ? clientOrderId
             : throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{clientOrderId}' is not valid on okx: clOrdId takes 1 to 32 letters and digits");
-
-    public static string BuildQuery(IEnumerable<KeyValuePair<string, string>> parameters)
-    {
-        var builder = new StringBuilder(96);
-        foreach (var (key, value) in parameters)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append('&');
-            }
-
-            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return builder.ToString();
-    }
 
     public static JsonElement.ArrayEnumerator Data(JsonElement envelope) =>
         envelope.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array

@@ -13,6 +13,16 @@ namespace OpenSqt.Exchanges.Okx;
 /// </summary>
 public static class OkxRateLimits
 {
+    /// <summary>
+    /// The pause of a budget after a 429, which OKX sends with code 50011 but no Retry-After
+    /// (https://www.okx.com/docs-v5/en/#error-code-rest-api-public; the rate-limit overview names no header): its
+    /// windows are 2 s long, so a refusal clears within one; the pause doubles while 429s keep coming.
+    /// </summary>
+    public static readonly TimeSpan BackoffInitial = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest pause after repeated 429s on one budget: four windows.</summary>
+    public static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(8);
+
     /// <summary>GET /market/ticker: 20 requests per 2 s (IP).</summary>
     public const string Ticker = "TICKER_2S";
 

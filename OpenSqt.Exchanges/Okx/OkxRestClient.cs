@@ -24,28 +24,15 @@ public sealed class OkxRestClient : VenueRestClient
 
     public OkxRestClient(HttpClient http, OkxOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(OkxParsers.Venue, http, options.RestUri, clock,
-            new RateLimitTracker(OkxRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            new RateLimitTracker(OkxRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait, OkxRateLimits.BackoffInitial, OkxRateLimits.BackoffMax),
             time, logger, metrics, options.RequestTimeout)
     {
         _credentials = credentials;
     }
 
-    public async Task<JsonDocument> GetJsonAsync(VenueRequest request, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonDocument.Parse(response.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ExchangeException(ExchangeErrorKind.Internal, $"okx {request.Operation}: the answer is not JSON", ex);
-        }
-    }
-
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
-        var query = OkxParsers.BuildQuery(request.Parameters);
+        var query = BuildQuery(request.Parameters);
         var requestPath = "/" + request.Path.TrimStart('/');
         string body = "";
         HttpRequestMessage message;

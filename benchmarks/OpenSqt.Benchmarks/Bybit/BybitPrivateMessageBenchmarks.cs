@@ -14,12 +14,12 @@ namespace OpenSqt.Benchmarks.Bybit;
 [MemoryDiagnoser]
 public class BybitPrivateMessageBenchmarks
 {
-    private BybitPrivateStream _stream = null!;
+    private BybitUserStream _stream = null!;
     private long _id;
 
     [GlobalSetup]
     public void Setup() =>
-        _stream = new BybitPrivateStream(new BybitOptions { RestBaseUrl = "http://127.0.0.1:9", WsBaseUrl = "ws://127.0.0.1:9" }, new VenueCredentials("k", "s", null),
+        _stream = new BybitUserStream(new BybitOptions { RestBaseUrl = "http://127.0.0.1:9", WsBaseUrl = "ws://127.0.0.1:9" }, new VenueCredentials("k", "s", null),
             new ServerClock(TimeProvider.System), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
 
     [GlobalCleanup]

@@ -1,5 +1,6 @@
 using OpenSqt.Exchanges.Binance;
 using OpenSqt.VenueSimulators.Binance;
+using OpenSqt.Exchanges.Common;
 
 namespace OpenSqt.Exchanges.Tests.Binance;
 
@@ -35,7 +36,7 @@ public sealed class BinanceSigningTests
         var v = Vectors.File("signing", "binance_rest_hmac_non_ascii");
         var before = v.GetProperty("payload_before_encoding").GetString()!;
         var pairs = before.Split('&').Select(p => p.Split('=', 2)).Select(p => KeyValuePair.Create(p[0], p[1]));
-        Assert.Equal(v.GetProperty("payload").GetString(), BinanceSigner.BuildQuery(pairs));
+        Assert.Equal(v.GetProperty("payload").GetString(), VenueRestClient.BuildQuery(pairs));
     }
 
     [Fact]

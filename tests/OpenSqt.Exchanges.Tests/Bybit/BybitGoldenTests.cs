@@ -336,9 +336,9 @@ public sealed class BybitGoldenTests
     [Vector("bybit_ws_pong_public_linear")]
     public void PongsAreRecognisedAndAuthSuccessIsNot()
     {
-        Assert.True(BybitPublicStream.IsPong(Vectors.RawBytes(Folder, "bybit_ws_pong_private")));
-        Assert.True(BybitPublicStream.IsPong(Vectors.RawBytes(Folder, "bybit_ws_pong_public_linear")));
-        Assert.False(BybitPublicStream.IsPong(Vectors.RawBytes(Folder, "bybit_ws_auth_success")));
+        Assert.True(BybitMarketStream.IsPong(Vectors.RawBytes(Folder, "bybit_ws_pong_private")));
+        Assert.True(BybitMarketStream.IsPong(Vectors.RawBytes(Folder, "bybit_ws_pong_public_linear")));
+        Assert.False(BybitMarketStream.IsPong(Vectors.RawBytes(Folder, "bybit_ws_auth_success")));
         Assert.True(Vectors.Payload(Folder, "bybit_ws_auth_success").GetProperty("success").GetBoolean());
     }
 
@@ -347,7 +347,7 @@ public sealed class BybitGoldenTests
     [Vector("bybit_ws_public_trade")]
     public async Task TopicsNobodySubscribedProduceNothing()
     {
-        await using var stream = new BybitPublicStream(LoopbackOptions(), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
+        await using var stream = new BybitMarketStream(LoopbackOptions(), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
         stream.HandleMessage(Vectors.RawBytes(Folder, "bybit_ws_orderbook_delta"));
         stream.HandleMessage(Vectors.RawBytes(Folder, "bybit_ws_public_trade"));
         Assert.Equal("orderbook.50.BTCUSDT", Vectors.Payload(Folder, "bybit_ws_orderbook_delta").GetProperty("topic").GetString());
@@ -389,7 +389,7 @@ public sealed class BybitGoldenTests
 
     private static BybitOptions LoopbackOptions() => new() { RestBaseUrl = "http://127.0.0.1:9", WsBaseUrl = "ws://127.0.0.1:9" };
 
-    private static BybitPrivateStream NewPrivateStream() =>
+    private static BybitUserStream NewPrivateStream() =>
         new(LoopbackOptions(), new VenueCredentials("k", "s", null), new ServerClock(TimeProvider.System), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
 
     private static async Task<T> FirstAsync<T>(IAsyncEnumerable<T> items)

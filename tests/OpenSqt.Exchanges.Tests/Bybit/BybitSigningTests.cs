@@ -39,7 +39,7 @@ public sealed class BybitSigningTests
         var v = Vectors.File("signing", "bybit_v5_ws_auth");
         var expires = long.Parse(v.GetProperty("expires").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(v.GetProperty("payload").GetString(), BybitSigner.WsAuthPayload(expires));
-        var message = BybitPrivateStream.AuthMessage(v.GetProperty("api_key").GetString()!, v.GetProperty("secret").GetString()!, expires, "r1");
+        var message = BybitUserStream.AuthMessage(v.GetProperty("api_key").GetString()!, v.GetProperty("secret").GetString()!, expires, "r1");
         using var doc = System.Text.Json.JsonDocument.Parse(message);
         var expected = v.GetProperty("message");
         Assert.Equal(expected.GetProperty("op").GetString(), doc.RootElement.GetProperty("op").GetString());

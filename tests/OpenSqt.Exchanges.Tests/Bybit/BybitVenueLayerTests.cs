@@ -146,10 +146,10 @@ public sealed class BybitVenueLayerTests
         var first = await accounts.WaitForAsync(_ => true, "an account without any wallet push", Timeout);
         Assert.Equal(engine.WalletBalance, first.WalletBalance);
         Assert.True(first.IsUnified);
-        Assert.Equal(1, exchange.PrivateStream.AccountSnapshots);
+        Assert.Equal(1, exchange.UserStream.AccountSnapshots);
 
         await sim.DropAllConnectionsAsync();
-        await Eventually.TrueAsync(() => exchange.PrivateStream.AccountSnapshots >= 2, Timeout, "the account is fetched again after the reconnect");
+        await Eventually.TrueAsync(() => exchange.UserStream.AccountSnapshots >= 2, Timeout, "the account is fetched again after the reconnect");
         await Eventually.TrueAsync(() => accounts.Items.Count >= 2, Timeout, "the second snapshot is published");
     }
 
@@ -164,7 +164,7 @@ public sealed class BybitVenueLayerTests
         });
         await using var positions = new StreamRecorder<Position>(ct => exchange.SubscribePositionsAsync(Symbol, ct));
         await using var accounts = new StreamRecorder<Account>(exchange.SubscribeAccountAsync);
-        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0 && exchange.PrivateStream.AccountSnapshots == 1, Timeout, "the private stream is ready");
+        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0 && exchange.UserStream.AccountSnapshots == 1, Timeout, "the private stream is ready");
         var last = await sim.Engine.GetLatestPriceAsync(Symbol);
         await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "gap1"));
         sim.Engine.Trade(Symbol, last - 10m, 1m);
@@ -178,7 +178,7 @@ public sealed class BybitVenueLayerTests
         Assert.DoesNotContain(positions.Items, p => p.Size == 0m);
 
         await positions.WaitForAsync(p => p.Size == 0m, "the position closed during the gap, reported flat by the snapshot", Timeout);
-        await accounts.WaitForAsync(a => a.Positions.Count == 0 && exchange.PrivateStream.AccountSnapshots >= 2, "the account snapshot after the reconnect", Timeout);
+        await accounts.WaitForAsync(a => a.Positions.Count == 0 && exchange.UserStream.AccountSnapshots >= 2, "the account snapshot after the reconnect", Timeout);
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class BybitVenueLayerTests
         }
 
         await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the private stream is ready again");
-        Assert.Equal(1, exchange.PrivateStream.AccountSnapshots);
+        Assert.Equal(1, exchange.UserStream.AccountSnapshots);
         Assert.Equal(1, sim.Journal.Count("GET", "/v5/account/wallet-balance"));
     }
 
@@ -214,7 +214,7 @@ public sealed class BybitVenueLayerTests
         sim.MarginMode = "ISOLATED_MARGIN";
         await using var exchange = BybitConformanceTests.CreateBybit(sim);
         await using var positions = new StreamRecorder<Position>(ct => exchange.SubscribePositionsAsync(Symbol, ct));
-        await Eventually.TrueAsync(() => exchange.PrivateStream.AccountSnapshots >= 1, Timeout, "the account snapshot (and with it the margin mode) was read");
+        await Eventually.TrueAsync(() => exchange.UserStream.AccountSnapshots >= 1, Timeout, "the account snapshot (and with it the margin mode) was read");
         var last = await sim.Engine.GetLatestPriceAsync(Symbol);
         await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 10m, "iso1"));
         sim.Engine.Trade(Symbol, last - 10m, 1m);

@@ -258,14 +258,14 @@ public sealed class OkxGoldenTests
     [Vector("okx_ws_trades")]
     public async Task ChannelsNobodySubscribedProduceNothingAndPongAndNoticeAreRecognised()
     {
-        await using var stream = new OkxPublicStream("market", new Uri("ws://127.0.0.1:9"), LoopbackOptions(), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
+        await using var stream = new OkxMarketStream("market", new Uri("ws://127.0.0.1:9"), LoopbackOptions(), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
         stream.HandleMessage(Vectors.RawBytes(Folder, "okx_ws_bbo_tbt"));
         stream.HandleMessage(Vectors.RawBytes(Folder, "okx_ws_trades"));
         Assert.False(stream.IsConnected);
-        Assert.True(OkxPublicStream.IsPong(Encoding.UTF8.GetBytes("pong")));
-        Assert.False(OkxPublicStream.IsPong(Encoding.UTF8.GetBytes("{\"event\":\"pong\"}")));
+        Assert.True(OkxMarketStream.IsPong(Encoding.UTF8.GetBytes("pong")));
+        Assert.False(OkxMarketStream.IsPong(Encoding.UTF8.GetBytes("{\"event\":\"pong\"}")));
         using var notice = System.Text.Json.JsonDocument.Parse("{\"event\":\"notice\",\"code\":\"64008\",\"msg\":\"The connection will soon be closed for a service upgrade. Please reconnect.\"}");
-        Assert.True(OkxPublicStream.IsServiceUpgradeNotice(notice.RootElement));
+        Assert.True(OkxMarketStream.IsServiceUpgradeNotice(notice.RootElement));
     }
 
     [Theory]
@@ -295,7 +295,7 @@ public sealed class OkxGoldenTests
         WsBusinessUrl = "ws://127.0.0.1:9/ws/v5/business",
     };
 
-    private static OkxPrivateStream NewPrivateStream(IReadOnlyDictionary<string, decimal> sizes) =>
+    private static OkxUserStream NewPrivateStream(IReadOnlyDictionary<string, decimal> sizes) =>
         new(LoopbackOptions(), new VenueCredentials("k", "s", "p"), new ServerClock(TimeProvider.System), _ => Task.FromResult(sizes), TimeProvider.System, NullLogger.Instance, new VenueMetrics());
 
     private static async Task<T> FirstAsync<T>(IAsyncEnumerable<T> items)

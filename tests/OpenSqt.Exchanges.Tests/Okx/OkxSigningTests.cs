@@ -49,7 +49,7 @@ public sealed class OkxSigningTests
     {
         var v = Vectors.File("signing", "okx_ws_login");
         var expected = v.GetProperty("message").GetProperty("args")[0];
-        var message = OkxPrivateStream.LoginMessage(expected.GetProperty("apiKey").GetString()!, expected.GetProperty("passphrase").GetString()!, v.GetProperty("secret").GetString()!, v.GetProperty("timestamp").GetString()!);
+        var message = OkxUserStream.LoginMessage(expected.GetProperty("apiKey").GetString()!, expected.GetProperty("passphrase").GetString()!, v.GetProperty("secret").GetString()!, v.GetProperty("timestamp").GetString()!);
         using var doc = JsonDocument.Parse(message);
         Assert.Equal("login", doc.RootElement.GetProperty("op").GetString());
         var arg = doc.RootElement.GetProperty("args")[0];

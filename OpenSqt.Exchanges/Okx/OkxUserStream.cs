@@ -17,14 +17,12 @@ namespace OpenSqt.Exchanges.Okx;
 /// currency will be pushed"): balances are merged per currency, so a push without USDT keeps the USDT balance, and a
 /// position missing from a complete snapshot is reported closed.
 /// </summary>
-public sealed class OkxPrivateStream : IAsyncDisposable
+public sealed class OkxUserStream : VenueUserStream
 {
-    private int _disposed;
     private readonly VenueCredentials _credentials;
     private readonly ServerClock _clock;
-    private readonly ILogger _logger;
+    private readonly TimeSpan _initialBackoff;
     private readonly Func<CancellationToken, Task<IReadOnlyDictionary<string, decimal>>> _contractSizes;
-    private readonly VenueWebSocket _socket;
     private readonly RecentKeys<(string OrderId, string? TradeId, OrderStatus Status, decimal Filled)> _seen = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
@@ -33,76 +31,29 @@ public sealed class OkxPrivateStream : IAsyncDisposable
     private readonly VenueMetrics _metrics;
     private int _unknownValues;
     private IReadOnlyDictionary<string, decimal> _sizes = new Dictionary<string, decimal>();
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _initialBackoff;
-    private readonly CancellationTokenSource _stop = new();
-    private int _authFailures;
-    private bool _started;
 
-    public OkxPrivateStream(OkxOptions options, VenueCredentials credentials, ServerClock clock, Func<CancellationToken, Task<IReadOnlyDictionary<string, decimal>>> contractSizes, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public OkxUserStream(OkxOptions options, VenueCredentials credentials, ServerClock clock, Func<CancellationToken, Task<IReadOnlyDictionary<string, decimal>>> contractSizes, TimeProvider time, ILogger logger, VenueMetrics metrics)
+        : base(OkxParsers.Venue, time, logger, fetchAccount: null)
     {
         _credentials = credentials;
         _clock = clock;
-        _logger = logger;
-        _time = time;
         _initialBackoff = options.ReconnectInitialDelay;
         _contractSizes = contractSizes;
         _metrics = metrics;
-        _socket = new VenueWebSocket(OkxParsers.Venue, new VenueWebSocketSettings
+        UseSocket(new VenueWebSocket(OkxParsers.Venue, new VenueWebSocketSettings
         {
             Name = "private",
             ResolveUri = _ => ValueTask.FromResult(options.WsPrivateUri),
             OnConnected = LoginAsync,
             OnMessage = HandleMessage,
-            Heartbeat = OkxPublicStream.Heartbeat(options),
+            Heartbeat = OkxMarketStream.Heartbeat(options),
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
-        }, time, logger, metrics);
-        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+        }, time, logger, metrics));
     }
-
-    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
-
-    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
-
-    public StreamBroadcaster<Position> Positions { get; } = new();
-
-    public StreamBroadcaster<Account> Accounts { get; } = new();
-
-    public bool IsConnected => _socket.IsConnected;
 
     /// <summary>Order pushes skipped because they carried an enum value this connector does not know.</summary>
     public int UnknownValuesSkipped => Volatile.Read(ref _unknownValues);
-
-    public void EnsureStarted()
-    {
-        lock (_gate)
-        {
-            if (_started)
-            {
-                return;
-            }
-
-            _started = true;
-        }
-
-        _socket.Start();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _socket.DisposeAsync().ConfigureAwait(false);
-        _stop.Dispose();
-        Orders.Complete();
-        Positions.Complete();
-        Accounts.Complete();
-    }
 
     /// <summary>The login request of a connection.</summary>
     public static string LoginMessage(string apiKey, string passphrase, string apiSecret, string unixSeconds)
@@ -145,30 +96,6 @@ public sealed class OkxPrivateStream : IAsyncDisposable
         await connection.SendTextAsync(LoginMessage(key, passphrase, secret, seconds), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// A refused login is retried on a new connection after a growing delay (1 s, 2 s, 4 s ... 60 s), never in a tight
-    /// loop against the venue.
-    /// </summary>
-    private void ReconnectAfterAuthFailure()
-    {
-        var failures = Interlocked.Increment(ref _authFailures);
-        var delay = ReconnectBackoff.Delay(failures, _initialBackoff, ReconnectBackoff.Maximum);
-        _ = ReconnectLaterAsync(delay);
-    }
-
-    private async Task ReconnectLaterAsync(TimeSpan delay)
-    {
-        try
-        {
-            await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
-            _socket.ForceReconnect();
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed.
-        }
-    }
-
     /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
     public void HandleMessage(ReadOnlyMemory<byte> message)
     {
@@ -179,19 +106,19 @@ public sealed class OkxPrivateStream : IAsyncDisposable
             switch (@event)
             {
                 case "login" when root.GetStringOrNull("code") == "0":
-                    Interlocked.Exchange(ref _authFailures, 0);
-                    OkxLog.LoggedIn(_logger);
+                    LoginSucceeded();
+                    OkxLog.LoggedIn(Logger);
                     _ = SubscribeAfterLoginAsync();
                     break;
-                case "notice" when OkxPublicStream.IsServiceUpgradeNotice(root):
-                    OkxLog.ServiceUpgrade(_logger, "private");
-                    _socket.ForceReconnect();
+                case "notice" when OkxMarketStream.IsServiceUpgradeNotice(root):
+                    OkxLog.ServiceUpgrade(Logger, "private");
+                    Socket.ForceReconnect();
                     break;
                 case "error" or "login":
-                    OkxLog.StreamError(_logger, root.GetStringOrNull("code") ?? "", root.GetStringOrNull("msg") ?? "");
+                    OkxLog.StreamError(Logger, root.GetStringOrNull("code") ?? "", root.GetStringOrNull("msg") ?? "");
                     if (root.GetStringOrNull("code") is "60009" or "60024" or "60006")
                     {
-                        ReconnectAfterAuthFailure();
+                        ReconnectAfterLoginFailure(_initialBackoff);
                     }
 
                     break;
@@ -224,7 +151,7 @@ public sealed class OkxPrivateStream : IAsyncDisposable
                         {
                             Interlocked.Increment(ref _unknownValues);
                             _metrics.RecordError(OkxParsers.Venue, "unknownValue", ExchangeErrorKind.Internal);
-                            OkxLog.UnknownValueSkipped(_logger, "order push " + item.GetStringOrNull("ordId"), ex.Field, ex.Value);
+                            OkxLog.UnknownValueSkipped(Logger, "order push " + item.GetStringOrNull("ordId"), ex.Field, ex.Value);
                             continue;
                         }
 
@@ -319,12 +246,12 @@ public sealed class OkxPrivateStream : IAsyncDisposable
     {
         try
         {
-            await _socket.SendTextAsync(SubscribeMessage, CancellationToken.None).ConfigureAwait(false);
+            await Socket.SendTextAsync(SubscribeMessage, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
         {
             // The connection dropped right after the login; the next connection logs in and subscribes again.
-            OkxLog.StreamError(_logger, "subscribe", ex.Message);
+            OkxLog.StreamError(Logger, "subscribe", ex.Message);
         }
     }
 }

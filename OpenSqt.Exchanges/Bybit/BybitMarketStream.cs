@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -15,21 +13,19 @@ namespace OpenSqt.Exchanges.Bybit;
 /// changed fields, merged here per symbol (prices and funding come from the merged ticker);
 /// <c>kline.{interval}.{symbol}</c> carries candles.
 /// </summary>
-public sealed class BybitPublicStream : IAsyncDisposable
+public sealed class BybitMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 10;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, int> _topics = new(StringComparer.Ordinal);
-    private readonly List<Subscription> _subscriptions = [];
     private readonly BybitTickerBook _tickers = new();
+    private readonly TopicMultiplexer<string, MarketEvent> _topics;
     private readonly VenueWebSocket _socket;
     private readonly ILogger _logger;
     private long _requestId;
-    private bool _started;
 
-    public BybitPublicStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public BybitMarketStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
+        _topics = new TopicMultiplexer<string, MarketEvent>(SendOpAsync, StringComparer.Ordinal, _tickers.Forget);
         _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
@@ -40,12 +36,15 @@ public sealed class BybitPublicStream : IAsyncDisposable
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics);
+        _topics.Attach(_socket);
         _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
     }
 
     public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
 
     public bool IsConnected => _socket.IsConnected;
+
+    public int Connections => _socket.Connections;
 
     /// <summary>
     /// Bybit's pong shapes: public <c>{"success":true,"ret_msg":"pong","op":"ping",...}</c>, private
@@ -82,97 +81,20 @@ public sealed class BybitPublicStream : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _socket.DisposeAsync();
 
-    private async IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> topics, Func<MarketEvent, T?> select, [EnumeratorCancellation] CancellationToken cancellationToken)
-        where T : class
-    {
-        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-        var subscription = new Subscription(new HashSet<string>(topics, StringComparer.Ordinal), e =>
-        {
-            if (select(e) is { } item)
-            {
-                channel.Writer.TryWrite(item);
-            }
-        });
-        List<string> added = [];
-        lock (_gate)
-        {
-            _subscriptions.Add(subscription);
-            foreach (var topic in subscription.Topics)
-            {
-                _topics[topic] = _topics.GetValueOrDefault(topic) + 1;
-                if (_topics[topic] == 1)
-                {
-                    added.Add(topic);
-                }
-            }
-
-            if (!_started)
-            {
-                _started = true;
-                _socket.Start();
-                added.Clear();
-            }
-        }
-
-        try
-        {
-            if (added.Count > 0 && _socket.IsConnected)
-            {
-                await SendOpAsync(_socket.SendTextAsync, "subscribe", added, cancellationToken).ConfigureAwait(false);
-            }
-
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            List<string> removed = [];
-            lock (_gate)
-            {
-                _subscriptions.Remove(subscription);
-                foreach (var topic in subscription.Topics)
-                {
-                    if (--_topics[topic] == 0)
-                    {
-                        _topics.Remove(topic);
-                        _tickers.Forget(topic);
-                        removed.Add(topic);
-                    }
-                }
-            }
-
-            if (removed.Count > 0 && _socket.IsConnected)
-            {
-                try
-                {
-                    await SendOpAsync(_socket.SendTextAsync, "unsubscribe", removed, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
-                {
-                    // The connection is gone; the topics are not subscribed again on the next one.
-                }
-            }
-        }
-    }
+    private IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> topics, Func<MarketEvent, T?> select, CancellationToken cancellationToken)
+        where T : class =>
+        _topics.SubscribeAsync(topics, select, cancellationToken);
 
     private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
     {
-        string[] topics;
-        lock (_gate)
-        {
-            topics = [.. _topics.Keys];
-
-            // A new connection starts with a fresh snapshot; old merged state must not leak into it.
-            _tickers.Forget(null);
-        }
-
-        return topics.Length == 0 ? Task.CompletedTask : SendOpAsync(connection.SendTextAsync, "subscribe", topics, cancellationToken);
+        // A new connection starts with a fresh snapshot; old merged state must not leak into it.
+        _tickers.Forget(null);
+        return _topics.ResubscribeAsync(connection, cancellationToken);
     }
 
-    private async Task SendOpAsync(Func<string, CancellationToken, Task> send, string op, IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    private async Task SendOpAsync(Func<string, CancellationToken, Task> send, bool subscribe, IReadOnlyList<string> topics, CancellationToken cancellationToken)
     {
+        var op = subscribe ? "subscribe" : "unsubscribe";
         foreach (var chunk in topics.Chunk(MaxArgsPerRequest))
         {
             var id = Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
@@ -222,25 +144,14 @@ public sealed class BybitPublicStream : IAsyncDisposable
             return;
         }
 
-        Subscription[] targets;
-        lock (_gate)
+        foreach (var e in events)
         {
-            targets = [.. _subscriptions.Where(s => s.Topics.Contains(topic))];
-        }
-
-        foreach (var target in targets)
-        {
-            foreach (var e in events)
-            {
-                target.Deliver(e);
-            }
+            _topics.Deliver(topic, e);
         }
     }
 
     /// <summary>What one public message produced.</summary>
     private sealed record MarketEvent(PriceChange? Price, FundingRate? Funding, Candle? Candle);
-
-    private sealed record Subscription(HashSet<string> Topics, Action<MarketEvent> Deliver);
 }
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -15,68 +14,44 @@ namespace OpenSqt.Exchanges.Bybit;
 /// order event came first, sent beside the last state), executions are deduplicated by <c>execId</c> and order events
 /// by (order, status, cumulative quantity). The wallet topic sends "no snapshot event ... when the subscription is
 /// successful" (https://bybit-exchange.github.io/docs/v5/websocket/private/wallet), so every (re)connection fetches the
-/// account over REST (<see cref="FetchAccount"/>) and publishes it, at most once per
+/// account over REST (<see cref="VenueUserStream.FetchAccount"/>) and publishes it, at most once per
 /// <see cref="BybitOptions.AccountRefreshInterval"/> however often the socket reconnects. Items with a value the
 /// connector does not know, and positions on instruments that are not listed, are skipped, logged and counted.
 /// </summary>
-public sealed class BybitPrivateStream : IAsyncDisposable
+public sealed class BybitUserStream : VenueUserStream
 {
     private const int StateCapacity = 20_000;
-    private int _disposed;
     private readonly VenueCredentials _credentials;
     private readonly BybitOptions _options;
     private readonly ServerClock _clock;
-    private readonly ILogger _logger;
-    private readonly VenueWebSocket _socket;
     private readonly RecentKeys<string> _executions = new();
     private readonly RecentKeys<(string OrderId, OrderStatus Status, decimal Filled)> _orderStates = new();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<(Fill Fill, decimal FilledAfter)>> _pendingFills = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrderUpdate> _lastState = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Position> _positions = new(StringComparer.Ordinal);
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _initialBackoff;
-    private readonly CancellationTokenSource _stop = new();
     private readonly BybitSkips _skips;
-    private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private Task _accountLoop = Task.CompletedTask;
-    private int _authFailures;
-    private bool _started;
     private long _requestId;
+    private int _accountSnapshots;
 
-    public BybitPrivateStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
+    public BybitUserStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
+        : base(BybitParsers.Venue, time, logger, fetchAccount: null, options.AccountRefreshInterval)
     {
         _skips = skips ?? new BybitSkips(logger, metrics);
         _options = options;
         _credentials = credentials;
         _clock = clock;
-        _logger = logger;
-        _time = time;
-        _initialBackoff = options.ReconnectInitialDelay;
-        _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
+        UseSocket(new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
         {
             Name = "private",
             ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/private")),
             OnConnected = AuthenticateAndSubscribeAsync,
             OnMessage = HandleMessage,
-            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitPublicStream.IsPong },
+            Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitMarketStream.IsPong },
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
-        }, time, logger, metrics);
-        _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
+        }, time, logger, metrics));
     }
-
-    /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
-    public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
-
-    public StreamBroadcaster<OrderUpdate> Orders { get; } = new();
-
-    public StreamBroadcaster<Position> Positions { get; } = new();
-
-    public StreamBroadcaster<Account> Accounts { get; } = new();
-
-    /// <summary>Reads the account (wallet and positions) over REST; published after every (re)connection. Null: none.</summary>
-    public Func<CancellationToken, Task<Account>>? FetchAccount { get; init; }
 
     /// <summary>The account's margin type for positions of the position topic (its <c>tradeMode</c> is deprecated).</summary>
     public Func<string> MarginType { get; init; } = () => BybitParsers.CrossMargin;
@@ -87,56 +62,8 @@ public sealed class BybitPrivateStream : IAsyncDisposable
     /// <summary>Account snapshots fetched over REST since start.</summary>
     public int AccountSnapshots => Volatile.Read(ref _accountSnapshots);
 
-    private int _accountSnapshots;
-
-    public bool IsConnected => _socket.IsConnected;
-
-    public int Connections => _socket.Connections;
-
-    /// <summary>Opens the stream (once); called by the first subscription to any of its streams.</summary>
-    public void EnsureStarted()
-    {
-        lock (_gate)
-        {
-            if (_started)
-            {
-                return;
-            }
-
-            _started = true;
-        }
-
-        if (FetchAccount is not null)
-        {
-            _accountLoop = AccountLoopAsync(_stop.Token);
-        }
-
-        _socket.Start();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _socket.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await _accountLoop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-
-        _stop.Dispose();
-        Orders.Complete();
-        Positions.Complete();
-        Accounts.Complete();
-    }
+    /// <summary>Nothing else brings the account back until a wallet push, so a failed snapshot is asked for again.</summary>
+    protected override bool RetryFailedRefresh => true;
 
     /// <summary>The auth message for a connection: expires is venue time plus <see cref="BybitOptions.AuthExpiry"/>.</summary>
     public static string AuthMessage(string apiKey, string apiSecret, long expiresMs, string requestId)
@@ -154,79 +81,40 @@ public sealed class BybitPrivateStream : IAsyncDisposable
         await connection.SendTextAsync($"{{\"req_id\":\"{NextId()}\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}}", cancellationToken).ConfigureAwait(false);
 
         // No wallet snapshot follows the subscription: ask for the account once the topics are subscribed.
-        _accountRefresh.Writer.TryWrite(true);
+        if (FetchAccount is not null)
+        {
+            RequestAccountRefresh();
+        }
     }
 
-    /// <summary>Fetches and publishes the account per request, at most once per <see cref="BybitOptions.AccountRefreshInterval"/>.</summary>
-    private async Task AccountLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A snapshot (fetched after every connection, at most once per <see cref="BybitOptions.AccountRefreshInterval"/>)
+    /// replaces what the pushes left: a position closed while the socket was down is published closed.
+    /// </summary>
+    protected override void OnAccountSnapshot(Account account)
     {
-        await foreach (var _ in _accountRefresh.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        Interlocked.Increment(ref _accountSnapshots);
+        List<Position> closed;
+        lock (_gate)
         {
-            var failed = false;
-            try
+            var held = account.Positions.Select(p => p.Symbol).ToHashSet(StringComparer.Ordinal);
+            closed = [.. _positions.Values.Where(p => p.Size != 0 && !held.Contains(p.Symbol)).Select(p => p with { Size = 0, UnrealizedPnl = 0, UpdateTime = account.UpdateTime })];
+            _positions.Clear();
+            foreach (var position in account.Positions)
             {
-                var account = await FetchAccount!(cancellationToken).ConfigureAwait(false);
-                Interlocked.Increment(ref _accountSnapshots);
-                List<Position> closed;
-                lock (_gate)
-                {
-                    // The snapshot replaces what the pushes left: a position closed while the socket was down is gone.
-                    var held = account.Positions.Select(p => p.Symbol).ToHashSet(StringComparer.Ordinal);
-                    closed = [.. _positions.Values.Where(p => p.Size != 0 && !held.Contains(p.Symbol)).Select(p => p with { Size = 0, UnrealizedPnl = 0, UpdateTime = account.UpdateTime })];
-                    _positions.Clear();
-                    foreach (var position in account.Positions)
-                    {
-                        _positions[position.Symbol] = position;
-                    }
-                }
-
-                foreach (var position in closed.Concat(account.Positions))
-                {
-                    Positions.Publish(position);
-                }
-
-                Accounts.Publish(account);
-            }
-            catch (ExchangeException ex)
-            {
-                failed = true;
-                BybitLog.AccountRefreshFailed(_logger, ex.Message);
-            }
-
-            await Task.Delay(_options.AccountRefreshInterval, _time, cancellationToken).ConfigureAwait(false);
-            if (failed)
-            {
-                // Try again after the interval: nothing else would bring the account back until a wallet push.
-                _accountRefresh.Writer.TryWrite(true);
+                _positions[position.Symbol] = position;
             }
         }
+
+        foreach (var position in closed.Concat(account.Positions))
+        {
+            Positions.Publish(position);
+        }
+
+        Accounts.Publish(account);
     }
 
     private string NextId() => "p" + Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// A refused login is retried on a new connection after a growing delay (1 s, 2 s, 4 s ... 60 s), never in a tight
-    /// loop against the venue.
-    /// </summary>
-    private void ReconnectAfterAuthFailure()
-    {
-        var failures = Interlocked.Increment(ref _authFailures);
-        var delay = ReconnectBackoff.Delay(failures, _initialBackoff, ReconnectBackoff.Maximum);
-        _ = ReconnectLaterAsync(delay);
-    }
-
-    private async Task ReconnectLaterAsync(TimeSpan delay)
-    {
-        try
-        {
-            await Task.Delay(delay, _time, _stop.Token).ConfigureAwait(false);
-            _socket.ForceReconnect();
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed.
-        }
-    }
 
     /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
     public void HandleMessage(ReadOnlyMemory<byte> message)
@@ -240,18 +128,18 @@ public sealed class BybitPrivateStream : IAsyncDisposable
             {
                 if (success)
                 {
-                    Interlocked.Exchange(ref _authFailures, 0);
-                    BybitLog.Authenticated(_logger);
+                    LoginSucceeded();
+                    BybitLog.Authenticated(Logger);
                 }
                 else
                 {
-                    BybitLog.AuthRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
-                    ReconnectAfterAuthFailure();
+                    BybitLog.AuthRefused(Logger, root.GetStringOrNull("ret_msg") ?? "");
+                    ReconnectAfterLoginFailure(_options.ReconnectInitialDelay);
                 }
             }
             else if (op == "subscribe" && !success)
             {
-                BybitLog.SubscriptionRefused(_logger, root.GetStringOrNull("ret_msg") ?? "");
+                BybitLog.SubscriptionRefused(Logger, root.GetStringOrNull("ret_msg") ?? "");
             }
 
             return;

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -17,37 +15,38 @@ public sealed record OkxChannel(string Channel, string InstId);
 /// <c>ping</c> goes out every <see cref="OkxOptions.PingInterval"/> (OKX drops a connection silent for 30 s) and the
 /// text <c>pong</c> is swallowed; the service-upgrade notice (64008) makes the stream reconnect at once.
 /// </summary>
-public sealed class OkxPublicStream : IAsyncDisposable
+public sealed class OkxMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 50;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<OkxChannel, int> _channels = [];
-    private readonly List<Subscription> _subscriptions = [];
+    private readonly TopicMultiplexer<OkxChannel, (OkxChannel Arg, JsonElement Item)> _channels;
     private readonly VenueWebSocket _socket;
     private readonly ILogger _logger;
     private readonly string _name;
-    private bool _started;
 
-    public OkxPublicStream(string name, Uri uri, OkxOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public OkxMarketStream(string name, Uri uri, OkxOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _name = name;
         _logger = logger;
+        _channels = new TopicMultiplexer<OkxChannel, (OkxChannel Arg, JsonElement Item)>(SendOpAsync);
         _socket = new VenueWebSocket(OkxParsers.Venue, new VenueWebSocketSettings
         {
             Name = name,
             ResolveUri = _ => ValueTask.FromResult(uri),
-            OnConnected = ResubscribeAsync,
+            OnConnected = _channels.ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = Heartbeat(options),
             NoDataTimeout = options.NoDataTimeout,
             InitialBackoff = options.ReconnectInitialDelay,
         }, time, logger, metrics);
+        _channels.Attach(_socket);
         _socket.Reconnected += (_, e) => Reconnected?.Invoke(this, e);
     }
 
     public event EventHandler<StreamReconnectedEventArgs>? Reconnected;
 
     public bool IsConnected => _socket.IsConnected;
+
+    public int Connections => _socket.Connections;
 
     /// <summary>OKX's heartbeat: the text frame <c>ping</c>, answered by the text frame <c>pong</c>.</summary>
     public static HeartbeatRule Heartbeat(OkxOptions options) => new() { TextPing = "ping", TextPingInterval = options.PingInterval, IsPong = IsPong };
@@ -59,72 +58,8 @@ public sealed class OkxPublicStream : IAsyncDisposable
         root.GetStringOrNull("event") == "notice" && root.GetStringOrNull("code") == OkxErrors.ServiceUpgrade;
 
     /// <summary>Streams items parsed from every element of <c>data</c> of the given channels.</summary>
-    public async IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<OkxChannel> channels, Func<OkxChannel, JsonElement, T> parse, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-        var subscription = new Subscription([.. channels], (arg, data) => channel.Writer.TryWrite(parse(arg, data)));
-        List<OkxChannel> added = [];
-        lock (_gate)
-        {
-            _subscriptions.Add(subscription);
-            foreach (var c in subscription.Channels)
-            {
-                _channels[c] = _channels.GetValueOrDefault(c) + 1;
-                if (_channels[c] == 1)
-                {
-                    added.Add(c);
-                }
-            }
-
-            if (!_started)
-            {
-                _started = true;
-                _socket.Start();
-                added.Clear();
-            }
-        }
-
-        try
-        {
-            if (added.Count > 0 && _socket.IsConnected)
-            {
-                await SendOpAsync(_socket.SendTextAsync, "subscribe", added, cancellationToken).ConfigureAwait(false);
-            }
-
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            List<OkxChannel> removed = [];
-            lock (_gate)
-            {
-                _subscriptions.Remove(subscription);
-                foreach (var c in subscription.Channels)
-                {
-                    if (--_channels[c] == 0)
-                    {
-                        _channels.Remove(c);
-                        removed.Add(c);
-                    }
-                }
-            }
-
-            if (removed.Count > 0 && _socket.IsConnected)
-            {
-                try
-                {
-                    await SendOpAsync(_socket.SendTextAsync, "unsubscribe", removed, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is ExchangeException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
-                {
-                    // The connection is gone; the channels are not subscribed again on the next one.
-                }
-            }
-        }
-    }
+    public IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<OkxChannel> channels, Func<OkxChannel, JsonElement, T> parse, CancellationToken cancellationToken) =>
+        _channels.SubscribeAsync<T>(channels, push => parse(push.Arg, push.Item), cancellationToken);
 
     public ValueTask DisposeAsync() => _socket.DisposeAsync();
 
@@ -152,19 +87,9 @@ public sealed class OkxPublicStream : IAsyncDisposable
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
+    private static async Task SendOpAsync(Func<string, CancellationToken, Task> send, bool subscribe, IReadOnlyList<OkxChannel> channels, CancellationToken cancellationToken)
     {
-        OkxChannel[] channels;
-        lock (_gate)
-        {
-            channels = [.. _channels.Keys];
-        }
-
-        return channels.Length == 0 ? Task.CompletedTask : SendOpAsync(connection.SendTextAsync, "subscribe", channels, cancellationToken);
-    }
-
-    private static async Task SendOpAsync(Func<string, CancellationToken, Task> send, string op, IReadOnlyList<OkxChannel> channels, CancellationToken cancellationToken)
-    {
+        var op = subscribe ? "subscribe" : "unsubscribe";
         foreach (var chunk in channels.Chunk(MaxArgsPerRequest))
         {
             await send(Request(op, chunk), cancellationToken).ConfigureAwait(false);
@@ -197,20 +122,9 @@ public sealed class OkxPublicStream : IAsyncDisposable
         }
 
         var arg = new OkxChannel(argElement.GetStringOrNull("channel") ?? "", argElement.GetStringOrNull("instId") ?? "");
-        Subscription[] targets;
-        lock (_gate)
-        {
-            targets = [.. _subscriptions.Where(s => s.Channels.Contains(arg))];
-        }
-
         foreach (var item in data.EnumerateArray())
         {
-            foreach (var target in targets)
-            {
-                target.Deliver(arg, item);
-            }
+            _channels.Deliver(arg, (arg, item));
         }
     }
-
-    private sealed record Subscription(HashSet<OkxChannel> Channels, Action<OkxChannel, JsonElement> Deliver);
 }
