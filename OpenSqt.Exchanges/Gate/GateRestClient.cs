@@ -27,7 +27,17 @@ public sealed class GateRestClient : VenueRestClient
         _basePath = options.RestUri.AbsolutePath.TrimEnd('/');
     }
 
-    protected override void OnAnswered(VenueRequest request, VenueResponse response) => ApplyLimitHeader(request.Costs, response.Headers);
+    /// <summary>
+    /// A 429 is paused until its reset timestamp (<see cref="GateRateLimitHandler"/> turns it into a Retry-After): its
+    /// "0 remaining" must not also hold the budget spent until the end of our own, longer window.
+    /// </summary>
+    protected override void OnAnswered(VenueRequest request, VenueResponse response)
+    {
+        if (response.Status != System.Net.HttpStatusCode.TooManyRequests)
+        {
+            ApplyLimitHeader(request.Costs, response.Headers);
+        }
+    }
 
     /// <summary>
     /// Takes the budget's size from <c>X-Gate-RateLimit-Limit</c> ("your current limit for current endpoint": Gate
