@@ -185,7 +185,13 @@ public abstract class VenueRestClient
                 Metrics.RecordRequest(Venue, request.Operation, Time.GetElapsedTime(started));
             }
 
-            RateLimits.Observe(response.Headers, request.Costs);
+            // A refusal that names when to retry is governed by that time alone: its "nothing left" usage headers would
+            // otherwise hold the budget spent until the end of our own window, which can be later than the venue's reset.
+            if (!(response.Status == HttpStatusCode.TooManyRequests && response.RetryAfter is not null))
+            {
+                RateLimits.Observe(response.Headers, request.Costs);
+            }
+
             if (response.Status is HttpStatusCode.TooManyRequests or (HttpStatusCode)418)
             {
                 // A 429 pauses only the budgets this call was charged against (a refused placement must not hold back
