@@ -111,8 +111,14 @@ public sealed class BitgetVenueBehaviourTests
         await using var klines = new StreamRecorder<Candle>(ct => bitget.SubscribeKlinesAsync([Symbol], "1d", ct));
         await Eventually.TrueAsync(() => sim.PublicChannels.ContainsKey("candle1Dutc:" + Symbol), Timeout, "the candle1Dutc channel is subscribed");
         var last = await sim.Engine.GetLatestPriceAsync(Symbol);
-        sim.Engine.Trade(Symbol, last + 3m, 0.1m);
-        var candle = await klines.WaitForAsync(c => c.Close == last + 3m, "the daily candle of the trade");
+
+        // The venue may list the channel a moment before its pushes reach the stream: trade until one arrives.
+        await Eventually.TrueAsync(() =>
+        {
+            sim.Engine.Trade(Symbol, last + 3m, 0.1m);
+            return klines.Items.Any(c => c.Close == last + 3m);
+        }, Timeout, "the daily candle of the trade");
+        var candle = klines.Items.First(c => c.Close == last + 3m);
         Assert.Equal(TimeSpan.Zero, candle.OpenTime.TimeOfDay);
         Assert.False(sim.PublicChannels.ContainsKey("candle1D:" + Symbol));
     }
