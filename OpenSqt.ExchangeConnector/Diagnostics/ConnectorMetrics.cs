@@ -17,12 +17,18 @@ public sealed class ConnectorMetrics
     public const string Errors = "exchange_connector_errors";
     public const string StreamMessages = "exchange_websocket_messages";
     public const string MetadataLookups = "exchange_connector_metadata_lookups";
+    public const string LeaseLapses = "exchange_connector_lease_lapses";
+    public const string LeaseCancelledOrders = "exchange_connector_lease_cancelled_orders";
+    public const string SwitchRefreshes = "exchange_connector_switch_refreshes";
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _streamMessages;
     private readonly Counter<long> _metadataLookups;
+    private readonly Counter<long> _leaseLapses;
+    private readonly Counter<long> _leaseCancelledOrders;
+    private readonly Counter<long> _switchRefreshes;
 
     public ConnectorMetrics(IMeterFactory meterFactory)
     {
@@ -33,6 +39,9 @@ public sealed class ConnectorMetrics
         _errors = meter.CreateCounter<long>(Errors, description: "gRPC requests that failed, by method and status code");
         _streamMessages = meter.CreateCounter<long>(StreamMessages, description: "Messages received from the venue's streams, by stream");
         _metadataLookups = meter.CreateCounter<long>(MetadataLookups, description: "Exchange metadata lookups, by where they were answered from");
+        _leaseLapses = meter.CreateCounter<long>(LeaseLapses, description: "Client leases that lapsed without a renewal");
+        _leaseCancelledOrders = meter.CreateCounter<long>(LeaseCancelledOrders, description: "Orders cancelled because their client's lease lapsed");
+        _switchRefreshes = meter.CreateCounter<long>(SwitchRefreshes, description: "Arms and refreshes of the venue's cancel-all-after countdown, by outcome");
     }
 
     public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
@@ -50,6 +59,18 @@ public sealed class ConnectorMetrics
     public void Error(string method, string code) => _errors.Add(1, new TagList { { "method", method }, { "code", code } });
 
     public void StreamMessage(string stream) => _streamMessages.Add(1, new KeyValuePair<string, object?>("stream", stream));
+
+    public void LeaseLapsed() => _leaseLapses.Add(1);
+
+    public void LeaseOrdersCancelled(int count)
+    {
+        if (count > 0)
+        {
+            _leaseCancelledOrders.Add(count);
+        }
+    }
+
+    public void SwitchRefresh(string outcome) => _switchRefreshes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void MetadataLookup(string source) => _metadataLookups.Add(1, new KeyValuePair<string, object?>("source", source));
 }

@@ -5,6 +5,7 @@ using OpenSqt.Contracts.Remote;
 using OpenSqt.ExchangeConnector.Diagnostics;
 using OpenSqt.ExchangeConnector.Services;
 using OpenSqt.ExchangeConnector.Metadata;
+using OpenSqt.ExchangeConnector.Safety;
 using OpenSqt.ExchangeConnector.Streaming;
 using OpenSqt.Exchanges;
 using OpenSqt.ServiceDefaults.Security;
@@ -39,12 +40,17 @@ public static class ConnectorHostingExtensions
         services.AddSingleton<ConnectorMetrics>();
         services.AddSingleton<ExchangeMetadataCache>();
         services.AddSingleton<StreamHub>();
+        services.AddOptions<DeadMansSwitchOptions>().BindConfiguration(DeadMansSwitchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ClientLeases>();
+        services.AddSingleton<ConnectorSafety>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConnectorSafety>());
 
         services.AddGrpc(o => o.Interceptors.Add<ConnectorInterceptor>());
         services.AddGrpcReflection();
         services.AddHealthChecks()
             .AddCheck<VenueHealthCheck>("venue")
-            .AddCheck<MetadataCacheHealthCheck>("metadata-cache");
+            .AddCheck<MetadataCacheHealthCheck>("metadata-cache")
+            .AddCheck<DeadMansSwitchHealthCheck>("dead-mans-switch");
         services.AddGrpcHealthChecks(o =>
         {
             o.Services.Map("", _ => true);
@@ -131,4 +137,13 @@ public sealed class VenueHealthCheck(IExchange exchange) : IHealthCheck
         var health = await exchange.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
         return health.IsHealthy ? HealthCheckResult.Healthy(health.Description) : HealthCheckResult.Unhealthy(health.Description);
     }
+}
+
+/// <summary>Degraded, with the venue's reason, while the venue refuses to arm its cancel-all-after countdown.</summary>
+public sealed class DeadMansSwitchHealthCheck(ConnectorSafety safety) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(safety.LastSwitchError is { } error
+            ? HealthCheckResult.Degraded(error)
+            : HealthCheckResult.Healthy(safety.SwitchEnabled ? "venue countdown armed where orders are" : "venue countdown not in use"));
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.ExchangeConnector.Metadata;
+using OpenSqt.ExchangeConnector.Safety;
 using OpenSqt.ExchangeConnector.Streaming;
 using W = OpenSqt.Contracts.Wire;
 using static OpenSqt.ExchangeConnector.Services.RequestValidation;
@@ -26,10 +27,11 @@ public sealed class StreamingOptions
 /// The v1 ExchangeService over one <see cref="IExchange"/>: validate, call the venue, map the answer. Venue errors
 /// become gRPC status codes in <see cref="ConnectorInterceptor"/>. Streams are shared through <see cref="StreamHub"/>.
 /// </summary>
-public sealed class ExchangeGrpcService(
+public sealed partial class ExchangeGrpcService(
     IExchange exchange,
     ExchangeMetadataCache metadata,
     StreamHub hub,
+    ConnectorSafety safety,
     IOptions<StreamingOptions> streaming) : W.ExchangeService.ExchangeServiceBase
 {
     private readonly StreamingOptions _streaming = streaming.Value;
@@ -48,6 +50,7 @@ public sealed class ExchangeGrpcService(
     {
         var order = ToOrderRequest(request);
         await KnownSymbol(order.Symbol, context).ConfigureAwait(false);
+        await safety.EnsureArmedAsync(order.Symbol, context.CancellationToken).ConfigureAwait(false);
         var placed = await exchange.PlaceOrderAsync(order, context.CancellationToken).ConfigureAwait(false);
         return placed.ToWire();
     }
@@ -68,6 +71,7 @@ public sealed class ExchangeGrpcService(
         foreach (var symbol in orders.Select(o => o.Symbol).Distinct())
         {
             await KnownSymbol(symbol, context).ConfigureAwait(false);
+            await safety.EnsureArmedAsync(symbol, context.CancellationToken).ConfigureAwait(false);
         }
 
         var result = await exchange.BatchPlaceOrdersAsync(orders, context.CancellationToken).ConfigureAwait(false);

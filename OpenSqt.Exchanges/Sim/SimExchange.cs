@@ -121,6 +121,7 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         }
 
         await StopMarketAsync().ConfigureAwait(false);
+        await DisarmAsync(null).ConfigureAwait(false);
         _orderSubscribers.CompleteAll();
         _priceSubscribers.CompleteAll();
         _klineSubscribers.CompleteAll();
@@ -550,6 +551,9 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     {
         [LoggerMessage(1, LogLevel.Error, "Sim market step failed")]
         public static partial void StepFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning, "Sim countdown of {Symbol} ran out: cancelled {Cancelled} working orders")]
+        public static partial void CountdownFired(ILogger logger, string symbol, int cancelled);
     }
 }
 

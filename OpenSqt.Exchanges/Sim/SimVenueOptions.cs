@@ -50,6 +50,12 @@ public sealed class SimVenueOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MarkPublishInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether this account may use the cancel-all countdown. Real venues refuse it to some accounts and keys (for
+    /// example Bybit's disconnection protection must be enabled for the account); false makes the sim refuse it too.
+    /// </summary>
+    public bool AllowCountdown { get; set; } = true;
+
     /// <summary>The instruments; the defaults when empty.</summary>
     public List<SimSymbolOptions> Symbols { get; set; } = [];
 

@@ -34,4 +34,7 @@ internal static partial class LiveServerLog
 
     [LoggerMessage(11, LogLevel.Error, "Connector stream {Stream} failed: {Reason}")]
     public static partial void StreamFailed(ILogger logger, string stream, string reason);
+
+    [LoggerMessage(12, LogLevel.Information, "The connector offers no dead-man's switch status (a v1 connector); the page shows no safety panel")]
+    public static partial void SafetyUnsupported(ILogger logger);
 }

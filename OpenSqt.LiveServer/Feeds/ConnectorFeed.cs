@@ -26,6 +26,7 @@ public sealed class ConnectorFeed(
 {
     private readonly LiveServerOptions _options = options.Value;
     private int _failures;
+    private bool _safetySupported = true;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -162,6 +163,11 @@ public sealed class ConnectorFeed(
             }
 
             var health = await exchange.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+            if (health.IsHealthy)
+            {
+                await PostSafetyAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (!health.IsHealthy)
             {
                 down = true;
@@ -190,5 +196,34 @@ public sealed class ConnectorFeed(
         await hub.PostAsync(new AccountInput(account), cancellationToken).ConfigureAwait(false);
         var positions = await exchange.GetPositionsAsync(null, cancellationToken).ConfigureAwait(false);
         await hub.PostAsync(new ConnectorPositionsInput(positions, Snapshot: true), cancellationToken).ConfigureAwait(false);
+        await PostSafetyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The dead-man's switch and the engines' leases, read with every health check. A connector from before leases
+    /// (v1) answers UNIMPLEMENTED: the page then shows no safety panel.
+    /// </summary>
+    private async Task PostSafetyAsync(CancellationToken cancellationToken)
+    {
+        if (!_safetySupported)
+        {
+            return;
+        }
+
+        try
+        {
+            var status = await exchange.GetSafetyStatusAsync(cancellationToken).ConfigureAwait(false);
+            await hub.PostAsync(new SafetyInput(status), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when ((ex.InnerException as RpcException)?.StatusCode == StatusCode.Unimplemented)
+        {
+            _safetySupported = false;
+            LiveServerLog.SafetyUnsupported(logger);
+        }
+        catch (ExchangeException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The next health check reads it again; the rest of the page does not depend on it.
+            LiveServerLog.ResyncFailed(logger, "the dead-man's switch status", ex.Message);
+        }
     }
 }

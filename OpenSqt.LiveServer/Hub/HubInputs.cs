@@ -47,6 +47,9 @@ public sealed record LinkInput(string Link, string State, string Detail) : HubIn
     public const string Engine = "engine";
 }
 
+/// <summary>The connector's dead-man's switch and leases.</summary>
+public sealed record SafetyInput(OpenSqt.Contracts.Remote.ConnectorSafetyStatus Status) : HubInput;
+
 public sealed record JoinInput(LiveClient Client) : HubInput;
 
 public sealed record LeaveInput(LiveClient Client) : HubInput;

@@ -35,6 +35,7 @@ public sealed class LiveHub : BackgroundService
     private readonly HashSet<string> _engineSymbols = new(StringComparer.Ordinal);
     private string _venue = "";
     private AccountMessage? _account;
+    private SafetyMessage? _safety;
     private LinkStatusDto _connector;
     private LinkStatusDto _engine;
     private volatile HubSnapshot _snapshot = HubSnapshot.Empty;
@@ -114,6 +115,9 @@ public sealed class LiveHub : BackgroundService
                 break;
             case OrderUpdateInput update:
                 ApplyOrderUpdate(update.Update);
+                break;
+            case SafetyInput safety:
+                ApplySafety(safety.Status);
                 break;
             case AccountInput account:
                 _account = ToMessage(account.Account);
@@ -376,6 +380,10 @@ public sealed class LiveHub : BackgroundService
     private IEnumerable<byte[]> CurrentState()
     {
         yield return Encode(ConnectionMessage());
+        if (_safety is not null)
+        {
+            yield return Encode(_safety);
+        }
         if (_account is not null)
         {
             yield return Encode(_account);
@@ -487,6 +495,27 @@ public sealed class LiveHub : BackgroundService
     private static byte[] Encode(PositionMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, LiveJsonContext.Default.PositionMessage);
 
     private static byte[] Encode(RiskStatusMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, LiveJsonContext.Default.RiskStatusMessage);
+
+    /// <summary>Broadcast only when something a reader sees changed (the status is polled with the health check).</summary>
+    private void ApplySafety(OpenSqt.Contracts.Remote.ConnectorSafetyStatus status)
+    {
+        var message = new SafetyMessage(
+            status.Exchange, status.VenueSwitch.Supported, status.VenueSwitch.Enabled, status.VenueSwitch.TimeoutSeconds, status.VenueSwitch.Scope,
+            [.. status.VenueSwitch.Armed.Select(a => new ArmedSwitchDto(a.Symbol, PageNames.Seconds(a.LastRefreshedAt), PageNames.Seconds(a.FiresAt)))],
+            status.VenueSwitch.LastError, status.VenueSwitch.Note,
+            [.. status.Leases.Select(l => new LeaseDto(l.ClientName, l.Prefix, (int)l.Ttl.TotalSeconds, PageNames.Seconds(l.LastRenewedAt), PageNames.Seconds(l.ExpiresAt)))],
+            status.LapsedLeases, status.OrdersCancelledByLapse);
+        var encoded = Encode(message);
+        if (_safety is not null && Encode(_safety).AsSpan().SequenceEqual(encoded))
+        {
+            return;
+        }
+
+        _safety = message;
+        Broadcast(encoded);
+    }
+
+    private static byte[] Encode(SafetyMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, LiveJsonContext.Default.SafetyMessage);
 
     private static byte[] Encode(ConnectionMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, LiveJsonContext.Default.ConnectionMessage);
 

@@ -18,8 +18,9 @@ public static class MessageTypes
     public const string Position = "position";
     public const string RiskStatus = "risk_status";
     public const string Connection = "connection";
+    public const string Safety = "safety";
 
-    public static IReadOnlyList<string> All { get; } = [History, Kline, Orders, TradeEvent, Account, Position, RiskStatus, Connection];
+    public static IReadOnlyList<string> All { get; } = [History, Kline, Orders, TradeEvent, Account, Position, RiskStatus, Connection, Safety];
 }
 
 public sealed record CandleDto(long Time, decimal Open, decimal High, decimal Low, decimal Close, decimal Volume);
@@ -91,6 +92,24 @@ public sealed record ConnectionMessage(string Venue, string Interval, IReadOnlyL
     public string Type => MessageTypes.Connection;
 }
 
+/// <summary>One countdown armed at the venue; <see cref="Symbol"/> is null for an account-wide countdown.</summary>
+public sealed record ArmedSwitchDto(string? Symbol, long LastRefreshedAt, long FiresAt);
+
+/// <summary>One client's lease at the connector (an engine): the orders whose client id starts with the prefix are its own.</summary>
+public sealed record LeaseDto(string ClientName, string Prefix, int TtlSeconds, long LastRenewedAt, long ExpiresAt);
+
+/// <summary>
+/// The dead-man's switch at both levels: whether the venue's cancel-all-after countdown is armed (and when it was last
+/// refreshed), and the engines' leases at the connector (and when each was last renewed).
+/// </summary>
+public sealed record SafetyMessage(
+    string Venue, bool SwitchSupported, bool SwitchEnabled, int TimeoutSeconds, string Scope, IReadOnlyList<ArmedSwitchDto> Armed,
+    string? SwitchError, string? SwitchNote, IReadOnlyList<LeaseDto> Leases, long LapsedLeases, long OrdersCancelledByLapse)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => MessageTypes.Safety;
+}
+
 /// <summary>Link states in <see cref="ConnectionMessage"/>.</summary>
 public static class LinkStates
 {
@@ -151,4 +170,5 @@ public static class PageNames
 [JsonSerializable(typeof(PositionMessage))]
 [JsonSerializable(typeof(RiskStatusMessage))]
 [JsonSerializable(typeof(ConnectionMessage))]
+[JsonSerializable(typeof(SafetyMessage))]
 public sealed partial class LiveJsonContext : JsonSerializerContext;

@@ -151,6 +151,41 @@
     banner.textContent = text;
   }
 
+  function clock(seconds) {
+    return seconds ? new Date(seconds * 1000).toISOString().substring(11, 19) : '-';
+  }
+
+  // Both levels of the dead-man's switch: the venue's countdown per symbol (or account) and each engine's lease.
+  function drawSafety(m) {
+    el('safety').hidden = false;
+    const sw = el('safety-switch');
+    let state;
+    let text;
+    if (m.switchError) {
+      state = 'refused';
+      text = `venue switch REFUSED: ${m.switchError}`;
+    } else if (!m.switchEnabled) {
+      state = 'off';
+      text = `venue switch off: ${m.switchNote || 'not available'}`;
+    } else if (m.armed.length === 0) {
+      state = 'idle';
+      text = `venue switch: ${m.timeoutSeconds} s, armed with the first order`;
+    } else {
+      state = 'armed';
+      text = 'venue switch armed: ' + m.armed
+        .map((a) => `${a.symbol || 'account'} refreshed ${clock(a.lastRefreshedAt)} (fires ${clock(a.firesAt)} if not)`)
+        .join(', ');
+    }
+    sw.dataset.state = state;
+    sw.textContent = text;
+    const leases = el('safety-leases');
+    leases.dataset.count = String(m.leases.length);
+    const lapsed = m.lapsedLeases > 0 ? `; ${m.lapsedLeases} lapsed, ${m.ordersCancelledByLapse} orders cancelled` : '';
+    leases.textContent = (m.leases.length === 0 ? 'leases: none' : 'leases: ' + m.leases
+      .map((l) => `${l.clientName} '${l.prefix}*' renewed ${clock(l.lastRenewedAt)} (expires ${clock(l.expiresAt)})`)
+      .join(', ')) + lapsed;
+  }
+
   function drawLink(id, label, link) {
     const node = el(id);
     const state = link ? link.state : 'CONNECTING';
@@ -270,6 +305,7 @@
       symbolState(m.symbol).position[m.source] = m;
       if (m.symbol === live.symbol) drawHeader();
     },
+    safety(m) { live.safety = m; drawSafety(m); },
     risk_status(m) {
       symbolState(m.symbol).risk = m;
       if (m.symbol === live.symbol) { drawRisk(); drawHeader(); }

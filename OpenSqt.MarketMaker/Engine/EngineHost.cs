@@ -43,6 +43,7 @@ public sealed partial class EngineHost : BackgroundService
     private readonly List<EngineStateStore> _stores = [];
     private readonly Channel<(string Trigger, string? Symbol, ReconciliationRun? Run)> _reconcileRequests = Channel.CreateBounded<(string, string?, ReconciliationRun?)>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly ConcurrentDictionary<string, ReconciliationRun> _runs = new(StringComparer.Ordinal);
+    private readonly ConnectorLeaseKeeper? _lease;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _ready;
     private long _runCounter;
@@ -61,6 +62,7 @@ public sealed partial class EngineHost : BackgroundService
         _loggers = loggers;
         _logger = loggers.CreateLogger<EngineHost>();
         _lifetime = lifetime;
+        _lease = _remote is null ? null : new ConnectorLeaseKeeper(_remote, risk, TimeSpan.FromSeconds(_options.LeaseSeconds), time, _loggers.CreateLogger<ConnectorLeaseKeeper>());
         _risk.Changed += OnRiskChanged;
         _metrics.Figures = Figures;
     }
@@ -104,6 +106,15 @@ public sealed partial class EngineHost : BackgroundService
                 return;
             }
 
+            // The lease comes before the first order: if this engine dies from now on, the connector cancels its orders.
+            if (_lease is not null)
+            {
+                // Its own connection to the state file: the lease keeper writes from its renewal loop, beside the engines.
+                var store = EngineStateStore.Open(_options.StatePath);
+                _stores.Add(store);
+                await _lease.StartAsync(store.Book(), store.LeaseId(), store.SaveLeaseId, stoppingToken).ConfigureAwait(false);
+            }
+
             foreach (var engine in _engines.Values)
             {
                 engine.Start(prices[engine.Symbol], stoppingToken);
@@ -122,6 +133,7 @@ public sealed partial class EngineHost : BackgroundService
                 Task.Run(() => WatchConnectorAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => TickReconcileAsync(stoppingToken), CancellationToken.None),
                 Task.Run(() => PublishMarksAsync(stoppingToken), CancellationToken.None),
+                _lease is null ? Task.CompletedTask : Task.Run(() => _lease.RenewAsync(() => RequestReconciliation("lease-lapsed", null), stoppingToken), CancellationToken.None),
             };
 
             // The order stream is live before the first reconciliation, so nothing between the two is missed.
@@ -168,6 +180,11 @@ public sealed partial class EngineHost : BackgroundService
         }
 
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_lease is not null)
+        {
+            await _lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var engine in _engines.Values)
         {
             await engine.DisposeAsync().ConfigureAwait(false);

@@ -51,6 +51,13 @@ public sealed class MarketMakerOptions
     [Range(0, 10_000)]
     public int PositionSafetyCheck { get; set; } = 100;
 
+    /// <summary>
+    /// Seconds of the engine's lease at the connector (environment <c>MarketMaker__LeaseSeconds</c>): renewed every third
+    /// of it; when the engine dies or hangs longer, the connector cancels the engine's working orders.
+    /// </summary>
+    [Range(5, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
+
     /// <summary>Refuse to start when the account leverage exceeds this (OpenSQT: 10).</summary>
     [Range(1, 125)]
     public int MaxLeverage { get; set; } = 10;

@@ -87,6 +87,22 @@ public sealed class EngineStateStore : IDisposable
         return (string)Scalar("SELECT value FROM meta WHERE key='book'")!;
     }
 
+    /// <summary>The id of the lease this state file's engine last held at the connector, if any.</summary>
+    public string? LeaseId() => Scalar("SELECT value FROM meta WHERE key='lease'") as string;
+
+    /// <summary>Remembers the lease, so that a restarted engine resumes it instead of waiting for it to lapse.</summary>
+    public void SaveLeaseId(string? leaseId)
+    {
+        if (leaseId is null)
+        {
+            Execute("DELETE FROM meta WHERE key='lease'");
+        }
+        else
+        {
+            Execute("INSERT INTO meta(key, value) VALUES ('lease', $v) ON CONFLICT(key) DO UPDATE SET value=excluded.value", ("$v", leaseId));
+        }
+    }
+
     /// <summary>Runs <paramref name="action"/> in one transaction: all of its writes land, or none.</summary>
     public void InTransaction(Action action)
     {

@@ -79,6 +79,15 @@ public sealed class EngineBrowserTests : IAsyncLifetime
         await WaitForAsync(page, "window.__liveState.drawn.orderLines >= 1", "the engine's grid orders are drawn");
         Assert.All(await page.EvaluateAsync<string[]>("() => window.__liveState.drawn.orderLineSides"), side => Assert.Equal("BUY", side));
 
+        // Both levels of the dead-man's switch: the engine's lease at the connector and the venue's countdown it armed.
+        await WaitForAsync(page, "window.__liveState.safety && window.__liveState.safety.leases.length === 1 && window.__liveState.safety.armed.length === 1",
+            "the engine's lease and the armed venue countdown are shown");
+        Assert.Equal("armed", await page.GetAttributeAsync("#safety-switch", "data-state"));
+        Assert.Contains("BTCUSDT refreshed", await page.TextContentAsync("#safety-switch"), StringComparison.Ordinal);
+        var leaseText = await page.TextContentAsync("#safety-leases") ?? "";
+        Assert.Contains("market-maker", leaseText, StringComparison.Ordinal);
+        Assert.Contains("renewed", leaseText, StringComparison.Ordinal);
+
         // The market comes down through the highest buy, then back up through the sell the engine places above it.
         _connector.Sim.Trade("BTCUSDT", 94_850.0m, 5m);
         await WaitForAsync(page, "window.__liveState.drawn.markers >= 1", "the buy fill is drawn as a marker");
