@@ -207,6 +207,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost
 
     protected override async ValueTask OnDisposeAsync()
     {
+        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
