@@ -1,6 +1,7 @@
 using System.Globalization;
 using OpenSqt.TestSupport;
 using OpenSqt.VenueSimulators.Binance;
+using OpenSqt.VenueSimulators.Okx;
 using W = OpenSqt.Contracts.Wire;
 using static OpenSqt.ExchangeConnector.Tests.Wire;
 
@@ -15,52 +16,78 @@ namespace OpenSqt.ExchangeConnector.Tests;
 public sealed class DeadMansSwitchKillTests
 {
     private const string Symbol = "BTCUSDT";
-    private const int TimeoutSeconds = 5;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task BinanceCancelsEveryOrderAfterTheConnectorIsKilledAndNotBefore()
     {
+        // Binance's countdown is per symbol; 5 s is the shortest the connector arms there.
+        const int timeoutSeconds = 5;
         await using var sim = await BinanceSimulator.StartAsync();
-        await using var connector = ConnectorProcess.Start(new Dictionary<string, string>
+        await KillAndWatchAsync(new Dictionary<string, string>
         {
             ["EXCHANGE"] = "binance",
             ["API_KEY"] = BinanceSimulator.DefaultApiKey,
             ["API_SECRET"] = BinanceSimulator.DefaultApiSecret,
             ["Exchanges:Binance:RestBaseUrl"] = sim.RestBaseUrl,
             ["Exchanges:Binance:WsBaseUrl"] = sim.WsBaseUrl,
-            ["Connector:DeadMansSwitch:TimeoutSeconds"] = TimeoutSeconds.ToString(CultureInfo.InvariantCulture),
-        });
+        }, timeoutSeconds, sim.Engine, () => sim.CountdownCalls, () => sim.CountdownFirings, () => sim.CountdownFiresAt(Symbol) is not null);
+    }
+
+    [Fact]
+    public async Task OkxCancelsEveryOrderAfterTheConnectorIsKilledAndNotBefore()
+    {
+        // OKX's countdown covers the account; 10 s is the shortest it accepts.
+        const int timeoutSeconds = 10;
+        await using var sim = await OkxSimulator.StartAsync();
+        await KillAndWatchAsync(new Dictionary<string, string>
+        {
+            ["EXCHANGE"] = "okx",
+            ["API_KEY"] = OkxSimulator.DefaultApiKey,
+            ["API_SECRET"] = OkxSimulator.DefaultApiSecret,
+            ["PASSPHRASE"] = OkxSimulator.DefaultPassphrase,
+            ["Exchanges:Okx:RestBaseUrl"] = sim.RestBaseUrl,
+            ["Exchanges:Okx:WsBaseUrl"] = sim.WsPublicUrl,
+            ["Exchanges:Okx:WsPrivateUrl"] = sim.WsPrivateUrl,
+            ["Exchanges:Okx:WsBusinessUrl"] = sim.WsBusinessUrl,
+        }, timeoutSeconds, sim.Engine, () => sim.CountdownCalls, () => sim.CountdownFirings, () => sim.CountdownFiresAt is not null);
+    }
+
+    private static async Task KillAndWatchAsync(Dictionary<string, string> environment, int timeoutSeconds, OpenSqt.Exchanges.Sim.SimExchange venue,
+        Func<int> countdownCalls, Func<int> countdownFirings, Func<bool> armed)
+    {
+        environment["Connector:DeadMansSwitch:timeoutSeconds"] = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
+        await using var connector = ConnectorProcess.Start(environment);
         using var channel = connector.CreateChannel();
         var client = new W.ExchangeService.ExchangeServiceClient(channel);
         await connector.WaitReadyAsync(client, Timeout);
 
-        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        var last = await venue.GetLatestPriceAsync(Symbol);
         await client.PlaceOrderAsync(Limit(W.OrderSide.Buy, (last - 1000m).ToString(CultureInfo.InvariantCulture), "0.002", "kill1"));
         await client.PlaceOrderAsync(Limit(W.OrderSide.Buy, (last - 1001m).ToString(CultureInfo.InvariantCulture), "0.002", "kill2"));
-        Assert.NotNull(sim.CountdownFiresAt(Symbol));
+        Assert.True(armed(), "the connector armed the venue's countdown before the first order");
 
         // While the connector lives it refreshes every quarter of the countdown: three countdowns pass with orders open.
-        var calls = sim.CountdownCalls;
-        var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3 * TimeoutSeconds);
+        var calls = countdownCalls();
+        var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3 * timeoutSeconds);
         while (DateTimeOffset.UtcNow < until)
         {
-            var callsBefore = sim.CountdownCalls;
-            await Eventually.TrueAsync(() => sim.CountdownCalls > callsBefore, TimeSpan.FromSeconds(TimeoutSeconds), "the connector refreshed the countdown\n" + connector.Output);
+            var callsBefore = countdownCalls();
+            await Eventually.TrueAsync(() => countdownCalls() > callsBefore, TimeSpan.FromSeconds(timeoutSeconds), "the connector refreshed the countdown\n" + connector.Output);
         }
 
-        Assert.True(sim.CountdownCalls >= calls + 6, $"refreshed {sim.CountdownCalls - calls} times in {3 * TimeoutSeconds} s");
-        Assert.Equal(0, sim.CountdownFirings);
-        Assert.Equal(2, (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count);
+        Assert.True(countdownCalls() >= calls + 6, $"refreshed {countdownCalls() - calls} times in {3 * timeoutSeconds} s");
+        Assert.Equal(0, countdownFirings());
+        Assert.Equal(2, (await venue.GetOpenOrdersAsync(Symbol)).Count);
 
         // SIGKILL: no graceful stop. Within the countdown (plus scheduling slack) the venue cancels both orders itself.
         await connector.KillAsync();
         var killedAt = DateTimeOffset.UtcNow;
-        var callsAtKill = sim.CountdownCalls;
-        await Eventually.TrueAsync(async () => (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count == 0, TimeSpan.FromSeconds(TimeoutSeconds + 10), "the venue cancelled every order after the kill");
+        var callsAtKill = countdownCalls();
+        await Eventually.TrueAsync(async () => (await venue.GetOpenOrdersAsync(Symbol)).Count == 0, TimeSpan.FromSeconds(timeoutSeconds + 10), "the venue cancelled every order after the kill");
         var elapsed = DateTimeOffset.UtcNow - killedAt;
-        Assert.Equal(1, sim.CountdownFirings);
-        Assert.Equal(callsAtKill, sim.CountdownCalls);
-        Assert.True(elapsed <= TimeSpan.FromSeconds(TimeoutSeconds + 2), $"cancelled {elapsed.TotalSeconds:0.0} s after the kill");
+        Assert.Equal(1, countdownFirings());
+        Assert.Equal(callsAtKill, countdownCalls());
+        Assert.True(elapsed <= TimeSpan.FromSeconds(timeoutSeconds + 2), $"cancelled {elapsed.TotalSeconds:0.0} s after the kill");
     }
 }
