@@ -1,6 +1,7 @@
 using System.Globalization;
 using OpenSqt.TestSupport;
 using OpenSqt.VenueSimulators.Binance;
+using OpenSqt.VenueSimulators.Gate;
 using OpenSqt.VenueSimulators.Okx;
 using W = OpenSqt.Contracts.Wire;
 using static OpenSqt.ExchangeConnector.Tests.Wire;
@@ -50,6 +51,22 @@ public sealed class DeadMansSwitchKillTests
             ["Exchanges:Okx:WsBaseUrl"] = sim.WsPublicUrl,
             ["Exchanges:Okx:WsPrivateUrl"] = sim.WsPrivateUrl,
             ["Exchanges:Okx:WsBusinessUrl"] = sim.WsBusinessUrl,
+        }, timeoutSeconds, sim.Engine, () => sim.CountdownCalls, () => sim.CountdownFirings, () => sim.CountdownFiresAt is not null);
+    }
+
+    [Fact]
+    public async Task GateCancelsEveryOrderAfterTheConnectorIsKilledAndNotBefore()
+    {
+        // Gate's countdown covers the settle account; 5 s is the shortest it accepts.
+        const int timeoutSeconds = 5;
+        await using var sim = await GateSimulator.StartAsync();
+        await KillAndWatchAsync(new Dictionary<string, string>
+        {
+            ["EXCHANGE"] = "gate",
+            ["API_KEY"] = GateSimulator.DefaultApiKey,
+            ["API_SECRET"] = GateSimulator.DefaultApiSecret,
+            ["Exchanges:Gate:RestBaseUrl"] = sim.ApiBaseUrl,
+            ["Exchanges:Gate:WsBaseUrl"] = sim.FuturesWsUrl,
         }, timeoutSeconds, sim.Engine, () => sim.CountdownCalls, () => sim.CountdownFirings, () => sim.CountdownFiresAt is not null);
     }
 
