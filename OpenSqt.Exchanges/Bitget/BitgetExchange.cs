@@ -20,6 +20,13 @@ namespace OpenSqt.Exchanges.Bitget;
 /// counted in <see cref="Unknowns"/>. A cancel answers OK when the order is cancelled or already final and
 /// <see cref="ExchangeErrorKind.NotFound"/> when Bitget does not know it.
 /// </summary>
+/// <remarks>
+/// No <see cref="IVenueDeadMansSwitch"/> (issue 14): the v2 mix API has no cancel-all-after (its order endpoints in
+/// tiagosiebler/bitget-api src/rest-client-v2.ts cancel only on request: cancel-order, batch-cancel-orders,
+/// cancel-all-orders, cancel-plan-order). A countdown exists only in the v3 unified-account API,
+/// <c>POST /api/v3/trade/countdown-cancel-all</c> ("seconds until auto-cancel (5-60, or 0 to disable)", same repository,
+/// src/rest-client-v3.ts and src/types/request/v3/trade.ts), which this connector does not use.
+/// </remarks>
 public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClient>
 {
     public const string VenueName = BitgetParsers.Venue;

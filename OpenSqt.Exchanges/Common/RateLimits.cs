@@ -163,7 +163,8 @@ public sealed class RateLimitTracker
                         }
 
                         Roll(budget, now);
-                        var allowed = (int)Math.Floor(budget.Rule.Limit * SafetyFraction);
+                        // A small budget (OKX cancel-all-after: 1 per second) still allows one request per window.
+                        var allowed = Math.Max(1, (int)Math.Floor(budget.Rule.Limit * SafetyFraction));
                         if (budget.Used + cost.Units > allowed)
                         {
                             var untilNext = budget.WindowStart + budget.Rule.Window - now;

@@ -35,6 +35,9 @@ public static class GateRateLimits
     public const string Accounts = "private:accounts";
     public const string Positions = "private:positions";
 
+    /// <summary>POST /futures/{settle}/countdown_cancel_all: one of "the others", 200 requests per 10 s per endpoint.</summary>
+    public const string CountdownCancelAll = "private:countdown_cancel_all";
+
     private static readonly TimeSpan TenSeconds = TimeSpan.FromSeconds(10);
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
@@ -50,6 +53,7 @@ public static class GateRateLimits
         new(OrderLookup, 200, TenSeconds) { RemainingHeader = RemainHeader },
         new(Accounts, 200, TenSeconds) { RemainingHeader = RemainHeader },
         new(Positions, 200, TenSeconds) { RemainingHeader = RemainHeader },
+        new(CountdownCancelAll, 200, TenSeconds) { RemainingHeader = RemainHeader },
     ];
 
     private static readonly Dictionary<string, IReadOnlyList<RateLimitCost>> Costs =

@@ -71,6 +71,13 @@ public static class OkxRateLimits
     /// <summary>GET /account/positions: 10 requests per 2 s (User ID).</summary>
     public const string Positions = "POSITIONS_2S";
 
+    /// <summary>
+    /// POST /trade/cancel-all-after: one request per second per API key (JKorf OKX.Net
+    /// OKX.Net/Clients/UnifiedApi/OKXRestClientUnifiedApiTrading.cs, CancelAllAfterAsync: "SingleLimitGuard(1,
+    /// TimeSpan.FromSeconds(1) ... PerApiKey)").
+    /// </summary>
+    public const string CancelAllAfter = "CANCEL_ALL_AFTER_1S";
+
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
@@ -91,6 +98,7 @@ public static class OkxRateLimits
         new(Pending, 60, Window),
         new(Balance, 10, Window),
         new(Positions, 10, Window),
+        new(CancelAllAfter, 1, TimeSpan.FromSeconds(1)),
     ];
 
     /// <summary>The cost of one request against one budget.</summary>

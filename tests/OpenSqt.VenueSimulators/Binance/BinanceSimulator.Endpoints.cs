@@ -26,6 +26,7 @@ public sealed partial class BinanceSimulator
             ("DELETE", "/fapi/v1/order") => new(Security.Signed, Weight(1), CancelAsync),
             ("DELETE", "/fapi/v1/batchOrders") => new(Security.Signed, Weight(1), BatchCancelAsync),
             ("DELETE", "/fapi/v1/allOpenOrders") => new(Security.Signed, Weight(1), CancelAllAsync),
+            ("POST", "/fapi/v1/countdownCancelAll") => new(Security.Signed, Weight(10), CountdownCancelAllAsync),
             ("GET", "/fapi/v1/order") => new(Security.Signed, Weight(1), QueryOrderAsync),
             ("GET", "/fapi/v1/openOrders") => new(Security.Signed, Weight(hasSymbol ? 1 : 40), OpenOrdersAsync),
             ("GET", "/fapi/v3/account") or ("GET", "/fapi/v2/account") => new(Security.Signed, Weight(5), _ => AccountAsync()),

@@ -18,6 +18,7 @@ public sealed partial class BinanceSimulator
 
     protected override async ValueTask OnDisposeAsync()
     {
+        StopCountdowns();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

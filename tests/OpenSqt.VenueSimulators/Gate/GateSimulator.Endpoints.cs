@@ -68,6 +68,7 @@ public sealed partial class GateSimulator
             ("DELETE", "orders", true) => new(true, "cancels", CancelAllAsync),
             ("GET", "orders", false) => new(true, "private:order", _ => GetOrderAsync(id!)),
             ("DELETE", "orders", false) => new(true, "cancels", _ => CancelAsync(id!)),
+            ("POST", "countdown_cancel_all", true) => new(true, "private:countdown_cancel_all", CountdownCancelAllAsync),
             ("POST", "batch_cancel_orders", true) => new(true, "cancels", BatchCancelAsync),
             ("GET", "accounts", true) => new(true, "private:accounts", _ => AccountsAsync()),
             ("GET", "positions", _) => new(true, "private:positions", call => PositionsAsync(id, call)),

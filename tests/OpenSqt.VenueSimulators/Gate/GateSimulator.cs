@@ -52,6 +52,7 @@ public sealed partial class GateSimulator : VenueSimulatorHost
         new("private:positions", 200, TimeSpan.FromSeconds(10), RemainHeader),
         new("orders", 100, TimeSpan.FromSeconds(1), RemainHeader),
         new("cancels", 200, TimeSpan.FromSeconds(1), RemainHeader),
+        new("private:countdown_cancel_all", 200, TimeSpan.FromSeconds(10), RemainHeader),
     ];
 
     /// <summary>Gate: "X-Gate-RateLimit-Requests-Remain - your remaining requests for current endpoint".</summary>
@@ -287,6 +288,7 @@ public sealed partial class GateSimulator : VenueSimulatorHost
 
     protected override async ValueTask OnDisposeAsync()
     {
+        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

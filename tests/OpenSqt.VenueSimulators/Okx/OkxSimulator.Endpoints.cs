@@ -30,6 +30,7 @@ public sealed partial class OkxSimulator
         ("POST", "/api/v5/trade/batch-orders") => new(true, Free, (_, j) => BatchAsync(j, OkxWire.Limit.Place, BatchPlaceBudget, PlaceItemAsync)),
         ("POST", "/api/v5/trade/cancel-order") => new(true, Cost(OkxWire.Limit.Cancel), (_, j) => ItemsAnswer([CancelItemAsync(Fields(j))])),
         ("POST", "/api/v5/trade/cancel-batch-orders") => new(true, Free, (_, j) => BatchAsync(j, OkxWire.Limit.Cancel, BatchCancelBudget, CancelItemAsync)),
+        ("POST", "/api/v5/trade/cancel-all-after") => new(true, Cost(OkxWire.Limit.CancelAllAfter), (_, j) => CancelAllAfterAsync(Fields(j))),
         ("GET", "/api/v5/trade/order") => new(true, Cost(OkxWire.Limit.GetOrder), (p, _) => OrderDetailAsync(p)),
         ("GET", "/api/v5/trade/orders-pending") => new(true, Cost(OkxWire.Limit.Pending), (p, _) => PendingAsync(p)),
         ("GET", "/api/v5/account/balance") => new(true, Cost(OkxWire.Limit.Balance), (p, _) => BalanceAsync(p)),

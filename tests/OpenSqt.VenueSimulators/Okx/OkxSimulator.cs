@@ -182,6 +182,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
 
     protected override async ValueTask OnDisposeAsync()
     {
+        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -83,6 +83,7 @@ internal static class OkxWire
         new(Limit.Pending, 60, Window, null), // GET /trade/orders-pending: 60/2 s per User ID
         new(Limit.Balance, 10, Window, null), // GET /account/balance: 10/2 s per User ID
         new(Limit.Positions, 10, Window, null), // GET /account/positions: 10/2 s per User ID
+        new(Limit.CancelAllAfter, 1, TimeSpan.FromSeconds(1), null), // POST /trade/cancel-all-after: 1/1 s (JKorf OKX.Net CancelAllAfterAsync limit guard)
     ];
 
     /// <summary>
@@ -112,6 +113,7 @@ internal static class OkxWire
         public const string Positions = "positions";
         public const string BatchPlace = "batch-orders";
         public const string BatchCancel = "cancel-batch-orders";
+        public const string CancelAllAfter = "cancel-all-after";
     }
 
     /// <summary>OpenSqt symbol <c>BTCUSDT</c> as an OKX USDT swap id <c>BTC-USDT-SWAP</c>.</summary>

@@ -1,0 +1,113 @@
+using System.Globalization;
+
+namespace OpenSqt.VenueSimulators.Binance;
+
+/// <summary>
+/// <c>POST /fapi/v1/countdownCancelAll</c> as Binance documents it
+/// (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Auto-Cancel-All-Open-Orders):
+/// "Cancel all open orders of the specified symbol at the end of the specified countdown"; each call replaces the
+/// symbol's countdown ("the existing countdown time can be canceled and replaced by a new one"); "countdown time, 1000
+/// for 1 second. 0 to cancel the timer"; weight 10; the answer echoes <c>{"symbol","countdownTime"}</c> with the time as
+/// a string. The countdown runs on the simulator's clock; when it runs out every open order of the symbol is cancelled
+/// through the engine, so the user stream carries the ORDER_TRADE_UPDATE of each cancel as Binance sends them.
+/// </summary>
+public sealed partial class BinanceSimulator
+{
+    private readonly Dictionary<string, SimulatorCountdown> _countdowns = new(StringComparer.Ordinal);
+    private int _countdownFirings;
+    private int _countdownCalls;
+
+    /// <summary>Countdowns that ran out since start.</summary>
+    public int CountdownFirings => Volatile.Read(ref _countdownFirings);
+
+    /// <summary>Calls to countdownCancelAll the simulator accepted since start.</summary>
+    public int CountdownCalls => Volatile.Read(ref _countdownCalls);
+
+    /// <summary>When the countdown of <paramref name="symbol"/> runs out, or null when none is running.</summary>
+    public DateTimeOffset? CountdownFiresAt(string symbol)
+    {
+        lock (_gate)
+        {
+            return _countdowns.TryGetValue(symbol, out var countdown) ? countdown.FiresAt : null;
+        }
+    }
+
+    private async Task<(int, string)> CountdownCancelAllAsync(Dictionary<string, string> p)
+    {
+        var symbol = Required(p, "symbol");
+        await RulesOf(symbol).ConfigureAwait(false);
+        var raw = Required(p, "countdownTime");
+
+        // -1102 "A mandatory parameter was not sent, was empty/null, or malformed"
+        // (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code): a countdown that is not a
+        // non-negative whole number of milliseconds.
+        if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds))
+        {
+            throw new BinanceSimError(400, "-1102", "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed.");
+        }
+
+        lock (_gate)
+        {
+            Interlocked.Increment(ref _countdownCalls);
+            if (_countdowns.Remove(symbol, out var previous))
+            {
+                previous.Timer?.Dispose();
+            }
+
+            if (milliseconds > 0)
+            {
+                var due = TimeSpan.FromMilliseconds(milliseconds);
+                var countdown = new SimulatorCountdown(Clock.GetUtcNow() + due);
+                _countdowns[symbol] = countdown;
+                countdown.Timer = Clock.CreateTimer(_ => FireCountdown(symbol, countdown), null, due, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        return (200, Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("symbol", symbol);
+            w.WriteString("countdownTime", milliseconds.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        }));
+    }
+
+    private void FireCountdown(string symbol, SimulatorCountdown countdown)
+    {
+        lock (_gate)
+        {
+            // A refresh that raced the timer replaced this countdown: the new one counts.
+            if (!_countdowns.TryGetValue(symbol, out var current) || !ReferenceEquals(current, countdown))
+            {
+                return;
+            }
+
+            _countdowns.Remove(symbol);
+            countdown.Timer?.Dispose();
+        }
+
+        // The engine cancels synchronously; its order stream feeds the user-data pushes.
+        Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
+        Interlocked.Increment(ref _countdownFirings);
+    }
+
+    private void StopCountdowns()
+    {
+        lock (_gate)
+        {
+            foreach (var countdown in _countdowns.Values)
+            {
+                countdown.Timer?.Dispose();
+            }
+
+            _countdowns.Clear();
+        }
+    }
+
+    private sealed class SimulatorCountdown(DateTimeOffset firesAt)
+    {
+        public DateTimeOffset FiresAt { get; } = firesAt;
+
+        public ITimer? Timer { get; set; }
+    }
+}
