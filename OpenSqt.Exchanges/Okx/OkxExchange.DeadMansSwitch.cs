@@ -26,7 +26,23 @@ public sealed partial class OkxExchange : IVenueDeadMansSwitch
     public Task DisarmAsync(string? symbol, CancellationToken cancellationToken = default) =>
         SendCancelAllAfterAsync(0, cancellationToken);
 
+    /// <summary>
+    /// The endpoint allows one request a second and our window need not line up with OKX's: a 429 here pauses the budget
+    /// until OKX's window has passed, and the same countdown is sent once more (setting it again is idempotent).
+    /// </summary>
     private async Task SendCancelAllAfterAsync(long seconds, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendCancelAllAfterOnceAsync(seconds, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.RateLimited)
+        {
+            await SendCancelAllAfterOnceAsync(seconds, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendCancelAllAfterOnceAsync(long seconds, CancellationToken cancellationToken)
     {
         var body = VenueJson.Write(w =>
         {
