@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using OpenSqt.TestSupport;
 
 namespace OpenSqt.MarketMaker.Tests;
@@ -7,97 +5,30 @@ namespace OpenSqt.MarketMaker.Tests;
 /// <summary>The engine as its own OS process (the built OpenSqt.MarketMaker.dll), configured by environment variables.</summary>
 public sealed class EngineProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServiceProcess _process;
 
-    private EngineProcess(Process process, int grpcPort, int httpPort)
-    {
-        _process = process;
-        GrpcPort = grpcPort;
-        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
+    private EngineProcess(ServiceProcess process) => _process = process;
 
-    public int GrpcPort { get; }
+    public int GrpcPort => _process.GrpcPort;
 
-    public Uri HttpAddress { get; }
+    public Uri HttpAddress => _process.HttpAddress;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
-    public static EngineProcess Start(IDictionary<string, string> settings)
-    {
-        var grpc = ConnectorHost.FreePort();
-        var http = ConnectorHost.FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "OpenSqt.MarketMaker.dll");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Directory.CreateTempSubdirectory("opensqt-engine-proc").FullName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.Environment["Kestrel__Endpoints__grpc__Url"] = $"http://127.0.0.1:{grpc}";
-        info.Environment["Kestrel__Endpoints__grpc__Protocols"] = "Http2";
-        info.Environment["Kestrel__Endpoints__http__Url"] = $"http://127.0.0.1:{http}";
-        info.Environment["Kestrel__Endpoints__http__Protocols"] = "Http1";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment.Remove("ASPNETCORE_URLS");
-        info.Environment.Remove("PORT");
-        foreach (var (key, value) in settings)
-        {
-            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        return new EngineProcess(process, grpc, http);
-    }
+    public static EngineProcess Start(IDictionary<string, string> settings) => new(ServiceProcess.Start("OpenSqt.MarketMaker", settings));
 
     /// <summary>Kills the process at once: no graceful stop, no cancel on exit.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     /// <summary>Waits until the process has exited by itself; returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"the engine process did not exit within {timeout}: {Output}");
-        }
-
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 
     public async Task WaitHealthyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(2) };
         await Eventually.TrueAsync(async () =>
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the engine exited with {_process.ExitCode}: {Output}");
-            }
-
+            _process.ThrowIfExited();
             try
             {
                 using var response = await http.GetAsync("/health");
@@ -114,27 +45,5 @@ public sealed class EngineProcess : IAsyncDisposable
         }, timeout, "the engine process is ready");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

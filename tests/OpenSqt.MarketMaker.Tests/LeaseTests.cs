@@ -28,6 +28,8 @@ public sealed class LeaseTests
         {
             var lease = Assert.Single(safety.Leases.Live);
             Assert.Equal(("market-maker", TimeSpan.FromSeconds(10)), (lease.ClientName, lease.Ttl));
+            // Ready is the first reconciliation; the grid's orders follow it.
+            await Eventually.TrueAsync(async () => (await connector.Sim.GetOpenOrdersAsync("BTCUSDT")).Count > 0, Wait, "the engine's grid orders work");
             var orders = await connector.Sim.GetOpenOrdersAsync("BTCUSDT");
             Assert.NotEmpty(orders);
             Assert.All(orders, o => Assert.StartsWith(lease.Prefix, o.ClientOrderId, StringComparison.Ordinal));
