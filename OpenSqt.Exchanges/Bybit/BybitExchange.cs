@@ -18,14 +18,8 @@ namespace OpenSqt.Exchanges.Bybit;
 /// accepted (the stream tells the rest), never refused. Each endpoint has its own rate budget
 /// (<see cref="BybitRateLimits"/>); the batch endpoints are charged per order and sent in chunks the budget allows.
 /// </summary>
-/// <remarks>
-/// No <see cref="IVenueDeadMansSwitch"/> (issue 14): Bybit's disconnection protection
-/// (https://bybit-exchange.github.io/docs/v5/order/dcp, <c>POST /v5/order/disconnected-cancel-all</c>, timeWindow 3 to
-/// 300 s) is not a countdown the client refreshes. It must be enabled for the account by Bybit ("contact your client
-/// manager"), and it fires when the private WebSocket, which "must subscribe dcp topic", stays disconnected longer than
-/// the window. Wiring it means a one-time setting plus a <c>dcp</c> subscription on the user stream, not arm-and-refresh.
-/// </remarks>
-public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
+/// <remarks>The venue switch, Bybit's disconnection protection, is in BybitExchange.DeadMansSwitch.cs.</remarks>
+public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 {
     public const string VenueName = BybitParsers.Venue;
 

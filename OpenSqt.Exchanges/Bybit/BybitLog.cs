@@ -31,4 +31,10 @@ internal static partial class BybitLog
 
     [LoggerMessage(7608, LogLevel.Information, "bybit: skipped one {Item} on {Symbol} in {Operation}: the instrument is not a listed linear perpetual")]
     public static partial void UnlistedSkipped(ILogger logger, string item, string symbol, string operation);
+
+    [LoggerMessage(7609, LogLevel.Information, "bybit: private stream subscribed to dcp.future; the disconnection protection counts this connection")]
+    public static partial void DcpSubscribed(ILogger logger);
+
+    [LoggerMessage(7610, LogLevel.Warning, "bybit: dcp.future subscription refused: {Reason}")]
+    public static partial void DcpRefused(ILogger logger, string reason);
 }

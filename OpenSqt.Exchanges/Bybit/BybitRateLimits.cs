@@ -30,6 +30,10 @@ public static class BybitRateLimits
     public const string Positions = "UID_POSITION_LIST_1S";
     public const string Wallet = "UID_WALLET_BALANCE_1S";
     public const string AccountInfo = "UID_ACCOUNT_INFO_1S";
+
+    /// <summary><c>/v5/order/disconnected-cancel-all</c> and <c>/v5/account/query-dcp-info</c>: 5/s each (rate-limit page, Trade and Account tables).</summary>
+    public const string DcpSet = "UID_DCP_SET_1S";
+    public const string DcpInfo = "UID_DCP_INFO_1S";
     public const string LimitHeader = "X-Bapi-Limit";
     public const string RemainingHeader = "X-Bapi-Limit-Status";
     public const string ResetHeader = "X-Bapi-Limit-Reset-Timestamp";
@@ -49,6 +53,8 @@ public static class BybitRateLimits
         Uid(Positions, 50),
         Uid(Wallet, 50),
         Uid(AccountInfo, 50),
+        Uid(DcpSet, 5),
+        Uid(DcpInfo, 5),
     ];
 
     /// <summary>

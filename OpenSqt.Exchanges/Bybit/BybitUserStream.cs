@@ -21,6 +21,8 @@ namespace OpenSqt.Exchanges.Bybit;
 public sealed class BybitUserStream : VenueUserStream
 {
     private const int StateCapacity = 20_000;
+    private const string DcpTopic = "dcp.future";
+    private const string DcpRequestPrefix = "dcp-";
     private readonly VenueCredentials _credentials;
     private readonly BybitOptions _options;
     private readonly ServerClock _clock;
@@ -33,6 +35,11 @@ public sealed class BybitUserStream : VenueUserStream
     private readonly BybitSkips _skips;
     private long _requestId;
     private int _accountSnapshots;
+    private readonly Lock _dcpGate = new();
+    private bool _dcpWanted;
+    private bool _dcpSubscribed;
+    private TaskCompletionSource<string?>? _dcpSubscribe;
+    private TaskCompletionSource? _dcpUnsubscribe;
 
     public BybitUserStream(BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
         : base(BybitParsers.Venue, time, logger, fetchAccount: null, options.AccountRefreshInterval)
@@ -80,6 +87,24 @@ public sealed class BybitUserStream : VenueUserStream
         await connection.SendTextAsync(AuthMessage(key, secret, expires, NextId()), cancellationToken).ConfigureAwait(false);
         await connection.SendTextAsync($"{{\"req_id\":\"{NextId()}\",\"op\":\"subscribe\",\"args\":[\"order\",\"execution\",\"position\",\"wallet\"]}}", cancellationToken).ConfigureAwait(false);
 
+        // The disconnection protection counts only connections subscribed to its topic: every new connection
+        // subscribes again while it is wanted (a separate request, so a refusal leaves the other topics alone).
+        bool wanted;
+        lock (_dcpGate)
+        {
+            _dcpSubscribed = false;
+            wanted = _dcpWanted;
+            if (wanted)
+            {
+                _dcpSubscribe ??= new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        if (wanted)
+        {
+            await connection.SendTextAsync(DcpRequest("subscribe"), cancellationToken).ConfigureAwait(false);
+        }
+
         // No wallet snapshot follows the subscription: ask for the account once the topics are subscribed.
         if (FetchAccount is not null)
         {
@@ -116,6 +141,132 @@ public sealed class BybitUserStream : VenueUserStream
 
     private string NextId() => "p" + Interlocked.Increment(ref _requestId).ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Whether the live connection is subscribed to <c>dcp.future</c>.</summary>
+    public bool DisconnectProtectionSubscribed
+    {
+        get
+        {
+            lock (_dcpGate)
+            {
+                return _dcpSubscribed && IsConnected;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the private connection subscribed to <c>dcp.future</c> (https://bybit-exchange.github.io/docs/v5/websocket/private/dcp:
+    /// DCP fires when every connection subscribed to it is dead), now and after every reconnection. Returns once Bybit
+    /// confirmed the subscription; throws with Bybit's reason when it refuses, or when no connection confirms it in time.
+    /// </summary>
+    public async Task EnsureDisconnectProtectionAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task<string?> confirmed;
+        bool send;
+        lock (_dcpGate)
+        {
+            _dcpWanted = true;
+            if (_dcpSubscribed && IsConnected)
+            {
+                return;
+            }
+
+            send = _dcpSubscribe is null && IsConnected;
+            _dcpSubscribe ??= new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            confirmed = _dcpSubscribe.Task;
+        }
+
+        EnsureStarted();
+        if (send)
+        {
+            try
+            {
+                await Socket.SendTextAsync(DcpRequest("subscribe"), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The connection went away: the next one subscribes when it connects.
+            }
+        }
+
+        string? refusal;
+        try
+        {
+            refusal = await confirmed.WaitAsync(timeout, Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Unavailable,
+                $"the private stream did not confirm its dcp.future subscription within {timeout.TotalSeconds:0} s (connected: {IsConnected}); Bybit's disconnection protection is not in force");
+        }
+
+        if (refusal is not null)
+        {
+            throw new ExchangeException(ExchangeErrorKind.PermissionDenied, $"Bybit refused the dcp.future subscription: {refusal}");
+        }
+    }
+
+    /// <summary>Stops subscribing to <c>dcp.future</c> and unsubscribes the live connection, so closing it does not trigger DCP.</summary>
+    public async Task StopDisconnectProtectionAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task done;
+        lock (_dcpGate)
+        {
+            _dcpWanted = false;
+            if (!_dcpSubscribed || !IsConnected)
+            {
+                _dcpSubscribed = false;
+                return;
+            }
+
+            _dcpUnsubscribe ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            done = _dcpUnsubscribe.Task;
+        }
+
+        await Socket.SendTextAsync(DcpRequest("unsubscribe"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await done.WaitAsync(timeout, Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new ExchangeException(ExchangeErrorKind.Unavailable, $"Bybit did not confirm the dcp.future unsubscription within {timeout.TotalSeconds:0} s");
+        }
+    }
+
+    private string DcpRequest(string op) => $"{{\"req_id\":\"{DcpRequestPrefix}{NextId()}\",\"op\":\"{op}\",\"args\":[\"{DcpTopic}\"]}}";
+
+    private void OnDcpAnswer(string op, bool success, string reason)
+    {
+        TaskCompletionSource<string?>? subscribe = null;
+        TaskCompletionSource? unsubscribe = null;
+        lock (_dcpGate)
+        {
+            if (op == "subscribe")
+            {
+                _dcpSubscribed = success;
+                subscribe = _dcpSubscribe;
+                _dcpSubscribe = null;
+            }
+            else
+            {
+                _dcpSubscribed = false;
+                unsubscribe = _dcpUnsubscribe;
+                _dcpUnsubscribe = null;
+            }
+        }
+
+        subscribe?.TrySetResult(success ? null : reason);
+        unsubscribe?.TrySetResult();
+        if (op == "subscribe" && success)
+        {
+            BybitLog.DcpSubscribed(Logger);
+        }
+        else if (op == "subscribe")
+        {
+            BybitLog.DcpRefused(Logger, reason);
+        }
+    }
+
     /// <summary>Handles one private message (public for tests that feed recorded events).</summary>
     public void HandleMessage(ReadOnlyMemory<byte> message)
     {
@@ -136,6 +287,10 @@ public sealed class BybitUserStream : VenueUserStream
                     BybitLog.AuthRefused(Logger, root.GetStringOrNull("ret_msg") ?? "");
                     ReconnectAfterLoginFailure(_options.ReconnectInitialDelay);
                 }
+            }
+            else if (op is "subscribe" or "unsubscribe" && (root.GetStringOrNull("req_id") ?? "").StartsWith(DcpRequestPrefix, StringComparison.Ordinal))
+            {
+                OnDcpAnswer(op, success, root.GetStringOrNull("ret_msg") ?? "");
             }
             else if (op == "subscribe" && !success)
             {

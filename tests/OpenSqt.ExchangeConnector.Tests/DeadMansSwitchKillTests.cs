@@ -1,6 +1,7 @@
 using System.Globalization;
 using OpenSqt.TestSupport;
 using OpenSqt.VenueSimulators.Binance;
+using OpenSqt.VenueSimulators.Bybit;
 using OpenSqt.VenueSimulators.Gate;
 using OpenSqt.VenueSimulators.Okx;
 using W = OpenSqt.Contracts.Wire;
@@ -12,7 +13,8 @@ namespace OpenSqt.ExchangeConnector.Tests;
 /// Issue 14, "Connector killed with SIGKILL on a venue simulator that implements the countdown": the real connector
 /// process trades on the venue simulator (in this test process) and arms the venue's countdown; while it runs it
 /// refreshes the countdown and the venue cancels nothing; killed, it refreshes no more, and the venue cancels every
-/// order of the symbol once the countdown runs out. The simulator runs on the wall clock.
+/// order of the symbol once the countdown runs out (Bybit: its disconnection protection, refreshed by the private
+/// stream's heartbeat, fires when that stream has been dead for the window). The simulator runs on the wall clock.
 /// </summary>
 public sealed class DeadMansSwitchKillTests
 {
@@ -68,6 +70,25 @@ public sealed class DeadMansSwitchKillTests
             ["Exchanges:Gate:RestBaseUrl"] = sim.ApiBaseUrl,
             ["Exchanges:Gate:WsBaseUrl"] = sim.FuturesWsUrl,
         }, timeoutSeconds, sim.Engine, () => sim.CountdownCalls, () => sim.CountdownFirings, () => sim.CountdownFiresAt is not null);
+    }
+
+    [Fact]
+    public async Task BybitCancelsEveryOrderAfterTheConnectorIsKilledAndNotBefore()
+    {
+        // Bybit's disconnection protection covers the account and fires once every private connection subscribed to
+        // dcp.future has been dead for the window; the connection's heartbeat is what refreshes it, so the pings the
+        // simulator receives (one a second here) are the refreshes.
+        const int timeoutSeconds = 5;
+        await using var sim = await BybitSimulator.StartAsync();
+        await KillAndWatchAsync(new Dictionary<string, string>
+        {
+            ["EXCHANGE"] = "bybit",
+            ["API_KEY"] = BybitSimulator.DefaultApiKey,
+            ["API_SECRET"] = BybitSimulator.DefaultApiSecret,
+            ["Exchanges:Bybit:RestBaseUrl"] = sim.RestBaseUrl,
+            ["Exchanges:Bybit:WsBaseUrl"] = sim.WsBaseUrl,
+            ["Exchanges:Bybit:PingInterval"] = "00:00:01",
+        }, timeoutSeconds, sim.Engine, () => sim.PingsReceived, () => sim.DcpFirings, () => sim.DcpSubscribers > 0 && sim.DcpWindowSeconds == timeoutSeconds);
     }
 
     private static async Task KillAndWatchAsync(Dictionary<string, string> environment, int timeoutSeconds, OpenSqt.Exchanges.Sim.SimExchange venue,

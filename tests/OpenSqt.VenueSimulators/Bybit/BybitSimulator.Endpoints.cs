@@ -35,6 +35,8 @@ public sealed partial class BybitSimulator
         ("GET", "/v5/position/list") => new(true, true, ReadsPerSecond, false, (p, _, _) => PositionsAsync(p)),
         ("GET", "/v5/account/wallet-balance") => new(true, false, ReadsPerSecond, false, (p, _, _) => WalletAsync(p)),
         ("GET", "/v5/account/info") => new(true, false, ReadsPerSecond, false, (_, _, _) => AccountInfoAsync()),
+        ("POST", "/v5/order/disconnected-cancel-all") => new(true, false, DcpPerSecond, false, (p, _, _) => SetDcpAsync(p)),
+        ("GET", "/v5/account/query-dcp-info") => new(true, false, DcpPerSecond, false, (_, _, _) => DcpInfoAsync()),
         _ => null,
     };
 

@@ -32,6 +32,19 @@ public sealed partial class BybitSimulator
     /// </summary>
     private async Task PrivateSessionAsync(SimSocket socket, CancellationToken cancellationToken)
     {
+        try
+        {
+            await PrivateMessagesAsync(socket, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Left, cut for idleness or broken: a dead connection for DCP.
+            DcpLeft(socket, died: true);
+        }
+    }
+
+    private async Task PrivateMessagesAsync(SimSocket socket, CancellationToken cancellationToken)
+    {
         var conn = ConnId();
         while (await ReceiveOrIdleAsync(socket, cancellationToken).ConfigureAwait(false) is { } text)
         {
@@ -68,10 +81,14 @@ public sealed partial class BybitSimulator
                     break;
                 case "subscribe":
                     var topics = args.ValueKind == JsonValueKind.Array ? args.EnumerateArray().Select(t => t.GetString() ?? "").ToArray() : [];
-                    var known = topics.All(t => t is "order" or "execution" or "execution.fast" or "position" or "wallet");
+                    var known = topics.All(t => t is "order" or "execution" or "execution.fast" or "position" or "wallet" or DcpFutureTopic);
                     if (socket.Tag is not (Authed or Ready))
                     {
                         await socket.SendAsync($"{{\"success\":false,\"ret_msg\":\"Request not authorized\",\"op\":\"subscribe\",\"req_id\":\"{reqId}\",\"conn_id\":\"{conn}\"}}").ConfigureAwait(false);
+                    }
+                    else if (topics.Contains(DcpFutureTopic) && !DcpEnabled)
+                    {
+                        await socket.SendAsync($"{{\"success\":false,\"ret_msg\":\"permission denied: DCP is not enabled for this account\",\"op\":\"subscribe\",\"req_id\":\"{reqId}\",\"conn_id\":\"{conn}\"}}").ConfigureAwait(false);
                     }
                     else if (!known || topics.Length == 0)
                     {
@@ -84,6 +101,11 @@ public sealed partial class BybitSimulator
                             socket.Tag = Ready;
                         }
 
+                        if (topics.Contains(DcpFutureTopic))
+                        {
+                            DcpSubscribed(socket);
+                        }
+
                         // Nothing is sent on subscribe: "There is no snapshot event given at the time when the
                         // subscription is successful" (https://bybit-exchange.github.io/docs/v5/websocket/private/wallet);
                         // position, order and execution push changes only.
@@ -91,6 +113,16 @@ public sealed partial class BybitSimulator
                         await socket.SendAsync($"{{\"success\":true,\"ret_msg\":\"\",\"op\":\"subscribe\",\"req_id\":\"{reqId}\",\"conn_id\":\"{conn}\"}}").ConfigureAwait(false);
                     }
 
+                    break;
+                case "unsubscribe":
+                    // https://bybit-exchange.github.io/docs/v5/websocket/wss-authentication ("Unsubscription").
+                    var dropped = args.ValueKind == JsonValueKind.Array ? args.EnumerateArray().Select(t => t.GetString() ?? "").ToArray() : [];
+                    if (dropped.Contains(DcpFutureTopic))
+                    {
+                        DcpLeft(socket, died: false);
+                    }
+
+                    await socket.SendAsync($"{{\"success\":true,\"ret_msg\":\"\",\"op\":\"unsubscribe\",\"req_id\":\"{reqId}\",\"conn_id\":\"{conn}\"}}").ConfigureAwait(false);
                     break;
                 default:
                     await socket.SendAsync($"{{\"success\":false,\"ret_msg\":\"error:unknown op\",\"conn_id\":\"{conn}\"}}").ConfigureAwait(false);
