@@ -430,13 +430,11 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return;
         }
 
-        if (_risk.StoreFailure is not null)
-        {
-            // Not even a cancel goes out: its answer and the fills racing it could not be recorded. Reconciliation reads
-            // the venue back once the store works again and an operator has reset.
-            return;
-        }
-
+        // A failed store halts: nothing new goes out (the gate cannot send), but the working openings are cancelled, as
+        // in any Halted state. A cancel needs nothing on disk first: it only lowers the exposure, and whatever its answer
+        // and the fills racing it leave unrecorded, reconciliation reads back from the venue once the store works again
+        // and an operator has reset.
+        var storeFailed = _risk.StoreFailure is not null;
         var now = _time.GetUtcNow();
         if (now - _lastDecision < _throttle && !_redecide)
         {
@@ -459,12 +457,12 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _actions.Clear();
         using var activity = EngineTelemetry.Source.StartActivity("grid.decide");
         _strategy.Decide(tick.Price, gate, now, _actions);
-        if (!hadAnchor && _strategy.Anchor is { } anchor)
+        if (!storeFailed && !hadAnchor && _strategy.Anchor is { } anchor)
         {
             _store.SaveAnchor(Symbol, anchor);
         }
 
-        if (_strategy.TakeSlotsChanged())
+        if (!storeFailed && _strategy.TakeSlotsChanged())
         {
             // Dust merged into another slot: on disk before the close that carries it is sent.
             _ledger.SaveAllSlots();
@@ -488,7 +486,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 RequestCancel(action.ClientOrderId!, action.CancelReason.ToString());
             }
-            else
+            else if (!storeFailed)
             {
                 Place(action, now, tickTimestamp, decisionStarted, decided);
             }

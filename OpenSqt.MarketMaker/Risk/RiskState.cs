@@ -240,7 +240,7 @@ public sealed class RiskState : IDisposable
 
         if (_storeFailure is { } store)
         {
-            return new(symbol, TradingState.Halted, RiskTrigger.StateStore, $"halted, sending nothing until the state store works and an operator resets (CloseCircuitBreaker): {store}");
+            return new(symbol, TradingState.Halted, RiskTrigger.StateStore, $"halted: working openings cancelled, nothing new sent until the state store works and an operator resets (CloseCircuitBreaker): {store}");
         }
 
         if (_connectorProblem is { } problem)

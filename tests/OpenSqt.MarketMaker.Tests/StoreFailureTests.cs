@@ -19,7 +19,7 @@ public sealed class StoreFailureTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task AStoreThatFailsHaltsTheEngineWhichSaysWhySendsNothingAndResumesOnlyWhenTheStoreWorksAndAnOperatorResets()
+    public async Task AStoreThatFailsHaltsTheEngineWhichSaysWhyCancelsItsOpeningsSendsNothingNewAndResumesOnlyWhenTheStoreWorksAndAnOperatorResets()
     {
         await using var connector = await ConnectorHost.StartAsync();
         var sim = connector.Sim;
@@ -33,7 +33,6 @@ public sealed class StoreFailureTests
             })));
         var anchor = engine.Host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count == 3, Wait, "three buys work");
-        var before = (await sim.GetOpenOrdersAsync("BTCUSDT")).Select(o => o.ClientOrderId).Order().ToArray();
         using var alerts = engine.RiskState.Alerts.Subscribe();
         var files = new[] { state, state + "-wal" };
         try
@@ -70,12 +69,14 @@ public sealed class StoreFailureTests
                 }
             }
 
-            // The market moves on: nothing is sent, not the sell of the filled buy, not a cancel, not a new buy.
+            // Halted: the buys still working are cancelled (a cancel only lowers the exposure and needs nothing on disk).
+            // The market moves on and nothing new is sent: not the sell of the filled buy, not a new buy.
+            await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Count == 0, Wait, "the working buys are cancelled");
             sim.Trade("BTCUSDT", anchor - 50m, 1m);
             await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].LastPrice == anchor - 50m, Wait, "the engine saw the price move");
             await engine.DecidedAsync(Wait);
             Assert.Equal(placesAtFailure, Volatile.Read(ref places));
-            Assert.Equal(before.Length - 1, (await sim.GetOpenOrdersAsync("BTCUSDT")).Count);
+            Assert.Empty(await sim.GetOpenOrdersAsync("BTCUSDT"));
 
             // An operator reset while the store still fails is refused and changes nothing.
             var refused = await Assert.ThrowsAsync<RpcException>(async () => await engine.Risk.CloseCircuitBreakerAsync(new()));
@@ -101,6 +102,7 @@ public sealed class StoreFailureTests
         Assert.True(venue > 0);
         await Eventually.TrueAsync(() => engine.Host.Engines["BTCUSDT"].Snapshot.Position == venue, Wait, "the missed fill is booked");
         await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Side == OrderSide.Sell), Wait, "the sell of the filled buy works");
+        await Eventually.TrueAsync(async () => (await sim.GetOpenOrdersAsync("BTCUSDT")).Any(o => o.Side == OrderSide.Buy), Wait, "the grid's buys work again");
         Assert.Equal(TradingState.Active, engine.RiskState.StateOf("BTCUSDT").State);
         Assert.Single((await engine.Positions.GetFillsAsync(new() { Symbols = { "BTCUSDT" }, Limit = 100 })).Fills);
     }
