@@ -23,6 +23,12 @@ public enum OrderStatus
     Canceled = 4,
     Rejected = 5,
     Expired = 6,
+
+    /// <summary>
+    /// The venue reported a status this connector does not know (a new one): the order exists and may still be
+    /// working. Neither open nor terminal; ask again later. Never produced by the sim.
+    /// </summary>
+    Unknown = 7,
 }
 
 /// <summary>Time in force. <see cref="Gtx"/> is post-only (good till crossing).</summary>
@@ -60,9 +66,9 @@ public static class OrderStatusExtensions
     /// </summary>
     public static OrderStatus? Advance(this OrderStatus? current, OrderStatus incoming, decimal filled)
     {
-        if (current is { } c && c.IsTerminal())
+        if ((current is { } c && c.IsTerminal()) || incoming == OrderStatus.Unknown)
         {
-            return c;
+            return current;
         }
 
         if (incoming.IsTerminal())

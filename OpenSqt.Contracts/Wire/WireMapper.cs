@@ -74,6 +74,7 @@ public static class WireMapper
         W.OrderStatus.Canceled => OrderStatus.Canceled,
         W.OrderStatus.Rejected => OrderStatus.Rejected,
         W.OrderStatus.Expired => OrderStatus.Expired,
+        W.OrderStatus.Unknown => OrderStatus.Unknown,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unspecified order status"),
     };
 

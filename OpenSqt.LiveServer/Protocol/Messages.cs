@@ -147,6 +147,7 @@ public static class PageNames
         OrderStatus.Canceled => "CANCELED",
         OrderStatus.Rejected => "REJECTED",
         OrderStatus.Expired => "EXPIRED",
+        OrderStatus.Unknown => "UNKNOWN",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown status"),
     };
 

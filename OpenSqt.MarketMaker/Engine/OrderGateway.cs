@@ -176,6 +176,12 @@ public sealed partial class OrderGateway : IAsyncDisposable
             try
             {
                 var order = await _exchange.GetOrderAsync(symbol, OrderRef.ByClientId(clientOrderId), cancellationToken).ConfigureAwait(false);
+                if (order.Status == OrderStatus.Unknown)
+                {
+                    // It exists, but whether it works or is final is not known: never a reason to free or re-send.
+                    return new LookupOutcome(LookupResult.Unresolved, null, $"the venue reported {clientOrderId} in a status the connector does not know");
+                }
+
                 return new LookupOutcome(LookupResult.Found, order, "");
             }
             catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)

@@ -125,4 +125,16 @@ public sealed class DomainTests
     [InlineData("NaN", false)]
     [InlineData(" 1", false)]
     public void WireDecimalsParseStrictly(string text, bool ok) => Assert.Equal(ok, WireMapper.TryParseDecimal(text, out _));
+
+    [Fact]
+    public void AnUnknownVenueStatusNeitherOpensNorEndsAnOrderAndCrossesTheWireAsItself()
+    {
+        Assert.False(OrderStatus.Unknown.IsOpen());
+        Assert.False(OrderStatus.Unknown.IsTerminal());
+        Assert.Equal(OrderStatus.New, ((OrderStatus?)OrderStatus.New).Advance(OrderStatus.Unknown, 0m));
+        Assert.Equal(OrderStatus.PartiallyFilled, ((OrderStatus?)OrderStatus.PartiallyFilled).Advance(OrderStatus.Unknown, 1m));
+        Assert.Null(((OrderStatus?)null).Advance(OrderStatus.Unknown, 0m));
+        Assert.Equal(W.OrderStatus.Unknown, OrderStatus.Unknown.ToWire());
+        Assert.Equal(OrderStatus.Unknown, W.OrderStatus.Unknown.ToDomain());
+    }
 }

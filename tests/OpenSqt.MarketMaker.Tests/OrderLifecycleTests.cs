@@ -157,6 +157,23 @@ public sealed class OrderLifecycleTests
     }
 
     [Fact]
+    public async Task ALookupThatFindsTheOrderInAStatusTheConnectorDoesNotKnowStaysUnresolved()
+    {
+        await using var sim = new SimExchange(Microsoft.Extensions.Options.Options.Create(new SimVenueOptions { AutoAdvance = false }), TimeProvider.System);
+        var rules = await sim.GetSymbolInfoAsync("BTCUSDT");
+        var price = rules.RoundPrice(await sim.GetLatestPriceAsync("BTCUSDT") * 0.9m);
+        await sim.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Limit, Quantity = rules.RoundQuantityDown(300m / price), Price = price, ClientOrderId = "odd1" });
+        var venue = ExchangeInterceptor.Create(sim, lookup: async (inner, symbol, order, token) => (await inner.GetOrderAsync(symbol, order, token)) with { Status = OrderStatus.Unknown });
+        await using var gateway = new OrderGateway(venue, Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions()), TimeProvider.System, NullLogger<OrderGateway>.Instance);
+
+        // The order exists, but whether it works or is final is not known: neither found (its state would be applied)
+        // nor not found (its level would be freed and placed again).
+        var lookup = await gateway.LookupAsync("BTCUSDT", "odd1", CancellationToken.None);
+        Assert.Equal(LookupResult.Unresolved, lookup.Result);
+        Assert.Contains("does not know", lookup.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task APlaceOfUnknownOutcomeThatTheVenueDoesNotKnowYetKeepsItsLevelUntilTheVenuesWindowHasPassed()
     {
         await using var connector = await ConnectorHost.StartAsync();
