@@ -13,6 +13,12 @@ public sealed partial class BinanceSimulator
     // -1125 "This listenKey does not exist.".
     private static Dictionary<string, int> Weight(int weight) => new(StringComparer.Ordinal) { [WeightLimit] = weight };
 
+    // Request weights as each endpoint's page states them (https://developers.binance.com/docs/derivatives/usds-margined-futures/,
+    // "Request Weight"; copies in rosssaunders/coincise docs/binance/usdm/endpoints/*.md at a00ae58): order 0 IP weight
+    // and 1 on each order counter, batchOrders 5/5/1, cancel, batch cancel, cancel-all, query 1, countdownCancelAll 10,
+    // openOrders 1 (40 without symbol), account/positionRisk/balance 5, ticker/price 1 (2), premiumIndex 1 (10),
+    // ticker/24hr 1 (40), openInterest, ping, time 1, klines by limit (5 for 500-1000). fundingRate is on a separate
+    // "500/5min/IP" limit shared with fundingInfo; weight 1 here is a simplification.
     private EndpointSpec? Endpoint(string method, string path, string rawQuery)
     {
         var hasSymbol = rawQuery.Contains("symbol=", StringComparison.Ordinal);
