@@ -20,6 +20,7 @@ public static class BybitErrors
     public const string ReduceOnlyNotSatisfied = "110017";
     public const string DuplicateOrderLinkId = "110072";
     public const string BelowMinNotional = "110094";
+    /// <summary><c>rejectReason</c> of a post-only order cancelled because it would take (https://bybit-exchange.github.io/docs/v5/enum#rejectreason; response example of https://bybit-exchange.github.io/docs/v5/order/order-list).</summary>
     public const string PostOnlyWillTakeLiquidity = "EC_PostOnlyWillTakeLiquidity";
 
     public static VenueErrorTable Table { get; } = new("bybit", new Dictionary<string, VenueErrorInfo>
