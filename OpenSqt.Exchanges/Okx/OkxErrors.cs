@@ -24,6 +24,7 @@ public static class OkxErrors
     public const string OrderNotExist = "51603";
     public const string DuplicateClOrdId = "51016";
     public const string PostOnlyCancelSource = "31";
+    /// <summary>WebSocket notice 64008 "The connection will soon be closed for a service upgrade. Please reconnect." (OKX docs, error codes, WebSocket; copy in rosssaunders/coincise docs/okx/error_code.md).</summary>
     public const string ServiceUpgrade = "64008";
 
     public static VenueErrorTable Table { get; } = new("okx", new Dictionary<string, VenueErrorInfo>
