@@ -6,7 +6,9 @@ namespace OpenSqt.Exchanges.Okx;
 /// <summary>
 /// OKX v5 codes onto OpenSqt's kinds (https://www.okx.com/docs-v5/en/#error-code-rest-api, which also gives each
 /// code's HTTP status: 50102/50105/50111/50112/50113 are 401, 50011 is 429 or, inside a batch answer, 200). Order
-/// operations answer per item with <c>sCode</c>/<c>sMsg</c>; those codes use this table too.
+/// operations answer per item with <c>sCode</c>/<c>sMsg</c>; those codes use this table too. Every code below is in the
+/// copy of that page in rosssaunders/coincise docs/okx/error_codes.md (a00ae58) except 51119 "insufficient balance"
+/// and 60009 "Login failed", which are ccxt's (Vectors/errors/okx_error_codes_ccxt.json), and 64008 (WebSocket table).
 /// </summary>
 public static class OkxErrors
 {
