@@ -34,6 +34,10 @@ public static class OkxErrors
         ["50001"] = new(ExchangeErrorKind.Unavailable, Explanation: "service temporarily unavailable"),
         [EndpointTimeout] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "endpoint timeout; the outcome is unknown, look the order up by clOrdId"),
         [RateLimited] = new(ExchangeErrorKind.RateLimited),
+
+        // "You've reached the maximum order rate limit for this account": the sub-account limit of 1000 order requests
+        // per 2 s (OKX docs, Rate limits > Sub-account rate limit; error codes, HTTP 200).
+        ["50061"] = new(ExchangeErrorKind.RateLimited, Explanation: "the account's order rate limit (1000 order requests per 2 s)"),
         ["50013"] = new(ExchangeErrorKind.Unavailable, Explanation: "system busy"),
         ["50026"] = new(ExchangeErrorKind.Unavailable),
         ["50061"] = new(ExchangeErrorKind.RateLimited),
