@@ -385,7 +385,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/fundingRate")
         {
             Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BinanceRateLimits.Ip(1),
+            Costs = BinanceRateLimits.FundingRate,
             Operation = "fundingHistory",
         }, cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseFundingHistory)];

@@ -12,8 +12,10 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>Bitget.Net/Clients/FuturesApiV2/BitgetRestClientFuturesApi*.cs</c> (per-endpoint <c>SingleLimitGuard</c>s).
 /// A batch is one request of its endpoint (neither source charges per order). Going past a limit is HTTP 429. The
 /// remaining-per-second header describes the endpoint that answered, so every endpoint budget declares it and the
-/// 6000/min IP budget does not. A 429 is applied by <see cref="RateLimitTracker"/>; nothing here assumes how long it
-/// pauses, so the rules work with a per-budget back-off as well as with a global pause.
+/// 6000/min IP budget does not. A 429 pauses the refused endpoint's budget only: the IP budget is not
+/// <see cref="RateLimitRule.PausedByRefusal"/>, since each endpoint is counted on its own and a 429 on place-order says
+/// nothing about cancel-order (issue 12: cancels are never frozen behind order placement). The IP budget is still
+/// counted locally, so the client stays below it.
 /// </summary>
 public static class BitgetRateLimits
 {
@@ -42,7 +44,7 @@ public static class BitgetRateLimits
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
-        new(Ip, 6000, TimeSpan.FromMinutes(1)),
+        new(Ip, 6000, TimeSpan.FromMinutes(1)) { PausedByRefusal = false },
         Endpoint(Place, 10),
         Endpoint(BatchPlace, 5),
         Endpoint(Cancel, 10),

@@ -4,7 +4,9 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Bybit;
 
 /// <summary>
-/// Bybit v5 retCodes onto OpenSqt's kinds (https://bybit-exchange.github.io/docs/v5/error). Success is decided by
+/// Bybit v5 retCodes onto OpenSqt's kinds (https://bybit-exchange.github.io/docs/v5/error; every code below is in that
+/// page's copy in rosssaunders/coincise docs/bybit/error_codes.md at a00ae58 except 10018 "exceed ip rate limit" and
+/// 10020 "not a unified margin account", which are ccxt's, see Vectors/errors/bybit_error_codes_ccxt.json). Success is decided by
 /// <c>retCode == 0</c> alone: the success <c>retMsg</c> varies ("OK", "success", "SUCCESS", "").
 /// </summary>
 public static class BybitErrors
@@ -20,6 +22,7 @@ public static class BybitErrors
     public const string ReduceOnlyNotSatisfied = "110017";
     public const string DuplicateOrderLinkId = "110072";
     public const string BelowMinNotional = "110094";
+    /// <summary><c>rejectReason</c> of a post-only order cancelled because it would take (https://bybit-exchange.github.io/docs/v5/enum#rejectreason; response example of https://bybit-exchange.github.io/docs/v5/order/order-list).</summary>
     public const string PostOnlyWillTakeLiquidity = "EC_PostOnlyWillTakeLiquidity";
 
     public static VenueErrorTable Table { get; } = new("bybit", new Dictionary<string, VenueErrorInfo>

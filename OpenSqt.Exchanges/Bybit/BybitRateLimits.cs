@@ -15,7 +15,10 @@ namespace OpenSqt.Exchanges.Bybit;
 /// are charged "according to the actual number of orders" and "the part that exceeds the limit will fail" (section
 /// "Instructions for batch endpoints").</item>
 /// </list>
-/// One rule per endpoint, so a spent order-entry budget never holds back a cancel or a read.
+/// One rule per endpoint, so a spent order-entry budget never holds back a cancel or a read. Breaking the IP limit is
+/// answered with HTTP 403, not 429 or 10006, so a 429 (Bybit's "System level frequency protection",
+/// https://bybit-exchange.github.io/docs/v5/error) or a 10006 on one endpoint pauses that endpoint's budget only: the IP
+/// budget is not <see cref="RateLimitRule.PausedByRefusal"/>.
 /// </summary>
 public static class BybitRateLimits
 {
@@ -42,7 +45,7 @@ public static class BybitRateLimits
 
     public static IReadOnlyList<RateLimitRule> Rules { get; } =
     [
-        new(Ip, 600, TimeSpan.FromSeconds(5)),
+        new(Ip, 600, TimeSpan.FromSeconds(5)) { PausedByRefusal = false },
         Uid(Create, 10),
         Uid(Cancel, 10),
         Uid(CancelAll, 10),

@@ -13,6 +13,14 @@ public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, stri
 {
     /// <summary>A header in which the venue reports what is left of this budget (Gate <c>X-Gate-RateLimit-Requests-Remain</c>), or null.</summary>
     public string? RemainingHeader { get; init; }
+
+    /// <summary>
+    /// Whether a 429 on a request charged against this rule pauses it (true by default). False for a venue-wide budget
+    /// that the venue does not refuse with a 429 of one endpoint: Bitget and Bybit count each endpoint on its own, so a
+    /// 429 on a placement says nothing about the IP budget a cancel also draws on, and pausing it would hold back the
+    /// cancel. A request charged only against such rules shares one pause with the other such requests.
+    /// </summary>
+    public bool PausedByRefusal { get; init; } = true;
 }
 
 /// <summary>What one request costs against one rule.</summary>
@@ -349,9 +357,28 @@ public sealed class RateLimitTracker
         return until;
     }
 
-    /// <summary>The budgets a request is charged against; "" stands for the requests that declare none.</summary>
-    private static IEnumerable<string> PenaltyKeys(IReadOnlyList<RateLimitCost> costs) =>
-        costs.Count == 0 ? [""] : costs.Select(c => c.Rule);
+    /// <summary>
+    /// The budgets a 429 on a request charged <paramref name="costs"/> pauses: those it is charged against, less the
+    /// rules not <see cref="RateLimitRule.PausedByRefusal"/>; "" stands for the requests that leave none.
+    /// </summary>
+    private List<string> PenaltyKeys(IReadOnlyList<RateLimitCost> costs)
+    {
+        var keys = new List<string>(costs.Count);
+        foreach (var cost in costs)
+        {
+            if (!_budgets.TryGetValue(cost.Rule, out var budget) || budget.Rule.PausedByRefusal)
+            {
+                keys.Add(cost.Rule);
+            }
+        }
+
+        if (keys.Count == 0)
+        {
+            keys.Add("");
+        }
+
+        return keys;
+    }
 
     private static void Roll(Budget budget, DateTimeOffset now)
     {

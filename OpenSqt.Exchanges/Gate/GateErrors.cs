@@ -5,7 +5,10 @@ namespace OpenSqt.Exchanges.Gate;
 
 /// <summary>
 /// Gate error labels (<c>{"label","message"}</c>, HTTP 4xx; batch items carry them with <c>succeeded:false</c>) onto
-/// OpenSqt's kinds (https://www.gate.com/docs/developers/apiv4/en/#label-list).
+/// OpenSqt's kinds (https://www.gate.com/docs/developers/apiv4/en/#label-list; copy in rosssaunders/coincise
+/// docs/gateio/error_codes.md at a00ae58). AUTHENTICATION_FAILED, TOO_MANY_REQUESTS and CLIENT_ID_NOT_FOUND are not in
+/// that list but in ccxt's gate exceptions (tests/OpenSqt.Exchanges.Tests/Vectors/errors/gate_error_codes_ccxt.json).
+/// Gate's list words INCREASE_POSITION "POC order will increase position"; it is read here as a reduce-only refusal.
 /// </summary>
 public static class GateErrors
 {

@@ -183,6 +183,19 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
 
             await CancelOrderAsync(symbol, OrderRef.ByExchangeId(found.ExchangeOrderId), cancellationToken).ConfigureAwait(false);
         }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound && order.ExchangeOrderId is not null)
+        {
+            // Gate answers 404 both to an id it never had and to an order that has already finished ("Request DELETE
+            // /futures/orders/{order_id} with invalid order ID or order that has been finished will return 404", APIv4
+            // changelog v1.1.0): a read of the order tells them apart (unknown there too: NOT_FOUND).
+            var found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+            if (!found.Status.IsTerminal())
+            {
+                throw new ExchangeException(ExchangeErrorKind.Unavailable, $"gate answered {ex.VenueCode} to cancelling {order}, which is still open", ex, venueCode: ex.VenueCode);
+            }
+
+            GateLog.CancelFoundFinished(Logger, order.ToString(), found.Status.ToString());
+        }
     }
 
     /// <summary>

@@ -6,7 +6,9 @@ namespace OpenSqt.Exchanges.Okx;
 /// <summary>
 /// OKX v5 codes onto OpenSqt's kinds (https://www.okx.com/docs-v5/en/#error-code-rest-api, which also gives each
 /// code's HTTP status: 50102/50105/50111/50112/50113 are 401, 50011 is 429 or, inside a batch answer, 200). Order
-/// operations answer per item with <c>sCode</c>/<c>sMsg</c>; those codes use this table too.
+/// operations answer per item with <c>sCode</c>/<c>sMsg</c>; those codes use this table too. Every code below is in the
+/// copy of that page in rosssaunders/coincise docs/okx/error_codes.md (a00ae58) except 51119 "insufficient balance"
+/// and 60009 "Login failed", which are ccxt's (Vectors/errors/okx_error_codes_ccxt.json), and 64008 (WebSocket table).
 /// </summary>
 public static class OkxErrors
 {
@@ -24,6 +26,7 @@ public static class OkxErrors
     public const string OrderNotExist = "51603";
     public const string DuplicateClOrdId = "51016";
     public const string PostOnlyCancelSource = "31";
+    /// <summary>WebSocket notice 64008 "The connection will soon be closed for a service upgrade. Please reconnect." (OKX docs, error codes, WebSocket; copy in rosssaunders/coincise docs/okx/error_code.md).</summary>
     public const string ServiceUpgrade = "64008";
 
     public static VenueErrorTable Table { get; } = new("okx", new Dictionary<string, VenueErrorInfo>
@@ -31,6 +34,10 @@ public static class OkxErrors
         ["50001"] = new(ExchangeErrorKind.Unavailable, Explanation: "service temporarily unavailable"),
         [EndpointTimeout] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "endpoint timeout; the outcome is unknown, look the order up by clOrdId"),
         [RateLimited] = new(ExchangeErrorKind.RateLimited),
+
+        // "You've reached the maximum order rate limit for this account": the sub-account limit of 1000 order requests
+        // per 2 s (OKX docs, Rate limits > Sub-account rate limit; error codes, HTTP 200).
+        ["50061"] = new(ExchangeErrorKind.RateLimited, Explanation: "the account's order rate limit (1000 order requests per 2 s)"),
         ["50013"] = new(ExchangeErrorKind.Unavailable, Explanation: "system busy"),
         ["50026"] = new(ExchangeErrorKind.Unavailable),
         ["50061"] = new(ExchangeErrorKind.RateLimited),

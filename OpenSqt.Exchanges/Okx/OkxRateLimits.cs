@@ -4,7 +4,8 @@ namespace OpenSqt.Exchanges.Okx;
 
 /// <summary>
 /// OKX v5 rate limits, one budget per endpoint as OKX counts them (https://www.okx.com/docs-v5/en/#overview-rate-limits
-/// and the "Rate Limit" line of each endpoint), each in windows of 2 seconds. Beyond a budget OKX answers HTTP 429 with
+/// and the "Rate Limit" line of each endpoint; every figure below checked against the copy of those pages in
+/// rosssaunders/coincise <c>docs/okx/{order_book_trading,public_data,trading_account}.md</c> at a00ae58), each in windows of 2 seconds. Beyond a budget OKX answers HTTP 429 with
 /// code 50011 and no usage or Retry-After header, so the client counts locally. Order entry is counted by OKX per
 /// User ID and Instrument ID; it is counted here per user, which never sends more than OKX allows. The batch endpoints
 /// are charged per order ("Unlike other endpoints, the rate limit of this endpoint is determined by the number of
@@ -72,9 +73,9 @@ public static class OkxRateLimits
     public const string Positions = "POSITIONS_2S";
 
     /// <summary>
-    /// POST /trade/cancel-all-after: one request per second per API key (JKorf OKX.Net
-    /// OKX.Net/Clients/UnifiedApi/OKXRestClientUnifiedApiTrading.cs, CancelAllAfterAsync: "SingleLimitGuard(1,
-    /// TimeSpan.FromSeconds(1) ... PerApiKey)").
+    /// POST /trade/cancel-all-after: "Rate Limit: 1 request per second", "Rate limit rule: User ID + tag" (OKX docs,
+    /// Order book trading > Cancel All After; JKorf OKX.Net OKXRestClientUnifiedApiTrading.cs CancelAllAfterAsync:
+    /// "SingleLimitGuard(1, TimeSpan.FromSeconds(1) ... PerApiKey)").
     /// </summary>
     public const string CancelAllAfter = "CANCEL_ALL_AFTER_1S";
 

@@ -33,6 +33,28 @@ public sealed class BinanceVenueV2Tests
         ClientOrderId = clientId,
     };
 
+    /// <summary>
+    /// GET /fapi/v1/fundingRate is on its own "500/5min/IP" limit, not on request weight (Binance "Get Funding Rate
+    /// History"): reading it leaves the weight the venue reports where it was.
+    /// </summary>
+    [Fact]
+    public async Task FundingHistoryIsChargedToItsOwnLimitNotToRequestWeight()
+    {
+        await using var sim = await BinanceSimulator.StartAsync();
+        await using var exchange = BinanceConformanceTests.CreateBinance(sim);
+        var tracker = exchange.Rest.RateLimits;
+        Assert.NotEmpty(await exchange.GetHistoricalFundingRatesAsync(Symbol, 10));
+        var weight = tracker.Used(BinanceRateLimits.Weight);
+
+        Assert.NotEmpty(await exchange.GetHistoricalFundingRatesAsync(Symbol, 10));
+        Assert.NotEmpty(await exchange.GetHistoricalFundingRatesAsync(Symbol, 10));
+
+        // The venue's X-MBX-USED-WEIGHT-1M wins over local counting; a minute boundary can only lower it.
+        Assert.True(tracker.Used(BinanceRateLimits.Weight) <= weight, $"weight {weight} -> {tracker.Used(BinanceRateLimits.Weight)}");
+        Assert.Equal(3, tracker.Used(BinanceRateLimits.Funding));
+        Assert.Equal(500, tracker.Limit(BinanceRateLimits.Funding));
+    }
+
     [Fact]
     public async Task UserStreamConnectsOnThePrivateRouteAndCarriesOrderUpdates()
     {

@@ -39,16 +39,6 @@ public sealed class BitgetConformanceTests : VenueConformanceTests
 
     protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BitgetExchange)exchange).Rest.RateLimits;
 
-    /// <summary>
-    /// Defect left to the venue-base refactor (issue 12, section 2: "cancels are never frozen behind order placement"):
-    /// the shared REST client pauses every budget the refused call was charged, and every Bitget call is charged to the
-    /// 6000/min IP budget as well as its endpoint's (BitgetRateLimits.Call), so a 429 on place-order pauses the IP
-    /// budget and the cancel waits it out. Bitget counts each endpoint on its own (Bitget API FAQ: "the rate limit of
-    /// each API interface is calculated independently").
-    /// </summary>
-    protected override string? CancelWaitsOutAPlacementPause =>
-        "defect: a 429 on place-order pauses the shared IP budget, so the cancel waits out the placement pause (issue 12, section 2)";
-
     /// <summary>place-order answers only orderId and clientOid (https://www.bitget.com/api-doc/contract/trade/Place-Order): the connector reads the order back.</summary>
     protected override bool PlaceReadsTheOrderBack => true;
 

@@ -293,4 +293,21 @@ public sealed class BitgetGoldenTests
 
     private static BitgetUserStream NewUserStream(Func<CancellationToken, Task<Account>> fetchAccount) =>
         new(new BitgetOptions { WsBaseUrl = Loopback.UnreachableWs, WsPrivateUrl = Loopback.UnreachableWs }, new VenueCredentials("k", "s", "p"), fetchAccount, new ServerClock(TimeProvider.System), _ => Task.CompletedTask, TimeProvider.System, NullLogger.Instance, new VenueMetrics());
+
+    /// <summary>
+    /// Codes in Bitget's own table (https://www.bitget.com/api-doc/contract/error-code/restapi; sebastianganser/Bitget_API
+    /// contract/error-code/restapi.md) that the connector once did not know and so reported as a plain rejection.
+    /// </summary>
+    [Theory]
+    [InlineData("40304", ExchangeErrorKind.InvalidArgument)]
+    [InlineData("45034", ExchangeErrorKind.AlreadyExists)]
+    [InlineData("43118", ExchangeErrorKind.AlreadyExists)]
+    [InlineData("22002", ExchangeErrorKind.ReduceOnlyRejected)]
+    [InlineData("43001", ExchangeErrorKind.NotFound)]
+    public void ErrorTableMapsBitgetsDocumentedCodes(string code, ExchangeErrorKind kind)
+    {
+        var failure = BitgetErrors.Table.ToFailure(code, "m", 400);
+        Assert.Equal(kind, failure.Exception.Kind);
+        Assert.False(failure.IsClockError);
+    }
 }

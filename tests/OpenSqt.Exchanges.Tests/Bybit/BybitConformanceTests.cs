@@ -26,15 +26,6 @@ public sealed class BybitConformanceTests : VenueConformanceTests
     protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BybitExchange)exchange).Rest.RateLimits;
 
     /// <summary>
-    /// Bybit's HTTP 429 is its system-level frequency protection (https://bybit-exchange.github.io/docs/v5/error: "System
-    /// level frequency protection"), not a per-endpoint refusal (that one is retCode 10006 with
-    /// X-Bapi-Limit-Reset-Timestamp, after which the cancel goes at once: BybitVenueLayerTests.ASpentCreateBudgetHoldsBackOnlyCreateAndNamesWhenItResets).
-    /// The shared REST client pauses every budget the refused call was charged, the IP budget included, which the cancel draws on too.
-    /// </summary>
-    protected override string? CancelWaitsOutAPlacementPause =>
-        "a Bybit HTTP 429 (system-level protection) pauses the IP budget the cancel also draws on; the cancel goes within seconds";
-
-    /// <summary>
     /// create-batch has its own budget of 10 orders a second, charged per order (https://bybit-exchange.github.io/docs/v5/rate-limit,
     /// "Instructions for batch endpoints"), smaller than a chunk of 20: the connector sends 90 % of it at once.
     /// </summary>

@@ -85,4 +85,30 @@ public sealed class RateLimitTrackerTests
         await tracker.AcquireAsync(Orders, CancellationToken.None);
         await tracker.AcquireAsync(Weight, CancellationToken.None);
     }
+
+    [Fact]
+    public async Task A429PausesNeitherABudgetDeclaredNotPausedByRefusalNorTheCallsSharingIt()
+    {
+        // Bitget/Bybit: every call is charged to the IP budget and to its endpoint's; a 429 on one endpoint is that endpoint's.
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 0, 0, 10, TimeSpan.Zero));
+        var tracker = new RateLimitTracker(
+            [new RateLimitRule("IP", 1000, TimeSpan.FromMinutes(1)) { PausedByRefusal = false }, new RateLimitRule("PLACE", 10, TimeSpan.FromSeconds(1)), new RateLimitRule("CANCEL", 10, TimeSpan.FromSeconds(1))],
+            time.GetUtcNow, time, maxWait: TimeSpan.Zero, backoffInitial: TimeSpan.FromSeconds(1), backoffMax: TimeSpan.FromSeconds(8));
+        RateLimitCost[] place = [new("IP", 1), new("PLACE", 1)];
+        RateLimitCost[] cancel = [new("IP", 1), new("CANCEL", 1)];
+        RateLimitCost[] ipOnly = [new("IP", 1)];
+
+        Assert.Equal(TimeSpan.FromSeconds(1), tracker.Block(place, null));
+        Assert.NotNull(tracker.RuleBlockedUntil("PLACE"));
+        Assert.Null(tracker.RuleBlockedUntil("IP"));
+        await tracker.AcquireAsync(cancel, CancellationToken.None);
+        await tracker.AcquireAsync(ipOnly, CancellationToken.None);
+        await Assert.ThrowsAsync<ExchangeException>(() => tracker.AcquireAsync(place, CancellationToken.None).AsTask());
+
+        // A call charged only to such budgets pauses the calls like it, not the endpoints.
+        Assert.Equal(TimeSpan.FromSeconds(1), tracker.Block(ipOnly, null));
+        await Assert.ThrowsAsync<ExchangeException>(() => tracker.AcquireAsync(ipOnly, CancellationToken.None).AsTask());
+        await tracker.AcquireAsync(cancel, CancellationToken.None);
+        Assert.Equal(0, tracker.Waits);
+    }
 }

@@ -272,6 +272,7 @@ public sealed class OkxGoldenTests
     [InlineData("50102", ExchangeErrorKind.Unavailable, true)]
     [InlineData("50113", ExchangeErrorKind.Unauthenticated, false)]
     [InlineData("50011", ExchangeErrorKind.RateLimited, false)]
+    [InlineData("50061", ExchangeErrorKind.RateLimited, false)]
     [InlineData("50004", ExchangeErrorKind.UnknownOutcome, false)]
     [InlineData("51000", ExchangeErrorKind.InvalidArgument, false)]
     [InlineData("51008", ExchangeErrorKind.InsufficientMargin, false)]

@@ -13,6 +13,12 @@ public sealed partial class BinanceSimulator
     // -1125 "This listenKey does not exist.".
     private static Dictionary<string, int> Weight(int weight) => new(StringComparer.Ordinal) { [WeightLimit] = weight };
 
+    // Request weights as each endpoint's page states them (https://developers.binance.com/docs/derivatives/usds-margined-futures/,
+    // "Request Weight"; copies in rosssaunders/coincise docs/binance/usdm/endpoints/*.md at a00ae58): order 0 IP weight
+    // and 1 on each order counter, batchOrders 5/5/1, cancel, batch cancel, cancel-all, query 1, countdownCancelAll 10,
+    // openOrders 1 (40 without symbol), account/positionRisk/balance 5, ticker/price 1 (2), premiumIndex 1 (10),
+    // ticker/24hr 1 (40), openInterest, ping, time 1, klines by limit (5 for 500-1000). fundingRate is on a separate
+    // "500/5min/IP" limit shared with fundingInfo (FundingLimit), not on request weight.
     private EndpointSpec? Endpoint(string method, string path, string rawQuery)
     {
         var hasSymbol = rawQuery.Contains("symbol=", StringComparison.Ordinal);
@@ -35,7 +41,7 @@ public sealed partial class BinanceSimulator
             ("GET", "/fapi/v1/ticker/price") or ("GET", "/fapi/v2/ticker/price") => new(Security.None, Weight(hasSymbol ? 1 : 2), TickerPriceAsync),
             ("GET", "/fapi/v1/klines") => new(Security.None, Weight(5), KlinesAsync),
             ("GET", "/fapi/v1/premiumIndex") => new(Security.None, Weight(hasSymbol ? 1 : 10), PremiumIndexAsync),
-            ("GET", "/fapi/v1/fundingRate") => new(Security.None, Weight(1), FundingHistoryAsync),
+            ("GET", "/fapi/v1/fundingRate") => new(Security.None, new(StringComparer.Ordinal) { [FundingLimit] = 1 }, FundingHistoryAsync),
             ("GET", "/fapi/v1/ticker/24hr") => new(Security.None, Weight(hasSymbol ? 1 : 40), Tickers24hAsync),
             ("GET", "/fapi/v1/openInterest") => new(Security.None, Weight(1), OpenInterestAsync),
             ("POST", "/fapi/v1/listenKey") => new(Security.ApiKey, Weight(1), _ => ListenKeyAsync(create: true)),
@@ -86,7 +92,7 @@ public sealed partial class BinanceSimulator
             w.WriteString("timezone", "UTC");
             w.WriteNumber("serverTime", Clock.NowMilliseconds);
             w.WriteStartArray("rateLimits");
-            foreach (var limit in RateLimiter.Limits)
+            foreach (var limit in RateLimiter.Limits.Where(l => l.Name != FundingLimit))
             {
                 w.WriteStartObject();
                 w.WriteString("rateLimitType", limit.Name == WeightLimit ? "REQUEST_WEIGHT" : "ORDERS");

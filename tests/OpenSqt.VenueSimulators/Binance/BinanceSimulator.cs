@@ -34,6 +34,11 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     private const string WeightLimit = "ip-weight-1m";
     private const string Orders10SLimit = "orders-10s";
     private const string Orders1MLimit = "orders-1m";
+
+    // GET /fapi/v1/fundingRate: "share 500/5min/IP rate limit with GET /fapi/v1/fundingInfo", not request weight
+    // (https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-History).
+    // exchangeInfo does not list it.
+    private const string FundingLimit = "funding-5m";
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pumps = [];
@@ -48,6 +53,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
             new SimRateLimit(WeightLimit, weightLimit, TimeSpan.FromMinutes(1), "X-MBX-USED-WEIGHT-1M"),
             new SimRateLimit(Orders10SLimit, 300, TimeSpan.FromSeconds(10), "X-MBX-ORDER-COUNT-10S"),
             new SimRateLimit(Orders1MLimit, 1200, TimeSpan.FromMinutes(1), "X-MBX-ORDER-COUNT-1M"),
+            new SimRateLimit(FundingLimit, 500, TimeSpan.FromMinutes(5), null),
         ], engineOptions)
     {
         _pumps.Add(PumpOrdersAsync(_stop.Token));

@@ -90,7 +90,11 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
 
     public string PrivateWsUrl => WsBaseUrl + PrivatePath;
 
-    /// <summary>Largest gap between ACCESS-TIMESTAMP (or the login timestamp) and the venue clock (Bitget: 30 s (R)).</summary>
+    /// <summary>
+    /// Largest gap between ACCESS-TIMESTAMP (or the login timestamp) and the venue clock: "The request will expire 30
+    /// seconds after the timestamp" (https://www.bitget.com/api-doc/common/websocket-intro, Login). The REST signature
+    /// page names no window; the same 30 s is assumed there.
+    /// </summary>
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A connection that sends nothing (no ping) for this long is dropped (Bitget: about 2 minutes).</summary>

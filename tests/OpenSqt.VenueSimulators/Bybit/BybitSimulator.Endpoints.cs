@@ -347,6 +347,7 @@ public sealed partial class BybitSimulator
                 PostOnly = true,
                 CreatedAt = now,
                 UpdatedAt = now,
+                // https://bybit-exchange.github.io/docs/v5/enum#rejectreason (also in the order-history response example).
                 RejectReason = "EC_PostOnlyWillTakeLiquidity",
             };
             lock (_gate)

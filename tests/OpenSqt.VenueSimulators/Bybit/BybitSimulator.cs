@@ -61,7 +61,11 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
 
     public string ApiSecret { get; init; } = DefaultApiSecret;
 
-    /// <summary>A connection that sends nothing (no ping, no request) for this long is cut (Bybit: 10 minutes).</summary>
+    /// <summary>
+    /// A connection that sends nothing (no ping, no request) for this long is cut: without traffic "the connection is
+    /// kept for 10 minutes after the last interaction and then closed by the server" (private streams may set
+    /// <c>max_active_time</c> 30 s to 600 s; https://bybit-exchange.github.io/docs/zh-TW/v5/ws/connect).
+    /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Pings received from clients since start.</summary>

@@ -531,7 +531,10 @@ public sealed partial class GateSimulator
         var (order, _) = await FindAsync(id).ConfigureAwait(false);
         if (!order.Status.IsOpen())
         {
-            throw new GateSimError(400, "ORDER_FINISHED", "Order finished");
+            // "Request DELETE /futures/orders/{order_id} with invalid order ID or order that has been finished will
+            // return 404 instead of ignoring the error" (Gate APIv4 changelog v1.1.0; copy in rosssaunders/coincise
+            // docs/gateio/error_codes.md): the same answer as for an id Gate never had.
+            throw new GateSimError(404, "ORDER_NOT_FOUND", "Order not found");
         }
 
         await Engine.CancelOrderAsync(order.Symbol, OrderRef.ByExchangeId(order.ExchangeOrderId)).ConfigureAwait(false);

@@ -100,10 +100,17 @@ public sealed partial class GateSimulator : VenueSimulatorHost
     /// <summary>The futures WebSocket URL of the USDT settle.</summary>
     public string FuturesWsUrl => WsBaseUrl + WsPath;
 
-    /// <summary>Largest gap between a request's Timestamp (or a channel request's time) and the venue clock (Gate: 60 s).</summary>
+    /// <summary>
+    /// Largest gap between a request's Timestamp (or a channel request's time) and the venue clock: "the gap between its
+    /// value and current time cannot exceed 60 seconds" (https://www.gate.com/docs/developers/apiv4/en/#apiv4-signed-request-requirements).
+    /// </summary>
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>A connection that sends nothing (no ping, no request) for this long is dropped.</summary>
+    /// <summary>
+    /// A connection that sends nothing (no ping, no request) for this long is dropped. Gate documents only that "If the
+    /// client does not reply, the client will be disconnected" (futures WebSocket, Ping and Pong); 60 s is this
+    /// simulator's choice, not a documented figure.
+    /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary><c>futures.ping</c> requests answered since start.</summary>

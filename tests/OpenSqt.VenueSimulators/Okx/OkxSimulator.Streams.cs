@@ -21,7 +21,9 @@ public sealed partial class OkxSimulator
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // OKX closes with code 4004 and this reason.
+            // OKX closes with code 4004 and this reason ("Close Frame" table: 4004 "No data received in 30s";
+            // "The connection will break automatically if the subscription is not established or data has not been
+            // pushed for more than 30 seconds", https://www.okx.com/docs-v5/en/#overview-websocket-connect).
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

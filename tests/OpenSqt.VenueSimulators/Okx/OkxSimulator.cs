@@ -134,10 +134,14 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
 
     public string Passphrase { get; init; } = DefaultPassphrase;
 
-    /// <summary>How far a request timestamp may be from the venue clock (OKX: 30 s).</summary>
+    /// <summary>
+    /// How far a request timestamp may be from the venue clock: "The request will expire 30 seconds after the
+    /// timestamp" (https://www.okx.com/docs-v5/en/#overview-websocket-login; REST refuses with 50102 "Timestamp request
+    /// expired", no window stated, the same 30 s assumed).
+    /// </summary>
     public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>OKX closes a connection that received nothing for 30 s (close code 4004).</summary>
+    /// <summary>OKX closes a connection that received nothing for 30 s (close frame 4004 "No data received in 30s", https://www.okx.com/docs-v5/en/#error-code-websocket).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public int PingsReceived => Volatile.Read(ref _pings);
