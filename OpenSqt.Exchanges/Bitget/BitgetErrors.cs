@@ -32,8 +32,11 @@ public static class BitgetErrors
         ["40003"] = new(ExchangeErrorKind.Unauthenticated),
         ["40006"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "invalid ACCESS-KEY; check API_KEY"),
         ["40009"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
-        // Bitget's table: 40010 "Request timed out"; ccxt: "sign signature error". Kept as ccxt reads it.
-        ["40010"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
+        // Bitget's table: 40010 "Request timed out" (ccxt's older table says "sign signature error"). Clients quote it
+        // as an answer to a place-order: {"code":"40010","msg":"Request timed out","requestTime":1695806875837} (REST)
+        // and {"event":"error","topic":"place-order","code":"40010","msg":"Request timed out"} (WebSocket trading), and
+        // treat it as ambiguous: whether the order was taken is unknown, so it is resolved by client id.
+        ["40010"] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "Bitget timed out processing the request; the outcome is unknown"),
         ["40011"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "ACCESS-PASSPHRASE missing; set PASSPHRASE"),
         ["40012"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key or passphrase refused; check API_KEY and PASSPHRASE"),
         ["40037"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "the API key does not exist"),

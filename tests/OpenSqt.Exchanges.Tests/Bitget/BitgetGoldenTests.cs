@@ -296,7 +296,8 @@ public sealed class BitgetGoldenTests
 
     /// <summary>
     /// Codes in Bitget's own table (https://www.bitget.com/api-doc/contract/error-code/restapi; sebastianganser/Bitget_API
-    /// contract/error-code/restapi.md) that the connector once did not know and so reported as a plain rejection.
+    /// contract/error-code/restapi.md) that the connector once did not know and so reported as a plain rejection, and
+    /// 40010 "Request timed out", which it read as a refused signature.
     /// </summary>
     [Theory]
     [InlineData("40304", ExchangeErrorKind.InvalidArgument)]
@@ -304,6 +305,7 @@ public sealed class BitgetGoldenTests
     [InlineData("43118", ExchangeErrorKind.AlreadyExists)]
     [InlineData("22002", ExchangeErrorKind.ReduceOnlyRejected)]
     [InlineData("43001", ExchangeErrorKind.NotFound)]
+    [InlineData("40010", ExchangeErrorKind.UnknownOutcome)]
     public void ErrorTableMapsBitgetsDocumentedCodes(string code, ExchangeErrorKind kind)
     {
         var failure = BitgetErrors.Table.ToFailure(code, "m", 400);
