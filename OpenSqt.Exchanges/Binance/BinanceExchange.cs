@@ -45,14 +45,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     {
         ArgumentNullException.ThrowIfNull(request);
         var parameters = OrderParameters(request);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/fapi/v1/order")
-        {
-            Parameters = parameters,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BinanceRateLimits.NewOrder,
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/order", "place", BinanceRateLimits.NewOrder, parameters: parameters), cancellationToken).ConfigureAwait(false);
 
         // The acknowledgement is the answer: no read-back that could turn a live order into a failure.
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
@@ -86,14 +79,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
             var json = JsonSerializer.Serialize(items, BinanceJsonContext.Default.ListBinanceBatchOrderItem);
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/fapi/v1/batchOrders")
-                {
-                    Parameters = [KeyValuePair.Create("batchOrders", json)],
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BinanceRateLimits.BatchOrders,
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/batchOrders", "batchPlace", BinanceRateLimits.BatchOrders, parameters: [KeyValuePair.Create("batchOrders", json)]), cancellationToken).ConfigureAwait(false);
                 var results = BinanceParsers.ParseBatchOrders(doc.RootElement, OnUnknownValue);
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -125,14 +111,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     {
         try
         {
-            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/order")
-            {
-                Parameters = [KeyValuePair.Create("symbol", symbol), RefParameter(order)],
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = BinanceRateLimits.Ip(1),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/order", "cancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), RefParameter(order)]), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
         {
@@ -186,14 +165,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/batchOrders")
-                {
-                    Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")],
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BinanceRateLimits.Ip(1),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/batchOrders", "batchCancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")]), cancellationToken).ConfigureAwait(false);
                 var i = 0;
                 var refused = new List<(int Index, ExchangeException Error)>();
                 foreach (var item in doc.RootElement.EnumerateArray())
@@ -241,37 +213,18 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/allOpenOrders")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/allOpenOrders", "cancelAll", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/order")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), RefParameter(order)],
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "getOrder",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/order", "getOrder", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol), RefParameter(order)], signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
     public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openOrders")
-        {
-            Parameters = symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)],
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(symbol is null ? 40 : 1),
-            Operation = "openOrders",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/openOrders", "openOrders", BinanceRateLimits.Ip(symbol is null ? 40 : 1), symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)], signed: true), cancellationToken).ConfigureAwait(false);
         // Binance answers every open order in one array (no paging). An item whose status the connector does not know
         // is logged, counted and skipped; the rest of the list stands.
         var orders = new List<Order>(doc.RootElement.GetArrayLength());
@@ -293,46 +246,25 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/account")
-        {
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(5),
-            Operation = "account",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v3/account", "account", BinanceRateLimits.Ip(5), signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false));
     }
 
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v2/positionRisk")
-        {
-            Parameters = symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)],
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(5),
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v2/positionRisk", "positions", BinanceRateLimits.Ip(5), symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)], signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParsePositions(doc.RootElement);
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/balance")
-        {
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(5),
-            Operation = "balance",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v3/balance", "balance", BinanceRateLimits.Ip(5), signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseBalance(doc.RootElement, asset);
     }
 
     public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/price")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "price",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/ticker/price", "price", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseTickerPrice(doc.RootElement);
     }
 
@@ -344,34 +276,20 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1500");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/klines")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BinanceRateLimits.Ip(BinanceRateLimits.KlinesWeight(limit)),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/klines", "klines", BinanceRateLimits.Ip(BinanceRateLimits.KlinesWeight(limit)), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
     }
 
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "funding",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/premiumIndex", "funding", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParsePremiumIndex(doc.RootElement);
     }
 
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
-        {
-            Costs = BinanceRateLimits.Ip(10),
-            Operation = "fundingAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/premiumIndex", "fundingAll", BinanceRateLimits.Ip(10)), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParsePremiumIndex)];
     }
 
@@ -382,33 +300,19 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/fundingRate")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/fundingRate", "fundingHistory", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseFundingHistory)];
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/24hr")
-        {
-            Costs = BinanceRateLimits.Ip(40),
-            Operation = "tickers",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/ticker/24hr", "tickers", BinanceRateLimits.Ip(40)), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseTicker24h)];
     }
 
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openInterest")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "openInterest",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/openInterest", "openInterest", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
         return doc.RootElement.GetDecimal("openInterest");
     }
 
@@ -438,7 +342,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/exchangeInfo") { Costs = BinanceRateLimits.Ip(1), Operation = "exchangeInfo" }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/exchangeInfo", "exchangeInfo", BinanceRateLimits.Ip(1)), cancellationToken).ConfigureAwait(false);
 
         // Binance publishes its limits here; they replace the declared defaults (they differ per account tier).
         foreach (var (rule, limit) in BinanceParsers.ParseRateLimits(doc.RootElement))

@@ -65,14 +65,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         ArgumentNullException.ThrowIfNull(request);
         var marginMode = await MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = PlaceOrderBody(request, marginMode);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/place-order")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Place),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/place-order", "place", BitgetRateLimits.Call(BitgetRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
         var acknowledged = Accepted(request, id, Clock.Now);
         Order order;
@@ -163,14 +156,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
                 });
                 try
                 {
-                    using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-place-order")
-                    {
-                        JsonBody = body,
-                        Signed = true,
-                        Retry = RetryPolicy.Never,
-                        Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchPlace),
-                        Operation = "batchPlace",
-                    }, cancellationToken).ConfigureAwait(false);
+                    using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), cancellationToken).ConfigureAwait(false);
                     var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
                     var now = Clock.Now;
                     for (var i = 0; i < valid.Count; i++)
@@ -214,14 +200,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         });
         try
         {
-            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/cancel-order")
-            {
-                JsonBody = body,
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = BitgetRateLimits.Call(BitgetRateLimits.Cancel),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/cancel-order", "cancel", BitgetRateLimits.Call(BitgetRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
         {
@@ -262,14 +241,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             var chunk = exchangeOrderIds.Skip(start).Take(BatchChunk).ToArray();
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
-                {
-                    JsonBody = BatchCancelBody(symbol, chunk),
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchCancel),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BatchCancelBody(symbol, chunk)), cancellationToken).ConfigureAwait(false);
                 var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
                 foreach (var (orderId, _, error) in failed)
                 {
@@ -303,30 +275,12 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
-        {
-            JsonBody = BatchCancelBody(symbol, null),
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchCancel),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "cancelAll", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BatchCancelBody(symbol, null)), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/detail")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("productType", BitgetParsers.ProductType),
-                order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
-            ],
-            Signed = true,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Detail),
-            Operation = "getOrder",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/order/detail", "getOrder", BitgetRateLimits.Call(BitgetRateLimits.Detail), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)))], signed: true), cancellationToken).ConfigureAwait(false);
         var data = BitgetParsers.Data(doc.RootElement);
         try
         {
@@ -373,13 +327,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             }
 
             parameters.Add(KeyValuePair.Create("limit", PageSize.ToString(CultureInfo.InvariantCulture)));
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/orders-pending")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = BitgetRateLimits.Call(BitgetRateLimits.OpenOrders),
-                Operation = "openOrders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/order/orders-pending", "openOrders", BitgetRateLimits.Call(BitgetRateLimits.OpenOrders), parameters, signed: true), cancellationToken).ConfigureAwait(false);
             var data = BitgetParsers.Data(doc.RootElement);
             if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
             {
@@ -448,13 +396,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + (symbol is null ? "/position/all-position" : "/position/single-position"))
-        {
-            Parameters = parameters,
-            Signed = true,
-            Costs = BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition),
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + (symbol is null ? "/position/all-position" : "/position/single-position"), "positions", BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition), parameters, signed: true), cancellationToken).ConfigureAwait(false);
         var data = BitgetParsers.Data(doc.RootElement);
         if (data.ValueKind != JsonValueKind.Array)
         {
@@ -506,18 +448,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/candles")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("productType", BitgetParsers.ProductType),
-                KeyValuePair.Create("granularity", granularity),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Candles),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/candles", "klines", BitgetRateLimits.Call(BitgetRateLimits.Candles), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("granularity", granularity), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(r => BitgetParsers.ParseCandle(r, symbol, interval, now)).OrderBy(c => c.OpenTime)];
     }
@@ -551,12 +482,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/history-fund-rate")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.FundingHistory),
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/history-fund-rate", "fundingHistory", BitgetRateLimits.Call(BitgetRateLimits.FundingHistory), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];
     }
 
@@ -710,18 +636,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             return cached.Mode;
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/account/account")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("productType", BitgetParsers.ProductType),
-                KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin),
-            ],
-            Signed = true,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Account),
-            Operation = "marginMode",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/account/account", "marginMode", BitgetRateLimits.Call(BitgetRateLimits.Account), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)], signed: true), cancellationToken).ConfigureAwait(false);
         var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
         _marginModes[symbol] = (mode, Time.GetUtcNow());
         return mode;
@@ -762,49 +677,23 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     }
 
     private Task<JsonDocument> TickerDocumentAsync(string symbol, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/ticker")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Ticker),
-            Operation = "ticker",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/ticker", "ticker", BitgetRateLimits.Call(BitgetRateLimits.Ticker), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
 
     private Task<JsonDocument> TickersDocumentAsync(CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/tickers")
-        {
-            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Tickers),
-            Operation = "tickers",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/tickers", "tickers", BitgetRateLimits.Call(BitgetRateLimits.Tickers), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
 
     private async Task<DateTimeOffset> NextFundingAsync(string symbol, CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/funding-time")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.FundingTime),
-            Operation = "fundingTime",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/funding-time", "fundingTime", BitgetRateLimits.Call(BitgetRateLimits.FundingTime), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
         return DateTimeOffset.FromUnixTimeMilliseconds(FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
     }
 
     private Task<JsonDocument> AccountsDocumentAsync(CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/account/accounts")
-        {
-            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Signed = true,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Accounts),
-            Operation = "accounts",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get(Mix + "/account/accounts", "accounts", BitgetRateLimits.Call(BitgetRateLimits.Accounts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)], signed: true), cancellationToken);
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/contracts")
-        {
-            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Contracts),
-            Operation = "contracts",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/contracts", "contracts", BitgetRateLimits.Call(BitgetRateLimits.Contracts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
         _listed = BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(e => e.GetRequiredString("symbol")).ToHashSet(StringComparer.Ordinal);
         _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
         return BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));

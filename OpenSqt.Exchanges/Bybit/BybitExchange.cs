@@ -74,14 +74,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             WriteOrderFields(w, request);
             w.WriteEndObject();
         });
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/create")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.Create),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create", "place", BybitRateLimits.Endpoint(BybitRateLimits.Create), body), cancellationToken).ConfigureAwait(false);
         var (orderId, _) = BybitParsers.ParseAck(doc.RootElement);
         Order order;
         try
@@ -151,14 +144,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             });
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/create-batch")
-                {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, valid.Count),
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create-batch", "batchPlace", BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, valid.Count), body), cancellationToken).ConfigureAwait(false);
                 var results = BatchResults(doc.RootElement);
                 for (var k = 0; k < valid.Count; k++)
                 {
@@ -208,14 +194,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         });
         try
         {
-            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel")
-            {
-                JsonBody = body,
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.Cancel),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel", "cancel", BybitRateLimits.Endpoint(BybitRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
         {
@@ -276,14 +255,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             });
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-batch")
-                {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-batch", "batchCancel", BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length), body), cancellationToken).ConfigureAwait(false);
                 var results = BatchResults(doc.RootElement);
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -326,20 +298,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-all")
-        {
-            JsonBody = VenueJson.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("category", BybitParsers.Category);
-                w.WriteString("symbol", symbol);
-                w.WriteEndObject();
-            }),
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.CancelAll),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-all", "cancelAll", BybitRateLimits.Endpoint(BybitRateLimits.CancelAll), VenueJson.Write(w => { w.WriteStartObject(); w.WriteString("category", BybitParsers.Category); w.WriteString("symbol", symbol); w.WriteEndObject(); })), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
@@ -361,13 +320,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
                 parameters.Add(KeyValuePair.Create("cursor", cursor));
             }
 
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/order/realtime")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.OrderRealtime),
-                Operation = "openOrders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/order/realtime", "openOrders", BybitRateLimits.Endpoint(BybitRateLimits.OrderRealtime), parameters, signed: true), cancellationToken).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 if (ParseListed(item, "order", "openOrders") is { } order && order.Status.IsOpen())
@@ -411,13 +364,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
                 parameters.Add(KeyValuePair.Create("cursor", cursor));
             }
 
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/position/list")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.Positions),
-                Operation = "positions",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/position/list", "positions", BybitRateLimits.Endpoint(BybitRateLimits.Positions), parameters, signed: true), cancellationToken).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 var position = BybitParsers.ParsePosition(item, marginType);
@@ -470,18 +417,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/kline")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("category", BybitParsers.Category),
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("interval", bybitInterval),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = BybitRateLimits.Read,
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/market/kline", "klines", BybitRateLimits.Read, [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", bybitInterval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return BybitParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
     }
 
@@ -509,17 +445,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 200");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/funding/history")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("category", BybitParsers.Category),
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = BybitRateLimits.Read,
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/market/funding/history", "fundingHistory", BybitRateLimits.Read, [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var rates = BybitParsers.List(doc.RootElement).Select(i => new FundingRate
         {
             Exchange = VenueName,
@@ -568,13 +494,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         foreach (var (path, rule) in OrderLookups)
         {
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, path)
-            {
-                Parameters = [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference],
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(rule),
-                Operation = "getOrder",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(path, "getOrder", BybitRateLimits.Endpoint(rule), [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference], signed: true), cancellationToken).ConfigureAwait(false);
             var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
             if (item.ValueKind == JsonValueKind.Object)
             {
@@ -627,12 +547,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
                 return again;
             }
 
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/info")
-            {
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo),
-                Operation = "accountInfo",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/account/info", "accountInfo", BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo), signed: true), cancellationToken).ConfigureAwait(false);
             _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
             _marginFetchedAt = Time.GetUtcNow();
             return _marginType;
@@ -674,25 +589,10 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         Math.Clamp((int)Math.Floor(Rest.RateLimits.Limit(rule) * Rest.RateLimits.SafetyFraction), 1, BatchSize);
 
     private Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/wallet-balance")
-        {
-            Parameters = coin is null
-                ? [KeyValuePair.Create("accountType", "UNIFIED")]
-                : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)],
-            Signed = true,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.Wallet),
-            Operation = "wallet",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get("/v5/account/wallet-balance", "wallet", BybitRateLimits.Endpoint(BybitRateLimits.Wallet), coin is null ? [KeyValuePair.Create("accountType", "UNIFIED")] : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)], signed: true), cancellationToken);
 
     private Task<JsonDocument> TickersAsync(string? symbol, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/tickers")
-        {
-            Parameters = symbol is null
-                ? [KeyValuePair.Create("category", BybitParsers.Category)]
-                : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)],
-            Costs = BybitRateLimits.Read,
-            Operation = symbol is null ? "tickers" : "ticker",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get("/v5/market/tickers", symbol is null ? "tickers" : "ticker", BybitRateLimits.Read, symbol is null ? [KeyValuePair.Create("category", BybitParsers.Category)] : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)]), cancellationToken);
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
@@ -716,12 +616,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
                 parameters.Add(KeyValuePair.Create("cursor", cursor));
             }
 
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/instruments-info")
-            {
-                Parameters = parameters,
-                Costs = BybitRateLimits.Read,
-                Operation = "instruments",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/market/instruments-info", "instruments", BybitRateLimits.Read, parameters), cancellationToken).ConfigureAwait(false);
             rules.AddRange(BybitParsers.List(doc.RootElement).Where(BybitParsers.IsTradingPerpetual).Select(BybitParsers.ParseInstrument));
             cursor = NextCursor(doc.RootElement);
         }

@@ -35,6 +35,14 @@ public sealed record VenueRequest(HttpMethod Method, string Path)
 
     /// <summary>A short name for logs and metrics ("place", "cancel", ...).</summary>
     public string Operation { get; init; } = "";
+
+    /// <summary>A GET of <paramref name="path"/> (safe to retry), signed when <paramref name="signed"/>.</summary>
+    public static VenueRequest Get(string path, string operation, IReadOnlyList<RateLimitCost> costs, IReadOnlyList<KeyValuePair<string, string>>? parameters = null, bool signed = false) =>
+        new(HttpMethod.Get, path) { Parameters = parameters ?? [], Signed = signed, Costs = costs, Operation = operation };
+
+    /// <summary>A signed order-entry call, sent once (<see cref="RetryPolicy.Never"/>: a retry could place or cancel twice).</summary>
+    public static VenueRequest Trade(HttpMethod method, string path, string operation, IReadOnlyList<RateLimitCost> costs, string? jsonBody = null, IReadOnlyList<KeyValuePair<string, string>>? parameters = null) =>
+        new(method, path) { Parameters = parameters ?? [], JsonBody = jsonBody, Signed = true, Retry = RetryPolicy.Never, Costs = costs, Operation = operation };
 }
 
 /// <summary>A venue's answer: status, body and headers.</summary>

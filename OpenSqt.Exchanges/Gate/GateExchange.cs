@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,7 +31,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     private const int FinishedScanPages = 5;
     private readonly Lock _marksGate = new();
     private readonly Dictionary<string, (decimal Mark, DateTimeOffset At)> _marks = new(StringComparer.Ordinal);
-    private volatile ContractCache? _contracts;
+    private volatile GateContractCache? _contracts;
     private string? _userId;
 
     /// <summary>Builds the connector; <c>handler</c> is the HTTP handler under Gate's own 429 handling (a pooled socket handler when null).</summary>
@@ -64,15 +63,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     {
         ArgumentNullException.ThrowIfNull(request);
         var contract = await ContractAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
-        var body = OrderBody([request], [contract], single: true);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/orders")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = GateRateLimits.Call(GateRateLimits.Orders),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        var body = GateParsers.OrderBody([request], [contract], single: true);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/orders", "place", GateRateLimits.Call(GateRateLimits.Orders), body), cancellationToken).ConfigureAwait(false);
 
         // The acknowledgement is the answer: nothing is read back, so a failed read can never turn a live order into a refusal.
         return ParseReported(doc.RootElement, contract.Multiplier, "place");
@@ -81,65 +73,18 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        for (var start = 0; start < requests.Count; start += BatchPlaceChunk)
+        return await VenueBatch.PlaceAsync(VenueName, requests, BatchPlaceChunk, (request, _) =>
         {
-            var chunk = requests.Skip(start).Take(BatchPlaceChunk).ToArray();
-            var sendable = new List<(int Index, OrderRequest Request, GateContract Contract)>();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                try
-                {
-                    var contract = cache.BySymbol(chunk[i].Symbol);
-                    OrderBody([chunk[i]], [contract], single: true);
-                    sendable.Add((start + i, chunk[i], contract));
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-
-            if (sendable.Count == 0)
-            {
-                continue;
-            }
-
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/batch_orders")
-                {
-                    JsonBody = OrderBody([.. sendable.Select(s => s.Request)], [.. sendable.Select(s => s.Contract)], single: false),
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = GateRateLimits.Call(GateRateLimits.Orders),
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
-                var results = GateParsers.ParseBatchOrders(doc.RootElement, name => cache.ByName(name).Multiplier);
-                for (var i = 0; i < sendable.Count; i++)
-                {
-                    var (order, error) = i < results.Count ? results[i] : (null, null);
-                    if (order is not null)
-                    {
-                        orders.Add(order);
-                    }
-                    else
-                    {
-                        var ex = error?.Exception ?? new ExchangeException(ExchangeErrorKind.Internal, "gate answered fewer batch items than were sent");
-                        errors.Add(new BatchItemError(sendable[i].Index, ex.Kind, ex.Message, sendable[i].Request.ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                errors.AddRange(sendable.Select(s => new BatchItemError(s.Index, ex.Kind, ex.Message, s.Request.ClientOrderId)));
-            }
-        }
-
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
+            var contract = cache.BySymbol(request.Symbol);
+            GateParsers.OrderBody([request], [contract], single: true);
+            return ValueTask.FromResult(contract);
+        }, async (items, ct) =>
+        {
+            var body = GateParsers.OrderBody([.. items.Select(s => s.Request)], [.. items.Select(s => s.Prepared)], single: false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_orders", "batchPlace", GateRateLimits.Call(GateRateLimits.Orders), body), ct).ConfigureAwait(false);
+            return [.. GateParsers.ParseBatchOrders(doc.RootElement, name => cache.ByName(name).Multiplier).Select(r => new BatchOutcome(r.Order, r.Error?.Exception))];
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,13 +98,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)))
-            {
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = GateRateLimits.Call(GateRateLimits.Cancels),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)), "cancel", GateRateLimits.Call(GateRateLimits.Cancels)), cancellationToken).ConfigureAwait(false);
             var cancelled = ParseReported(doc.RootElement, contract.Multiplier, "cancel");
             if (cancelled.Symbol != symbol)
             {
@@ -195,69 +134,18 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
         await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchCancelChunk)
+        return await VenueBatch.CancelAsync(exchangeOrderIds, BatchCancelChunk, async (chunk, ct) =>
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchCancelChunk).ToArray();
-            var failed = new List<(int Index, string Id, string Message)>();
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Futures + "/batch_cancel_orders")
-                {
-                    JsonBody = JsonSerializer.Serialize(chunk, GateJsonContext.Default.StringArray),
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = GateRateLimits.Call(GateRateLimits.Cancels),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
-                var byId = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var item in doc.RootElement.EnumerateArray())
-                {
-                    byId[item.GetRequiredString("id")] = item;
-                }
-
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    if (!byId.TryGetValue(chunk[i], out var item))
-                    {
-                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.UnknownOutcome, $"gate did not answer for order {chunk[i]}", ExchangeOrderId: chunk[i]));
-                    }
-                    else if (!GateParsers.IsSucceeded(item))
-                    {
-                        failed.Add((start + i, chunk[i], item.GetStringOrNull("message") ?? ""));
-                    }
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                errors.AddRange(chunk.Select((id, i) => new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: id)));
-                continue;
-            }
-
-            foreach (var (index, id, message) in failed)
-            {
-                if (await BatchCancelItemErrorAsync(symbol, index, id, message, cancellationToken).ConfigureAwait(false) is { } error)
-                {
-                    errors.Add(error);
-                }
-            }
-        }
-
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return errors;
+            var body = JsonSerializer.Serialize(chunk, GateJsonContext.Default.StringArray);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_cancel_orders", "batchCancel", GateRateLimits.Call(GateRateLimits.Cancels), body), ct).ConfigureAwait(false);
+            return GateParsers.ParseBatchCancel(doc.RootElement, chunk);
+        }, (id, refusal, ct) => BatchCancelItemErrorAsync(symbol, id, refusal, ct), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, Futures + "/orders")
-        {
-            Parameters = [KeyValuePair.Create("contract", contract.Name)],
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = GateRateLimits.Call(GateRateLimits.Cancels),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders", "cancelAll", GateRateLimits.Call(GateRateLimits.Cancels), parameters: [KeyValuePair.Create("contract", contract.Name)]), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -270,12 +158,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)))
-            {
-                Signed = true,
-                Costs = GateRateLimits.Call(GateRateLimits.OrderLookup),
-                Operation = "getOrder",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)), "getOrder", GateRateLimits.Call(GateRateLimits.OrderLookup), signed: true), cancellationToken).ConfigureAwait(false);
             var found = ParseReported(doc.RootElement, contract.Multiplier, "getOrder");
             return found.Symbol == symbol
                 ? found
@@ -313,25 +196,14 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var result = new List<Position>();
         if (symbol is not null)
         {
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/positions/" + cache.BySymbol(symbol).Name)
-            {
-                Signed = true,
-                Costs = GateRateLimits.Call(GateRateLimits.Positions),
-                Operation = "position",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/positions/" + cache.BySymbol(symbol).Name, "position", GateRateLimits.Call(GateRateLimits.Positions), signed: true), cancellationToken).ConfigureAwait(false);
             AddPositions(cache, [doc.RootElement], result);
             return result;
         }
 
         for (var offset = 0; ; offset += PageSize)
         {
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/positions")
-            {
-                Parameters = [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", PageSizeText), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))],
-                Signed = true,
-                Costs = GateRateLimits.Call(GateRateLimits.Positions),
-                Operation = "positions",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/positions", "positions", GateRateLimits.Call(GateRateLimits.Positions), [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", PageSizeText), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))], signed: true), cancellationToken).ConfigureAwait(false);
             var page = doc.RootElement.EnumerateArray().ToArray();
             AddPositions(cache, page, result);
             if (page.Length < PageSize)
@@ -370,12 +242,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         }
 
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/candlesticks")
-        {
-            Parameters = [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = GateRateLimits.Call(GateRateLimits.Candlesticks),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/candlesticks", "klines", GateRateLimits.Call(GateRateLimits.Candlesticks), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseCandle(e, symbol, interval, contract.Multiplier, now)).OrderBy(c => c.OpenTime)];
     }
@@ -383,11 +250,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts/" + contract.Name)
-        {
-            Costs = GateRateLimits.Call(GateRateLimits.Contracts),
-            Operation = "funding",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/contracts/" + contract.Name, "funding", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken).ConfigureAwait(false);
         using var wrapped = JsonDocument.Parse("[" + doc.RootElement.GetRawText() + "]");
         var fresh = GateParsers.ParseContracts(wrapped.RootElement);
         return GateParsers.ContractFunding(fresh.Count == 1 ? fresh[0] : contract, Clock.Now);
@@ -407,23 +270,14 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         }
 
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/funding_rate")
-        {
-            Parameters = [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = GateRateLimits.Call(GateRateLimits.FundingRate),
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/funding_rate", "fundingHistory", GateRateLimits.Call(GateRateLimits.FundingRate), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
-        {
-            Costs = GateRateLimits.Call(GateRateLimits.Tickers),
-            Operation = "tickers",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/tickers", "tickers", GateRateLimits.Call(GateRateLimits.Tickers)), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         foreach (var e in doc.RootElement.EnumerateArray())
         {
@@ -457,79 +311,6 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         return MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
     }
 
-    /// <summary>The request body of one order (an object) or of a batch (an array).</summary>
-    public static string OrderBody(IReadOnlyList<OrderRequest> requests, IReadOnlyList<GateContract> contracts, bool single)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            if (!single)
-            {
-                w.WriteStartArray();
-            }
-
-            for (var i = 0; i < requests.Count; i++)
-            {
-                WriteOrder(w, requests[i], contracts[i]);
-            }
-
-            if (!single)
-            {
-                w.WriteEndArray();
-            }
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static void WriteOrder(Utf8JsonWriter w, OrderRequest request, GateContract contract)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        var contracts = ContractSize.ToContracts(request.Quantity, contract.Multiplier);
-        ContractSize.FormatWhole(contracts);
-        w.WriteStartObject();
-        w.WriteString("contract", contract.Name);
-        w.WriteNumber("size", request.Side == OrderSide.Buy ? decimal.ToInt64(contracts) : -decimal.ToInt64(contracts));
-        if (request.Type == OrderType.Market)
-        {
-            if (request.IsPostOnly)
-            {
-                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-            }
-
-            // Gate: a market order is price "0" with tif ioc.
-            w.WriteString("price", "0");
-            w.WriteString("tif", "ioc");
-        }
-        else
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            if (price <= 0)
-            {
-                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"price {VenueJson.Format(price)} must be positive");
-            }
-
-            w.WriteString("price", VenueJson.Format(price));
-            w.WriteString("tif", GateParsers.FormatTimeInForce(request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce));
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("text", GateParsers.ToText(request.ClientOrderId));
-        }
-
-        if (request.ReduceOnly)
-        {
-            w.WriteBoolean("reduce_only", true);
-        }
-
-        w.WriteEndObject();
-    }
-
     /// <summary>An order of a single-order answer, its unknown values logged and counted.</summary>
     private Order ParseReported(JsonElement e, decimal multiplier, string where)
     {
@@ -546,16 +327,18 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     private static bool IsFinished(string? label) => label is GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED";
 
     /// <summary>The error of one failed batch-cancel item, or null when the order turns out to be finished.</summary>
-    private async Task<BatchItemError?> BatchCancelItemErrorAsync(string symbol, int index, string id, string message, CancellationToken cancellationToken)
+    private async Task<ExchangeException?> BatchCancelItemErrorAsync(string symbol, string id, ExchangeException refusal, CancellationToken cancellationToken)
     {
+        if (refusal.Kind == ExchangeErrorKind.UnknownOutcome)
+        {
+            return refusal;
+        }
+
+        var message = refusal.Message;
         if (GateErrors.Table.Find(message) is not null)
         {
             // Some answers put a label in the message: take it at its word.
-            return IsFinished(message)
-                ? null
-                : GateErrors.Table.ToFailure(message, message, 400).Exception is var mapped
-                    ? new BatchItemError(index, mapped.Kind, mapped.Message, ExchangeOrderId: id)
-                    : null;
+            return IsFinished(message) ? null : GateErrors.Table.ToFailure(message, message, 400).Exception;
         }
 
         try
@@ -563,15 +346,15 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
             var order = await GetOrderAsync(symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
             return order.Status.IsTerminal()
                 ? null
-                : new BatchItemError(index, ExchangeErrorKind.Rejected, $"gate did not cancel order {id}: {message}", ExchangeOrderId: id);
+                : new ExchangeException(ExchangeErrorKind.Rejected, $"gate did not cancel order {id}: {message}");
         }
         catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
         {
-            return new BatchItemError(index, ExchangeErrorKind.NotFound, $"gate does not know order {id}: {message}", ExchangeOrderId: id);
+            return new ExchangeException(ExchangeErrorKind.NotFound, $"gate does not know order {id}: {message}");
         }
         catch (ExchangeException ex)
         {
-            return new BatchItemError(index, ExchangeErrorKind.UnknownOutcome, $"gate did not cancel order {id} ({message}) and it could not be read back: {ex.Message}", ExchangeOrderId: id);
+            return new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"gate did not cancel order {id} ({message}) and it could not be read back: {ex.Message}");
         }
     }
 
@@ -608,7 +391,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     /// (https://www.gate.com/docs/developers/apiv4/en/#pagination) or <paramref name="maxPages"/> were read. Orders on
     /// contracts the connector does not list are skipped.
     /// </summary>
-    private async Task<IReadOnlyList<Order>> ListOrdersAsync(ContractCache cache, GateContract? contract, string status, int maxPages, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Order>> ListOrdersAsync(GateContractCache cache, GateContract? contract, string status, int maxPages, CancellationToken cancellationToken)
     {
         var orders = new List<Order>();
         for (var page = 0; page < maxPages; page++)
@@ -619,13 +402,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
                 parameters.Insert(0, KeyValuePair.Create("contract", contract.Name));
             }
 
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/orders")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = GateRateLimits.Call(GateRateLimits.OrderList),
-                Operation = status + "Orders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/orders", status + "Orders", GateRateLimits.Call(GateRateLimits.OrderList), parameters, signed: true), cancellationToken).ConfigureAwait(false);
             var count = 0;
             foreach (var e in doc.RootElement.EnumerateArray())
             {
@@ -650,7 +427,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     }
 
     /// <summary>The non-empty positions of a positions answer; unlisted contracts skipped, mark prices remembered.</summary>
-    private void AddPositions(ContractCache cache, IEnumerable<JsonElement> items, List<Position> into)
+    private void AddPositions(GateContractCache cache, IEnumerable<JsonElement> items, List<Position> into)
     {
         var now = Clock.Now;
         foreach (var e in items)
@@ -765,20 +542,10 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     }
 
     private Task<JsonDocument> TickerDocumentAsync(string contractName, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/tickers")
-        {
-            Parameters = [KeyValuePair.Create("contract", contractName)],
-            Costs = GateRateLimits.Call(GateRateLimits.Tickers),
-            Operation = "ticker",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get(Futures + "/tickers", "ticker", GateRateLimits.Call(GateRateLimits.Tickers), [KeyValuePair.Create("contract", contractName)]), cancellationToken);
 
     private async Task<JsonDocument> AccountDocumentAsync(CancellationToken cancellationToken) =>
-        await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/accounts")
-        {
-            Signed = true,
-            Costs = GateRateLimits.Call(GateRateLimits.Accounts),
-            Operation = "account",
-        }, cancellationToken).ConfigureAwait(false);
+        await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/accounts", "account", GateRateLimits.Call(GateRateLimits.Accounts), signed: true), cancellationToken).ConfigureAwait(false);
 
     private async Task<string> GetUserIdAsync(CancellationToken cancellationToken)
     {
@@ -796,14 +563,14 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     private async Task<GateContract> ContractAsync(string symbol, CancellationToken cancellationToken) =>
         (await ContractsAsync(cancellationToken).ConfigureAwait(false)).BySymbol(symbol);
 
-    private async Task<ContractCache> ContractsAsync(CancellationToken cancellationToken)
+    private async Task<GateContractCache> ContractsAsync(CancellationToken cancellationToken)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
         return _contracts!;
     }
 
     /// <summary>Fetches the contracts now (funding changes between cache refreshes).</summary>
-    private async Task<ContractCache> LoadContractsAsync(CancellationToken cancellationToken)
+    private async Task<GateContractCache> LoadContractsAsync(CancellationToken cancellationToken)
     {
         await RulesAsync(cancellationToken, reload: true).ConfigureAwait(false);
         return _contracts!;
@@ -811,29 +578,9 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Futures + "/contracts") { Costs = GateRateLimits.Call(GateRateLimits.Contracts), Operation = "contracts" }, cancellationToken).ConfigureAwait(false);
-        var cache = new ContractCache(GateParsers.ParseContracts(doc.RootElement));
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/contracts", "contracts", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken).ConfigureAwait(false);
+        var cache = new GateContractCache(GateParsers.ParseContracts(doc.RootElement));
         _contracts = cache;
         return [.. cache.All.Select(c => c.Rules)];
-    }
-
-    private sealed class ContractCache(IReadOnlyList<GateContract> contracts)
-    {
-        private readonly Dictionary<string, GateContract> _bySymbol = contracts.ToDictionary(c => c.Symbol, StringComparer.Ordinal);
-        private readonly Dictionary<string, GateContract> _byName = contracts.ToDictionary(c => c.Name, StringComparer.Ordinal);
-
-        public IReadOnlyList<GateContract> All { get; } = contracts;
-
-        public GateContract BySymbol(string symbol) =>
-            _bySymbol.TryGetValue(symbol, out var contract)
-                ? contract
-                : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
-
-        public GateContract ByName(string name) =>
-            _byName.TryGetValue(name, out var contract)
-                ? contract
-                : throw new ExchangeException(ExchangeErrorKind.Internal, $"gate answered for contract '{name}', which its contract list does not have");
-
-        public bool TryByName(string name, out GateContract contract) => _byName.TryGetValue(name, out contract!);
     }
 }

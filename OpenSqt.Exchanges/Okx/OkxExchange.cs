@@ -54,14 +54,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         ArgumentNullException.ThrowIfNull(request);
         var instrument = await InstrumentAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = VenueJson.Write(w => WriteOrder(w, request, instrument));
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/order")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = OkxRateLimits.One(OkxRateLimits.Place),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/order", "place", OkxRateLimits.One(OkxRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
         var (orderId, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
         if (error is not null)
         {
@@ -168,14 +161,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             });
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/batch-orders")
-                {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = OkxRateLimits.BatchPlaceCost(valid.Count),
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/batch-orders", "batchPlace", OkxRateLimits.BatchPlaceCost(valid.Count), body), cancellationToken).ConfigureAwait(false);
                 var items = OkxParsers.Data(doc.RootElement).ToArray();
                 for (var k = 0; k < valid.Count; k++)
                 {
@@ -225,14 +211,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             WriteRef(w, order);
             w.WriteEndObject();
         });
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-order")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = OkxRateLimits.One(OkxRateLimits.Cancel),
-            Operation = "cancel",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.One(OkxRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
         var (_, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
         if (error is not null && await SettleCancelErrorAsync(symbol, order, error, cancellationToken).ConfigureAwait(false) is { } failure)
         {
@@ -308,14 +287,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             var refused = new List<(int Index, ExchangeException Error)>();
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders")
-                {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = OkxRateLimits.BatchCancelCost(chunk.Length),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
+                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders", "batchCancel", OkxRateLimits.BatchCancelCost(chunk.Length), body), cancellationToken).ConfigureAwait(false);
                 var items = OkxParsers.Data(doc.RootElement).ToArray();
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -412,13 +384,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
             // Newest first, 100 a page; "after" an ordId pages to the older ones
             // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/trade/orders-pending")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = OkxRateLimits.One(OkxRateLimits.Pending),
-                Operation = "openOrders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/trade/orders-pending", "openOrders", OkxRateLimits.One(OkxRateLimits.Pending), parameters, signed: true), cancellationToken).ConfigureAwait(false);
             var page = OkxParsers.Data(doc.RootElement).ToArray();
             foreach (var item in page)
             {
@@ -469,13 +435,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/positions")
-        {
-            Parameters = parameters,
-            Signed = true,
-            Costs = OkxRateLimits.One(OkxRateLimits.Positions),
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/account/positions", "positions", OkxRateLimits.One(OkxRateLimits.Positions), parameters, signed: true), cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
         foreach (var item in OkxParsers.Data(doc.RootElement))
         {
@@ -512,28 +472,13 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 300");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/candles")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
-                KeyValuePair.Create("bar", bar),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = OkxRateLimits.One(OkxRateLimits.Candles),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/candles", "klines", OkxRateLimits.One(OkxRateLimits.Candles), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("bar", bar), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
-        {
-            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.One(OkxRateLimits.Funding),
-            Operation = "funding",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "funding", OkxRateLimits.One(OkxRateLimits.Funding), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseFunding(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no funding rate for '{symbol}'");
     }
@@ -546,12 +491,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
-        {
-            Parameters = [KeyValuePair.Create("instId", "ANY")],
-            Costs = OkxRateLimits.One(OkxRateLimits.Funding),
-            Operation = "fundingAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "fundingAll", OkxRateLimits.One(OkxRateLimits.Funding), [KeyValuePair.Create("instId", "ANY")]), cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement)
             .Where(i => i.GetStringOrNull("instId") is { } instId && instId.EndsWith("-SWAP", StringComparison.Ordinal) && instruments.ContainsKey(OkxParsers.Symbols.FromVenue(instId)))
             .Select(OkxParsers.ParseFunding)];
@@ -564,12 +504,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
         }
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate-history")
-        {
-            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = OkxRateLimits.One(OkxRateLimits.FundingHistory),
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate-history", "fundingHistory", OkxRateLimits.One(OkxRateLimits.FundingHistory), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
         {
             Exchange = VenueName,
@@ -583,23 +518,13 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/tickers")
-        {
-            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-            Costs = OkxRateLimits.One(OkxRateLimits.Tickers),
-            Operation = "tickers",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/tickers", "tickers", OkxRateLimits.One(OkxRateLimits.Tickers), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement).Where(i => i.GetRequiredString("instId").EndsWith("-USDT-SWAP", StringComparison.Ordinal)).Select(OkxParsers.ParseTicker)];
     }
 
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/open-interest")
-        {
-            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.One(OkxRateLimits.OpenInterest),
-            Operation = "openInterest",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/open-interest", "openInterest", OkxRateLimits.One(OkxRateLimits.OpenInterest), [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? item.GetDecimal("oiCcy") : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no open interest for '{symbol}'");
     }
@@ -656,23 +581,12 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     }
 
     private Task<JsonDocument> BalanceAsync(string? ccy, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/balance")
-        {
-            Parameters = ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)],
-            Signed = true,
-            Costs = OkxRateLimits.One(OkxRateLimits.Balance),
-            Operation = "balance",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get("/api/v5/account/balance", "balance", OkxRateLimits.One(OkxRateLimits.Balance), ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)], signed: true), cancellationToken);
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/ticker")
-        {
-            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.One(OkxRateLimits.Ticker),
-            Operation = "ticker",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/ticker", "ticker", OkxRateLimits.One(OkxRateLimits.Ticker), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseTicker(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no ticker for '{symbol}'");
     }
@@ -694,12 +608,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/instruments")
-        {
-            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-            Costs = OkxRateLimits.One(OkxRateLimits.Instruments),
-            Operation = "instruments",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/instruments", "instruments", OkxRateLimits.One(OkxRateLimits.Instruments), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
         var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
         foreach (var item in OkxParsers.Data(doc.RootElement).Where(OkxParsers.IsLiveLinearSwap))
         {
