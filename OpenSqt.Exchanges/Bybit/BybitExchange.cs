@@ -71,7 +71,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         {
             w.WriteStartObject();
             w.WriteString("category", BybitParsers.Category);
-            WriteOrderFields(w, request);
+            BybitParsers.WriteOrderFields(w, request);
             w.WriteEndObject();
         });
         using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create", "place", BybitRateLimits.Endpoint(BybitRateLimits.Create), body), cancellationToken).ConfigureAwait(false);
@@ -99,88 +99,27 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         return order;
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        var size = BatchChunk(BybitRateLimits.CreateBatch);
-        for (var start = 0; start < requests.Count; start += size)
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchChunk(BybitRateLimits.CreateBatch), (request, _) =>
         {
-            var chunk = requests.Skip(start).Take(size).ToArray();
-            var valid = new List<int>();
-            for (var i = 0; i < chunk.Length; i++)
+            OrderChecks.Validate(request);
+            return ValueTask.FromResult(request);
+        }, async (items, ct) =>
+        {
+            var body = BybitParsers.BatchBody(items, (w, item) => BybitParsers.WriteOrderFields(w, item.Request));
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create-batch", "batchPlace", BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, items.Count), body), ct).ConfigureAwait(false);
+            var outcomes = new List<BatchOutcome>();
+            foreach (var ((item, code, message), k) in BybitParsers.BatchResults(doc.RootElement).Take(items.Count).Select((r, k) => (r, k)))
             {
-                try
-                {
-                    Validate(chunk[i]);
-                    valid.Add(i);
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
+                // 10006 on an item: past the batch budget of this second, not placed; reported as
+                // RateLimited (transient) and never re-sent here.
+                outcomes.Add(code == "0" && item is { } ok && ok.GetStringOrNull("orderId") is { Length: > 0 } id
+                    ? BatchOutcome.Placed(Accepted(items[k].Request, id) with { CreatedAt = BybitParsers.Time(ok, "createAt") })
+                    : BatchOutcome.Refused(BybitErrors.Table.ToFailure(code, message, 200).Exception));
             }
 
-            if (valid.Count == 0)
-            {
-                continue;
-            }
-
-            var body = VenueJson.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("category", BybitParsers.Category);
-                w.WriteStartArray("request");
-                foreach (var i in valid)
-                {
-                    w.WriteStartObject();
-                    WriteOrderFields(w, chunk[i]);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create-batch", "batchPlace", BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, valid.Count), body), cancellationToken).ConfigureAwait(false);
-                var results = BatchResults(doc.RootElement);
-                for (var k = 0; k < valid.Count; k++)
-                {
-                    var i = valid[k];
-                    if (k >= results.Count)
-                    {
-                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, "bybit answered fewer batch items than were sent", chunk[i].ClientOrderId));
-                        continue;
-                    }
-
-                    var (item, code, message) = results[k];
-                    if (code == "0" && item is { } ok && ok.GetStringOrNull("orderId") is { Length: > 0 } id)
-                    {
-                        orders.Add(Accepted(chunk[i], id) with { CreatedAt = BybitParsers.Time(ok, "createAt") });
-                    }
-                    else
-                    {
-                        // 10006 on an item: past the batch budget of this second, not placed; reported as
-                        // RateLimited (transient) and never re-sent here.
-                        var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                foreach (var i in valid)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-        }
-
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
-    }
+            return outcomes;
+        }, cancellationToken);
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
@@ -189,7 +128,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             w.WriteStartObject();
             w.WriteString("category", BybitParsers.Category);
             w.WriteString("symbol", symbol);
-            WriteRef(w, order);
+            BybitParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
         try
@@ -229,71 +168,31 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         BybitLog.CancelFoundFinished(Logger, order.ToString(), BybitErrors.OrderNotExists);
     }
 
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
-        var size = BatchChunk(BybitRateLimits.CancelBatch);
-        for (var start = 0; start < exchangeOrderIds.Count; start += size)
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
+        VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk(BybitRateLimits.CancelBatch), async (chunk, ct) =>
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(size).ToArray();
-            var body = VenueJson.Write(w =>
+            var body = BybitParsers.BatchBody(chunk, (w, id) =>
             {
-                w.WriteStartObject();
-                w.WriteString("category", BybitParsers.Category);
-                w.WriteStartArray("request");
-                foreach (var id in chunk)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("symbol", symbol);
-                    w.WriteString("orderId", id);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
+                w.WriteString("symbol", symbol);
+                w.WriteString("orderId", id);
             });
-            try
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-batch", "batchCancel", BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length), body), ct).ConfigureAwait(false);
+            var results = BybitParsers.BatchResults(doc.RootElement);
+            var refused = new List<(int, ExchangeException)>();
+            for (var i = 0; i < chunk.Length; i++)
             {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-batch", "batchCancel", BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length), body), cancellationToken).ConfigureAwait(false);
-                var results = BatchResults(doc.RootElement);
-                for (var i = 0; i < chunk.Length; i++)
+                var (_, code, message) = i < results.Count ? results[i] : (null, "HTTP200", "bybit answered fewer batch items than were sent");
+                if (code is not ("0" or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled))
                 {
-                    var (_, code, message) = i < results.Count ? results[i] : (null, "HTTP200", "bybit answered fewer batch items than were sent");
-                    if (code is "0" or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
-                    {
-                        continue;
-                    }
-
-                    var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
-                    if (code == BybitErrors.OrderNotExists)
-                    {
-                        try
-                        {
-                            await SettleNotExistsAsync(symbol, OrderRef.ByExchangeId(chunk[i]), ex, cancellationToken).ConfigureAwait(false);
-                            continue;
-                        }
-                        catch (ExchangeException settled)
-                        {
-                            ex = settled;
-                        }
-                    }
-
                     // 10006 on an item: past the batch budget of this second; the order is still open.
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                    refused.Add((i, BybitErrors.Table.ToFailure(code, message, 200).Exception));
                 }
             }
-            catch (ExchangeException ex)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                }
-            }
-        }
 
-        return errors;
-    }
+            return refused;
+        }, (id, refusal, ct) => refusal.VenueCode == BybitErrors.OrderNotExists
+            ? VenueBatch.Verdict(() => SettleNotExistsAsync(symbol, OrderRef.ByExchangeId(id), refusal, ct))
+            : Task.FromResult<ExchangeException?>(refusal), cancellationToken);
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
@@ -624,85 +523,6 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         return rules;
     }
 
-    /// <summary>Batch answers: <c>result.list[i]</c> beside <c>retExtInfo.list[i]</c> (per-item code and message).</summary>
-    private static List<(JsonElement? Item, string Code, string? Message)> BatchResults(JsonElement envelope)
-    {
-        var items = BybitParsers.List(envelope).Select(e => (JsonElement?)e.Clone()).ToList();
-        var codes = envelope.TryGetProperty("retExtInfo", out var ext) && ext.ValueKind == JsonValueKind.Object && ext.TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(c => (c.GetRequiredString("code"), c.GetStringOrNull("msg"))).ToList()
-            : [];
-        var results = new List<(JsonElement?, string, string?)>();
-        for (var i = 0; i < Math.Max(items.Count, codes.Count); i++)
-        {
-            var (code, message) = i < codes.Count ? codes[i] : ("0", null);
-            results.Add((i < items.Count ? items[i] : null, code, message));
-        }
-
-        return results;
-    }
-
     private static string? NextCursor(JsonElement envelope) =>
         BybitParsers.Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
-
-    private static void Validate(OrderRequest request)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        if (request.Type == OrderType.Market && request.IsPostOnly)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-        }
-
-        if (request.Type == OrderType.Limit && request.Price is null)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-        }
-    }
-
-    /// <summary>The fields of one order: PostOnly through timeInForce, one-way positionIdx 0, orderLinkId exactly as given.</summary>
-    private static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
-    {
-        Validate(request);
-        w.WriteString("symbol", request.Symbol);
-        w.WriteString("side", BybitParsers.FormatSide(request.Side));
-        if (request.Type == OrderType.Market)
-        {
-            w.WriteString("orderType", "Market");
-            w.WriteString("qty", VenueJson.Format(request.Quantity));
-        }
-        else
-        {
-            var tif = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce;
-            w.WriteString("orderType", "Limit");
-            w.WriteString("qty", VenueJson.Format(request.Quantity));
-            w.WriteString("price", VenueJson.Format(request.Price!.Value));
-            w.WriteString("timeInForce", BybitParsers.FormatTimeInForce(tif));
-        }
-
-        w.WriteNumber("positionIdx", 0);
-        if (request.ReduceOnly)
-        {
-            w.WriteBoolean("reduceOnly", true);
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("orderLinkId", request.ClientOrderId);
-        }
-    }
-
-    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
-    {
-        if (order.ExchangeOrderId is { } id)
-        {
-            w.WriteString("orderId", id);
-        }
-        else
-        {
-            w.WriteString("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        }
-    }
 }
