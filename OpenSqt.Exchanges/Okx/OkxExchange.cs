@@ -121,81 +121,29 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         return order;
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < requests.Count; start += BatchSize)
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchSize, async (request, ct) =>
         {
-            var chunk = requests.Skip(start).Take(BatchSize).ToArray();
-            var valid = new List<(int Index, Instrument Instrument)>();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                try
-                {
-                    var instrument = await InstrumentAsync(chunk[i].Symbol, cancellationToken).ConfigureAwait(false);
-                    VenueJson.Write(w => WriteOrder(w, chunk[i], instrument));
-                    valid.Add((i, instrument));
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-
-            if (valid.Count == 0)
-            {
-                continue;
-            }
-
+            var instrument = await InstrumentAsync(request.Symbol, ct).ConfigureAwait(false);
+            VenueJson.Write(w => WriteOrder(w, request, instrument));
+            return instrument;
+        }, async (items, ct) =>
+        {
             var body = VenueJson.Write(w =>
             {
                 w.WriteStartArray();
-                foreach (var (i, instrument) in valid)
+                foreach (var (request, instrument) in items)
                 {
-                    WriteOrder(w, chunk[i], instrument);
+                    WriteOrder(w, request, instrument);
                 }
 
                 w.WriteEndArray();
             });
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/batch-orders", "batchPlace", OkxRateLimits.BatchPlaceCost(valid.Count), body), cancellationToken).ConfigureAwait(false);
-                var items = OkxParsers.Data(doc.RootElement).ToArray();
-                for (var k = 0; k < valid.Count; k++)
-                {
-                    var (i, instrument) = valid[k];
-                    if (k >= items.Length)
-                    {
-                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent", chunk[i].ClientOrderId));
-                        continue;
-                    }
-
-                    var (orderId, _, error) = OkxParsers.ParseItemResult(items[k]);
-                    if (error is null && orderId is not null)
-                    {
-                        orders.Add(Accepted(chunk[i], orderId));
-                    }
-                    else
-                    {
-                        var ex = error ?? new ExchangeException(ExchangeErrorKind.Internal, "okx accepted a batch item without an ordId");
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                foreach (var (i, _) in valid)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-        }
-
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
-    }
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/batch-orders", "batchPlace", OkxRateLimits.BatchPlaceCost(items.Count), body), ct).ConfigureAwait(false);
+            return [.. OkxParsers.Data(doc.RootElement).Take(items.Count).Select((item, k) => OkxParsers.ParseItemResult(item) is var (orderId, _, error) && error is null && orderId is not null
+                ? BatchOutcome.Placed(Accepted(items[k].Request, orderId))
+                : BatchOutcome.Refused(error ?? new ExchangeException(ExchangeErrorKind.Internal, "okx accepted a batch item without an ordId")))];
+        }, cancellationToken);
 
     /// <summary>
     /// Cancels one order. OK when it is now cancelled or was already finished; <see cref="ExchangeErrorKind.NotFound"/>
@@ -208,7 +156,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         {
             w.WriteStartObject();
             w.WriteString("instId", OkxParsers.Symbols.ToVenue(symbol));
-            WriteRef(w, order);
+            OkxParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
         using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.One(OkxRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
@@ -263,14 +211,11 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         }
     }
 
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
         var instId = OkxParsers.Symbols.ToVenue(symbol);
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
+        return VenueBatch.CancelAsync(exchangeOrderIds, BatchSize, async (chunk, ct) =>
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
             var body = VenueJson.Write(w =>
             {
                 w.WriteStartArray();
@@ -284,40 +229,19 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
                 w.WriteEndArray();
             });
-            var refused = new List<(int Index, ExchangeException Error)>();
-            try
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders", "batchCancel", OkxRateLimits.BatchCancelCost(chunk.Length), body), ct).ConfigureAwait(false);
+            var items = OkxParsers.Data(doc.RootElement).ToArray();
+            var refused = new List<(int, ExchangeException)>();
+            for (var i = 0; i < chunk.Length; i++)
             {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders", "batchCancel", OkxRateLimits.BatchCancelCost(chunk.Length), body), cancellationToken).ConfigureAwait(false);
-                var items = OkxParsers.Data(doc.RootElement).ToArray();
-                for (var i = 0; i < chunk.Length; i++)
+                if ((i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent")) is { } error)
                 {
-                    var error = i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent");
-                    if (error is not null)
-                    {
-                        refused.Add((i, error));
-                    }
+                    refused.Add((i, error));
                 }
             }
-            catch (ExchangeException ex)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                }
 
-                continue;
-            }
-
-            foreach (var (i, error) in refused)
-            {
-                if (await SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(chunk[i]), error, cancellationToken).ConfigureAwait(false) is { } failure)
-                {
-                    errors.Add(new BatchItemError(start + i, failure.Kind, failure.Message, ExchangeOrderId: chunk[i]));
-                }
-            }
-        }
-
-        return errors;
+            return refused;
+        }, (id, error, ct) => SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(id), error, ct), cancellationToken);
     }
 
     /// <summary>OKX has no cancel-all for swaps outside MMP: the working orders are read and cancelled in batches.</summary>
@@ -572,6 +496,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         Operation = "getOrder",
     };
 
+    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument) =>
+        OkxParsers.WriteOrder(w, request, instrument.ContractSize, instrument.Lot, Options.TradeMode);
+
     /// <summary>An item skipped for an enum value this connector does not know: logged and counted, the rest stands.</summary>
     private void SkipUnknown(string item, OkxUnknownValueException ex)
     {
@@ -621,56 +548,5 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
         Volatile.Write(ref _instruments, instruments);
         return [.. instruments.Values.Select(i => i.Rules)];
-    }
-
-    /// <summary>One order: size in contracts (refused when not a whole number of lots), clOrdId checked, post-only as ordType.</summary>
-    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        if (request.Type == OrderType.Market && request.IsPostOnly)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-        }
-
-        var contracts = ContractSize.ToContracts(request.Quantity, instrument.ContractSize, instrument.Lot);
-        w.WriteStartObject();
-        w.WriteString("instId", OkxParsers.Symbols.ToVenue(request.Symbol));
-        w.WriteString("tdMode", Options.TradeMode);
-        w.WriteString("side", OkxParsers.FormatSide(request.Side));
-        w.WriteString("ordType", OkxParsers.FormatOrdType(request.Type, request.TimeInForce, request.IsPostOnly));
-        w.WriteString("sz", VenueJson.Format(contracts));
-        if (request.Type == OrderType.Limit)
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            w.WriteString("px", VenueJson.Format(price));
-        }
-
-        if (request.ReduceOnly)
-        {
-            w.WriteBoolean("reduceOnly", true);
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("clOrdId", OkxParsers.CheckClientOrderId(request.ClientOrderId));
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
-    {
-        if (order.ExchangeOrderId is { } id)
-        {
-            w.WriteString("ordId", id);
-        }
-        else
-        {
-            w.WriteString("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        }
     }
 }
