@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -64,7 +63,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         ArgumentNullException.ThrowIfNull(request);
         var marginMode = await MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
-        var body = PlaceOrderBody(request, marginMode);
+        var body = BitgetParsers.PlaceOrderBody(request, marginMode);
         using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/place-order", "place", BitgetRateLimits.Call(BitgetRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
         var acknowledged = Accepted(request, id, Clock.Now);
@@ -91,111 +90,61 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         return order;
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        var indexed = requests.Select((r, i) => (Request: r, Index: i)).ToList();
-        foreach (var group in indexed.GroupBy(x => x.Request.Symbol))
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchChunk, (request, _) =>
         {
-            foreach (var chunk in group.Chunk(BatchChunk))
+            VenueJson.Write(w =>
             {
-                var valid = new List<(OrderRequest Request, int Index)>();
-                foreach (var item in chunk)
-                {
-                    try
-                    {
-                        Body(w =>
-                        {
-                            w.WriteStartObject();
-                            WriteOrderFields(w, item.Request);
-                            w.WriteEndObject();
-                        });
-                        valid.Add(item);
-                    }
-                    catch (ExchangeException ex)
-                    {
-                        errors.Add(new BatchItemError(item.Index, ex.Kind, ex.Message, item.Request.ClientOrderId));
-                    }
-                }
-
-                if (valid.Count == 0)
-                {
-                    continue;
-                }
-
-                string marginMode;
-                try
-                {
-                    marginMode = await MarginModeAsync(group.Key, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.AddRange(valid.Select(v => new BatchItemError(v.Index, ex.Kind, ex.Message, v.Request.ClientOrderId)));
-                    continue;
-                }
-
-                var body = Body(w =>
+                w.WriteStartObject();
+                BitgetParsers.WriteOrderFields(w, request);
+                w.WriteEndObject();
+            });
+            return ValueTask.FromResult(request);
+        }, async (items, ct) =>
+        {
+            var symbol = items[0].Request.Symbol;
+            var marginMode = await MarginModeAsync(symbol, ct).ConfigureAwait(false);
+            var body = VenueJson.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("symbol", symbol);
+                w.WriteString("productType", BitgetParsers.ProductType);
+                w.WriteString("marginMode", marginMode);
+                w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+                w.WriteStartArray("orderList");
+                foreach (var (request, _) in items)
                 {
                     w.WriteStartObject();
-                    w.WriteString("symbol", group.Key);
-                    w.WriteString("productType", BitgetParsers.ProductType);
-                    w.WriteString("marginMode", marginMode);
-                    w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-                    w.WriteStartArray("orderList");
-                    foreach (var (request, _) in valid)
-                    {
-                        w.WriteStartObject();
-                        WriteOrderFields(w, request);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
+                    BitgetParsers.WriteOrderFields(w, request);
                     w.WriteEndObject();
-                });
-                try
-                {
-                    using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), cancellationToken).ConfigureAwait(false);
-                    var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-                    var now = Clock.Now;
-                    for (var i = 0; i < valid.Count; i++)
-                    {
-                        var (request, index) = valid[i];
-
-                        // Items are matched by clientOid when there is one, else by position among the items without one.
-                        var ok = request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
-                        if (ok.OrderId is not null)
-                        {
-                            orders.Add(Accepted(request, ok.OrderId, now));
-                            continue;
-                        }
-
-                        var failure = failed.FirstOrDefault(f => f.ClientOid == request.ClientOrderId).Error?.Exception
-                            ?? new ExchangeException(ExchangeErrorKind.UnknownOutcome, "bitget did not report this batch item; look it up by client id");
-                        errors.Add(new BatchItemError(index, failure.Kind, failure.Message, request.ClientOrderId));
-                    }
                 }
-                catch (ExchangeException ex)
-                {
-                    errors.AddRange(valid.Select(v => new BatchItemError(v.Index, ex.Kind, ex.Message, v.Request.ClientOrderId)));
-                }
-            }
-        }
 
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
-    }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), ct).ConfigureAwait(false);
+            var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+            var now = Clock.Now;
+            return [.. items.Select((item, i) =>
+            {
+                // Items are matched by clientOid when there is one, else by position among the items without one.
+                var ok = item.Request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
+                return ok.OrderId is not null
+                    ? BatchOutcome.Placed(Accepted(item.Request, ok.OrderId, now))
+                    : BatchOutcome.Refused(failed.FirstOrDefault(f => f.ClientOid == item.Request.ClientOrderId).Error?.Exception
+                        ?? new ExchangeException(ExchangeErrorKind.UnknownOutcome, "bitget did not report this batch item; look it up by client id"));
+            })];
+        }, cancellationToken, groupBy: r => r.Symbol);
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = Body(w =>
+        var body = VenueJson.Write(w =>
         {
             w.WriteStartObject();
             w.WriteString("symbol", symbol);
             w.WriteString("productType", BitgetParsers.ProductType);
             w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-            WriteRef(w, order);
+            BitgetParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
         try
@@ -232,50 +181,20 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         BitgetLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode ?? "?");
     }
 
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchChunk)
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
+        VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk, async (chunk, ct) =>
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchChunk).ToArray();
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BatchCancelBody(symbol, chunk)), cancellationToken).ConfigureAwait(false);
-                var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-                foreach (var (orderId, _, error) in failed)
-                {
-                    var index = Array.IndexOf(chunk, orderId);
-                    var failure = error.Exception;
-                    if (failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound && orderId is not null)
-                    {
-                        try
-                        {
-                            await SettleCancelAsync(symbol, OrderRef.ByExchangeId(orderId), failure, cancellationToken).ConfigureAwait(false);
-                            continue;
-                        }
-                        catch (ExchangeException settled)
-                        {
-                            failure = settled;
-                        }
-                    }
-
-                    errors.Add(new BatchItemError(start + Math.Max(0, index), failure.Kind, failure.Message, ExchangeOrderId: orderId));
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                errors.AddRange(chunk.Select((id, i) => new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: id)));
-            }
-        }
-
-        return errors;
-    }
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
+            var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+            return [.. failed.Select(f => (Math.Max(0, Array.IndexOf(chunk, f.OrderId)), f.Error.Exception))];
+        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound
+            ? VenueBatch.Verdict(() => SettleCancelAsync(symbol, OrderRef.ByExchangeId(id), failure, ct))
+            : Task.FromResult<ExchangeException?>(failure), cancellationToken);
 
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "cancelAll", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BatchCancelBody(symbol, null)), cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "cancelAll", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, null)), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
@@ -515,113 +434,6 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         return MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
     }
-
-    /// <summary>
-    /// The place-order body: margin in USDT under the account's <paramref name="marginMode"/> for the symbol
-    /// (<c>crossed</c> or <c>isolated</c>), one-way mode (no tradeSide).
-    /// </summary>
-    public static string PlaceOrderBody(OrderRequest request, string marginMode = BitgetParsers.Crossed) => Body(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("symbol", request.Symbol);
-        w.WriteString("productType", BitgetParsers.ProductType);
-        w.WriteString("marginMode", marginMode);
-        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-        WriteOrderFields(w, request);
-        w.WriteEndObject();
-    });
-
-    private static string Body(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>The per-order fields; one-way mode, so no tradeSide. Post-only is <c>force=post_only</c>.</summary>
-    private static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        if (request.ClientOrderId is { Length: > BitgetParsers.MaxClientOidLength } longId)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{longId}' is longer than bitget's {BitgetParsers.MaxClientOidLength} characters");
-        }
-
-        if (request.Type == OrderType.Market && request.IsPostOnly)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-        }
-
-        w.WriteString("size", VenueJson.Format(request.Quantity));
-        if (request.Type == OrderType.Limit)
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            w.WriteString("price", VenueJson.Format(price));
-        }
-
-        w.WriteString("side", request.Side == OrderSide.Buy ? "buy" : "sell");
-        if (request.Type == OrderType.Market)
-        {
-            w.WriteString("orderType", "market");
-        }
-        else
-        {
-            w.WriteString("orderType", "limit");
-            w.WriteString("force", BitgetParsers.FormatForce(request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce));
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("clientOid", request.ClientOrderId);
-        }
-
-        if (request.ReduceOnly)
-        {
-            w.WriteString("reduceOnly", "YES");
-        }
-    }
-
-    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
-    {
-        if (order.ExchangeOrderId is { } id)
-        {
-            w.WriteString("orderId", id);
-        }
-        else
-        {
-            w.WriteString("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        }
-    }
-
-    private static string BatchCancelBody(string symbol, IReadOnlyList<string>? ids) => Body(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("symbol", symbol);
-        w.WriteString("productType", BitgetParsers.ProductType);
-        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-        if (ids is not null)
-        {
-            w.WriteStartArray("orderIdList");
-            foreach (var id in ids)
-            {
-                w.WriteStartObject();
-                w.WriteString("orderId", id);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteEndObject();
-    });
 
     /// <summary>
     /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from

@@ -418,6 +418,92 @@ public static class BitgetParsers
 
         return (ok, failed);
     }
+
+    /// <summary>
+    /// The place-order body: margin in USDT under the account's <paramref name="marginMode"/> for the symbol
+    /// (<c>crossed</c> or <c>isolated</c>), one-way mode (no tradeSide).
+    /// </summary>
+    public static string PlaceOrderBody(OrderRequest request, string marginMode = Crossed) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", request.Symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginMode", marginMode);
+        w.WriteString("marginCoin", MarginCoin);
+        WriteOrderFields(w, request);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The per-order fields; one-way mode, so no tradeSide. Post-only is <c>force=post_only</c>.</summary>
+    public static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
+    {
+        var limitPrice = OrderChecks.Validate(request);
+        if (request.ClientOrderId is { Length: > MaxClientOidLength } longId)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{longId}' is longer than bitget's {MaxClientOidLength} characters");
+        }
+
+        w.WriteString("size", VenueJson.Format(request.Quantity));
+        if (limitPrice is { } price)
+        {
+            w.WriteString("price", VenueJson.Format(price));
+        }
+
+        w.WriteString("side", request.Side == OrderSide.Buy ? "buy" : "sell");
+        if (request.Type == OrderType.Market)
+        {
+            w.WriteString("orderType", "market");
+        }
+        else
+        {
+            w.WriteString("orderType", "limit");
+            w.WriteString("force", FormatForce(OrderChecks.SentTimeInForce(request)));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("clientOid", request.ClientOrderId);
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteString("reduceOnly", "YES");
+        }
+    }
+
+    public static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("orderId", id);
+        }
+        else
+        {
+            w.WriteString("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
+
+    public static string BatchCancelBody(string symbol, IReadOnlyList<string>? ids) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginCoin", MarginCoin);
+        if (ids is not null)
+        {
+            w.WriteStartArray("orderIdList");
+            foreach (var id in ids)
+            {
+                w.WriteStartObject();
+                w.WriteString("orderId", id);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    });
 }
 
 /// <summary>A Bitget answer carried a value of a field this connector does not know; the item is skipped, the rest stands.</summary>
