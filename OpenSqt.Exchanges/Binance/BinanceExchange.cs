@@ -44,74 +44,26 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var parameters = OrderParameters(request);
+        var parameters = BinanceParsers.OrderParameters(request);
         using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/order", "place", BinanceRateLimits.NewOrder, parameters: parameters), cancellationToken).ConfigureAwait(false);
 
         // The acknowledgement is the answer: no read-back that could turn a live order into a failure.
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < requests.Count; start += BatchPlaceChunk)
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchPlaceChunk, (request, _) => ValueTask.FromResult(BinanceParsers.BatchOrderItem(request)), async (items, ct) =>
         {
-            var chunk = requests.Skip(start).Take(BatchPlaceChunk).ToArray();
-            var items = new List<BinanceBatchOrderItem>(chunk.Length);
-            foreach (var r in chunk)
-            {
-                var p = OrderParameters(r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-                items.Add(new BinanceBatchOrderItem
-                {
-                    Symbol = p["symbol"],
-                    Side = p["side"],
-                    Type = p["type"],
-                    Quantity = p["quantity"],
-                    Price = p.GetValueOrDefault("price"),
-                    TimeInForce = p.GetValueOrDefault("timeInForce"),
-                    ReduceOnly = p.GetValueOrDefault("reduceOnly"),
-                    NewClientOrderId = p.GetValueOrDefault("newClientOrderId"),
-                });
-            }
-
-            var json = JsonSerializer.Serialize(items, BinanceJsonContext.Default.ListBinanceBatchOrderItem);
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/batchOrders", "batchPlace", BinanceRateLimits.BatchOrders, parameters: [KeyValuePair.Create("batchOrders", json)]), cancellationToken).ConfigureAwait(false);
-                var results = BinanceParsers.ParseBatchOrders(doc.RootElement, OnUnknownValue);
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var (order, error) = i < results.Count ? results[i] : (null, null);
-                    if (order is not null)
-                    {
-                        orders.Add(order);
-                    }
-                    else
-                    {
-                        var ex = error?.Exception ?? new ExchangeException(ExchangeErrorKind.Internal, "binance answered fewer batch items than were sent");
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-        }
-
-        return new BatchPlaceResult(orders, errors);
-    }
+            var json = JsonSerializer.Serialize([.. items.Select(i => i.Prepared)], BinanceJsonContext.Default.ListBinanceBatchOrderItem);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/batchOrders", "batchPlace", BinanceRateLimits.BatchOrders, parameters: [KeyValuePair.Create("batchOrders", json)]), ct).ConfigureAwait(false);
+            return [.. BinanceParsers.ParseBatchOrders(doc.RootElement, OnUnknownValue).Select(r => new BatchOutcome(r.Order, r.Error?.Exception))];
+        }, cancellationToken, passThrough: ex => ex.Kind == ExchangeErrorKind.PositionModeMismatch);
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         try
         {
-            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/order", "cancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), RefParameter(order)]), cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/order", "cancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), BinanceParsers.RefParameter(order)]), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
         {
@@ -148,67 +100,24 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
         BinanceLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode!);
     }
 
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchCancelChunk)
+        foreach (var id in exchangeOrderIds)
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchCancelChunk).ToArray();
-            foreach (var id in chunk)
+            if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
-                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                {
-                    throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"binance order ids are numbers; '{id}' is not");
-                }
-            }
-
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/batchOrders", "batchCancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")]), cancellationToken).ConfigureAwait(false);
-                var i = 0;
-                var refused = new List<(int Index, ExchangeException Error)>();
-                foreach (var item in doc.RootElement.EnumerateArray())
-                {
-                    if (i < chunk.Length && item.TryGetProperty("code", out _) && item.GetInt64("code") < 0)
-                    {
-                        var code = item.GetRequiredString("code");
-                        var ex = BinanceErrors.Table.ToFailure(code, item.GetStringOrNull("msg"), 400).Exception;
-                        if (code is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
-                        {
-                            refused.Add((i, ex));
-                        }
-                        else
-                        {
-                            errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                        }
-                    }
-
-                    i++;
-                }
-
-                foreach (var (index, refusal) in refused)
-                {
-                    try
-                    {
-                        await SettleRefusedCancelAsync(symbol, OrderRef.ByExchangeId(chunk[index]), refusal, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (ExchangeException ex)
-                    {
-                        errors.Add(new BatchItemError(start + index, ex.Kind, ex.Message, ExchangeOrderId: chunk[index]));
-                    }
-                }
-            }
-            catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                }
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"binance order ids are numbers; '{id}' is not");
             }
         }
 
-        return errors;
+        return VenueBatch.CancelAsync(exchangeOrderIds, BatchCancelChunk, async (chunk, ct) =>
+        {
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/batchOrders", "batchCancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")]), ct).ConfigureAwait(false);
+            return BinanceParsers.ParseBatchCancel(doc.RootElement, chunk.Length);
+        }, (id, refusal, ct) => refusal.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist
+            ? VenueBatch.Verdict(() => SettleRefusedCancelAsync(symbol, OrderRef.ByExchangeId(id), refusal, ct))
+            : Task.FromResult<ExchangeException?>(refusal), cancellationToken, passThrough: ex => ex.Kind == ExchangeErrorKind.PositionModeMismatch);
     }
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
@@ -218,7 +127,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/order", "getOrder", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol), RefParameter(order)], signed: true), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/order", "getOrder", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol), BinanceParsers.RefParameter(order)], signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
@@ -271,10 +180,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         KlineInterval.ToTimeSpan(interval);
-        if (limit is <= 0 or > 1500)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1500");
-        }
+        VenueJson.RequireLimit(limit, 1500);
 
         using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/klines", "klines", BinanceRateLimits.Ip(BinanceRateLimits.KlinesWeight(limit)), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
@@ -295,10 +201,7 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
+        VenueJson.RequireLimit(limit, 1000);
 
         using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/fundingRate", "fundingHistory", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseFundingHistory)];
@@ -352,54 +255,4 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
         return BinanceParsers.ParseExchangeInfo(doc.RootElement);
     }
-
-    private static List<KeyValuePair<string, string>> OrderParameters(OrderRequest request)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        var parameters = new List<KeyValuePair<string, string>>(8)
-        {
-            KeyValuePair.Create("symbol", request.Symbol),
-            KeyValuePair.Create("side", BinanceParsers.FormatSide(request.Side)),
-        };
-        if (request.Type == OrderType.Market)
-        {
-            if (request.IsPostOnly)
-            {
-                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-            }
-
-            parameters.Add(KeyValuePair.Create("type", "MARKET"));
-            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
-        }
-        else
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            var tif = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce;
-            parameters.Add(KeyValuePair.Create("type", "LIMIT"));
-            parameters.Add(KeyValuePair.Create("timeInForce", BinanceParsers.FormatTimeInForce(tif)));
-            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
-            parameters.Add(KeyValuePair.Create("price", VenueJson.Format(price)));
-        }
-
-        if (request.ReduceOnly)
-        {
-            parameters.Add(KeyValuePair.Create("reduceOnly", "true"));
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            parameters.Add(KeyValuePair.Create("newClientOrderId", request.ClientOrderId));
-        }
-
-        return parameters;
-    }
-
-    private static KeyValuePair<string, string> RefParameter(OrderRef order) =>
-        order.ExchangeOrderId is { } id
-            ? KeyValuePair.Create("orderId", id)
-            : KeyValuePair.Create("origClientOrderId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
 }
