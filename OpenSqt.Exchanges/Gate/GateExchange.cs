@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -19,20 +18,16 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
 {
     public const string VenueName = GateParsers.Venue;
     public const string Settle = "usdt";
-    private const string Futures = "/futures/" + Settle;
+    private const string Futures = GateRestClient.Futures;
     private const int BatchPlaceChunk = 10;
     private const int BatchCancelChunk = 20;
 
     /// <summary>Gate's default page (https://www.gate.com/docs/developers/apiv4/en/#pagination: limit "defaults to 100").</summary>
     private const int PageSize = 100;
-    private const string PageSizeText = "100";
 
     /// <summary>How many pages of finished orders (newest first) are searched for an order Gate no longer finds by text.</summary>
     private const int FinishedScanPages = 5;
-    private readonly Lock _marksGate = new();
-    private readonly Dictionary<string, (decimal Mark, DateTimeOffset At)> _marks = new(StringComparer.Ordinal);
     private volatile GateContractCache? _contracts;
-    private string? _userId;
 
     /// <summary>Builds the connector; <c>handler</c> is the HTTP handler under Gate's own 429 handling (a pooled socket handler when null).</summary>
     public GateExchange(IOptions<GateOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpMessageHandler? handler = null)
@@ -41,8 +36,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     {
         Unknown = new GateUnknownValues(Logger, Metrics);
         Rest = new GateRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
-        UserStream = new GateUserStream(Options, credentials, GetUserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, MarkPriceAsync, Unknown, time, Logger, Metrics);
         MarketStream = new GateMarketStream(Options, time, Logger, Metrics);
+        UserStream = new GateUserStream(Options, credentials, Rest.UserIdAsync, async ct => (await ContractsAsync(ct).ConfigureAwait(false)).All, GetAccountAsync, (contract, ct) => MarketStream.MarkPriceAsync(contract, Rest.TickersAsync, ct), Unknown, time, Logger, Metrics);
         UseStreams(UserStream, ("market", MarketStream));
     }
 
@@ -67,7 +62,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/orders", "place", GateRateLimits.Call(GateRateLimits.Orders), body), cancellationToken).ConfigureAwait(false);
 
         // The acknowledgement is the answer: nothing is read back, so a failed read can never turn a live order into a refusal.
-        return ParseReported(doc.RootElement, contract.Multiplier, "place");
+        return Unknown.ParseOrder(doc.RootElement, contract.Multiplier, "place");
     }
 
     public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
@@ -99,7 +94,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         try
         {
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)), "cancel", GateRateLimits.Call(GateRateLimits.Cancels)), cancellationToken).ConfigureAwait(false);
-            var cancelled = ParseReported(doc.RootElement, contract.Multiplier, "cancel");
+            var cancelled = Unknown.ParseOrder(doc.RootElement, contract.Multiplier, "cancel");
             if (cancelled.Symbol != symbol)
             {
                 throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"{order} belongs to {cancelled.Symbol}, not {symbol}");
@@ -158,8 +153,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)), "getOrder", GateRateLimits.Call(GateRateLimits.OrderLookup), signed: true), cancellationToken).ConfigureAwait(false);
-            var found = ParseReported(doc.RootElement, contract.Multiplier, "getOrder");
+            using var doc = await Rest.OrderAsync(OrderPathId(order), cancellationToken).ConfigureAwait(false);
+            var found = Unknown.ParseOrder(doc.RootElement, contract.Multiplier, "getOrder");
             return found.Symbol == symbol
                 ? found
                 : throw new ExchangeException(ExchangeErrorKind.NotFound, $"{order} is not an order of {symbol} on gate");
@@ -181,7 +176,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.AccountAsync(cancellationToken).ConfigureAwait(false);
         return GateParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false), Clock.Now);
     }
 
@@ -196,26 +191,24 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var result = new List<Position>();
         if (symbol is not null)
         {
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/positions/" + cache.BySymbol(symbol).Name, "position", GateRateLimits.Call(GateRateLimits.Positions), signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PositionsAsync(cache.BySymbol(symbol).Name, PageSize, 0, cancellationToken).ConfigureAwait(false);
             AddPositions(cache, [doc.RootElement], result);
             return result;
         }
 
-        for (var offset = 0; ; offset += PageSize)
+        await VenuePaging.ByOffsetAsync(PageSize, int.MaxValue, async (offset, ct) =>
         {
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/positions", "positions", GateRateLimits.Call(GateRateLimits.Positions), [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", PageSizeText), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))], signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PositionsAsync(null, PageSize, offset, ct).ConfigureAwait(false);
             var page = doc.RootElement.EnumerateArray().ToArray();
             AddPositions(cache, page, result);
-            if (page.Length < PageSize)
-            {
-                return result;
-            }
-        }
+            return page.Length;
+        }, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
-        using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.AccountAsync(cancellationToken).ConfigureAwait(false);
         var currency = doc.RootElement.GetStringOrNull("currency") ?? "USDT";
         return string.Equals(currency, asset, StringComparison.OrdinalIgnoreCase)
             ? doc.RootElement.GetDecimal("total")
@@ -226,7 +219,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     {
         // The last price needs no contract size, so it costs one call even before the contract list is loaded.
         var name = GateParsers.Symbols.ToVenue(symbol);
-        using var doc = await TickerDocumentAsync(name, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(name, cancellationToken).ConfigureAwait(false);
         var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == name);
         return item.ValueKind == JsonValueKind.Object
             ? item.GetDecimal("last")
@@ -236,21 +229,16 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         GateParsers.RequireCandleInterval(interval);
-        if (limit is <= 0 or > 2000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 2000");
-        }
+        VenueJson.RequireLimit(limit, 2000);
 
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/candlesticks", "klines", GateRateLimits.Call(GateRateLimits.Candlesticks), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
-        var now = Clock.Now;
-        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseCandle(e, symbol, interval, contract.Multiplier, now)).OrderBy(c => c.OpenTime)];
+        return await Rest.CandlesAsync(contract, symbol, interval, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/contracts/" + contract.Name, "funding", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.ContractsAsync(contract.Name, cancellationToken).ConfigureAwait(false);
         using var wrapped = JsonDocument.Parse("[" + doc.RootElement.GetRawText() + "]");
         var fresh = GateParsers.ParseContracts(wrapped.RootElement);
         return GateParsers.ContractFunding(fresh.Count == 1 ? fresh[0] : contract, Clock.Now);
@@ -264,24 +252,20 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
+        VenueJson.RequireLimit(limit, 1000);
 
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/funding_rate", "fundingHistory", GateRateLimits.Call(GateRateLimits.FundingRate), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
-        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
+        return await Rest.FundingHistoryAsync(contract.Name, symbol, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/tickers", "tickers", GateRateLimits.Call(GateRateLimits.Tickers)), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         foreach (var e in doc.RootElement.EnumerateArray())
         {
-            ObserveMark(e);
+            MarketStream.ObserveMark(e);
         }
 
         return [.. doc.RootElement.EnumerateArray()
@@ -309,18 +293,6 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
         return MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
-    }
-
-    /// <summary>An order of a single-order answer, its unknown values logged and counted.</summary>
-    private Order ParseReported(JsonElement e, decimal multiplier, string where)
-    {
-        var order = GateParsers.ParseOrder(e, multiplier, out var unknown);
-        if (unknown is not null)
-        {
-            Unknown.Value(where, unknown);
-        }
-
-        return order;
     }
 
     /// <summary>Labels Gate gives a cancel of an order that has already ended (ccxt ts/src/gate.ts exceptions).</summary>
@@ -394,116 +366,17 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     private async Task<IReadOnlyList<Order>> ListOrdersAsync(GateContractCache cache, GateContract? contract, string status, int maxPages, CancellationToken cancellationToken)
     {
         var orders = new List<Order>();
-        for (var page = 0; page < maxPages; page++)
+        await VenuePaging.ByOffsetAsync(PageSize, maxPages, async (offset, ct) =>
         {
-            List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("status", status), KeyValuePair.Create("limit", PageSizeText), KeyValuePair.Create("offset", (page * PageSize).ToString(CultureInfo.InvariantCulture))];
-            if (contract is not null)
-            {
-                parameters.Insert(0, KeyValuePair.Create("contract", contract.Name));
-            }
-
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/orders", status + "Orders", GateRateLimits.Call(GateRateLimits.OrderList), parameters, signed: true), cancellationToken).ConfigureAwait(false);
-            var count = 0;
-            foreach (var e in doc.RootElement.EnumerateArray())
-            {
-                count++;
-                var name = e.GetRequiredString("contract");
-                if (!cache.TryByName(name, out var of))
-                {
-                    Unknown.UnlistedContract(status + " orders", name);
-                    continue;
-                }
-
-                orders.Add(ParseReported(e, of.Multiplier, status + " orders"));
-            }
-
-            if (count < PageSize)
-            {
-                break;
-            }
-        }
-
+            using var doc = await Rest.OrdersPageAsync(contract?.Name, status, PageSize, offset, ct).ConfigureAwait(false);
+            return Unknown.ReadOrders(doc.RootElement, cache, status + " orders", orders);
+        }, cancellationToken).ConfigureAwait(false);
         return orders;
     }
 
     /// <summary>The non-empty positions of a positions answer; unlisted contracts skipped, mark prices remembered.</summary>
-    private void AddPositions(GateContractCache cache, IEnumerable<JsonElement> items, List<Position> into)
-    {
-        var now = Clock.Now;
-        foreach (var e in items)
-        {
-            var name = e.GetRequiredString("contract");
-            if (!cache.TryByName(name, out var contract))
-            {
-                Unknown.UnlistedContract("positions", name);
-                continue;
-            }
-
-            ObserveMark(e);
-            var position = GateParsers.ParsePosition(e, contract.Multiplier, now);
-            if (position.Size != 0)
-            {
-                into.Add(position);
-            }
-        }
-    }
-
-    /// <summary>Remembers the <c>mark_price</c> of a ticker or REST position item.</summary>
-    private void ObserveMark(JsonElement e)
-    {
-        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("mark_price", out _) || e.GetStringOrNull("contract") is not { } contract)
-        {
-            return;
-        }
-
-        var mark = e.GetDecimal("mark_price");
-        if (mark > 0)
-        {
-            lock (_marksGate)
-            {
-                _marks[contract] = (mark, Time.GetUtcNow());
-            }
-        }
-    }
-
-    /// <summary>
-    /// The mark price of a contract for a <c>futures.positions</c> push: the last one seen on the ticker stream or a REST
-    /// answer if younger than <see cref="GateOptions.MarkPriceMaxAge"/>, else fetched from GET tickers; when that fails,
-    /// the last one known, else null.
-    /// </summary>
-    private async Task<decimal?> MarkPriceAsync(string contract, CancellationToken cancellationToken)
-    {
-        (decimal Mark, DateTimeOffset At) known;
-        bool have;
-        lock (_marksGate)
-        {
-            have = _marks.TryGetValue(contract, out known);
-        }
-
-        if (have && Time.GetUtcNow() - known.At <= Options.MarkPriceMaxAge)
-        {
-            return known.Mark;
-        }
-
-        try
-        {
-            using var doc = await TickerDocumentAsync(contract, cancellationToken).ConfigureAwait(false);
-            foreach (var e in doc.RootElement.EnumerateArray())
-            {
-                ObserveMark(e);
-            }
-
-            lock (_marksGate)
-            {
-                return _marks.TryGetValue(contract, out var fresh) ? fresh.Mark : have ? known.Mark : null;
-            }
-        }
-        catch (ExchangeException ex)
-        {
-            GateLog.MarkPriceRefreshFailed(Logger, contract, ex.Message);
-            return have ? known.Mark : null;
-        }
-    }
+    private void AddPositions(GateContractCache cache, IEnumerable<JsonElement> items, List<Position> into) =>
+        into.AddRange(Unknown.ReadPositions(items, cache, MarketStream.ObserveMark, Clock.Now));
 
     private static string OrderPathId(OrderRef order) =>
         order.ExchangeOrderId ?? GateParsers.ToText(order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
@@ -517,47 +390,25 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
             if (channel == GateMarketStream.Tickers)
             {
                 // futures.tickers items carry mark_price: the mark source of futures.positions pushes.
-                ObserveMark(e);
+                MarketStream.ObserveMark(e);
             }
 
             return cache.TryByName(contractName, out var contract) ? parse(e, contract, Clock.Now) : default;
         }, cancellationToken).ConfigureAwait(false))
         {
-            if (item is not null)
-            {
-                yield return item;
-            }
+            yield return item;
         }
     }
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await TickerDocumentAsync(contract.Name, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(contract.Name, cancellationToken).ConfigureAwait(false);
         var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract.Name);
-        ObserveMark(item);
+        MarketStream.ObserveMark(item);
         return item.ValueKind == JsonValueKind.Object
             ? GateParsers.ParseTicker(item, contract.Multiplier, Clock.Now)
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate has no ticker for {contract.Name}");
-    }
-
-    private Task<JsonDocument> TickerDocumentAsync(string contractName, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get(Futures + "/tickers", "ticker", GateRateLimits.Call(GateRateLimits.Tickers), [KeyValuePair.Create("contract", contractName)]), cancellationToken);
-
-    private async Task<JsonDocument> AccountDocumentAsync(CancellationToken cancellationToken) =>
-        await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/accounts", "account", GateRateLimits.Call(GateRateLimits.Accounts), signed: true), cancellationToken).ConfigureAwait(false);
-
-    private async Task<string> GetUserIdAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _userId) is { } known)
-        {
-            return known;
-        }
-
-        using var doc = await AccountDocumentAsync(cancellationToken).ConfigureAwait(false);
-        var user = GateParsers.ParseUserId(doc.RootElement);
-        Volatile.Write(ref _userId, user);
-        return user;
     }
 
     private async Task<GateContract> ContractAsync(string symbol, CancellationToken cancellationToken) =>
@@ -578,7 +429,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Futures + "/contracts", "contracts", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.ContractsAsync(null, cancellationToken).ConfigureAwait(false);
         var cache = new GateContractCache(GateParsers.ParseContracts(doc.RootElement));
         _contracts = cache;
         return [.. cache.All.Select(c => c.Rules)];
