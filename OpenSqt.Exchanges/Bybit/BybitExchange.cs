@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,10 +30,6 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 
     /// <summary>Most orders in one batch call: "A maximum of ... 20 orders (linear)" (https://bybit-exchange.github.io/docs/v5/order/batch-place).</summary>
     public const int BatchSize = 20;
-    private const string SettleCoin = "USDT";
-    private readonly SemaphoreSlim _marginGate = new(1, 1);
-    private string? _marginType;
-    private DateTimeOffset _marginFetchedAt;
 
     public BybitExchange(IOptions<BybitOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
         : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http)
@@ -44,7 +39,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         UserStream = new BybitUserStream(Options, credentials, Clock, time, Logger, Metrics, Skips)
         {
             FetchAccount = GetAccountAsync,
-            MarginType = () => _marginType ?? BybitParsers.CrossMargin,
+            MarginType = () => Rest.MarginType ?? BybitParsers.CrossMargin,
             IsListed = IsListed,
         };
         MarketStream = new BybitMarketStream(Options, time, Logger, Metrics);
@@ -208,18 +203,9 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
-        string? cursor = null;
-        do
+        await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
-            parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", SettleCoin) : KeyValuePair.Create("symbol", symbol));
-            parameters.Add(KeyValuePair.Create("limit", "50"));
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("cursor", cursor));
-            }
-
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/order/realtime", "openOrders", BybitRateLimits.Endpoint(BybitRateLimits.OrderRealtime), parameters, signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.ListAsync("/v5/order/realtime", "openOrders", BybitRateLimits.OrderRealtime, symbol, 50, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 if (ParseListed(item, "order", "openOrders") is { } order && order.Status.IsOpen())
@@ -228,16 +214,15 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
                 }
             }
 
-            cursor = NextCursor(doc.RootElement);
-        }
-        while (cursor is not null);
+            return BybitParsers.NextCursor(doc.RootElement);
+        }, cancellationToken).ConfigureAwait(false);
         return orders;
     }
 
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await WalletAsync(null, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.WalletAsync(null, cancellationToken).ConfigureAwait(false);
         var account = BybitParsers.List(doc.RootElement).FirstOrDefault();
         if (account.ValueKind != JsonValueKind.Object)
         {
@@ -250,20 +235,11 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
-        var marginType = await MarginTypeAsync(cancellationToken).ConfigureAwait(false);
+        var marginType = await Rest.MarginTypeAsync(cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
-        string? cursor = null;
-        do
+        await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
-            parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", SettleCoin) : KeyValuePair.Create("symbol", symbol));
-            parameters.Add(KeyValuePair.Create("limit", "200"));
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("cursor", cursor));
-            }
-
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/position/list", "positions", BybitRateLimits.Endpoint(BybitRateLimits.Positions), parameters, signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.ListAsync("/v5/position/list", "positions", BybitRateLimits.Positions, symbol, 200, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 var position = BybitParsers.ParsePosition(item, marginType);
@@ -287,16 +263,15 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
                 positions.Add(position);
             }
 
-            cursor = NextCursor(doc.RootElement);
-        }
-        while (cursor is not null);
+            return BybitParsers.NextCursor(doc.RootElement);
+        }, cancellationToken).ConfigureAwait(false);
         return positions;
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(asset);
-        using var doc = await WalletAsync(asset, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.WalletAsync(asset, cancellationToken).ConfigureAwait(false);
         var account = BybitParsers.List(doc.RootElement).FirstOrDefault();
         return account.ValueKind == JsonValueKind.Object ? BybitParsers.ParseCoinBalance(account, asset) : 0m;
     }
@@ -311,19 +286,14 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     {
         KlineInterval.ToTimeSpan(interval);
         var bybitInterval = BybitParsers.FormatInterval(interval);
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
-
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/market/kline", "klines", BybitRateLimits.Read, [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", bybitInterval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
-        return BybitParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
+        VenueJson.RequireLimit(limit, 1000);
+        return await Rest.KlinesAsync(symbol, interval, bybitInterval, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
         var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object
             ? BybitParsers.ParseFunding(item, Clock.Now)
@@ -332,33 +302,20 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseFunding(i, now))];
     }
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 200)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 200");
-        }
-
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/market/funding/history", "fundingHistory", BybitRateLimits.Read, [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
-        var rates = BybitParsers.List(doc.RootElement).Select(i => new FundingRate
-        {
-            Exchange = VenueName,
-            Symbol = i.GetRequiredString("symbol"),
-            Rate = BybitParsers.Num(i, "fundingRate"),
-            Timestamp = BybitParsers.Time(i, "fundingRateTimestamp"),
-        }).ToList();
-        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return rates;
+        VenueJson.RequireLimit(limit, 200);
+        return await Rest.FundingHistoryAsync(symbol, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseTicker(i, now))];
     }
@@ -393,7 +350,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         foreach (var (path, rule) in OrderLookups)
         {
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(path, "getOrder", BybitRateLimits.Endpoint(rule), [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference], signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.OrderAsync(path, rule, symbol, reference, cancellationToken).ConfigureAwait(false);
             var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
             if (item.ValueKind == JsonValueKind.Object)
             {
@@ -426,37 +383,6 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         ("/v5/order/history", BybitRateLimits.OrderHistory),
     ];
 
-    /// <summary>
-    /// The account's margin type from <c>/v5/account/info</c> <c>marginMode</c>, which replaces the deprecated
-    /// position <c>tradeMode</c> (https://bybit-exchange.github.io/docs/v5/position: "Deprecated, always 0, check Get
-    /// Account Info to know the margin mode"); kept for <see cref="BybitOptions.ExchangeInfoCacheDuration"/>.
-    /// </summary>
-    private async Task<string> MarginTypeAsync(CancellationToken cancellationToken)
-    {
-        if (_marginType is { } cached && Time.GetUtcNow() - _marginFetchedAt < Options.ExchangeInfoCacheDuration)
-        {
-            return cached;
-        }
-
-        await _marginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_marginType is { } again && Time.GetUtcNow() - _marginFetchedAt < Options.ExchangeInfoCacheDuration)
-            {
-                return again;
-            }
-
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/account/info", "accountInfo", BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo), signed: true), cancellationToken).ConfigureAwait(false);
-            _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
-            _marginFetchedAt = Time.GetUtcNow();
-            return _marginType;
-        }
-        finally
-        {
-            _marginGate.Release();
-        }
-    }
-
     /// <summary>One order of a list, or null (logged and counted) when it carries an unknown value or is on an unlisted instrument.</summary>
     private Order? ParseListed(JsonElement item, string what, string operation)
     {
@@ -487,16 +413,10 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     private int BatchChunk(string rule) =>
         Math.Clamp((int)Math.Floor(Rest.RateLimits.Limit(rule) * Rest.RateLimits.SafetyFraction), 1, BatchSize);
 
-    private Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get("/v5/account/wallet-balance", "wallet", BybitRateLimits.Endpoint(BybitRateLimits.Wallet), coin is null ? [KeyValuePair.Create("accountType", "UNIFIED")] : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)], signed: true), cancellationToken);
-
-    private Task<JsonDocument> TickersAsync(string? symbol, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get("/v5/market/tickers", symbol is null ? "tickers" : "ticker", BybitRateLimits.Read, symbol is null ? [KeyValuePair.Create("category", BybitParsers.Category)] : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)]), cancellationToken);
-
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
         var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object
             ? BybitParsers.ParseTicker(item, Clock.Now)
@@ -506,23 +426,12 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
         var rules = new List<SymbolRules>();
-        string? cursor = null;
-        do
+        await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("limit", "1000") };
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("cursor", cursor));
-            }
-
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/v5/market/instruments-info", "instruments", BybitRateLimits.Read, parameters), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.InstrumentsAsync(cursor, ct).ConfigureAwait(false);
             rules.AddRange(BybitParsers.List(doc.RootElement).Where(BybitParsers.IsTradingPerpetual).Select(BybitParsers.ParseInstrument));
-            cursor = NextCursor(doc.RootElement);
-        }
-        while (cursor is not null);
+            return BybitParsers.NextCursor(doc.RootElement);
+        }, cancellationToken).ConfigureAwait(false);
         return rules;
     }
-
-    private static string? NextCursor(JsonElement envelope) =>
-        BybitParsers.Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
 }

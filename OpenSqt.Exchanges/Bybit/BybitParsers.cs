@@ -410,6 +410,10 @@ public static class BybitParsers
 
     internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The cursor of the next page of a list answer; null on the last page.</summary>
+    public static string? NextCursor(JsonElement envelope) =>
+        Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
+
     /// <summary>A batch body: <c>{"category":"linear","request":[...]}</c>, one object an item written by <paramref name="write"/>.</summary>
     public static string BatchBody<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write) => VenueJson.Write(w =>
     {
