@@ -78,27 +78,18 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     /// order means the cancel's goal is met (OK); -2013 "Order does not exist" means the venue does not know it
     /// (<see cref="ExchangeErrorKind.NotFound"/>); an order still open means the cancel did not happen (transient).
     /// </summary>
-    private async Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        Order found;
-        try
+    private Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
+        SettleRefusedCancelAsync(symbol, order, refusal, async ct =>
         {
-            found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExchangeException query) when (query.VenueCode == BinanceErrors.OrderDoesNotExist)
-        {
-            throw new ExchangeException(ExchangeErrorKind.NotFound,
-                $"binance does not know order {order} on {symbol} (cancel {refusal.VenueCode}, query {query.VenueCode})", refusal, venueCode: refusal.VenueCode);
-        }
-
-        if (found.Status.IsOpen())
-        {
-            throw new ExchangeException(ExchangeErrorKind.Unavailable,
-                $"binance refused the cancel of {order} ({refusal.VenueCode}) but the order is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
-        }
-
-        BinanceLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode!);
-    }
+            try
+            {
+                return await GetOrderAsync(symbol, order, ct).ConfigureAwait(false);
+            }
+            catch (ExchangeException query) when (query.VenueCode == BinanceErrors.OrderDoesNotExist)
+            {
+                return null;
+            }
+        }, ExchangeErrorKind.Unavailable, cancellationToken);
 
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {

@@ -160,26 +160,18 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     }
 
     /// <summary>After a "does not exist" answer to a cancel: returns when the order is final, throws NotFound when Bitget does not know it.</summary>
-    private async Task SettleCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        Order found;
-        try
+    private Task SettleCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
+        SettleRefusedCancelAsync(symbol, order, refusal, async ct =>
         {
-            found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
-        {
-            throw new ExchangeException(ExchangeErrorKind.NotFound, $"bitget does not know order {order}", refusal, venueCode: refusal.VenueCode);
-        }
-
-        if (found.Status.IsOpen())
-        {
-            // Still working although the cancel said it does not exist: the outcome is not known; retry the cancel.
-            throw new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"bitget refused the cancel of order {order} ({refusal.VenueCode}) yet reports it {found.Status}", refusal, venueCode: refusal.VenueCode);
-        }
-
-        BitgetLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode ?? "?");
-    }
+            try
+            {
+                return await GetOrderAsync(symbol, order, ct).ConfigureAwait(false);
+            }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+            {
+                return null;
+            }
+        }, ExchangeErrorKind.UnknownOutcome, cancellationToken);
 
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
         VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk, async (chunk, ct) =>
@@ -362,10 +354,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         KlineInterval.ToTimeSpan(interval);
         var granularity = BitgetParsers.Granularity(interval);
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
+        VenueJson.RequireLimit(limit, 1000);
 
         using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/candles", "klines", BitgetRateLimits.Call(BitgetRateLimits.Candles), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("granularity", granularity), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
@@ -396,10 +385,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 100)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
-        }
+        VenueJson.RequireLimit(limit, 100);
 
         using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/history-fund-rate", "fundingHistory", BitgetRateLimits.Call(BitgetRateLimits.FundingHistory), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];

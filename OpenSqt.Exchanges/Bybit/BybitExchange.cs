@@ -147,21 +147,8 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     /// cancelled ("You can only cancel unfilled or partially filled orders", https://bybit-exchange.github.io/docs/v5/order/cancel-order).
     /// A lookup settles it: finished is done, unknown is <see cref="ExchangeErrorKind.NotFound"/>.
     /// </summary>
-    private async Task SettleNotExistsAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        var found = await FindOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        if (found is null)
-        {
-            throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no order {order} on {symbol}", refusal, venueCode: BybitErrors.OrderNotExists);
-        }
-
-        if (found.Status.IsOpen())
-        {
-            throw new ExchangeException(ExchangeErrorKind.Unavailable, $"bybit refused to cancel order {order} on {symbol} although it is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
-        }
-
-        BybitLog.CancelFoundFinished(Logger, order.ToString(), BybitErrors.OrderNotExists);
-    }
+    private Task SettleNotExistsAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
+        SettleRefusedCancelAsync(symbol, order, refusal, ct => FindOrderAsync(symbol, order, ct), ExchangeErrorKind.Unavailable, cancellationToken);
 
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
         VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk(BybitRateLimits.CancelBatch), async (chunk, ct) =>

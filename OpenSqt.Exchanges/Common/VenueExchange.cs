@@ -279,6 +279,26 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         };
     }
 
+    /// <summary>
+    /// Settles a cancel the venue refused with a code it gives alike for an order it never had and for one already
+    /// finished, by reading the order with <paramref name="find"/> (null when the venue does not know it): returns when
+    /// the order is final (the cancel's goal is met), throws <see cref="ExchangeErrorKind.NotFound"/> when the venue does
+    /// not know it, and <paramref name="stillOpen"/> when it is still working (the cancel did not happen).
+    /// </summary>
+    protected async Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, Func<CancellationToken, Task<Order?>> find, ExchangeErrorKind stillOpen, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        ArgumentNullException.ThrowIfNull(find);
+        var found = await find(cancellationToken).ConfigureAwait(false)
+            ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"{Name} does not know order {order} on {symbol} (cancel answered {refusal.VenueCode})", refusal, venueCode: refusal.VenueCode);
+        if (found.Status.IsOpen())
+        {
+            throw new ExchangeException(stillOpen, $"{Name} refused the cancel of {order} ({refusal.VenueCode}) but the order is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
+        }
+
+        VenueLog.CancelFoundFinished(Logger, Name, order.ToString(), refusal.VenueCode ?? "?");
+    }
+
     /// <summary>Releases what the venue holds beyond its streams and HTTP client.</summary>
     protected virtual ValueTask DisposeMoreAsync() => ValueTask.CompletedTask;
 
