@@ -169,25 +169,7 @@ public static class BybitParsers
     public static OrderUpdate ParseOrderUpdate(JsonElement item)
     {
         var order = ParseOrder(item);
-        return new OrderUpdate
-        {
-            Exchange = Venue,
-            ExchangeOrderId = order.ExchangeOrderId,
-            ClientOrderId = order.ClientOrderId,
-            Symbol = order.Symbol,
-            Side = order.Side,
-            Type = order.Type,
-            TimeInForce = order.TimeInForce,
-            Status = order.Status,
-            Price = order.Price,
-            Quantity = order.Quantity,
-            FilledQuantity = order.FilledQuantity,
-            AveragePrice = order.AveragePrice,
-            ReduceOnly = order.ReduceOnly,
-            PostOnly = order.PostOnly,
-            UpdateTime = order.UpdatedAt,
-            RejectReason = order.RejectReason,
-        };
+        return OrderUpdate.From(order, Venue);
     }
 
     /// <summary>The reject reason when it says something ("EC_NoError" and "" say nothing).</summary>

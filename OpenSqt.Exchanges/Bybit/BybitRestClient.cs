@@ -16,10 +16,6 @@ namespace OpenSqt.Exchanges.Bybit;
 /// </summary>
 public sealed class BybitRestClient : VenueRestClient
 {
-    public const string ApiKeyHeader = "X-BAPI-API-KEY";
-    public const string TimestampHeader = "X-BAPI-TIMESTAMP";
-    public const string RecvWindowHeader = "X-BAPI-RECV-WINDOW";
-    public const string SignHeader = "X-BAPI-SIGN";
     private readonly VenueCredentials _credentials;
     private readonly string _recvWindow;
     private readonly SemaphoreSlim _marginGate = new(1, 1);
@@ -189,10 +185,10 @@ public sealed class BybitRestClient : VenueRestClient
             var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_KEY");
             var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_SECRET for signed calls");
             var timestamp = timestampMs.ToString(CultureInfo.InvariantCulture);
-            message.Headers.TryAddWithoutValidation(ApiKeyHeader, key);
-            message.Headers.TryAddWithoutValidation(TimestampHeader, timestamp);
-            message.Headers.TryAddWithoutValidation(RecvWindowHeader, _recvWindow);
-            message.Headers.TryAddWithoutValidation(SignHeader, BybitSigner.Sign(secret, BybitSigner.RestPayload(timestamp, key, _recvWindow, signed)));
+            message.Headers.TryAddWithoutValidation(BybitSigner.ApiKeyHeader, key);
+            message.Headers.TryAddWithoutValidation(BybitSigner.TimestampHeader, timestamp);
+            message.Headers.TryAddWithoutValidation(BybitSigner.RecvWindowHeader, _recvWindow);
+            message.Headers.TryAddWithoutValidation(BybitSigner.SignHeader, BybitSigner.Sign(secret, BybitSigner.RestPayload(timestamp, key, _recvWindow, signed)));
         }
 
         return message;

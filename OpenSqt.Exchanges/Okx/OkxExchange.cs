@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -89,7 +88,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         timeout.CancelAfter(Options.PlaceReadBackTimeout);
         try
         {
-            using var detail = await Rest.GetJsonAsync(OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
+            using var detail = await Rest.GetJsonAsync(OkxRestClient.OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
             item = OkxParsers.Data(detail.RootElement).FirstOrDefault();
             if (item.ValueKind != JsonValueKind.Object)
             {
@@ -180,35 +179,22 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             return null;
         }
 
-        if (error.VenueCode != OkxErrors.CancelFailed)
+        return error.VenueCode != OkxErrors.CancelFailed ? error : await VenueBatch.Verdict(() => SettleRefusedCancelAsync(symbol, order, error, async ct =>
         {
-            return error;
-        }
-
-        try
-        {
-            using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
-            var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
-            var state = item.ValueKind == JsonValueKind.Object ? item.GetStringOrNull("state") : null;
-            if (state is null)
+            try
             {
-                return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
+                return await GetOrderAsync(symbol, order, ct).ConfigureAwait(false);
             }
-
-            OkxLog.CancelSettled(Logger, order.ToString(), state);
-            return state is "live" or "partially_filled"
-                ? new ExchangeException(ExchangeErrorKind.Unavailable, $"okx refused to cancel working order {order} ({error.Message}); try again", venueCode: OkxErrors.CancelFailed)
-                : null;
-        }
-        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
-        {
-            return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeException(ExchangeErrorKind.UnknownOutcome,
-                $"okx answered 51400 to the cancel of {order} and the order could not be read ({ex.Message}); its state is unknown", ex, venueCode: OkxErrors.CancelFailed);
-        }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+            {
+                return null;
+            }
+            catch (ExchangeException ex)
+            {
+                throw new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                    $"okx answered 51400 to the cancel of {order} and the order could not be read ({ex.Message}); its state is unknown", ex, venueCode: OkxErrors.CancelFailed);
+            }
+        }, ExchangeErrorKind.Unavailable, cancellationToken)).ConfigureAwait(false);
     }
 
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
@@ -264,7 +250,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var instrument = await InstrumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(OkxRestClient.OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -292,23 +278,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
-        string? after = null;
-        while (true)
+        await VenuePaging.ByCursorAsync(async (after, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
-            if (symbol is not null)
-            {
-                parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
-            }
-
-            if (after is not null)
-            {
-                parameters.Add(KeyValuePair.Create("after", after));
-            }
-
-            // Newest first, 100 a page; "after" an ordId pages to the older ones
-            // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/trade/orders-pending", "openOrders", OkxRateLimits.One(OkxRateLimits.Pending), parameters, signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PendingOrdersAsync(symbol, after, ct).ConfigureAwait(false);
             var page = OkxParsers.Data(doc.RootElement).ToArray();
             foreach (var item in page)
             {
@@ -328,13 +300,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
                 }
             }
 
-            if (page.Length < 100)
-            {
-                return orders;
-            }
-
-            after = page[^1].GetRequiredString("ordId");
-        }
+            return page.Length < 100 ? null : page[^1].GetRequiredString("ordId");
+        }, cancellationToken).ConfigureAwait(false);
+        return orders;
     }
 
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
@@ -353,13 +321,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
-        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
-        if (symbol is not null)
-        {
-            parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
-        }
-
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/account/positions", "positions", OkxRateLimits.One(OkxRateLimits.Positions), parameters, signed: true), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
         foreach (var item in OkxParsers.Data(doc.RootElement))
         {
@@ -391,13 +353,8 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     {
         KlineInterval.ToTimeSpan(interval);
         var bar = OkxParsers.FormatBar(interval);
-        if (limit is <= 0 or > 300)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 300");
-        }
-
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/candles", "klines", OkxRateLimits.One(OkxRateLimits.Candles), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("bar", bar), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
-        return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
+        VenueJson.RequireLimit(limit, 300);
+        return await Rest.CandlesAsync(symbol, interval, bar, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
@@ -423,21 +380,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 100)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
-        }
+        VenueJson.RequireLimit(limit, 100);
 
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate-history", "fundingHistory", OkxRateLimits.One(OkxRateLimits.FundingHistory), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
-        var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
-        {
-            Exchange = VenueName,
-            Symbol = symbol,
-            Rate = i.GetDecimalOrNull("realizedRate") ?? i.GetDecimal("fundingRate"),
-            Timestamp = OkxParsers.Time(i, "fundingTime"),
-        }).ToList();
-        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return rates;
+        return await Rest.FundingHistoryAsync(symbol, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
@@ -481,20 +426,6 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
     /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
     public sealed record Instrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
-
-    private static VenueRequest OrderDetailRequest(string symbol, OrderRef order) => new(HttpMethod.Get, "/api/v5/trade/order")
-    {
-        Parameters =
-        [
-            KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
-            order.ExchangeOrderId is { } id
-                ? KeyValuePair.Create("ordId", id)
-                : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
-        ],
-        Signed = true,
-        Costs = OkxRateLimits.One(OkxRateLimits.GetOrder),
-        Operation = "getOrder",
-    };
 
     private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument) =>
         OkxParsers.WriteOrder(w, request, instrument.ContractSize, instrument.Lot, Options.TradeMode);

@@ -185,26 +185,7 @@ public static partial class OkxParsers
             };
         }
 
-        return new OrderUpdate
-        {
-            Exchange = Venue,
-            ExchangeOrderId = order.ExchangeOrderId,
-            ClientOrderId = order.ClientOrderId,
-            Symbol = order.Symbol,
-            Side = order.Side,
-            Type = order.Type,
-            TimeInForce = order.TimeInForce,
-            Status = order.Status,
-            Price = order.Price,
-            Quantity = order.Quantity,
-            FilledQuantity = order.FilledQuantity,
-            AveragePrice = order.AveragePrice,
-            ReduceOnly = order.ReduceOnly,
-            PostOnly = order.PostOnly,
-            UpdateTime = order.UpdatedAt,
-            LastFill = fill,
-            RejectReason = order.RejectReason,
-        };
+        return OrderUpdate.From(order, Venue, fill);
     }
 
     /// <summary>One position of /account/positions or the <c>positions</c> channel; net mode only (posSide "net").</summary>
