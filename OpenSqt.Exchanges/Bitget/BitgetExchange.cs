@@ -34,7 +34,6 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     private const int PageSize = 100;
     private const int MaxPages = 100;
     private IReadOnlySet<string> _listed = new HashSet<string>(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Mode, DateTimeOffset At)> _marginModes = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
 
     public BitgetExchange(IOptions<BitgetOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
@@ -62,7 +61,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var marginMode = await MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
+        var marginMode = await Rest.MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = BitgetParsers.PlaceOrderBody(request, marginMode);
         using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/place-order", "place", BitgetRateLimits.Call(BitgetRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
@@ -103,7 +102,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         }, async (items, ct) =>
         {
             var symbol = items[0].Request.Symbol;
-            var marginMode = await MarginModeAsync(symbol, ct).ConfigureAwait(false);
+            var marginMode = await Rest.MarginModeAsync(symbol, ct).ConfigureAwait(false);
             var body = VenueJson.Write(w =>
             {
                 w.WriteStartObject();
@@ -191,7 +190,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/order/detail", "getOrder", BitgetRateLimits.Call(BitgetRateLimits.Detail), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)))], signed: true), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.OrderDetailAsync(symbol, order, cancellationToken).ConfigureAwait(false);
         var data = BitgetParsers.Data(doc.RootElement);
         try
         {
@@ -226,19 +225,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         string? cursor = null;
         for (var page = 0; page < MaxPages; page++)
         {
-            List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)];
-            if (symbol is not null)
-            {
-                parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
-            }
-
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("idLessThan", cursor));
-            }
-
-            parameters.Add(KeyValuePair.Create("limit", PageSize.ToString(CultureInfo.InvariantCulture)));
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/order/orders-pending", "openOrders", BitgetRateLimits.Call(BitgetRateLimits.OpenOrders), parameters, signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PendingOrdersAsync(symbol, cursor, PageSize, cancellationToken).ConfigureAwait(false);
             var data = BitgetParsers.Data(doc.RootElement);
             if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
             {
@@ -293,7 +280,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.AccountsAsync(cancellationToken).ConfigureAwait(false);
         return BitgetParsers.ParseAccount(BitgetParsers.Data(doc.RootElement), await positions.ConfigureAwait(false), Clock.Now);
     }
 
@@ -301,13 +288,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
-        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)];
-        if (symbol is not null)
-        {
-            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
-        }
-
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + (symbol is null ? "/position/all-position" : "/position/single-position"), "positions", BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition), parameters, signed: true), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
         var data = BitgetParsers.Data(doc.RootElement);
         if (data.ValueKind != JsonValueKind.Array)
         {
@@ -335,7 +316,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
-        using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.AccountsAsync(cancellationToken).ConfigureAwait(false);
         foreach (var e in BitgetParsers.Data(doc.RootElement).EnumerateArray())
         {
             if (string.Equals(e.GetStringOrNull("marginCoin"), asset, StringComparison.OrdinalIgnoreCase))
@@ -363,9 +344,9 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        var next = NextFundingAsync(symbol, cancellationToken);
-        using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var item = FirstOf(BitgetParsers.Data(doc.RootElement), symbol);
+        var next = Rest.NextFundingAsync(symbol, cancellationToken);
+        using var doc = await Rest.TickerAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var item = BitgetParsers.FirstOf(BitgetParsers.Data(doc.RootElement), symbol);
         return BitgetParsers.ParseTickerFunding(item, await next.ConfigureAwait(false));
     }
 
@@ -374,7 +355,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         // One tickers call; the next funding time follows each contract's fundInterval (hours, aligned to UTC midnight),
         // instead of one funding-time call per contract.
         await RulesAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(item =>
         {
@@ -393,7 +374,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseTicker)];
     }
 
@@ -421,31 +402,12 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         return MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
     }
 
-    /// <summary>
-    /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from
-    /// GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account: "marginMode"),
-    /// cached for <see cref="BitgetOptions.ContractsCacheDuration"/>. Orders carry it, so that an order never switches a
-    /// contract the account holds isolated to crossed (or the reverse).
-    /// </summary>
-    private async Task<string> MarginModeAsync(string symbol, CancellationToken cancellationToken)
-    {
-        if (_marginModes.TryGetValue(symbol, out var cached) && Time.GetUtcNow() - cached.At < Options.ContractsCacheDuration)
-        {
-            return cached.Mode;
-        }
-
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/account/account", "marginMode", BitgetRateLimits.Call(BitgetRateLimits.Account), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)], signed: true), cancellationToken).ConfigureAwait(false);
-        var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
-        _marginModes[symbol] = (mode, Time.GetUtcNow());
-        return mode;
-    }
-
     /// <summary>Reads the margin mode of a symbol ahead of the first order; a failure is only logged (the place reads it again).</summary>
     private async Task WarmMarginModeAsync(string symbol, CancellationToken cancellationToken)
     {
         try
         {
-            await MarginModeAsync(symbol, cancellationToken).ConfigureAwait(false);
+            await Rest.MarginModeAsync(symbol, cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex)
         {
@@ -462,32 +424,9 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
-        using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        return BitgetParsers.ParseTicker(FirstOf(BitgetParsers.Data(doc.RootElement), symbol));
+        using var doc = await Rest.TickerAsync(symbol, cancellationToken).ConfigureAwait(false);
+        return BitgetParsers.ParseTicker(BitgetParsers.FirstOf(BitgetParsers.Data(doc.RootElement), symbol));
     }
-
-    private static JsonElement FirstOf(JsonElement data, string symbol)
-    {
-        var item = data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("symbol") == symbol) : default;
-        return item.ValueKind == JsonValueKind.Object
-            ? item
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget");
-    }
-
-    private Task<JsonDocument> TickerDocumentAsync(string symbol, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/ticker", "ticker", BitgetRateLimits.Call(BitgetRateLimits.Ticker), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
-
-    private Task<JsonDocument> TickersDocumentAsync(CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/tickers", "tickers", BitgetRateLimits.Call(BitgetRateLimits.Tickers), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
-
-    private async Task<DateTimeOffset> NextFundingAsync(string symbol, CancellationToken cancellationToken)
-    {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/funding-time", "fundingTime", BitgetRateLimits.Call(BitgetRateLimits.FundingTime), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
-        return DateTimeOffset.FromUnixTimeMilliseconds(FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
-    }
-
-    private Task<JsonDocument> AccountsDocumentAsync(CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get(Mix + "/account/accounts", "accounts", BitgetRateLimits.Call(BitgetRateLimits.Accounts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)], signed: true), cancellationToken);
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {

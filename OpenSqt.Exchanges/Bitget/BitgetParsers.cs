@@ -419,6 +419,15 @@ public static class BitgetParsers
         return (ok, failed);
     }
 
+    /// <summary>The item of <paramref name="symbol"/> in a data array; NOT_FOUND when it has none.</summary>
+    public static JsonElement FirstOf(JsonElement data, string symbol)
+    {
+        var item = data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("symbol") == symbol) : default;
+        return item.ValueKind == JsonValueKind.Object
+            ? item
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget");
+    }
+
     /// <summary>
     /// The place-order body: margin in USDT under the account's <paramref name="marginMode"/> for the symbol
     /// (<c>crossed</c> or <c>isolated</c>), one-way mode (no tradeSide).
