@@ -36,9 +36,8 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
     /// <param name="metrics">Venue metrics; a private instance when null.</param>
     /// <param name="http">An HTTP client to use (tests); a pooled client of the process when null, disposed with the venue.</param>
     /// <param name="handler">The handler under the venue's own client (tests); a pooled socket handler when null. Used only when <paramref name="http"/> is null.</param>
-    /// <param name="wrap">Puts the venue's own delegating handler over the handler, given the venue clock; used only when <paramref name="http"/> is null.</param>
     protected VenueExchange(string venue, TOptions options, VenueCredentials credentials, bool needsPassphrase, TimeProvider time,
-        ILoggerFactory? loggerFactory, VenueMetrics? metrics, HttpClient? http, HttpMessageHandler? handler = null, Func<ServerClock, HttpMessageHandler, HttpMessageHandler>? wrap = null)
+        ILoggerFactory? loggerFactory, VenueMetrics? metrics, HttpClient? http, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         if (credentials.MissingFor(venue, needsPassphrase) is { } missing)
@@ -56,7 +55,7 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         if (http is null)
         {
             handler ??= new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-            http = new HttpClient(wrap?.Invoke(Clock, handler) ?? handler) { Timeout = Timeout.InfiniteTimeSpan };
+            http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         }
 
         _http = http;

@@ -276,7 +276,7 @@ public abstract class VenueRestClient
         {
             using var answer = await Http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             var body = await answer.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            return new VenueResponse(answer.StatusCode, body, answer.Headers, RetryAfterOf(answer.Headers));
+            return new VenueResponse(answer.StatusCode, body, answer.Headers, RetryAfterOf(answer.StatusCode, answer.Headers));
         }
         catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
         {
@@ -295,8 +295,13 @@ public abstract class VenueRestClient
         }
     }
 
-    private TimeSpan? RetryAfterOf(HttpResponseHeaders headers)
+    /// <summary>
+    /// How long the venue asks to wait before the next call: the <c>Retry-After</c> header by default; a venue that
+    /// says it another way (Gate's reset timestamp) overrides this. Null when the answer names no wait.
+    /// </summary>
+    protected virtual TimeSpan? RetryAfterOf(HttpStatusCode status, HttpResponseHeaders headers)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         if (headers.RetryAfter is { } retry)
         {
             if (retry.Delta is { } delta)

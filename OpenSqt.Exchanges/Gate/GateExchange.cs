@@ -29,10 +29,9 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     private const int FinishedScanPages = 5;
     private volatile GateContractCache? _contracts;
 
-    /// <summary>Builds the connector; <c>handler</c> is the HTTP handler under Gate's own 429 handling (a pooled socket handler when null).</summary>
+    /// <summary>Builds the connector; <c>handler</c> is the HTTP handler of its client (a pooled socket handler when null).</summary>
     public GateExchange(IOptions<GateOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpMessageHandler? handler = null)
-        : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http: null, handler,
-            (clock, inner) => new GateRateLimitHandler(() => clock.Now, options.Value.RateLimitBackoffInitial, options.Value.RateLimitBackoffMax) { InnerHandler = inner })
+        : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http: null, handler)
     {
         Unknown = new GateUnknownValues(Logger, Metrics);
         Rest = new GateRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);

@@ -23,7 +23,7 @@ public sealed class GateRestClient : VenueRestClient
 
     public GateRestClient(HttpClient http, GateOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(GateParsers.Venue, http, options.RestUri, clock,
-            new RateLimitTracker(GateRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            new RateLimitTracker(GateRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait, options.RateLimitBackoffInitial, options.RateLimitBackoffMax),
             time, logger, metrics, options.RequestTimeout)
     {
         _credentials = credentials;
@@ -31,7 +31,7 @@ public sealed class GateRestClient : VenueRestClient
     }
 
     /// <summary>
-    /// A 429 is paused until its reset timestamp (<see cref="GateRateLimitHandler"/> turns it into a Retry-After): its
+    /// A 429 is paused until its reset timestamp (<see cref="RetryAfterOf"/> reads it as the Retry-After): its
     /// "0 remaining" must not also hold the budget spent until the end of our own, longer window.
     /// </summary>
     protected override void OnAnswered(VenueRequest request, VenueResponse response)
@@ -65,17 +65,31 @@ public sealed class GateRestClient : VenueRestClient
         }
     }
 
+    /// <summary>
+    /// Gate sends no <c>Retry-After</c>; it says when the refused endpoint's budget resets in
+    /// <c>X-Gate-RateLimit-Reset-Timestamp</c> (https://www.gate.com/docs/developers/apiv4/en/#frequency-limit-rule), so
+    /// a 429 pauses until that reset (a second for order entry). When the reset is absent or not in the future (Gate:
+    /// "otherwise, this is just the current timestamp"), no wait is named and the budget's brief doubling backoff
+    /// (<see cref="GateOptions.RateLimitBackoffInitial"/> up to <see cref="GateOptions.RateLimitBackoffMax"/>) applies.
+    /// </summary>
+    protected override TimeSpan? RetryAfterOf(System.Net.HttpStatusCode status, HttpResponseHeaders headers)
+    {
+        if (base.RetryAfterOf(status, headers) is { } named)
+        {
+            return named;
+        }
+
+        return status == System.Net.HttpStatusCode.TooManyRequests && GateRateLimits.ResetAt(headers) is { } reset && reset - Clock.Now is var wait && wait > TimeSpan.Zero
+            ? wait
+            : null;
+    }
+
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
         var query = BuildQuery(request.Parameters);
         var path = _basePath + "/" + request.Path.TrimStart('/');
         var uri = new Uri(BaseUrl, query.Length == 0 ? path : path + "?" + query);
         var message = new HttpRequestMessage(request.Method, uri);
-        if (GateRateLimits.BudgetOf(request.Costs) is { } budget)
-        {
-            message.Options.Set(GateRateLimitHandler.BudgetKey, budget);
-        }
-
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (request.JsonBody is { } body)
         {
