@@ -211,26 +211,19 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     }
 
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "kline_" + interval))], BinanceParsers.ParseWsKline, cancellationToken);
     }
 
 
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeAsync([BinanceMarketStream.Name(symbol, "markPrice")], BinanceParsers.ParseWsMarkPrice, cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([BinanceMarketStream.Name(symbol, "markPrice")], BinanceParsers.ParseWsMarkPrice, cancellationToken);
 
 
 

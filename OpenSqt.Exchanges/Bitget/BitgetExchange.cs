@@ -381,26 +381,19 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
-            (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
+        (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         var channel = "candle" + BitgetParsers.Granularity(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (channel, s))], (row, instId) => BitgetParsers.ParseCandle(row, instId, interval, Clock.Now), cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
 
     /// <summary>Reads the margin mode of a symbol ahead of the first order; a failure is only logged (the place reads it again).</summary>
     private async Task WarmMarginModeAsync(string symbol, CancellationToken cancellationToken)

@@ -310,24 +310,17 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribePricesAsync(symbols, cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribePricesAsync(symbols, cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
 
     /// <summary>Looks an order up by id: realtime first (open and recent orders), then history; null when unknown.</summary>
     private async Task<Order?> FindOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken)

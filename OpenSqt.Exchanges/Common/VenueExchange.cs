@@ -124,11 +124,23 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
 
     public abstract Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default);
 
-    public abstract IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        VenueJson.RequireSymbols(symbols);
+        return StreamPricesAsync(symbols, cancellationToken);
+    }
 
-    public abstract IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        VenueJson.RequireSymbols(symbols);
+        return StreamKlinesAsync(symbols, interval, cancellationToken);
+    }
 
-    public abstract IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return StreamFundingAsync(symbol, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
     {
@@ -206,6 +218,15 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
             stream.Reconnected += (_, e) => StreamReconnected?.Invoke(this, new StreamReconnectedEventArgs(name, e.Attempts, e.Downtime));
         }
     }
+
+    /// <summary>The venue's trade prices of <paramref name="symbols"/> (at least one, checked).</summary>
+    protected abstract IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken);
+
+    /// <summary>The venue's candles of <paramref name="symbols"/> (at least one, checked); the venue checks <paramref name="interval"/>.</summary>
+    protected abstract IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken);
+
+    /// <summary>The venue's funding pushes of one symbol (not blank, checked).</summary>
+    protected abstract IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken);
 
     /// <summary>Reads the venue's tradeable perpetuals (called at most once per <see cref="RulesCacheDuration"/>, one call at a time).</summary>
     protected abstract Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken);

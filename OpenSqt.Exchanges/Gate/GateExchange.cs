@@ -275,24 +275,17 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketAsync(symbols, GateMarketStream.Tickers, null, (e, contract, now) => new PriceChange(contract.Symbol, e.GetDecimal("last"), now, VenueName), cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketAsync(symbols, GateMarketStream.Tickers, null, (e, contract, now) => new PriceChange(contract.Symbol, e.GetDecimal("last"), now, VenueName), cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         GateParsers.RequireCandleInterval(interval);
         return MarketAsync(symbols, GateMarketStream.Candlesticks, interval, (e, contract, now) => GateParsers.ParseCandle(e, contract.Symbol, interval, contract.Multiplier, now), cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
 
     /// <summary>Labels Gate gives a cancel of an order that has already ended (ccxt ts/src/gate.ts exceptions).</summary>
     private static bool IsFinished(string? label) => label is GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED";

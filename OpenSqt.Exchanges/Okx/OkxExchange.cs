@@ -398,18 +398,14 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         return item.ValueKind == JsonValueKind.Object ? item.GetDecimal("oiCcy") : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no open interest for '{symbol}'");
     }
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribeAsync(
-            [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
-            (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
-            cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync(
+        [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
+        (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
+        cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         var channel = "candle" + OkxParsers.FormatBar(interval);
         return BusinessStream.SubscribeAsync(
@@ -418,11 +414,8 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
 
     /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
     public sealed record Instrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
