@@ -191,23 +191,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         using var doc = await Rest.OrderDetailAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        var data = BitgetParsers.Data(doc.RootElement);
-        try
-        {
-            return BitgetParsers.ParseOrder(data);
-        }
-        catch (UnknownVenueValueException ex)
-        {
-            Unknowns.Record(ex.Field, ex.Value);
-            BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
-            if (ex.Mapped is { } mapped)
-            {
-                // Only the order type or time in force is new: the order is answered with them mapped.
-                return mapped;
-            }
-
-            throw;
-        }
+        return Unknowns.ParseOne(BitgetParsers.Data(doc.RootElement), Logger);
     }
 
     /// <summary>
@@ -236,7 +220,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             foreach (var e in list.EnumerateArray())
             {
                 count++;
-                if (ParseListedOrder(e, listed) is { } order && seen.Add(order.ExchangeOrderId))
+                if (Unknowns.ParseListedOrder(e, listed, Logger) is { } order && seen.Add(order.ExchangeOrderId))
                 {
                     orders.Add(order);
                 }
@@ -253,28 +237,6 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
         await marginWarmup.ConfigureAwait(false);
         return orders;
-    }
-
-    /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>
-    private Order? ParseListedOrder(JsonElement e, IReadOnlySet<string> listed)
-    {
-        var symbol = e.GetStringOrNull("symbol") ?? e.GetStringOrNull("instId") ?? "";
-        if (!listed.Contains(symbol))
-        {
-            BitgetLog.SkippedUnlisted(Logger, "order", symbol);
-            return null;
-        }
-
-        try
-        {
-            return BitgetParsers.ParseOrder(e);
-        }
-        catch (UnknownVenueValueException ex)
-        {
-            Unknowns.Record(ex.Field, ex.Value);
-            BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
-            return null;
-        }
     }
 
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)

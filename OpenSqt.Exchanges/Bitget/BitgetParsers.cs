@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
 
@@ -541,4 +542,47 @@ public sealed class BitgetUnknownValues
     public long Of(string field) => _counts.GetValueOrDefault(field);
 
     public void Record(string field, string value) => _counts.AddOrUpdate(field, 1, (_, n) => n + 1);
+
+    /// <summary>The one order of an order-detail answer; an unknown value is recorded and, when only the order type or time in force is new, answered mapped.</summary>
+    internal Order ParseOne(JsonElement data, ILogger logger)
+    {
+        try
+        {
+            return BitgetParsers.ParseOrder(data);
+        }
+        catch (UnknownVenueValueException ex)
+        {
+            Record(ex.Field, ex.Value);
+            BitgetLog.UnknownValue(logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
+            if (ex.Mapped is { } mapped)
+            {
+                // Only the order type or time in force is new: the order is answered with them mapped.
+                return mapped;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>
+    internal Order? ParseListedOrder(JsonElement e, IReadOnlySet<string> listed, ILogger logger)
+    {
+        var symbol = e.GetStringOrNull("symbol") ?? e.GetStringOrNull("instId") ?? "";
+        if (!listed.Contains(symbol))
+        {
+            BitgetLog.SkippedUnlisted(logger, "order", symbol);
+            return null;
+        }
+
+        try
+        {
+            return BitgetParsers.ParseOrder(e);
+        }
+        catch (UnknownVenueValueException ex)
+        {
+            Record(ex.Field, ex.Value);
+            BitgetLog.UnknownValue(logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
+            return null;
+        }
+    }
 }

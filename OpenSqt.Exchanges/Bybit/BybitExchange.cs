@@ -195,7 +195,7 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
             using var doc = await Rest.ListAsync("/v5/order/realtime", "openOrders", BybitRateLimits.OrderRealtime, symbol, 50, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
-                if (ParseListed(item, "order", "openOrders") is { } order && order.Status.IsOpen())
+                if (Skips.ParseListed(item, "order", "openOrders", IsListed) is { } order && order.Status.IsOpen())
                 {
                     orders.Add(order);
                 }
@@ -362,29 +362,6 @@ public sealed class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
         ("/v5/order/realtime", BybitRateLimits.OrderRealtime),
         ("/v5/order/history", BybitRateLimits.OrderHistory),
     ];
-
-    /// <summary>One order of a list, or null (logged and counted) when it carries an unknown value or is on an unlisted instrument.</summary>
-    private Order? ParseListed(JsonElement item, string what, string operation)
-    {
-        Order order;
-        try
-        {
-            order = BybitParsers.ParseOrder(item);
-        }
-        catch (BybitUnknownValueException ex)
-        {
-            Skips.Unknown(what, operation, ex);
-            return null;
-        }
-
-        if (!IsListed(order.Symbol))
-        {
-            Skips.Unlisted(what, order.Symbol, operation);
-            return null;
-        }
-
-        return order;
-    }
 
     /// <summary>
     /// Orders per batch call: at most <see cref="BatchSize"/>, and no more than the batch budget lets through in one
