@@ -99,7 +99,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
                 throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"{order} belongs to {cancelled.Symbol}, not {symbol}");
             }
         }
-        catch (ExchangeException ex) when (IsFinished(ex.VenueCode))
+        catch (ExchangeException ex) when (GateErrors.IsFinished(ex.VenueCode))
         {
             // Gate answers these for an order that already filled or was cancelled: it is done either way.
             GateLog.CancelFoundFinished(Logger, order.ToString(), ex.VenueCode!);
@@ -187,19 +187,19 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        var result = new List<Position>();
         if (symbol is not null)
         {
             using var doc = await Rest.PositionsAsync(cache.BySymbol(symbol).Name, PageSize, 0, cancellationToken).ConfigureAwait(false);
-            AddPositions(cache, [doc.RootElement], result);
-            return result;
+            return Unknown.ReadPositions([doc.RootElement], cache, e => MarketStream.ObserveMark(e), Clock.Now);
         }
+
+        var result = new List<Position>();
 
         await VenuePaging.ByOffsetAsync(PageSize, int.MaxValue, async (offset, ct) =>
         {
             using var doc = await Rest.PositionsAsync(null, PageSize, offset, ct).ConfigureAwait(false);
             var page = doc.RootElement.EnumerateArray().ToArray();
-            AddPositions(cache, page, result);
+            result.AddRange(Unknown.ReadPositions(page, cache, e => MarketStream.ObserveMark(e), Clock.Now));
             return page.Length;
         }, cancellationToken).ConfigureAwait(false);
         return result;
@@ -217,12 +217,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
         // The last price needs no contract size, so it costs one call even before the contract list is loaded.
-        var name = GateParsers.Symbols.ToVenue(symbol);
-        using var doc = await Rest.TickersAsync(name, cancellationToken).ConfigureAwait(false);
-        var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == name);
-        return item.ValueKind == JsonValueKind.Object
-            ? item.GetDecimal("last")
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
+        using var doc = await Rest.TickersAsync(GateParsers.Symbols.ToVenue(symbol), cancellationToken).ConfigureAwait(false);
+        return GateParsers.TickerItem(doc.RootElement, GateParsers.Symbols.ToVenue(symbol), $"symbol '{symbol}' is not a trading USDT perpetual on gate").GetDecimal("last");
     }
 
     public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
@@ -246,7 +242,9 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         var now = Clock.Now;
-        return [.. (await LoadContractsAsync(cancellationToken).ConfigureAwait(false)).All.Select(c => GateParsers.ContractFunding(c, now))];
+        // The contracts are fetched now: funding changes between cache refreshes.
+        await RulesAsync(cancellationToken, reload: true).ConfigureAwait(false);
+        return [.. _contracts!.All.Select(c => GateParsers.ContractFunding(c, now))];
     }
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
@@ -262,12 +260,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
-        foreach (var e in doc.RootElement.EnumerateArray())
-        {
-            MarketStream.ObserveMark(e);
-        }
-
         return [.. doc.RootElement.EnumerateArray()
+            .Select(e => MarketStream.ObserveMark(e))
             .Where(e => cache.TryByName(e.GetRequiredString("contract"), out _))
             .Select(e => GateParsers.ParseTicker(e, cache.ByName(e.GetRequiredString("contract")).Multiplier, now))];
     }
@@ -287,9 +281,6 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
         MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
 
-    /// <summary>Labels Gate gives a cancel of an order that has already ended (ccxt ts/src/gate.ts exceptions).</summary>
-    private static bool IsFinished(string? label) => label is GateErrors.OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED";
-
     /// <summary>The error of one failed batch-cancel item, or null when the order turns out to be finished.</summary>
     private async Task<ExchangeException?> BatchCancelItemErrorAsync(string symbol, string id, ExchangeException refusal, CancellationToken cancellationToken)
     {
@@ -302,7 +293,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         if (GateErrors.Table.Find(message) is not null)
         {
             // Some answers put a label in the message: take it at its word.
-            return IsFinished(message) ? null : GateErrors.Table.ToFailure(message, message, 400).Exception;
+            return GateErrors.IsFinished(message) ? null : GateErrors.Table.ToFailure(message, message, 400).Exception;
         }
 
         try
@@ -366,10 +357,6 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         return orders;
     }
 
-    /// <summary>The non-empty positions of a positions answer; unlisted contracts skipped, mark prices remembered.</summary>
-    private void AddPositions(GateContractCache cache, IEnumerable<JsonElement> items, List<Position> into) =>
-        into.AddRange(Unknown.ReadPositions(items, cache, MarketStream.ObserveMark, Clock.Now));
-
     private static string OrderPathId(OrderRef order) =>
         order.ExchangeOrderId ?? GateParsers.ToText(order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
 
@@ -396,11 +383,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.TickersAsync(contract.Name, cancellationToken).ConfigureAwait(false);
-        var item = doc.RootElement.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract.Name);
-        MarketStream.ObserveMark(item);
-        return item.ValueKind == JsonValueKind.Object
-            ? GateParsers.ParseTicker(item, contract.Multiplier, Clock.Now)
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"gate has no ticker for {contract.Name}");
+        var item = MarketStream.ObserveMark(GateParsers.TickerItem(doc.RootElement, contract.Name, $"gate has no ticker for {contract.Name}"));
+        return GateParsers.ParseTicker(item, contract.Multiplier, Clock.Now);
     }
 
     private async Task<GateContract> ContractAsync(string symbol, CancellationToken cancellationToken) =>
@@ -409,13 +393,6 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     private async Task<GateContractCache> ContractsAsync(CancellationToken cancellationToken)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
-        return _contracts!;
-    }
-
-    /// <summary>Fetches the contracts now (funding changes between cache refreshes).</summary>
-    private async Task<GateContractCache> LoadContractsAsync(CancellationToken cancellationToken)
-    {
-        await RulesAsync(cancellationToken, reload: true).ConfigureAwait(false);
         return _contracts!;
     }
 

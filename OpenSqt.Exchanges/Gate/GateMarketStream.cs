@@ -118,12 +118,12 @@ public sealed class GateMarketStream : IVenueStream
         }
     }
 
-    /// <summary>Remembers the <c>mark_price</c> of a ticker or REST position item.</summary>
-    public void ObserveMark(JsonElement e)
+    /// <summary>Remembers the <c>mark_price</c> of a ticker or REST position item; answers the item.</summary>
+    public JsonElement ObserveMark(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("mark_price", out _) || e.GetStringOrNull("contract") is not { } contract)
         {
-            return;
+            return e;
         }
 
         var mark = e.GetDecimal("mark_price");
@@ -134,6 +134,8 @@ public sealed class GateMarketStream : IVenueStream
                 _marks[contract] = (mark, _time.GetUtcNow());
             }
         }
+
+        return e;
     }
 
     /// <summary>

@@ -427,6 +427,13 @@ public static class GateParsers
 
     public static string FormatSize(decimal contracts, OrderSide side) =>
         (side == OrderSide.Buy ? contracts : -contracts).ToString("0", CultureInfo.InvariantCulture);
+    /// <summary>The item of <paramref name="contract"/> in a tickers answer; NOT_FOUND with <paramref name="missing"/> when it has none.</summary>
+    public static JsonElement TickerItem(JsonElement array, string contract, string missing)
+    {
+        var item = array.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract);
+        return item.ValueKind == JsonValueKind.Object ? item : throw new ExchangeException(ExchangeErrorKind.NotFound, missing);
+    }
+
     /// <summary>The request body of one order (an object) or of a batch (an array).</summary>
     public static string OrderBody(IReadOnlyList<OrderRequest> requests, IReadOnlyList<GateContract> contracts, bool single) => VenueJson.Write(w =>
     {
