@@ -44,95 +44,26 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var parameters = OrderParameters(request);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/fapi/v1/order")
-        {
-            Parameters = parameters,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BinanceRateLimits.NewOrder,
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        var parameters = BinanceParsers.OrderParameters(request);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/order", "place", BinanceRateLimits.NewOrder, parameters: parameters), cancellationToken).ConfigureAwait(false);
 
         // The acknowledgement is the answer: no read-back that could turn a live order into a failure.
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < requests.Count; start += BatchPlaceChunk)
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchPlaceChunk, (request, _) => ValueTask.FromResult(BinanceParsers.BatchOrderItem(request)), async (items, ct) =>
         {
-            var chunk = requests.Skip(start).Take(BatchPlaceChunk).ToArray();
-            var items = new List<BinanceBatchOrderItem>(chunk.Length);
-            foreach (var r in chunk)
-            {
-                var p = OrderParameters(r).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-                items.Add(new BinanceBatchOrderItem
-                {
-                    Symbol = p["symbol"],
-                    Side = p["side"],
-                    Type = p["type"],
-                    Quantity = p["quantity"],
-                    Price = p.GetValueOrDefault("price"),
-                    TimeInForce = p.GetValueOrDefault("timeInForce"),
-                    ReduceOnly = p.GetValueOrDefault("reduceOnly"),
-                    NewClientOrderId = p.GetValueOrDefault("newClientOrderId"),
-                });
-            }
-
-            var json = JsonSerializer.Serialize(items, BinanceJsonContext.Default.ListBinanceBatchOrderItem);
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/fapi/v1/batchOrders")
-                {
-                    Parameters = [KeyValuePair.Create("batchOrders", json)],
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BinanceRateLimits.BatchOrders,
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
-                var results = BinanceParsers.ParseBatchOrders(doc.RootElement, OnUnknownValue);
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var (order, error) = i < results.Count ? results[i] : (null, null);
-                    if (order is not null)
-                    {
-                        orders.Add(order);
-                    }
-                    else
-                    {
-                        var ex = error?.Exception ?? new ExchangeException(ExchangeErrorKind.Internal, "binance answered fewer batch items than were sent");
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-        }
-
-        return new BatchPlaceResult(orders, errors);
-    }
+            var json = JsonSerializer.Serialize([.. items.Select(i => i.Prepared)], BinanceJsonContext.Default.ListBinanceBatchOrderItem);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/fapi/v1/batchOrders", "batchPlace", BinanceRateLimits.BatchOrders, parameters: [KeyValuePair.Create("batchOrders", json)]), ct).ConfigureAwait(false);
+            return [.. BinanceParsers.ParseBatchOrders(doc.RootElement, OnUnknownValue).Select(r => new BatchOutcome(r.Order, r.Error?.Exception))];
+        }, cancellationToken, passThrough: ex => ex.Kind == ExchangeErrorKind.PositionModeMismatch);
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         try
         {
-            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/order")
-            {
-                Parameters = [KeyValuePair.Create("symbol", symbol), RefParameter(order)],
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = BinanceRateLimits.Ip(1),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/order", "cancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), BinanceParsers.RefParameter(order)]), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
         {
@@ -147,131 +78,53 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     /// order means the cancel's goal is met (OK); -2013 "Order does not exist" means the venue does not know it
     /// (<see cref="ExchangeErrorKind.NotFound"/>); an order still open means the cancel did not happen (transient).
     /// </summary>
-    private async Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        Order found;
-        try
+    private Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
+        SettleRefusedCancelAsync(symbol, order, refusal, async ct =>
         {
-            found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExchangeException query) when (query.VenueCode == BinanceErrors.OrderDoesNotExist)
-        {
-            throw new ExchangeException(ExchangeErrorKind.NotFound,
-                $"binance does not know order {order} on {symbol} (cancel {refusal.VenueCode}, query {query.VenueCode})", refusal, venueCode: refusal.VenueCode);
-        }
-
-        if (found.Status.IsOpen())
-        {
-            throw new ExchangeException(ExchangeErrorKind.Unavailable,
-                $"binance refused the cancel of {order} ({refusal.VenueCode}) but the order is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
-        }
-
-        BinanceLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode!);
-    }
-
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchCancelChunk)
-        {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchCancelChunk).ToArray();
-            foreach (var id in chunk)
-            {
-                if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                {
-                    throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"binance order ids are numbers; '{id}' is not");
-                }
-            }
-
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/batchOrders")
-                {
-                    Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")],
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BinanceRateLimits.Ip(1),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
-                var i = 0;
-                var refused = new List<(int Index, ExchangeException Error)>();
-                foreach (var item in doc.RootElement.EnumerateArray())
-                {
-                    if (i < chunk.Length && item.TryGetProperty("code", out _) && item.GetInt64("code") < 0)
-                    {
-                        var code = item.GetRequiredString("code");
-                        var ex = BinanceErrors.Table.ToFailure(code, item.GetStringOrNull("msg"), 400).Exception;
-                        if (code is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist)
-                        {
-                            refused.Add((i, ex));
-                        }
-                        else
-                        {
-                            errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                        }
-                    }
-
-                    i++;
-                }
-
-                foreach (var (index, refusal) in refused)
-                {
-                    try
-                    {
-                        await SettleRefusedCancelAsync(symbol, OrderRef.ByExchangeId(chunk[index]), refusal, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (ExchangeException ex)
-                    {
-                        errors.Add(new BatchItemError(start + index, ex.Kind, ex.Message, ExchangeOrderId: chunk[index]));
-                    }
-                }
+                return await GetOrderAsync(symbol, order, ct).ConfigureAwait(false);
             }
-            catch (ExchangeException ex) when (ex.Kind != ExchangeErrorKind.PositionModeMismatch)
+            catch (ExchangeException query) when (query.VenueCode == BinanceErrors.OrderDoesNotExist)
             {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                }
+                return null;
+            }
+        }, ExchangeErrorKind.Unavailable, cancellationToken);
+
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
+        foreach (var id in exchangeOrderIds)
+        {
+            if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"binance order ids are numbers; '{id}' is not");
             }
         }
 
-        return errors;
+        return VenueBatch.CancelAsync(exchangeOrderIds, BatchCancelChunk, async (chunk, ct) =>
+        {
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/batchOrders", "batchCancel", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("orderIdList", "[" + string.Join(',', chunk) + "]")]), ct).ConfigureAwait(false);
+            return BinanceParsers.ParseBatchCancel(doc.RootElement, chunk.Length);
+        }, (id, refusal, ct) => refusal.VenueCode is BinanceErrors.UnknownOrderOnCancel or BinanceErrors.OrderDoesNotExist
+            ? VenueBatch.Verdict(() => SettleRefusedCancelAsync(symbol, OrderRef.ByExchangeId(id), refusal, ct))
+            : Task.FromResult<ExchangeException?>(refusal), cancellationToken, passThrough: ex => ex.Kind == ExchangeErrorKind.PositionModeMismatch);
     }
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Delete, "/fapi/v1/allOpenOrders")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, "/fapi/v1/allOpenOrders", "cancelAll", BinanceRateLimits.Ip(1), parameters: [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/order")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), RefParameter(order)],
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "getOrder",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/order", "getOrder", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol), BinanceParsers.RefParameter(order)], signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseOrder(doc.RootElement, OnUnknownValue);
     }
 
     public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openOrders")
-        {
-            Parameters = symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)],
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(symbol is null ? 40 : 1),
-            Operation = "openOrders",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/openOrders", "openOrders", BinanceRateLimits.Ip(symbol is null ? 40 : 1), symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)], signed: true), cancellationToken).ConfigureAwait(false);
         // Binance answers every open order in one array (no paging). An item whose status the connector does not know
         // is logged, counted and skipped; the rest of the list stands.
         var orders = new List<Order>(doc.RootElement.GetArrayLength());
@@ -293,152 +146,90 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/account")
-        {
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(5),
-            Operation = "account",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v3/account", "account", BinanceRateLimits.Ip(5), signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseAccount(doc.RootElement, await positions.ConfigureAwait(false));
     }
 
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v2/positionRisk")
-        {
-            Parameters = symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)],
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(5),
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v2/positionRisk", "positions", BinanceRateLimits.Ip(5), symbol is null ? [] : [KeyValuePair.Create("symbol", symbol)], signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParsePositions(doc.RootElement);
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v3/balance")
-        {
-            Signed = true,
-            Costs = BinanceRateLimits.Ip(5),
-            Operation = "balance",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v3/balance", "balance", BinanceRateLimits.Ip(5), signed: true), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseBalance(doc.RootElement, asset);
     }
 
     public override async Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/price")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "price",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/ticker/price", "price", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseTickerPrice(doc.RootElement);
     }
 
     public override async Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default)
     {
         KlineInterval.ToTimeSpan(interval);
-        if (limit is <= 0 or > 1500)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1500");
-        }
+        VenueJson.RequireLimit(limit, 1500);
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/klines")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BinanceRateLimits.Ip(BinanceRateLimits.KlinesWeight(limit)),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/klines", "klines", BinanceRateLimits.Ip(BinanceRateLimits.KlinesWeight(limit)), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
     }
 
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "funding",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/premiumIndex", "funding", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
         return BinanceParsers.ParsePremiumIndex(doc.RootElement);
     }
 
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/premiumIndex")
-        {
-            Costs = BinanceRateLimits.Ip(10),
-            Operation = "fundingAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/premiumIndex", "fundingAll", BinanceRateLimits.Ip(10)), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParsePremiumIndex)];
     }
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
+        VenueJson.RequireLimit(limit, 1000);
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/fundingRate")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BinanceRateLimits.FundingRate,
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/fundingRate", "fundingHistory", BinanceRateLimits.FundingRate, [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseFundingHistory)];
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/ticker/24hr")
-        {
-            Costs = BinanceRateLimits.Ip(40),
-            Operation = "tickers",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/ticker/24hr", "tickers", BinanceRateLimits.Ip(40)), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(BinanceParsers.ParseTicker24h)];
     }
 
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/openInterest")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol)],
-            Costs = BinanceRateLimits.Ip(1),
-            Operation = "openInterest",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/openInterest", "openInterest", BinanceRateLimits.Ip(1), [KeyValuePair.Create("symbol", symbol)]), cancellationToken).ConfigureAwait(false);
         return doc.RootElement.GetDecimal("openInterest");
     }
 
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "kline_" + interval))], BinanceParsers.ParseWsKline, cancellationToken);
     }
 
 
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeAsync([BinanceMarketStream.Name(symbol, "markPrice")], BinanceParsers.ParseWsMarkPrice, cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([BinanceMarketStream.Name(symbol, "markPrice")], BinanceParsers.ParseWsMarkPrice, cancellationToken);
 
 
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/fapi/v1/exchangeInfo") { Costs = BinanceRateLimits.Ip(1), Operation = "exchangeInfo" }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/fapi/v1/exchangeInfo", "exchangeInfo", BinanceRateLimits.Ip(1)), cancellationToken).ConfigureAwait(false);
 
         // Binance publishes its limits here; they replace the declared defaults (they differ per account tier).
         foreach (var (rule, limit) in BinanceParsers.ParseRateLimits(doc.RootElement))
@@ -448,54 +239,4 @@ public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bina
 
         return BinanceParsers.ParseExchangeInfo(doc.RootElement);
     }
-
-    private static List<KeyValuePair<string, string>> OrderParameters(OrderRequest request)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        var parameters = new List<KeyValuePair<string, string>>(8)
-        {
-            KeyValuePair.Create("symbol", request.Symbol),
-            KeyValuePair.Create("side", BinanceParsers.FormatSide(request.Side)),
-        };
-        if (request.Type == OrderType.Market)
-        {
-            if (request.IsPostOnly)
-            {
-                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-            }
-
-            parameters.Add(KeyValuePair.Create("type", "MARKET"));
-            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
-        }
-        else
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            var tif = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce;
-            parameters.Add(KeyValuePair.Create("type", "LIMIT"));
-            parameters.Add(KeyValuePair.Create("timeInForce", BinanceParsers.FormatTimeInForce(tif)));
-            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
-            parameters.Add(KeyValuePair.Create("price", VenueJson.Format(price)));
-        }
-
-        if (request.ReduceOnly)
-        {
-            parameters.Add(KeyValuePair.Create("reduceOnly", "true"));
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            parameters.Add(KeyValuePair.Create("newClientOrderId", request.ClientOrderId));
-        }
-
-        return parameters;
-    }
-
-    private static KeyValuePair<string, string> RefParameter(OrderRef order) =>
-        order.ExchangeOrderId is { } id
-            ? KeyValuePair.Create("orderId", id)
-            : KeyValuePair.Create("origClientOrderId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
 }

@@ -26,7 +26,4 @@ internal static partial class BinanceLog
     [LoggerMessage(7108, LogLevel.Warning, "binance: stream request refused: {Error}")]
     public static partial void StreamMethodRefused(ILogger logger, string error);
 
-    [LoggerMessage(7109, LogLevel.Information, "binance: cancel of {Order} found it already finished ({Code})")]
-    public static partial void CancelFoundFinished(ILogger logger, string order, string code);
-
 }

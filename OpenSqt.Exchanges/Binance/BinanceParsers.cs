@@ -510,4 +510,79 @@ public static partial class BinanceParsers
 
         return ParseOrder(e.GetProperty("result"));
     }
+
+    public static List<KeyValuePair<string, string>> OrderParameters(OrderRequest request)
+    {
+        var limitPrice = OrderChecks.Validate(request);
+        var parameters = new List<KeyValuePair<string, string>>(8)
+        {
+            KeyValuePair.Create("symbol", request.Symbol),
+            KeyValuePair.Create("side", FormatSide(request.Side)),
+        };
+        if (limitPrice is not { } price)
+        {
+            parameters.Add(KeyValuePair.Create("type", "MARKET"));
+            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
+        }
+        else
+        {
+            var tif = OrderChecks.SentTimeInForce(request);
+            parameters.Add(KeyValuePair.Create("type", "LIMIT"));
+            parameters.Add(KeyValuePair.Create("timeInForce", FormatTimeInForce(tif)));
+            parameters.Add(KeyValuePair.Create("quantity", VenueJson.Format(request.Quantity)));
+            parameters.Add(KeyValuePair.Create("price", VenueJson.Format(price)));
+        }
+
+        if (request.ReduceOnly)
+        {
+            parameters.Add(KeyValuePair.Create("reduceOnly", "true"));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            parameters.Add(KeyValuePair.Create("newClientOrderId", request.ClientOrderId));
+        }
+
+        return parameters;
+    }
+
+    public static KeyValuePair<string, string> RefParameter(OrderRef order) =>
+        order.ExchangeOrderId is { } id
+            ? KeyValuePair.Create("orderId", id)
+            : KeyValuePair.Create("origClientOrderId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+
+    /// <summary>One item of a <c>batchOrders</c> placement: the single-order parameters of <paramref name="request"/>.</summary>
+    public static BinanceBatchOrderItem BatchOrderItem(OrderRequest request)
+    {
+        var p = OrderParameters(request).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return new BinanceBatchOrderItem
+        {
+            Symbol = p["symbol"],
+            Side = p["side"],
+            Type = p["type"],
+            Quantity = p["quantity"],
+            Price = p.GetValueOrDefault("price"),
+            TimeInForce = p.GetValueOrDefault("timeInForce"),
+            ReduceOnly = p.GetValueOrDefault("reduceOnly"),
+            NewClientOrderId = p.GetValueOrDefault("newClientOrderId"),
+        };
+    }
+
+    /// <summary>The items of a batch cancel answer Binance refused (a negative <c>code</c>), by position among the <paramref name="sent"/> ids.</summary>
+    public static IReadOnlyList<(int Position, ExchangeException Error)> ParseBatchCancel(JsonElement array, int sent)
+    {
+        var refused = new List<(int, ExchangeException)>();
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (i < sent && item.TryGetProperty("code", out _) && item.GetInt64("code") < 0)
+            {
+                refused.Add((i, BinanceErrors.Table.ToFailure(item.GetRequiredString("code"), item.GetStringOrNull("msg"), 400).Exception));
+            }
+
+            i++;
+        }
+
+        return refused;
+    }
 }

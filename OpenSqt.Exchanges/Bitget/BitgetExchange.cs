@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,7 +34,6 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     private const int PageSize = 100;
     private const int MaxPages = 100;
     private IReadOnlySet<string> _listed = new HashSet<string>(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Mode, DateTimeOffset At)> _marginModes = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
 
     public BitgetExchange(IOptions<BitgetOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
@@ -63,16 +61,9 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var marginMode = await MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
-        var body = PlaceOrderBody(request, marginMode);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/place-order")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Place),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        var marginMode = await Rest.MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
+        var body = BitgetParsers.PlaceOrderBody(request, marginMode);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/place-order", "place", BitgetRateLimits.Call(BitgetRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
         var acknowledged = Accepted(request, id, Clock.Now);
         Order order;
@@ -98,130 +89,66 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         return order;
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        var indexed = requests.Select((r, i) => (Request: r, Index: i)).ToList();
-        foreach (var group in indexed.GroupBy(x => x.Request.Symbol))
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchChunk, (request, _) =>
         {
-            foreach (var chunk in group.Chunk(BatchChunk))
+            VenueJson.Write(w =>
             {
-                var valid = new List<(OrderRequest Request, int Index)>();
-                foreach (var item in chunk)
-                {
-                    try
-                    {
-                        Body(w =>
-                        {
-                            w.WriteStartObject();
-                            WriteOrderFields(w, item.Request);
-                            w.WriteEndObject();
-                        });
-                        valid.Add(item);
-                    }
-                    catch (ExchangeException ex)
-                    {
-                        errors.Add(new BatchItemError(item.Index, ex.Kind, ex.Message, item.Request.ClientOrderId));
-                    }
-                }
-
-                if (valid.Count == 0)
-                {
-                    continue;
-                }
-
-                string marginMode;
-                try
-                {
-                    marginMode = await MarginModeAsync(group.Key, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.AddRange(valid.Select(v => new BatchItemError(v.Index, ex.Kind, ex.Message, v.Request.ClientOrderId)));
-                    continue;
-                }
-
-                var body = Body(w =>
+                w.WriteStartObject();
+                BitgetParsers.WriteOrderFields(w, request);
+                w.WriteEndObject();
+            });
+            return ValueTask.FromResult(request);
+        }, async (items, ct) =>
+        {
+            var symbol = items[0].Request.Symbol;
+            var marginMode = await Rest.MarginModeAsync(symbol, ct).ConfigureAwait(false);
+            var body = VenueJson.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("symbol", symbol);
+                w.WriteString("productType", BitgetParsers.ProductType);
+                w.WriteString("marginMode", marginMode);
+                w.WriteString("marginCoin", BitgetParsers.MarginCoin);
+                w.WriteStartArray("orderList");
+                foreach (var (request, _) in items)
                 {
                     w.WriteStartObject();
-                    w.WriteString("symbol", group.Key);
-                    w.WriteString("productType", BitgetParsers.ProductType);
-                    w.WriteString("marginMode", marginMode);
-                    w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-                    w.WriteStartArray("orderList");
-                    foreach (var (request, _) in valid)
-                    {
-                        w.WriteStartObject();
-                        WriteOrderFields(w, request);
-                        w.WriteEndObject();
-                    }
-
-                    w.WriteEndArray();
+                    BitgetParsers.WriteOrderFields(w, request);
                     w.WriteEndObject();
-                });
-                try
-                {
-                    using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-place-order")
-                    {
-                        JsonBody = body,
-                        Signed = true,
-                        Retry = RetryPolicy.Never,
-                        Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchPlace),
-                        Operation = "batchPlace",
-                    }, cancellationToken).ConfigureAwait(false);
-                    var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-                    var now = Clock.Now;
-                    for (var i = 0; i < valid.Count; i++)
-                    {
-                        var (request, index) = valid[i];
-
-                        // Items are matched by clientOid when there is one, else by position among the items without one.
-                        var ok = request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
-                        if (ok.OrderId is not null)
-                        {
-                            orders.Add(Accepted(request, ok.OrderId, now));
-                            continue;
-                        }
-
-                        var failure = failed.FirstOrDefault(f => f.ClientOid == request.ClientOrderId).Error?.Exception
-                            ?? new ExchangeException(ExchangeErrorKind.UnknownOutcome, "bitget did not report this batch item; look it up by client id");
-                        errors.Add(new BatchItemError(index, failure.Kind, failure.Message, request.ClientOrderId));
-                    }
                 }
-                catch (ExchangeException ex)
-                {
-                    errors.AddRange(valid.Select(v => new BatchItemError(v.Index, ex.Kind, ex.Message, v.Request.ClientOrderId)));
-                }
-            }
-        }
 
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
-    }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), ct).ConfigureAwait(false);
+            var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+            var now = Clock.Now;
+            return [.. items.Select((item, i) =>
+            {
+                // Items are matched by clientOid when there is one, else by position among the items without one.
+                var ok = item.Request.ClientOrderId is { } cid ? succeeded.FirstOrDefault(s => s.ClientOid == cid) : (i < succeeded.Count && failed.Count == 0 ? succeeded[i] : default);
+                return ok.OrderId is not null
+                    ? BatchOutcome.Placed(Accepted(item.Request, ok.OrderId, now))
+                    : BatchOutcome.Refused(failed.FirstOrDefault(f => f.ClientOid == item.Request.ClientOrderId).Error?.Exception
+                        ?? new ExchangeException(ExchangeErrorKind.UnknownOutcome, "bitget did not report this batch item; look it up by client id"));
+            })];
+        }, cancellationToken, groupBy: r => r.Symbol);
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = Body(w =>
+        var body = VenueJson.Write(w =>
         {
             w.WriteStartObject();
             w.WriteString("symbol", symbol);
             w.WriteString("productType", BitgetParsers.ProductType);
             w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-            WriteRef(w, order);
+            BitgetParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
         try
         {
-            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/cancel-order")
-            {
-                JsonBody = body,
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = BitgetRateLimits.Call(BitgetRateLimits.Cancel),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/cancel-order", "cancel", BitgetRateLimits.Call(BitgetRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
         {
@@ -232,118 +159,39 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     }
 
     /// <summary>After a "does not exist" answer to a cancel: returns when the order is final, throws NotFound when Bitget does not know it.</summary>
-    private async Task SettleCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        Order found;
-        try
+    private Task SettleCancelAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
+        SettleRefusedCancelAsync(symbol, order, refusal, async ct =>
         {
-            found = await GetOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
-        {
-            throw new ExchangeException(ExchangeErrorKind.NotFound, $"bitget does not know order {order}", refusal, venueCode: refusal.VenueCode);
-        }
-
-        if (found.Status.IsOpen())
-        {
-            // Still working although the cancel said it does not exist: the outcome is not known; retry the cancel.
-            throw new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"bitget refused the cancel of order {order} ({refusal.VenueCode}) yet reports it {found.Status}", refusal, venueCode: refusal.VenueCode);
-        }
-
-        BitgetLog.CancelFoundFinished(Logger, order.ToString(), refusal.VenueCode ?? "?");
-    }
-
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchChunk)
-        {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchChunk).ToArray();
             try
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
-                {
-                    JsonBody = BatchCancelBody(symbol, chunk),
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchCancel),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
-                var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-                foreach (var (orderId, _, error) in failed)
-                {
-                    var index = Array.IndexOf(chunk, orderId);
-                    var failure = error.Exception;
-                    if (failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound && orderId is not null)
-                    {
-                        try
-                        {
-                            await SettleCancelAsync(symbol, OrderRef.ByExchangeId(orderId), failure, cancellationToken).ConfigureAwait(false);
-                            continue;
-                        }
-                        catch (ExchangeException settled)
-                        {
-                            failure = settled;
-                        }
-                    }
-
-                    errors.Add(new BatchItemError(start + Math.Max(0, index), failure.Kind, failure.Message, ExchangeOrderId: orderId));
-                }
+                return await GetOrderAsync(symbol, order, ct).ConfigureAwait(false);
             }
-            catch (ExchangeException ex)
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
             {
-                errors.AddRange(chunk.Select((id, i) => new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: id)));
+                return null;
             }
-        }
+        }, ExchangeErrorKind.UnknownOutcome, cancellationToken);
 
-        return errors;
-    }
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
+        VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk, async (chunk, ct) =>
+        {
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
+            var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+            return [.. failed.Select(f => (Math.Max(0, Array.IndexOf(chunk, f.OrderId)), f.Error.Exception))];
+        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound
+            ? VenueBatch.Verdict(() => SettleCancelAsync(symbol, OrderRef.ByExchangeId(id), failure, ct))
+            : Task.FromResult<ExchangeException?>(failure), cancellationToken);
 
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, Mix + "/order/batch-cancel-orders")
-        {
-            JsonBody = BatchCancelBody(symbol, null),
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.BatchCancel),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "cancelAll", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, null)), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/detail")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("productType", BitgetParsers.ProductType),
-                order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
-            ],
-            Signed = true,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Detail),
-            Operation = "getOrder",
-        }, cancellationToken).ConfigureAwait(false);
-        var data = BitgetParsers.Data(doc.RootElement);
-        try
-        {
-            return BitgetParsers.ParseOrder(data);
-        }
-        catch (UnknownVenueValueException ex)
-        {
-            Unknowns.Record(ex.Field, ex.Value);
-            BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
-            if (ex.Mapped is { } mapped)
-            {
-                // Only the order type or time in force is new: the order is answered with them mapped.
-                return mapped;
-            }
-
-            throw;
-        }
+        using var doc = await Rest.OrderDetailAsync(symbol, order, cancellationToken).ConfigureAwait(false);
+        return Unknowns.ParseOne(BitgetParsers.Data(doc.RootElement), Logger);
     }
 
     /// <summary>
@@ -361,25 +209,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         string? cursor = null;
         for (var page = 0; page < MaxPages; page++)
         {
-            List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)];
-            if (symbol is not null)
-            {
-                parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
-            }
-
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("idLessThan", cursor));
-            }
-
-            parameters.Add(KeyValuePair.Create("limit", PageSize.ToString(CultureInfo.InvariantCulture)));
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/order/orders-pending")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = BitgetRateLimits.Call(BitgetRateLimits.OpenOrders),
-                Operation = "openOrders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PendingOrdersAsync(symbol, cursor, PageSize, cancellationToken).ConfigureAwait(false);
             var data = BitgetParsers.Data(doc.RootElement);
             if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
             {
@@ -390,7 +220,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             foreach (var e in list.EnumerateArray())
             {
                 count++;
-                if (ParseListedOrder(e, listed) is { } order && seen.Add(order.ExchangeOrderId))
+                if (Unknowns.ParseListedOrder(e, listed, Logger) is { } order && seen.Add(order.ExchangeOrderId))
                 {
                     orders.Add(order);
                 }
@@ -409,32 +239,10 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         return orders;
     }
 
-    /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>
-    private Order? ParseListedOrder(JsonElement e, IReadOnlySet<string> listed)
-    {
-        var symbol = e.GetStringOrNull("symbol") ?? e.GetStringOrNull("instId") ?? "";
-        if (!listed.Contains(symbol))
-        {
-            BitgetLog.SkippedUnlisted(Logger, "order", symbol);
-            return null;
-        }
-
-        try
-        {
-            return BitgetParsers.ParseOrder(e);
-        }
-        catch (UnknownVenueValueException ex)
-        {
-            Unknowns.Record(ex.Field, ex.Value);
-            BitgetLog.UnknownValue(Logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
-            return null;
-        }
-    }
-
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.AccountsAsync(cancellationToken).ConfigureAwait(false);
         return BitgetParsers.ParseAccount(BitgetParsers.Data(doc.RootElement), await positions.ConfigureAwait(false), Clock.Now);
     }
 
@@ -442,19 +250,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
-        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)];
-        if (symbol is not null)
-        {
-            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + (symbol is null ? "/position/all-position" : "/position/single-position"))
-        {
-            Parameters = parameters,
-            Signed = true,
-            Costs = BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition),
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
         var data = BitgetParsers.Data(doc.RootElement);
         if (data.ValueKind != JsonValueKind.Array)
         {
@@ -482,7 +278,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
-        using var doc = await AccountsDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.AccountsAsync(cancellationToken).ConfigureAwait(false);
         foreach (var e in BitgetParsers.Data(doc.RootElement).EnumerateArray())
         {
             if (string.Equals(e.GetStringOrNull("marginCoin"), asset, StringComparison.OrdinalIgnoreCase))
@@ -501,32 +297,18 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         KlineInterval.ToTimeSpan(interval);
         var granularity = BitgetParsers.Granularity(interval);
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
+        VenueJson.RequireLimit(limit, 1000);
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/candles")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("productType", BitgetParsers.ProductType),
-                KeyValuePair.Create("granularity", granularity),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Candles),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/candles", "klines", BitgetRateLimits.Call(BitgetRateLimits.Candles), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("granularity", granularity), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(r => BitgetParsers.ParseCandle(r, symbol, interval, now)).OrderBy(c => c.OpenTime)];
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        var next = NextFundingAsync(symbol, cancellationToken);
-        using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var item = FirstOf(BitgetParsers.Data(doc.RootElement), symbol);
+        var next = Rest.NextFundingAsync(symbol, cancellationToken);
+        using var doc = await Rest.TickerAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var item = BitgetParsers.FirstOf(BitgetParsers.Data(doc.RootElement), symbol);
         return BitgetParsers.ParseTickerFunding(item, await next.ConfigureAwait(false));
     }
 
@@ -535,7 +317,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         // One tickers call; the next funding time follows each contract's fundInterval (hours, aligned to UTC midnight),
         // instead of one funding-time call per contract.
         await RulesAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(item =>
         {
@@ -546,193 +328,41 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 100)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
-        }
+        VenueJson.RequireLimit(limit, 100);
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/history-fund-rate")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.FundingHistory),
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/history-fund-rate", "fundingHistory", BitgetRateLimits.Call(BitgetRateLimits.FundingHistory), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await TickersDocumentAsync(cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseTicker)];
     }
 
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
-            (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TickerChannel, s))],
+        (e, instId) => new PriceChange(instId, e.GetDecimal("lastPr"), DateTimeOffset.FromUnixTimeMilliseconds(e.GetInt64("ts")), VenueName), cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         var channel = "candle" + BitgetParsers.Granularity(interval);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (channel, s))], (row, instId) => BitgetParsers.ParseCandle(row, instId, interval, Clock.Now), cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
-    }
-
-    /// <summary>
-    /// The place-order body: margin in USDT under the account's <paramref name="marginMode"/> for the symbol
-    /// (<c>crossed</c> or <c>isolated</c>), one-way mode (no tradeSide).
-    /// </summary>
-    public static string PlaceOrderBody(OrderRequest request, string marginMode = BitgetParsers.Crossed) => Body(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("symbol", request.Symbol);
-        w.WriteString("productType", BitgetParsers.ProductType);
-        w.WriteString("marginMode", marginMode);
-        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-        WriteOrderFields(w, request);
-        w.WriteEndObject();
-    });
-
-    private static string Body(Action<Utf8JsonWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>The per-order fields; one-way mode, so no tradeSide. Post-only is <c>force=post_only</c>.</summary>
-    private static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        if (request.ClientOrderId is { Length: > BitgetParsers.MaxClientOidLength } longId)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{longId}' is longer than bitget's {BitgetParsers.MaxClientOidLength} characters");
-        }
-
-        if (request.Type == OrderType.Market && request.IsPostOnly)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-        }
-
-        w.WriteString("size", VenueJson.Format(request.Quantity));
-        if (request.Type == OrderType.Limit)
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            w.WriteString("price", VenueJson.Format(price));
-        }
-
-        w.WriteString("side", request.Side == OrderSide.Buy ? "buy" : "sell");
-        if (request.Type == OrderType.Market)
-        {
-            w.WriteString("orderType", "market");
-        }
-        else
-        {
-            w.WriteString("orderType", "limit");
-            w.WriteString("force", BitgetParsers.FormatForce(request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce));
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("clientOid", request.ClientOrderId);
-        }
-
-        if (request.ReduceOnly)
-        {
-            w.WriteString("reduceOnly", "YES");
-        }
-    }
-
-    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
-    {
-        if (order.ExchangeOrderId is { } id)
-        {
-            w.WriteString("orderId", id);
-        }
-        else
-        {
-            w.WriteString("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        }
-    }
-
-    private static string BatchCancelBody(string symbol, IReadOnlyList<string>? ids) => Body(w =>
-    {
-        w.WriteStartObject();
-        w.WriteString("symbol", symbol);
-        w.WriteString("productType", BitgetParsers.ProductType);
-        w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-        if (ids is not null)
-        {
-            w.WriteStartArray("orderIdList");
-            foreach (var id in ids)
-            {
-                w.WriteStartObject();
-                w.WriteString("orderId", id);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-        }
-
-        w.WriteEndObject();
-    });
-
-    /// <summary>
-    /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from
-    /// GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account: "marginMode"),
-    /// cached for <see cref="BitgetOptions.ContractsCacheDuration"/>. Orders carry it, so that an order never switches a
-    /// contract the account holds isolated to crossed (or the reverse).
-    /// </summary>
-    private async Task<string> MarginModeAsync(string symbol, CancellationToken cancellationToken)
-    {
-        if (_marginModes.TryGetValue(symbol, out var cached) && Time.GetUtcNow() - cached.At < Options.ContractsCacheDuration)
-        {
-            return cached.Mode;
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/account/account")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("productType", BitgetParsers.ProductType),
-                KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin),
-            ],
-            Signed = true,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Account),
-            Operation = "marginMode",
-        }, cancellationToken).ConfigureAwait(false);
-        var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
-        _marginModes[symbol] = (mode, Time.GetUtcNow());
-        return mode;
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([(BitgetMarketStream.TickerChannel, symbol)], (e, _) => BitgetParsers.ParseTickerFunding(e), cancellationToken);
 
     /// <summary>Reads the margin mode of a symbol ahead of the first order; a failure is only logged (the place reads it again).</summary>
     private async Task WarmMarginModeAsync(string symbol, CancellationToken cancellationToken)
     {
         try
         {
-            await MarginModeAsync(symbol, cancellationToken).ConfigureAwait(false);
+            await Rest.MarginModeAsync(symbol, cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex)
         {
@@ -749,62 +379,13 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
-        using var doc = await TickerDocumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        return BitgetParsers.ParseTicker(FirstOf(BitgetParsers.Data(doc.RootElement), symbol));
+        using var doc = await Rest.TickerAsync(symbol, cancellationToken).ConfigureAwait(false);
+        return BitgetParsers.ParseTicker(BitgetParsers.FirstOf(BitgetParsers.Data(doc.RootElement), symbol));
     }
-
-    private static JsonElement FirstOf(JsonElement data, string symbol)
-    {
-        var item = data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("symbol") == symbol) : default;
-        return item.ValueKind == JsonValueKind.Object
-            ? item
-            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget");
-    }
-
-    private Task<JsonDocument> TickerDocumentAsync(string symbol, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/ticker")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Ticker),
-            Operation = "ticker",
-        }, cancellationToken);
-
-    private Task<JsonDocument> TickersDocumentAsync(CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/tickers")
-        {
-            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Tickers),
-            Operation = "tickers",
-        }, cancellationToken);
-
-    private async Task<DateTimeOffset> NextFundingAsync(string symbol, CancellationToken cancellationToken)
-    {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/funding-time")
-        {
-            Parameters = [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.FundingTime),
-            Operation = "fundingTime",
-        }, cancellationToken).ConfigureAwait(false);
-        return DateTimeOffset.FromUnixTimeMilliseconds(FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
-    }
-
-    private Task<JsonDocument> AccountsDocumentAsync(CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/account/accounts")
-        {
-            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Signed = true,
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Accounts),
-            Operation = "accounts",
-        }, cancellationToken);
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, Mix + "/market/contracts")
-        {
-            Parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)],
-            Costs = BitgetRateLimits.Call(BitgetRateLimits.Contracts),
-            Operation = "contracts",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/contracts", "contracts", BitgetRateLimits.Call(BitgetRateLimits.Contracts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
         _listed = BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(e => e.GetRequiredString("symbol")).ToHashSet(StringComparer.Ordinal);
         _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
         return BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));

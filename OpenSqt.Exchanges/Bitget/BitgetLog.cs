@@ -14,9 +14,6 @@ internal static partial class BitgetLog
     [LoggerMessage(7303, LogLevel.Warning, "bitget: account refresh after an account push failed: {Reason}")]
     public static partial void AccountRefreshFailed(ILogger logger, string reason);
 
-    [LoggerMessage(7304, LogLevel.Information, "bitget: cancel of {Order} found it already finished ({Code})")]
-    public static partial void CancelFoundFinished(ILogger logger, string order, string code);
-
     [LoggerMessage(7305, LogLevel.Information, "bitget: private stream logged in")]
     public static partial void LoggedIn(ILogger logger);
 

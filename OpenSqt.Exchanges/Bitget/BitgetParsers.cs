@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
 
@@ -418,6 +419,101 @@ public static class BitgetParsers
 
         return (ok, failed);
     }
+
+    /// <summary>The item of <paramref name="symbol"/> in a data array; NOT_FOUND when it has none.</summary>
+    public static JsonElement FirstOf(JsonElement data, string symbol)
+    {
+        var item = data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("symbol") == symbol) : default;
+        return item.ValueKind == JsonValueKind.Object
+            ? item
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT-FUTURES contract on bitget");
+    }
+
+    /// <summary>
+    /// The place-order body: margin in USDT under the account's <paramref name="marginMode"/> for the symbol
+    /// (<c>crossed</c> or <c>isolated</c>), one-way mode (no tradeSide).
+    /// </summary>
+    public static string PlaceOrderBody(OrderRequest request, string marginMode = Crossed) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", request.Symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginMode", marginMode);
+        w.WriteString("marginCoin", MarginCoin);
+        WriteOrderFields(w, request);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The per-order fields; one-way mode, so no tradeSide. Post-only is <c>force=post_only</c>.</summary>
+    public static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
+    {
+        var limitPrice = OrderChecks.Validate(request);
+        if (request.ClientOrderId is { Length: > MaxClientOidLength } longId)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"client order id '{longId}' is longer than bitget's {MaxClientOidLength} characters");
+        }
+
+        w.WriteString("size", VenueJson.Format(request.Quantity));
+        if (limitPrice is { } price)
+        {
+            w.WriteString("price", VenueJson.Format(price));
+        }
+
+        w.WriteString("side", request.Side == OrderSide.Buy ? "buy" : "sell");
+        if (request.Type == OrderType.Market)
+        {
+            w.WriteString("orderType", "market");
+        }
+        else
+        {
+            w.WriteString("orderType", "limit");
+            w.WriteString("force", FormatForce(OrderChecks.SentTimeInForce(request)));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("clientOid", request.ClientOrderId);
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteString("reduceOnly", "YES");
+        }
+    }
+
+    public static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("orderId", id);
+        }
+        else
+        {
+            w.WriteString("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
+
+    public static string BatchCancelBody(string symbol, IReadOnlyList<string>? ids) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginCoin", MarginCoin);
+        if (ids is not null)
+        {
+            w.WriteStartArray("orderIdList");
+            foreach (var id in ids)
+            {
+                w.WriteStartObject();
+                w.WriteString("orderId", id);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    });
 }
 
 /// <summary>A Bitget answer carried a value of a field this connector does not know; the item is skipped, the rest stands.</summary>
@@ -446,4 +542,47 @@ public sealed class BitgetUnknownValues
     public long Of(string field) => _counts.GetValueOrDefault(field);
 
     public void Record(string field, string value) => _counts.AddOrUpdate(field, 1, (_, n) => n + 1);
+
+    /// <summary>The one order of an order-detail answer; an unknown value is recorded and, when only the order type or time in force is new, answered mapped.</summary>
+    internal Order ParseOne(JsonElement data, ILogger logger)
+    {
+        try
+        {
+            return BitgetParsers.ParseOrder(data);
+        }
+        catch (UnknownVenueValueException ex)
+        {
+            Record(ex.Field, ex.Value);
+            BitgetLog.UnknownValue(logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
+            if (ex.Mapped is { } mapped)
+            {
+                // Only the order type or time in force is new: the order is answered with them mapped.
+                return mapped;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>
+    internal Order? ParseListedOrder(JsonElement e, IReadOnlySet<string> listed, ILogger logger)
+    {
+        var symbol = e.GetStringOrNull("symbol") ?? e.GetStringOrNull("instId") ?? "";
+        if (!listed.Contains(symbol))
+        {
+            BitgetLog.SkippedUnlisted(logger, "order", symbol);
+            return null;
+        }
+
+        try
+        {
+            return BitgetParsers.ParseOrder(e);
+        }
+        catch (UnknownVenueValueException ex)
+        {
+            Record(ex.Field, ex.Value);
+            BitgetLog.UnknownValue(logger, ex.Field, ex.Value, e.GetStringOrNull("orderId") ?? "?");
+            return null;
+        }
+    }
 }

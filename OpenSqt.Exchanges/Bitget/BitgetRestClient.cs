@@ -15,7 +15,11 @@ namespace OpenSqt.Exchanges.Bitget;
 /// </summary>
 public sealed class BitgetRestClient : VenueRestClient
 {
+    private const string Mix = "/api/v2/mix";
     private readonly VenueCredentials _credentials;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Mode, DateTimeOffset At)> _marginModes = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _marginCacheDuration;
 
     public BitgetRestClient(HttpClient http, BitgetOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(BitgetParsers.Venue, http, options.RestUri, clock,
@@ -23,6 +27,8 @@ public sealed class BitgetRestClient : VenueRestClient
             time, logger, metrics, options.RequestTimeout)
     {
         _credentials = credentials;
+        _time = time;
+        _marginCacheDuration = options.ContractsCacheDuration;
     }
 
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
@@ -84,6 +90,78 @@ public sealed class BitgetRestClient : VenueRestClient
 
         return BitgetErrors.Table.ToFailure(code, message ?? $"HTTP {status}", status is >= 200 and < 300 ? 400 : status, response.RetryAfter);
     }
+
+    /// <summary>
+    /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from
+    /// GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account: "marginMode"),
+    /// cached for <see cref="BitgetOptions.ContractsCacheDuration"/>. Orders carry it, so that an order never switches a
+    /// contract the account holds isolated to crossed (or the reverse).
+    /// </summary>
+    public async Task<string> MarginModeAsync(string symbol, CancellationToken cancellationToken)
+    {
+        if (_marginModes.TryGetValue(symbol, out var cached) && _time.GetUtcNow() - cached.At < _marginCacheDuration)
+        {
+            return cached.Mode;
+        }
+
+        using var doc = await GetJsonAsync(VenueRequest.Get(Mix + "/account/account", "marginMode", BitgetRateLimits.Call(BitgetRateLimits.Account), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)], signed: true), cancellationToken).ConfigureAwait(false);
+        var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
+        _marginModes[symbol] = (mode, _time.GetUtcNow());
+        return mode;
+    }
+
+    /// <summary>GET market/ticker of one contract.</summary>
+    public Task<JsonDocument> TickerAsync(string symbol, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Mix + "/market/ticker", "ticker", BitgetRateLimits.Call(BitgetRateLimits.Ticker), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
+
+    /// <summary>GET market/tickers of every USDT-FUTURES contract.</summary>
+    public Task<JsonDocument> TickersAsync(CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Mix + "/market/tickers", "tickers", BitgetRateLimits.Call(BitgetRateLimits.Tickers), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
+
+    /// <summary>GET market/funding-time: the next funding time of a contract.</summary>
+    public async Task<DateTimeOffset> NextFundingAsync(string symbol, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get(Mix + "/market/funding-time", "fundingTime", BitgetRateLimits.Call(BitgetRateLimits.FundingTime), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
+        return DateTimeOffset.FromUnixTimeMilliseconds(BitgetParsers.FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
+    }
+
+    /// <summary>GET account/accounts of the USDT-FUTURES product.</summary>
+    public Task<JsonDocument> AccountsAsync(CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Mix + "/account/accounts", "accounts", BitgetRateLimits.Call(BitgetRateLimits.Accounts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)], signed: true), cancellationToken);
+
+    /// <summary>GET order/orders-pending: one page of the working orders (of one contract or all) older than <paramref name="cursor"/>.</summary>
+    public Task<JsonDocument> PendingOrdersAsync(string? symbol, string? cursor, int pageSize, CancellationToken cancellationToken)
+    {
+        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType)];
+        if (symbol is not null)
+        {
+            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
+        }
+
+        if (cursor is not null)
+        {
+            parameters.Add(KeyValuePair.Create("idLessThan", cursor));
+        }
+
+        parameters.Add(KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)));
+        return GetJsonAsync(VenueRequest.Get(Mix + "/order/orders-pending", "openOrders", BitgetRateLimits.Call(BitgetRateLimits.OpenOrders), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>GET position/all-position, or position/single-position of <paramref name="symbol"/>.</summary>
+    public Task<JsonDocument> PositionsAsync(string? symbol, CancellationToken cancellationToken)
+    {
+        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)];
+        if (symbol is not null)
+        {
+            parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
+        }
+
+        return GetJsonAsync(VenueRequest.Get(Mix + (symbol is null ? "/position/all-position" : "/position/single-position"), "positions", BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>GET order/detail: one order by id or client id.</summary>
+    public Task<JsonDocument> OrderDetailAsync(string symbol, OrderRef order, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Mix + "/order/detail", "getOrder", BitgetRateLimits.Call(BitgetRateLimits.Detail), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)))], signed: true), cancellationToken);
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {

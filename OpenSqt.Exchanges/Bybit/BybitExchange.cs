@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,10 +24,6 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
 
     /// <summary>Most orders in one batch call: "A maximum of ... 20 orders (linear)" (https://bybit-exchange.github.io/docs/v5/order/batch-place).</summary>
     public const int BatchSize = 20;
-    private const string SettleCoin = "USDT";
-    private readonly SemaphoreSlim _marginGate = new(1, 1);
-    private string? _marginType;
-    private DateTimeOffset _marginFetchedAt;
 
     public BybitExchange(IOptions<BybitOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
         : base(VenueName, options.Value, credentials, needsPassphrase: false, time, loggerFactory, metrics, http)
@@ -38,7 +33,7 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
         UserStream = new BybitUserStream(Options, credentials, Clock, time, Logger, Metrics, Skips)
         {
             FetchAccount = GetAccountAsync,
-            MarginType = () => _marginType ?? BybitParsers.CrossMargin,
+            MarginType = () => Rest.MarginType ?? BybitParsers.CrossMargin,
             IsListed = IsListed,
         };
         MarketStream = new BybitMarketStream(Options, time, Logger, Metrics);
@@ -65,17 +60,10 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
         {
             w.WriteStartObject();
             w.WriteString("category", BybitParsers.Category);
-            WriteOrderFields(w, request);
+            BybitParsers.WriteOrderFields(w, request);
             w.WriteEndObject();
         });
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/create")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.Create),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create", "place", BybitRateLimits.Endpoint(BybitRateLimits.Create), body), cancellationToken).ConfigureAwait(false);
         var (orderId, _) = BybitParsers.ParseAck(doc.RootElement);
         Order order;
         try
@@ -100,95 +88,27 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
         return order;
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        var size = BatchChunk(BybitRateLimits.CreateBatch);
-        for (var start = 0; start < requests.Count; start += size)
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchChunk(BybitRateLimits.CreateBatch), (request, _) =>
         {
-            var chunk = requests.Skip(start).Take(size).ToArray();
-            var valid = new List<int>();
-            for (var i = 0; i < chunk.Length; i++)
+            OrderChecks.Validate(request);
+            return ValueTask.FromResult(request);
+        }, async (items, ct) =>
+        {
+            var body = BybitParsers.BatchBody(items, (w, item) => BybitParsers.WriteOrderFields(w, item.Request));
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create-batch", "batchPlace", BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, items.Count), body), ct).ConfigureAwait(false);
+            var outcomes = new List<BatchOutcome>();
+            foreach (var ((item, code, message), k) in BybitParsers.BatchResults(doc.RootElement).Take(items.Count).Select((r, k) => (r, k)))
             {
-                try
-                {
-                    Validate(chunk[i]);
-                    valid.Add(i);
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
+                // 10006 on an item: past the batch budget of this second, not placed; reported as
+                // RateLimited (transient) and never re-sent here.
+                outcomes.Add(code == "0" && item is { } ok && ok.GetStringOrNull("orderId") is { Length: > 0 } id
+                    ? BatchOutcome.Placed(Accepted(items[k].Request, id) with { CreatedAt = BybitParsers.Time(ok, "createAt") })
+                    : BatchOutcome.Refused(BybitErrors.Table.ToFailure(code, message, 200).Exception));
             }
 
-            if (valid.Count == 0)
-            {
-                continue;
-            }
-
-            var body = VenueJson.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("category", BybitParsers.Category);
-                w.WriteStartArray("request");
-                foreach (var i in valid)
-                {
-                    w.WriteStartObject();
-                    WriteOrderFields(w, chunk[i]);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/create-batch")
-                {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, valid.Count),
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
-                var results = BatchResults(doc.RootElement);
-                for (var k = 0; k < valid.Count; k++)
-                {
-                    var i = valid[k];
-                    if (k >= results.Count)
-                    {
-                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, "bybit answered fewer batch items than were sent", chunk[i].ClientOrderId));
-                        continue;
-                    }
-
-                    var (item, code, message) = results[k];
-                    if (code == "0" && item is { } ok && ok.GetStringOrNull("orderId") is { Length: > 0 } id)
-                    {
-                        orders.Add(Accepted(chunk[i], id) with { CreatedAt = BybitParsers.Time(ok, "createAt") });
-                    }
-                    else
-                    {
-                        // 10006 on an item: past the batch budget of this second, not placed; reported as
-                        // RateLimited (transient) and never re-sent here.
-                        var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                foreach (var i in valid)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-        }
-
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
-    }
+            return outcomes;
+        }, cancellationToken);
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
@@ -197,19 +117,12 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
             w.WriteStartObject();
             w.WriteString("category", BybitParsers.Category);
             w.WriteString("symbol", symbol);
-            WriteRef(w, order);
+            BybitParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
         try
         {
-            using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel")
-            {
-                JsonBody = body,
-                Signed = true,
-                Retry = RetryPolicy.Never,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.Cancel),
-                Operation = "cancel",
-            }, cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel", "cancel", BybitRateLimits.Endpoint(BybitRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
         {
@@ -228,112 +141,39 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     /// cancelled ("You can only cancel unfilled or partially filled orders", https://bybit-exchange.github.io/docs/v5/order/cancel-order).
     /// A lookup settles it: finished is done, unknown is <see cref="ExchangeErrorKind.NotFound"/>.
     /// </summary>
-    private async Task SettleNotExistsAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        var found = await FindOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
-        if (found is null)
-        {
-            throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no order {order} on {symbol}", refusal, venueCode: BybitErrors.OrderNotExists);
-        }
+    private Task SettleNotExistsAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
+        SettleRefusedCancelAsync(symbol, order, refusal, ct => FindOrderAsync(symbol, order, ct), ExchangeErrorKind.Unavailable, cancellationToken);
 
-        if (found.Status.IsOpen())
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
+        VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk(BybitRateLimits.CancelBatch), async (chunk, ct) =>
         {
-            throw new ExchangeException(ExchangeErrorKind.Unavailable, $"bybit refused to cancel order {order} on {symbol} although it is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
-        }
-
-        BybitLog.CancelFoundFinished(Logger, order.ToString(), BybitErrors.OrderNotExists);
-    }
-
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
-        var size = BatchChunk(BybitRateLimits.CancelBatch);
-        for (var start = 0; start < exchangeOrderIds.Count; start += size)
-        {
-            var chunk = exchangeOrderIds.Skip(start).Take(size).ToArray();
-            var body = VenueJson.Write(w =>
+            var body = BybitParsers.BatchBody(chunk, (w, id) =>
             {
-                w.WriteStartObject();
-                w.WriteString("category", BybitParsers.Category);
-                w.WriteStartArray("request");
-                foreach (var id in chunk)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("symbol", symbol);
-                    w.WriteString("orderId", id);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
+                w.WriteString("symbol", symbol);
+                w.WriteString("orderId", id);
             });
-            try
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-batch", "batchCancel", BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length), body), ct).ConfigureAwait(false);
+            var results = BybitParsers.BatchResults(doc.RootElement);
+            var refused = new List<(int, ExchangeException)>();
+            for (var i = 0; i < chunk.Length; i++)
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-batch")
+                var (_, code, message) = i < results.Count ? results[i] : (null, "HTTP200", "bybit answered fewer batch items than were sent");
+                if (code is not ("0" or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled))
                 {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
-                var results = BatchResults(doc.RootElement);
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var (_, code, message) = i < results.Count ? results[i] : (null, "HTTP200", "bybit answered fewer batch items than were sent");
-                    if (code is "0" or BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
-                    {
-                        continue;
-                    }
-
-                    var ex = BybitErrors.Table.ToFailure(code, message, 200).Exception;
-                    if (code == BybitErrors.OrderNotExists)
-                    {
-                        try
-                        {
-                            await SettleNotExistsAsync(symbol, OrderRef.ByExchangeId(chunk[i]), ex, cancellationToken).ConfigureAwait(false);
-                            continue;
-                        }
-                        catch (ExchangeException settled)
-                        {
-                            ex = settled;
-                        }
-                    }
-
                     // 10006 on an item: past the batch budget of this second; the order is still open.
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
+                    refused.Add((i, BybitErrors.Table.ToFailure(code, message, 200).Exception));
                 }
             }
-            catch (ExchangeException ex)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                }
-            }
-        }
 
-        return errors;
-    }
+            return refused;
+        }, (id, refusal, ct) => refusal.VenueCode == BybitErrors.OrderNotExists
+            ? VenueBatch.Verdict(() => SettleNotExistsAsync(symbol, OrderRef.ByExchangeId(id), refusal, ct))
+            : Task.FromResult<ExchangeException?>(refusal), cancellationToken);
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var _ = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/v5/order/cancel-all")
-        {
-            JsonBody = VenueJson.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("category", BybitParsers.Category);
-                w.WriteString("symbol", symbol);
-                w.WriteEndObject();
-            }),
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.CancelAll),
-            Operation = "cancelAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-all", "cancelAll", BybitRateLimits.Endpoint(BybitRateLimits.CancelAll), VenueJson.Write(w => { w.WriteStartObject(); w.WriteString("category", BybitParsers.Category); w.WriteString("symbol", symbol); w.WriteEndObject(); })), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
@@ -344,42 +184,26 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
-        string? cursor = null;
-        do
+        await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
-            parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", SettleCoin) : KeyValuePair.Create("symbol", symbol));
-            parameters.Add(KeyValuePair.Create("limit", "50"));
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("cursor", cursor));
-            }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/order/realtime")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.OrderRealtime),
-                Operation = "openOrders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.ListAsync("/v5/order/realtime", "openOrders", BybitRateLimits.OrderRealtime, symbol, 50, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
-                if (ParseListed(item, "order", "openOrders") is { } order && order.Status.IsOpen())
+                if (Skips.ParseListed(item, "order", "openOrders", IsListed) is { } order && order.Status.IsOpen())
                 {
                     orders.Add(order);
                 }
             }
 
-            cursor = NextCursor(doc.RootElement);
-        }
-        while (cursor is not null);
+            return BybitParsers.NextCursor(doc.RootElement);
+        }, cancellationToken).ConfigureAwait(false);
         return orders;
     }
 
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
     {
         var positions = GetPositionsAsync(null, cancellationToken);
-        using var doc = await WalletAsync(null, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.WalletAsync(null, cancellationToken).ConfigureAwait(false);
         var account = BybitParsers.List(doc.RootElement).FirstOrDefault();
         if (account.ValueKind != JsonValueKind.Object)
         {
@@ -392,26 +216,11 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
-        var marginType = await MarginTypeAsync(cancellationToken).ConfigureAwait(false);
+        var marginType = await Rest.MarginTypeAsync(cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
-        string? cursor = null;
-        do
+        await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
-            parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", SettleCoin) : KeyValuePair.Create("symbol", symbol));
-            parameters.Add(KeyValuePair.Create("limit", "200"));
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("cursor", cursor));
-            }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/position/list")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.Positions),
-                Operation = "positions",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.ListAsync("/v5/position/list", "positions", BybitRateLimits.Positions, symbol, 200, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 var position = BybitParsers.ParsePosition(item, marginType);
@@ -435,16 +244,15 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
                 positions.Add(position);
             }
 
-            cursor = NextCursor(doc.RootElement);
-        }
-        while (cursor is not null);
+            return BybitParsers.NextCursor(doc.RootElement);
+        }, cancellationToken).ConfigureAwait(false);
         return positions;
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(asset);
-        using var doc = await WalletAsync(asset, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.WalletAsync(asset, cancellationToken).ConfigureAwait(false);
         var account = BybitParsers.List(doc.RootElement).FirstOrDefault();
         return account.ValueKind == JsonValueKind.Object ? BybitParsers.ParseCoinBalance(account, asset) : 0m;
     }
@@ -459,30 +267,14 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     {
         KlineInterval.ToTimeSpan(interval);
         var bybitInterval = BybitParsers.FormatInterval(interval);
-        if (limit is <= 0 or > 1000)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 1000");
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/kline")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("category", BybitParsers.Category),
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("interval", bybitInterval),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = BybitRateLimits.Read,
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
-        return BybitParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
+        VenueJson.RequireLimit(limit, 1000);
+        return await Rest.KlinesAsync(symbol, interval, bybitInterval, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
         var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object
             ? BybitParsers.ParseFunding(item, Clock.Now)
@@ -491,43 +283,20 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
 
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseFunding(i, now))];
     }
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 200)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 200");
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/funding/history")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("category", BybitParsers.Category),
-                KeyValuePair.Create("symbol", symbol),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = BybitRateLimits.Read,
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
-        var rates = BybitParsers.List(doc.RootElement).Select(i => new FundingRate
-        {
-            Exchange = VenueName,
-            Symbol = i.GetRequiredString("symbol"),
-            Rate = BybitParsers.Num(i, "fundingRate"),
-            Timestamp = BybitParsers.Time(i, "fundingRateTimestamp"),
-        }).ToList();
-        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return rates;
+        VenueJson.RequireLimit(limit, 200);
+        return await Rest.FundingHistoryAsync(symbol, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await TickersAsync(null, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(null, cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BybitParsers.List(doc.RootElement).Select(i => BybitParsers.ParseTicker(i, now))];
     }
@@ -535,24 +304,17 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) =>
         (await TickerAsync(symbol, cancellationToken).ConfigureAwait(false)).OpenInterest;
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribePricesAsync(symbols, cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribePricesAsync(symbols, cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         return MarketStream.SubscribeKlinesAsync(symbols, BybitParsers.FormatInterval(interval), cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
 
     /// <summary>Looks an order up by id: realtime first (open and recent orders), then history; null when unknown.</summary>
     private async Task<Order?> FindOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken)
@@ -562,13 +324,7 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
             : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
         foreach (var (path, rule) in OrderLookups)
         {
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, path)
-            {
-                Parameters = [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference],
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(rule),
-                Operation = "getOrder",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.OrderAsync(path, rule, symbol, reference, cancellationToken).ConfigureAwait(false);
             var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
             if (item.ValueKind == JsonValueKind.Object)
             {
@@ -602,96 +358,16 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     ];
 
     /// <summary>
-    /// The account's margin type from <c>/v5/account/info</c> <c>marginMode</c>, which replaces the deprecated
-    /// position <c>tradeMode</c> (https://bybit-exchange.github.io/docs/v5/position: "Deprecated, always 0, check Get
-    /// Account Info to know the margin mode"); kept for <see cref="BybitOptions.ExchangeInfoCacheDuration"/>.
-    /// </summary>
-    private async Task<string> MarginTypeAsync(CancellationToken cancellationToken)
-    {
-        if (_marginType is { } cached && Time.GetUtcNow() - _marginFetchedAt < Options.ExchangeInfoCacheDuration)
-        {
-            return cached;
-        }
-
-        await _marginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_marginType is { } again && Time.GetUtcNow() - _marginFetchedAt < Options.ExchangeInfoCacheDuration)
-            {
-                return again;
-            }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/info")
-            {
-                Signed = true,
-                Costs = BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo),
-                Operation = "accountInfo",
-            }, cancellationToken).ConfigureAwait(false);
-            _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
-            _marginFetchedAt = Time.GetUtcNow();
-            return _marginType;
-        }
-        finally
-        {
-            _marginGate.Release();
-        }
-    }
-
-    /// <summary>One order of a list, or null (logged and counted) when it carries an unknown value or is on an unlisted instrument.</summary>
-    private Order? ParseListed(JsonElement item, string what, string operation)
-    {
-        Order order;
-        try
-        {
-            order = BybitParsers.ParseOrder(item);
-        }
-        catch (BybitUnknownValueException ex)
-        {
-            Skips.Unknown(what, operation, ex);
-            return null;
-        }
-
-        if (!IsListed(order.Symbol))
-        {
-            Skips.Unlisted(what, order.Symbol, operation);
-            return null;
-        }
-
-        return order;
-    }
-
-    /// <summary>
     /// Orders per batch call: at most <see cref="BatchSize"/>, and no more than the batch budget lets through in one
     /// window, since the batch endpoints are charged per order and the items past the allowance fail.
     /// </summary>
     private int BatchChunk(string rule) =>
         Math.Clamp((int)Math.Floor(Rest.RateLimits.Limit(rule) * Rest.RateLimits.SafetyFraction), 1, BatchSize);
 
-    private Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/wallet-balance")
-        {
-            Parameters = coin is null
-                ? [KeyValuePair.Create("accountType", "UNIFIED")]
-                : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)],
-            Signed = true,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.Wallet),
-            Operation = "wallet",
-        }, cancellationToken);
-
-    private Task<JsonDocument> TickersAsync(string? symbol, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/tickers")
-        {
-            Parameters = symbol is null
-                ? [KeyValuePair.Create("category", BybitParsers.Category)]
-                : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)],
-            Costs = BybitRateLimits.Read,
-            Operation = symbol is null ? "tickers" : "ticker",
-        }, cancellationToken);
-
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.TickersAsync(symbol, cancellationToken).ConfigureAwait(false);
         var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object
             ? BybitParsers.ParseTicker(item, Clock.Now)
@@ -701,107 +377,12 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
         var rules = new List<SymbolRules>();
-        string? cursor = null;
-        do
+        await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("limit", "1000") };
-            if (cursor is not null)
-            {
-                parameters.Add(KeyValuePair.Create("cursor", cursor));
-            }
-
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/market/instruments-info")
-            {
-                Parameters = parameters,
-                Costs = BybitRateLimits.Read,
-                Operation = "instruments",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.InstrumentsAsync(cursor, ct).ConfigureAwait(false);
             rules.AddRange(BybitParsers.List(doc.RootElement).Where(BybitParsers.IsTradingPerpetual).Select(BybitParsers.ParseInstrument));
-            cursor = NextCursor(doc.RootElement);
-        }
-        while (cursor is not null);
+            return BybitParsers.NextCursor(doc.RootElement);
+        }, cancellationToken).ConfigureAwait(false);
         return rules;
-    }
-
-    /// <summary>Batch answers: <c>result.list[i]</c> beside <c>retExtInfo.list[i]</c> (per-item code and message).</summary>
-    private static List<(JsonElement? Item, string Code, string? Message)> BatchResults(JsonElement envelope)
-    {
-        var items = BybitParsers.List(envelope).Select(e => (JsonElement?)e.Clone()).ToList();
-        var codes = envelope.TryGetProperty("retExtInfo", out var ext) && ext.ValueKind == JsonValueKind.Object && ext.TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Select(c => (c.GetRequiredString("code"), c.GetStringOrNull("msg"))).ToList()
-            : [];
-        var results = new List<(JsonElement?, string, string?)>();
-        for (var i = 0; i < Math.Max(items.Count, codes.Count); i++)
-        {
-            var (code, message) = i < codes.Count ? codes[i] : ("0", null);
-            results.Add((i < items.Count ? items[i] : null, code, message));
-        }
-
-        return results;
-    }
-
-    private static string? NextCursor(JsonElement envelope) =>
-        BybitParsers.Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
-
-    private static void Validate(OrderRequest request)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        if (request.Type == OrderType.Market && request.IsPostOnly)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-        }
-
-        if (request.Type == OrderType.Limit && request.Price is null)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-        }
-    }
-
-    /// <summary>The fields of one order: PostOnly through timeInForce, one-way positionIdx 0, orderLinkId exactly as given.</summary>
-    private static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
-    {
-        Validate(request);
-        w.WriteString("symbol", request.Symbol);
-        w.WriteString("side", BybitParsers.FormatSide(request.Side));
-        if (request.Type == OrderType.Market)
-        {
-            w.WriteString("orderType", "Market");
-            w.WriteString("qty", VenueJson.Format(request.Quantity));
-        }
-        else
-        {
-            var tif = request.IsPostOnly ? TimeInForce.Gtx : request.TimeInForce;
-            w.WriteString("orderType", "Limit");
-            w.WriteString("qty", VenueJson.Format(request.Quantity));
-            w.WriteString("price", VenueJson.Format(request.Price!.Value));
-            w.WriteString("timeInForce", BybitParsers.FormatTimeInForce(tif));
-        }
-
-        w.WriteNumber("positionIdx", 0);
-        if (request.ReduceOnly)
-        {
-            w.WriteBoolean("reduceOnly", true);
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("orderLinkId", request.ClientOrderId);
-        }
-    }
-
-    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
-    {
-        if (order.ExchangeOrderId is { } id)
-        {
-            w.WriteString("orderId", id);
-        }
-        else
-        {
-            w.WriteString("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        }
     }
 }

@@ -169,25 +169,7 @@ public static class BybitParsers
     public static OrderUpdate ParseOrderUpdate(JsonElement item)
     {
         var order = ParseOrder(item);
-        return new OrderUpdate
-        {
-            Exchange = Venue,
-            ExchangeOrderId = order.ExchangeOrderId,
-            ClientOrderId = order.ClientOrderId,
-            Symbol = order.Symbol,
-            Side = order.Side,
-            Type = order.Type,
-            TimeInForce = order.TimeInForce,
-            Status = order.Status,
-            Price = order.Price,
-            Quantity = order.Quantity,
-            FilledQuantity = order.FilledQuantity,
-            AveragePrice = order.AveragePrice,
-            ReduceOnly = order.ReduceOnly,
-            PostOnly = order.PostOnly,
-            UpdateTime = order.UpdatedAt,
-            RejectReason = order.RejectReason,
-        };
+        return OrderUpdate.From(order, Venue);
     }
 
     /// <summary>The reject reason when it says something ("EC_NoError" and "" say nothing).</summary>
@@ -409,12 +391,89 @@ public static class BybitParsers
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The cursor of the next page of a list answer; null on the last page.</summary>
+    public static string? NextCursor(JsonElement envelope) =>
+        Result(envelope).GetStringOrNull("nextPageCursor") is { Length: > 0 } next ? next : null;
+
+    /// <summary>A batch body: <c>{"category":"linear","request":[...]}</c>, one object an item written by <paramref name="write"/>.</summary>
+    public static string BatchBody<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> write) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("category", Category);
+        w.WriteStartArray("request");
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            write(w, item);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary>Batch answers: <c>result.list[i]</c> beside <c>retExtInfo.list[i]</c> (per-item code and message).</summary>
+    public static List<(JsonElement? Item, string Code, string? Message)> BatchResults(JsonElement envelope)
+    {
+        var items = List(envelope).Select(e => (JsonElement?)e.Clone()).ToList();
+        var codes = envelope.TryGetProperty("retExtInfo", out var ext) && ext.ValueKind == JsonValueKind.Object && ext.TryGetProperty("list", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(c => (c.GetRequiredString("code"), c.GetStringOrNull("msg"))).ToList()
+            : [];
+        var results = new List<(JsonElement?, string, string?)>();
+        for (var i = 0; i < Math.Max(items.Count, codes.Count); i++)
+        {
+            var (code, message) = i < codes.Count ? codes[i] : ("0", null);
+            results.Add((i < items.Count ? items[i] : null, code, message));
+        }
+
+        return results;
+    }
+
+    /// <summary>The fields of one order: PostOnly through timeInForce, one-way positionIdx 0, orderLinkId exactly as given.</summary>
+    public static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
+    {
+        var limitPrice = OrderChecks.Validate(request);
+        w.WriteString("symbol", request.Symbol);
+        w.WriteString("side", FormatSide(request.Side));
+        if (limitPrice is not { } price)
+        {
+            w.WriteString("orderType", "Market");
+            w.WriteString("qty", VenueJson.Format(request.Quantity));
+        }
+        else
+        {
+            w.WriteString("orderType", "Limit");
+            w.WriteString("qty", VenueJson.Format(request.Quantity));
+            w.WriteString("price", VenueJson.Format(price));
+            w.WriteString("timeInForce", FormatTimeInForce(OrderChecks.SentTimeInForce(request)));
+        }
+
+        w.WriteNumber("positionIdx", 0);
+        if (request.ReduceOnly)
+        {
+            w.WriteBoolean("reduceOnly", true);
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("orderLinkId", request.ClientOrderId);
+        }
+    }
+
+    public static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("orderId", id);
+        }
+        else
+        {
+            w.WriteString("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
 }
 
-/// <summary>
-/// A value Bybit sent that this connector does not know (a new order status, order type, time in force or side).
-/// The caller skips the item it belongs to, logs and counts it; the rest of the answer stands.
-/// </summary>
 public sealed class BybitUnknownValueException(string field, string? value)
     : ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown {field} '{value}'")
 {

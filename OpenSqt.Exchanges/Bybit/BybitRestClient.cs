@@ -16,12 +16,13 @@ namespace OpenSqt.Exchanges.Bybit;
 /// </summary>
 public sealed class BybitRestClient : VenueRestClient
 {
-    public const string ApiKeyHeader = "X-BAPI-API-KEY";
-    public const string TimestampHeader = "X-BAPI-TIMESTAMP";
-    public const string RecvWindowHeader = "X-BAPI-RECV-WINDOW";
-    public const string SignHeader = "X-BAPI-SIGN";
     private readonly VenueCredentials _credentials;
     private readonly string _recvWindow;
+    private readonly SemaphoreSlim _marginGate = new(1, 1);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _marginCacheDuration;
+    private string? _marginType;
+    private DateTimeOffset _marginFetchedAt;
 
     public BybitRestClient(HttpClient http, BybitOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(BybitParsers.Venue, http, options.RestUri, clock,
@@ -30,6 +31,105 @@ public sealed class BybitRestClient : VenueRestClient
     {
         _credentials = credentials;
         _recvWindow = options.RecvWindowMs.ToString(CultureInfo.InvariantCulture);
+        _time = time;
+        _marginCacheDuration = options.ExchangeInfoCacheDuration;
+    }
+
+    /// <summary>The account's margin type as last read by <see cref="MarginTypeAsync"/>; null before the first read.</summary>
+    public string? MarginType => _marginType;
+
+    /// <summary>
+    /// The account's margin type from <c>/v5/account/info</c> <c>marginMode</c>, which replaces the deprecated
+    /// position <c>tradeMode</c> (https://bybit-exchange.github.io/docs/v5/position: "Deprecated, always 0, check Get
+    /// Account Info to know the margin mode"); kept for <see cref="BybitOptions.ExchangeInfoCacheDuration"/>.
+    /// </summary>
+    public async Task<string> MarginTypeAsync(CancellationToken cancellationToken)
+    {
+        if (_marginType is { } cached && _time.GetUtcNow() - _marginFetchedAt < _marginCacheDuration)
+        {
+            return cached;
+        }
+
+        await _marginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_marginType is { } again && _time.GetUtcNow() - _marginFetchedAt < _marginCacheDuration)
+            {
+                return again;
+            }
+
+            using var doc = await GetJsonAsync(VenueRequest.Get("/v5/account/info", "accountInfo", BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo), signed: true), cancellationToken).ConfigureAwait(false);
+            _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
+            _marginFetchedAt = _time.GetUtcNow();
+            return _marginType;
+        }
+        finally
+        {
+            _marginGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One page of a linear list (open orders, positions): of <paramref name="symbol"/>, or of every USDT-settled
+    /// symbol when null, <paramref name="limit"/> items after <paramref name="cursor"/>.
+    /// </summary>
+    public Task<JsonDocument> ListAsync(string path, string operation, string rule, string? symbol, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
+        parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", "USDT") : KeyValuePair.Create("symbol", symbol));
+        parameters.Add(KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)));
+        if (cursor is not null)
+        {
+            parameters.Add(KeyValuePair.Create("cursor", cursor));
+        }
+
+        return GetJsonAsync(VenueRequest.Get(path, operation, BybitRateLimits.Endpoint(rule), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>GET wallet-balance of the UNIFIED account, of one coin or all.</summary>
+    public Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get("/v5/account/wallet-balance", "wallet", BybitRateLimits.Endpoint(BybitRateLimits.Wallet), coin is null ? [KeyValuePair.Create("accountType", "UNIFIED")] : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)], signed: true), cancellationToken);
+
+    /// <summary>GET tickers of one linear symbol, or all when null.</summary>
+    public Task<JsonDocument> TickersAsync(string? symbol, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get("/v5/market/tickers", symbol is null ? "tickers" : "ticker", BybitRateLimits.Read, symbol is null ? [KeyValuePair.Create("category", BybitParsers.Category)] : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)]), cancellationToken);
+
+    /// <summary>GET one order of <paramref name="path"/> (realtime or history) by id or client id.</summary>
+    public Task<JsonDocument> OrderAsync(string path, string rule, string symbol, KeyValuePair<string, string> reference, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(path, "getOrder", BybitRateLimits.Endpoint(rule), [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference], signed: true), cancellationToken);
+
+    /// <summary>GET kline: candles of a symbol, oldest first.</summary>
+    public async Task<IReadOnlyList<Candle>> KlinesAsync(string symbol, string interval, string bybitInterval, int limit, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get("/v5/market/kline", "klines", BybitRateLimits.Read, [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("interval", bybitInterval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        return BybitParsers.ParseKlines(doc.RootElement, symbol, interval, Clock.Now);
+    }
+
+    /// <summary>GET funding/history: the funding rates of a symbol, oldest first.</summary>
+    public async Task<IReadOnlyList<FundingRate>> FundingHistoryAsync(string symbol, int limit, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get("/v5/market/funding/history", "fundingHistory", BybitRateLimits.Read, [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        var rates = BybitParsers.List(doc.RootElement).Select(i => new FundingRate
+        {
+            Exchange = BybitParsers.Venue,
+            Symbol = i.GetRequiredString("symbol"),
+            Rate = BybitParsers.Num(i, "fundingRate"),
+            Timestamp = BybitParsers.Time(i, "fundingRateTimestamp"),
+        }).ToList();
+        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return rates;
+    }
+
+    /// <summary>One page (1000) of the linear instruments after <paramref name="cursor"/>.</summary>
+    public Task<JsonDocument> InstrumentsAsync(string? cursor, CancellationToken cancellationToken)
+    {
+        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("limit", "1000") };
+        if (cursor is not null)
+        {
+            parameters.Add(KeyValuePair.Create("cursor", cursor));
+        }
+
+        return GetJsonAsync(VenueRequest.Get("/v5/market/instruments-info", "instruments", BybitRateLimits.Read, parameters), cancellationToken);
     }
 
     /// <summary>Sends a call and returns its envelope (retCode already checked).</summary>
@@ -85,10 +185,10 @@ public sealed class BybitRestClient : VenueRestClient
             var key = _credentials.ApiKey ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_KEY");
             var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "bybit needs API_SECRET for signed calls");
             var timestamp = timestampMs.ToString(CultureInfo.InvariantCulture);
-            message.Headers.TryAddWithoutValidation(ApiKeyHeader, key);
-            message.Headers.TryAddWithoutValidation(TimestampHeader, timestamp);
-            message.Headers.TryAddWithoutValidation(RecvWindowHeader, _recvWindow);
-            message.Headers.TryAddWithoutValidation(SignHeader, BybitSigner.Sign(secret, BybitSigner.RestPayload(timestamp, key, _recvWindow, signed)));
+            message.Headers.TryAddWithoutValidation(BybitSigner.ApiKeyHeader, key);
+            message.Headers.TryAddWithoutValidation(BybitSigner.TimestampHeader, timestamp);
+            message.Headers.TryAddWithoutValidation(BybitSigner.RecvWindowHeader, _recvWindow);
+            message.Headers.TryAddWithoutValidation(BybitSigner.SignHeader, BybitSigner.Sign(secret, BybitSigner.RestPayload(timestamp, key, _recvWindow, signed)));
         }
 
         return message;

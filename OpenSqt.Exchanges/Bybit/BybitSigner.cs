@@ -10,6 +10,11 @@ namespace OpenSqt.Exchanges.Bybit;
 /// </summary>
 public static class BybitSigner
 {
+    public const string ApiKeyHeader = "X-BAPI-API-KEY";
+    public const string TimestampHeader = "X-BAPI-TIMESTAMP";
+    public const string RecvWindowHeader = "X-BAPI-RECV-WINDOW";
+    public const string SignHeader = "X-BAPI-SIGN";
+
     /// <summary>hex(HMAC-SHA256(secret, payload)), lowercase.</summary>
     public static string Sign(string secret, string payload)
     {

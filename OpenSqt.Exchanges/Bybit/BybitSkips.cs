@@ -30,4 +30,27 @@ public sealed class BybitSkips(ILogger logger, VenueMetrics metrics)
         metrics.RecordError(BybitParsers.Venue, operation, ExchangeErrorKind.Internal);
         BybitLog.UnlistedSkipped(logger, item, symbol, operation);
     }
+
+    /// <summary>One order of a list, or null (logged and counted) when it carries an unknown value or is on an unlisted instrument.</summary>
+    internal Order? ParseListed(System.Text.Json.JsonElement item, string what, string operation, Func<string, bool> isListed)
+    {
+        Order order;
+        try
+        {
+            order = BybitParsers.ParseOrder(item);
+        }
+        catch (BybitUnknownValueException ex)
+        {
+            Unknown(what, operation, ex);
+            return null;
+        }
+
+        if (!isListed(order.Symbol))
+        {
+            Unlisted(what, order.Symbol, operation);
+            return null;
+        }
+
+        return order;
+    }
 }

@@ -36,9 +36,8 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
     /// <param name="metrics">Venue metrics; a private instance when null.</param>
     /// <param name="http">An HTTP client to use (tests); a pooled client of the process when null, disposed with the venue.</param>
     /// <param name="handler">The handler under the venue's own client (tests); a pooled socket handler when null. Used only when <paramref name="http"/> is null.</param>
-    /// <param name="wrap">Puts the venue's own delegating handler over the handler, given the venue clock; used only when <paramref name="http"/> is null.</param>
     protected VenueExchange(string venue, TOptions options, VenueCredentials credentials, bool needsPassphrase, TimeProvider time,
-        ILoggerFactory? loggerFactory, VenueMetrics? metrics, HttpClient? http, HttpMessageHandler? handler = null, Func<ServerClock, HttpMessageHandler, HttpMessageHandler>? wrap = null)
+        ILoggerFactory? loggerFactory, VenueMetrics? metrics, HttpClient? http, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(credentials);
         if (credentials.MissingFor(venue, needsPassphrase) is { } missing)
@@ -56,7 +55,7 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         if (http is null)
         {
             handler ??= new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-            http = new HttpClient(wrap?.Invoke(Clock, handler) ?? handler) { Timeout = Timeout.InfiniteTimeSpan };
+            http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         }
 
         _http = http;
@@ -125,11 +124,23 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
 
     public abstract Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default);
 
-    public abstract IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        VenueJson.RequireSymbols(symbols);
+        return StreamPricesAsync(symbols, cancellationToken);
+    }
 
-    public abstract IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        VenueJson.RequireSymbols(symbols);
+        return StreamKlinesAsync(symbols, interval, cancellationToken);
+    }
 
-    public abstract IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default);
+    public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
+        return StreamFundingAsync(symbol, cancellationToken);
+    }
 
     public async Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default)
     {
@@ -208,6 +219,15 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
         }
     }
 
+    /// <summary>The venue's trade prices of <paramref name="symbols"/> (at least one, checked).</summary>
+    protected abstract IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken);
+
+    /// <summary>The venue's candles of <paramref name="symbols"/> (at least one, checked); the venue checks <paramref name="interval"/>.</summary>
+    protected abstract IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken);
+
+    /// <summary>The venue's funding pushes of one symbol (not blank, checked).</summary>
+    protected abstract IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken);
+
     /// <summary>Reads the venue's tradeable perpetuals (called at most once per <see cref="RulesCacheDuration"/>, one call at a time).</summary>
     protected abstract Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken);
 
@@ -277,6 +297,26 @@ public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposab
             CreatedAt = now,
             UpdatedAt = now,
         };
+    }
+
+    /// <summary>
+    /// Settles a cancel the venue refused with a code it gives alike for an order it never had and for one already
+    /// finished, by reading the order with <paramref name="find"/> (null when the venue does not know it): returns when
+    /// the order is final (the cancel's goal is met), throws <see cref="ExchangeErrorKind.NotFound"/> when the venue does
+    /// not know it, and <paramref name="stillOpen"/> when it is still working (the cancel did not happen).
+    /// </summary>
+    protected async Task SettleRefusedCancelAsync(string symbol, OrderRef order, ExchangeException refusal, Func<CancellationToken, Task<Order?>> find, ExchangeErrorKind stillOpen, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        ArgumentNullException.ThrowIfNull(find);
+        var found = await find(cancellationToken).ConfigureAwait(false)
+            ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"{Name} does not know order {order} on {symbol} (cancel answered {refusal.VenueCode})", refusal, venueCode: refusal.VenueCode);
+        if (found.Status.IsOpen())
+        {
+            throw new ExchangeException(stillOpen, $"{Name} refused the cancel of {order} ({refusal.VenueCode}) but the order is still {found.Status}; try again", refusal, venueCode: refusal.VenueCode);
+        }
+
+        VenueLog.CancelFoundFinished(Logger, Name, order.ToString(), refusal.VenueCode ?? "?");
     }
 
     /// <summary>Releases what the venue holds beyond its streams and HTTP client.</summary>

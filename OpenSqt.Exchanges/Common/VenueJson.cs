@@ -35,6 +35,15 @@ public static class VenueJson
         }
     }
 
+    /// <summary>A history request asks for 1 to <paramref name="max"/> items (the venue's most a call).</summary>
+    public static void RequireLimit(int limit, int max)
+    {
+        if (limit <= 0 || limit > max)
+        {
+            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and {max}");
+        }
+    }
+
     /// <summary>Reads a decimal from a JSON string or number; null, "" and a missing value are zero.</summary>
     public static decimal GetDecimal(this JsonElement element, string property)
     {

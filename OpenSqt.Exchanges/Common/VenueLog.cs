@@ -27,6 +27,9 @@ internal static partial class VenueLog
     [LoggerMessage(7006, LogLevel.Warning, "{Venue}: the answer carried {Field} '{Value}', which this connector does not know; the item is skipped")]
     public static partial void UnknownValue(ILogger logger, string venue, string field, string value);
 
+    [LoggerMessage(7007, LogLevel.Information, "{Venue}: cancel of {Order} found it already finished ({Code})")]
+    public static partial void CancelFoundFinished(ILogger logger, string venue, string order, string code);
+
     [LoggerMessage(7010, LogLevel.Information, "{Venue} {Stream}: connected")]
     public static partial void WebSocketConnected(ILogger logger, string venue, string stream);
 

@@ -35,6 +35,14 @@ public sealed record VenueRequest(HttpMethod Method, string Path)
 
     /// <summary>A short name for logs and metrics ("place", "cancel", ...).</summary>
     public string Operation { get; init; } = "";
+
+    /// <summary>A GET of <paramref name="path"/> (safe to retry), signed when <paramref name="signed"/>.</summary>
+    public static VenueRequest Get(string path, string operation, IReadOnlyList<RateLimitCost> costs, IReadOnlyList<KeyValuePair<string, string>>? parameters = null, bool signed = false) =>
+        new(HttpMethod.Get, path) { Parameters = parameters ?? [], Signed = signed, Costs = costs, Operation = operation };
+
+    /// <summary>A signed order-entry call, sent once (<see cref="RetryPolicy.Never"/>: a retry could place or cancel twice).</summary>
+    public static VenueRequest Trade(HttpMethod method, string path, string operation, IReadOnlyList<RateLimitCost> costs, string? jsonBody = null, IReadOnlyList<KeyValuePair<string, string>>? parameters = null) =>
+        new(method, path) { Parameters = parameters ?? [], JsonBody = jsonBody, Signed = true, Retry = RetryPolicy.Never, Costs = costs, Operation = operation };
 }
 
 /// <summary>A venue's answer: status, body and headers.</summary>
@@ -268,7 +276,7 @@ public abstract class VenueRestClient
         {
             using var answer = await Http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             var body = await answer.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            return new VenueResponse(answer.StatusCode, body, answer.Headers, RetryAfterOf(answer.Headers));
+            return new VenueResponse(answer.StatusCode, body, answer.Headers, RetryAfterOf(answer.StatusCode, answer.Headers));
         }
         catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
         {
@@ -287,8 +295,13 @@ public abstract class VenueRestClient
         }
     }
 
-    private TimeSpan? RetryAfterOf(HttpResponseHeaders headers)
+    /// <summary>
+    /// How long the venue asks to wait before the next call: the <c>Retry-After</c> header by default; a venue that
+    /// says it another way (Gate's reset timestamp) overrides this. Null when the answer names no wait.
+    /// </summary>
+    protected virtual TimeSpan? RetryAfterOf(HttpStatusCode status, HttpResponseHeaders headers)
     {
+        ArgumentNullException.ThrowIfNull(headers);
         if (headers.RetryAfter is { } retry)
         {
             if (retry.Delta is { } delta)

@@ -63,4 +63,7 @@ public static class GateErrors
         ["SERVER_ERROR"] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "Gate server error; the outcome is unknown"),
         ["TOO_BUSY"] = new(ExchangeErrorKind.Unavailable, Explanation: "Gate is overloaded"),
     });
+
+    /// <summary>Labels Gate gives a cancel of an order that has already ended (ccxt ts/src/gate.ts exceptions).</summary>
+    public static bool IsFinished(string? label) => label is OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED";
 }

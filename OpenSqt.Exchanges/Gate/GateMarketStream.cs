@@ -20,10 +20,16 @@ public sealed class GateMarketStream : IVenueStream
     private readonly GatePinger _pinger;
     private readonly ILogger _logger;
     private readonly UnixSeconds _seconds;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _markMaxAge;
+    private readonly Lock _marksGate = new();
+    private readonly Dictionary<string, (decimal Mark, DateTimeOffset At)> _marks = new(StringComparer.Ordinal);
 
     public GateMarketStream(GateOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
+        _time = time;
+        _markMaxAge = options.MarkPriceMaxAge;
         _seconds = new UnixSeconds(time);
         _topics = new TopicMultiplexer<string, (JsonElement Item, string Contract)>(SendAsync, StringComparer.Ordinal);
         _socket = new VenueWebSocket(GateParsers.Venue, new VenueWebSocketSettings
@@ -109,6 +115,65 @@ public sealed class GateMarketStream : IVenueStream
             }
 
             _topics.Deliver(key, (item, contract));
+        }
+    }
+
+    /// <summary>Remembers the <c>mark_price</c> of a ticker or REST position item; answers the item.</summary>
+    public JsonElement ObserveMark(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("mark_price", out _) || e.GetStringOrNull("contract") is not { } contract)
+        {
+            return e;
+        }
+
+        var mark = e.GetDecimal("mark_price");
+        if (mark > 0)
+        {
+            lock (_marksGate)
+            {
+                _marks[contract] = (mark, _time.GetUtcNow());
+            }
+        }
+
+        return e;
+    }
+
+    /// <summary>
+    /// The mark price of a contract for a <c>futures.positions</c> push: the last one seen on the ticker stream or a REST
+    /// answer if younger than <see cref="GateOptions.MarkPriceMaxAge"/>, else fetched from GET tickers; when that fails,
+    /// the last one known, else null.
+    /// </summary>
+    public async Task<decimal?> MarkPriceAsync(string contract, Func<string, CancellationToken, Task<JsonDocument>> fetchTicker, CancellationToken cancellationToken)
+    {
+        (decimal Mark, DateTimeOffset At) known;
+        bool have;
+        lock (_marksGate)
+        {
+            have = _marks.TryGetValue(contract, out known);
+        }
+
+        if (have && _time.GetUtcNow() - known.At <= _markMaxAge)
+        {
+            return known.Mark;
+        }
+
+        try
+        {
+            using var doc = await fetchTicker(contract, cancellationToken).ConfigureAwait(false);
+            foreach (var e in doc.RootElement.EnumerateArray())
+            {
+                ObserveMark(e);
+            }
+
+            lock (_marksGate)
+            {
+                return _marks.TryGetValue(contract, out var fresh) ? fresh.Mark : have ? known.Mark : null;
+            }
+        }
+        catch (ExchangeException ex)
+        {
+            GateLog.MarkPriceRefreshFailed(_logger, contract, ex.Message);
+            return have ? known.Mark : null;
         }
     }
 }

@@ -427,4 +427,117 @@ public static class GateParsers
 
     public static string FormatSize(decimal contracts, OrderSide side) =>
         (side == OrderSide.Buy ? contracts : -contracts).ToString("0", CultureInfo.InvariantCulture);
+    /// <summary>The item of <paramref name="contract"/> in a tickers answer; NOT_FOUND with <paramref name="missing"/> when it has none.</summary>
+    public static JsonElement TickerItem(JsonElement array, string contract, string missing)
+    {
+        var item = array.EnumerateArray().FirstOrDefault(e => e.GetStringOrNull("contract") == contract);
+        return item.ValueKind == JsonValueKind.Object ? item : throw new ExchangeException(ExchangeErrorKind.NotFound, missing);
+    }
+
+    /// <summary>The request body of one order (an object) or of a batch (an array).</summary>
+    public static string OrderBody(IReadOnlyList<OrderRequest> requests, IReadOnlyList<GateContract> contracts, bool single) => VenueJson.Write(w =>
+    {
+        if (!single)
+        {
+            w.WriteStartArray();
+        }
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            WriteOrder(w, requests[i], contracts[i]);
+        }
+
+        if (!single)
+        {
+            w.WriteEndArray();
+        }
+    });
+
+    private static void WriteOrder(Utf8JsonWriter w, OrderRequest request, GateContract contract)
+    {
+        var limitPrice = OrderChecks.Validate(request);
+        var contracts = ContractSize.ToContracts(request.Quantity, contract.Multiplier);
+        ContractSize.FormatWhole(contracts);
+        w.WriteStartObject();
+        w.WriteString("contract", contract.Name);
+        w.WriteNumber("size", request.Side == OrderSide.Buy ? decimal.ToInt64(contracts) : -decimal.ToInt64(contracts));
+        if (limitPrice is not { } price)
+        {
+            // Gate: a market order is price "0" with tif ioc.
+            w.WriteString("price", "0");
+            w.WriteString("tif", "ioc");
+        }
+        else
+        {
+            if (price <= 0)
+            {
+                throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"price {VenueJson.Format(price)} must be positive");
+            }
+
+            w.WriteString("price", VenueJson.Format(price));
+            w.WriteString("tif", FormatTimeInForce(OrderChecks.SentTimeInForce(request)));
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("text", ToText(request.ClientOrderId));
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteBoolean("reduce_only", true);
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The items of a <c>batch_cancel_orders</c> answer Gate did not cancel, by position in <paramref name="sent"/>: an
+    /// unanswered id as <see cref="ExchangeErrorKind.UnknownOutcome"/>, a failed item as
+    /// <see cref="ExchangeErrorKind.Rejected"/> carrying Gate's <c>message</c> as it came.
+    /// </summary>
+    public static IReadOnlyList<(int Position, ExchangeException Error)> ParseBatchCancel(JsonElement array, IReadOnlyList<string> sent)
+    {
+        var byId = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var item in array.EnumerateArray())
+        {
+            byId[item.GetRequiredString("id")] = item;
+        }
+
+        var refused = new List<(int, ExchangeException)>();
+        for (var i = 0; i < sent.Count; i++)
+        {
+            if (!byId.TryGetValue(sent[i], out var item))
+            {
+                refused.Add((i, new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"gate did not answer for order {sent[i]}")));
+            }
+            else if (!IsSucceeded(item))
+            {
+                refused.Add((i, new ExchangeException(ExchangeErrorKind.Rejected, item.GetStringOrNull("message") ?? "")));
+            }
+        }
+
+        return refused;
+    }
+}
+
+/// <summary>Gate's contract list, by OpenSqt symbol and by Gate contract name.</summary>
+internal sealed class GateContractCache(IReadOnlyList<GateContract> contracts)
+{
+    private readonly Dictionary<string, GateContract> _bySymbol = contracts.ToDictionary(c => c.Symbol, StringComparer.Ordinal);
+    private readonly Dictionary<string, GateContract> _byName = contracts.ToDictionary(c => c.Name, StringComparer.Ordinal);
+
+    public IReadOnlyList<GateContract> All { get; } = contracts;
+
+    public GateContract BySymbol(string symbol) =>
+        _bySymbol.TryGetValue(symbol, out var contract)
+            ? contract
+            : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a trading USDT perpetual on gate");
+
+    public GateContract ByName(string name) =>
+        _byName.TryGetValue(name, out var contract)
+            ? contract
+            : throw new ExchangeException(ExchangeErrorKind.Internal, $"gate answered for contract '{name}', which its contract list does not have");
+
+    public bool TryByName(string name, out GateContract contract) => _byName.TryGetValue(name, out contract!);
 }

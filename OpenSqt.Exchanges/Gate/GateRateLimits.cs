@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net.Http.Headers;
 using OpenSqt.Exchanges.Common;
 
 namespace OpenSqt.Exchanges.Gate;
@@ -64,4 +66,21 @@ public static class GateRateLimits
 
     /// <summary>The budget a request was charged against (each Gate call is charged against exactly one).</summary>
     public static string? BudgetOf(IReadOnlyList<RateLimitCost> costs) => costs.Count == 1 ? costs[0].Rule : null;
+
+    /// <summary>
+    /// The reset time of <c>X-Gate-RateLimit-Reset-Timestamp</c>. Gate does not document its unit: a value above
+    /// 10^11 is read as milliseconds, a smaller one as seconds (fractions allowed).
+    /// </summary>
+    public static DateTimeOffset? ResetAt(HttpResponseHeaders headers)
+    {
+        if (!headers.TryGetValues(GateRateLimits.ResetHeader, out var values)
+            || !decimal.TryParse(values.FirstOrDefault(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+            || value <= 0)
+        {
+            return null;
+        }
+
+        var ms = value > 100_000_000_000m ? value : value * 1000m;
+        return ms > 253_402_300_799_000m ? null : DateTimeOffset.FromUnixTimeMilliseconds(decimal.ToInt64(decimal.Ceiling(ms)));
+    }
 }

@@ -15,12 +15,15 @@ namespace OpenSqt.Exchanges.Gate;
 /// </summary>
 public sealed class GateRestClient : VenueRestClient
 {
+    /// <summary>The path prefix of the USDT-settled futures endpoints.</summary>
+    public const string Futures = "/futures/usdt";
     private readonly VenueCredentials _credentials;
     private readonly string _basePath;
+    private string? _userId;
 
     public GateRestClient(HttpClient http, GateOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
         : base(GateParsers.Venue, http, options.RestUri, clock,
-            new RateLimitTracker(GateRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait),
+            new RateLimitTracker(GateRateLimits.Rules, () => clock.Now, time, options.RateLimitSafetyFraction, options.RateLimitMaxWait, options.RateLimitBackoffInitial, options.RateLimitBackoffMax),
             time, logger, metrics, options.RequestTimeout)
     {
         _credentials = credentials;
@@ -28,7 +31,7 @@ public sealed class GateRestClient : VenueRestClient
     }
 
     /// <summary>
-    /// A 429 is paused until its reset timestamp (<see cref="GateRateLimitHandler"/> turns it into a Retry-After): its
+    /// A 429 is paused until its reset timestamp (<see cref="RetryAfterOf"/> reads it as the Retry-After): its
     /// "0 remaining" must not also hold the budget spent until the end of our own, longer window.
     /// </summary>
     protected override void OnAnswered(VenueRequest request, VenueResponse response)
@@ -62,17 +65,31 @@ public sealed class GateRestClient : VenueRestClient
         }
     }
 
+    /// <summary>
+    /// Gate sends no <c>Retry-After</c>; it says when the refused endpoint's budget resets in
+    /// <c>X-Gate-RateLimit-Reset-Timestamp</c> (https://www.gate.com/docs/developers/apiv4/en/#frequency-limit-rule), so
+    /// a 429 pauses until that reset (a second for order entry). When the reset is absent or not in the future (Gate:
+    /// "otherwise, this is just the current timestamp"), no wait is named and the budget's brief doubling backoff
+    /// (<see cref="GateOptions.RateLimitBackoffInitial"/> up to <see cref="GateOptions.RateLimitBackoffMax"/>) applies.
+    /// </summary>
+    protected override TimeSpan? RetryAfterOf(System.Net.HttpStatusCode status, HttpResponseHeaders headers)
+    {
+        if (base.RetryAfterOf(status, headers) is { } named)
+        {
+            return named;
+        }
+
+        return status == System.Net.HttpStatusCode.TooManyRequests && GateRateLimits.ResetAt(headers) is { } reset && reset - Clock.Now is var wait && wait > TimeSpan.Zero
+            ? wait
+            : null;
+    }
+
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
     {
         var query = BuildQuery(request.Parameters);
         var path = _basePath + "/" + request.Path.TrimStart('/');
         var uri = new Uri(BaseUrl, query.Length == 0 ? path : path + "?" + query);
         var message = new HttpRequestMessage(request.Method, uri);
-        if (GateRateLimits.BudgetOf(request.Costs) is { } budget)
-        {
-            message.Options.Set(GateRateLimitHandler.BudgetKey, budget);
-        }
-
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (request.JsonBody is { } body)
         {
@@ -125,6 +142,69 @@ public sealed class GateRestClient : VenueRestClient
         }
 
         return GateErrors.Table.ToFailure(label, message ?? $"HTTP {status}", status, response.RetryAfter);
+    }
+
+    /// <summary>GET tickers: of one contract, or of all when <paramref name="contract"/> is null.</summary>
+    public Task<JsonDocument> TickersAsync(string? contract, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Futures + "/tickers", contract is null ? "tickers" : "ticker", GateRateLimits.Call(GateRateLimits.Tickers), contract is null ? null : [KeyValuePair.Create("contract", contract)]), cancellationToken);
+
+    /// <summary>GET accounts: the futures account of the settle currency.</summary>
+    public Task<JsonDocument> AccountAsync(CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Futures + "/accounts", "account", GateRateLimits.Call(GateRateLimits.Accounts), signed: true), cancellationToken);
+
+    /// <summary>The account's user id (from GET accounts, read once), which the private channels are subscribed with.</summary>
+    public async Task<string> UserIdAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _userId) is { } known)
+        {
+            return known;
+        }
+
+        using var doc = await AccountAsync(cancellationToken).ConfigureAwait(false);
+        var user = GateParsers.ParseUserId(doc.RootElement);
+        Volatile.Write(ref _userId, user);
+        return user;
+    }
+
+    /// <summary>GET one order by id or by <c>text</c>.</summary>
+    public Task<JsonDocument> OrderAsync(string pathId, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(Futures + "/orders/" + Uri.EscapeDataString(pathId), "getOrder", GateRateLimits.Call(GateRateLimits.OrderLookup), signed: true), cancellationToken);
+
+    /// <summary>GET orders with a status, one page of <paramref name="pageSize"/> from <paramref name="offset"/>, of one contract or all.</summary>
+    public Task<JsonDocument> OrdersPageAsync(string? contract, string status, int pageSize, int offset, CancellationToken cancellationToken)
+    {
+        List<KeyValuePair<string, string>> parameters = [KeyValuePair.Create("status", status), KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))];
+        if (contract is not null)
+        {
+            parameters.Insert(0, KeyValuePair.Create("contract", contract));
+        }
+
+        return GetJsonAsync(VenueRequest.Get(Futures + "/orders", status + "Orders", GateRateLimits.Call(GateRateLimits.OrderList), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>GET the position of one contract, or one page of the held positions (<c>holding=true</c>) when <paramref name="contract"/> is null.</summary>
+    public Task<JsonDocument> PositionsAsync(string? contract, int pageSize, int offset, CancellationToken cancellationToken) => contract is not null
+        ? GetJsonAsync(VenueRequest.Get(Futures + "/positions/" + contract, "position", GateRateLimits.Call(GateRateLimits.Positions), signed: true), cancellationToken)
+        : GetJsonAsync(VenueRequest.Get(Futures + "/positions", "positions", GateRateLimits.Call(GateRateLimits.Positions), [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))], signed: true), cancellationToken);
+
+    /// <summary>GET contracts: every contract, or one (its current funding) when <paramref name="contract"/> is given.</summary>
+    public Task<JsonDocument> ContractsAsync(string? contract, CancellationToken cancellationToken) => contract is null
+        ? GetJsonAsync(VenueRequest.Get(Futures + "/contracts", "contracts", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken)
+        : GetJsonAsync(VenueRequest.Get(Futures + "/contracts/" + contract, "funding", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken);
+
+    /// <summary>GET candlesticks of a contract, oldest first.</summary>
+    public async Task<IReadOnlyList<Candle>> CandlesAsync(GateContract contract, string symbol, string interval, int limit, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get(Futures + "/candlesticks", "klines", GateRateLimits.Call(GateRateLimits.Candlesticks), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        var now = Clock.Now;
+        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseCandle(e, symbol, interval, contract.Multiplier, now)).OrderBy(c => c.OpenTime)];
+    }
+
+    /// <summary>GET funding_rate: the funding history of a contract, oldest first.</summary>
+    public async Task<IReadOnlyList<FundingRate>> FundingHistoryAsync(string contract, string symbol, int limit, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get(Futures + "/funding_rate", "fundingHistory", GateRateLimits.Call(GateRateLimits.FundingRate), [KeyValuePair.Create("contract", contract), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
     }
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
@@ -41,5 +42,61 @@ public sealed class GateUnknownValues
         Interlocked.Increment(ref _skipped);
         _metrics.RecordError(GateParsers.Venue, "unlistedContract", ExchangeErrorKind.NotFound);
         GateLog.UnknownContract(_logger, where, contract);
+    }
+
+    /// <summary>An order of a single-order answer, its unknown values logged and counted.</summary>
+    internal Order ParseOrder(JsonElement e, decimal multiplier, string where)
+    {
+        var order = GateParsers.ParseOrder(e, multiplier, out var unknown);
+        if (unknown is not null)
+        {
+            Value(where, unknown);
+        }
+
+        return order;
+    }
+
+    /// <summary>Adds the orders of an order-list page to <paramref name="into"/>, orders on unlisted contracts skipped; answers how many items the page held.</summary>
+    internal int ReadOrders(JsonElement page, GateContractCache cache, string where, List<Order> into)
+    {
+        var count = 0;
+        foreach (var e in page.EnumerateArray())
+        {
+            count++;
+            var name = e.GetRequiredString("contract");
+            if (!cache.TryByName(name, out var of))
+            {
+                UnlistedContract(where, name);
+                continue;
+            }
+
+            into.Add(ParseOrder(e, of.Multiplier, where));
+        }
+
+        return count;
+    }
+
+    /// <summary>The non-empty positions of a positions answer; unlisted contracts skipped, each item shown to <paramref name="observe"/> (mark prices).</summary>
+    internal List<Position> ReadPositions(IEnumerable<JsonElement> items, GateContractCache cache, Action<JsonElement> observe, DateTimeOffset now)
+    {
+        var positions = new List<Position>();
+        foreach (var e in items)
+        {
+            var name = e.GetRequiredString("contract");
+            if (!cache.TryByName(name, out var contract))
+            {
+                UnlistedContract("positions", name);
+                continue;
+            }
+
+            observe(e);
+            var position = GateParsers.ParsePosition(e, contract.Multiplier, now);
+            if (position.Size != 0)
+            {
+                positions.Add(position);
+            }
+        }
+
+        return positions;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,14 +53,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         ArgumentNullException.ThrowIfNull(request);
         var instrument = await InstrumentAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = VenueJson.Write(w => WriteOrder(w, request, instrument));
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/order")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = OkxRateLimits.One(OkxRateLimits.Place),
-            Operation = "place",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/order", "place", OkxRateLimits.One(OkxRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
         var (orderId, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
         if (error is not null)
         {
@@ -96,7 +88,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         timeout.CancelAfter(Options.PlaceReadBackTimeout);
         try
         {
-            using var detail = await Rest.GetJsonAsync(OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
+            using var detail = await Rest.GetJsonAsync(OkxRestClient.OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
             item = OkxParsers.Data(detail.RootElement).FirstOrDefault();
             if (item.ValueKind != JsonValueKind.Object)
             {
@@ -128,88 +120,29 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         return order;
     }
 
-    public override async Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        var orders = new List<Order>();
-        var errors = new List<BatchItemError>();
-        for (var start = 0; start < requests.Count; start += BatchSize)
+    public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchSize, async (request, ct) =>
         {
-            var chunk = requests.Skip(start).Take(BatchSize).ToArray();
-            var valid = new List<(int Index, Instrument Instrument)>();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                try
-                {
-                    var instrument = await InstrumentAsync(chunk[i].Symbol, cancellationToken).ConfigureAwait(false);
-                    VenueJson.Write(w => WriteOrder(w, chunk[i], instrument));
-                    valid.Add((i, instrument));
-                }
-                catch (ExchangeException ex)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-
-            if (valid.Count == 0)
-            {
-                continue;
-            }
-
+            var instrument = await InstrumentAsync(request.Symbol, ct).ConfigureAwait(false);
+            VenueJson.Write(w => WriteOrder(w, request, instrument));
+            return instrument;
+        }, async (items, ct) =>
+        {
             var body = VenueJson.Write(w =>
             {
                 w.WriteStartArray();
-                foreach (var (i, instrument) in valid)
+                foreach (var (request, instrument) in items)
                 {
-                    WriteOrder(w, chunk[i], instrument);
+                    WriteOrder(w, request, instrument);
                 }
 
                 w.WriteEndArray();
             });
-            try
-            {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/batch-orders")
-                {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = OkxRateLimits.BatchPlaceCost(valid.Count),
-                    Operation = "batchPlace",
-                }, cancellationToken).ConfigureAwait(false);
-                var items = OkxParsers.Data(doc.RootElement).ToArray();
-                for (var k = 0; k < valid.Count; k++)
-                {
-                    var (i, instrument) = valid[k];
-                    if (k >= items.Length)
-                    {
-                        errors.Add(new BatchItemError(start + i, ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent", chunk[i].ClientOrderId));
-                        continue;
-                    }
-
-                    var (orderId, _, error) = OkxParsers.ParseItemResult(items[k]);
-                    if (error is null && orderId is not null)
-                    {
-                        orders.Add(Accepted(chunk[i], orderId));
-                    }
-                    else
-                    {
-                        var ex = error ?? new ExchangeException(ExchangeErrorKind.Internal, "okx accepted a batch item without an ordId");
-                        errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                    }
-                }
-            }
-            catch (ExchangeException ex)
-            {
-                foreach (var (i, _) in valid)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, chunk[i].ClientOrderId));
-                }
-            }
-        }
-
-        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return new BatchPlaceResult(orders, errors);
-    }
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/batch-orders", "batchPlace", OkxRateLimits.BatchPlaceCost(items.Count), body), ct).ConfigureAwait(false);
+            return [.. OkxParsers.Data(doc.RootElement).Take(items.Count).Select((item, k) => OkxParsers.ParseItemResult(item) is var (orderId, _, error) && error is null && orderId is not null
+                ? BatchOutcome.Placed(Accepted(items[k].Request, orderId))
+                : BatchOutcome.Refused(error ?? new ExchangeException(ExchangeErrorKind.Internal, "okx accepted a batch item without an ordId")))];
+        }, cancellationToken);
 
     /// <summary>
     /// Cancels one order. OK when it is now cancelled or was already finished; <see cref="ExchangeErrorKind.NotFound"/>
@@ -222,17 +155,10 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         {
             w.WriteStartObject();
             w.WriteString("instId", OkxParsers.Symbols.ToVenue(symbol));
-            WriteRef(w, order);
+            OkxParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-order")
-        {
-            JsonBody = body,
-            Signed = true,
-            Retry = RetryPolicy.Never,
-            Costs = OkxRateLimits.One(OkxRateLimits.Cancel),
-            Operation = "cancel",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.One(OkxRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
         var (_, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
         if (error is not null && await SettleCancelErrorAsync(symbol, order, error, cancellationToken).ConfigureAwait(false) is { } failure)
         {
@@ -253,45 +179,29 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             return null;
         }
 
-        if (error.VenueCode != OkxErrors.CancelFailed)
+        return error.VenueCode != OkxErrors.CancelFailed ? error : await VenueBatch.Verdict(() => SettleRefusedCancelAsync(symbol, order, error, async ct =>
         {
-            return error;
-        }
-
-        try
-        {
-            using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
-            var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
-            var state = item.ValueKind == JsonValueKind.Object ? item.GetStringOrNull("state") : null;
-            if (state is null)
+            try
             {
-                return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
+                return await GetOrderAsync(symbol, order, ct).ConfigureAwait(false);
             }
-
-            OkxLog.CancelSettled(Logger, order.ToString(), state);
-            return state is "live" or "partially_filled"
-                ? new ExchangeException(ExchangeErrorKind.Unavailable, $"okx refused to cancel working order {order} ({error.Message}); try again", venueCode: OkxErrors.CancelFailed)
-                : null;
-        }
-        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
-        {
-            return new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no order {order} on {symbol} to cancel", venueCode: OkxErrors.CancelFailed);
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeException(ExchangeErrorKind.UnknownOutcome,
-                $"okx answered 51400 to the cancel of {order} and the order could not be read ({ex.Message}); its state is unknown", ex, venueCode: OkxErrors.CancelFailed);
-        }
+            catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+            {
+                return null;
+            }
+            catch (ExchangeException ex)
+            {
+                throw new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                    $"okx answered 51400 to the cancel of {order} and the order could not be read ({ex.Message}); its state is unknown", ex, venueCode: OkxErrors.CancelFailed);
+            }
+        }, ExchangeErrorKind.Unavailable, cancellationToken)).ConfigureAwait(false);
     }
 
-    public override async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(exchangeOrderIds);
-        var errors = new List<BatchItemError>();
         var instId = OkxParsers.Symbols.ToVenue(symbol);
-        for (var start = 0; start < exchangeOrderIds.Count; start += BatchSize)
+        return VenueBatch.CancelAsync(exchangeOrderIds, BatchSize, async (chunk, ct) =>
         {
-            var chunk = exchangeOrderIds.Skip(start).Take(BatchSize).ToArray();
             var body = VenueJson.Write(w =>
             {
                 w.WriteStartArray();
@@ -305,47 +215,19 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
                 w.WriteEndArray();
             });
-            var refused = new List<(int Index, ExchangeException Error)>();
-            try
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders", "batchCancel", OkxRateLimits.BatchCancelCost(chunk.Length), body), ct).ConfigureAwait(false);
+            var items = OkxParsers.Data(doc.RootElement).ToArray();
+            var refused = new List<(int, ExchangeException)>();
+            for (var i = 0; i < chunk.Length; i++)
             {
-                using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders")
+                if ((i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent")) is { } error)
                 {
-                    JsonBody = body,
-                    Signed = true,
-                    Retry = RetryPolicy.Never,
-                    Costs = OkxRateLimits.BatchCancelCost(chunk.Length),
-                    Operation = "batchCancel",
-                }, cancellationToken).ConfigureAwait(false);
-                var items = OkxParsers.Data(doc.RootElement).ToArray();
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var error = i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent");
-                    if (error is not null)
-                    {
-                        refused.Add((i, error));
-                    }
+                    refused.Add((i, error));
                 }
             }
-            catch (ExchangeException ex)
-            {
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    errors.Add(new BatchItemError(start + i, ex.Kind, ex.Message, ExchangeOrderId: chunk[i]));
-                }
 
-                continue;
-            }
-
-            foreach (var (i, error) in refused)
-            {
-                if (await SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(chunk[i]), error, cancellationToken).ConfigureAwait(false) is { } failure)
-                {
-                    errors.Add(new BatchItemError(start + i, failure.Kind, failure.Message, ExchangeOrderId: chunk[i]));
-                }
-            }
-        }
-
-        return errors;
+            return refused;
+        }, (id, error, ct) => SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(id), error, ct), cancellationToken);
     }
 
     /// <summary>OKX has no cancel-all for swaps outside MMP: the working orders are read and cancelled in batches.</summary>
@@ -368,7 +250,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
         var instrument = await InstrumentAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(OkxRestClient.OrderDetailRequest(symbol, order), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -396,29 +278,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
         var orders = new List<Order>();
-        string? after = null;
-        while (true)
+        await VenuePaging.ByCursorAsync(async (after, ct) =>
         {
-            var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
-            if (symbol is not null)
-            {
-                parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
-            }
-
-            if (after is not null)
-            {
-                parameters.Add(KeyValuePair.Create("after", after));
-            }
-
-            // Newest first, 100 a page; "after" an ordId pages to the older ones
-            // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
-            using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/trade/orders-pending")
-            {
-                Parameters = parameters,
-                Signed = true,
-                Costs = OkxRateLimits.One(OkxRateLimits.Pending),
-                Operation = "openOrders",
-            }, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PendingOrdersAsync(symbol, after, ct).ConfigureAwait(false);
             var page = OkxParsers.Data(doc.RootElement).ToArray();
             foreach (var item in page)
             {
@@ -438,13 +300,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
                 }
             }
 
-            if (page.Length < 100)
-            {
-                return orders;
-            }
-
-            after = page[^1].GetRequiredString("ordId");
-        }
+            return page.Length < 100 ? null : page[^1].GetRequiredString("ordId");
+        }, cancellationToken).ConfigureAwait(false);
+        return orders;
     }
 
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
@@ -463,19 +321,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     public override async Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
-        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
-        if (symbol is not null)
-        {
-            parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/positions")
-        {
-            Parameters = parameters,
-            Signed = true,
-            Costs = OkxRateLimits.One(OkxRateLimits.Positions),
-            Operation = "positions",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
         var positions = new List<Position>();
         foreach (var item in OkxParsers.Data(doc.RootElement))
         {
@@ -507,33 +353,13 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     {
         KlineInterval.ToTimeSpan(interval);
         var bar = OkxParsers.FormatBar(interval);
-        if (limit is <= 0 or > 300)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 300");
-        }
-
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/candles")
-        {
-            Parameters =
-            [
-                KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
-                KeyValuePair.Create("bar", bar),
-                KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture)),
-            ],
-            Costs = OkxRateLimits.One(OkxRateLimits.Candles),
-            Operation = "klines",
-        }, cancellationToken).ConfigureAwait(false);
-        return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
+        VenueJson.RequireLimit(limit, 300);
+        return await Rest.CandlesAsync(symbol, interval, bar, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
-        {
-            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.One(OkxRateLimits.Funding),
-            Operation = "funding",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "funding", OkxRateLimits.One(OkxRateLimits.Funding), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseFunding(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no funding rate for '{symbol}'");
     }
@@ -546,12 +372,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate")
-        {
-            Parameters = [KeyValuePair.Create("instId", "ANY")],
-            Costs = OkxRateLimits.One(OkxRateLimits.Funding),
-            Operation = "fundingAll",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "fundingAll", OkxRateLimits.One(OkxRateLimits.Funding), [KeyValuePair.Create("instId", "ANY")]), cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement)
             .Where(i => i.GetStringOrNull("instId") is { } instId && instId.EndsWith("-SWAP", StringComparison.Ordinal) && instruments.ContainsKey(OkxParsers.Symbols.FromVenue(instId)))
             .Select(OkxParsers.ParseFunding)];
@@ -559,63 +380,32 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
     public override async Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is <= 0 or > 100)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"limit {limit} must be between 1 and 100");
-        }
+        VenueJson.RequireLimit(limit, 100);
 
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/funding-rate-history")
-        {
-            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))],
-            Costs = OkxRateLimits.One(OkxRateLimits.FundingHistory),
-            Operation = "fundingHistory",
-        }, cancellationToken).ConfigureAwait(false);
-        var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
-        {
-            Exchange = VenueName,
-            Symbol = symbol,
-            Rate = i.GetDecimalOrNull("realizedRate") ?? i.GetDecimal("fundingRate"),
-            Timestamp = OkxParsers.Time(i, "fundingTime"),
-        }).ToList();
-        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return rates;
+        return await Rest.FundingHistoryAsync(symbol, limit, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/tickers")
-        {
-            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-            Costs = OkxRateLimits.One(OkxRateLimits.Tickers),
-            Operation = "tickers",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/tickers", "tickers", OkxRateLimits.One(OkxRateLimits.Tickers), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement).Where(i => i.GetRequiredString("instId").EndsWith("-USDT-SWAP", StringComparison.Ordinal)).Select(OkxParsers.ParseTicker)];
     }
 
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/open-interest")
-        {
-            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.One(OkxRateLimits.OpenInterest),
-            Operation = "openInterest",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/open-interest", "openInterest", OkxRateLimits.One(OkxRateLimits.OpenInterest), [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? item.GetDecimal("oiCcy") : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no open interest for '{symbol}'");
     }
 
-    public override IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
-    {
-        VenueJson.RequireSymbols(symbols);
-        return MarketStream.SubscribeAsync(
-            [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
-            (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
-            cancellationToken);
-    }
+    protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync(
+        [.. symbols.Select(s => new OkxChannel("tickers", OkxParsers.Symbols.ToVenue(s)))],
+        (_, item) => new PriceChange(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), item.GetDecimal("last"), OkxParsers.Time(item, "ts"), VenueName),
+        cancellationToken);
 
-    public override IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {
-        VenueJson.RequireSymbols(symbols);
         KlineInterval.ToTimeSpan(interval);
         var channel = "candle" + OkxParsers.FormatBar(interval);
         return BusinessStream.SubscribeAsync(
@@ -624,28 +414,14 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             cancellationToken);
     }
 
-    public override IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        return MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
-    }
+    protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
+        MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
 
     /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
     public sealed record Instrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
 
-    private static VenueRequest OrderDetailRequest(string symbol, OrderRef order) => new(HttpMethod.Get, "/api/v5/trade/order")
-    {
-        Parameters =
-        [
-            KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
-            order.ExchangeOrderId is { } id
-                ? KeyValuePair.Create("ordId", id)
-                : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
-        ],
-        Signed = true,
-        Costs = OkxRateLimits.One(OkxRateLimits.GetOrder),
-        Operation = "getOrder",
-    };
+    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument) =>
+        OkxParsers.WriteOrder(w, request, instrument.ContractSize, instrument.Lot, Options.TradeMode);
 
     /// <summary>An item skipped for an enum value this connector does not know: logged and counted, the rest stands.</summary>
     private void SkipUnknown(string item, OkxUnknownValueException ex)
@@ -656,23 +432,12 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     }
 
     private Task<JsonDocument> BalanceAsync(string? ccy, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/account/balance")
-        {
-            Parameters = ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)],
-            Signed = true,
-            Costs = OkxRateLimits.One(OkxRateLimits.Balance),
-            Operation = "balance",
-        }, cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get("/api/v5/account/balance", "balance", OkxRateLimits.One(OkxRateLimits.Balance), ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)], signed: true), cancellationToken);
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/market/ticker")
-        {
-            Parameters = [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))],
-            Costs = OkxRateLimits.One(OkxRateLimits.Ticker),
-            Operation = "ticker",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/ticker", "ticker", OkxRateLimits.One(OkxRateLimits.Ticker), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseTicker(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no ticker for '{symbol}'");
     }
@@ -694,12 +459,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/instruments")
-        {
-            Parameters = [KeyValuePair.Create("instType", OkxParsers.InstType)],
-            Costs = OkxRateLimits.One(OkxRateLimits.Instruments),
-            Operation = "instruments",
-        }, cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/instruments", "instruments", OkxRateLimits.One(OkxRateLimits.Instruments), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
         var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
         foreach (var item in OkxParsers.Data(doc.RootElement).Where(OkxParsers.IsLiveLinearSwap))
         {
@@ -712,56 +472,5 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
 
         Volatile.Write(ref _instruments, instruments);
         return [.. instruments.Values.Select(i => i.Rules)];
-    }
-
-    /// <summary>One order: size in contracts (refused when not a whole number of lots), clOrdId checked, post-only as ordType.</summary>
-    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument)
-    {
-        if (request.Quantity <= 0)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"quantity {VenueJson.Format(request.Quantity)} must be positive");
-        }
-
-        if (request.Type == OrderType.Market && request.IsPostOnly)
-        {
-            throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "a market order cannot be post-only");
-        }
-
-        var contracts = ContractSize.ToContracts(request.Quantity, instrument.ContractSize, instrument.Lot);
-        w.WriteStartObject();
-        w.WriteString("instId", OkxParsers.Symbols.ToVenue(request.Symbol));
-        w.WriteString("tdMode", Options.TradeMode);
-        w.WriteString("side", OkxParsers.FormatSide(request.Side));
-        w.WriteString("ordType", OkxParsers.FormatOrdType(request.Type, request.TimeInForce, request.IsPostOnly));
-        w.WriteString("sz", VenueJson.Format(contracts));
-        if (request.Type == OrderType.Limit)
-        {
-            var price = request.Price ?? throw new ExchangeException(ExchangeErrorKind.InvalidArgument, "price is required for a limit order");
-            w.WriteString("px", VenueJson.Format(price));
-        }
-
-        if (request.ReduceOnly)
-        {
-            w.WriteBoolean("reduceOnly", true);
-        }
-
-        if (!string.IsNullOrEmpty(request.ClientOrderId))
-        {
-            w.WriteString("clOrdId", OkxParsers.CheckClientOrderId(request.ClientOrderId));
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteRef(Utf8JsonWriter w, OrderRef order)
-    {
-        if (order.ExchangeOrderId is { } id)
-        {
-            w.WriteString("ordId", id);
-        }
-        else
-        {
-            w.WriteString("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        }
     }
 }

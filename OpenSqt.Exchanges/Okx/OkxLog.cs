@@ -26,6 +26,4 @@ internal static partial class OkxLog
     [LoggerMessage(7407, LogLevel.Debug, "okx: order {OrderId} was accepted; no query budget left for a read-back, answering from the acknowledgement")]
     public static partial void ReadBackSkipped(ILogger logger, string orderId);
 
-    [LoggerMessage(7408, LogLevel.Debug, "okx: cancel of {Order} answered 51400; the order is {State}")]
-    public static partial void CancelSettled(ILogger logger, string order, string state);
 }

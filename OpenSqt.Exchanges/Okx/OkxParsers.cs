@@ -185,26 +185,7 @@ public static partial class OkxParsers
             };
         }
 
-        return new OrderUpdate
-        {
-            Exchange = Venue,
-            ExchangeOrderId = order.ExchangeOrderId,
-            ClientOrderId = order.ClientOrderId,
-            Symbol = order.Symbol,
-            Side = order.Side,
-            Type = order.Type,
-            TimeInForce = order.TimeInForce,
-            Status = order.Status,
-            Price = order.Price,
-            Quantity = order.Quantity,
-            FilledQuantity = order.FilledQuantity,
-            AveragePrice = order.AveragePrice,
-            ReduceOnly = order.ReduceOnly,
-            PostOnly = order.PostOnly,
-            UpdateTime = order.UpdatedAt,
-            LastFill = fill,
-            RejectReason = order.RejectReason,
-        };
+        return OrderUpdate.From(order, Venue, fill);
     }
 
     /// <summary>One position of /account/positions or the <c>positions</c> channel; net mode only (posSide "net").</summary>
@@ -366,6 +347,47 @@ public static partial class OkxParsers
     public static string Format(decimal value) => VenueJson.Format(value);
 
     internal static string Ms(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One order: size in contracts (refused when not a whole number of lots), clOrdId checked, post-only as ordType.</summary>
+    public static void WriteOrder(Utf8JsonWriter w, OrderRequest request, decimal contractSize, decimal lot, string tradeMode)
+    {
+        var limitPrice = OrderChecks.Validate(request);
+        var contracts = ContractSize.ToContracts(request.Quantity, contractSize, lot);
+        w.WriteStartObject();
+        w.WriteString("instId", Symbols.ToVenue(request.Symbol));
+        w.WriteString("tdMode", tradeMode);
+        w.WriteString("side", FormatSide(request.Side));
+        w.WriteString("ordType", FormatOrdType(request.Type, request.TimeInForce, request.IsPostOnly));
+        w.WriteString("sz", VenueJson.Format(contracts));
+        if (limitPrice is { } price)
+        {
+            w.WriteString("px", VenueJson.Format(price));
+        }
+
+        if (request.ReduceOnly)
+        {
+            w.WriteBoolean("reduceOnly", true);
+        }
+
+        if (!string.IsNullOrEmpty(request.ClientOrderId))
+        {
+            w.WriteString("clOrdId", CheckClientOrderId(request.ClientOrderId));
+        }
+
+        w.WriteEndObject();
+    }
+
+    public static void WriteRef(Utf8JsonWriter w, OrderRef order)
+    {
+        if (order.ExchangeOrderId is { } id)
+        {
+            w.WriteString("ordId", id);
+        }
+        else
+        {
+            w.WriteString("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
+        }
+    }
 }
 
 /// <summary>One currency of an OKX account (<c>details</c> item): cash balance, equity, available equity, unrealised PnL, maintenance margin.</summary>

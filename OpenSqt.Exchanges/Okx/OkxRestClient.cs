@@ -16,10 +16,6 @@ namespace OpenSqt.Exchanges.Okx;
 /// </summary>
 public sealed class OkxRestClient : VenueRestClient
 {
-    public const string KeyHeader = "OK-ACCESS-KEY";
-    public const string SignHeader = "OK-ACCESS-SIGN";
-    public const string TimestampHeader = "OK-ACCESS-TIMESTAMP";
-    public const string PassphraseHeader = "OK-ACCESS-PASSPHRASE";
     private readonly VenueCredentials _credentials;
 
     public OkxRestClient(HttpClient http, OkxOptions options, VenueCredentials credentials, ServerClock clock, TimeProvider time, ILogger logger, VenueMetrics metrics)
@@ -61,10 +57,10 @@ public sealed class OkxRestClient : VenueRestClient
             var secret = _credentials.ApiSecret ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs API_SECRET");
             var passphrase = _credentials.Passphrase ?? throw new ExchangeException(ExchangeErrorKind.Unauthenticated, "okx needs PASSPHRASE");
             var timestamp = OkxSigner.Timestamp(timestampMs);
-            message.Headers.TryAddWithoutValidation(KeyHeader, key);
-            message.Headers.TryAddWithoutValidation(TimestampHeader, timestamp);
-            message.Headers.TryAddWithoutValidation(PassphraseHeader, passphrase);
-            message.Headers.TryAddWithoutValidation(SignHeader, OkxSigner.Sign(secret, OkxSigner.RestPayload(timestamp, request.Method.Method, requestPath, body)));
+            message.Headers.TryAddWithoutValidation(OkxSigner.KeyHeader, key);
+            message.Headers.TryAddWithoutValidation(OkxSigner.TimestampHeader, timestamp);
+            message.Headers.TryAddWithoutValidation(OkxSigner.PassphraseHeader, passphrase);
+            message.Headers.TryAddWithoutValidation(OkxSigner.SignHeader, OkxSigner.Sign(secret, OkxSigner.RestPayload(timestamp, request.Method.Method, requestPath, body)));
         }
 
         return message;
@@ -105,6 +101,74 @@ public sealed class OkxRestClient : VenueRestClient
 
         return OkxErrors.Table.ToFailure(code is null or "0" ? "HTTP" + status.ToString(CultureInfo.InvariantCulture) : code, message ?? $"HTTP {status}", status, response.RetryAfter);
     }
+
+    /// <summary>GET orders-pending: a page of the working orders (newest first, 100 a page), of one swap or all, older than the order <paramref name="after"/>.</summary>
+    public Task<JsonDocument> PendingOrdersAsync(string? symbol, string? after, CancellationToken cancellationToken)
+    {
+        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
+        if (symbol is not null)
+        {
+            parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
+        }
+
+        if (after is not null)
+        {
+            parameters.Add(KeyValuePair.Create("after", after));
+        }
+
+        // Newest first, 100 a page; "after" an ordId pages to the older ones
+        // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
+        return GetJsonAsync(VenueRequest.Get("/api/v5/trade/orders-pending", "openOrders", OkxRateLimits.One(OkxRateLimits.Pending), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>GET account/positions of the swaps, or of one.</summary>
+    public Task<JsonDocument> PositionsAsync(string? symbol, CancellationToken cancellationToken)
+    {
+        var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("instType", OkxParsers.InstType) };
+        if (symbol is not null)
+        {
+            parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
+        }
+
+        return GetJsonAsync(VenueRequest.Get("/api/v5/account/positions", "positions", OkxRateLimits.One(OkxRateLimits.Positions), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>GET market/candles of a swap.</summary>
+    public async Task<IReadOnlyList<Candle>> CandlesAsync(string symbol, string interval, string bar, int limit, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get("/api/v5/market/candles", "klines", OkxRateLimits.One(OkxRateLimits.Candles), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("bar", bar), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
+    }
+
+    /// <summary>GET funding-rate-history of a swap, oldest first.</summary>
+    public async Task<IReadOnlyList<FundingRate>> FundingHistoryAsync(string symbol, int limit, CancellationToken cancellationToken)
+    {
+        using var doc = await GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate-history", "fundingHistory", OkxRateLimits.One(OkxRateLimits.FundingHistory), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
+        {
+            Exchange = OkxParsers.Venue,
+            Symbol = symbol,
+            Rate = i.GetDecimalOrNull("realizedRate") ?? i.GetDecimal("fundingRate"),
+            Timestamp = OkxParsers.Time(i, "fundingTime"),
+        }).ToList();
+        rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return rates;
+    }
+
+    /// <summary>GET trade/order: one order by id or client id.</summary>
+    public static VenueRequest OrderDetailRequest(string symbol, OrderRef order) => new(HttpMethod.Get, "/api/v5/trade/order")
+    {
+        Parameters =
+        [
+            KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)),
+            order.ExchangeOrderId is { } id
+                ? KeyValuePair.Create("ordId", id)
+                : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
+        ],
+        Signed = true,
+        Costs = OkxRateLimits.One(OkxRateLimits.GetOrder),
+        Operation = "getOrder",
+    };
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {

@@ -11,6 +11,11 @@ namespace OpenSqt.Exchanges.Okx;
 /// </summary>
 public static class OkxSigner
 {
+    public const string KeyHeader = "OK-ACCESS-KEY";
+    public const string SignHeader = "OK-ACCESS-SIGN";
+    public const string TimestampHeader = "OK-ACCESS-TIMESTAMP";
+    public const string PassphraseHeader = "OK-ACCESS-PASSPHRASE";
+
     public static string Sign(string secret, string payload)
     {
         Span<byte> hash = stackalloc byte[32];

@@ -25,7 +25,7 @@ public sealed class BitgetSigningTests
     public void PlaceOrderBodyIsExactlyTheSignedBodyOfTheVector()
     {
         var v = Vectors.File("signing", "bitget_rest_post_place_order");
-        var body = BitgetExchange.PlaceOrderBody(new OrderRequest
+        var body = BitgetParsers.PlaceOrderBody(new OrderRequest
         {
             Symbol = "BTCUSDT",
             Side = OrderSide.Buy,

@@ -191,10 +191,10 @@ public sealed class BybitExchangeTests
             using var request = method == "GET"
                 ? new HttpRequestMessage(HttpMethod.Get, $"{sim.RestBaseUrl}/v5/order/realtime?{signed}")
                 : new HttpRequestMessage(HttpMethod.Post, $"{sim.RestBaseUrl}/v5/order/cancel-all") { Content = new StringContent(signed, Encoding.UTF8, "application/json") };
-            request.Headers.TryAddWithoutValidation(BybitRestClient.ApiKeyHeader, v.GetProperty("api_key").GetString());
-            request.Headers.TryAddWithoutValidation(BybitRestClient.TimestampHeader, timestamp);
-            request.Headers.TryAddWithoutValidation(BybitRestClient.RecvWindowHeader, v.GetProperty("recv_window").GetString());
-            request.Headers.TryAddWithoutValidation(BybitRestClient.SignHeader, signature);
+            request.Headers.TryAddWithoutValidation(BybitSigner.ApiKeyHeader, v.GetProperty("api_key").GetString());
+            request.Headers.TryAddWithoutValidation(BybitSigner.TimestampHeader, timestamp);
+            request.Headers.TryAddWithoutValidation(BybitSigner.RecvWindowHeader, v.GetProperty("recv_window").GetString());
+            request.Headers.TryAddWithoutValidation(BybitSigner.SignHeader, signature);
             using var response = await http.SendAsync(request);
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return doc.RootElement.GetProperty("retCode").GetInt32();

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
 using OpenSqt.Exchanges.Gate;
 
@@ -37,49 +40,54 @@ public sealed class GateRateLimitTests
     {
         using var seconds = new HttpResponseMessage();
         seconds.Headers.TryAddWithoutValidation(GateRateLimits.ResetHeader, "1700000001");
-        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000001), GateRateLimitHandler.ResetAt(seconds.Headers));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000001), GateRateLimits.ResetAt(seconds.Headers));
         using var millis = new HttpResponseMessage();
         millis.Headers.TryAddWithoutValidation(GateRateLimits.ResetHeader, "1700000001250");
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1700000001250), GateRateLimitHandler.ResetAt(millis.Headers));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1700000001250), GateRateLimits.ResetAt(millis.Headers));
         using var none = new HttpResponseMessage();
-        Assert.Null(GateRateLimitHandler.ResetAt(none.Headers));
+        Assert.Null(GateRateLimits.ResetAt(none.Headers));
     }
 
     [Fact]
-    public async Task A429IsGivenTheResetTimestampAsItsPauseOrABriefDoublingBackoffWhenItHasNone()
+    public async Task A429IsPausedUntilTheResetTimestampOrForABriefDoublingBackoffWhenItHasNone()
     {
-        var now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
         var answers = new Queue<Func<HttpResponseMessage>>();
-        using var handler = new GateRateLimitHandler(() => now, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2)) { InnerHandler = new Answering(answers) };
-        using var client = new HttpClient(handler);
+        using var http = new HttpClient(new Answering(answers));
+        var options = new GateOptions { RestBaseUrl = "http://127.0.0.1:1/api/v4", RateLimitBackoffInitial = TimeSpan.FromMilliseconds(250), RateLimitBackoffMax = TimeSpan.FromSeconds(2) };
+        var rest = new GateRestClient(http, options, new VenueCredentials(null, null, null), new ServerClock(time), time, NullLogger.Instance, new VenueMetrics());
 
         answers.Enqueue(() => TooMany(reset: "1700000003"));
-        Assert.Equal(TimeSpan.FromSeconds(3), (await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter!.Delta);
+        Assert.Equal(TimeSpan.FromSeconds(3), await PauseAsync(rest, time, GateRateLimits.Orders));
 
         // "Otherwise, this is just the current timestamp": no information, so a short pause that doubles.
-        answers.Enqueue(() => TooMany(reset: "1700000000"));
+        answers.Enqueue(() => TooMany(reset: "1700000003"));
         answers.Enqueue(() => TooMany(reset: null));
         answers.Enqueue(() => TooMany(reset: null));
-        answers.Enqueue(() => TooMany(reset: null));
-        Assert.Equal(TimeSpan.FromMilliseconds(500), (await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter!.Delta);
-        Assert.Equal(TimeSpan.FromSeconds(1), (await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter!.Delta);
-        Assert.Equal(TimeSpan.FromSeconds(2), (await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter!.Delta);
-        Assert.Equal(TimeSpan.FromSeconds(2), (await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter!.Delta);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), await PauseAsync(rest, time, GateRateLimits.Orders));
+        Assert.Equal(TimeSpan.FromSeconds(1), await PauseAsync(rest, time, GateRateLimits.Orders));
+        Assert.Equal(TimeSpan.FromSeconds(2), await PauseAsync(rest, time, GateRateLimits.Orders));
 
         // Another budget starts from the beginning; an answer that is not a 429 resets the count.
         answers.Enqueue(() => TooMany(reset: null));
-        Assert.Equal(TimeSpan.FromMilliseconds(250), (await SendAsync(client, GateRateLimits.Cancels)).Headers.RetryAfter!.Delta);
-        answers.Enqueue(() => new HttpResponseMessage(HttpStatusCode.OK));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), await PauseAsync(rest, time, GateRateLimits.Cancels));
+        answers.Enqueue(() => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("[]") });
         answers.Enqueue(() => TooMany(reset: null));
-        Assert.Null((await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), (await SendAsync(client, GateRateLimits.Orders)).Headers.RetryAfter!.Delta);
+        using (await rest.GetJsonAsync(VenueRequest.Get("/futures/usdt/orders", "list", GateRateLimits.Call(GateRateLimits.Orders)), CancellationToken.None))
+        {
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(250), await PauseAsync(rest, time, GateRateLimits.Orders));
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string budget)
+    /// <summary>Sends one call charged to <paramref name="budget"/> that Gate refuses; answers the pause it set, once that has passed.</summary>
+    private static async Task<TimeSpan> PauseAsync(GateRestClient rest, FakeTimeProvider time, string budget)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/");
-        request.Options.Set(GateRateLimitHandler.BudgetKey, budget);
-        return await client.SendAsync(request);
+        var refused = await Assert.ThrowsAsync<ExchangeException>(() => rest.GetJsonAsync(VenueRequest.Get("/futures/usdt/orders", "list", GateRateLimits.Call(budget)), CancellationToken.None));
+        Assert.Equal(ExchangeErrorKind.RateLimited, refused.Kind);
+        var pause = refused.RetryAfter!.Value;
+        time.Advance(pause);
+        return pause;
     }
 
     private static HttpResponseMessage TooMany(string? reset)

@@ -209,10 +209,10 @@ public sealed class OkxExchangeTests
         async Task<string> SendAsync(string path, string stamp, string signature)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, sim.RestBaseUrl + path);
-            request.Headers.TryAddWithoutValidation(OkxRestClient.KeyHeader, OkxSimulator.DefaultApiKey);
-            request.Headers.TryAddWithoutValidation(OkxRestClient.PassphraseHeader, OkxSimulator.DefaultPassphrase);
-            request.Headers.TryAddWithoutValidation(OkxRestClient.TimestampHeader, stamp);
-            request.Headers.TryAddWithoutValidation(OkxRestClient.SignHeader, signature);
+            request.Headers.TryAddWithoutValidation(OkxSigner.KeyHeader, OkxSimulator.DefaultApiKey);
+            request.Headers.TryAddWithoutValidation(OkxSigner.PassphraseHeader, OkxSimulator.DefaultPassphrase);
+            request.Headers.TryAddWithoutValidation(OkxSigner.TimestampHeader, stamp);
+            request.Headers.TryAddWithoutValidation(OkxSigner.SignHeader, signature);
             using var response = await http.SendAsync(request);
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return doc.RootElement.GetProperty("code").GetString()!;
