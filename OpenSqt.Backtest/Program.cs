@@ -1,1 +1,3 @@
-return 0;
+using OpenSqt.Backtest.Cli;
+
+return await BacktestProgram.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
