@@ -59,6 +59,37 @@ public sealed class ReplayTests : IDisposable
         Assert.Equal(prices.Count, result.Events);
     }
 
+    [Fact]
+    public async Task AnOrderFillsOnlyFromTradesPrintedAfterItReachedTheBook()
+    {
+        var path = WriteTrades([(T0, 95_000m, 1m), (T0 + 1000, 94_900m, 1m), (T0 + 1020, 95_000m, 1m), (T0 + 1200, 95_000m, 1m)]);
+
+        var result = await ReplayAsync(path, SimQueueModel.Touch, TimeSpan.FromMilliseconds(100));
+
+        Assert.Contains(result.Fills, f => f.Side == OrderSide.Buy && f.Price == 94_900m && f.Time.ToUnixTimeMilliseconds() == T0 + 1000);
+        var sell = Assert.Single(result.Fills, f => f.Side == OrderSide.Sell);
+        Assert.Equal(95_000m, sell.Price);
+        Assert.Equal(T0 + 1000, sell.PlacedAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal(T0 + 1200, sell.Time.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task AtItsPriceAnOrderFillsOnlyAfterTheDisplayedSizeAheadOfItHasTraded()
+    {
+        WriteTrades([(T0, 95_000m, 1m), (T0 + 1100, 94_900m, 0.3m), (T0 + 1200, 94_900m, 0.3m), (T0 + 1300, 94_900m, 0.3m)]);
+        var book = Path.Combine(_dir.FullName, "BTCUSDT-bookTicker-2026-01-01.csv");
+        File.WriteAllLines(book, [BookTickerFile.Header, $"1,94999.9,3,95000.0,2,{T0},{T0}", $"2,94900.0,0.5,94900.1,1,{T0 + 1000},{T0 + 1000}"]);
+
+        var queued = await ReplayAsync(_dir.FullName, null);
+
+        Assert.Equal(nameof(SimQueueModel.QueuePosition), queued.QueueModel);
+        var buy = Assert.Single(queued.Fills, f => f.Side == OrderSide.Buy && f.Price == 94_900m);
+        Assert.Equal(T0 + 1200, buy.Time.ToUnixTimeMilliseconds());
+
+        var throughOnly = await ReplayAsync(_dir.FullName, SimQueueModel.TradeThrough);
+        Assert.DoesNotContain(throughOnly.Fills, f => f.Price == 94_900m);
+    }
+
     private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
