@@ -23,6 +23,19 @@ public static class BacktestProgram
             return args.Count == 0 ? BadUsage : Ok;
         }
 
+        if (args.Contains("--bench"))
+        {
+            try
+            {
+                return await BenchCommand.RunAsync(args, stdout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UsageException ex)
+            {
+                await stderr.WriteLineAsync("backtest: " + ex.Message).ConfigureAwait(false);
+                return BadUsage;
+            }
+        }
+
         BacktestCommand command;
         Microsoft.Extensions.Configuration.IConfiguration engine;
         try
