@@ -149,6 +149,23 @@ public sealed class CommandTests : IDisposable
         Assert.True(summary.RootElement.GetProperty("fills").GetInt32() > 0);
     }
 
+    [Fact]
+    public async Task TheSameReplayTwiceGivesTheSameFills()
+    {
+        string[] Args(string outDir) => ["--data", Sample, "--symbol", "BTCUSDT", "--out", outDir, "--price-interval", "100", "--order-quantity", "200", "--buy-window", "5", "--end", "2026-01-01T00:40:00Z"];
+        var first = Path.Combine(_dir.FullName, "first");
+        var second = Path.Combine(_dir.FullName, "second");
+
+        Assert.Equal(0, (await RunAsync(Args(first))).Code);
+        Assert.Equal(0, (await RunAsync(Args(second))).Code);
+
+        // The client order ids start with the state file's own book id, new for every state file; the rest is the same.
+        static string[] WithoutBook(string path) => File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',').Select((f, i) => i == 5 && f.Length > 4 ? f[4..] : f))).ToArray();
+        var fills = WithoutBook(Path.Combine(first, ReportWriter.FillsFile));
+        Assert.True(fills.Length > 5, "the first 40 minutes of the sample should give fills");
+        Assert.Equal(fills, WithoutBook(Path.Combine(second, ReportWriter.FillsFile)));
+    }
+
     private void AssertNoOutputs()
     {
         foreach (var name in new[] { ReportWriter.SummaryFile, ReportWriter.FillsFile, ReportWriter.ReportFile })
