@@ -5,7 +5,7 @@ using OpenSqt.Exchanges.Sim;
 namespace OpenSqt.Backtest.Cli;
 
 /// <summary>The command line, parsed and checked: a bad value is refused naming the option and what it takes.</summary>
-public sealed class BacktestCommand
+public sealed record BacktestCommand
 {
     public const string Usage = """
         Replays market history through the OpenSqt engine against the sim venue's matching.
@@ -32,6 +32,9 @@ public sealed class BacktestCommand
                                    trade-through without)
           --start <time>           first event to replay (ISO 8601 UTC or Unix milliseconds)
           --end <time>             replay events before this time
+          --sweep "<p>=<v>,<v>;<p>=<v>,<v>"
+                                   one replay per combination of one or two grid parameters (price-interval,
+                                   order-quantity, buy-window, sell-window), in parallel; writes sweep.csv and sweep.svg
 
         dotnet run -c Release --project OpenSqt.Backtest -- --bench [--trades 2000]
           measures the import and the full replay (20-level grid) on a generated day of BTCUSDT-like trades
@@ -41,7 +44,7 @@ public sealed class BacktestCommand
     [
         "--data", "--symbol", "--out", "--config", "--price-interval", "--order-quantity", "--buy-window", "--sell-window",
         "--grid-mode", "--maker-fee", "--taker-fee", "--funding-rate", "--balance", "--leverage", "--latency-ms", "--queue",
-        "--start", "--end",
+        "--start", "--end", "--sweep",
     ];
 
     public required string Data { get; init; }
@@ -71,6 +74,12 @@ public sealed class BacktestCommand
     public long? StartMs { get; init; }
 
     public long? EndMs { get; init; }
+
+    /// <summary>The command line as given (a sweep passes it on to each setting's replay).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>The grid values to sweep, when <c>--sweep</c> was given.</summary>
+    public IReadOnlyList<(string Name, string[] Values)>? Sweep { get; init; }
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> naming the problem.</summary>
     public static BacktestCommand Parse(IReadOnlyList<string> args)
@@ -105,7 +114,9 @@ public sealed class BacktestCommand
             throw new UsageException($"--config '{configFile}': no such file");
         }
 
-        if (configFile is null && (!grid.ContainsKey("PriceInterval") || !grid.ContainsKey("OrderQuantity")))
+        var swept = values.TryGetValue("--sweep", out var sweepValue) ? sweepValue : "";
+        if (configFile is null && ((!grid.ContainsKey("PriceInterval") && !swept.Contains("price-interval", StringComparison.Ordinal))
+            || (!grid.ContainsKey("OrderQuantity") && !swept.Contains("order-quantity", StringComparison.Ordinal))))
         {
             throw new UsageException("give the grid: --config <engine appsettings.json>, or --price-interval and --order-quantity");
         }
@@ -132,6 +143,8 @@ public sealed class BacktestCommand
             } : null,
             StartMs = values.TryGetValue("--start", out var start) ? Time("--start", start) : null,
             EndMs = values.TryGetValue("--end", out var end) ? Time("--end", end) : null,
+            Sweep = values.TryGetValue("--sweep", out var sweep) ? SweepCommand.Parse(sweep) : null,
+            Arguments = [.. args],
         };
     }
 

@@ -51,6 +51,11 @@ public static class BacktestProgram
 
         try
         {
+            if (command.Sweep is { } sweep)
+            {
+                return await SweepCommand.RunAsync(command, sweep, stdout, stderr, cancellationToken).ConfigureAwait(false);
+            }
+
             ReportWriter.Clear(command.Out);
             var data = MarketData.Open(command.Data, command.Symbol, command.StartMs, command.EndMs);
             var runner = new ReplayRunner(new ReplaySettings

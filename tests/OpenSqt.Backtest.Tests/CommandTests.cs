@@ -166,6 +166,28 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(fills, WithoutBook(Path.Combine(second, ReportWriter.FillsFile)));
     }
 
+    [Fact]
+    public async Task ASweepRunsEverySettingAndEachCellIsTheSingleReplayOfThatSetting()
+    {
+        var (code, _, error) = await RunAsync("--data", Sample, "--symbol", "BTCUSDT", "--out", Out, "--order-quantity", "200", "--end", "2026-01-01T00:20:00Z",
+            "--sweep", "price-interval=50,100;buy-window=3,5");
+
+        Assert.True(code == 0, error);
+        var lines = File.ReadAllLines(Path.Combine(Out, "sweep.csv"));
+        Assert.Equal("price-interval,buy-window,realised_pnl,max_drawdown,fills,round_trips,fees,final_position,equity,error", lines[0]);
+        Assert.Equal(["50,3", "50,5", "100,3", "100,5"], lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))));
+        var svg = File.ReadAllText(Path.Combine(Out, "sweep.svg"));
+        Assert.Equal(5, svg.Split("<rect").Length - 1);
+
+        var single = Path.Combine(_dir.FullName, "single");
+        Assert.Equal(0, (await RunAsync("--data", Sample, "--symbol", "BTCUSDT", "--out", single, "--order-quantity", "200", "--end", "2026-01-01T00:20:00Z", "--price-interval", "50", "--buy-window", "5")).Code);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(single, ReportWriter.SummaryFile)));
+        var cell = lines[2].Split(',');
+        Assert.Equal(summary.RootElement.GetProperty("realised_pnl").GetDecimal(), decimal.Parse(cell[2], CultureInfo.InvariantCulture));
+        Assert.Equal(summary.RootElement.GetProperty("fills").GetInt32(), int.Parse(cell[4], CultureInfo.InvariantCulture));
+        Assert.True(int.Parse(cell[4], CultureInfo.InvariantCulture) > 0);
+    }
+
     private void AssertNoOutputs()
     {
         foreach (var name in new[] { ReportWriter.SummaryFile, ReportWriter.FillsFile, ReportWriter.ReportFile })
