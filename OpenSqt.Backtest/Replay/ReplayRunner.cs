@@ -220,6 +220,10 @@ public sealed class ReplayRunner
     /// <summary>Waits, without sleeping, until the engine has handled everything the venue told it.</summary>
     private sealed class Settler(ReplayVenue venue, EngineHost engineHost, TimeSpan timeout)
     {
+        // The symbol engines exist once the engine has started and never change after; a ConcurrentDictionary's Values
+        // copies them on every read, which in this loop would allocate on every spin.
+        private SymbolEngine[] _engines = [];
+
         public bool Quiet()
         {
             if (ThreadPool.PendingWorkItemCount != 0 || !venue.Drained)
@@ -227,7 +231,12 @@ public sealed class ReplayRunner
                 return false;
             }
 
-            foreach (var engine in engineHost.Engines.Values)
+            if (_engines.Length != engineHost.Engines.Count)
+            {
+                _engines = [.. engineHost.Engines.Values];
+            }
+
+            foreach (var engine in _engines)
             {
                 if (!engine.IsIdle)
                 {
