@@ -88,8 +88,10 @@ public sealed partial class SimExchange
                 $"reduce-only {request.Side} on {request.Symbol} would increase the position {symbol.Position.Size.Normalize().ToString(CultureInfo.InvariantCulture)}");
         }
 
+        // With replayed book data an order crosses when it reaches the other side's touch; without, the last trade.
+        var (buyTouch, sellTouch) = symbol.HasBook ? (symbol.Ask, symbol.Bid) : (last, last);
         var crosses = request.Type == OrderType.Market
-            || (request.Side == OrderSide.Buy ? limitPrice >= last : limitPrice <= last);
+            || (request.Side == OrderSide.Buy ? limitPrice >= buyTouch : limitPrice <= sellTouch);
         if (request.IsPostOnly && crosses)
         {
             throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
@@ -111,7 +113,12 @@ public sealed partial class SimExchange
             PostOnly = request.IsPostOnly,
             CreatedAt = now,
             UpdatedAt = now,
+            ActiveFrom = now + _options.OrderLatency,
         };
+        if (_options.QueueModel == SimQueueModel.QueuePosition && symbol.HasBook && limitPrice is { } resting)
+        {
+            order.QueueAhead = QueueAheadLocked(symbol, order.Side, resting, null);
+        }
 
         if (!request.ReduceOnly)
         {
@@ -155,7 +162,19 @@ public sealed partial class SimExchange
     {
         var last = symbol.LastPrice;
         decimal price, quantity;
-        if (order.Type == OrderType.Market)
+        if (symbol.HasBook)
+        {
+            // Replayed book data: the order takes the touch and pays the spread.
+            price = order.Side == OrderSide.Buy ? symbol.Ask : symbol.Bid;
+            var depth = symbol.Rules.RoundQuantityDown(_options.ImmediateLiquidityQuote / price);
+            quantity = order.Type == OrderType.Market ? order.Quantity : Math.Min(order.Quantity, depth);
+            if (order.TimeInForce == TimeInForce.Fok && quantity < order.Quantity)
+            {
+                FinishLocked(symbol, order, OrderStatus.Expired, "fill-or-kill order could not fill in full", now);
+                return;
+            }
+        }
+        else if (order.Type == OrderType.Market)
         {
             var slip = last * _options.MarketSlippageBps / 10_000m;
             price = order.Side == OrderSide.Buy ? symbol.Rules.RoundPriceUp(last + slip) : symbol.Rules.RoundPriceDown(last - slip);

@@ -89,6 +89,62 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         _accountSubscribers.Opened, _positionSubscribers.Opened, _fundingSubscribers.Opened,
         _priceSubscribers.Active + _klineSubscribers.Active + _orderSubscribers.Active + _accountSubscribers.Active + _positionSubscribers.Active + _fundingSubscribers.Active);
 
+    /// <summary>
+    /// Items published on all streams since start, one per subscriber that received it. A driver that counts what its
+    /// subscribers have finished with knows, by comparing the two, that nothing is still in flight (the replay's
+    /// quiescence check).
+    /// </summary>
+    public long Published => _orderSubscribers.Written + _priceSubscribers.Written + _klineSubscribers.Written
+        + _accountSubscribers.Written + _positionSubscribers.Written + _fundingSubscribers.Written;
+
+    /// <summary>
+    /// Sets the best bid and ask with their displayed sizes (replayed book data). From then on market and crossing orders
+    /// take the touch (a buy pays the ask, a sell gets the bid) instead of the last trade with slippage, and the
+    /// queue-position model reads the size ahead of a resting order from it. Without a call the sim works from the last
+    /// trade alone, as it does live.
+    /// </summary>
+    public void SetBook(string symbol, decimal bid, decimal bidQuantity, decimal ask, decimal askQuantity)
+    {
+        lock (_gate)
+        {
+            var s = GetSymbolLocked(symbol);
+            if (bid <= 0 || ask <= bid || bidQuantity < 0 || askQuantity < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(bid), $"the book {bid} x {ask} must have a positive bid below the ask and non-negative sizes");
+            }
+
+            s.HasBook = true;
+            s.Bid = bid;
+            s.BidQuantity = bidQuantity;
+            s.Ask = ask;
+            s.AskQuantity = askQuantity;
+            if (_options.QueueModel == SimQueueModel.QueuePosition)
+            {
+                foreach (var order in s.Resting)
+                {
+                    order.QueueAhead = QueueAheadLocked(s, order.Side, order.Price, order.QueueAhead);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The displayed size ahead of an order at <paramref name="price"/>: the touch's size when the order sits at the touch
+    /// (never more than it was: the queue only shrinks ahead of an order), nothing when it improves on the touch, unchanged
+    /// (unknown until the touch reaches it) when it sits behind.
+    /// </summary>
+    private static decimal? QueueAheadLocked(SimSymbol s, OrderSide side, decimal price, decimal? current)
+    {
+        var (touch, size) = side == OrderSide.Buy ? (s.Bid, s.BidQuantity) : (s.Ask, s.AskQuantity);
+        var improves = side == OrderSide.Buy ? price > touch : price < touch;
+        if (improves)
+        {
+            return 0m;
+        }
+
+        return price == touch ? Math.Min(current ?? size, size) : current;
+    }
+
     /// <summary>Starts the price process when <see cref="SimVenueOptions.AutoAdvance"/> is on. Idempotent.</summary>
     public void Start()
     {
@@ -366,7 +422,11 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         MatchRestingLocked(symbol, price, volume, now);
     }
 
-    /// <summary>Resting buys at or above the trade price fill (sells at or below), best price first, then time, up to the traded volume.</summary>
+    /// <summary>
+    /// Resting buys at or above the trade price fill (sells at or below), best price first, then time, up to the traded
+    /// volume; an order fills only once it has reached the book (<see cref="SimVenueOptions.OrderLatency"/>) and as the
+    /// <see cref="SimVenueOptions.QueueModel"/> allows.
+    /// </summary>
     private void MatchRestingLocked(SimSymbol symbol, decimal price, decimal volume, DateTimeOffset now)
     {
         if (symbol.Resting.Count == 0)
@@ -374,8 +434,9 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
             return;
         }
 
+        var model = _options.QueueModel;
         var crossed = symbol.Resting
-            .Where(o => o.Side == OrderSide.Buy ? o.Price >= price : o.Price <= price)
+            .Where(o => o.ActiveFrom <= now && Reaches(o, price, model))
             .OrderBy(o => o.Side == OrderSide.Buy ? -o.Price : o.Price)
             .ThenBy(o => o.Sequence)
             .ToList();
@@ -388,7 +449,17 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         var changed = false;
         foreach (var order in crossed)
         {
-            var quantity = symbol.Rules.RoundQuantityDown(Math.Min(order.Remaining, available[order.Side]));
+            var left = available[order.Side];
+            if (model == SimQueueModel.QueuePosition && order.Price == price)
+            {
+                // At the order's own price the size displayed ahead of it trades first.
+                var ahead = order.QueueAhead ?? 0m;
+                var worked = Math.Min(ahead, left);
+                order.QueueAhead = ahead - worked;
+                left -= worked;
+            }
+
+            var quantity = symbol.Rules.RoundQuantityDown(Math.Min(order.Remaining, left));
             if (quantity <= 0)
             {
                 continue;
@@ -402,6 +473,17 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         {
             PublishAccountAndPositionLocked(symbol, now);
         }
+    }
+
+    private static bool Reaches(SimOrder order, decimal price, SimQueueModel model)
+    {
+        var through = order.Side == OrderSide.Buy ? order.Price > price : order.Price < price;
+        return through || (order.Price == price && model switch
+        {
+            SimQueueModel.Touch => true,
+            SimQueueModel.QueuePosition => order.QueueAhead is not null,
+            _ => false,
+        });
     }
 
     /// <summary>Executes part of an order. Returns whether anything filled.</summary>

@@ -26,6 +26,12 @@ internal sealed class SimOrder
 
     public decimal Remaining => Quantity - Filled;
 
+    /// <summary>When the order reached the book: placement plus <see cref="SimVenueOptions.OrderLatency"/>.</summary>
+    public DateTimeOffset ActiveFrom { get; init; }
+
+    /// <summary>The displayed size ahead of the order at its price (queue-position model); null while unknown.</summary>
+    public decimal? QueueAhead { get; set; }
+
     public Order ToOrder() => new()
     {
         ExchangeOrderId = Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -101,5 +107,12 @@ internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, Sim
     public DateTimeOffset LastTradeTime { get; set; }
     public SimPosition Position { get; } = new();
     public List<SimOrder> Resting { get; } = [];
+
+    /// <summary>The best bid and ask with their sizes, once <see cref="SimExchange.SetBook"/> gave them (replay only).</summary>
+    public bool HasBook { get; set; }
+    public decimal Bid { get; set; }
+    public decimal BidQuantity { get; set; }
+    public decimal Ask { get; set; }
+    public decimal AskQuantity { get; set; }
     public double LnMid { get; set; }
 }

@@ -13,6 +13,7 @@ internal sealed class SimSubscribers<T>
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];
     private int _opened;
+    private long _written;
 
     /// <summary>Subscriptions opened since start.</summary>
     public int Opened => Volatile.Read(ref _opened);
@@ -31,6 +32,9 @@ internal sealed class SimSubscribers<T>
 
     public bool HasSubscribers => Active > 0;
 
+    /// <summary>Items handed to subscribers since start (one per subscriber that took it).</summary>
+    public long Written => Interlocked.Read(ref _written);
+
     public void Publish(T item)
     {
         lock (_gate)
@@ -39,7 +43,10 @@ internal sealed class SimSubscribers<T>
             {
                 if (subscriber.Filter is null || subscriber.Filter(item))
                 {
-                    subscriber.Channel.Writer.TryWrite(item);
+                    if (subscriber.Channel.Writer.TryWrite(item))
+                    {
+                        Interlocked.Increment(ref _written);
+                    }
                 }
             }
         }

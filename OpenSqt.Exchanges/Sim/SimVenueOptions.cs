@@ -56,10 +56,38 @@ public sealed class SimVenueOptions
     /// </summary>
     public bool AllowCountdown { get; set; } = true;
 
+    /// <summary>
+    /// Time from an order's placement until it can be filled resting on the book: a resting order matches only trades
+    /// printed at or after its arrival. Zero (the default) makes every order rest at once. The replay sets it to model the
+    /// trip to the venue.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan OrderLatency { get; set; }
+
+    /// <summary>How much of a trade at a resting order's price is the order's (see <see cref="SimQueueModel"/>).</summary>
+    public SimQueueModel QueueModel { get; set; } = SimQueueModel.Touch;
+
     /// <summary>The instruments; the defaults when empty.</summary>
     public List<SimSymbolOptions> Symbols { get; set; } = [];
 
     public IReadOnlyList<SimSymbolOptions> EffectiveSymbols => Symbols.Count > 0 ? Symbols : SimSymbolOptions.Defaults;
+}
+
+/// <summary>Which trades fill a resting order.</summary>
+public enum SimQueueModel
+{
+    /// <summary>Any trade at or through the order's price fills it, up to the trade's size (the sim's live behaviour).</summary>
+    Touch = 0,
+
+    /// <summary>Only a trade strictly through the order's price fills it: the order is assumed last in the queue.</summary>
+    TradeThrough = 1,
+
+    /// <summary>
+    /// A trade through the price fills; a trade at the price first works off the size displayed ahead of the order (the
+    /// best bid or ask size when the order's price is the touch, from <see cref="SimExchange.SetBook"/>), and fills the
+    /// order only with what is left. Without book data the order is treated as <see cref="TradeThrough"/>.
+    /// </summary>
+    QueuePosition = 2,
 }
 
 /// <summary>One simulated instrument: rules in the spirit of the major venues, and its price process.</summary>

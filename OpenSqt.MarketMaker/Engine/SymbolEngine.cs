@@ -59,6 +59,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private bool _stopping;
     private bool _dirty = true;
     private Task? _loop;
+    private volatile bool _parked;
+    private int _outstanding;
 
     public SymbolEngine(GridOptions grid, SymbolRules rules, MarketMakerOptions options, EngineStateStore store, OrderGateway gateway,
         RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger, Func<string, decimal>? assetPrice = null)
@@ -153,6 +155,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     /// <summary>Whether the symbol had saved state when the engine started.</summary>
     public bool RestoredFromState => _restoredFromState;
+
+    /// <summary>
+    /// True while the writer waits for its next message with none queued and no venue call of its own out: everything it
+    /// was told has been decided on. The in-process replay waits for this after each event instead of sleeping; it is
+    /// read-only and changes nothing for live trading.
+    /// </summary>
+    public bool IsIdle => _parked && _inbox.Reader.Count == 0 && Volatile.Read(ref _outstanding) == 0;
 
     /// <summary>Starts the writer. A symbol without saved state anchors its grid on <paramref name="price"/>.</summary>
     public void Start(decimal price, CancellationToken stoppingToken)
@@ -269,8 +278,16 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var reader = _inbox.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
+                _parked = true;
+                var more = await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+                _parked = false;
+                if (!more)
+                {
+                    break;
+                }
+
                 while (reader.TryRead(out var message))
                 {
                     try
@@ -620,7 +637,11 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     }
 
     /// <summary>Runs a venue call on the thread pool; the writer goes on at once.</summary>
-    private void RunOffLoop(Func<CancellationToken, Task> call) => Keep(Task.Run(() => GuardedAsync(call)));
+    private void RunOffLoop(Func<CancellationToken, Task> call)
+    {
+        Interlocked.Increment(ref _outstanding);
+        Keep(Task.Run(() => GuardedAsync(call)));
+    }
 
     /// <summary>
     /// Starts a place on the writer's thread: it runs until its first wait (the rate limit tokens, then the gRPC request
@@ -628,7 +649,11 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// every order's tick-to-order latency. Cancels, decided before the places, are handed to the pool instead, so they
     /// leave at once without holding up the places behind them.
     /// </summary>
-    private void StartFromLoop(Func<CancellationToken, Task> call) => Keep(GuardedAsync(call));
+    private void StartFromLoop(Func<CancellationToken, Task> call)
+    {
+        Interlocked.Increment(ref _outstanding);
+        Keep(GuardedAsync(call));
+    }
 
     private async Task GuardedAsync(Func<CancellationToken, Task> call)
     {
@@ -643,6 +668,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         catch (Exception ex)
         {
             Log.HandlerFailed(_logger, Symbol, "venue call", ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _outstanding);
         }
     }
 

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using OpenSqt.Backtest.Data;
+using OpenSqt.Backtest.Replay;
+
+namespace OpenSqt.Backtest.Cli;
+
+/// <summary>
+/// <c>--bench [--trades N]</c>: generates a day of BTCUSDT-like trades with the sim's own process (N trades spread over
+/// 24 hours), then measures (1) the import alone: events per second and bytes allocated per event, and (2) the full
+/// replay with a 20-level grid (10 buys and 10 sells working): events per second, bytes allocated per event and the
+/// process's peak working set. Figures depend on the machine and on what else runs on it.
+/// </summary>
+public static class BenchCommand
+{
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var trades = 2_000;
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--trades" && (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out trades) || trades < 100))
+            {
+                throw new UsageException($"--trades '{args[i + 1]}' must be a whole number of at least 100");
+            }
+        }
+
+        var dir = Directory.CreateTempSubdirectory("opensqt-bench");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "BTCUSDT-aggTrades-2026-01-01.csv");
+            SyntheticTape.Write(file, "BTCUSDT", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), trades, TimeSpan.FromMilliseconds(86_400_000.0 / trades), seed: 11);
+            var data = MarketData.Open(file, "BTCUSDT");
+
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var watch = Stopwatch.StartNew();
+            long imported = 0;
+            foreach (var e in data.Events())
+            {
+                imported += e.Kind == MarketEventKind.Trade ? 1 : 0;
+            }
+
+            watch.Stop();
+            var importPerSecond = imported / watch.Elapsed.TotalSeconds;
+            var importBytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)imported;
+
+            var engine = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["MarketMaker:Symbols:0:Symbol"] = "BTCUSDT",
+                ["MarketMaker:Symbols:0:PriceInterval"] = "50",
+                ["MarketMaker:Symbols:0:OrderQuantity"] = "200",
+                ["MarketMaker:Symbols:0:BuyWindowSize"] = "10",
+                ["MarketMaker:Symbols:0:SellWindowSize"] = "10",
+                ["MarketMaker:Symbols:0:GridMode"] = "Neutral",
+                ["MarketMaker:ReconcileInterval"] = "01:00:00",
+                ["MarketMaker:RiskControl:Enabled"] = "false",
+            }).Build();
+            var runner = new ReplayRunner(new ReplaySettings { Symbol = "BTCUSDT", Engine = engine, StatePath = Path.Combine(dir.FullName, "engine.db"), InitialBalance = 100_000m });
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            var result = await runner.RunAsync(data, cancellationToken).ConfigureAwait(false);
+            var replayBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)result.Events;
+            var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
+                bench: {trades} BTCUSDT-like trades over one day (sim process, seed 11), {Environment.ProcessorCount} cores
+                import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
+                full replay : {result.EventsPerSecond,12:N0} events/s, {replayBytes,8:N0} bytes allocated per event (all threads), 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
+                peak working set: {peak / (1024.0 * 1024.0):N0} MB
+                """)).ConfigureAwait(false);
+            return BacktestProgram.Ok;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

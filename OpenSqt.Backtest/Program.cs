@@ -1,0 +1,3 @@
+using OpenSqt.Backtest.Cli;
+
+return await BacktestProgram.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

@@ -1,0 +1,35 @@
+using OpenSqt.Contracts;
+
+namespace OpenSqt.Backtest.Replay;
+
+/// <summary>One fill of the replay, with when its order was sent and when it reached the book.</summary>
+public sealed record ReplayFill(DateTimeOffset Time, OrderSide Side, decimal Price, decimal Quantity, decimal Fee, string ClientOrderId, bool IsMaker, DateTimeOffset? PlacedAt, DateTimeOffset? ArrivedAt);
+
+/// <summary>One point of the report's curves.</summary>
+public readonly record struct ReplaySample(long TimeMs, decimal Price, decimal Equity, decimal Position, decimal Drawdown, decimal Fees);
+
+/// <summary>What a replay produced.</summary>
+public sealed record ReplayResult
+{
+    public required string Symbol { get; init; }
+    public required long Events { get; init; }
+    public required long Trades { get; init; }
+    public required double Seconds { get; init; }
+    public required DateTimeOffset Start { get; init; }
+    public required DateTimeOffset End { get; init; }
+    public required IReadOnlyList<ReplayFill> Fills { get; init; }
+    public required int RoundTrips { get; init; }
+    public required decimal RealisedPnl { get; init; }
+    public required decimal Fees { get; init; }
+    public required decimal Funding { get; init; }
+    public required decimal FinalPosition { get; init; }
+    public required decimal VenuePosition { get; init; }
+    public required decimal Equity { get; init; }
+    public required decimal MaxDrawdown { get; init; }
+    public required string QueueModel { get; init; }
+    public required TimeSpan OrderLatency { get; init; }
+    public required bool HasBook { get; init; }
+    public required IReadOnlyList<ReplaySample> Samples { get; init; }
+
+    public double EventsPerSecond => Seconds > 0 ? Events / Seconds : 0;
+}

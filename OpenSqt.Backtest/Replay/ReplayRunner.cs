@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenSqt.Backtest.Data;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Sim;
+using OpenSqt.MarketMaker.Engine;
+using OpenSqt.MarketMaker.Extensions;
+using OpenSqt.MarketMaker.Risk;
+
+namespace OpenSqt.Backtest.Replay;
+
+/// <summary>
+/// Replays market history through the unchanged engine (<see cref="MarketMakerHostingExtensions.AddMarketMakerEngine"/>:
+/// the same strategy, risk, order lifecycle and state store as live) against the sim venue's matching, in one process on
+/// a <see cref="VirtualClock"/>. For each event: the timers due before it fire first (each followed by a settle), the
+/// clock moves to the event, the event goes to the sim (a quote sets the book, a trade prints on the tape and matches
+/// resting orders), and the driver waits until the engine has handled everything that followed (quiescence: every
+/// published stream item handled, every symbol's writer idle, the thread pool's queue empty) before the next event.
+/// </summary>
+public sealed class ReplayRunner
+{
+    private readonly ReplaySettings _settings;
+    private readonly ILoggerFactory _loggers;
+
+    public ReplayRunner(ReplaySettings settings, ILoggerFactory? loggers = null)
+    {
+        _settings = settings;
+        _loggers = loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+    }
+
+    public async Task<ReplayResult> RunAsync(MarketData data, CancellationToken cancellationToken)
+    {
+        var first = data.Events().FirstOrDefault(e => e.Kind == MarketEventKind.Trade);
+        if (first.Kind != MarketEventKind.Trade)
+        {
+            throw new DataFormatException("no trade between the start and the end: nothing to replay");
+        }
+
+        var symbolOptions = SimSymbolOptions.Defaults.FirstOrDefault(s => s.Symbol == _settings.Symbol)
+            ?? throw new ReplayException($"unknown symbol '{_settings.Symbol}': the replay knows the rules (tick, step, minimums) of {string.Join(", ", SimSymbolOptions.Defaults.Select(s => s.Symbol))}");
+        var startTime = DateTimeOffset.FromUnixTimeMilliseconds(first.TimeMs);
+        var clock = new VirtualClock(startTime - _settings.WarmUp);
+        var queueModel = _settings.QueueModel ?? (data.HasBook ? SimQueueModel.QueuePosition : SimQueueModel.TradeThrough);
+        var simOptions = new SimVenueOptions
+        {
+            AutoAdvance = false,
+            // One minute of generated history (the sim needs one bar to roll); the price is set to the data's below.
+            HistoryMinutes = 1,
+            InitialBalance = _settings.InitialBalance,
+            MakerFeeRate = _settings.MakerFeeRate,
+            TakerFeeRate = _settings.TakerFeeRate,
+            Leverage = _settings.Leverage,
+            OrderLatency = _settings.OrderLatency,
+            QueueModel = queueModel,
+            Symbols =
+            [
+                new SimSymbolOptions
+                {
+                    Symbol = symbolOptions.Symbol,
+                    BaseAsset = symbolOptions.BaseAsset,
+                    QuoteAsset = symbolOptions.QuoteAsset,
+                    StartPrice = first.Trade.Price,
+                    TickSize = symbolOptions.TickSize,
+                    StepSize = symbolOptions.StepSize,
+                    MinQuantity = symbolOptions.MinQuantity,
+                    MinNotional = symbolOptions.MinNotional,
+                    MaxQuantity = symbolOptions.MaxQuantity,
+                    FundingRate = _settings.FundingRate,
+                    VolumePerMinute = symbolOptions.VolumePerMinute,
+                    OpenInterest = symbolOptions.OpenInterest,
+                },
+            ],
+        };
+        await using var sim = new SimExchange(Options.Create(simOptions), clock);
+        var venue = new ReplayVenue(sim, clock);
+
+        // The venue opens at the first trade's price: the engine anchors its grid there, as it would live.
+        sim.Trade(_settings.Symbol, first.Trade.Price, symbolOptions.StepSize);
+
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(_settings.StatePath + suffix);
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(_settings.Engine);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MarketMaker:StatePath"] = _settings.StatePath });
+        builder.Services.AddSingleton<ILoggerFactory>(_loggers);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddSingleton<IExchange>(venue);
+        builder.Services.AddMarketMakerEngine();
+        using var host = builder.Build();
+        var engineHost = host.Services.GetRequiredService<EngineHost>();
+        var risk = host.Services.GetRequiredService<RiskState>();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new ReplayException("the engine refuses its configuration: " + string.Join("; ", ex.Failures));
+        }
+
+        var settle = new Settler(venue, engineHost, _settings.SettleTimeout);
+        await WarmUpAsync(clock, settle, engineHost, risk, startTime, cancellationToken).ConfigureAwait(false);
+
+        var recorder = new Recorder(venue, _settings.SampleInterval);
+        long events = 0, trades = 0;
+        var watch = Stopwatch.StartNew();
+        var symbol = _settings.Symbol;
+        foreach (var e in data.Events())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var time = DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs);
+            while (clock.FireNext(time))
+            {
+                settle.Wait();
+            }
+
+            clock.AdvanceTo(time);
+            events++;
+            if (e.Kind == MarketEventKind.Book)
+            {
+                sim.SetBook(symbol, e.Book.BidPrice, e.Book.BidQuantity, e.Book.AskPrice, e.Book.AskQuantity);
+                continue;
+            }
+
+            trades++;
+            sim.Trade(symbol, e.Trade.Price, e.Trade.Quantity);
+            settle.Wait();
+            if (risk.FatalError is { } fatal)
+            {
+                throw new ReplayException($"the engine stopped at {time:O}: {fatal}");
+            }
+
+            recorder.OnTrade(e.Trade);
+        }
+
+        settle.Wait();
+        watch.Stop();
+        var last = clock.GetUtcNow();
+        var engine = engineHost.Engines[symbol];
+        var snapshot = engine.Snapshot;
+        var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
+        recorder.Finish(last.ToUnixTimeMilliseconds());
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+        return new ReplayResult
+        {
+            Symbol = symbol,
+            Events = events,
+            Trades = trades,
+            Seconds = watch.Elapsed.TotalSeconds,
+            Start = startTime,
+            End = last,
+            Fills = recorder.Fills(_settings.OrderLatency),
+            RoundTrips = snapshot.Pnl.RoundTrips,
+            RealisedPnl = snapshot.Pnl.Realised,
+            Fees = recorder.Fees,
+            Funding = recorder.Funding,
+            FinalPosition = snapshot.Position,
+            VenuePosition = venuePosition,
+            Equity = recorder.Equity,
+            MaxDrawdown = recorder.MaxDrawdown,
+            QueueModel = queueModel.ToString(),
+            OrderLatency = _settings.OrderLatency,
+            HasBook = data.HasBook,
+            Samples = recorder.Samples,
+        };
+    }
+
+    /// <summary>Lets the engine connect, check, start its grid and reconcile, on virtual time, before the first event.</summary>
+    private static async Task WarmUpAsync(VirtualClock clock, Settler settle, EngineHost engineHost, RiskState risk, DateTimeOffset firstEvent, CancellationToken cancellationToken)
+    {
+        // The engine either starts its symbols or refuses (and says why); both happen on the first, synchronous, part of
+        // its start against the in-process venue, so this rarely has to wait.
+        var started = Stopwatch.GetTimestamp();
+        while (!engineHost.Started.IsCompleted && risk.FatalError is null)
+        {
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(30))
+            {
+                throw new ReplayException("the engine neither started nor refused to start within 30 s");
+            }
+
+            await Task.Yield();
+        }
+
+        while (!engineHost.Ready)
+        {
+            if (risk.FatalError is { } fatal)
+            {
+                throw new ReplayException("the engine refuses to start: " + fatal);
+            }
+
+            settle.Wait();
+            if (engineHost.Ready)
+            {
+                break;
+            }
+
+            if (!clock.FireNext(firstEvent))
+            {
+                // Nothing due on the clock: the engine is busy with something that needs no time; let it run.
+                await Task.Yield();
+                if (clock.NextDue is null && !engineHost.Ready && settle.Quiet())
+                {
+                    throw new ReplayException($"the engine did not finish starting before the first event at {firstEvent:O}");
+                }
+            }
+        }
+
+        settle.Wait();
+    }
+
+    /// <summary>Waits, without sleeping, until the engine has handled everything the venue told it.</summary>
+    private sealed class Settler(ReplayVenue venue, EngineHost engineHost, TimeSpan timeout)
+    {
+        // The symbol engines exist once the engine has started and never change after; a ConcurrentDictionary's Values
+        // copies them on every read, which in this loop would allocate on every spin.
+        private SymbolEngine[] _engines = [];
+
+        public bool Quiet()
+        {
+            if (ThreadPool.PendingWorkItemCount != 0 || !venue.Drained)
+            {
+                return false;
+            }
+
+            if (_engines.Length != engineHost.Engines.Count)
+            {
+                _engines = [.. engineHost.Engines.Values];
+            }
+
+            foreach (var engine in _engines)
+            {
+                if (!engine.IsIdle)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public void Wait()
+        {
+            var started = Stopwatch.GetTimestamp();
+            var spinner = default(SpinWait);
+            while (true)
+            {
+                // Twice, around a yield: a continuation taken off the pool's queue an instant before the first look has
+                // had its turn by the second.
+                if (Quiet())
+                {
+                    Thread.Yield();
+                    if (Quiet())
+                    {
+                        return;
+                    }
+                }
+
+                if (Stopwatch.GetElapsedTime(started) > timeout)
+                {
+                    throw new ReplayException($"the engine did not settle within {timeout.TotalSeconds:0} s of real time (a hung venue call or writer)");
+                }
+
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+    }
+
+    /// <summary>Follows the account from the fills and funding the engine received: cash, position, equity, drawdown, curves.</summary>
+    private sealed class Recorder(ReplayVenue venue, TimeSpan sampleInterval)
+    {
+        private readonly List<Fill> _fills = [];
+        private readonly List<ReplaySample> _samples = [];
+        private readonly long _sampleMs = (long)sampleInterval.TotalMilliseconds;
+        private decimal _cash;
+        private decimal _position;
+        private decimal _price;
+        private decimal _peak;
+        private long _nextSample = long.MinValue;
+
+        public decimal Fees { get; private set; }
+
+        public decimal Funding { get; private set; }
+
+        public decimal MaxDrawdown { get; private set; }
+
+        public decimal Equity => _cash + Funding + (_position * _price);
+
+        public IReadOnlyList<ReplaySample> Samples => _samples;
+
+        public void OnTrade(TradeTick trade)
+        {
+            _price = trade.Price;
+            var filled = false;
+            while (venue.Fills.TryDequeue(out var fill))
+            {
+                _fills.Add(fill);
+                var sign = fill.Side == OrderSide.Buy ? 1 : -1;
+                _position += sign * fill.Quantity;
+                _cash -= (sign * fill.Quantity * fill.Price) + fill.Fee;
+                Fees += fill.Fee;
+                filled = true;
+            }
+
+            while (venue.Funding.TryDequeue(out var fee))
+            {
+                Funding += fee.Amount;
+            }
+
+            var equity = Equity;
+            _peak = Math.Max(_peak, equity);
+            MaxDrawdown = Math.Max(MaxDrawdown, _peak - equity);
+            if (filled || trade.TimeMs >= _nextSample)
+            {
+                Sample(trade.TimeMs, equity);
+            }
+        }
+
+        public void Finish(long timeMs)
+        {
+            OnTrade(new TradeTick(0, _price, 0, timeMs, false));
+            Sample(timeMs, Equity);
+        }
+
+        public IReadOnlyList<ReplayFill> Fills(TimeSpan latency) => _fills
+            .Select(f =>
+            {
+                DateTimeOffset? placed = f.ClientOrderId is { } id && venue.PlacedAt.TryGetValue(id, out var at) ? at : null;
+                return new ReplayFill(f.Timestamp, f.Side, f.Price, f.Quantity, f.Fee, f.ClientOrderId ?? "", f.IsMaker, placed, placed + latency);
+            })
+            .ToList();
+
+        private void Sample(long timeMs, decimal equity)
+        {
+            _samples.Add(new ReplaySample(timeMs, _price, equity, _position, _peak - equity, Fees));
+            _nextSample = timeMs - (timeMs % _sampleMs) + _sampleMs;
+        }
+    }
+}
+
+/// <summary>A replay that cannot run or cannot go on: the message says why.</summary>
+public sealed class ReplayException(string message) : Exception(message);

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using OpenSqt.Exchanges.Sim;
+
+namespace OpenSqt.Backtest.Replay;
+
+/// <summary>What one replay runs: the venue's fill model and account, and the engine's own configuration.</summary>
+public sealed class ReplaySettings
+{
+    public required string Symbol { get; init; }
+
+    /// <summary>The engine's configuration (section <c>MarketMaker</c>), as the engine would read it live.</summary>
+    public required IConfiguration Engine { get; init; }
+
+    /// <summary>Where the engine keeps its state file for the run (a fresh file; deleted first).</summary>
+    public required string StatePath { get; init; }
+
+    /// <summary>Time from an order's placement until it rests on the book and can fill.</summary>
+    public TimeSpan OrderLatency { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Null: queue position from the book when there is book data, trade-through only when there is not.</summary>
+    public SimQueueModel? QueueModel { get; init; }
+
+    public decimal MakerFeeRate { get; init; } = 0.0002m;
+
+    public decimal TakerFeeRate { get; init; } = 0.0005m;
+
+    /// <summary>Funding rate per 8 hours charged on the position at each funding time (the trade files carry none).</summary>
+    public decimal FundingRate { get; init; } = 0.0001m;
+
+    public decimal InitialBalance { get; init; } = 10_000m;
+
+    public int Leverage { get; init; } = 10;
+
+    /// <summary>Virtual time the engine gets to start (connect, check, first reconciliation) before the first event.</summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often (virtual time) a point goes into the report's curves; fills always add one.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Real time one event may take to settle before the replay gives up (a hung engine).</summary>
+    public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

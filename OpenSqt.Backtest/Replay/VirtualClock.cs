@@ -1,0 +1,159 @@
+namespace OpenSqt.Backtest.Replay;
+
+/// <summary>
+/// The replay's clock: time stands still until the driver moves it. Timers (<c>Task.Delay</c>, <c>PeriodicTimer</c>,
+/// cancellation after a delay) are kept in due order and fire only from <see cref="FireNext"/>, on the driver's thread,
+/// each with the clock set to its own due time, so a timer due before the next market event fires before it.
+/// </summary>
+public sealed class VirtualClock : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private readonly PriorityQueue<(Timer Timer, long Version), (long Due, long Order)> _queue = new();
+    private long _nowTicks;
+    private long _order;
+
+    public VirtualClock(DateTimeOffset start)
+    {
+        _nowTicks = start.UtcTicks;
+    }
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _nowTicks), TimeSpan.Zero);
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Read(ref _nowTicks);
+
+    /// <summary>The due time of the earliest live timer, if any.</summary>
+    public DateTimeOffset? NextDue
+    {
+        get
+        {
+            lock (_gate)
+            {
+                while (_queue.TryPeek(out var entry, out var key))
+                {
+                    if (entry.Timer.Version == entry.Version)
+                    {
+                        return new DateTimeOffset(key.Due, TimeSpan.Zero);
+                    }
+
+                    _queue.Dequeue();
+                }
+
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Moves the clock forward to <paramref name="time"/> (never back). Timers due by then do not fire here.</summary>
+    public void AdvanceTo(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks;
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _nowTicks);
+            if (ticks <= current)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _nowTicks, ticks, current) != current);
+    }
+
+    /// <summary>
+    /// Fires the earliest timer due at or before <paramref name="limit"/>, with the clock at its due time; false when none
+    /// is due by then. The callback runs on the calling thread.
+    /// </summary>
+    public bool FireNext(DateTimeOffset limit)
+    {
+        Timer timer;
+        lock (_gate)
+        {
+            while (true)
+            {
+                if (!_queue.TryPeek(out var entry, out var key) || key.Due > limit.UtcTicks)
+                {
+                    return false;
+                }
+
+                _queue.Dequeue();
+                if (entry.Timer.Version != entry.Version)
+                {
+                    continue;
+                }
+
+                timer = entry.Timer;
+                AdvanceTo(new DateTimeOffset(key.Due, TimeSpan.Zero));
+                if (timer.Period > TimeSpan.Zero)
+                {
+                    ScheduleLocked(timer, key.Due + timer.Period.Ticks);
+                }
+                else
+                {
+                    timer.Version++;
+                }
+
+                break;
+            }
+        }
+
+        timer.Callback(timer.State);
+        return true;
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new Timer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    private void ScheduleLocked(Timer timer, long due)
+    {
+        timer.Version++;
+        _queue.Enqueue((timer, timer.Version), (due, ++_order));
+    }
+
+    private sealed class Timer(VirtualClock clock, TimerCallback callback, object? state) : ITimer
+    {
+        public TimerCallback Callback { get; } = callback;
+
+        public object? State { get; } = state;
+
+        public TimeSpan Period { get; private set; }
+
+        /// <summary>Bumped on every change: queue entries of an older version are stale.</summary>
+        public long Version { get; set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._gate)
+            {
+                Period = period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period;
+                if (dueTime == Timeout.InfiniteTimeSpan)
+                {
+                    Version++;
+                    return true;
+                }
+
+                clock.ScheduleLocked(this, Interlocked.Read(ref clock._nowTicks) + Math.Max(0, dueTime.Ticks));
+                return true;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (clock._gate)
+            {
+                Version++;
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

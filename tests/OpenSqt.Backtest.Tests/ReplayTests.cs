@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Configuration;
+using OpenSqt.Backtest.Data;
+using OpenSqt.Backtest.Replay;
+using OpenSqt.Contracts;
+using OpenSqt.Exchanges.Sim;
+
+namespace OpenSqt.Backtest.Tests;
+
+public sealed class ReplayTests : IDisposable
+{
+    private const long T0 = 1767225600000;
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("opensqt-backtest-replay");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    /// <summary>
+    /// The path of the live scripted-path test (tests/OpenSqt.MarketMaker.Tests/ScriptedPathTests.cs) as a trade file:
+    /// down five levels of 100 from the anchor and back up, one trade at each level. The same fills and the same
+    /// realised PnL to the cent.
+    /// </summary>
+    [Fact]
+    public async Task PathDownAndBackUpBuysAndSellsEachLevelOnceAndBooksRealisedPnlToTheCent()
+    {
+        const int N = 5;
+        const decimal Anchor = 95_000m;
+        var prices = new List<decimal> { Anchor };
+        for (var k = 1; k <= N; k++)
+        {
+            prices.Add(Anchor - (k * 100m));
+        }
+
+        for (var k = N - 1; k >= 0; k--)
+        {
+            prices.Add(Anchor - (k * 100m));
+        }
+
+        var path = WriteTrades(prices.Select((p, i) => (T0 + (i * 1000L), p, 1m)));
+
+        var result = await ReplayAsync(path, SimQueueModel.Touch);
+
+        var qty = Math.Floor(200m / (Anchor - 100m) / 0.001m) * 0.001m;
+        Assert.Equal(N, result.Fills.Count(f => f.Side == OrderSide.Buy));
+        Assert.Equal(N, result.Fills.Count(f => f.Side == OrderSide.Sell));
+        decimal expected = 0;
+        for (var k = 1; k <= N; k++)
+        {
+            var buy = Anchor - (k * 100m);
+            var sell = buy + 100m;
+            Assert.Single(result.Fills, f => f.Side == OrderSide.Buy && f.Price == buy && f.Quantity == qty && f.IsMaker);
+            Assert.Single(result.Fills, f => f.Side == OrderSide.Sell && f.Price == sell && f.Quantity == qty && f.IsMaker);
+            var fees = Math.Round(buy * qty * 0.0002m, 8, MidpointRounding.AwayFromZero) + Math.Round(sell * qty * 0.0002m, 8, MidpointRounding.AwayFromZero);
+            expected += ((sell - buy) * qty) - fees;
+        }
+
+        Assert.Equal(Math.Round(expected, 2), Math.Round(result.RealisedPnl, 2));
+        Assert.Equal(N, result.RoundTrips);
+        Assert.Equal(0m, result.FinalPosition);
+        Assert.Equal(0m, result.VenuePosition);
+        Assert.Equal(prices.Count, result.Events);
+    }
+
+    [Fact]
+    public async Task AnOrderFillsOnlyFromTradesPrintedAfterItReachedTheBook()
+    {
+        var path = WriteTrades([(T0, 95_000m, 1m), (T0 + 1000, 94_900m, 1m), (T0 + 1020, 95_000m, 1m), (T0 + 1200, 95_000m, 1m)]);
+
+        var result = await ReplayAsync(path, SimQueueModel.Touch, TimeSpan.FromMilliseconds(100));
+
+        Assert.Contains(result.Fills, f => f.Side == OrderSide.Buy && f.Price == 94_900m && f.Time.ToUnixTimeMilliseconds() == T0 + 1000);
+        var sell = Assert.Single(result.Fills, f => f.Side == OrderSide.Sell);
+        Assert.Equal(95_000m, sell.Price);
+        Assert.Equal(T0 + 1000, sell.PlacedAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal(T0 + 1200, sell.Time.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task AtItsPriceAnOrderFillsOnlyAfterTheDisplayedSizeAheadOfItHasTraded()
+    {
+        WriteTrades([(T0, 95_000m, 1m), (T0 + 1100, 94_900m, 0.3m), (T0 + 1200, 94_900m, 0.3m), (T0 + 1300, 94_900m, 0.3m)]);
+        var book = Path.Combine(_dir.FullName, "BTCUSDT-bookTicker-2026-01-01.csv");
+        File.WriteAllLines(book, [BookTickerFile.Header, $"1,94999.9,3,95000.0,2,{T0},{T0}", $"2,94900.0,0.5,94900.1,1,{T0 + 1000},{T0 + 1000}"]);
+
+        var queued = await ReplayAsync(_dir.FullName, null);
+
+        Assert.Equal(nameof(SimQueueModel.QueuePosition), queued.QueueModel);
+        var buy = Assert.Single(queued.Fills, f => f.Side == OrderSide.Buy && f.Price == 94_900m);
+        Assert.Equal(T0 + 1200, buy.Time.ToUnixTimeMilliseconds());
+
+        var throughOnly = await ReplayAsync(_dir.FullName, SimQueueModel.TradeThrough);
+        Assert.DoesNotContain(throughOnly.Fills, f => f.Price == 94_900m);
+    }
+
+    private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
+        var runner = new ReplayRunner(new ReplaySettings
+        {
+            Symbol = "BTCUSDT",
+            Engine = config,
+            StatePath = Path.Combine(_dir.FullName, "engine.db"),
+            QueueModel = model,
+            OrderLatency = latency ?? TimeSpan.FromMilliseconds(50),
+        });
+        return await runner.RunAsync(MarketData.Open(data, "BTCUSDT"), CancellationToken.None);
+    }
+
+    /// <summary>The live scripted-path test's grid: 100 USDT apart, 200 USDT per level, three buys working.</summary>
+    internal static Dictionary<string, string?> BtcGrid() => new()
+    {
+        ["MarketMaker:Symbols:0:Symbol"] = "BTCUSDT",
+        ["MarketMaker:Symbols:0:PriceInterval"] = "100",
+        ["MarketMaker:Symbols:0:OrderQuantity"] = "200",
+        ["MarketMaker:Symbols:0:BuyWindowSize"] = "3",
+        ["MarketMaker:Throttle"] = "00:00:00",
+        ["MarketMaker:ReconcileInterval"] = "00:10:00",
+        ["MarketMaker:ReconcileConfirmDelay"] = "00:00:00.200",
+        ["MarketMaker:RiskControl:Enabled"] = "false",
+    };
+
+    private string WriteTrades(IEnumerable<(long Time, decimal Price, decimal Quantity)> trades, string name = "BTCUSDT-aggTrades-2026-01-01.csv")
+    {
+        var path = Path.Combine(_dir.FullName, name);
+        var id = 1L;
+        File.WriteAllLines(path, [AggTradeFile.Header, .. trades.Select(t => FormattableString.Invariant($"{id},{t.Price},{t.Quantity},{id},{id++},{t.Time},false"))]);
+        return path;
+    }
+}
