@@ -84,6 +84,18 @@ public static partial class BinanceParsers
         _ => null,
     };
 
+    /// <summary>A status; one Binance adds later is reported to <paramref name="onUnknown"/> and read as <see cref="OrderStatus.Unknown"/>.</summary>
+    private static OrderStatus StatusOrUnknown(string? status, Action<string, string>? onUnknown)
+    {
+        if (TryParseStatus(status) is { } known)
+        {
+            return known;
+        }
+
+        onUnknown?.Invoke("status", status ?? "");
+        return OrderStatus.Unknown;
+    }
+
     public static OrderStatus ParseStatus(string? status) =>
         TryParseStatus(status) ?? throw new ExchangeException(ExchangeErrorKind.Internal, $"binance sent an unknown order status '{status}'");
 
@@ -125,7 +137,7 @@ public static partial class BinanceParsers
             Quantity = e.GetDecimal("origQty"),
             FilledQuantity = e.GetDecimal("executedQty"),
             AveragePrice = e.GetDecimal("avgPrice"),
-            Status = ParseStatus(e.GetStringOrNull("status")),
+            Status = StatusOrUnknown(e.GetStringOrNull("status"), onUnknown),
             ReduceOnly = e.GetBoolean("reduceOnly"),
             PostOnly = tif == TimeInForce.Gtx,
             CreatedAt = FromMs(created),

@@ -123,7 +123,7 @@ public static class BitgetParsers
         {
             return ParseOrder(e, push, lenient: false);
         }
-        catch (UnknownVenueValueException ex) when (ex.Field is "force" or "orderType")
+        catch (UnknownVenueValueException ex) when (ex.Field is "force" or "orderType" or "status")
         {
             // A force or orderType Bitget adds later (documented today: force gtc, ioc, fok, post_only; orderType limit,
             // market; https://www.bitget.com/api-doc/contract/trade/Get-Order-Details): the order read with them mapped.
@@ -150,7 +150,9 @@ public static class BitgetParsers
             Quantity = e.GetDecimal("size"),
             FilledQuantity = push ? e.GetDecimal("accBaseVolume") : e.GetDecimal("baseVolume"),
             AveragePrice = e.GetDecimal("priceAvg"),
-            Status = ParseStatus(e.GetStringOrNull("status") ?? e.GetStringOrNull("state")),
+            Status = lenient
+                ? OrMapped(() => ParseStatus(e.GetStringOrNull("status") ?? e.GetStringOrNull("state")), OrderStatus.Unknown)
+                : ParseStatus(e.GetStringOrNull("status") ?? e.GetStringOrNull("state")),
             ReduceOnly = Flag(e, "reduceOnly"),
             PostOnly = force == TimeInForce.Gtx,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(created),
@@ -556,7 +558,8 @@ public sealed class BitgetUnknownValues
             BitgetLog.UnknownValue(logger, ex.Field, ex.Value, data.GetStringOrNull("orderId") ?? "?");
             if (ex.Mapped is { } mapped)
             {
-                // Only the order type or time in force is new: the order is answered with them mapped.
+                // Only the order type, time in force or status is new: the order is answered with them mapped (a
+                // status as OrderStatus.Unknown).
                 return mapped;
             }
 

@@ -334,12 +334,13 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
                 }
                 catch (BybitUnknownValueException ex)
                 {
-                    // The one order asked for carries a value we do not know: counted; an unknown status or side
-                    // fails the lookup as Internal rather than answering NotFound for an order that exists.
+                    // The one order asked for carries a value we do not know: counted; an unknown side fails the
+                    // lookup as Internal rather than answering NotFound for an order that exists.
                     Skips.Unknown("order", "getOrder", ex);
                     if (ex.Mapped is { } mapped)
                     {
-                        // Only the order type or time in force is new: the order is answered with them mapped.
+                        // Only the order type, time in force or status is new: the order is answered with them mapped
+                        // (a status as OrderStatus.Unknown).
                         return mapped;
                     }
 

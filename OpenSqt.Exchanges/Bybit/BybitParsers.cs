@@ -61,6 +61,19 @@ public static class BybitParsers
         _ => throw new BybitUnknownValueException("orderStatus", status),
     };
 
+    /// <summary>A status, or <see cref="OrderStatus.Unknown"/> for one Bybit adds later (a single read answers the order with it).</summary>
+    private static OrderStatus StatusOrUnknown(string? status)
+    {
+        try
+        {
+            return ParseStatus(status);
+        }
+        catch (BybitUnknownValueException)
+        {
+            return OrderStatus.Unknown;
+        }
+    }
+
     /// <summary>Bybit interval names: minutes as numbers, then D, W, M.</summary>
     public static string FormatInterval(string interval) => interval switch
     {
@@ -134,7 +147,7 @@ public static class BybitParsers
         {
             return ParseOrder(item, lenient: false);
         }
-        catch (BybitUnknownValueException ex) when (ex.Field is "orderType" or "timeInForce")
+        catch (BybitUnknownValueException ex) when (ex.Field is "orderType" or "timeInForce" or "orderStatus")
         {
             throw new BybitUnknownValueException(ex.Field, ex.Value) { Mapped = ParseOrder(item, lenient: true) };
         }
@@ -156,7 +169,7 @@ public static class BybitParsers
             Quantity = Num(item, "qty"),
             FilledQuantity = Num(item, "cumExecQty"),
             AveragePrice = Num(item, "avgPrice"),
-            Status = ParseStatus(item.GetStringOrNull("orderStatus")),
+            Status = lenient ? StatusOrUnknown(item.GetStringOrNull("orderStatus")) : ParseStatus(item.GetStringOrNull("orderStatus")),
             ReduceOnly = item.TryGetProperty("reduceOnly", out var r) && r.ValueKind == JsonValueKind.True,
             PostOnly = tif == "PostOnly",
             CreatedAt = Time(item, "createdTime"),

@@ -166,7 +166,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         try
         {
             using var doc = await Rest.OrderAsync(OrderPathId(order), cancellationToken).ConfigureAwait(false);
-            var found = Unknown.ParseOrder(doc.RootElement, contract.Multiplier, "getOrder");
+            var found = Unknown.ParseOneOrder(doc.RootElement, contract.Multiplier, "getOrder");
             return found.Symbol == symbol
                 ? found
                 : throw new ExchangeException(ExchangeErrorKind.NotFound, $"{order} is not an order of {symbol} on gate");

@@ -56,6 +56,19 @@ public sealed class GateUnknownValues
         return order;
     }
 
+    /// <summary>
+    /// The one order of a single read: as <see cref="ParseOrder"/>, but a <c>status</c> Gate adds later (neither
+    /// <c>open</c> nor <c>finished</c>, and no <c>finish_as</c> to tell the outcome) is answered as
+    /// <see cref="OrderStatus.Unknown"/>, not guessed open.
+    /// </summary>
+    internal Order ParseOneOrder(JsonElement e, decimal multiplier, string where)
+    {
+        var order = ParseOrder(e, multiplier, where);
+        return e.GetStringOrNull("status") is "open" or "finished" || !string.IsNullOrEmpty(e.GetStringOrNull("finish_as"))
+            ? order
+            : order with { Status = OrderStatus.Unknown };
+    }
+
     /// <summary>Adds the orders of an order-list page to <paramref name="into"/>, orders on unlisted contracts skipped; answers how many items the page held.</summary>
     internal int ReadOrders(JsonElement page, GateContractCache cache, string where, List<Order> into)
     {

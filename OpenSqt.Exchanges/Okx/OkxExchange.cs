@@ -266,7 +266,8 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
             SkipUnknown("order " + order, ex);
             if (ex.Mapped is { } mapped)
             {
-                // Only the order type or time in force is new: the order is answered with them mapped.
+                // Only the order type, time in force or state is new: the order is answered with them mapped (a state
+                // as OrderStatus.Unknown).
                 return mapped;
             }
 

@@ -86,6 +86,19 @@ public static partial class OkxParsers
         _ => throw new OkxUnknownValueException("state", state),
     };
 
+    /// <summary>A state, or <see cref="OrderStatus.Unknown"/> for one OKX adds later (a single read answers the order with it).</summary>
+    private static OrderStatus StateOrUnknown(string? state)
+    {
+        try
+        {
+            return ParseState(state);
+        }
+        catch (OkxUnknownValueException)
+        {
+            return OrderStatus.Unknown;
+        }
+    }
+
     /// <summary>OKX bar names: minutes lowercase, hours and days uppercase, UTC-aligned for 6h and above.</summary>
     public static string FormatBar(string interval) => interval switch
     {
@@ -122,7 +135,7 @@ public static partial class OkxParsers
         {
             return ParseOrder(item, contractSize, lenient: false);
         }
-        catch (OkxUnknownValueException ex) when (ex.Field == "ordType")
+        catch (OkxUnknownValueException ex) when (ex.Field is "ordType" or "state")
         {
             throw new OkxUnknownValueException(ex.Field, ex.Value) { Mapped = ParseOrder(item, contractSize, lenient: true) };
         }
@@ -133,7 +146,7 @@ public static partial class OkxParsers
         var (type, tif) = lenient
             ? TryParseOrdType(item.GetStringOrNull("ordType")) ?? (item.GetDecimal("px") > 0 ? OrderType.Limit : OrderType.Market, TimeInForce.Gtc)
             : ParseOrdType(item.GetStringOrNull("ordType"));
-        var status = ParseState(item.GetStringOrNull("state"));
+        var status = lenient ? StateOrUnknown(item.GetStringOrNull("state")) : ParseState(item.GetStringOrNull("state"));
         return new Order
         {
             ExchangeOrderId = item.GetRequiredString("ordId"),

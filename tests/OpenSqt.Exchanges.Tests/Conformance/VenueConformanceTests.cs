@@ -624,6 +624,11 @@ public abstract class VenueConformanceTests
                 Assert.Equal((engine[id].ExchangeOrderId, id, last - 1000m - Array.IndexOf(odd, id), 0.002m), (read.ExchangeOrderId, read.ClientOrderId, read.Price, read.Quantity));
                 Assert.True(read.Status.IsOpen(), $"{id} is live ({read.Status})");
             }
+
+            // A single read of an order in a status the connector does not know answers the order, its status
+            // explicitly unknown (neither open nor final): never a failed call, never a guess.
+            var oddStatus = await exchange.GetOrderAsync(Symbol, OrderRef.ByClientId("oddstatus"));
+            Assert.Equal((engine["oddstatus"].ExchangeOrderId, "oddstatus", last - 1000m, OrderStatus.Unknown), (oddStatus.ExchangeOrderId, oddStatus.ClientOrderId, oddStatus.Price, oddStatus.Status));
         }
         finally
         {
