@@ -58,6 +58,11 @@ public static class BacktestProgram
 
             ReportWriter.Clear(command.Out);
             var data = MarketData.Open(command.Data, command.Symbol, command.StartMs, command.EndMs);
+            foreach (var side in data.SideFiles)
+            {
+                await stdout.WriteLineAsync($"not replayed (recording side file): {side}").ConfigureAwait(false);
+            }
+
             var runner = new ReplayRunner(new ReplaySettings
             {
                 Symbol = command.Symbol,

@@ -16,7 +16,14 @@ public sealed class AggTradeFile : IDisposable
     /// </summary>
     public const string Header = "agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker";
 
+    /// <summary>
+    /// The header of the same file as the ExchangeConnector records it (<c>Recording__Path</c>): the columns above and the
+    /// local time the connector received the row, in microseconds since the Unix epoch. The replay reads the venue's time.
+    /// </summary>
+    public const string RecordedHeader = Header + ",receive_time_us";
+
     private readonly CsvLineSource _source;
+    private bool _recorded;
     private bool _hasPending;
     private TradeTick _pending;
     private long _lastId = long.MinValue;
@@ -87,6 +94,12 @@ public sealed class AggTradeFile : IDisposable
             return false;
         }
 
+        if (_source.LineNumber == 1 && Ascii.EqualsIgnoreCase(line, Encoding.ASCII.GetBytes(RecordedHeader)))
+        {
+            _recorded = true;
+            return true;
+        }
+
         if (_source.LineNumber != 1 || !Ascii.EqualsIgnoreCase(line, Encoding.ASCII.GetBytes(Header)))
         {
             throw new DataFormatException(_source.Path, _source.LineNumber,
@@ -106,7 +119,12 @@ public sealed class AggTradeFile : IDisposable
         var lastId = fields.Long("last_trade_id");
         var time = fields.Long("transact_time");
         var buyerMaker = fields.Bool("is_buyer_maker");
-        fields.End(7);
+        if (_recorded)
+        {
+            fields.Long("receive_time_us");
+        }
+
+        fields.End(_recorded ? 8 : 7);
         if (firstId > lastId)
         {
             throw fields.Fail($"first_trade_id {firstId} is after last_trade_id {lastId}");

@@ -15,7 +15,14 @@ public sealed class BookTickerFile : IDisposable
     /// </summary>
     public const string Header = "update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time";
 
+    /// <summary>
+    /// The header of the same file as the ExchangeConnector records it (<c>Recording__Path</c>): the columns above and the
+    /// local time the connector received the row, in microseconds since the Unix epoch. The replay reads the venue's time.
+    /// </summary>
+    public const string RecordedHeader = Header + ",receive_time_us";
+
     private readonly CsvLineSource _source;
+    private bool _recorded;
     private bool _hasPending;
     private BookTick _pending;
     private long _lastTime = long.MinValue;
@@ -86,6 +93,12 @@ public sealed class BookTickerFile : IDisposable
             return false;
         }
 
+        if (_source.LineNumber == 1 && Ascii.EqualsIgnoreCase(line, Encoding.ASCII.GetBytes(RecordedHeader)))
+        {
+            _recorded = true;
+            return true;
+        }
+
         if (_source.LineNumber != 1 || !Ascii.EqualsIgnoreCase(line, Encoding.ASCII.GetBytes(Header)))
         {
             throw new DataFormatException(_source.Path, _source.LineNumber,
@@ -105,7 +118,12 @@ public sealed class BookTickerFile : IDisposable
         var askQty = fields.Decimal("best_ask_qty", positive: false);
         var time = fields.Long("transaction_time");
         fields.Long("event_time");
-        fields.End(7);
+        if (_recorded)
+        {
+            fields.Long("receive_time_us");
+        }
+
+        fields.End(_recorded ? 8 : 7);
         if (bid >= ask)
         {
             throw fields.Fail($"best_bid_price {bid} is not below best_ask_price {ask}");

@@ -3,7 +3,8 @@ using System.IO.Compression;
 namespace OpenSqt.Backtest.Data;
 
 /// <summary>
-/// Reads a CSV file (plain or the single CSV inside a .zip, as data.binance.vision ships them) line by line through one
+/// Reads a CSV file (plain, gzip-compressed as the connector records it, or the single CSV inside a .zip, as
+/// data.binance.vision ships them) line by line through one
 /// reusable byte buffer: nothing is loaded whole and a line costs no allocation. Lines end in LF or CRLF. A blank line
 /// is refused unless only blank lines follow it (a trailing newline).
 /// </summary>
@@ -34,6 +35,12 @@ internal sealed class CsvLineSource : IDisposable
     public static CsvLineSource Open(string path)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            // The ExchangeConnector's recordings (Recording__Path) are gzip-compressed CSV.
+            return new CsvLineSource(path, new GZipStream(file, CompressionMode.Decompress), null);
+        }
+
         if (!path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
             return new CsvLineSource(path, file, null);
@@ -117,7 +124,16 @@ internal sealed class CsvLineSource : IDisposable
             Array.Resize(ref _buffer, _buffer.Length * 2);
         }
 
-        var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        int read;
+        try
+        {
+            read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new DataFormatException($"{Path}: the compressed data is damaged after line {LineNumber} ({ex.Message})");
+        }
+
         if (read == 0)
         {
             _eof = true;

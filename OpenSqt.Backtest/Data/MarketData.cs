@@ -3,7 +3,8 @@ namespace OpenSqt.Backtest.Data;
 /// <summary>
 /// The market history of one symbol as given on the command line: one file, or a folder of Binance futures
 /// <c>&lt;SYMBOL&gt;-aggTrades-&lt;date&gt;</c> and <c>&lt;SYMBOL&gt;-bookTicker-&lt;date&gt;</c> files (.csv or .zip,
-/// the names data.binance.vision gives them, binance/binance-public-data README.md "Where do I access it").
+/// the names data.binance.vision gives them, binance/binance-public-data README.md "Where do I access it"; or .csv.gz,
+/// as the ExchangeConnector records them under <c>Recording__Path/&lt;venue&gt;/&lt;SYMBOL&gt;/</c>).
 /// Files of one kind are chained in time order and must not overlap; trades and quotes are merged by time, a quote
 /// before a trade of the same millisecond. Nothing is loaded whole.
 /// </summary>
@@ -41,19 +42,22 @@ public sealed class MarketData
         }
 
         List<string> candidates;
+        List<string> sideFiles = [];
         if (File.Exists(path))
         {
             candidates = [path];
         }
         else if (Directory.Exists(path))
         {
-            candidates = Directory.EnumerateFiles(path)
-                .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            var files = Directory.EnumerateFiles(path)
+                .Where(f => f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase))
                 .Order(StringComparer.Ordinal)
                 .ToList();
+            sideFiles = files.Where(IsSideRecord).ToList();
+            candidates = files.Except(sideFiles).ToList();
             if (candidates.Count == 0)
             {
-                throw new DataFormatException($"{path}: the folder holds no .csv or .zip files");
+                throw new DataFormatException($"{path}: the folder holds no .csv, .csv.gz or .zip files of trades or quotes");
             }
         }
         else
@@ -69,7 +73,7 @@ public sealed class MarketData
             var kind = KindOf(name);
             if (kind is null && candidates.Count > 1)
             {
-                throw new DataFormatException($"{file}: neither an aggTrades nor a bookTicker file (expected <SYMBOL>-aggTrades-<date>.csv|zip or <SYMBOL>-bookTicker-<date>.csv|zip)");
+                throw new DataFormatException($"{file}: neither an aggTrades nor a bookTicker file (expected <SYMBOL>-aggTrades-<date>.csv|csv.gz|zip or <SYMBOL>-bookTicker-<date>.csv|csv.gz|zip)");
             }
 
             var marker = name.IndexOf(kind == MarketEventKind.Book ? "-bookTicker" : "-aggTrades", StringComparison.OrdinalIgnoreCase);
@@ -99,7 +103,24 @@ public sealed class MarketData
             trades.OrderBy(t => t.First).Select(t => t.Path).ToList(),
             books.OrderBy(b => b.First).Select(b => b.Path).ToList(),
             startMs,
-            endMs);
+            endMs)
+        {
+            SideFiles = sideFiles,
+        };
+    }
+
+    /// <summary>
+    /// The files of a connector recording in the folder that are not replayed: the mark price and funding rate
+    /// (<c>-markPrice-</c>, the sim venue's own funding applies instead) and the venue's order acknowledgements
+    /// (<c>-orders-</c>, what the live engine did). The command names them so nothing is left out unannounced.
+    /// </summary>
+    public IReadOnlyList<string> SideFiles { get; private init; } = [];
+
+    private static bool IsSideRecord(string file)
+    {
+        var name = System.IO.Path.GetFileName(file);
+        return name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase)
+            && (name.Contains("-markPrice-", StringComparison.Ordinal) || name.Contains("-orders-", StringComparison.Ordinal));
     }
 
     /// <summary>The merged events between the start (inclusive) and the end (exclusive), in time order.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OpenSqt.ExchangeConnector.Recording;
 using OpenSqt.Contracts;
 using OpenSqt.Contracts.Remote;
 using OpenSqt.ExchangeConnector.Diagnostics;
@@ -41,6 +42,9 @@ public static class ConnectorHostingExtensions
         services.AddSingleton<ExchangeMetadataCache>();
         services.AddSingleton<StreamHub>();
         services.AddOptions<DeadMansSwitchOptions>().BindConfiguration(DeadMansSwitchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RecordingOptions>().BindConfiguration(RecordingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TapeRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<TapeRecorder>());
         services.AddSingleton<ClientLeases>();
         services.AddSingleton<ConnectorSafety>();
         services.AddHostedService(sp => sp.GetRequiredService<ConnectorSafety>());

@@ -217,6 +217,18 @@ public sealed partial class SimExchange
         return _positionSubscribers.Subscribe(p => p.Symbol == symbol, cancellationToken);
     }
 
+    public IAsyncEnumerable<TapeTrade> SubscribeTradesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        var set = KnownSymbols(symbols);
+        return _tapeSubscribers.Subscribe(t => set.Contains(t.Symbol), cancellationToken);
+    }
+
+    public IAsyncEnumerable<BookTop> SubscribeBookTopAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        var set = KnownSymbols(symbols);
+        return _bookSubscribers.Subscribe(b => set.Contains(b.Symbol), cancellationToken);
+    }
+
     public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
         KnownSymbols([symbol]);

@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Sim;
 /// positions with entry, mark and PnL, and a margin account. Every change is published on the order, account and
 /// position streams in the order it happened. All state lives behind one lock.
 /// </summary>
-public sealed partial class SimExchange : IExchange, IAsyncDisposable
+public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposable
 {
     public const string VenueName = "sim";
     private const int YearSeconds = 365 * 24 * 3600;
@@ -35,12 +35,15 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     private readonly SimSubscribers<Account> _accountSubscribers = new();
     private readonly SimSubscribers<Position> _positionSubscribers = new();
     private readonly SimSubscribers<FundingRate> _fundingSubscribers = new();
+    private readonly SimSubscribers<TapeTrade> _tapeSubscribers = new();
+    private readonly SimSubscribers<BookTop> _bookSubscribers = new();
     private readonly List<Candle> _closedScratch = [];
     private readonly List<Candle> _updatedScratch = [];
     private readonly CancellationTokenSource _stop = new();
     private decimal _wallet;
     private long _nextOrderId = 8_000_000_000;
     private long _nextTradeId = 500_000_000;
+    private long _nextTapeTradeId = 3_000_000_000;
     private long _sequence;
     private DateTimeOffset _lastMarkPublish;
     private DateTimeOffset _lastFundingTime;
@@ -87,7 +90,8 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     public SimStreamCounters Streams => new(
         _orderSubscribers.Opened, _priceSubscribers.Opened, _klineSubscribers.Opened,
         _accountSubscribers.Opened, _positionSubscribers.Opened, _fundingSubscribers.Opened,
-        _priceSubscribers.Active + _klineSubscribers.Active + _orderSubscribers.Active + _accountSubscribers.Active + _positionSubscribers.Active + _fundingSubscribers.Active);
+        _priceSubscribers.Active + _klineSubscribers.Active + _orderSubscribers.Active + _accountSubscribers.Active + _positionSubscribers.Active + _fundingSubscribers.Active
+        + _tapeSubscribers.Active + _bookSubscribers.Active);
 
     /// <summary>
     /// Items published on all streams since start, one per subscriber that received it. A driver that counts what its
@@ -95,7 +99,8 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
     /// quiescence check).
     /// </summary>
     public long Published => _orderSubscribers.Written + _priceSubscribers.Written + _klineSubscribers.Written
-        + _accountSubscribers.Written + _positionSubscribers.Written + _fundingSubscribers.Written;
+        + _accountSubscribers.Written + _positionSubscribers.Written + _fundingSubscribers.Written
+        + _tapeSubscribers.Written + _bookSubscribers.Written;
 
     /// <summary>
     /// Sets the best bid and ask with their displayed sizes (replayed book data). From then on market and crossing orders
@@ -118,6 +123,11 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
             s.BidQuantity = bidQuantity;
             s.Ask = ask;
             s.AskQuantity = askQuantity;
+            if (_bookSubscribers.HasSubscribers)
+            {
+                _bookSubscribers.Publish(new BookTop(s.Rules.Symbol, ++s.BookUpdateId, bid, bidQuantity, ask, askQuantity, _time.GetUtcNow()));
+            }
+
             if (_options.QueueModel == SimQueueModel.QueuePosition)
             {
                 foreach (var order in s.Resting)
@@ -192,6 +202,8 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
         _accountSubscribers.CompleteAll();
         _positionSubscribers.CompleteAll();
         _fundingSubscribers.CompleteAll();
+        _tapeSubscribers.CompleteAll();
+        _bookSubscribers.CompleteAll();
         _stop.Dispose();
     }
 
@@ -394,7 +406,19 @@ public sealed partial class SimExchange : IExchange, IAsyncDisposable
 
     private void ApplyTradeLocked(SimSymbol symbol, decimal price, decimal volume, DateTimeOffset now)
     {
+        // The sim has no order book of other traders: a trade below the last is taken as a sell hitting the bid (the
+        // buyer made the market), one above as a buy lifting the offer, one at the same price keeps the last side.
+        if (price != symbol.LastPrice)
+        {
+            symbol.LastBuyerIsMaker = price < symbol.LastPrice;
+        }
+
         symbol.LastPrice = price;
+        if (_tapeSubscribers.HasSubscribers)
+        {
+            _tapeSubscribers.Publish(new TapeTrade(symbol.Rules.Symbol, ++_nextTapeTradeId, price, volume, symbol.LastBuyerIsMaker, now));
+        }
+
         symbol.MarkPrice = price;
         symbol.LastTradeTime = now;
         _closedScratch.Clear();

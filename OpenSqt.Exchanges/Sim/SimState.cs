@@ -99,6 +99,9 @@ internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, Sim
     public SimCandles Candles { get; } = candles;
     public decimal LastPrice { get; set; }
 
+    /// <summary>Whether the last trade on the tape was a sell hitting the bid (the buyer was the maker).</summary>
+    public bool LastBuyerIsMaker { get; set; }
+
     /// <summary>
     /// The mark price: what unrealised PnL, margin and funding are measured on. It follows every trade; a test may move it
     /// away from the last trade (<see cref="SimExchange.SetMarkPrice"/>), as a venue's index-based mark does.
@@ -115,4 +118,7 @@ internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, Sim
     public decimal Ask { get; set; }
     public decimal AskQuantity { get; set; }
     public double LnMid { get; set; }
+
+    /// <summary>The id of the last book-top update published.</summary>
+    public long BookUpdateId { get; set; }
 }
