@@ -9,6 +9,7 @@ using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Sim;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.MarketMaker.Extensions;
+using OpenSqt.MarketMaker.Options;
 using OpenSqt.MarketMaker.Risk;
 
 namespace OpenSqt.Backtest.Replay;
@@ -94,6 +95,9 @@ public sealed class ReplayRunner
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddSingleton<IExchange>(venue);
         builder.Services.AddMarketMakerEngine();
+
+        // The symbol writers run on the replay's thread as the venue delivers to them (see ReplayVenue.Deliver).
+        builder.Services.PostConfigure<MarketMakerOptions>(o => o.InlineWriter = true);
         using var host = builder.Build();
         var engineHost = host.Services.GetRequiredService<EngineHost>();
         var risk = host.Services.GetRequiredService<RiskState>();
@@ -226,6 +230,7 @@ public sealed class ReplayRunner
 
         public bool Quiet()
         {
+            venue.Deliver();
             if (ThreadPool.PendingWorkItemCount != 0 || !venue.Drained)
             {
                 return false;

@@ -1,27 +1,84 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Sim;
 
 namespace OpenSqt.Backtest.Replay;
 
 /// <summary>
-/// The sim venue as the in-process engine sees it: every call goes straight to <see cref="SimExchange"/>; the streams
-/// are passed through and counted, so the driver knows when every published item has been handled by its subscriber
-/// (the subscriber asked for the next one). The fills and funding payments the engine receives are recorded for the
-/// report, and the time each order was placed, for the fill checks.
+/// The sim venue as the in-process engine sees it: every call goes straight to <see cref="SimExchange"/>. The streams
+/// are the sim's, taken from its tap (<see cref="SimExchange.SetTap"/>) and handed to each subscriber by the driver on
+/// its own thread (<see cref="Deliver"/>), so the engine's code after each <c>await foreach</c> runs inline, without a
+/// thread hand-off per event. The fills and funding payments the sim publishes are recorded for the report, and the
+/// time each order was placed, for the fill checks.
 /// </summary>
-public sealed class ReplayVenue(SimExchange sim, TimeProvider time) : IExchange
+public sealed class ReplayVenue : IExchange, ISimStreamTap
 {
+    private readonly SimExchange _sim;
+    private readonly TimeProvider _time;
     private readonly ConcurrentQueue<Fill> _fills = new();
     private readonly ConcurrentQueue<FundingFee> _funding = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _placedAt = new(StringComparer.Ordinal);
-    private long _consumed;
+    private readonly Streams<OrderUpdate> _orders = new();
+    private readonly Streams<PriceChange> _prices = new();
+    private readonly Streams<Candle> _klines = new();
+    private readonly Streams<Account> _accounts = new();
+    private readonly Streams<Position> _positions = new();
+    private readonly Streams<FundingRate> _fundingRates = new();
 
-    public SimExchange Sim => sim;
+    public ReplayVenue(SimExchange sim, TimeProvider time)
+    {
+        _sim = sim;
+        _time = time;
+        sim.SetTap(this);
+    }
 
-    /// <summary>True when every item the sim published has been handled by the subscriber it went to.</summary>
-    public bool Drained => Interlocked.Read(ref _consumed) == sim.Published;
+    public SimExchange Sim => _sim;
+
+    /// <summary>True when every item the sim published has been taken by the subscriber it went to.</summary>
+    public bool Drained => !(_orders.HasQueued || _prices.HasQueued || _klines.HasQueued || _accounts.HasQueued || _positions.HasQueued || _fundingRates.HasQueued);
+
+    /// <summary>
+    /// Hands every queued item to its waiting subscriber, on this thread, until none is left that a subscriber waits for;
+    /// true when anything was delivered. Only the driver calls this.
+    /// </summary>
+    public bool Deliver()
+    {
+        var any = false;
+        while (_orders.Deliver() | _prices.Deliver() | _klines.Deliver() | _accounts.Deliver() | _positions.Deliver() | _fundingRates.Deliver())
+        {
+            any = true;
+        }
+
+        return any;
+    }
+
+    void ISimStreamTap.OnOrder(OrderUpdate update)
+    {
+        if (update.LastFill is { } fill)
+        {
+            _fills.Enqueue(fill);
+        }
+
+        _orders.Offer(update);
+    }
+
+    void ISimStreamTap.OnPrice(PriceChange change) => _prices.Offer(change);
+
+    void ISimStreamTap.OnKline(Candle candle) => _klines.Offer(candle);
+
+    void ISimStreamTap.OnAccount(Account account)
+    {
+        foreach (var fee in account.FundingFees)
+        {
+            _funding.Enqueue(fee);
+        }
+
+        _accounts.Offer(account);
+    }
+
+    void ISimStreamTap.OnPosition(Position position) => _positions.Offer(position);
+
+    void ISimStreamTap.OnFunding(FundingRate rate) => _fundingRates.Offer(rate);
 
     /// <summary>Fills seen on the order stream, in the order the engine received them.</summary>
     public ConcurrentQueue<Fill> Fills => _fills;
@@ -32,11 +89,11 @@ public sealed class ReplayVenue(SimExchange sim, TimeProvider time) : IExchange
     /// <summary>When each client order id was sent to the venue.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> PlacedAt => _placedAt;
 
-    public string Name => sim.Name;
+    public string Name => _sim.Name;
 
-    public ExchangeType Type => sim.Type;
+    public ExchangeType Type => _sim.Type;
 
-    public bool IsUnifiedMargin => sim.IsUnifiedMargin;
+    public bool IsUnifiedMargin => _sim.IsUnifiedMargin;
 
     public event EventHandler<StreamReconnectedEventArgs>? StreamReconnected
     {
@@ -47,7 +104,7 @@ public sealed class ReplayVenue(SimExchange sim, TimeProvider time) : IExchange
     public Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
         Stamp(request);
-        return sim.PlaceOrderAsync(request, cancellationToken);
+        return _sim.PlaceOrderAsync(request, cancellationToken);
     }
 
     public Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default)
@@ -57,99 +114,141 @@ public sealed class ReplayVenue(SimExchange sim, TimeProvider time) : IExchange
             Stamp(request);
         }
 
-        return sim.BatchPlaceOrdersAsync(requests, cancellationToken);
+        return _sim.BatchPlaceOrdersAsync(requests, cancellationToken);
     }
 
-    public Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) => sim.CancelOrderAsync(symbol, order, cancellationToken);
+    public Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) => _sim.CancelOrderAsync(symbol, order, cancellationToken);
 
     public Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
-        sim.BatchCancelOrdersAsync(symbol, exchangeOrderIds, cancellationToken);
+        _sim.BatchCancelOrdersAsync(symbol, exchangeOrderIds, cancellationToken);
 
-    public Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default) => sim.CancelAllOrdersAsync(symbol, cancellationToken);
+    public Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default) => _sim.CancelAllOrdersAsync(symbol, cancellationToken);
 
-    public Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) => sim.GetOrderAsync(symbol, order, cancellationToken);
+    public Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) => _sim.GetOrderAsync(symbol, order, cancellationToken);
 
-    public Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default) => sim.GetOpenOrdersAsync(symbol, cancellationToken);
+    public Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default) => _sim.GetOpenOrdersAsync(symbol, cancellationToken);
 
-    public Task<Account> GetAccountAsync(CancellationToken cancellationToken = default) => sim.GetAccountAsync(cancellationToken);
+    public Task<Account> GetAccountAsync(CancellationToken cancellationToken = default) => _sim.GetAccountAsync(cancellationToken);
 
-    public Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default) => sim.GetPositionsAsync(symbol, cancellationToken);
+    public Task<IReadOnlyList<Position>> GetPositionsAsync(string? symbol, CancellationToken cancellationToken = default) => _sim.GetPositionsAsync(symbol, cancellationToken);
 
-    public Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default) => sim.GetBalanceAsync(asset, cancellationToken);
+    public Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default) => _sim.GetBalanceAsync(asset, cancellationToken);
 
-    public Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) => sim.GetLatestPriceAsync(symbol, cancellationToken);
+    public Task<decimal> GetLatestPriceAsync(string symbol, CancellationToken cancellationToken = default) => _sim.GetLatestPriceAsync(symbol, cancellationToken);
 
     public Task<IReadOnlyList<Candle>> GetHistoricalKlinesAsync(string symbol, string interval, int limit, CancellationToken cancellationToken = default) =>
-        sim.GetHistoricalKlinesAsync(symbol, interval, limit, cancellationToken);
+        _sim.GetHistoricalKlinesAsync(symbol, interval, limit, cancellationToken);
 
-    public Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default) => sim.FetchExchangeInfoAsync(symbol, cancellationToken);
+    public Task<IReadOnlyList<SymbolRules>> FetchExchangeInfoAsync(string? symbol, CancellationToken cancellationToken = default) => _sim.FetchExchangeInfoAsync(symbol, cancellationToken);
 
-    public Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) => sim.GetSymbolInfoAsync(symbol, cancellationToken);
+    public Task<SymbolRules> GetSymbolInfoAsync(string symbol, CancellationToken cancellationToken = default) => _sim.GetSymbolInfoAsync(symbol, cancellationToken);
 
-    public Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) => sim.GetSymbolsAsync(cancellationToken);
+    public Task<IReadOnlyList<string>> GetSymbolsAsync(CancellationToken cancellationToken = default) => _sim.GetSymbolsAsync(cancellationToken);
 
-    public Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default) => sim.GetFundingRateAsync(symbol, cancellationToken);
+    public Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default) => _sim.GetFundingRateAsync(symbol, cancellationToken);
 
-    public Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default) => sim.GetFundingRatesAsync(cancellationToken);
+    public Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default) => _sim.GetFundingRatesAsync(cancellationToken);
 
     public Task<IReadOnlyList<FundingRate>> GetHistoricalFundingRatesAsync(string symbol, int limit, CancellationToken cancellationToken = default) =>
-        sim.GetHistoricalFundingRatesAsync(symbol, limit, cancellationToken);
+        _sim.GetHistoricalFundingRatesAsync(symbol, limit, cancellationToken);
 
-    public Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default) => sim.GetTickersAsync(cancellationToken);
+    public Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default) => _sim.GetTickersAsync(cancellationToken);
 
-    public Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) => sim.GetOpenInterestAsync(symbol, cancellationToken);
+    public Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default) => _sim.GetOpenInterestAsync(symbol, cancellationToken);
 
     public IAsyncEnumerable<OrderUpdate> SubscribeOrdersAsync(CancellationToken cancellationToken = default) =>
-        Counted(sim.SubscribeOrdersAsync(cancellationToken), update =>
-        {
-            if (update.LastFill is { } fill)
-            {
-                _fills.Enqueue(fill);
-            }
-        }, cancellationToken);
+        _orders.Subscribe(null, cancellationToken);
 
-    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default) =>
-        Counted(sim.SubscribePriceAsync(symbols, cancellationToken), null, cancellationToken);
+    public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        var set = symbols.ToHashSet(StringComparer.Ordinal);
+        return _prices.Subscribe(p => set.Contains(p.Symbol), cancellationToken);
+    }
 
-    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default) =>
-        Counted(sim.SubscribeKlinesAsync(symbols, interval, cancellationToken), null, cancellationToken);
+    public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken = default)
+    {
+        KlineInterval.ToTimeSpan(interval);
+        var set = symbols.ToHashSet(StringComparer.Ordinal);
+        return _klines.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken);
+    }
 
     public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default) =>
-        Counted(sim.SubscribeAccountAsync(cancellationToken), account =>
-        {
-            foreach (var fee in account.FundingFees)
-            {
-                _funding.Enqueue(fee);
-            }
-        }, cancellationToken);
+        _accounts.Subscribe(null, cancellationToken);
 
     public IAsyncEnumerable<Position> SubscribePositionsAsync(string? symbol, CancellationToken cancellationToken = default) =>
-        Counted(sim.SubscribePositionsAsync(symbol, cancellationToken), null, cancellationToken);
+        _positions.Subscribe(symbol is null ? null : p => p.Symbol == symbol, cancellationToken);
 
     public IAsyncEnumerable<FundingRate> SubscribeFundingRateAsync(string symbol, CancellationToken cancellationToken = default) =>
-        Counted(sim.SubscribeFundingRateAsync(symbol, cancellationToken), null, cancellationToken);
+        _fundingRates.Subscribe(f => f.Symbol == symbol, cancellationToken);
 
-    public Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default) => sim.CheckHealthAsync(cancellationToken);
+    public Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default) => _sim.CheckHealthAsync(cancellationToken);
 
     private void Stamp(OrderRequest request)
     {
         if (request.ClientOrderId is { } id)
         {
-            _placedAt[id] = time.GetUtcNow();
+            _placedAt[id] = _time.GetUtcNow();
         }
     }
 
-    /// <summary>
-    /// Passes a stream through. An item counts as handled when its subscriber asks for the next one (the code after
-    /// <c>yield return</c> runs then), so "published == handled" means no subscriber still holds work from the venue.
-    /// </summary>
-    private async IAsyncEnumerable<T> Counted<T>(IAsyncEnumerable<T> inner, Action<T>? observe, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The subscriptions of one stream.</summary>
+    private sealed class Streams<T>
     {
-        await foreach (var item in inner.WithCancellation(cancellationToken).ConfigureAwait(false))
+        private readonly Lock _gate = new();
+        private InlineStream<T>[] _open = [];
+
+        public bool HasQueued
         {
-            observe?.Invoke(item);
-            yield return item;
-            Interlocked.Increment(ref _consumed);
+            get
+            {
+                foreach (var stream in Volatile.Read(ref _open))
+                {
+                    if (stream.HasQueued)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken)
+        {
+            var stream = new InlineStream<T>(filter, Remove, cancellationToken);
+            lock (_gate)
+            {
+                _open = [.. _open, stream];
+            }
+
+            return stream;
+        }
+
+        public void Offer(T item)
+        {
+            foreach (var stream in Volatile.Read(ref _open))
+            {
+                stream.Offer(item);
+            }
+        }
+
+        public bool Deliver()
+        {
+            var any = false;
+            foreach (var stream in Volatile.Read(ref _open))
+            {
+                any |= stream.TryDeliver();
+            }
+
+            return any;
+        }
+
+        private void Remove(InlineStream<T> stream)
+        {
+            lock (_gate)
+            {
+                _open = [.. _open.Where(s => s != stream)];
+            }
         }
     }
 }

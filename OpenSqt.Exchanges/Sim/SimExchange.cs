@@ -94,13 +94,23 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         + _tapeSubscribers.Active + _bookSubscribers.Active);
 
     /// <summary>
-    /// Items published on all streams since start, one per subscriber that received it. A driver that counts what its
-    /// subscribers have finished with knows, by comparing the two, that nothing is still in flight (the replay's
-    /// quiescence check).
+    /// Hands every item of the six <see cref="IExchange"/> streams to <paramref name="tap"/> as it is published, on the
+    /// publishing thread and under the venue's lock, in order, besides the subscriptions. An in-process driver (the
+    /// backtest's replay) delivers them to its subscribers itself, on its own thread, instead of through the channels'
+    /// thread hand-offs. Null removes the tap. The tap must only keep the item: calling the venue from it deadlocks.
     /// </summary>
-    public long Published => _orderSubscribers.Written + _priceSubscribers.Written + _klineSubscribers.Written
-        + _accountSubscribers.Written + _positionSubscribers.Written + _fundingSubscribers.Written
-        + _tapeSubscribers.Written + _bookSubscribers.Written;
+    public void SetTap(ISimStreamTap? tap)
+    {
+        lock (_gate)
+        {
+            _orderSubscribers.Tap = tap is null ? null : tap.OnOrder;
+            _priceSubscribers.Tap = tap is null ? null : tap.OnPrice;
+            _klineSubscribers.Tap = tap is null ? null : tap.OnKline;
+            _accountSubscribers.Tap = tap is null ? null : tap.OnAccount;
+            _positionSubscribers.Tap = tap is null ? null : tap.OnPosition;
+            _fundingSubscribers.Tap = tap is null ? null : tap.OnFunding;
+        }
+    }
 
     /// <summary>
     /// Sets the best bid and ask with their displayed sizes (replayed book data). From then on market and crossing orders

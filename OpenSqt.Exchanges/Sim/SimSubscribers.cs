@@ -13,7 +13,6 @@ internal sealed class SimSubscribers<T>
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];
     private int _opened;
-    private long _written;
 
     /// <summary>Subscriptions opened since start.</summary>
     public int Opened => Volatile.Read(ref _opened);
@@ -30,23 +29,24 @@ internal sealed class SimSubscribers<T>
         }
     }
 
-    public bool HasSubscribers => Active > 0;
+    public bool HasSubscribers => Tap is not null || Active > 0;
 
-    /// <summary>Items handed to subscribers since start (one per subscriber that took it).</summary>
-    public long Written => Interlocked.Read(ref _written);
+    /// <summary>
+    /// An in-process driver's receiver of every item, called synchronously under the venue's lock in publication order
+    /// (see <see cref="SimExchange.SetTap"/>); it must only keep the item.
+    /// </summary>
+    public Action<T>? Tap { get; set; }
 
     public void Publish(T item)
     {
+        Tap?.Invoke(item);
         lock (_gate)
         {
             foreach (var subscriber in _subscribers)
             {
                 if (subscriber.Filter is null || subscriber.Filter(item))
                 {
-                    if (subscriber.Channel.Writer.TryWrite(item))
-                    {
-                        Interlocked.Increment(ref _written);
-                    }
+                    subscriber.Channel.Writer.TryWrite(item);
                 }
             }
         }

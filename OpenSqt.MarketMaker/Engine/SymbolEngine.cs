@@ -20,11 +20,7 @@ namespace OpenSqt.MarketMaker.Engine;
 /// </summary>
 public sealed partial class SymbolEngine : IAsyncDisposable
 {
-    private readonly Channel<EngineMessage> _inbox = Channel.CreateBounded<EngineMessage>(new BoundedChannelOptions(8192)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly Channel<EngineMessage> _inbox;
 
     private readonly SymbolRules _rules;
     private readonly Broadcast<PositionEvent> _positions;
@@ -75,6 +71,12 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _time = time;
         _logger = logger;
         _throttle = options.Throttle;
+        _inbox = Channel.CreateBounded<EngineMessage>(new BoundedChannelOptions(8192)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = options.InlineWriter,
+        });
         _crashAt = options.Testing.CrashAt;
         _book = store.Book();
         _tag = ClientOrderId.SymbolTag(grid.Symbol);

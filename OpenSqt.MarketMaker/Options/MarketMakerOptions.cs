@@ -43,6 +43,13 @@ public sealed class MarketMakerOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
     public TimeSpan Throttle { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// For the in-process replay only (<c>OpenSqt.Backtest</c>): a symbol's writer runs on the thread that hands it a
+    /// message, instead of being woken on the thread pool. Not read from configuration, and never set live, where it would
+    /// run the engine's decisions on the threads of the connector's streams.
+    /// </summary>
+    public bool InlineWriter { get; internal set; }
+
     /// <summary>Time between two reconciliations with the venue (OpenSQT: 60 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);

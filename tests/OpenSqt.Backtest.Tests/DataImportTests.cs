@@ -191,7 +191,7 @@ public sealed class DataImportTests : IDisposable
     [Fact]
     public void AnEmptyFolderOrAMissingPathIsRefused()
     {
-        Assert.Contains("holds no .csv or .zip files", Assert.Throws<DataFormatException>(() => MarketData.Open(_dir.FullName, "BTCUSDT")).Message, StringComparison.Ordinal);
+        Assert.Contains("holds no .csv, .csv.gz or .zip files", Assert.Throws<DataFormatException>(() => MarketData.Open(_dir.FullName, "BTCUSDT")).Message, StringComparison.Ordinal);
         var missing = Path.Combine(_dir.FullName, "nope");
         Assert.Equal($"{missing}: no such file or folder", Assert.Throws<DataFormatException>(() => MarketData.Open(missing, "BTCUSDT")).Message);
     }

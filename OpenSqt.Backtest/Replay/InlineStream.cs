@@ -1,0 +1,158 @@
+using System.Threading.Tasks.Sources;
+
+namespace OpenSqt.Backtest.Replay;
+
+/// <summary>
+/// One subscription of the replay venue: items are queued as the sim publishes them (any thread) and handed to the
+/// subscriber by the driver (<see cref="TryDeliver"/>), on the driver's thread: the subscriber's code after its
+/// <c>await foreach</c> runs inline, up to its next wait, before <see cref="TryDeliver"/> returns. No thread hand-off.
+/// </summary>
+internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IValueTaskSource<bool>
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<T> _queue = new();
+    private readonly Func<T, bool>? _filter;
+    private readonly Action<InlineStream<T>> _remove;
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
+    private readonly CancellationTokenRegistration _registration;
+    private CancellationTokenRegistration _enumeration;
+    private bool _waiting;
+    private bool _enumerated;
+    private bool _ended;
+    private T _current = default!;
+
+    public InlineStream(Func<T, bool>? filter, Action<InlineStream<T>> remove, CancellationToken cancellationToken)
+    {
+        _filter = filter;
+        _remove = remove;
+        _registration = cancellationToken.Register(() => End(new OperationCanceledException(cancellationToken)));
+    }
+
+    public T Current => _current;
+
+    /// <summary>True while an item is queued that the subscriber has not taken.</summary>
+    public bool HasQueued
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count > 0;
+            }
+        }
+    }
+
+    public void Offer(T item)
+    {
+        if (_filter is not null && !_filter(item))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_ended)
+            {
+                _queue.Enqueue(item);
+            }
+        }
+    }
+
+    /// <summary>Hands the next queued item to a subscriber waiting for one; false when none waits or none is queued.</summary>
+    public bool TryDeliver()
+    {
+        lock (_gate)
+        {
+            if (!_waiting || _queue.Count == 0)
+            {
+                return false;
+            }
+
+            _waiting = false;
+            _current = _queue.Dequeue();
+        }
+
+        _core.SetResult(true);
+        return true;
+    }
+
+    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        if (_enumerated)
+        {
+            throw new InvalidOperationException("a replay subscription is read once");
+        }
+
+        _enumerated = true;
+        _enumeration = cancellationToken.Register(() => End(new OperationCanceledException(cancellationToken)));
+        return this;
+    }
+
+    public ValueTask<bool> MoveNextAsync()
+    {
+        lock (_gate)
+        {
+            if (_queue.Count > 0)
+            {
+                // Asked for the next item while one is queued: the subscriber is already running (inline on the
+                // driver's thread, or at its start), so it takes it at once.
+                _current = _queue.Dequeue();
+                return ValueTask.FromResult(true);
+            }
+
+            if (_ended)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _waiting = true;
+            _core.Reset();
+            return new ValueTask<bool>(this, _core.Version);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        End(null);
+        _registration.Dispose();
+        _enumeration.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public bool GetResult(short token) => _core.GetResult(token);
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    private void End(Exception? error)
+    {
+        bool wake;
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _ended = true;
+            _queue.Clear();
+            wake = _waiting;
+            _waiting = false;
+        }
+
+        _remove(this);
+        if (wake)
+        {
+            if (error is null)
+            {
+                _core.SetResult(false);
+            }
+            else
+            {
+                _core.SetException(error);
+            }
+        }
+    }
+}
