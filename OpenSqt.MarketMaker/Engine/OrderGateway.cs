@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
@@ -53,14 +52,14 @@ public sealed record LookupOutcome(LookupResult Result, Order? Order, string Mes
 /// exponential backoff and jitter for transient failures only, and no blind re-send: a place call whose outcome is
 /// unknown is resolved by looking the order up by its client id.
 /// </summary>
-public sealed partial class OrderGateway : IAsyncDisposable
+public sealed partial class OrderGateway
 {
     private readonly IExchange _exchange;
     private readonly RetryOptions _retry;
     private readonly TimeProvider _time;
     private readonly ILogger<OrderGateway> _logger;
-    private readonly TokenBucketRateLimiter _limiter;
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> _symbolLimiters = new(StringComparer.Ordinal);
+    private readonly RequestPacer _limiter;
+    private readonly ConcurrentDictionary<string, RequestPacer> _symbolLimiters = new(StringComparer.Ordinal);
     private readonly RateLimitOptions _rate;
 
     public OrderGateway(IExchange exchange, IOptions<MarketMakerOptions> options, TimeProvider time, ILogger<OrderGateway> logger)
@@ -70,7 +69,7 @@ public sealed partial class OrderGateway : IAsyncDisposable
         _time = time;
         _logger = logger;
         _rate = options.Value.RateLimit;
-        _limiter = Bucket(_rate.OrdersPerSecond, _rate.Burst);
+        _limiter = Bucket(_rate.OrdersPerSecond, _rate.Burst, time);
     }
 
     public IExchange Exchange => _exchange;
@@ -241,46 +240,17 @@ public sealed partial class OrderGateway : IAsyncDisposable
     /// <summary>One token of the symbol's bucket, then one of the account's.</summary>
     private async ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
     {
-        var own = _symbolLimiters.GetOrAdd(symbol, static (_, rate) => Bucket(rate.PerSymbolOrdersPerSecond, rate.PerSymbolBurst), _rate);
-        using (var lease = await own.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
-        {
-            if (!lease.IsAcquired)
-            {
-                return false;
-            }
-        }
-
-        using (var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false))
-        {
-            return lease.IsAcquired;
-        }
+        var own = _symbolLimiters.GetOrAdd(symbol, static (_, self) => Bucket(self._rate.PerSymbolOrdersPerSecond, self._rate.PerSymbolBurst, self._time), this);
+        return await own.AcquireAsync(cancellationToken).ConfigureAwait(false) && await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static TokenBucketRateLimiter Bucket(int perSecond, int burst) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = 1,
-        ReplenishmentPeriod = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / perSecond),
-        QueueLimit = 100_000,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        AutoReplenishment = true,
-    });
+    private static RequestPacer Bucket(int perSecond, int burst, TimeProvider time) => new(perSecond, burst, queueLimit: 100_000, time);
 
     /// <summary>Exponential backoff with full jitter between half and the whole delay.</summary>
     private TimeSpan Backoff(int attempt)
     {
         var ticks = Math.Min(_retry.MaxDelay.Ticks, _retry.InitialDelay.Ticks * (1L << Math.Min(attempt - 1, 20)));
         return TimeSpan.FromTicks((ticks / 2) + (long)(Random.Shared.NextDouble() * (ticks / 2)));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var limiter in _symbolLimiters.Values)
-        {
-            await limiter.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await _limiter.DisposeAsync().ConfigureAwait(false);
     }
 
     private static partial class Log

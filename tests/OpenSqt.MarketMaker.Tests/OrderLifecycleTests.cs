@@ -136,7 +136,7 @@ public sealed class OrderLifecycleTests
     {
         await using var sim = new SimExchange(Microsoft.Extensions.Options.Options.Create(new SimVenueOptions { AutoAdvance = false }), TimeProvider.System);
         var options = new MarketMakerOptions { RateLimit = new RateLimitOptions { OrdersPerSecond = 25, Burst = 30, PerSymbolOrdersPerSecond = 5, PerSymbolBurst = 5 } };
-        await using var gateway = new OrderGateway(sim, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<OrderGateway>.Instance);
+        var gateway = new OrderGateway(sim, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, NullLogger<OrderGateway>.Instance);
         var rules = await sim.GetSymbolInfoAsync("BTCUSDT");
         var price = rules.RoundPrice(await sim.GetLatestPriceAsync("BTCUSDT") * 0.9m);
         var quantity = rules.RoundQuantityDown(300m / price);
@@ -164,7 +164,7 @@ public sealed class OrderLifecycleTests
         var price = rules.RoundPrice(await sim.GetLatestPriceAsync("BTCUSDT") * 0.9m);
         await sim.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Limit, Quantity = rules.RoundQuantityDown(300m / price), Price = price, ClientOrderId = "odd1" });
         var venue = ExchangeInterceptor.Create(sim, lookup: async (inner, symbol, order, token) => (await inner.GetOrderAsync(symbol, order, token)) with { Status = OrderStatus.Unknown });
-        await using var gateway = new OrderGateway(venue, Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions()), TimeProvider.System, NullLogger<OrderGateway>.Instance);
+        var gateway = new OrderGateway(venue, Microsoft.Extensions.Options.Options.Create(new MarketMakerOptions()), TimeProvider.System, NullLogger<OrderGateway>.Instance);
 
         // The order exists, but whether it works or is final is not known: neither found (its state would be applied)
         // nor not found (its level would be freed and placed again).
