@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
@@ -103,24 +102,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         {
             var symbol = items[0].Request.Symbol;
             var marginMode = await Rest.MarginModeAsync(symbol, ct).ConfigureAwait(false);
-            var body = VenueJson.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("symbol", symbol);
-                w.WriteString("productType", BitgetParsers.ProductType);
-                w.WriteString("marginMode", marginMode);
-                w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-                w.WriteStartArray("orderList");
-                foreach (var (request, _) in items)
-                {
-                    w.WriteStartObject();
-                    BitgetParsers.WriteOrderFields(w, request);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            var body = BitgetParsers.BatchPlaceBody(symbol, marginMode, [.. items.Select(i => i.Request)]);
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), ct).ConfigureAwait(false);
             var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
             var now = Clock.Now;
@@ -137,15 +119,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = VenueJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("symbol", symbol);
-            w.WriteString("productType", BitgetParsers.ProductType);
-            w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-            BitgetParsers.WriteRef(w, order);
-            w.WriteEndObject();
-        });
+        var body = BitgetParsers.CancelBody(symbol, order);
         try
         {
             using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/cancel-order", "cancel", BitgetRateLimits.Call(BitgetRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
@@ -204,37 +178,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         var marginWarmup = symbol is null ? Task.CompletedTask : WarmMarginModeAsync(symbol, cancellationToken);
-        var orders = new List<Order>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        string? cursor = null;
-        for (var page = 0; page < MaxPages; page++)
-        {
-            using var doc = await Rest.PendingOrdersAsync(symbol, cursor, PageSize, cancellationToken).ConfigureAwait(false);
-            var data = BitgetParsers.Data(doc.RootElement);
-            if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
-            {
-                break;
-            }
-
-            var count = 0;
-            foreach (var e in list.EnumerateArray())
-            {
-                count++;
-                if (Unknowns.ParseListedOrder(e, listed, Logger) is { } order && seen.Add(order.ExchangeOrderId))
-                {
-                    orders.Add(order);
-                }
-            }
-
-            var next = data.GetStringOrNull("endId");
-            if (count < PageSize || string.IsNullOrEmpty(next) || next == cursor)
-            {
-                break;
-            }
-
-            cursor = next;
-        }
-
+        var orders = await Rest.OpenOrdersAsync(symbol, PageSize, MaxPages, e => Unknowns.ParseListedOrder(e, listed, Logger), cancellationToken).ConfigureAwait(false);
         await marginWarmup.ConfigureAwait(false);
         return orders;
     }
@@ -251,29 +195,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var data = BitgetParsers.Data(doc.RootElement);
-        if (data.ValueKind != JsonValueKind.Array)
-        {
-            return [];
-        }
-
-        var positions = new List<Position>();
-        foreach (var e in data.EnumerateArray())
-        {
-            var position = BitgetParsers.ParsePosition(e);
-            if (!listed.Contains(position.Symbol))
-            {
-                BitgetLog.SkippedUnlisted(Logger, "position", position.Symbol);
-                continue;
-            }
-
-            if (position.Size != 0)
-            {
-                positions.Add(position);
-            }
-        }
-
-        return positions;
+        return Unknowns.ParseListedPositions(BitgetParsers.Data(doc.RootElement), listed, Logger);
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)

@@ -446,6 +446,37 @@ public static class BitgetParsers
         w.WriteEndObject();
     });
 
+    /// <summary>The batch-place-order body of one symbol's orders, under the account's <paramref name="marginMode"/> for it.</summary>
+    public static string BatchPlaceBody(string symbol, string marginMode, IReadOnlyList<OrderRequest> requests) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginMode", marginMode);
+        w.WriteString("marginCoin", MarginCoin);
+        w.WriteStartArray("orderList");
+        foreach (var request in requests)
+        {
+            w.WriteStartObject();
+            WriteOrderFields(w, request);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary>The cancel-order body of one order, by id or client id.</summary>
+    public static string CancelBody(string symbol, OrderRef order) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginCoin", MarginCoin);
+        WriteRef(w, order);
+        w.WriteEndObject();
+    });
+
     /// <summary>The per-order fields; one-way mode, so no tradeSide. Post-only is <c>force=post_only</c>.</summary>
     public static void WriteOrderFields(Utf8JsonWriter w, OrderRequest request)
     {
@@ -565,6 +596,33 @@ public sealed class BitgetUnknownValues
 
             throw;
         }
+    }
+
+    /// <summary>The non-empty positions of a positions answer; positions on a contract we do not list are logged and left out.</summary>
+    internal IReadOnlyList<Position> ParseListedPositions(JsonElement data, IReadOnlySet<string> listed, ILogger logger)
+    {
+        var positions = new List<Position>();
+        if (data.ValueKind != JsonValueKind.Array)
+        {
+            return positions;
+        }
+
+        foreach (var e in data.EnumerateArray())
+        {
+            var position = BitgetParsers.ParsePosition(e);
+            if (!listed.Contains(position.Symbol))
+            {
+                BitgetLog.SkippedUnlisted(logger, "position", position.Symbol);
+                continue;
+            }
+
+            if (position.Size != 0)
+            {
+                positions.Add(position);
+            }
+        }
+
+        return positions;
     }
 
     /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>

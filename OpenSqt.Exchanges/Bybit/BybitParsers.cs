@@ -474,6 +474,16 @@ public static class BybitParsers
         }
     }
 
+    /// <summary>The body of /v5/order/cancel of one order, by id or client id.</summary>
+    public static string CancelBody(string symbol, OrderRef order) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("category", Category);
+        w.WriteString("symbol", symbol);
+        WriteRef(w, order);
+        w.WriteEndObject();
+    });
+
     public static void WriteRef(Utf8JsonWriter w, OrderRef order)
     {
         if (order.ExchangeOrderId is { } id)

@@ -66,4 +66,42 @@ public static class GateErrors
 
     /// <summary>Labels Gate gives a cancel of an order that has already ended (ccxt ts/src/gate.ts exceptions).</summary>
     public static bool IsFinished(string? label) => label is OrderFinished or "ORDER_CLOSED" or "ORDER_CANCELLED";
+
+    /// <summary>
+    /// The error of one failed batch-cancel item, or null when the order turns out to be finished. Gate's item
+    /// <c>message</c> is "Error description when cancellation fails" (gateapi-python docs/FutureCancelOrderResult.md),
+    /// not a label: a message that is a known label is taken at its word, any other is settled by <paramref name="read"/>
+    /// of the order (finished: done; unknown to Gate: NOT_FOUND; still open: refused with Gate's message).
+    /// </summary>
+    public static async Task<ExchangeException?> SettleBatchCancelItemAsync(string id, ExchangeException refusal, Func<CancellationToken, Task<Order>> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        ArgumentNullException.ThrowIfNull(read);
+        if (refusal.Kind == ExchangeErrorKind.UnknownOutcome)
+        {
+            return refusal;
+        }
+
+        var message = refusal.Message;
+        if (Table.Find(message) is not null)
+        {
+            return IsFinished(message) ? null : Table.ToFailure(message, message, 400).Exception;
+        }
+
+        try
+        {
+            var order = await read(cancellationToken).ConfigureAwait(false);
+            return order.Status.IsTerminal()
+                ? null
+                : new ExchangeException(ExchangeErrorKind.Rejected, $"gate did not cancel order {id}: {message}");
+        }
+        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
+        {
+            return new ExchangeException(ExchangeErrorKind.NotFound, $"gate does not know order {id}: {message}");
+        }
+        catch (ExchangeException ex)
+        {
+            return new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"gate did not cancel order {id} ({message}) and it could not be read back: {ex.Message}");
+        }
+    }
 }
