@@ -154,14 +154,8 @@ public sealed class GateUserStream : VenueUserStream
                     OnTrade(GateParsers.ParseUserTrade(item));
                     break;
                 case OrdersChannel:
-                    if (ContractOf(item) is { } orderContract)
+                    if (ContractOf(item) is { } orderContract && _unknown.ParseListedOrder(item, orderContract.Multiplier, OrdersChannel) is { } order)
                     {
-                        var order = GateParsers.ParseOrder(item, orderContract.Multiplier, out var unknown);
-                        if (unknown is not null)
-                        {
-                            _unknown.Value(OrdersChannel, unknown);
-                        }
-
                         _recent.Set(order);
                         OnOrder(order, orderContract.Multiplier);
                     }
