@@ -146,15 +146,58 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             }
         }, ExchangeErrorKind.UnknownOutcome, cancellationToken);
 
+    /// <summary>
+    /// Cancels up to 20 orders a call. Bitget answers <c>successList</c> and <c>failureList</c> items of
+    /// <c>{orderId, clientOid, errorMsg, errorCode}</c> (https://www.bitget.com/api-doc/contract/trade/Batch-Cancel-Orders).
+    /// A failure is charged to the order it names, by <c>orderId</c>, else by <c>clientOid</c> (looked up); one that
+    /// names no order of the chunk is never charged to another: every order of the chunk that neither list accounts for
+    /// is then settled by a query of it.
+    /// </summary>
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
         VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk, async (chunk, ct) =>
         {
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
-            var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-            return [.. failed.Select(f => (Math.Max(0, Array.IndexOf(chunk, f.OrderId)), f.Error.Exception))];
-        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound
+            var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+            var refused = new List<(int Position, ExchangeException Error)>();
+            var unattributed = new List<string>();
+            foreach (var (orderId, clientOid, error) in failed)
+            {
+                var id = orderId ?? (clientOid is null ? null : await OrderIdOfAsync(symbol, clientOid, ct).ConfigureAwait(false));
+                if (id is not null && Array.IndexOf(chunk, id) is var position and >= 0)
+                {
+                    refused.Add((position, error.Exception));
+                }
+                else
+                {
+                    unattributed.Add(error.Exception.Message);
+                }
+            }
+
+            if (unattributed.Count > 0)
+            {
+                BitgetLog.CancelFailuresUnattributed(Logger, unattributed.Count, string.Join("; ", unattributed));
+                var accounted = succeeded.Select(s => s.OrderId).Concat(refused.Select(r => chunk[r.Position])).ToHashSet(StringComparer.Ordinal);
+                refused.AddRange(chunk.Select((id, i) => (id, i)).Where(x => !accounted.Contains(x.id)).Select(x => (x.i, new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                    $"bitget refused {unattributed.Count} item(s) of a batch cancel without naming the order ({string.Join("; ", unattributed)})", venueCode: BitgetErrors.UnattributedRefusal))));
+            }
+
+            return refused;
+        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound or BitgetErrors.UnattributedRefusal
             ? VenueBatch.Verdict(() => SettleCancelAsync(symbol, OrderRef.ByExchangeId(id), failure, ct))
             : Task.FromResult<ExchangeException?>(failure), cancellationToken);
+
+    /// <summary>The id of the order with a client id, or null when it cannot be read.</summary>
+    private async Task<string?> OrderIdOfAsync(string symbol, string clientOid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await GetOrderAsync(symbol, OrderRef.ByClientId(clientOid), cancellationToken).ConfigureAwait(false)).ExchangeOrderId;
+        }
+        catch (ExchangeException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
