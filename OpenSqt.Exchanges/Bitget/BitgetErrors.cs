@@ -17,9 +17,6 @@ public static class BitgetErrors
     public const string TimestampExpired = "40008";
     public const string OrderDoesNotExist = "40768";
     public const string OrderNotFound = "43001";
-
-    /// <summary>Not a Bitget code: marks the orders of a batch cancel that Bitget refused an item of without naming it (settled by a query).</summary>
-    public const string UnattributedRefusal = "unattributed";
     public const string HedgeModeOrder = "40774";
     public const string Precision = "40808";
     public const string MinNotional = "45110";

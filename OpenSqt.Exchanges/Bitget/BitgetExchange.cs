@@ -32,6 +32,9 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     private const int BatchChunk = 20;
     private const int PageSize = 100;
     private const int MaxPages = 100;
+
+    /// <summary>Not a Bitget code: marks the orders of a batch cancel that Bitget refused an item of without naming it (settled by a query).</summary>
+    private const string UnattributedRefusal = "unattributed";
     private IReadOnlySet<string> _listed = new HashSet<string>(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
 
@@ -178,11 +181,11 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
                 BitgetLog.CancelFailuresUnattributed(Logger, unattributed.Count, string.Join("; ", unattributed));
                 var accounted = succeeded.Select(s => s.OrderId).Concat(refused.Select(r => chunk[r.Position])).ToHashSet(StringComparer.Ordinal);
                 refused.AddRange(chunk.Select((id, i) => (id, i)).Where(x => !accounted.Contains(x.id)).Select(x => (x.i, new ExchangeException(ExchangeErrorKind.UnknownOutcome,
-                    $"bitget refused {unattributed.Count} item(s) of a batch cancel without naming the order ({string.Join("; ", unattributed)})", venueCode: BitgetErrors.UnattributedRefusal))));
+                    $"bitget refused {unattributed.Count} item(s) of a batch cancel without naming the order ({string.Join("; ", unattributed)})", venueCode: UnattributedRefusal))));
             }
 
             return refused;
-        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound or BitgetErrors.UnattributedRefusal
+        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound or UnattributedRefusal
             ? VenueBatch.Verdict(() => SettleCancelAsync(symbol, OrderRef.ByExchangeId(id), failure, ct))
             : Task.FromResult<ExchangeException?>(failure), cancellationToken);
 
