@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// mix API that Bitget's current table no longer lists (40004, 40500, 40604, 40711, 40712, 40768, 40774). Where the two
 /// disagree the comment says so. 40786 is in neither; it is what live clients see for a duplicate clientOid.
 /// </summary>
-public static class BitgetErrors
+internal static class BitgetErrors
 {
     public const string Success = "00000";
     public const string TimestampExpired = "40008";

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// are milliseconds. REST order queries give the cumulative fill in <c>baseVolume</c>, while the <c>orders</c> channel
 /// gives it in <c>accBaseVolume</c> and the last fill in <c>baseVolume</c>, <c>fillPrice</c>, <c>tradeId</c>.
 /// </summary>
-public static class BitgetParsers
+internal static class BitgetParsers
 {
     public const string Venue = "bitget";
     public const string ProductType = "USDT-FUTURES";
@@ -550,7 +550,7 @@ public static class BitgetParsers
 }
 
 /// <summary>A Bitget answer carried a value of a field this connector does not know; the item is skipped, the rest stands.</summary>
-public sealed class UnknownVenueValueException(string field, string? value)
+internal sealed class UnknownVenueValueException(string field, string? value)
     : ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown {field} '{value}'")
 {
     public string Field { get; } = field;
@@ -566,7 +566,7 @@ public sealed class UnknownVenueValueException(string field, string? value)
 }
 
 /// <summary>How many values of each field were not known (thread-safe).</summary>
-public sealed class BitgetUnknownValues
+internal sealed class BitgetUnknownValues
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
 

@@ -17,7 +17,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// nothing about cancel-order (issue 12: cancels are never frozen behind order placement). The IP budget is still
 /// counted locally, so the client stays below it.
 /// </summary>
-public static class BitgetRateLimits
+internal static class BitgetRateLimits
 {
     public const string Ip = "IP";
     public const string RemainHeader = "x-mbx-used-remain-limit";

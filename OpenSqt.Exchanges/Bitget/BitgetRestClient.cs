@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>ACCESS-*</c> headers. Every answer is the envelope <c>{"code","msg","requestTime","data"}</c>; a code other than
 /// <c>"00000"</c> is a failure even on HTTP 200.
 /// </summary>
-public sealed class BitgetRestClient : VenueRestClient
+internal sealed class BitgetRestClient : VenueRestClient
 {
     private const string Mix = "/api/v2/mix";
     private readonly VenueCredentials _credentials;

@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// 10020 "not a unified margin account", which are ccxt's, see Vectors/errors/bybit_error_codes_ccxt.json). Success is decided by
 /// <c>retCode == 0</c> alone: the success <c>retMsg</c> varies ("OK", "success", "SUCCESS", "").
 /// </summary>
-public static class BybitErrors
+internal static class BybitErrors
 {
     public const string ParamsError = "10001";
     public const string ClockOutOfWindow = "10002";

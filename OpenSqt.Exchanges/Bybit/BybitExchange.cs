@@ -18,7 +18,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// (<see cref="BybitRateLimits"/>); the batch endpoints are charged per order and sent in chunks the budget allows.
 /// </summary>
 /// <remarks>The venue switch, Bybit's disconnection protection, is in BybitExchange.DeadMansSwitch.cs.</remarks>
-public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
+internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 {
     public const string VenueName = BybitParsers.Venue;
 

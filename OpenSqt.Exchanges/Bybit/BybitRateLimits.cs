@@ -20,7 +20,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// https://bybit-exchange.github.io/docs/v5/error) or a 10006 on one endpoint pauses that endpoint's budget only: the IP
 /// budget is not <see cref="RateLimitRule.PausedByRefusal"/>.
 /// </summary>
-public static class BybitRateLimits
+internal static class BybitRateLimits
 {
     public const string Ip = "IP_5S";
     public const string Create = "UID_ORDER_CREATE_1S";

@@ -14,7 +14,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// <c>{"retCode","retMsg","result","retExtInfo","time"}</c>, HTTP 200 also for business errors: <c>retCode</c> alone
 /// decides success.
 /// </summary>
-public sealed class BybitRestClient : VenueRestClient
+internal sealed class BybitRestClient : VenueRestClient
 {
     private static readonly (string Path, string Rule)[] OrderLookups =
     [

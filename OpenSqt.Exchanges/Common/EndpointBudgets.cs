@@ -6,7 +6,7 @@ namespace OpenSqt.Exchanges.Common;
 /// draws on (an IP budget). A call of an endpoint costs one unit of the shared budget and its units of the endpoint's
 /// own. Each venue fills one with its documented figures and quotes its sources next to them.
 /// </summary>
-public sealed class EndpointBudgets
+internal sealed class EndpointBudgets
 {
     private readonly RateLimitRule? _shared;
     private readonly Dictionary<string, IReadOnlyList<RateLimitCost>> _calls = new(StringComparer.Ordinal);

@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// that list but in ccxt's gate exceptions (tests/OpenSqt.Exchanges.Tests/Vectors/errors/gate_error_codes_ccxt.json).
 /// Gate's list words INCREASE_POSITION "POC order will increase position"; it is read here as a reduce-only refusal.
 /// </summary>
-public static class GateErrors
+internal static class GateErrors
 {
     public const string RequestExpired = "REQUEST_EXPIRED";
     public const string OrderNotFound = "ORDER_NOT_FOUND";

@@ -14,7 +14,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// contract sizes with each contract's <c>quanto_multiplier</c>; a quantity that is not a whole number of contracts is
 /// refused. Single position mode only.
 /// </summary>
-public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestClient>
+internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRestClient>
 {
     public const string VenueName = GateParsers.Venue;
     public const string Settle = "usdt";

@@ -15,7 +15,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// timestamp"); going past a limit is HTTP 429 <c>TOO_MANY_REQUESTS</c>, with no <c>Retry-After</c>. Every call here
 /// is charged against exactly one budget, so the headers always describe that budget.
 /// </summary>
-public static class GateRateLimits
+internal static class GateRateLimits
 {
     public const string RemainHeader = "X-Gate-RateLimit-Requests-Remain";
     public const string LimitHeader = "X-Gate-RateLimit-Limit";

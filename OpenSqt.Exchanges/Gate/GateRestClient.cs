@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// calls the <c>KEY</c>, <c>Timestamp</c> (seconds) and <c>SIGN</c> headers over the exact path, query and body sent.
 /// Errors are <c>{"label","message"}</c>.
 /// </summary>
-public sealed class GateRestClient : VenueRestClient
+internal sealed class GateRestClient : VenueRestClient
 {
     /// <summary>The path prefix of the USDT-settled futures endpoints.</summary>
     public const string Futures = "/futures/usdt";

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// (metric <c>exchange_venue_errors_total{operation="unknownValue"|"unlistedContract"}</c>), and the rest of the answer
 /// stands.
 /// </summary>
-public sealed class GateUnknownValues
+internal sealed class GateUnknownValues
 {
     private readonly ILogger _logger;
     private readonly VenueMetrics _metrics;

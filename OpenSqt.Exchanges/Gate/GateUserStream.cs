@@ -19,7 +19,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// with the contract's mark price from the mark price source (the ticker stream or REST) and the unrealised PnL worked
 /// out from it, never with a zero standing in for a value Gate did not send.
 /// </summary>
-public sealed class GateUserStream : VenueUserStream
+internal sealed class GateUserStream : VenueUserStream
 {
     public const string OrdersChannel = "futures.orders";
     public const string UserTradesChannel = "futures.usertrades";

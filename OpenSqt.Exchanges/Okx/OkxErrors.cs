@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// copy of that page in rosssaunders/coincise docs/okx/error_codes.md (a00ae58) except 51119 "insufficient balance"
 /// and 60009 "Login failed", which are ccxt's (Vectors/errors/okx_error_codes_ccxt.json), and 64008 (WebSocket table).
 /// </summary>
-public static class OkxErrors
+internal static class OkxErrors
 {
     public const string EndpointTimeout = "50004";
     public const string RateLimited = "50011";

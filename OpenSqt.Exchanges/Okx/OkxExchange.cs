@@ -16,7 +16,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// whatever happens to the read-back (429, 5xx, timeout, not yet visible, no budget left) the accepted order is
 /// reported as accepted, never as refused.
 /// </summary>
-public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
+internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
 {
     public const string VenueName = OkxParsers.Venue;
     public const int BatchSize = 20;

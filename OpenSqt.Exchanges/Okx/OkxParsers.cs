@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// takes the instrument's contract value. <c>post_only</c> is GTX; <c>ioc</c>/<c>fok</c> are limit orders with that
 /// time in force.
 /// </summary>
-public static partial class OkxParsers
+internal static partial class OkxParsers
 {
     public const string Venue = "okx";
     public const string InstType = "SWAP";
@@ -449,16 +449,16 @@ public static partial class OkxParsers
 }
 
 /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
-public sealed record OkxInstrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
+internal sealed record OkxInstrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
 
 /// <summary>One currency of an OKX account (<c>details</c> item): cash balance, equity, available equity, unrealised PnL, maintenance margin.</summary>
-public sealed record OkxBalance(string Ccy, decimal CashBalance, decimal Equity, decimal AvailableEquity, decimal UnrealizedPnl, decimal MaintenanceMargin);
+internal sealed record OkxBalance(string Ccy, decimal CashBalance, decimal Equity, decimal AvailableEquity, decimal UnrealizedPnl, decimal MaintenanceMargin);
 
 /// <summary>
 /// OKX sent an enum value this connector does not know (an order type, state or side added after it was written). The
 /// item that carries it is skipped and counted; the rest of the answer stands.
 /// </summary>
-public sealed class OkxUnknownValueException(string field, string? value)
+internal sealed class OkxUnknownValueException(string field, string? value)
     : ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown {field} '{value}'")
 {
     public string Field { get; } = field;

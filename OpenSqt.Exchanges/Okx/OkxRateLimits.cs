@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// orders. If there is only one order in the request, it will consume the rate limit of `Place order`"), with
 /// budgets of their own: placing, cancelling and querying never wait behind one another.
 /// </summary>
-public static class OkxRateLimits
+internal static class OkxRateLimits
 {
     /// <summary>
     /// The pause of a budget after a 429, which OKX sends with code 50011 but no Retry-After

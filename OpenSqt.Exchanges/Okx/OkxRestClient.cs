@@ -14,7 +14,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// <c>{"code","msg","data"}</c>. Order operations answer per item (<c>sCode</c>/<c>sMsg</c>) with an overall code of
 /// "1" (all failed) or "2" (some failed): such answers are returned to the caller, which reads each item.
 /// </summary>
-public sealed class OkxRestClient : VenueRestClient
+internal sealed class OkxRestClient : VenueRestClient
 {
     private readonly VenueCredentials _credentials;
 
