@@ -12,16 +12,12 @@ namespace OpenSqt.Exchanges.Gate;
 /// </summary>
 internal static class GateErrors
 {
-    public const string RequestExpired = "REQUEST_EXPIRED";
-    public const string OrderNotFound = "ORDER_NOT_FOUND";
     public const string OrderFinished = "ORDER_FINISHED";
-    public const string PostOnlyWouldTake = "ORDER_POC_IMMEDIATE";
-    public const string InvalidSignature = "INVALID_SIGNATURE";
 
     public static VenueErrorTable Table { get; } = new("gate", new Dictionary<string, VenueErrorInfo>
     {
-        [RequestExpired] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "the Timestamp header is more than 60 s from Gate's clock"),
-        [InvalidSignature] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
+        ["REQUEST_EXPIRED"] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "the Timestamp header is more than 60 s from Gate's clock"),
+        ["INVALID_SIGNATURE"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
         ["INVALID_KEY"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key refused; check API_KEY"),
         ["INVALID_CREDENTIALS"] = new(ExchangeErrorKind.Unauthenticated),
         ["AUTHENTICATION_FAILED"] = new(ExchangeErrorKind.Unauthenticated),
@@ -43,7 +39,7 @@ internal static class GateErrors
         ["PRICE_TOO_DEVIATED"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price too far from the mark price"),
         ["CONTRACT_NOT_FOUND"] = new(ExchangeErrorKind.NotFound, Explanation: "unknown contract"),
         ["CONTRACT_IN_DELISTING"] = new(ExchangeErrorKind.Rejected),
-        [OrderNotFound] = new(ExchangeErrorKind.NotFound),
+        ["ORDER_NOT_FOUND"] = new(ExchangeErrorKind.NotFound),
         ["CLIENT_ID_NOT_FOUND"] = new(ExchangeErrorKind.NotFound),
         [OrderFinished] = new(ExchangeErrorKind.Rejected, Explanation: "the order is already finished"),
         ["ORDER_CLOSED"] = new(ExchangeErrorKind.Rejected, Explanation: "the order is already finished"),
@@ -55,7 +51,7 @@ internal static class GateErrors
         ["FUTURES_BALANCE_NOT_ENOUGH"] = new(ExchangeErrorKind.InsufficientMargin),
         ["INCREASE_POSITION"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "a reduce-only order would increase the position"),
         ["POSITION_EMPTY"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce"),
-        [PostOnlyWouldTake] = new(ExchangeErrorKind.PostOnlyRejected, Explanation: "post-only (poc) order would take liquidity"),
+        ["ORDER_POC_IMMEDIATE"] = new(ExchangeErrorKind.PostOnlyRejected, Explanation: "post-only (poc) order would take liquidity"),
         ["POC_FILL_IMMEDIATELY"] = new(ExchangeErrorKind.PostOnlyRejected, Explanation: "post-only (poc) order would take liquidity"),
         ["POSITION_DUAL_MODE"] = new(ExchangeErrorKind.PositionModeMismatch,
             Explanation: "the Gate account is in dual (hedge) mode; OpenSqt trades single-mode positions only: switch the futures account to single mode and restart"),

@@ -41,7 +41,7 @@ public abstract class VenueConformanceTests
     protected virtual bool VenueReportsRateLimitUsage => true;
 
     /// <summary>Rate-limit accounting of the connector, for the back-off test.</summary>
-    protected abstract RateLimitTracker RateLimitsOf(IExchange exchange);
+    private protected abstract RateLimitTracker RateLimitsOf(IExchange exchange);
 
     /// <summary>
     /// Whether the connector reads an order back after placing it (to learn what the acknowledgement leaves out); the
