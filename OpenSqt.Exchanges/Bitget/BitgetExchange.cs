@@ -32,9 +32,6 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
     private const int BatchChunk = 20;
     private const int PageSize = 100;
     private const int MaxPages = 100;
-
-    /// <summary>Not a Bitget code: marks the orders of a batch cancel that Bitget refused an item of without naming it (settled by a query).</summary>
-    private const string UnattributedRefusal = "unattributed";
     private IReadOnlySet<string> _listed = new HashSet<string>(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, int> _fundingHours = new Dictionary<string, int>();
 
@@ -161,31 +158,14 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
         {
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
             var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-            var refused = new List<(int Position, ExchangeException Error)>();
-            var unattributed = new List<string>();
+            var named = new List<(string? OrderId, ExchangeException Error)>();
             foreach (var (orderId, clientOid, error) in failed)
             {
-                var id = orderId ?? (clientOid is null ? null : await OrderIdOfAsync(symbol, clientOid, ct).ConfigureAwait(false));
-                if (id is not null && Array.IndexOf(chunk, id) is var position and >= 0)
-                {
-                    refused.Add((position, error.Exception));
-                }
-                else
-                {
-                    unattributed.Add(error.Exception.Message);
-                }
+                named.Add((orderId ?? (clientOid is null ? null : await OrderIdOfAsync(symbol, clientOid, ct).ConfigureAwait(false)), error.Exception));
             }
 
-            if (unattributed.Count > 0)
-            {
-                BitgetLog.CancelFailuresUnattributed(Logger, unattributed.Count, string.Join("; ", unattributed));
-                var accounted = succeeded.Select(s => s.OrderId).Concat(refused.Select(r => chunk[r.Position])).ToHashSet(StringComparer.Ordinal);
-                refused.AddRange(chunk.Select((id, i) => (id, i)).Where(x => !accounted.Contains(x.id)).Select(x => (x.i, new ExchangeException(ExchangeErrorKind.UnknownOutcome,
-                    $"bitget refused {unattributed.Count} item(s) of a batch cancel without naming the order ({string.Join("; ", unattributed)})", venueCode: UnattributedRefusal))));
-            }
-
-            return refused;
-        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound or UnattributedRefusal
+            return BitgetParsers.ChargeCancelFailures(chunk, succeeded, named, Logger);
+        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound or BitgetParsers.UnattributedRefusal
             ? VenueBatch.Verdict(() => SettleCancelAsync(symbol, OrderRef.ByExchangeId(id), failure, ct))
             : Task.FromResult<ExchangeException?>(failure), cancellationToken);
 

@@ -422,6 +422,42 @@ internal static class BitgetParsers
         return (ok, failed);
     }
 
+    /// <summary>Not a Bitget code: marks the orders of a batch cancel that Bitget refused an item of without naming it (settled by a query).</summary>
+    public const string UnattributedRefusal = "unattributed";
+
+    /// <summary>
+    /// The refusals of one batch-cancel chunk by position: each failure charged to the order it names
+    /// (<paramref name="failed"/> carries the id it gave, or the one its clientOid was found to be). A failure that names
+    /// no order of the chunk is never charged to another: every order of the chunk that neither list accounts for is
+    /// then refused as <see cref="UnattributedRefusal"/>, for the caller to settle by a query.
+    /// </summary>
+    public static List<(int Position, ExchangeException Error)> ChargeCancelFailures(string[] chunk, IReadOnlyList<(string OrderId, string? ClientOid)> succeeded, IReadOnlyList<(string? OrderId, ExchangeException Error)> failed, ILogger logger)
+    {
+        var refused = new List<(int Position, ExchangeException Error)>();
+        var unattributed = new List<string>();
+        foreach (var (orderId, error) in failed)
+        {
+            if (orderId is not null && Array.IndexOf(chunk, orderId) is var position and >= 0)
+            {
+                refused.Add((position, error));
+            }
+            else
+            {
+                unattributed.Add(error.Message);
+            }
+        }
+
+        if (unattributed.Count > 0)
+        {
+            BitgetLog.CancelFailuresUnattributed(logger, unattributed.Count, string.Join("; ", unattributed));
+            var accounted = succeeded.Select(s => s.OrderId).Concat(refused.Select(r => chunk[r.Position])).ToHashSet(StringComparer.Ordinal);
+            refused.AddRange(chunk.Select((id, i) => (id, i)).Where(x => !accounted.Contains(x.id)).Select(x => (x.i, new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                $"bitget refused {unattributed.Count} item(s) of a batch cancel without naming the order ({string.Join("; ", unattributed)})", venueCode: UnattributedRefusal))));
+        }
+
+        return refused;
+    }
+
     /// <summary>The item of <paramref name="symbol"/> in a data array; NOT_FOUND when it has none.</summary>
     public static JsonElement FirstOf(JsonElement data, string symbol)
     {
