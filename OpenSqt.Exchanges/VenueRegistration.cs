@@ -14,7 +14,7 @@ using OpenSqt.Exchanges.Sim;
 namespace OpenSqt.Exchanges;
 
 /// <summary>The credentials of the one venue the connector trades on. Never logged, never sent anywhere but the venue.</summary>
-public sealed record VenueCredentials(string? ApiKey, string? ApiSecret, string? Passphrase)
+internal sealed record VenueCredentials(string? ApiKey, string? ApiSecret, string? Passphrase)
 {
     public bool IsEmpty => string.IsNullOrEmpty(ApiKey) && string.IsNullOrEmpty(ApiSecret);
 

@@ -7,7 +7,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// Binance futures error codes onto OpenSqt's kinds
 /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code).
 /// </summary>
-public static class BinanceErrors
+internal static class BinanceErrors
 {
     public const string ClockOutOfWindow = "-1021";
     public const string UnknownOrderOnCancel = "-2011";

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// countdown ("should be called repeatedly as heartbeats"); <c>countdownTime</c> in milliseconds, "0 to cancel the
 /// timer"; weight 10. One countdown per symbol.
 /// </summary>
-public sealed partial class BinanceExchange : IVenueDeadMansSwitch
+internal sealed partial class BinanceExchange : IVenueDeadMansSwitch
 {
     private readonly HashSet<string> _countdownSymbols = new(StringComparer.Ordinal);
     private readonly Lock _countdownGate = new();

@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// kline and funding streams over WebSockets. One-way position mode only: a hedge-mode account fails with
 /// <see cref="ExchangeErrorKind.PositionModeMismatch"/>.
 /// </summary>
-public sealed partial class BinanceExchange : VenueExchange<BinanceOptions, BinanceRestClient>
+internal sealed partial class BinanceExchange : VenueExchange<BinanceOptions, BinanceRestClient>
 {
     public const string VenueName = BinanceParsers.Venue;
     private const int BatchPlaceChunk = 5;

@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// <c>{"method":"SUBSCRIBE","params":[...],"id":n}</c> when the first reader wants them, unsubscribed when the last
 /// leaves, and all subscribed again on every new connection. Messages arrive as <c>{"stream","data"}</c>.
 /// </summary>
-public sealed class BinanceMarketStream : IVenueStream
+internal sealed class BinanceMarketStream : IVenueStream
 {
     // Binance refuses frames above 4096 bytes ("3001 illegal request"); 100 names stay well below it.
     private const int MaxNamesPerRequest = 100;

@@ -3,13 +3,13 @@ using System.Text.Json.Serialization;
 namespace OpenSqt.Exchanges.Binance;
 
 /// <summary>A SUBSCRIBE / UNSUBSCRIBE request.</summary>
-public sealed record BinanceStreamRequest(
+internal sealed record BinanceStreamRequest(
     [property: JsonPropertyName("method")] string Method,
     [property: JsonPropertyName("params")] IReadOnlyList<string> Params,
     [property: JsonPropertyName("id")] long Id);
 
 /// <summary>Batch order items for POST /fapi/v1/batchOrders.</summary>
-public sealed record BinanceBatchOrderItem
+internal sealed record BinanceBatchOrderItem
 {
     [JsonPropertyName("symbol")]
     public required string Symbol { get; init; }

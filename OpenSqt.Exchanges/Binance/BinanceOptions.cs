@@ -11,9 +11,8 @@ public sealed class BinanceOptions : VenueOptions
     public const string ProductionWsUrl = "wss://fstream.binance.com";
 
     public BinanceOptions()
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
     {
-        RestBaseUrl = ProductionRestUrl;
-        WsBaseUrl = ProductionWsUrl;
     }
 
     /// <summary>recvWindow sent with signed calls, in milliseconds (Binance: default 5000, at most 60000).</summary>
@@ -80,6 +79,4 @@ public sealed class BinanceOptions : VenueOptions
     /// <summary>How long fetched instrument rules are reused.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
-
-    protected override string Section => SectionName;
 }

@@ -6,7 +6,7 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Binance;
 
 /// <summary>User-stream event types the connector acts on.</summary>
-public enum BinanceUserEventType
+internal enum BinanceUserEventType
 {
     Other = 0,
     OrderTradeUpdate,
@@ -15,7 +15,7 @@ public enum BinanceUserEventType
     TradeLite,
 }
 
-public static partial class BinanceParsers
+internal static partial class BinanceParsers
 {
     private static readonly Utf8StringCache Strings = new();
 

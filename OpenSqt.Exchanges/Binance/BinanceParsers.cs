@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// Order types beyond LIMIT and MARKET map onto the nearest of the two (stop-limit kinds are limits once triggered,
 /// stop-market kinds markets); GTD maps to GTC.
 /// </summary>
-public static partial class BinanceParsers
+internal static partial class BinanceParsers
 {
     public const string Venue = "binance";
 

@@ -8,7 +8,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// in X-MBX-ORDER-COUNT-10S and X-MBX-ORDER-COUNT-1M). HTTP 429 means a limit was broken (with Retry-After); continuing
 /// after it earns a 418 IP ban, which the shared tracker prevents by pausing.
 /// </summary>
-public static class BinanceRateLimits
+internal static class BinanceRateLimits
 {
     public const string Weight = "REQUEST_WEIGHT";
     public const string Orders10S = "ORDERS_10S";

@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// Binance USDT-M REST: parameters in the query string in the order given, then <c>recvWindow</c>, <c>timestamp</c>
 /// and <c>signature</c> for signed calls; the API key in <c>X-MBX-APIKEY</c>. Errors are <c>{"code","msg"}</c>.
 /// </summary>
-public sealed class BinanceRestClient : VenueRestClient
+internal sealed class BinanceRestClient : VenueRestClient
 {
     public const string ApiKeyHeader = "X-MBX-APIKEY";
     private readonly VenueCredentials _credentials;

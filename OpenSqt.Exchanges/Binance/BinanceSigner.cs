@@ -8,7 +8,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// REST signs the query string and the form body concatenated without a separator, percent-encoded; the WebSocket API
 /// signs its params sorted by key, not percent-encoded. Signatures are lowercase hex.
 /// </summary>
-public static class BinanceSigner
+internal static class BinanceSigner
 {
     /// <summary>hex(HMAC-SHA256(secret, payload)), lowercase.</summary>
     public static string Sign(string secret, string payload)

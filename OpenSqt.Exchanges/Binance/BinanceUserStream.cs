@@ -16,7 +16,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// most once per <see cref="BinanceOptions.AccountRefreshInterval"/> (each costs 10 weight), to the account stream.
 /// <c>TRADE_LITE</c> repeats a fill the next <c>ORDER_TRADE_UPDATE</c> carries in full, so it is not forwarded.
 /// </summary>
-public sealed class BinanceUserStream : VenueUserStream
+internal sealed class BinanceUserStream : VenueUserStream
 {
     private const string ListenKeyPath = "/fapi/v1/listenKey";
     private readonly BinanceRestClient _rest;

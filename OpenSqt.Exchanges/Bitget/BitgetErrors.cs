@@ -11,23 +11,17 @@ namespace OpenSqt.Exchanges.Bitget;
 /// mix API that Bitget's current table no longer lists (40004, 40500, 40604, 40711, 40712, 40768, 40774). Where the two
 /// disagree the comment says so. 40786 is in neither; it is what live clients see for a duplicate clientOid.
 /// </summary>
-public static class BitgetErrors
+internal static class BitgetErrors
 {
     public const string Success = "00000";
-    public const string TimestampExpired = "40008";
     public const string OrderDoesNotExist = "40768";
     public const string OrderNotFound = "43001";
-    public const string HedgeModeOrder = "40774";
-    public const string Precision = "40808";
-    public const string MinNotional = "45110";
-    public const string NoPositionToClose = "22002";
-    public const string DuplicateClientOid = "40786";
 
     public static VenueErrorTable Table { get; } = new("bitget", new Dictionary<string, VenueErrorInfo>
     {
         ["40004"] = new(ExchangeErrorKind.Unavailable, IsClockError: true),
         ["40005"] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "invalid ACCESS-TIMESTAMP"),
-        [TimestampExpired] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "the timestamp is too far from Bitget's clock"),
+        ["40008"] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "the timestamp is too far from Bitget's clock"),
         ["40001"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "ACCESS-KEY missing; check API_KEY"),
         ["40003"] = new(ExchangeErrorKind.Unauthenticated),
         ["40006"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "invalid ACCESS-KEY; check API_KEY"),
@@ -61,9 +55,9 @@ public static class BitgetErrors
         ["40108"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "wrong order quantity"),
         ["40102"] = new(ExchangeErrorKind.NotFound, Explanation: "unknown contract"),
         ["40309"] = new(ExchangeErrorKind.NotFound, Explanation: "the contract was removed"),
-        [Precision] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price or size not on the contract's precision"),
+        ["40808"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price or size not on the contract's precision"),
         ["41103"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price not on the contract's precision"),
-        [MinNotional] = new(ExchangeErrorKind.InvalidArgument, Explanation: "below the minimum order value"),
+        ["45110"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "below the minimum order value"),
         ["43012"] = new(ExchangeErrorKind.InsufficientMargin),
         ["40762"] = new(ExchangeErrorKind.InsufficientMargin),
         ["40711"] = new(ExchangeErrorKind.InsufficientMargin),
@@ -72,18 +66,18 @@ public static class BitgetErrors
         [OrderNotFound] = new(ExchangeErrorKind.NotFound),
         ["40109"] = new(ExchangeErrorKind.NotFound),
         // Bitget's table: 22002 "No position to close".
-        [NoPositionToClose] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce"),
+        ["22002"] = new(ExchangeErrorKind.ReduceOnlyRejected, Explanation: "no position to reduce"),
 
         // Duplicate client ids: 45034 "clientOid duplicate" and 43118 "clientOrderId duplicate" are in Bitget's table;
         // 40786 "Duplicate clientOid" is in neither table but is what clients see (a pyget test case answers
         // {"msg":"Duplicate clientOid","code":"40786"}; a Bitget client retries on e.body.code === '40786').
-        [DuplicateClientOid] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clientOid already used"),
+        ["40786"] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clientOid already used"),
         ["45034"] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clientOid already used"),
         ["43118"] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clientOid already used"),
 
         // Bitget's table (and CryptoRobotFr/Live-Tools-V2#2): "Currently holding positions or orders, the margin mode cannot be adjusted".
         ["45117"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "the contract holds a position or orders under the other margin mode"),
-        [HedgeModeOrder] = new(ExchangeErrorKind.PositionModeMismatch,
+        ["40774"] = new(ExchangeErrorKind.PositionModeMismatch,
             Explanation: "the Bitget account is in hedge mode; OpenSqt trades one-way positions only: switch the USDT-FUTURES position mode to one-way and restart"),
     });
 }

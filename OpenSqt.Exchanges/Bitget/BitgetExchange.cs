@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
@@ -26,7 +25,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>POST /api/v3/trade/countdown-cancel-all</c> ("seconds until auto-cancel (5-60, or 0 to disable)", same repository,
 /// src/rest-client-v3.ts and src/types/request/v3/trade.ts), which this connector does not use.
 /// </remarks>
-public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClient>
+internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClient>
 {
     public const string VenueName = BitgetParsers.Venue;
     private const string Mix = "/api/v2/mix";
@@ -103,24 +102,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
         {
             var symbol = items[0].Request.Symbol;
             var marginMode = await Rest.MarginModeAsync(symbol, ct).ConfigureAwait(false);
-            var body = VenueJson.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("symbol", symbol);
-                w.WriteString("productType", BitgetParsers.ProductType);
-                w.WriteString("marginMode", marginMode);
-                w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-                w.WriteStartArray("orderList");
-                foreach (var (request, _) in items)
-                {
-                    w.WriteStartObject();
-                    BitgetParsers.WriteOrderFields(w, request);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            var body = BitgetParsers.BatchPlaceBody(symbol, marginMode, [.. items.Select(i => i.Request)]);
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), ct).ConfigureAwait(false);
             var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
             var now = Clock.Now;
@@ -137,15 +119,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = VenueJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("symbol", symbol);
-            w.WriteString("productType", BitgetParsers.ProductType);
-            w.WriteString("marginCoin", BitgetParsers.MarginCoin);
-            BitgetParsers.WriteRef(w, order);
-            w.WriteEndObject();
-        });
+        var body = BitgetParsers.CancelBody(symbol, order);
         try
         {
             using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/cancel-order", "cancel", BitgetRateLimits.Call(BitgetRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
@@ -172,15 +146,41 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
             }
         }, ExchangeErrorKind.UnknownOutcome, cancellationToken);
 
+    /// <summary>
+    /// Cancels up to 20 orders a call. Bitget answers <c>successList</c> and <c>failureList</c> items of
+    /// <c>{orderId, clientOid, errorMsg, errorCode}</c> (https://www.bitget.com/api-doc/contract/trade/Batch-Cancel-Orders).
+    /// A failure is charged to the order it names, by <c>orderId</c>, else by <c>clientOid</c> (looked up); one that
+    /// names no order of the chunk is never charged to another: every order of the chunk that neither list accounts for
+    /// is then settled by a query of it.
+    /// </summary>
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
         VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk, async (chunk, ct) =>
         {
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
-            var (_, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
-            return [.. failed.Select(f => (Math.Max(0, Array.IndexOf(chunk, f.OrderId)), f.Error.Exception))];
-        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound
+            var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
+            var named = new List<(string? OrderId, ExchangeException Error)>();
+            foreach (var (orderId, clientOid, error) in failed)
+            {
+                named.Add((orderId ?? (clientOid is null ? null : await OrderIdOfAsync(symbol, clientOid, ct).ConfigureAwait(false)), error.Exception));
+            }
+
+            return BitgetParsers.ChargeCancelFailures(chunk, succeeded, named, Logger);
+        }, (id, failure, ct) => failure.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound or BitgetParsers.UnattributedRefusal
             ? VenueBatch.Verdict(() => SettleCancelAsync(symbol, OrderRef.ByExchangeId(id), failure, ct))
             : Task.FromResult<ExchangeException?>(failure), cancellationToken);
+
+    /// <summary>The id of the order with a client id, or null when it cannot be read.</summary>
+    private async Task<string?> OrderIdOfAsync(string symbol, string clientOid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await GetOrderAsync(symbol, OrderRef.ByClientId(clientOid), cancellationToken).ConfigureAwait(false)).ExchangeOrderId;
+        }
+        catch (ExchangeException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
@@ -204,37 +204,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         var marginWarmup = symbol is null ? Task.CompletedTask : WarmMarginModeAsync(symbol, cancellationToken);
-        var orders = new List<Order>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        string? cursor = null;
-        for (var page = 0; page < MaxPages; page++)
-        {
-            using var doc = await Rest.PendingOrdersAsync(symbol, cursor, PageSize, cancellationToken).ConfigureAwait(false);
-            var data = BitgetParsers.Data(doc.RootElement);
-            if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
-            {
-                break;
-            }
-
-            var count = 0;
-            foreach (var e in list.EnumerateArray())
-            {
-                count++;
-                if (Unknowns.ParseListedOrder(e, listed, Logger) is { } order && seen.Add(order.ExchangeOrderId))
-                {
-                    orders.Add(order);
-                }
-            }
-
-            var next = data.GetStringOrNull("endId");
-            if (count < PageSize || string.IsNullOrEmpty(next) || next == cursor)
-            {
-                break;
-            }
-
-            cursor = next;
-        }
-
+        var orders = await Rest.OpenOrdersAsync(symbol, PageSize, MaxPages, e => Unknowns.ParseListedOrder(e, listed, Logger), cancellationToken).ConfigureAwait(false);
         await marginWarmup.ConfigureAwait(false);
         return orders;
     }
@@ -251,29 +221,7 @@ public sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClie
     {
         var listed = await ListedAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var data = BitgetParsers.Data(doc.RootElement);
-        if (data.ValueKind != JsonValueKind.Array)
-        {
-            return [];
-        }
-
-        var positions = new List<Position>();
-        foreach (var e in data.EnumerateArray())
-        {
-            var position = BitgetParsers.ParsePosition(e);
-            if (!listed.Contains(position.Symbol))
-            {
-                BitgetLog.SkippedUnlisted(Logger, "position", position.Symbol);
-                continue;
-            }
-
-            if (position.Size != 0)
-            {
-                positions.Add(position);
-            }
-        }
-
-        return positions;
+        return Unknowns.ParseListedPositions(BitgetParsers.Data(doc.RootElement), listed, Logger);
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)

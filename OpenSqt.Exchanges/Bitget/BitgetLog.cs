@@ -34,4 +34,7 @@ internal static partial class BitgetLog
 
     [LoggerMessage(7311, LogLevel.Warning, "bitget: private login refused as expired ({Code}); syncing the clock before the next login")]
     public static partial void LoginClockRefused(ILogger logger, string code);
+
+    [LoggerMessage(7312, LogLevel.Warning, "bitget: batch cancel refused {Count} item(s) without naming the order ({Errors}); the orders of the chunk it did not account for are read to settle them")]
+    public static partial void CancelFailuresUnattributed(ILogger logger, int count, string errors);
 }

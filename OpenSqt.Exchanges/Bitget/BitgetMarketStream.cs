@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// instruments, subscribed when the first reader wants them, unsubscribed when the last leaves, all subscribed again on
 /// every new connection; the text <c>ping</c> heartbeat, with <c>pong</c> kept off the data path.
 /// </summary>
-public sealed class BitgetMarketStream : IVenueStream
+internal sealed class BitgetMarketStream : IVenueStream
 {
     public const string TickerChannel = "ticker";
     private readonly TopicMultiplexer<(string Channel, string InstId), (JsonElement Item, string InstId)> _topics;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace OpenSqt.Exchanges.Bitget;
 
 /// <summary>One channel of a subscribe request: <c>{"instType","channel","instId"}</c> (<c>coin</c> for the account channel).</summary>
-public sealed record BitgetChannelArg(
+internal sealed record BitgetChannelArg(
     [property: JsonPropertyName("instType")] string InstType,
     [property: JsonPropertyName("channel")] string Channel,
     [property: JsonPropertyName("instId")]
@@ -14,19 +14,19 @@ public sealed record BitgetChannelArg(
     string? Coin = null);
 
 /// <summary><c>{"op":"subscribe"|"unsubscribe","args":[...]}</c>.</summary>
-public sealed record BitgetOpRequest(
+internal sealed record BitgetOpRequest(
     [property: JsonPropertyName("op")] string Op,
     [property: JsonPropertyName("args")] IReadOnlyList<BitgetChannelArg> Args);
 
 /// <summary>The login argument.</summary>
-public sealed record BitgetLoginArg(
+internal sealed record BitgetLoginArg(
     [property: JsonPropertyName("apiKey")] string ApiKey,
     [property: JsonPropertyName("passphrase")] string Passphrase,
     [property: JsonPropertyName("timestamp")] string Timestamp,
     [property: JsonPropertyName("sign")] string Sign);
 
 /// <summary><c>{"op":"login","args":[...]}</c>.</summary>
-public sealed record BitgetLoginRequest(
+internal sealed record BitgetLoginRequest(
     [property: JsonPropertyName("op")] string Op,
     [property: JsonPropertyName("args")] IReadOnlyList<BitgetLoginArg> Args);
 

@@ -16,9 +16,8 @@ public sealed class BitgetOptions : VenueOptions
     public const string ProductionWsPrivateUrl = "wss://ws.bitget.com/v2/ws/private";
 
     public BitgetOptions()
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
     {
-        RestBaseUrl = ProductionRestUrl;
-        WsBaseUrl = ProductionWsUrl;
     }
 
     /// <summary>The private WebSocket (login, orders, positions, account).</summary>
@@ -44,8 +43,6 @@ public sealed class BitgetOptions : VenueOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "01:00:00")]
     public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    protected override string Section => SectionName;
 
     public override IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// are milliseconds. REST order queries give the cumulative fill in <c>baseVolume</c>, while the <c>orders</c> channel
 /// gives it in <c>accBaseVolume</c> and the last fill in <c>baseVolume</c>, <c>fillPrice</c>, <c>tradeId</c>.
 /// </summary>
-public static class BitgetParsers
+internal static class BitgetParsers
 {
     public const string Venue = "bitget";
     public const string ProductType = "USDT-FUTURES";
@@ -422,6 +422,42 @@ public static class BitgetParsers
         return (ok, failed);
     }
 
+    /// <summary>Not a Bitget code: marks the orders of a batch cancel that Bitget refused an item of without naming it (settled by a query).</summary>
+    public const string UnattributedRefusal = "unattributed";
+
+    /// <summary>
+    /// The refusals of one batch-cancel chunk by position: each failure charged to the order it names
+    /// (<paramref name="failed"/> carries the id it gave, or the one its clientOid was found to be). A failure that names
+    /// no order of the chunk is never charged to another: every order of the chunk that neither list accounts for is
+    /// then refused as <see cref="UnattributedRefusal"/>, for the caller to settle by a query.
+    /// </summary>
+    public static List<(int Position, ExchangeException Error)> ChargeCancelFailures(string[] chunk, IReadOnlyList<(string OrderId, string? ClientOid)> succeeded, IReadOnlyList<(string? OrderId, ExchangeException Error)> failed, ILogger logger)
+    {
+        var refused = new List<(int Position, ExchangeException Error)>();
+        var unattributed = new List<string>();
+        foreach (var (orderId, error) in failed)
+        {
+            if (orderId is not null && Array.IndexOf(chunk, orderId) is var position and >= 0)
+            {
+                refused.Add((position, error));
+            }
+            else
+            {
+                unattributed.Add(error.Message);
+            }
+        }
+
+        if (unattributed.Count > 0)
+        {
+            BitgetLog.CancelFailuresUnattributed(logger, unattributed.Count, string.Join("; ", unattributed));
+            var accounted = succeeded.Select(s => s.OrderId).Concat(refused.Select(r => chunk[r.Position])).ToHashSet(StringComparer.Ordinal);
+            refused.AddRange(chunk.Select((id, i) => (id, i)).Where(x => !accounted.Contains(x.id)).Select(x => (x.i, new ExchangeException(ExchangeErrorKind.UnknownOutcome,
+                $"bitget refused {unattributed.Count} item(s) of a batch cancel without naming the order ({string.Join("; ", unattributed)})", venueCode: UnattributedRefusal))));
+        }
+
+        return refused;
+    }
+
     /// <summary>The item of <paramref name="symbol"/> in a data array; NOT_FOUND when it has none.</summary>
     public static JsonElement FirstOf(JsonElement data, string symbol)
     {
@@ -443,6 +479,37 @@ public static class BitgetParsers
         w.WriteString("marginMode", marginMode);
         w.WriteString("marginCoin", MarginCoin);
         WriteOrderFields(w, request);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The batch-place-order body of one symbol's orders, under the account's <paramref name="marginMode"/> for it.</summary>
+    public static string BatchPlaceBody(string symbol, string marginMode, IReadOnlyList<OrderRequest> requests) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginMode", marginMode);
+        w.WriteString("marginCoin", MarginCoin);
+        w.WriteStartArray("orderList");
+        foreach (var request in requests)
+        {
+            w.WriteStartObject();
+            WriteOrderFields(w, request);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary>The cancel-order body of one order, by id or client id.</summary>
+    public static string CancelBody(string symbol, OrderRef order) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("productType", ProductType);
+        w.WriteString("marginCoin", MarginCoin);
+        WriteRef(w, order);
         w.WriteEndObject();
     });
 
@@ -519,7 +586,7 @@ public static class BitgetParsers
 }
 
 /// <summary>A Bitget answer carried a value of a field this connector does not know; the item is skipped, the rest stands.</summary>
-public sealed class UnknownVenueValueException(string field, string? value)
+internal sealed class UnknownVenueValueException(string field, string? value)
     : ExchangeException(ExchangeErrorKind.Internal, $"bitget sent an unknown {field} '{value}'")
 {
     public string Field { get; } = field;
@@ -535,7 +602,7 @@ public sealed class UnknownVenueValueException(string field, string? value)
 }
 
 /// <summary>How many values of each field were not known (thread-safe).</summary>
-public sealed class BitgetUnknownValues
+internal sealed class BitgetUnknownValues
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
 
@@ -565,6 +632,33 @@ public sealed class BitgetUnknownValues
 
             throw;
         }
+    }
+
+    /// <summary>The non-empty positions of a positions answer; positions on a contract we do not list are logged and left out.</summary>
+    internal IReadOnlyList<Position> ParseListedPositions(JsonElement data, IReadOnlySet<string> listed, ILogger logger)
+    {
+        var positions = new List<Position>();
+        if (data.ValueKind != JsonValueKind.Array)
+        {
+            return positions;
+        }
+
+        foreach (var e in data.EnumerateArray())
+        {
+            var position = BitgetParsers.ParsePosition(e);
+            if (!listed.Contains(position.Symbol))
+            {
+                BitgetLog.SkippedUnlisted(logger, "position", position.Symbol);
+                continue;
+            }
+
+            if (position.Size != 0)
+            {
+                positions.Add(position);
+            }
+        }
+
+        return positions;
     }
 
     /// <summary>An order of a list, or null (logged and counted) when it carries a value we do not know or is on a contract we do not list.</summary>

@@ -17,7 +17,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// nothing about cancel-order (issue 12: cancels are never frozen behind order placement). The IP budget is still
 /// counted locally, so the client stays below it.
 /// </summary>
-public static class BitgetRateLimits
+internal static class BitgetRateLimits
 {
     public const string Ip = "IP";
     public const string RemainHeader = "x-mbx-used-remain-limit";
@@ -42,33 +42,13 @@ public static class BitgetRateLimits
 
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
-    public static IReadOnlyList<RateLimitRule> Rules { get; } =
-    [
-        new(Ip, 6000, TimeSpan.FromMinutes(1)) { PausedByRefusal = false },
-        Endpoint(Place, 10),
-        Endpoint(BatchPlace, 5),
-        Endpoint(Cancel, 10),
-        Endpoint(BatchCancel, 10),
-        Endpoint(Detail, 10),
-        Endpoint(OpenOrders, 10),
-        Endpoint(Accounts, 10),
-        Endpoint(Account, 10),
-        Endpoint(AllPositions, 5),
-        Endpoint(SinglePosition, 10),
-        Endpoint(Ticker, 20),
-        Endpoint(Tickers, 20),
-        Endpoint(Candles, 20),
-        Endpoint(Contracts, 20),
-        Endpoint(FundingTime, 20),
-        Endpoint(FundingHistory, 20),
-        Endpoint(Time, 20),
-    ];
+    private static readonly EndpointBudgets Budgets = new(new(Ip, 6000, TimeSpan.FromMinutes(1)) { PausedByRefusal = false }, RemainHeader,
+        (10, Second, [Place, Cancel, BatchCancel, Detail, OpenOrders, Accounts, Account, SinglePosition]),
+        (5, Second, [BatchPlace, AllPositions]),
+        (20, Second, [Ticker, Tickers, Candles, Contracts, FundingTime, FundingHistory, Time]));
+
+    public static IReadOnlyList<RateLimitRule> Rules => Budgets.Rules;
 
     /// <summary>The cost of one call of <paramref name="endpoint"/>: one unit of the IP budget and one of its own.</summary>
-    public static IReadOnlyList<RateLimitCost> Call(string endpoint) => Costs[endpoint];
-
-    private static readonly Dictionary<string, IReadOnlyList<RateLimitCost>> Costs =
-        Rules.Where(r => r.Name != Ip).ToDictionary(r => r.Name, r => (IReadOnlyList<RateLimitCost>)[new(Ip, 1), new(r.Name, 1)], StringComparer.Ordinal);
-
-    private static RateLimitRule Endpoint(string name, int perSecond) => new(name, perSecond, Second) { RemainingHeader = RemainHeader };
+    public static IReadOnlyList<RateLimitCost> Call(string endpoint) => Budgets.Call(endpoint);
 }

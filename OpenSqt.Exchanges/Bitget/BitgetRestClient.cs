@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>ACCESS-*</c> headers. Every answer is the envelope <c>{"code","msg","requestTime","data"}</c>; a code other than
 /// <c>"00000"</c> is a failure even on HTTP 200.
 /// </summary>
-public sealed class BitgetRestClient : VenueRestClient
+internal sealed class BitgetRestClient : VenueRestClient
 {
     private const string Mix = "/api/v2/mix";
     private readonly VenueCredentials _credentials;
@@ -145,6 +145,48 @@ public sealed class BitgetRestClient : VenueRestClient
 
         parameters.Add(KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)));
         return GetJsonAsync(VenueRequest.Get(Mix + "/order/orders-pending", "openOrders", BitgetRateLimits.Call(BitgetRateLimits.OpenOrders), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>
+    /// Every working order: orders-pending paged through <c>idLessThan</c> = the previous page's <c>endId</c>, at most
+    /// <paramref name="maxPages"/> pages of <paramref name="pageSize"/>, until a short page or no new <c>endId</c>.
+    /// <paramref name="parse"/> answers null for an item to leave out; an order seen twice is kept once.
+    /// </summary>
+    public async Task<List<Order>> OpenOrdersAsync(string? symbol, int pageSize, int maxPages, Func<JsonElement, Order?> parse, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var orders = new List<Order>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        for (var page = 0; page < maxPages; page++)
+        {
+            using var doc = await PendingOrdersAsync(symbol, cursor, pageSize, cancellationToken).ConfigureAwait(false);
+            var data = BitgetParsers.Data(doc.RootElement);
+            if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("entrustedList", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                break;
+            }
+
+            var count = 0;
+            foreach (var e in list.EnumerateArray())
+            {
+                count++;
+                if (parse(e) is { } order && seen.Add(order.ExchangeOrderId))
+                {
+                    orders.Add(order);
+                }
+            }
+
+            var next = data.GetStringOrNull("endId");
+            if (count < pageSize || string.IsNullOrEmpty(next) || next == cursor)
+            {
+                break;
+            }
+
+            cursor = next;
+        }
+
+        return orders;
     }
 
     /// <summary>GET position/all-position, or position/single-position of <paramref name="symbol"/>.</summary>

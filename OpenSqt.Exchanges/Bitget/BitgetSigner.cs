@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>ACCESS-KEY</c>, <c>ACCESS-TIMESTAMP</c> and <c>ACCESS-PASSPHRASE</c>. The query is signed exactly as sent. The
 /// WebSocket login signs <c>seconds + "GET" + "/user/verify"</c>.
 /// </summary>
-public static class BitgetSigner
+internal static class BitgetSigner
 {
     public const string KeyHeader = "ACCESS-KEY";
     public const string SignHeader = "ACCESS-SIGN";

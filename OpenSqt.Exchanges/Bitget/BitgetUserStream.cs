@@ -20,7 +20,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// accounts), coalesced to at most one per <see cref="BitgetOptions.AccountRefreshInterval"/> however many pushes
 /// arrive. The login is signed with the venue's clock (<see cref="ServerClock"/>), synced first when it never was.
 /// </summary>
-public sealed class BitgetUserStream : VenueUserStream
+internal sealed class BitgetUserStream : VenueUserStream
 {
     public const string OrdersChannel = "orders";
     public const string PositionsChannel = "positions";

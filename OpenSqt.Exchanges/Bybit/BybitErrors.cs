@@ -9,17 +9,13 @@ namespace OpenSqt.Exchanges.Bybit;
 /// 10020 "not a unified margin account", which are ccxt's, see Vectors/errors/bybit_error_codes_ccxt.json). Success is decided by
 /// <c>retCode == 0</c> alone: the success <c>retMsg</c> varies ("OK", "success", "SUCCESS", "").
 /// </summary>
-public static class BybitErrors
+internal static class BybitErrors
 {
-    public const string ParamsError = "10001";
-    public const string ClockOutOfWindow = "10002";
-    public const string InvalidApiKey = "10003";
     public const string BadSignature = "10004";
     public const string TooManyVisits = "10006";
     public const string OrderNotExists = "110001";
     public const string OrderFinished = "110008";
     public const string OrderAlreadyCancelled = "110010";
-    public const string ReduceOnlyNotSatisfied = "110017";
     public const string DuplicateOrderLinkId = "110072";
     public const string BelowMinNotional = "110094";
     /// <summary><c>rejectReason</c> of a post-only order cancelled because it would take (https://bybit-exchange.github.io/docs/v5/enum#rejectreason; response example of https://bybit-exchange.github.io/docs/v5/order/order-list).</summary>
@@ -27,9 +23,9 @@ public static class BybitErrors
 
     public static VenueErrorTable Table { get; } = new("bybit", new Dictionary<string, VenueErrorInfo>
     {
-        [ParamsError] = new(ExchangeErrorKind.InvalidArgument),
-        [ClockOutOfWindow] = new(ExchangeErrorKind.Unavailable, IsClockError: true),
-        [InvalidApiKey] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key refused; check API_KEY and the environment (mainnet, testnet, demo)"),
+        ["10001"] = new(ExchangeErrorKind.InvalidArgument), // params error
+        ["10002"] = new(ExchangeErrorKind.Unavailable, IsClockError: true), // request time outside the recv window
+        ["10003"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "API key refused; check API_KEY and the environment (mainnet, testnet, demo)"),
         [BadSignature] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
         ["10005"] = new(ExchangeErrorKind.PermissionDenied),
         [TooManyVisits] = new(ExchangeErrorKind.RateLimited),
@@ -47,7 +43,7 @@ public static class BybitErrors
         [OrderFinished] = new(ExchangeErrorKind.NotFound, Explanation: "order already finished or cancelled"),
         [OrderAlreadyCancelled] = new(ExchangeErrorKind.NotFound, Explanation: "order already cancelled"),
         ["110012"] = new(ExchangeErrorKind.InsufficientMargin),
-        [ReduceOnlyNotSatisfied] = new(ExchangeErrorKind.ReduceOnlyRejected),
+        ["110017"] = new(ExchangeErrorKind.ReduceOnlyRejected), // reduce-only rule not satisfied
         ["110020"] = new(ExchangeErrorKind.Rejected, Explanation: "more than 500 active orders"),
         ["110044"] = new(ExchangeErrorKind.InsufficientMargin),
         ["110045"] = new(ExchangeErrorKind.InsufficientMargin),

@@ -21,7 +21,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// Disarming unsubscribes, so a graceful stop that closes the socket does not trigger it. The protection covers every
 /// derivatives order of the account: the scope is the account.
 /// </summary>
-public sealed partial class BybitExchange : IVenueDeadMansSwitch
+internal sealed partial class BybitExchange : IVenueDeadMansSwitch
 {
     private const string Derivatives = "DERIVATIVES";
     private static readonly TimeSpan DcpRecheck = TimeSpan.FromMinutes(10);

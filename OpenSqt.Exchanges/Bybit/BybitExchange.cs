@@ -18,7 +18,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// (<see cref="BybitRateLimits"/>); the batch endpoints are charged per order and sent in chunks the budget allows.
 /// </summary>
 /// <remarks>The venue switch, Bybit's disconnection protection, is in BybitExchange.DeadMansSwitch.cs.</remarks>
-public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
+internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 {
     public const string VenueName = BybitParsers.Venue;
 
@@ -69,7 +69,7 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
         try
         {
             // The read-back only refines the answer (a crossing post-only order, a fill); the ack already decided.
-            order = await FindOrderAsync(request.Symbol, OrderRef.ByExchangeId(orderId), cancellationToken).ConfigureAwait(false)
+            order = await Rest.FindOrderAsync(request.Symbol, OrderRef.ByExchangeId(orderId), Skips, cancellationToken).ConfigureAwait(false)
                 ?? Accepted(request, orderId);
         }
         catch (ExchangeException ex)
@@ -112,14 +112,7 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
 
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = VenueJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("category", BybitParsers.Category);
-            w.WriteString("symbol", symbol);
-            BybitParsers.WriteRef(w, order);
-            w.WriteEndObject();
-        });
+        var body = BybitParsers.CancelBody(symbol, order);
         try
         {
             using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel", "cancel", BybitRateLimits.Endpoint(BybitRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
@@ -142,7 +135,7 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     /// A lookup settles it: finished is done, unknown is <see cref="ExchangeErrorKind.NotFound"/>.
     /// </summary>
     private Task SettleNotExistsAsync(string symbol, OrderRef order, ExchangeException refusal, CancellationToken cancellationToken) =>
-        SettleRefusedCancelAsync(symbol, order, refusal, ct => FindOrderAsync(symbol, order, ct), ExchangeErrorKind.Unavailable, cancellationToken);
+        SettleRefusedCancelAsync(symbol, order, refusal, ct => Rest.FindOrderAsync(symbol, order, Skips, ct), ExchangeErrorKind.Unavailable, cancellationToken);
 
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
         VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk(BybitRateLimits.CancelBatch), async (chunk, ct) =>
@@ -177,7 +170,7 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
-        await FindOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false)
+        await Rest.FindOrderAsync(symbol, order, Skips, cancellationToken).ConfigureAwait(false)
         ?? throw new ExchangeException(ExchangeErrorKind.NotFound, $"bybit has no order {order} on {symbol}", venueCode: BybitErrors.OrderNotExists);
 
     public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
@@ -315,48 +308,6 @@ public sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRes
 
     protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
         MarketStream.SubscribeFundingAsync(symbol, cancellationToken);
-
-    /// <summary>Looks an order up by id: realtime first (open and recent orders), then history; null when unknown.</summary>
-    private async Task<Order?> FindOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken)
-    {
-        var reference = order.ExchangeOrderId is { } id
-            ? KeyValuePair.Create("orderId", id)
-            : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        foreach (var (path, rule) in OrderLookups)
-        {
-            using var doc = await Rest.OrderAsync(path, rule, symbol, reference, cancellationToken).ConfigureAwait(false);
-            var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
-            if (item.ValueKind == JsonValueKind.Object)
-            {
-                try
-                {
-                    return BybitParsers.ParseOrder(item);
-                }
-                catch (BybitUnknownValueException ex)
-                {
-                    // The one order asked for carries a value we do not know: counted; an unknown side fails the
-                    // lookup as Internal rather than answering NotFound for an order that exists.
-                    Skips.Unknown("order", "getOrder", ex);
-                    if (ex.Mapped is { } mapped)
-                    {
-                        // Only the order type, time in force or status is new: the order is answered with them mapped
-                        // (a status as OrderStatus.Unknown).
-                        return mapped;
-                    }
-
-                    throw;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static readonly (string Path, string Rule)[] OrderLookups =
-    [
-        ("/v5/order/realtime", BybitRateLimits.OrderRealtime),
-        ("/v5/order/history", BybitRateLimits.OrderHistory),
-    ];
 
     /// <summary>
     /// Orders per batch call: at most <see cref="BatchSize"/>, and no more than the batch budget lets through in one

@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// changed fields, merged here per symbol (prices and funding come from the merged ticker);
 /// <c>kline.{interval}.{symbol}</c> carries candles.
 /// </summary>
-public sealed class BybitMarketStream : IVenueStream
+internal sealed class BybitMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 10;
     private readonly BybitTickerBook _tickers = new();
@@ -158,7 +158,7 @@ public sealed class BybitMarketStream : IVenueStream
 /// Merged <c>tickers.{symbol}</c> state per topic: Bybit linear sends a snapshot, then deltas that carry only the
 /// fields that changed. Thread-safe.
 /// </summary>
-public sealed class BybitTickerBook
+internal sealed class BybitTickerBook
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Dictionary<string, string>> _tickers = new(StringComparer.Ordinal);

@@ -14,9 +14,8 @@ public sealed class BybitOptions : VenueOptions
     public const string ProductionWsUrl = "wss://stream.bybit.com";
 
     public BybitOptions()
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
     {
-        RestBaseUrl = ProductionRestUrl;
-        WsBaseUrl = ProductionWsUrl;
     }
 
     /// <summary>X-BAPI-RECV-WINDOW in milliseconds (Bybit: default 5000; the request counts while server_time - recv_window &lt;= timestamp &lt; server_time + 1000).</summary>
@@ -45,6 +44,4 @@ public sealed class BybitOptions : VenueOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    protected override string Section => SectionName;
 }

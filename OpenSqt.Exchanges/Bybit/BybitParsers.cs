@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// empty strings count as absent. A derivatives <c>Cancelled</c> order may carry executed quantity: it stays Canceled
 /// with that filled quantity. <c>PostOnly</c> is OpenSqt's GTX.
 /// </summary>
-public static class BybitParsers
+internal static class BybitParsers
 {
     public const string Venue = "bybit";
     public const string Category = "linear";
@@ -474,6 +474,16 @@ public static class BybitParsers
         }
     }
 
+    /// <summary>The body of /v5/order/cancel of one order, by id or client id.</summary>
+    public static string CancelBody(string symbol, OrderRef order) => VenueJson.Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("category", Category);
+        w.WriteString("symbol", symbol);
+        WriteRef(w, order);
+        w.WriteEndObject();
+    });
+
     public static void WriteRef(Utf8JsonWriter w, OrderRef order)
     {
         if (order.ExchangeOrderId is { } id)
@@ -487,7 +497,7 @@ public static class BybitParsers
     }
 }
 
-public sealed class BybitUnknownValueException(string field, string? value)
+internal sealed class BybitUnknownValueException(string field, string? value)
     : ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown {field} '{value}'")
 {
     public string Field { get; } = field;

@@ -20,7 +20,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// https://bybit-exchange.github.io/docs/v5/error) or a 10006 on one endpoint pauses that endpoint's budget only: the IP
 /// budget is not <see cref="RateLimitRule.PausedByRefusal"/>.
 /// </summary>
-public static class BybitRateLimits
+internal static class BybitRateLimits
 {
     public const string Ip = "IP_5S";
     public const string Create = "UID_ORDER_CREATE_1S";
@@ -43,34 +43,22 @@ public static class BybitRateLimits
 
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
-    public static IReadOnlyList<RateLimitRule> Rules { get; } =
-    [
-        new(Ip, 600, TimeSpan.FromSeconds(5)) { PausedByRefusal = false },
-        Uid(Create, 10),
-        Uid(Cancel, 10),
-        Uid(CancelAll, 10),
-        Uid(CreateBatch, 10),
-        Uid(CancelBatch, 10),
-        Uid(OrderRealtime, 50),
-        Uid(OrderHistory, 50),
-        Uid(Positions, 50),
-        Uid(Wallet, 50),
-        Uid(AccountInfo, 50),
-        Uid(DcpSet, 5),
-        Uid(DcpInfo, 5),
-    ];
-
     /// <summary>
-    /// A per-UID endpoint budget: <c>X-Bapi-Limit-Status</c> names what remains of the budget of the endpoint called,
+    /// Per-UID endpoint budgets: <c>X-Bapi-Limit-Status</c> names what remains of the budget of the endpoint called,
     /// so it corrects only the rules the call was charged against, on every answer (also a 10006 refusal).
     /// </summary>
-    private static RateLimitRule Uid(string name, int perSecond) => new(name, perSecond, Second) { RemainingHeader = RemainingHeader };
+    private static readonly EndpointBudgets Budgets = new(new(Ip, 600, TimeSpan.FromSeconds(5)) { PausedByRefusal = false }, RemainingHeader,
+        (10, Second, [Create, Cancel, CancelAll, CreateBatch, CancelBatch]),
+        (50, Second, [OrderRealtime, OrderHistory, Positions, Wallet, AccountInfo]),
+        (5, Second, [DcpSet, DcpInfo]));
+
+    public static IReadOnlyList<RateLimitRule> Rules => Budgets.Rules;
 
     /// <summary>A public call: the IP budget only.</summary>
     public static IReadOnlyList<RateLimitCost> Read { get; } = [new(Ip, 1)];
 
     /// <summary>A signed call of one endpoint: one IP request and <paramref name="units"/> of the endpoint's own budget (the last cost names it).</summary>
-    public static IReadOnlyList<RateLimitCost> Endpoint(string rule, int units = 1) => [new(Ip, 1), new(rule, units)];
+    public static IReadOnlyList<RateLimitCost> Endpoint(string rule, int units = 1) => Budgets.Call(rule, units);
 
     /// <summary>Whether a rule is a per-UID endpoint budget (reported in the X-Bapi-Limit headers).</summary>
     public static bool IsUidRule(string rule) => rule != Ip;

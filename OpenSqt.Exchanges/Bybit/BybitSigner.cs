@@ -8,7 +8,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// timestamp + api key + recv window + (the query string exactly as sent for GET | the raw JSON body for POST); the
 /// private WebSocket signs <c>GET/realtime</c> + expires. Signatures are lowercase hex.
 /// </summary>
-public static class BybitSigner
+internal static class BybitSigner
 {
     public const string ApiKeyHeader = "X-BAPI-API-KEY";
     public const string TimestampHeader = "X-BAPI-TIMESTAMP";

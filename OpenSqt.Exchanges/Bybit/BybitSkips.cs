@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// a listed linear perpetual. Counted in <see cref="Count"/> and as an <see cref="ExchangeErrorKind.Internal"/> error of
 /// the operation in the venue metrics.
 /// </summary>
-public sealed class BybitSkips(ILogger logger, VenueMetrics metrics)
+internal sealed class BybitSkips(ILogger logger, VenueMetrics metrics)
 {
     private long _count;
 

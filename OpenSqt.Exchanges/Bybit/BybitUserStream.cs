@@ -18,7 +18,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// <see cref="BybitOptions.AccountRefreshInterval"/> however often the socket reconnects. Items with a value the
 /// connector does not know, and positions on instruments that are not listed, are skipped, logged and counted.
 /// </summary>
-public sealed class BybitUserStream : VenueUserStream
+internal sealed class BybitUserStream : VenueUserStream
 {
     private const int StateCapacity = 20_000;
     private const string DcpTopic = "dcp.future";

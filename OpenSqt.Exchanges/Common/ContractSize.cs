@@ -7,7 +7,7 @@ namespace OpenSqt.Exchanges.Common;
 /// Conversions for venues that trade in contracts (OKX <c>ctVal</c>, Gate <c>quanto_multiplier</c>): OpenSqt always
 /// speaks base units; the venue folder converts at the edge.
 /// </summary>
-public static class ContractSize
+internal static class ContractSize
 {
     /// <summary>
     /// Base quantity to a whole number of contracts (or a multiple of <paramref name="contractStep"/> for venues that

@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Common;
 /// <see cref="Window"/> (aligned to the venue clock, as Binance and Bybit count), and the response header in which the
 /// venue reports what is used so far (null when the venue does not say).
 /// </summary>
-public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, string? UsedHeader = null)
+internal sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, string? UsedHeader = null)
 {
     /// <summary>A header in which the venue reports what is left of this budget (Gate <c>X-Gate-RateLimit-Requests-Remain</c>), or null.</summary>
     public string? RemainingHeader { get; init; }
@@ -24,7 +24,7 @@ public sealed record RateLimitRule(string Name, int Limit, TimeSpan Window, stri
 }
 
 /// <summary>What one request costs against one rule.</summary>
-public readonly record struct RateLimitCost(string Rule, int Units);
+internal readonly record struct RateLimitCost(string Rule, int Units);
 
 /// <summary>
 /// Rate-limit accounting for one venue connection. Counts locally, corrects itself from the venue's usage headers and
@@ -35,7 +35,7 @@ public readonly record struct RateLimitCost(string Rule, int Units);
 /// cancel charged elsewhere. Only a venue-wide ban (Binance 418) pauses everything (<see cref="Block(TimeSpan?)"/>).
 /// Thread-safe.
 /// </summary>
-public sealed class RateLimitTracker
+internal sealed class RateLimitTracker
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Budget> _budgets = new(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ namespace OpenSqt.Exchanges.Common;
 /// Remembers the last <c>capacity</c> keys seen, to drop duplicate venue events (the same fill sent twice, a replay
 /// after reconnect, Binance TRADE_LITE beside ORDER_TRADE_UPDATE). Thread-safe.
 /// </summary>
-public sealed class RecentKeys<TKey>(int capacity = 50_000)
+internal sealed class RecentKeys<TKey>(int capacity = 50_000)
     where TKey : notnull
 {
     private readonly Lock _gate = new();

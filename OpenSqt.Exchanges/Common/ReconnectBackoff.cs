@@ -1,7 +1,7 @@
 namespace OpenSqt.Exchanges.Common;
 
 /// <summary>The reconnect schedule every stream follows: 1 s, 2 s, 4 s ... at most 60 s.</summary>
-public static class ReconnectBackoff
+internal static class ReconnectBackoff
 {
     public static readonly TimeSpan Initial = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan Maximum = TimeSpan.FromSeconds(60);

@@ -5,7 +5,7 @@ namespace OpenSqt.Exchanges.Common;
 /// server-time endpoint. Signed requests carry <see cref="NowMilliseconds"/>, so a local clock that drifts does not
 /// turn every order into a clock error. Thread-safe.
 /// </summary>
-public sealed class ServerClock(TimeProvider time)
+internal sealed class ServerClock(TimeProvider time)
 {
     private long _offsetMs;
     private long _syncedAtTicks = -1;

@@ -8,7 +8,7 @@ namespace OpenSqt.Exchanges.Common;
 /// subscription is registered when it is asked for, so nothing published after the call is missed; the first
 /// subscriber and the last leaving are reported so the owner can open and close the venue connection.
 /// </summary>
-public sealed class StreamBroadcaster<T>
+internal sealed class StreamBroadcaster<T>
 {
     private readonly Lock _gate = new();
     private readonly List<Subscriber> _subscribers = [];

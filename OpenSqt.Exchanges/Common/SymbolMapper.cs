@@ -7,7 +7,7 @@ namespace OpenSqt.Exchanges.Common;
 /// (Binance, Bybit, Bitget) use <see cref="Identity"/>; Gate (<c>BTC_USDT</c>) and OKX (<c>BTC-USDT-SWAP</c>) use
 /// <see cref="Delimited"/>.
 /// </summary>
-public sealed class SymbolMapper
+internal sealed class SymbolMapper
 {
     private static readonly string[] DefaultQuotes = ["USDT", "USDC", "USD"];
     private readonly string _separator;

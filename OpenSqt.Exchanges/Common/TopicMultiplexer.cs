@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Common;
 /// </summary>
 /// <typeparam name="TKey">A topic as the venue names it (a stream name, a channel and instrument).</typeparam>
 /// <typeparam name="TPayload">What a push carries to the readers' parsers.</typeparam>
-public sealed class TopicMultiplexer<TKey, TPayload>
+internal sealed class TopicMultiplexer<TKey, TPayload>
     where TKey : notnull
 {
     private readonly Lock _gate = new();

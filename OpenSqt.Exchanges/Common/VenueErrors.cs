@@ -6,13 +6,13 @@ namespace OpenSqt.Exchanges.Common;
 /// <param name="Kind">The shared kind; its transient flag follows from it.</param>
 /// <param name="IsClockError">The venue refused the request's timestamp: resync the clock and retry once (the request was not executed).</param>
 /// <param name="Explanation">Added to the venue's message when set.</param>
-public sealed record VenueErrorInfo(ExchangeErrorKind Kind, bool IsClockError = false, string? Explanation = null);
+internal sealed record VenueErrorInfo(ExchangeErrorKind Kind, bool IsClockError = false, string? Explanation = null);
 
 /// <summary>
 /// A venue's error table: its codes mapped onto <see cref="ExchangeErrorKind"/>. Nothing branches on message text.
 /// Each venue declares one in its <c>XxxErrors.cs</c>.
 /// </summary>
-public sealed class VenueErrorTable
+internal sealed class VenueErrorTable
 {
     private readonly string _venue;
     private readonly Dictionary<string, VenueErrorInfo> _codes;
@@ -43,4 +43,4 @@ public sealed class VenueErrorTable
 }
 
 /// <summary>A mapped venue failure and whether it was a clock error.</summary>
-public sealed record VenueFailure(ExchangeException Exception, bool IsClockError);
+internal sealed record VenueFailure(ExchangeException Exception, bool IsClockError);

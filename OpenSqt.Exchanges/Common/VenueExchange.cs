@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Common;
 /// in its REST client and streams (<see cref="UseStreams"/>), its rules (<see cref="FetchRulesAsync"/>), its endpoints
 /// and its wire mapping.
 /// </summary>
-public abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposable
+internal abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDisposable
     where TOptions : VenueOptions
     where TRest : VenueRestClient
 {

@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Common;
 /// <see cref="decimal"/> (never <see cref="double"/>). A malformed value throws an <see cref="ExchangeException"/>
 /// of kind <see cref="ExchangeErrorKind.Internal"/> that names the field.
 /// </summary>
-public static class VenueJson
+internal static class VenueJson
 {
     /// <summary>A JSON text written by <paramref name="write"/> (request bodies, signed as sent).</summary>
     public static string Write(Action<Utf8JsonWriter> write)

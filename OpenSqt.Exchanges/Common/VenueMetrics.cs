@@ -5,7 +5,7 @@ using OpenSqt.Contracts;
 namespace OpenSqt.Exchanges.Common;
 
 /// <summary>Metrics of the native venue connections, built from <see cref="IMeterFactory"/>.</summary>
-public sealed class VenueMetrics : IDisposable
+internal sealed class VenueMetrics : IDisposable
 {
     public const string MeterName = "OpenSqt.Exchanges";
     public const string RequestsTotal = "exchange_venue_requests_total";

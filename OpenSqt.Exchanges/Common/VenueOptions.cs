@@ -8,6 +8,16 @@ namespace OpenSqt.Exchanges.Common;
 /// </summary>
 public abstract class VenueOptions : IValidatableObject
 {
+    /// <param name="section">The configuration section the options are bound from, for messages.</param>
+    /// <param name="restBaseUrl">The production REST base URL, the default of <see cref="RestBaseUrl"/>.</param>
+    /// <param name="wsBaseUrl">The production WebSocket base URL, the default of <see cref="WsBaseUrl"/>.</param>
+    protected VenueOptions(string section, string restBaseUrl, string wsBaseUrl)
+    {
+        Section = section;
+        RestBaseUrl = restBaseUrl;
+        WsBaseUrl = wsBaseUrl;
+    }
+
     /// <summary>REST base URL, for example <c>https://fapi.binance.com</c>.</summary>
     [Required]
     public string RestBaseUrl { get; set; } = "";
@@ -33,7 +43,7 @@ public abstract class VenueOptions : IValidatableObject
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The configuration section, for messages.</summary>
-    protected abstract string Section { get; }
+    protected string Section { get; }
 
     public Uri RestUri => new(RestBaseUrl.TrimEnd('/') + "/");
 

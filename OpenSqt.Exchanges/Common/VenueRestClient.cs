@@ -8,7 +8,7 @@ using OpenSqt.Contracts;
 namespace OpenSqt.Exchanges.Common;
 
 /// <summary>How a request may be retried after a failure whose outcome is not known.</summary>
-public enum RetryPolicy
+internal enum RetryPolicy
 {
     /// <summary>Reads and idempotent housekeeping: retried on transient failures.</summary>
     Safe = 0,
@@ -18,7 +18,7 @@ public enum RetryPolicy
 }
 
 /// <summary>One REST call to a venue, before signing. Parameters keep their order: signatures depend on it.</summary>
-public sealed record VenueRequest(HttpMethod Method, string Path)
+internal sealed record VenueRequest(HttpMethod Method, string Path)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
 
@@ -46,7 +46,7 @@ public sealed record VenueRequest(HttpMethod Method, string Path)
 }
 
 /// <summary>A venue's answer: status, body and headers.</summary>
-public sealed record VenueResponse(HttpStatusCode Status, byte[] Body, HttpResponseHeaders Headers, TimeSpan? RetryAfter);
+internal sealed record VenueResponse(HttpStatusCode Status, byte[] Body, HttpResponseHeaders Headers, TimeSpan? RetryAfter);
 
 /// <summary>
 /// The shared base of every venue's REST client: server-time offset tracking (synced before the first signed call and
@@ -56,7 +56,7 @@ public sealed record VenueResponse(HttpStatusCode Status, byte[] Body, HttpRespo
 /// safe, and unknown outcomes reported as such. A venue adds only <see cref="BuildRequest"/>,
 /// <see cref="ParseFailure"/> and <see cref="FetchServerTimeAsync"/>.
 /// </summary>
-public abstract class VenueRestClient
+internal abstract class VenueRestClient
 {
     private const int SafeRetries = 2;
     private readonly SemaphoreSlim _syncGate = new(1, 1);

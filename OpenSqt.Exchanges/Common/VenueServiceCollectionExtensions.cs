@@ -6,7 +6,7 @@ using OpenSqt.Contracts;
 
 namespace OpenSqt.Exchanges.Common;
 
-public static class VenueServiceCollectionExtensions
+internal static class VenueServiceCollectionExtensions
 {
     /// <summary>
     /// Registers one native venue as the process's <see cref="IExchange"/>: its options bound from

@@ -5,7 +5,7 @@ using OpenSqt.Contracts;
 namespace OpenSqt.Exchanges.Common;
 
 /// <summary>One venue WebSocket as its exchange sees it: reconnect signalling, state, disposal.</summary>
-public interface IVenueStream : IAsyncDisposable
+internal interface IVenueStream : IAsyncDisposable
 {
     /// <summary>Raised after the stream came back; the gap must be reconciled.</summary>
     event EventHandler<StreamReconnectedEventArgs>? Reconnected;
@@ -21,7 +21,7 @@ public interface IVenueStream : IAsyncDisposable
 /// refresh and an orderly dispose. A venue adds its socket (<see cref="UseSocket"/>: login, subscriptions, message
 /// handling) and, where its account pushes are incomplete, asks for REST snapshots with <see cref="RequestAccountRefresh"/>.
 /// </summary>
-public abstract class VenueUserStream : IVenueStream
+internal abstract class VenueUserStream : IVenueStream
 {
     private readonly Channel<bool> _accountRefresh = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly CancellationTokenSource _stop = new();

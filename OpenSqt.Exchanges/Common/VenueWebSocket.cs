@@ -7,7 +7,7 @@ using OpenSqt.Contracts;
 namespace OpenSqt.Exchanges.Common;
 
 /// <summary>A venue's heartbeat rule.</summary>
-public sealed record HeartbeatRule
+internal sealed record HeartbeatRule
 {
     /// <summary>
     /// Protocol-level pings (Binance sends ping frames and expects pongs; <see cref="ClientWebSocket"/> answers them by
@@ -31,7 +31,7 @@ public sealed record HeartbeatRule
 }
 
 /// <summary>How one venue WebSocket connection behaves.</summary>
-public sealed record VenueWebSocketSettings
+internal sealed record VenueWebSocketSettings
 {
     /// <summary>Stream name for logs, metrics and <see cref="StreamReconnectedEventArgs"/> ("orders", "market").</summary>
     public required string Name { get; init; }
@@ -71,7 +71,7 @@ public sealed record VenueWebSocketSettings
 }
 
 /// <summary>One open socket, handed to <see cref="VenueWebSocketSettings.OnConnected"/> for login and subscriptions.</summary>
-public sealed class VenueWebSocketConnection(ClientWebSocket socket)
+internal sealed class VenueWebSocketConnection(ClientWebSocket socket)
 {
     private readonly SemaphoreSlim _sendGate = new(1, 1);
 
@@ -99,7 +99,7 @@ public sealed class VenueWebSocketConnection(ClientWebSocket socket)
 /// connection, and rotates the connection (make before break) ahead of the venue's forced lifetime limit. After an
 /// unplanned reconnect it raises <see cref="Reconnected"/> so the owner can reconcile what happened during the gap.
 /// </summary>
-public sealed class VenueWebSocket : IAsyncDisposable
+internal sealed class VenueWebSocket : IAsyncDisposable
 {
     private int _disposed;
     private readonly VenueWebSocketSettings _settings;

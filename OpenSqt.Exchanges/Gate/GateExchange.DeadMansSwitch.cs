@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// account-wide countdown: that is the documented form, one request refreshes every contract it trades, and a
 /// connector owns its account. No maximum is documented; one hour bounds what the connector's option allows.
 /// </summary>
-public sealed partial class GateExchange : IVenueDeadMansSwitch
+internal sealed partial class GateExchange : IVenueDeadMansSwitch
 {
     public DeadMansSwitchScope Scope => DeadMansSwitchScope.Account;
 

@@ -14,19 +14,13 @@ namespace OpenSqt.Exchanges.Gate;
 /// contract sizes with each contract's <c>quanto_multiplier</c>; a quantity that is not a whole number of contracts is
 /// refused. Single position mode only.
 /// </summary>
-public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestClient>
+internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRestClient>
 {
     public const string VenueName = GateParsers.Venue;
     public const string Settle = "usdt";
     private const string Futures = GateRestClient.Futures;
     private const int BatchPlaceChunk = 10;
     private const int BatchCancelChunk = 20;
-
-    /// <summary>Gate's default page (https://www.gate.com/docs/developers/apiv4/en/#pagination: limit "defaults to 100").</summary>
-    private const int PageSize = 100;
-
-    /// <summary>How many pages of finished orders (newest first) are searched for an order Gate no longer finds by text.</summary>
-    private const int FinishedScanPages = 5;
     private volatile GateContractCache? _contracts;
 
     /// <summary>Builds the connector; <c>handler</c> is the HTTP handler of its client (a pooled socket handler when null).</summary>
@@ -146,7 +140,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
             var body = JsonSerializer.Serialize(chunk, GateJsonContext.Default.StringArray);
             using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_cancel_orders", "batchCancel", GateRateLimits.Call(GateRateLimits.Cancels), body), ct).ConfigureAwait(false);
             return GateParsers.ParseBatchCancel(doc.RootElement, chunk);
-        }, (id, refusal, ct) => BatchCancelItemErrorAsync(symbol, id, refusal, ct), cancellationToken).ConfigureAwait(false);
+        }, (id, refusal, ct) => GateErrors.SettleBatchCancelItemAsync(id, refusal, token => GetOrderAsync(symbol, OrderRef.ByExchangeId(id), token), ct), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
@@ -158,7 +152,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     /// <summary>
     /// One order by id or client id. Gate resolves a <c>text</c> only while the order is open and for 60 s after it
     /// ends; past that the order is looked up in the open list, the stream and the finished list (most recent
-    /// <see cref="FinishedScanPages"/> pages), so an unknown place outcome can still be settled.
+    /// <see cref="GateRestClient.FinishedScanPages"/> pages), so an unknown place outcome can still be settled.
     /// </summary>
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
@@ -182,7 +176,7 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     public override async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(string? symbol, CancellationToken cancellationToken = default)
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        return await ListOrdersAsync(cache, symbol is null ? null : cache.BySymbol(symbol), "open", int.MaxValue, cancellationToken).ConfigureAwait(false);
+        return await Rest.ListOrdersAsync(cache, symbol is null ? null : cache.BySymbol(symbol), "open", int.MaxValue, Unknown, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Account> GetAccountAsync(CancellationToken cancellationToken = default)
@@ -202,15 +196,15 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         if (symbol is not null)
         {
-            using var doc = await Rest.PositionsAsync(cache.BySymbol(symbol).Name, PageSize, 0, cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.PositionsAsync(cache.BySymbol(symbol).Name, GateRestClient.PageSize, 0, cancellationToken).ConfigureAwait(false);
             return Unknown.ReadPositions([doc.RootElement], cache, e => MarketStream.ObserveMark(e), Clock.Now);
         }
 
         var result = new List<Position>();
 
-        await VenuePaging.ByOffsetAsync(PageSize, int.MaxValue, async (offset, ct) =>
+        await VenuePaging.ByOffsetAsync(GateRestClient.PageSize, int.MaxValue, async (offset, ct) =>
         {
-            using var doc = await Rest.PositionsAsync(null, PageSize, offset, ct).ConfigureAwait(false);
+            using var doc = await Rest.PositionsAsync(null, GateRestClient.PageSize, offset, ct).ConfigureAwait(false);
             var page = doc.RootElement.EnumerateArray().ToArray();
             result.AddRange(Unknown.ReadPositions(page, cache, e => MarketStream.ObserveMark(e), Clock.Now));
             return page.Length;
@@ -294,81 +288,8 @@ public sealed partial class GateExchange : VenueExchange<GateOptions, GateRestCl
     protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
         MarketAsync([symbol], GateMarketStream.Tickers, null, (e, contract, now) => GateParsers.ParseTickerFunding(e, contract, now), cancellationToken);
 
-    /// <summary>The error of one failed batch-cancel item, or null when the order turns out to be finished.</summary>
-    private async Task<ExchangeException?> BatchCancelItemErrorAsync(string symbol, string id, ExchangeException refusal, CancellationToken cancellationToken)
-    {
-        if (refusal.Kind == ExchangeErrorKind.UnknownOutcome)
-        {
-            return refusal;
-        }
-
-        var message = refusal.Message;
-        if (GateErrors.Table.Find(message) is not null)
-        {
-            // Some answers put a label in the message: take it at its word.
-            return GateErrors.IsFinished(message) ? null : GateErrors.Table.ToFailure(message, message, 400).Exception;
-        }
-
-        try
-        {
-            var order = await GetOrderAsync(symbol, OrderRef.ByExchangeId(id), cancellationToken).ConfigureAwait(false);
-            return order.Status.IsTerminal()
-                ? null
-                : new ExchangeException(ExchangeErrorKind.Rejected, $"gate did not cancel order {id}: {message}");
-        }
-        catch (ExchangeException ex) when (ex.Kind == ExchangeErrorKind.NotFound)
-        {
-            return new ExchangeException(ExchangeErrorKind.NotFound, $"gate does not know order {id}: {message}");
-        }
-        catch (ExchangeException ex)
-        {
-            return new ExchangeException(ExchangeErrorKind.UnknownOutcome, $"gate did not cancel order {id} ({message}) and it could not be read back: {ex.Message}");
-        }
-    }
-
-    /// <summary>
-    /// An order Gate no longer resolves by <c>text</c>: a finished state pushed on the stream, else the open list,
-    /// else the most recent finished orders, else an open state from the stream; null when none has it.
-    /// </summary>
-    private async Task<Order?> FindByTextAsync(GateContract contract, string clientOrderId, CancellationToken cancellationToken)
-    {
-        var pushed = UserStream.RecentOrder(clientOrderId) is { } p && p.Symbol == contract.Symbol ? p : null;
-        if (pushed is { } final && final.Status.IsTerminal())
-        {
-            GateLog.OrderResolvedByList(Logger, clientOrderId, "order stream");
-            return final;
-        }
-
-        var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (status, pages) in new[] { ("open", int.MaxValue), ("finished", FinishedScanPages) })
-        {
-            var found = (await ListOrdersAsync(cache, contract, status, pages, cancellationToken).ConfigureAwait(false))
-                .FirstOrDefault(o => o.ClientOrderId == clientOrderId);
-            if (found is not null)
-            {
-                GateLog.OrderResolvedByList(Logger, clientOrderId, status + " order list");
-                return found;
-            }
-        }
-
-        return pushed;
-    }
-
-    /// <summary>
-    /// GET orders with a status, paged with <c>limit</c>/<c>offset</c> until a page comes back short
-    /// (https://www.gate.com/docs/developers/apiv4/en/#pagination) or <paramref name="maxPages"/> were read. Orders on
-    /// contracts the connector does not list are skipped.
-    /// </summary>
-    private async Task<IReadOnlyList<Order>> ListOrdersAsync(GateContractCache cache, GateContract? contract, string status, int maxPages, CancellationToken cancellationToken)
-    {
-        var orders = new List<Order>();
-        await VenuePaging.ByOffsetAsync(PageSize, maxPages, async (offset, ct) =>
-        {
-            using var doc = await Rest.OrdersPageAsync(contract?.Name, status, PageSize, offset, ct).ConfigureAwait(false);
-            return Unknown.ReadOrders(doc.RootElement, cache, status + " orders", orders);
-        }, cancellationToken).ConfigureAwait(false);
-        return orders;
-    }
+    private async Task<Order?> FindByTextAsync(GateContract contract, string clientOrderId, CancellationToken cancellationToken) =>
+        await Rest.FindByTextAsync(await ContractsAsync(cancellationToken).ConfigureAwait(false), contract, clientOrderId, UserStream.RecentOrder(clientOrderId), Unknown, cancellationToken).ConfigureAwait(false);
 
     private static string OrderPathId(OrderRef order) =>
         order.ExchangeOrderId ?? GateParsers.ToText(order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));

@@ -34,4 +34,7 @@ internal static partial class GateLog
 
     [LoggerMessage(7210, LogLevel.Warning, "gate: mark price of {Contract} could not be refreshed: {Reason}")]
     public static partial void MarkPriceRefreshFailed(ILogger logger, string contract, string reason);
+
+    [LoggerMessage(7211, LogLevel.Warning, "gate: {Where}: order {OrderId} is in status {Status}, which this connector does not know; the item is skipped, the rest stands")]
+    public static partial void UnknownStatusSkipped(ILogger logger, string where, string orderId, string status);
 }

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// unsubscribed when the last leaves, all subscribed again on every new connection; <c>futures.ping</c> every
 /// <see cref="GateOptions.PingInterval"/>, with <c>futures.pong</c> answers kept off the data path.
 /// </summary>
-public sealed class GateMarketStream : IVenueStream
+internal sealed class GateMarketStream : IVenueStream
 {
     public const string Tickers = "futures.tickers";
     public const string Candlesticks = "futures.candlesticks";

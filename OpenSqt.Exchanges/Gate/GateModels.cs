@@ -6,7 +6,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// One Gate futures contract: its OpenSqt rules in base units, its <c>quanto_multiplier</c> (base units per contract),
 /// and its funding schedule.
 /// </summary>
-public sealed record GateContract(string Name, SymbolRules Rules, decimal Multiplier, decimal FundingRate, decimal IndicativeFundingRate, DateTimeOffset FundingNextApply, TimeSpan FundingInterval)
+internal sealed record GateContract(string Name, SymbolRules Rules, decimal Multiplier, decimal FundingRate, decimal IndicativeFundingRate, DateTimeOffset FundingNextApply, TimeSpan FundingInterval)
 {
     public string Symbol => Rules.Symbol;
 
@@ -25,10 +25,10 @@ public sealed record GateContract(string Name, SymbolRules Rules, decimal Multip
 }
 
 /// <summary>One fill of <c>futures.usertrades</c>, before it is matched to its order update. Size in contracts, signed.</summary>
-public sealed record GateUserTrade(string TradeId, string OrderId, string Contract, decimal Size, decimal Price, decimal Fee, bool IsMaker, DateTimeOffset Time);
+internal sealed record GateUserTrade(string TradeId, string OrderId, string Contract, decimal Size, decimal Price, decimal Fee, bool IsMaker, DateTimeOffset Time);
 
 /// <summary>A WebSocket request: <c>{"time","channel","event","payload","auth"}</c>.</summary>
-public sealed record GateChannelRequest(
+internal sealed record GateChannelRequest(
     [property: System.Text.Json.Serialization.JsonPropertyName("time")] long Time,
     [property: System.Text.Json.Serialization.JsonPropertyName("channel")] string Channel,
     [property: System.Text.Json.Serialization.JsonPropertyName("event")] string Event,
@@ -38,7 +38,7 @@ public sealed record GateChannelRequest(
     GateChannelAuth? Auth = null);
 
 /// <summary>The per-request authentication of a private channel.</summary>
-public sealed record GateChannelAuth(
+internal sealed record GateChannelAuth(
     [property: System.Text.Json.Serialization.JsonPropertyName("method")] string Method,
     [property: System.Text.Json.Serialization.JsonPropertyName("KEY")] string Key,
     [property: System.Text.Json.Serialization.JsonPropertyName("SIGN")] string Sign);

@@ -15,9 +15,8 @@ public sealed class GateOptions : VenueOptions
     public const string ProductionWsUrl = "wss://fx-ws.gateio.ws/v4/ws/usdt";
 
     public GateOptions()
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
     {
-        RestBaseUrl = ProductionRestUrl;
-        WsBaseUrl = ProductionWsUrl;
     }
 
     /// <summary>Interval of the application-level <c>futures.ping</c> (Gate drops silent connections).</summary>
@@ -56,6 +55,4 @@ public sealed class GateOptions : VenueOptions
     /// <summary>Longest pause after repeated 429s on one budget.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan RateLimitBackoffMax { get; set; } = TimeSpan.FromSeconds(8);
-
-    protected override string Section => SectionName;
 }

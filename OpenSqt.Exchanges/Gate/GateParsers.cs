@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// into base units with the contract's <c>quanto_multiplier</c>; times are seconds (often fractional) or, where Gate
 /// gives them, milliseconds; numbers are read leniently (string or number, exponents included).
 /// </summary>
-public static class GateParsers
+internal static class GateParsers
 {
     public const string Venue = "gate";
 
@@ -75,7 +75,9 @@ public static class GateParsers
     /// or expired (IOC or FOK remainder, self-trade prevention). The WebSocket's <c>_new</c>/<c>_update</c> are open states.
     /// Values this connector does not know are not an error: a finished order with an unknown <c>finish_as</c> is filled
     /// when nothing is left and cancelled otherwise, and an unknown <c>status</c> without an outcome is taken as open;
-    /// <paramref name="known"/> is false then, for the caller to log and count.
+    /// <paramref name="known"/> is false then, for the caller to log and count. Callers do not take that guess:
+    /// <see cref="GateUnknownValues"/> answers such an order as <see cref="OrderStatus.Unknown"/> to a single read and
+    /// skips it in lists and on the order stream.
     /// </summary>
     public static OrderStatus ParseStatus(string? status, string? finishAs, bool partlyFilled, bool nothingLeft, out bool known)
     {

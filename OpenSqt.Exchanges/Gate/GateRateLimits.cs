@@ -15,7 +15,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// timestamp"); going past a limit is HTTP 429 <c>TOO_MANY_REQUESTS</c>, with no <c>Retry-After</c>. Every call here
 /// is charged against exactly one budget, so the headers always describe that budget.
 /// </summary>
-public static class GateRateLimits
+internal static class GateRateLimits
 {
     public const string RemainHeader = "X-Gate-RateLimit-Requests-Remain";
     public const string LimitHeader = "X-Gate-RateLimit-Limit";
@@ -40,29 +40,15 @@ public static class GateRateLimits
     /// <summary>POST /futures/{settle}/countdown_cancel_all: one of "the others", 200 requests per 10 s per endpoint.</summary>
     public const string CountdownCancelAll = "private:countdown_cancel_all";
 
-    private static readonly TimeSpan TenSeconds = TimeSpan.FromSeconds(10);
+    private static readonly EndpointBudgets Budgets = new(null, RemainHeader,
+        (100, TimeSpan.FromSeconds(1), [Orders]),
+        (200, TimeSpan.FromSeconds(1), [Cancels]),
+        (200, TimeSpan.FromSeconds(10), [Time, Contracts, Tickers, Candlesticks, FundingRate, OrderList, OrderLookup, Accounts, Positions, CountdownCancelAll]));
 
-    public static IReadOnlyList<RateLimitRule> Rules { get; } =
-    [
-        new(Orders, 100, TimeSpan.FromSeconds(1)) { RemainingHeader = RemainHeader },
-        new(Cancels, 200, TimeSpan.FromSeconds(1)) { RemainingHeader = RemainHeader },
-        new(Time, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(Contracts, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(Tickers, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(Candlesticks, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(FundingRate, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(OrderList, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(OrderLookup, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(Accounts, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(Positions, 200, TenSeconds) { RemainingHeader = RemainHeader },
-        new(CountdownCancelAll, 200, TenSeconds) { RemainingHeader = RemainHeader },
-    ];
-
-    private static readonly Dictionary<string, IReadOnlyList<RateLimitCost>> Costs =
-        Rules.ToDictionary(r => r.Name, r => (IReadOnlyList<RateLimitCost>)[new RateLimitCost(r.Name, 1)], StringComparer.Ordinal);
+    public static IReadOnlyList<RateLimitRule> Rules => Budgets.Rules;
 
     /// <summary>One request against one budget.</summary>
-    public static IReadOnlyList<RateLimitCost> Call(string budget) => Costs[budget];
+    public static IReadOnlyList<RateLimitCost> Call(string budget) => Budgets.Call(budget);
 
     /// <summary>The budget a request was charged against (each Gate call is charged against exactly one).</summary>
     public static string? BudgetOf(IReadOnlyList<RateLimitCost> costs) => costs.Count == 1 ? costs[0].Rule : null;

@@ -13,10 +13,16 @@ namespace OpenSqt.Exchanges.Gate;
 /// calls the <c>KEY</c>, <c>Timestamp</c> (seconds) and <c>SIGN</c> headers over the exact path, query and body sent.
 /// Errors are <c>{"label","message"}</c>.
 /// </summary>
-public sealed class GateRestClient : VenueRestClient
+internal sealed class GateRestClient : VenueRestClient
 {
     /// <summary>The path prefix of the USDT-settled futures endpoints.</summary>
     public const string Futures = "/futures/usdt";
+
+    /// <summary>Gate's default page (https://www.gate.com/docs/developers/apiv4/en/#pagination: limit "defaults to 100").</summary>
+    public const int PageSize = 100;
+
+    /// <summary>How many pages of finished orders (newest first) are searched for an order Gate no longer finds by text.</summary>
+    public const int FinishedScanPages = 5;
     private readonly VenueCredentials _credentials;
     private readonly string _basePath;
     private string? _userId;
@@ -180,6 +186,53 @@ public sealed class GateRestClient : VenueRestClient
         }
 
         return GetJsonAsync(VenueRequest.Get(Futures + "/orders", status + "Orders", GateRateLimits.Call(GateRateLimits.OrderList), parameters, signed: true), cancellationToken);
+    }
+
+    /// <summary>
+    /// GET orders with a status, paged with <c>limit</c>/<c>offset</c> until a page comes back short
+    /// (https://www.gate.com/docs/developers/apiv4/en/#pagination) or <paramref name="maxPages"/> were read, of one
+    /// contract or all. Orders on contracts the connector does not list are skipped.
+    /// </summary>
+    internal async Task<IReadOnlyList<Order>> ListOrdersAsync(GateContractCache cache, GateContract? contract, string status, int maxPages, GateUnknownValues unknown, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unknown);
+        var orders = new List<Order>();
+        await VenuePaging.ByOffsetAsync(PageSize, maxPages, async (offset, ct) =>
+        {
+            using var doc = await OrdersPageAsync(contract?.Name, status, PageSize, offset, ct).ConfigureAwait(false);
+            return unknown.ReadOrders(doc.RootElement, cache, status + " orders", orders);
+        }, cancellationToken).ConfigureAwait(false);
+        return orders;
+    }
+
+    /// <summary>
+    /// An order Gate no longer resolves by <c>text</c> (it does so only while the order is open and for 60 s after it
+    /// ends, gateapi-python docs/FuturesApi.md get_futures_order): a finished state <paramref name="pushed"/> on the
+    /// stream, else the open list, else the most recent <see cref="FinishedScanPages"/> pages of finished orders, else
+    /// an open state from the stream; null when none has it.
+    /// </summary>
+    internal async Task<Order?> FindByTextAsync(GateContractCache cache, GateContract contract, string clientOrderId, Order? pushed, GateUnknownValues unknown, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        pushed = pushed is { } p && p.Symbol == contract.Symbol ? p : null;
+        if (pushed is { } final && final.Status.IsTerminal())
+        {
+            GateLog.OrderResolvedByList(Logger, clientOrderId, "order stream");
+            return final;
+        }
+
+        foreach (var (status, pages) in new[] { ("open", int.MaxValue), ("finished", FinishedScanPages) })
+        {
+            var found = (await ListOrdersAsync(cache, contract, status, pages, unknown, cancellationToken).ConfigureAwait(false))
+                .FirstOrDefault(o => o.ClientOrderId == clientOrderId);
+            if (found is not null)
+            {
+                GateLog.OrderResolvedByList(Logger, clientOrderId, status + " order list");
+                return found;
+            }
+        }
+
+        return pushed;
     }
 
     /// <summary>GET the position of one contract, or one page of the held positions (<c>holding=true</c>) when <paramref name="contract"/> is null.</summary>

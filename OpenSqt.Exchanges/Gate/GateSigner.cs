@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// header beside <c>KEY</c> and <c>Timestamp</c>. The query is signed exactly as sent. Private WebSocket channels sign
 /// <c>channel=&lt;c&gt;&amp;event=&lt;e&gt;&amp;time=&lt;t&gt;</c> in each subscribe request's <c>auth</c> block.
 /// </summary>
-public static class GateSigner
+internal static class GateSigner
 {
     public const string KeyHeader = "KEY";
     public const string SignHeader = "SIGN";

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// (metric <c>exchange_venue_errors_total{operation="unknownValue"|"unlistedContract"}</c>), and the rest of the answer
 /// stands.
 /// </summary>
-public sealed class GateUnknownValues
+internal sealed class GateUnknownValues
 {
     private readonly ILogger _logger;
     private readonly VenueMetrics _metrics;
@@ -69,6 +69,25 @@ public sealed class GateUnknownValues
             : order with { Status = OrderStatus.Unknown };
     }
 
+    /// <summary>
+    /// An order of a list or of a <c>futures.orders</c> push, or null (logged and counted) when its <c>status</c> is
+    /// one Gate documents neither as <c>open</c> nor as <c>finished</c> (gateapi-python docs/FuturesOrder.md) and no
+    /// final <c>finish_as</c> tells the outcome: such an order is skipped rather than guessed open (the WebSocket's
+    /// <c>_new</c>/<c>_update</c> describe an event, not whether the order still works).
+    /// </summary>
+    internal Order? ParseListedOrder(JsonElement e, decimal multiplier, string where)
+    {
+        var status = e.GetStringOrNull("status");
+        if (status is not ("open" or "finished") && e.GetStringOrNull("finish_as") is null or "" or "_new" or "_update")
+        {
+            Value(where, $"status={status}");
+            GateLog.UnknownStatusSkipped(_logger, where, e.TryGetProperty("id", out var id) ? id.ToString() : "?", status ?? "(none)");
+            return null;
+        }
+
+        return ParseOrder(e, multiplier, where);
+    }
+
     /// <summary>Adds the orders of an order-list page to <paramref name="into"/>, orders on unlisted contracts skipped; answers how many items the page held.</summary>
     internal int ReadOrders(JsonElement page, GateContractCache cache, string where, List<Order> into)
     {
@@ -83,7 +102,10 @@ public sealed class GateUnknownValues
                 continue;
             }
 
-            into.Add(ParseOrder(e, of.Multiplier, where));
+            if (ParseListedOrder(e, of.Multiplier, where) is { } order)
+            {
+                into.Add(order);
+            }
         }
 
         return count;

@@ -19,7 +19,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// with the contract's mark price from the mark price source (the ticker stream or REST) and the unrealised PnL worked
 /// out from it, never with a zero standing in for a value Gate did not send.
 /// </summary>
-public sealed class GateUserStream : VenueUserStream
+internal sealed class GateUserStream : VenueUserStream
 {
     public const string OrdersChannel = "futures.orders";
     public const string UserTradesChannel = "futures.usertrades";
@@ -154,14 +154,8 @@ public sealed class GateUserStream : VenueUserStream
                     OnTrade(GateParsers.ParseUserTrade(item));
                     break;
                 case OrdersChannel:
-                    if (ContractOf(item) is { } orderContract)
+                    if (ContractOf(item) is { } orderContract && _unknown.ParseListedOrder(item, orderContract.Multiplier, OrdersChannel) is { } order)
                     {
-                        var order = GateParsers.ParseOrder(item, orderContract.Multiplier, out var unknown);
-                        if (unknown is not null)
-                        {
-                            _unknown.Value(OrdersChannel, unknown);
-                        }
-
                         _recent.Set(order);
                         OnOrder(order, orderContract.Multiplier);
                     }

@@ -10,13 +10,10 @@ namespace OpenSqt.Exchanges.Okx;
 /// copy of that page in rosssaunders/coincise docs/okx/error_codes.md (a00ae58) except 51119 "insufficient balance"
 /// and 60009 "Login failed", which are ccxt's (Vectors/errors/okx_error_codes_ccxt.json), and 64008 (WebSocket table).
 /// </summary>
-public static class OkxErrors
+internal static class OkxErrors
 {
-    public const string EndpointTimeout = "50004";
-    public const string RateLimited = "50011";
     public const string TimestampExpired = "50102";
     public const string ParameterError = "51000";
-    public const string InstrumentNotExist = "51001";
     /// <summary>"Order cancellation failed as the order has been filled, canceled or does not exist": ambiguous, settled with a query.</summary>
     public const string CancelFailed = "51400";
 
@@ -32,8 +29,8 @@ public static class OkxErrors
     public static VenueErrorTable Table { get; } = new("okx", new Dictionary<string, VenueErrorInfo>
     {
         ["50001"] = new(ExchangeErrorKind.Unavailable, Explanation: "service temporarily unavailable"),
-        [EndpointTimeout] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "endpoint timeout; the outcome is unknown, look the order up by clOrdId"),
-        [RateLimited] = new(ExchangeErrorKind.RateLimited),
+        ["50004"] = new(ExchangeErrorKind.UnknownOutcome, Explanation: "endpoint timeout; the outcome is unknown, look the order up by clOrdId"),
+        ["50011"] = new(ExchangeErrorKind.RateLimited), // rate limit reached
 
         // "You've reached the maximum order rate limit for this account": the sub-account limit of 1000 order requests
         // per 2 s (OKX docs, Rate limits > Sub-account rate limit; error codes, HTTP 200).
@@ -48,7 +45,7 @@ public static class OkxErrors
         ["50112"] = new(ExchangeErrorKind.Unavailable, IsClockError: true, Explanation: "invalid OK-ACCESS-TIMESTAMP"),
         ["50113"] = new(ExchangeErrorKind.Unauthenticated, Explanation: "signature refused; check API_SECRET"),
         [ParameterError] = new(ExchangeErrorKind.InvalidArgument),
-        [InstrumentNotExist] = new(ExchangeErrorKind.NotFound, Explanation: "instrument does not exist"),
+        ["51001"] = new(ExchangeErrorKind.NotFound, Explanation: "instrument does not exist"),
         ["51006"] = new(ExchangeErrorKind.InvalidArgument, Explanation: "price out of the allowed range"),
         ["51008"] = new(ExchangeErrorKind.InsufficientMargin),
         [DuplicateClOrdId] = new(ExchangeErrorKind.AlreadyExists, Explanation: "clOrdId already used"),

@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// value can be 0, [10, 120]. Setting timeOut to 0 disables Cancel All After". Without a <c>tag</c> it covers every
 /// pending order of the account, so the scope is the account.
 /// </summary>
-public sealed partial class OkxExchange : IVenueDeadMansSwitch
+internal sealed partial class OkxExchange : IVenueDeadMansSwitch
 {
     public DeadMansSwitchScope Scope => DeadMansSwitchScope.Account;
 

@@ -16,12 +16,12 @@ namespace OpenSqt.Exchanges.Okx;
 /// whatever happens to the read-back (429, 5xx, timeout, not yet visible, no budget left) the accepted order is
 /// reported as accepted, never as refused.
 /// </summary>
-public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
+internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClient>
 {
     public const string VenueName = OkxParsers.Venue;
     public const int BatchSize = 20;
     private int _unknownValues;
-    private IReadOnlyDictionary<string, Instrument> _instruments = new Dictionary<string, Instrument>();
+    private IReadOnlyDictionary<string, OkxInstrument> _instruments = new Dictionary<string, OkxInstrument>();
 
     public OkxExchange(IOptions<OkxOptions> options, VenueCredentials credentials, TimeProvider time, ILoggerFactory? loggerFactory = null, VenueMetrics? metrics = null, HttpClient? http = null)
         : base(VenueName, options.Value, credentials, needsPassphrase: true, time, loggerFactory, metrics, http)
@@ -63,61 +63,8 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         // sCode 0 means OKX took the order; without its id only the client id can find it.
         var id = orderId ?? throw new ExchangeException(ExchangeErrorKind.UnknownOutcome,
             $"okx accepted order {request.ClientOrderId} without an ordId; look it up by client id");
-        return await ReadBackAsync(request, instrument, id, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The acknowledgement is the answer; the read-back only refines it (a post-only order OKX cancelled at once, an
-    /// order that filled). It is skipped when the query budget has no room, bounded by
-    /// <see cref="OkxOptions.PlaceReadBackTimeout"/>, and any failure of it (429, 5xx, timeout, not yet visible, an
-    /// answer this connector cannot read) leaves the order accepted.
-    /// </summary>
-    private async Task<Order> ReadBackAsync(OrderRequest request, Instrument instrument, string id, CancellationToken cancellationToken)
-    {
-        var limits = Rest.RateLimits;
-        if (Options.PlaceReadBackTimeout <= TimeSpan.Zero || limits.BlockedUntil is not null
-            || limits.Used(OkxRateLimits.GetOrder) + 1 > Math.Floor(limits.Limit(OkxRateLimits.GetOrder) * limits.SafetyFraction))
-        {
-            OkxLog.ReadBackSkipped(Logger, id);
-            return Accepted(request, id);
-        }
-
-        Order order;
-        JsonElement item;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.PlaceReadBackTimeout);
-        try
-        {
-            using var detail = await Rest.GetJsonAsync(OkxRestClient.OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, timeout.Token).ConfigureAwait(false);
-            item = OkxParsers.Data(detail.RootElement).FirstOrDefault();
-            if (item.ValueKind != JsonValueKind.Object)
-            {
-                OkxLog.ReadBackFailed(Logger, id, request.ClientOrderId, "empty answer");
-                return Accepted(request, id);
-            }
-
-            item = item.Clone();
-            order = OkxParsers.ParseOrder(item, instrument.ContractSize);
-        }
-        catch (Exception ex) when (ex is ExchangeException or OperationCanceledException or JsonException or FormatException or InvalidOperationException)
-        {
-            if (ex is OkxUnknownValueException unknown)
-            {
-                SkipUnknown("order " + id, unknown);
-            }
-
-            OkxLog.ReadBackFailed(Logger, id, request.ClientOrderId, ex.Message);
-            return Accepted(request, id);
-        }
-
-        if (order.Status == OrderStatus.Canceled && OkxParsers.IsPostOnlyCancel(item))
-        {
-            throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
-                $"okx cancelled post-only order {id} ({request.ClientOrderId}) with cancelSource 31: it would have taken liquidity",
-                venueCode: OkxErrors.PostOnlyCancelSource);
-        }
-
-        return order;
+        return await Rest.ReadBackAsync(request, id, instrument.ContractSize, Options.PlaceReadBackTimeout, SkipUnknown, cancellationToken).ConfigureAwait(false)
+            ?? Accepted(request, id);
     }
 
     public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
@@ -151,16 +98,8 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     /// </summary>
     public override async Task CancelOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
     {
-        var body = VenueJson.Write(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("instId", OkxParsers.Symbols.ToVenue(symbol));
-            OkxParsers.WriteRef(w, order);
-            w.WriteEndObject();
-        });
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.One(OkxRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
-        var (_, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
-        if (error is not null && await SettleCancelErrorAsync(symbol, order, error, cancellationToken).ConfigureAwait(false) is { } failure)
+        if (await Rest.CancelAsync(symbol, order, cancellationToken).ConfigureAwait(false) is { } error
+            && await SettleCancelErrorAsync(symbol, order, error, cancellationToken).ConfigureAwait(false) is { } failure)
         {
             throw failure;
         }
@@ -197,38 +136,9 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         }, ExchangeErrorKind.Unavailable, cancellationToken)).ConfigureAwait(false);
     }
 
-    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)
-    {
-        var instId = OkxParsers.Symbols.ToVenue(symbol);
-        return VenueBatch.CancelAsync(exchangeOrderIds, BatchSize, async (chunk, ct) =>
-        {
-            var body = VenueJson.Write(w =>
-            {
-                w.WriteStartArray();
-                foreach (var id in chunk)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("instId", instId);
-                    w.WriteString("ordId", id);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-            });
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders", "batchCancel", OkxRateLimits.BatchCancelCost(chunk.Length), body), ct).ConfigureAwait(false);
-            var items = OkxParsers.Data(doc.RootElement).ToArray();
-            var refused = new List<(int, ExchangeException)>();
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                if ((i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent")) is { } error)
-                {
-                    refused.Add((i, error));
-                }
-            }
-
-            return refused;
-        }, (id, error, ct) => SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(id), error, ct), cancellationToken);
-    }
+    public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
+        VenueBatch.CancelAsync(exchangeOrderIds, BatchSize, (chunk, ct) => Rest.BatchCancelAsync(symbol, chunk, ct),
+            (id, error, ct) => SettleCancelErrorAsync(symbol, OrderRef.ByExchangeId(id), error, ct), cancellationToken);
 
     /// <summary>OKX has no cancel-all for swaps outside MMP: the working orders are read and cancelled in batches.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
@@ -283,24 +193,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         {
             using var doc = await Rest.PendingOrdersAsync(symbol, after, ct).ConfigureAwait(false);
             var page = OkxParsers.Data(doc.RootElement).ToArray();
-            foreach (var item in page)
-            {
-                var instId = item.GetRequiredString("instId");
-                if (!instruments.TryGetValue(OkxParsers.Symbols.FromVenue(instId), out var instrument))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    orders.Add(OkxParsers.ParseOrder(item, instrument.ContractSize));
-                }
-                catch (OkxUnknownValueException ex)
-                {
-                    SkipUnknown("open order " + item.GetStringOrNull("ordId"), ex);
-                }
-            }
-
+            OkxParsers.AddOrders(page, instruments, orders, SkipUnknown);
             return page.Length < 100 ? null : page[^1].GetRequiredString("ordId");
         }, cancellationToken).ConfigureAwait(false);
         return orders;
@@ -323,20 +216,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
         using var doc = await Rest.PositionsAsync(symbol, cancellationToken).ConfigureAwait(false);
-        var positions = new List<Position>();
-        foreach (var item in OkxParsers.Data(doc.RootElement))
-        {
-            if (instruments.TryGetValue(OkxParsers.Symbols.FromVenue(item.GetRequiredString("instId")), out var instrument))
-            {
-                var position = OkxParsers.ParsePosition(item, instrument.ContractSize);
-                if (position.Size != 0)
-                {
-                    positions.Add(position);
-                }
-            }
-        }
-
-        return positions;
+        return OkxParsers.ParsePositions(OkxParsers.Data(doc.RootElement), instruments);
     }
 
     public override async Task<decimal> GetBalanceAsync(string asset, CancellationToken cancellationToken = default)
@@ -418,10 +298,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     protected override IAsyncEnumerable<FundingRate> StreamFundingAsync(string symbol, CancellationToken cancellationToken) =>
         MarketStream.SubscribeAsync([new OkxChannel("funding-rate", OkxParsers.Symbols.ToVenue(symbol))], (_, item) => OkxParsers.ParseFunding(item), cancellationToken);
 
-    /// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
-    public sealed record Instrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
-
-    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, Instrument instrument) =>
+    private void WriteOrder(Utf8JsonWriter w, OrderRequest request, OkxInstrument instrument) =>
         OkxParsers.WriteOrder(w, request, instrument.ContractSize, instrument.Lot, Options.TradeMode);
 
     /// <summary>An item skipped for an enum value this connector does not know: logged and counted, the rest stands.</summary>
@@ -443,7 +320,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseTicker(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no ticker for '{symbol}'");
     }
 
-    private async Task<Instrument> InstrumentAsync(string symbol, CancellationToken cancellationToken) =>
+    private async Task<OkxInstrument> InstrumentAsync(string symbol, CancellationToken cancellationToken) =>
         (await InstrumentsAsync(cancellationToken).ConfigureAwait(false)).TryGetValue(symbol, out var instrument)
             ? instrument
             : throw new ExchangeException(ExchangeErrorKind.NotFound, $"symbol '{symbol}' is not a live USDT swap on okx");
@@ -452,7 +329,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     private async Task<IReadOnlyDictionary<string, decimal>> ContractSizesAsync(CancellationToken cancellationToken) =>
         (await InstrumentsAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(i => OkxParsers.Symbols.ToVenue(i.Key), i => i.Value.ContractSize, StringComparer.Ordinal);
 
-    private async Task<IReadOnlyDictionary<string, Instrument>> InstrumentsAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, OkxInstrument>> InstrumentsAsync(CancellationToken cancellationToken)
     {
         await RulesAsync(cancellationToken).ConfigureAwait(false);
         return Volatile.Read(ref _instruments);
@@ -461,16 +338,7 @@ public sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestClien
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
         using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/instruments", "instruments", OkxRateLimits.One(OkxRateLimits.Instruments), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
-        var instruments = new Dictionary<string, Instrument>(StringComparer.Ordinal);
-        foreach (var item in OkxParsers.Data(doc.RootElement).Where(OkxParsers.IsLiveLinearSwap))
-        {
-            var rules = OkxParsers.ParseInstrument(item);
-            if (rules.QuoteAsset == "USDT")
-            {
-                instruments[rules.Symbol] = new Instrument(rules, rules.ContractSize, item.GetDecimal("lotSz"));
-            }
-        }
-
+        var instruments = OkxParsers.ParseInstruments(OkxParsers.Data(doc.RootElement));
         Volatile.Write(ref _instruments, instruments);
         return [.. instruments.Values.Select(i => i.Rules)];
     }

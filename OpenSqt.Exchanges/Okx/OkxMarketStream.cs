@@ -6,7 +6,7 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Okx;
 
 /// <summary>An OKX channel argument: <c>{"channel":"tickers","instId":"BTC-USDT-SWAP"}</c>.</summary>
-public sealed record OkxChannel(string Channel, string InstId);
+internal sealed record OkxChannel(string Channel, string InstId);
 
 /// <summary>
 /// One unauthenticated OKX WebSocket (the public endpoint for tickers and funding, the business endpoint for candles):
@@ -15,7 +15,7 @@ public sealed record OkxChannel(string Channel, string InstId);
 /// <c>ping</c> goes out every <see cref="OkxOptions.PingInterval"/> (OKX drops a connection silent for 30 s) and the
 /// text <c>pong</c> is swallowed; the service-upgrade notice (64008) makes the stream reconnect at once.
 /// </summary>
-public sealed class OkxMarketStream : IVenueStream
+internal sealed class OkxMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 50;
     private readonly TopicMultiplexer<OkxChannel, (OkxChannel Arg, JsonElement Item)> _channels;

@@ -18,9 +18,8 @@ public sealed class OkxOptions : VenueOptions
     public const string ProductionWsBusinessUrl = "wss://ws.okx.com:8443/ws/v5/business";
 
     public OkxOptions()
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
     {
-        RestBaseUrl = ProductionRestUrl;
-        WsBaseUrl = ProductionWsUrl;
     }
 
     /// <summary>The private WebSocket (login, orders, account, positions).</summary>
@@ -59,8 +58,6 @@ public sealed class OkxOptions : VenueOptions
     public Uri WsBusinessUri => new(WsBusinessUrl);
 
     public Uri WsPublicUri => new(WsBaseUrl);
-
-    protected override string Section => SectionName;
 
     public override IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// takes the instrument's contract value. <c>post_only</c> is GTX; <c>ioc</c>/<c>fok</c> are limit orders with that
 /// time in force.
 /// </summary>
-public static partial class OkxParsers
+internal static partial class OkxParsers
 {
     public const string Venue = "okx";
     public const string InstType = "SWAP";
@@ -303,6 +303,51 @@ public static partial class OkxParsers
         return ContractSize.RulesInBase(inContracts, contractSize);
     }
 
+    /// <summary>The live linear USDT swaps of an instruments answer, by symbol.</summary>
+    public static Dictionary<string, OkxInstrument> ParseInstruments(IEnumerable<JsonElement> items)
+    {
+        var instruments = new Dictionary<string, OkxInstrument>(StringComparer.Ordinal);
+        foreach (var item in items.Where(IsLiveLinearSwap))
+        {
+            var rules = ParseInstrument(item);
+            if (rules.QuoteAsset == "USDT")
+            {
+                instruments[rules.Symbol] = new OkxInstrument(rules, rules.ContractSize, item.GetDecimal("lotSz"));
+            }
+        }
+
+        return instruments;
+    }
+
+    /// <summary>
+    /// Adds a page of orders to <paramref name="orders"/>: orders on swaps not listed are left out, and an order with
+    /// an enum value this connector does not know is passed to <paramref name="skipUnknown"/> instead.
+    /// </summary>
+    public static void AddOrders(IEnumerable<JsonElement> page, IReadOnlyDictionary<string, OkxInstrument> instruments, List<Order> orders, Action<string, OkxUnknownValueException> skipUnknown)
+    {
+        foreach (var item in page)
+        {
+            if (instruments.TryGetValue(Symbols.FromVenue(item.GetRequiredString("instId")), out var instrument))
+            {
+                try
+                {
+                    orders.Add(ParseOrder(item, instrument.ContractSize));
+                }
+                catch (OkxUnknownValueException ex)
+                {
+                    skipUnknown("open order " + item.GetStringOrNull("ordId"), ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>The non-empty positions of listed swaps.</summary>
+    public static IReadOnlyList<Position> ParsePositions(IEnumerable<JsonElement> items, IReadOnlyDictionary<string, OkxInstrument> instruments) =>
+        [.. items
+            .Select(item => instruments.TryGetValue(Symbols.FromVenue(item.GetRequiredString("instId")), out var instrument) ? ParsePosition(item, instrument.ContractSize) : null)
+            .Where(p => p is { Size: not 0 })
+            .Select(p => p!)];
+
     public static bool IsLiveLinearSwap(JsonElement item) =>
         item.GetStringOrNull("state") == "live" && item.GetStringOrNull("ctType") == "linear";
 
@@ -403,14 +448,17 @@ public static partial class OkxParsers
     }
 }
 
+/// <summary>One instrument's rules (in base units), contract value and lot size in contracts.</summary>
+internal sealed record OkxInstrument(SymbolRules Rules, decimal ContractSize, decimal Lot);
+
 /// <summary>One currency of an OKX account (<c>details</c> item): cash balance, equity, available equity, unrealised PnL, maintenance margin.</summary>
-public sealed record OkxBalance(string Ccy, decimal CashBalance, decimal Equity, decimal AvailableEquity, decimal UnrealizedPnl, decimal MaintenanceMargin);
+internal sealed record OkxBalance(string Ccy, decimal CashBalance, decimal Equity, decimal AvailableEquity, decimal UnrealizedPnl, decimal MaintenanceMargin);
 
 /// <summary>
 /// OKX sent an enum value this connector does not know (an order type, state or side added after it was written). The
 /// item that carries it is skipped and counted; the rest of the answer stands.
 /// </summary>
-public sealed class OkxUnknownValueException(string field, string? value)
+internal sealed class OkxUnknownValueException(string field, string? value)
     : ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown {field} '{value}'")
 {
     public string Field { get; } = field;

@@ -12,7 +12,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// orders. If there is only one order in the request, it will consume the rate limit of `Place order`"), with
 /// budgets of their own: placing, cancelling and querying never wait behind one another.
 /// </summary>
-public static class OkxRateLimits
+internal static class OkxRateLimits
 {
     /// <summary>
     /// The pause of a budget after a 429, which OKX sends with code 50011 but no Retry-After
@@ -81,45 +81,22 @@ public static class OkxRateLimits
 
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
 
-    public static IReadOnlyList<RateLimitRule> Rules { get; } =
-    [
-        new(Ticker, 20, Window),
-        new(Tickers, 20, Window),
-        new(Candles, 40, Window),
-        new(Instruments, 20, Window),
-        new(Funding, 10, Window),
-        new(FundingHistory, 10, Window),
-        new(OpenInterest, 20, Window),
-        new(Time, 10, Window),
-        new(Place, 60, Window),
-        new(BatchPlace, 300, Window),
-        new(Cancel, 60, Window),
-        new(BatchCancel, 300, Window),
-        new(GetOrder, 60, Window),
-        new(Pending, 60, Window),
-        new(Balance, 10, Window),
-        new(Positions, 10, Window),
-        new(CancelAllAfter, 1, TimeSpan.FromSeconds(1)),
-    ];
+    private static readonly EndpointBudgets Budgets = new(null, null,
+        (10, Window, [Funding, FundingHistory, Time, Balance, Positions]),
+        (20, Window, [Ticker, Tickers, Instruments, OpenInterest]),
+        (40, Window, [Candles]),
+        (60, Window, [Place, Cancel, GetOrder, Pending]),
+        (300, Window, [BatchPlace, BatchCancel]),
+        (1, TimeSpan.FromSeconds(1), [CancelAllAfter]));
+
+    public static IReadOnlyList<RateLimitRule> Rules => Budgets.Rules;
 
     /// <summary>The cost of one request against one budget.</summary>
-    public static IReadOnlyList<RateLimitCost> One(string rule) => rule switch
-    {
-        Ticker => TickerCost,
-        Place => PlaceCost,
-        Cancel => CancelCost,
-        GetOrder => GetOrderCost,
-        _ => [new(rule, 1)],
-    };
+    public static IReadOnlyList<RateLimitCost> One(string rule) => Budgets.Call(rule);
 
     /// <summary>A batch place of <paramref name="orders"/> orders: one order is charged as a single place, more per order.</summary>
-    public static IReadOnlyList<RateLimitCost> BatchPlaceCost(int orders) => orders == 1 ? PlaceCost : [new(BatchPlace, orders)];
+    public static IReadOnlyList<RateLimitCost> BatchPlaceCost(int orders) => orders == 1 ? One(Place) : Budgets.Call(BatchPlace, orders);
 
     /// <summary>A batch cancel of <paramref name="orders"/> orders: one order is charged as a single cancel, more per order.</summary>
-    public static IReadOnlyList<RateLimitCost> BatchCancelCost(int orders) => orders == 1 ? CancelCost : [new(BatchCancel, orders)];
-
-    private static readonly IReadOnlyList<RateLimitCost> TickerCost = [new(Ticker, 1)];
-    private static readonly IReadOnlyList<RateLimitCost> PlaceCost = [new(Place, 1)];
-    private static readonly IReadOnlyList<RateLimitCost> CancelCost = [new(Cancel, 1)];
-    private static readonly IReadOnlyList<RateLimitCost> GetOrderCost = [new(GetOrder, 1)];
+    public static IReadOnlyList<RateLimitCost> BatchCancelCost(int orders) => orders == 1 ? One(Cancel) : Budgets.Call(BatchCancel, orders);
 }

@@ -14,7 +14,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// <c>{"code","msg","data"}</c>. Order operations answer per item (<c>sCode</c>/<c>sMsg</c>) with an overall code of
 /// "1" (all failed) or "2" (some failed): such answers are returned to the caller, which reads each item.
 /// </summary>
-public sealed class OkxRestClient : VenueRestClient
+internal sealed class OkxRestClient : VenueRestClient
 {
     private readonly VenueCredentials _credentials;
 
@@ -153,6 +153,105 @@ public sealed class OkxRestClient : VenueRestClient
         }).ToList();
         rates.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
         return rates;
+    }
+
+    /// <summary>
+    /// The read-back of an order OKX just acknowledged. The acknowledgement is the answer; the read-back only refines
+    /// it (a post-only order OKX cancelled at once, an order that filled). It is skipped when the query budget has no
+    /// room, bounded by <paramref name="timeout"/>, and any failure of it (429, 5xx, timeout, not yet visible, an
+    /// answer this connector cannot read) answers null: the order stays accepted. A post-only order OKX cancelled with
+    /// <c>cancelSource</c> 31 is refused as <see cref="ExchangeErrorKind.PostOnlyRejected"/>.
+    /// </summary>
+    public async Task<Order?> ReadBackAsync(OrderRequest request, string id, decimal contractSize, TimeSpan timeout, Action<string, OkxUnknownValueException> skipUnknown, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(skipUnknown);
+        if (timeout <= TimeSpan.Zero || RateLimits.BlockedUntil is not null
+            || RateLimits.Used(OkxRateLimits.GetOrder) + 1 > Math.Floor(RateLimits.Limit(OkxRateLimits.GetOrder) * RateLimits.SafetyFraction))
+        {
+            OkxLog.ReadBackSkipped(Logger, id);
+            return null;
+        }
+
+        Order order;
+        JsonElement item;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            using var detail = await GetJsonAsync(OrderDetailRequest(request.Symbol, OrderRef.ByExchangeId(id)) with { Retry = RetryPolicy.Never }, bounded.Token).ConfigureAwait(false);
+            item = OkxParsers.Data(detail.RootElement).FirstOrDefault();
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                OkxLog.ReadBackFailed(Logger, id, request.ClientOrderId, "empty answer");
+                return null;
+            }
+
+            item = item.Clone();
+            order = OkxParsers.ParseOrder(item, contractSize);
+        }
+        catch (Exception ex) when (ex is ExchangeException or OperationCanceledException or JsonException or FormatException or InvalidOperationException)
+        {
+            if (ex is OkxUnknownValueException unknown)
+            {
+                skipUnknown("order " + id, unknown);
+            }
+
+            OkxLog.ReadBackFailed(Logger, id, request.ClientOrderId, ex.Message);
+            return null;
+        }
+
+        return order.Status == OrderStatus.Canceled && OkxParsers.IsPostOnlyCancel(item)
+            ? throw new ExchangeException(ExchangeErrorKind.PostOnlyRejected,
+                $"okx cancelled post-only order {id} ({request.ClientOrderId}) with cancelSource 31: it would have taken liquidity",
+                venueCode: OkxErrors.PostOnlyCancelSource)
+            : order;
+    }
+
+    /// <summary>POST trade/cancel-order: null when OKX took the cancel, else its refusal (<c>sCode</c>), for the caller to settle.</summary>
+    public async Task<ExchangeException?> CancelAsync(string symbol, OrderRef order, CancellationToken cancellationToken)
+    {
+        var body = VenueJson.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("instId", OkxParsers.Symbols.ToVenue(symbol));
+            OkxParsers.WriteRef(w, order);
+            w.WriteEndObject();
+        });
+        using var doc = await GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.One(OkxRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
+        return OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First()).Error;
+    }
+
+    /// <summary>POST trade/cancel-batch-orders of one chunk: the items OKX refused, by position (an item it did not answer is refused too).</summary>
+    public async Task<IReadOnlyList<(int Position, ExchangeException Error)>> BatchCancelAsync(string symbol, string[] chunk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        var instId = OkxParsers.Symbols.ToVenue(symbol);
+        var body = VenueJson.Write(w =>
+        {
+            w.WriteStartArray();
+            foreach (var id in chunk)
+            {
+                w.WriteStartObject();
+                w.WriteString("instId", instId);
+                w.WriteString("ordId", id);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+        using var doc = await GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-batch-orders", "batchCancel", OkxRateLimits.BatchCancelCost(chunk.Length), body), cancellationToken).ConfigureAwait(false);
+        var items = OkxParsers.Data(doc.RootElement).ToArray();
+        var refused = new List<(int, ExchangeException)>();
+        for (var i = 0; i < chunk.Length; i++)
+        {
+            if ((i < items.Length ? OkxParsers.ParseItemResult(items[i]).Error : new ExchangeException(ExchangeErrorKind.Internal, "okx answered fewer batch items than were sent")) is { } error)
+            {
+                refused.Add((i, error));
+            }
+        }
+
+        return refused;
     }
 
     /// <summary>GET trade/order: one order by id or client id.</summary>

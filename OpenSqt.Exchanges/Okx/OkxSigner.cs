@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// timestamp + METHOD + requestPath (with the query for GET) + body)), the timestamp ISO-8601 UTC with milliseconds and
 /// <c>Z</c>. The WebSocket login signs Unix seconds + <c>GET/users/self/verify</c>.
 /// </summary>
-public static class OkxSigner
+internal static class OkxSigner
 {
     public const string KeyHeader = "OK-ACCESS-KEY";
     public const string SignHeader = "OK-ACCESS-SIGN";

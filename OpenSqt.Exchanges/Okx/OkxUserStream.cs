@@ -17,7 +17,7 @@ namespace OpenSqt.Exchanges.Okx;
 /// currency will be pushed"): balances are merged per currency, so a push without USDT keeps the USDT balance, and a
 /// position missing from a complete snapshot is reported closed.
 /// </summary>
-public sealed class OkxUserStream : VenueUserStream
+internal sealed class OkxUserStream : VenueUserStream
 {
     private readonly VenueCredentials _credentials;
     private readonly ServerClock _clock;

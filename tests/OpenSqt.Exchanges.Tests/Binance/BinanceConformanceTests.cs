@@ -23,7 +23,7 @@ public sealed class BinanceConformanceTests : VenueConformanceTests
     protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
         CreateBinance(simulator, settings);
 
-    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BinanceExchange)exchange).Rest.RateLimits;
+    private protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BinanceExchange)exchange).Rest.RateLimits;
 
     protected override int UnknownValuesCounted(IExchange exchange) => ((BinanceExchange)exchange).UnknownValuesSeen;
 
@@ -32,7 +32,7 @@ public sealed class BinanceConformanceTests : VenueConformanceTests
     /// <summary>GET /fapi/v1/openOrders has no limit: every open order in one answer (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Current-All-Open-Orders).</summary>
     protected override int OpenOrdersPageSize => 0;
 
-    public static BinanceExchange CreateBinance(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
+    internal static BinanceExchange CreateBinance(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>
         {

@@ -37,7 +37,7 @@ public sealed class BitgetConformanceTests : VenueConformanceTests
     protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
         CreateBitget((BitgetSimulator)simulator, settings);
 
-    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BitgetExchange)exchange).Rest.RateLimits;
+    private protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BitgetExchange)exchange).Rest.RateLimits;
 
     /// <summary>place-order answers only orderId and clientOid (https://www.bitget.com/api-doc/contract/trade/Place-Order): the connector reads the order back.</summary>
     protected override bool PlaceReadsTheOrderBack => true;
@@ -49,7 +49,7 @@ public sealed class BitgetConformanceTests : VenueConformanceTests
     /// <summary>orders-pending answers at most 100 per page, older ones with idLessThan (https://www.bitget.com/api-doc/contract/trade/Get-Orders-Pending).</summary>
     protected override int OpenOrdersPageSize => 100;
 
-    public static BitgetExchange CreateBitget(BitgetSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
+    internal static BitgetExchange CreateBitget(BitgetSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
     {
         var values = new Dictionary<string, string?>
         {

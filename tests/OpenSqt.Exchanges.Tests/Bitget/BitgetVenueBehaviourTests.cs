@@ -74,6 +74,30 @@ public sealed class BitgetVenueBehaviourTests
         Assert.Equal("crossed", sim.MarginModeOf("ETHUSDT"));
     }
 
+    [Fact]
+    public async Task BatchCancelFailuresWithoutAnOrderIdAreNeverChargedToAnotherOrder()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        sim.OmitOrderIdOfFailedCancels = true;
+        await using var bitget = BitgetConformanceTests.CreateBitget(sim);
+        var last = await sim.Engine.GetLatestPriceAsync(Symbol);
+        var open = await sim.Engine.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Limit, Price = last - 500m, Quantity = 0.002m, ClientOrderId = "open1" });
+        var done = await sim.Engine.PlaceOrderAsync(new OrderRequest { Symbol = Symbol, Side = OrderSide.Buy, Type = OrderType.Limit, Price = last - 510m, Quantity = 0.002m, ClientOrderId = "done1" });
+        await sim.Engine.CancelOrderAsync(Symbol, OrderRef.ByExchangeId(done.ExchangeOrderId));
+        const string Unknown = "987654321";
+
+        // The first order is cancelled; Bitget refuses the other two without an orderId: the finished one named by its
+        // clientOid, the unknown one by nothing. Neither refusal is charged to the first order.
+        var errors = await bitget.BatchCancelOrdersAsync(Symbol, [open.ExchangeOrderId, done.ExchangeOrderId, Unknown]);
+
+        var error = Assert.Single(errors);
+        Assert.Equal((2, ExchangeErrorKind.NotFound, Unknown), (error.Index, error.Kind, error.ExchangeOrderId));
+        Assert.Equal(OrderStatus.Canceled, (await sim.Engine.GetOrderAsync(Symbol, OrderRef.ByExchangeId(open.ExchangeOrderId))).Status);
+        Assert.Contains(sim.Journal.All, r => r.Path == "/api/v2/mix/order/detail" && r.RawQuery.Contains("clientOid=done1", StringComparison.Ordinal));
+        Assert.Contains(sim.Journal.All, r => r.Path == "/api/v2/mix/order/detail" && r.RawQuery.Contains("orderId=" + Unknown, StringComparison.Ordinal));
+        Assert.DoesNotContain(sim.Journal.All, r => r.Path == "/api/v2/mix/order/detail" && r.RawQuery.Contains("orderId=" + open.ExchangeOrderId, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("1d", "1Dutc")]
     [InlineData("12h", "12Hutc")]

@@ -23,7 +23,7 @@ public sealed class BybitConformanceTests : VenueConformanceTests
     protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
         CreateBybit(simulator, settings);
 
-    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BybitExchange)exchange).Rest.RateLimits;
+    private protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((BybitExchange)exchange).Rest.RateLimits;
 
     /// <summary>
     /// create-batch has its own budget of 10 orders a second, charged per order (https://bybit-exchange.github.io/docs/v5/rate-limit,
@@ -41,7 +41,7 @@ public sealed class BybitConformanceTests : VenueConformanceTests
     /// <summary>GET /v5/order/realtime takes limit [1, 50] and pages by cursor (https://bybit-exchange.github.io/docs/v5/order/open-order).</summary>
     protected override int OpenOrdersPageSize => 50;
 
-    public static BybitExchange CreateBybit(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
+    internal static BybitExchange CreateBybit(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>
         {

@@ -41,7 +41,7 @@ public abstract class VenueConformanceTests
     protected virtual bool VenueReportsRateLimitUsage => true;
 
     /// <summary>Rate-limit accounting of the connector, for the back-off test.</summary>
-    protected abstract RateLimitTracker RateLimitsOf(IExchange exchange);
+    private protected abstract RateLimitTracker RateLimitsOf(IExchange exchange);
 
     /// <summary>
     /// Whether the connector reads an order back after placing it (to learn what the acknowledgement leaves out); the
@@ -615,6 +615,11 @@ public abstract class VenueConformanceTests
             var open = await exchange.GetOpenOrdersAsync(Symbol);
             Assert.Contains(open, o => o.ClientOrderId == "known1" && o.Status == OrderStatus.New);
             Assert.All(open, o => Assert.Equal(engine[o.ClientOrderId!].ExchangeOrderId, o.ExchangeOrderId));
+
+            // A status the connector does not know is never guessed: the list and the stream skip that order or carry
+            // it as explicitly unknown, never as open (or final).
+            Assert.DoesNotContain(open, o => o.ClientOrderId == "oddstatus" && o.Status != OrderStatus.Unknown);
+            Assert.DoesNotContain(orders.Items, u => u.ClientOrderId == "oddstatus" && u.Status != OrderStatus.Unknown);
             Assert.True(UnknownValuesCounted(exchange) >= 3, $"the odd values were counted ({UnknownValuesCounted(exchange)})");
 
             // A single read of an order with an unknown time in force or order type answers the order.

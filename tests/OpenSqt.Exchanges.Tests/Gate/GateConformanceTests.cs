@@ -32,7 +32,7 @@ public sealed class GateConformanceTests : VenueConformanceTests
     protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
         CreateGate((GateSimulator)simulator, settings);
 
-    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((GateExchange)exchange).Rest.RateLimits;
+    private protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((GateExchange)exchange).Rest.RateLimits;
 
     protected override int UnknownValuesCounted(IExchange exchange) => ((GateExchange)exchange).Unknown.Values + ((GateExchange)exchange).Unknown.Skipped;
 
@@ -41,7 +41,7 @@ public sealed class GateConformanceTests : VenueConformanceTests
     /// <summary>GET /futures/usdt/orders: limit defaults to 100 and pages by offset (gateapi-python docs/FuturesApi.md, list_futures_orders).</summary>
     protected override int OpenOrdersPageSize => 100;
 
-    public static GateExchange CreateGate(GateSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
+    internal static GateExchange CreateGate(GateSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>
         {

@@ -34,7 +34,7 @@ public sealed class OkxConformanceTests : VenueConformanceTests
     protected override IExchange CreateExchange(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null) =>
         CreateOkx((OkxSimulator)simulator, settings);
 
-    protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((OkxExchange)exchange).Rest.RateLimits;
+    private protected override RateLimitTracker RateLimitsOf(IExchange exchange) => ((OkxExchange)exchange).Rest.RateLimits;
 
     /// <summary>POST /api/v5/trade/order answers only ordId, clOrdId, sCode and sMsg (https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order): the connector reads the order back.</summary>
     protected override bool PlaceReadsTheOrderBack => true;
@@ -46,7 +46,7 @@ public sealed class OkxConformanceTests : VenueConformanceTests
     /// <summary>orders-pending answers at most 100 per page, older ones with after=ordId (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).</summary>
     protected override int OpenOrdersPageSize => 100;
 
-    public static OkxExchange CreateOkx(OkxSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
+    internal static OkxExchange CreateOkx(OkxSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
     {
         var values = new Dictionary<string, string?>
         {

@@ -632,6 +632,20 @@ public sealed partial class BitgetSimulator
             {
                 ok.Add(Ack(await CancelOneAsync(symbol, orderId, clientOid).ConfigureAwait(false)));
             }
+            catch (BitgetSimError error) when (OmitOrderIdOfFailedCancels)
+            {
+                string? known;
+                try
+                {
+                    known = clientOid ?? (await FindAsync(symbol, orderId, null).ConfigureAwait(false)).ClientOrderId;
+                }
+                catch (BitgetSimError)
+                {
+                    known = null;
+                }
+
+                failed.Add($"{{\"clientOid\":{(known is null ? "null" : JsonSerializer.Serialize(known))},\"errorMsg\":{JsonSerializer.Serialize(error.Message)},\"errorCode\":\"{error.Code}\"}}");
+            }
             catch (BitgetSimError error)
             {
                 failed.Add($"{{\"orderId\":\"{orderId}\",\"clientOid\":{(clientOid is null ? "null" : JsonSerializer.Serialize(clientOid))},\"errorMsg\":{JsonSerializer.Serialize(error.Message)},\"errorCode\":\"{error.Code}\"}}");

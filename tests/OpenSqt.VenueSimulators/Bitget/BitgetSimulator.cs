@@ -104,6 +104,15 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
     public bool HedgeMode { get; set; }
 
     /// <summary>
+    /// Fault: batch-cancel-orders answers each failed item with <c>clientOid</c> (the order's, when Bitget knows the
+    /// order) and <c>errorMsg</c>/<c>errorCode</c> but no <c>orderId</c>. Bitget's v2 batch-cancel pages document
+    /// <c>failureList</c> items as <c>{orderId, clientOid, errorMsg}</c>, and its isolated-margin batch cancel documents
+    /// them as <c>{clientOid, errorMsg}</c> only (https://www.bitget.com/api-doc/margin/isolated/trade/Isolated-Batch-Cancel-Orders),
+    /// so a client must not count on the id being there.
+    /// </summary>
+    public bool OmitOrderIdOfFailedCancels { get; set; }
+
+    /// <summary>
     /// Bitget's signature check: base64(HMAC-SHA256(secret, timestamp + method + requestPath + "?" + queryString + body)),
     /// compared exactly (https://www.bitget.com/api-doc/common/signature).
     /// </summary>
