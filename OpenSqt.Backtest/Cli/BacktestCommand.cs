@@ -36,7 +36,7 @@ public sealed record BacktestCommand
                                    one replay per combination of one or two grid parameters (price-interval,
                                    order-quantity, buy-window, sell-window), in parallel; writes sweep.csv and sweep.svg
 
-        dotnet run -c Release --project OpenSqt.Backtest -- --bench [--trades 2000]
+        dotnet run -c Release --project OpenSqt.Backtest -- --bench [--trades 2000] [--hours 24]
           measures the import and the full replay (20-level grid) on a generated day of BTCUSDT-like trades
         """;
 

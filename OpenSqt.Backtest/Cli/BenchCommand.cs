@@ -7,8 +7,8 @@ using OpenSqt.Backtest.Replay;
 namespace OpenSqt.Backtest.Cli;
 
 /// <summary>
-/// <c>--bench [--trades N]</c>: generates a day of BTCUSDT-like trades with the sim's own process (N trades spread over
-/// 24 hours), then measures (1) the import alone: events per second and bytes allocated per event, and (2) the full
+/// <c>--bench [--trades N] [--hours H]</c>: generates BTCUSDT-like trades with the sim's own process (N trades spread
+/// over H hours, default 24: a day), then measures (1) the import alone: events per second and bytes allocated per event, and (2) the full
 /// replay with a 20-level grid (10 buys and 10 sells working): events per second, bytes allocated per event and the
 /// process's peak working set. Figures depend on the machine and on what else runs on it.
 /// </summary>
@@ -17,11 +17,17 @@ public static class BenchCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, CancellationToken cancellationToken)
     {
         var trades = 2_000;
+        var hours = 24;
         for (var i = 0; i < args.Count - 1; i++)
         {
             if (args[i] == "--trades" && (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out trades) || trades < 100))
             {
                 throw new UsageException($"--trades '{args[i + 1]}' must be a whole number of at least 100");
+            }
+
+            if (args[i] == "--hours" && (!int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out hours) || hours is < 1 or > 24 * 31))
+            {
+                throw new UsageException($"--hours '{args[i + 1]}' must be a whole number of hours from 1 to 744");
             }
         }
 
@@ -29,7 +35,7 @@ public static class BenchCommand
         try
         {
             var file = Path.Combine(dir.FullName, "BTCUSDT-aggTrades-2026-01-01.csv");
-            SyntheticTape.Write(file, "BTCUSDT", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), trades, TimeSpan.FromMilliseconds(86_400_000.0 / trades), seed: 11);
+            SyntheticTape.Write(file, "BTCUSDT", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), trades, TimeSpan.FromMilliseconds(hours * 3_600_000.0 / trades), seed: 11);
             var data = MarketData.Open(file, "BTCUSDT");
 
             var allocated = GC.GetAllocatedBytesForCurrentThread();
@@ -62,7 +68,7 @@ public static class BenchCommand
             var peak = Process.GetCurrentProcess().PeakWorkingSet64;
 
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
-                bench: {trades} BTCUSDT-like trades over one day (sim process, seed 11), {Environment.ProcessorCount} cores
+                bench: {trades} BTCUSDT-like trades over {hours} hours (sim process, seed 11), {Environment.ProcessorCount} cores
                 import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
                 full replay : {result.EventsPerSecond,12:N0} events/s, {replayBytes,8:N0} bytes allocated per event (all threads), 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
                 peak working set: {peak / (1024.0 * 1024.0):N0} MB

@@ -469,6 +469,11 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         }
 
         var model = _options.QueueModel;
+        if (!AnyReachedLocked(symbol, price, model, now))
+        {
+            return;
+        }
+
         var crossed = symbol.Resting
             .Where(o => o.ActiveFrom <= now && Reaches(o, price, model))
             .OrderBy(o => o.Side == OrderSide.Buy ? -o.Price : o.Price)
@@ -507,6 +512,20 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         {
             PublishAccountAndPositionLocked(symbol, now);
         }
+    }
+
+    /// <summary>Whether the trade reaches any resting order: most trades reach none, and then nothing is allocated.</summary>
+    private static bool AnyReachedLocked(SimSymbol symbol, decimal price, SimQueueModel model, DateTimeOffset now)
+    {
+        foreach (var order in symbol.Resting)
+        {
+            if (order.ActiveFrom <= now && Reaches(order, price, model))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Reaches(SimOrder order, decimal price, SimQueueModel model)
