@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// kline and funding streams over WebSockets. One-way position mode only: a hedge-mode account fails with
 /// <see cref="ExchangeErrorKind.PositionModeMismatch"/>.
 /// </summary>
-internal sealed partial class BinanceExchange : VenueExchange<BinanceOptions, BinanceRestClient>
+internal sealed partial class BinanceExchange : VenueExchange<BinanceOptions, BinanceRestClient>, IMarketTape
 {
     public const string VenueName = BinanceParsers.Venue;
     private const int BatchPlaceChunk = 5;
@@ -25,8 +25,9 @@ internal sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bi
         Rest = new BinanceRestClient(Http, Options, credentials, Clock, time, Logger, Metrics);
         OnUnknownValue = CountUnknown;
         UserStream = new BinanceUserStream(Rest, Options, GetAccountAsync, time, Logger, Metrics, OnUnknownValue);
-        MarketStream = new BinanceMarketStream(Options, time, Logger, Metrics);
-        UseStreams(UserStream, ("market", MarketStream));
+        MarketStream = new BinanceMarketStream(Options, Options.MarketStreamUri, "market", time, Logger, Metrics);
+        PublicStream = new BinanceMarketStream(Options, Options.PublicStreamUri, "public", time, Logger, Metrics);
+        UseStreams(UserStream, ("market", MarketStream), ("public", PublicStream));
     }
 
     public override bool IsUnifiedMargin => false;
@@ -36,6 +37,9 @@ internal sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bi
     public BinanceUserStream UserStream { get; }
 
     public BinanceMarketStream MarketStream { get; }
+
+    /// <summary>The book streams' connection (<c>/public</c>); it connects when the first book stream is asked for.</summary>
+    public BinanceMarketStream PublicStream { get; }
 
     protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
 
@@ -213,6 +217,20 @@ internal sealed partial class BinanceExchange : VenueExchange<BinanceOptions, Bi
 
     protected override IAsyncEnumerable<PriceChange> StreamPricesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
         MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTrade, cancellationToken);
+
+    /// <summary>Every aggregate trade, with its size and aggressor (<c>&lt;symbol&gt;@aggTrade</c> on <c>/market</c>).</summary>
+    public IAsyncEnumerable<TapeTrade> SubscribeTradesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        VenueJson.RequireSymbols(symbols);
+        return MarketStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "aggTrade"))], BinanceParsers.ParseWsAggTape, cancellationToken);
+    }
+
+    /// <summary>Every change of the best bid or ask (<c>&lt;symbol&gt;@bookTicker</c> on <c>/public</c>).</summary>
+    public IAsyncEnumerable<BookTop> SubscribeBookTopAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
+    {
+        VenueJson.RequireSymbols(symbols);
+        return PublicStream.SubscribeAsync([.. symbols.Select(s => BinanceMarketStream.Name(s, "bookTicker"))], BinanceParsers.ParseWsBookTicker, cancellationToken);
+    }
 
     protected override IAsyncEnumerable<Candle> StreamKlinesAsync(IReadOnlyCollection<string> symbols, string interval, CancellationToken cancellationToken)
     {

@@ -6,9 +6,9 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Binance;
 
 /// <summary>
-/// Binance futures market streams on one combined-stream connection to the routed <c>/market/stream</c> entry point
+/// Binance futures market streams on one combined-stream connection to a routed entry point: <c>/market/stream</c>
 /// (<see cref="BinanceOptions.MarketStreamUri"/>; the unrouted <c>/stream</c> delivers none of these streams since
-/// 2026-04-23), watched by the no-data watchdog while it has subscriptions: names are subscribed with
+/// 2026-04-23) or, for the book streams, <c>/public/stream</c> (<see cref="BinanceOptions.PublicStreamUri"/>), watched by the no-data watchdog while it has subscriptions: names are subscribed with
 /// <c>{"method":"SUBSCRIBE","params":[...],"id":n}</c> when the first reader wants them, unsubscribed when the last
 /// leaves, and all subscribed again on every new connection. Messages arrive as <c>{"stream","data"}</c>.
 /// </summary>
@@ -21,14 +21,21 @@ internal sealed class BinanceMarketStream : IVenueStream
     private readonly ILogger _logger;
     private long _requestId;
 
-    public BinanceMarketStream(BinanceOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    /// <param name="options">The venue's settings.</param>
+    /// <param name="route">The routed entry point: <see cref="BinanceOptions.MarketStreamUri"/> for regular market data,
+    /// <see cref="BinanceOptions.PublicStreamUri"/> for the book streams; each carries only its own streams.</param>
+    /// <param name="name">The connection's name in logs and metrics.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where the stream logs.</param>
+    /// <param name="metrics">The venue's instruments.</param>
+    public BinanceMarketStream(BinanceOptions options, Uri route, string name, TimeProvider time, ILogger logger, VenueMetrics metrics)
     {
         _logger = logger;
         _topics = new TopicMultiplexer<string, JsonElement>(SendMethodAsync, StringComparer.Ordinal);
         _socket = new VenueWebSocket(BinanceParsers.Venue, new VenueWebSocketSettings
         {
-            Name = "market",
-            ResolveUri = _ => ValueTask.FromResult(options.MarketStreamUri),
+            Name = name,
+            ResolveUri = _ => ValueTask.FromResult(route),
             OnConnected = _topics.ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = HeartbeatRule.PingFrames(options.PingInterval, options.PingTimeout),

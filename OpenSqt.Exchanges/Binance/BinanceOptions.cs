@@ -70,6 +70,12 @@ public sealed class BinanceOptions : VenueOptions
     public Uri MarketStreamUri => new(WsUri, "market/stream");
 
     /// <summary>
+    /// The high-frequency book streams (bookTicker, depth): the routed <c>/public</c> entry point in combined-stream mode
+    /// (same notice: "Public (high-frequency public data): wss://fstream.binance.com/public").
+    /// </summary>
+    public Uri PublicStreamUri => new(WsUri, "public/stream");
+
+    /// <summary>
     /// The user-data stream of a listen key on the routed <c>/private</c> entry point (same notice: "Private (user
     /// data): wss://fstream.binance.com/private", "wss://fstream.binance.com/private/ws?listenKey=&lt;listenKey&gt;");
     /// without an <c>events</c> filter every event of the key is delivered, as ccxt (4.5.44+) connects.

@@ -424,6 +424,23 @@ internal static partial class BinanceParsers
     public static PriceChange ParseWsAggTrade(JsonElement e) =>
         new(e.GetRequiredString("s"), e.GetDecimal("p"), FromMs(e.GetInt64("T")), Venue);
 
+    /// <summary>
+    /// The WS <c>aggTrade</c> event as a tape trade: <c>a</c> the aggregate trade id, <c>p</c>/<c>q</c> price and
+    /// quantity, <c>T</c> the trade time, <c>m</c> "is the buyer the market maker" (reference/venues/vectors/binance/
+    /// binance_usdm_ws_agg_trade.json, from the official binance-connector-python's market-stream tests).
+    /// </summary>
+    public static TapeTrade ParseWsAggTape(JsonElement e) =>
+        new(e.GetRequiredString("s"), e.GetInt64("a"), e.GetDecimal("p"), e.GetDecimal("q"), e.GetProperty("m").GetBoolean(), FromMs(e.GetInt64("T")));
+
+    /// <summary>
+    /// The WS <c>bookTicker</c> event as the top of the book: <c>u</c> the update id, <c>b</c>/<c>B</c> best bid and its
+    /// quantity, <c>a</c>/<c>A</c> best ask and its quantity, <c>T</c> the transaction time
+    /// (reference/venues/vectors/binance/binance_usdm_ws_book_ticker.json, from the official binance-connector-python's
+    /// public-stream tests).
+    /// </summary>
+    public static BookTop ParseWsBookTicker(JsonElement e) =>
+        new(e.GetRequiredString("s"), e.GetInt64("u"), e.GetDecimal("b"), e.GetDecimal("B"), e.GetDecimal("a"), e.GetDecimal("A"), FromMs(e.GetInt64("T")));
+
     /// <summary>The WS <c>markPriceUpdate</c> event as a funding rate.</summary>
     public static FundingRate ParseWsMarkPrice(JsonElement e) => new()
     {

@@ -283,15 +283,17 @@ public sealed partial class BinanceSimulator
                 }
 
                 var idText = id.ValueKind == JsonValueKind.Undefined ? "null" : id.GetRawText();
-                if (method == "SUBSCRIBE" && names.All(IsKnownStream) && route != StreamRoute.Market)
-                {
-                    // Market-class streams on /public or an unrouted legacy URL: accepted, never delivered.
-                    await socket.SendAsync($"{{\"result\":null,\"id\":{idText}}}").ConfigureAwait(false);
-                }
-                else if (method == "SUBSCRIBE" && names.All(IsKnownStream))
+                if (method == "SUBSCRIBE" && names.All(IsKnownStream))
                 {
                     foreach (var name in names)
                     {
+                        if (RouteOf(name) != route)
+                        {
+                            // A stream on the other route (market-class data on /public or an unrouted legacy URL, a
+                            // book stream on /market): accepted, never delivered.
+                            continue;
+                        }
+
                         var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                         if (pumps.TryAdd(name, cts))
                         {
@@ -346,8 +348,16 @@ public sealed partial class BinanceSimulator
         }
 
         var suffix = name[(at + 1)..];
-        return KnownSymbols.Contains(name[..at].ToUpperInvariant()) && (suffix is "aggTrade" or "markPrice" || (suffix.StartsWith("kline_", StringComparison.Ordinal) && KlineInterval.IsValid(suffix[6..])));
+        return KnownSymbols.Contains(name[..at].ToUpperInvariant()) && (suffix is "aggTrade" or "markPrice" or "bookTicker" || (suffix.StartsWith("kline_", StringComparison.Ordinal) && KlineInterval.IsValid(suffix[6..])));
     }
+
+    /// <summary>
+    /// The route that delivers a stream: the book streams on <c>/public</c>, the rest on <c>/market</c>
+    /// (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice:
+    /// "Public (high-frequency public data)" bookTicker and depth; "Market (regular market data)" aggTrade, markPrice,
+    /// kline).
+    /// </summary>
+    private static StreamRoute RouteOf(string name) => name.EndsWith("@bookTicker", StringComparison.Ordinal) ? StreamRoute.Public : StreamRoute.Market;
 
     private async Task PumpMarketAsync(SimSocket socket, string name, bool envelope, CancellationToken cancellationToken)
     {
@@ -360,10 +370,20 @@ public sealed partial class BinanceSimulator
         {
             if (suffix == "aggTrade")
             {
-                await foreach (var price in Engine.SubscribePriceAsync([symbol], cancellationToken).ConfigureAwait(false))
+                // The fields of reference/venues/vectors/binance/binance_usdm_ws_agg_trade.json: a, p, q, f, l, T, m.
+                await foreach (var trade in Engine.SubscribeTradesAsync([symbol], cancellationToken).ConfigureAwait(false))
                 {
                     var id = Interlocked.Increment(ref _aggTradeId);
-                    await socket.SendAsync(Envelope(name, $"{{\"e\":\"aggTrade\",\"E\":{Clock.NowMilliseconds},\"s\":\"{symbol}\",\"a\":{id},\"p\":\"{D(price.Price)}\",\"q\":\"0\",\"f\":{id},\"l\":{id},\"T\":{price.Timestamp.ToUnixTimeMilliseconds()},\"m\":false}}"), cancellationToken).ConfigureAwait(false);
+                    await socket.SendAsync(Envelope(name, $"{{\"e\":\"aggTrade\",\"E\":{Clock.NowMilliseconds},\"s\":\"{symbol}\",\"a\":{id},\"p\":\"{D(trade.Price)}\",\"q\":\"{D(trade.Quantity)}\",\"f\":{id},\"l\":{id},\"T\":{trade.Timestamp.ToUnixTimeMilliseconds()},\"m\":{(trade.BuyerIsMaker ? "true" : "false")}}}"), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (suffix == "bookTicker")
+            {
+                // The fields of reference/venues/vectors/binance/binance_usdm_ws_book_ticker.json: u, E, T, s, b, B, a, A.
+                await foreach (var top in Engine.SubscribeBookTopAsync([symbol], cancellationToken).ConfigureAwait(false))
+                {
+                    var update = Interlocked.Increment(ref _bookUpdateId);
+                    await socket.SendAsync(Envelope(name, $"{{\"e\":\"bookTicker\",\"u\":{update},\"E\":{Clock.NowMilliseconds},\"T\":{top.Timestamp.ToUnixTimeMilliseconds()},\"s\":\"{symbol}\",\"b\":\"{D(top.BidPrice)}\",\"B\":\"{D(top.BidQuantity)}\",\"a\":\"{D(top.AskPrice)}\",\"A\":\"{D(top.AskQuantity)}\"}}"), cancellationToken).ConfigureAwait(false);
                 }
             }
             else if (suffix == "markPrice")

@@ -45,6 +45,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     private string? _listenKey;
     private DateTimeOffset _listenKeyExpires;
     private long _aggTradeId;
+    private long _bookUpdateId = 400_000_000;
     private int _listenKeysIssued;
 
     private BinanceSimulator(SimVenueOptions? engineOptions, int weightLimit)
@@ -166,7 +167,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
         /// <summary>Regular market data: aggTrade, markPrice, kline.</summary>
         Market,
 
-        /// <summary>High-frequency book data only (also what an unrouted legacy connection gets).</summary>
+        /// <summary>High-frequency book data only: bookTicker (also what an unrouted legacy connection gets).</summary>
         Public,
     }
 
