@@ -37,6 +37,16 @@ var connector = builder.AddProject<Projects.OpenSqt_ExchangeConnector>(ResourceN
     .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
 
+// The connector's recording of the market for the backtest (README, Record and replay): off unless Recording__Path is set
+// where the AppHost runs; its settings are handed to the connector as they are.
+foreach (var key in new[] { "Path", "Symbols", "BufferSize", "FlushInterval" })
+{
+    if (builder.Configuration[$"Recording:{key}"] is { Length: > 0 } value)
+    {
+        connector.WithEnvironment($"Recording__{key}", value);
+    }
+}
+
 var marketMaker = builder.AddProject<Projects.OpenSqt_MarketMaker>(ResourceNames.MarketMaker)
     .WithEnvironment("RemoteExchange__ApiKey", serviceApiKey)
     .WithEnvironment("Auth__ApiKeys__0", serviceApiKey)

@@ -37,6 +37,24 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public async Task RecordingSettingsWhereTheAppHostRunsReachTheConnectorAndNothingElse()
+    {
+        var plain = await Manifest.GetAsync();
+        Assert.DoesNotContain(plain.Env("connector").Select(e => e.Key), k => k.StartsWith("Recording__", StringComparison.Ordinal));
+
+        var recording = await Manifest.GenerateWithAsync(new Dictionary<string, string>
+        {
+            ["Recording__Path"] = "/data/recordings",
+            ["Recording__Symbols"] = "BTCUSDT,ETHUSDT",
+        });
+        var env = recording.Env("connector");
+        Assert.Equal("/data/recordings", (string?)env["Recording__Path"]);
+        Assert.Equal("BTCUSDT,ETHUSDT", (string?)env["Recording__Symbols"]);
+        Assert.False(env.ContainsKey("Recording__BufferSize"));
+        Assert.DoesNotContain(recording.Env("marketmaker").Select(e => e.Key), k => k.StartsWith("Recording__", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task KubernetesBaseMatchesTheManifest()
     {
         var manifest = await Manifest.GetAsync();

@@ -11,7 +11,12 @@ internal static class Manifest
 
     public static Task<JsonObject> GetAsync() => Generated.Value;
 
-    private static async Task<JsonObject> GenerateAsync()
+    /// <summary>A manifest generated with <paramref name="environment"/> set where the AppHost runs.</summary>
+    public static Task<JsonObject> GenerateWithAsync(IReadOnlyDictionary<string, string> environment) => GenerateAsync(environment);
+
+    private static Task<JsonObject> GenerateAsync() => GenerateAsync(new Dictionary<string, string>());
+
+    private static async Task<JsonObject> GenerateAsync(IReadOnlyDictionary<string, string> environment)
     {
         var output = Path.Combine(Path.GetTempPath(), $"opensqt-manifest-{Guid.NewGuid():N}.json");
         var appHost = Path.Combine(AppContext.BaseDirectory, "OpenSqt.AppHost.dll");
@@ -21,6 +26,11 @@ internal static class Manifest
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
