@@ -39,7 +39,7 @@ internal sealed class BinanceMarketStream : IVenueStream
             OnConnected = _topics.ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = HeartbeatRule.PingFrames(options.PingInterval, options.PingTimeout),
-            NoDataTimeout = options.MarketNoDataTimeout,
+            NoDataTimeout = options.NoDataTimeout,
             ExpectsData = () => _topics.HasTopics,
             MaxLifetime = options.ConnectionLifetime,
             RotationMargin = options.ConnectionRotationMargin,

@@ -10,8 +10,22 @@ public sealed class BinanceOptions : VenueOptions
     public const string ProductionRestUrl = "https://fapi.binance.com";
     public const string ProductionWsUrl = "wss://fstream.binance.com";
 
+    /// <summary>
+    /// Binance's shared timings. <see cref="VenueOptions.PingInterval"/>: client ping frames (and the wait for the pong,
+    /// <see cref="PingTimeout"/>) that detect a dead connection; Binance pings every 3 minutes itself, 30 s by default, at
+    /// most 10 minutes. <see cref="VenueOptions.NoDataTimeout"/>: the market socket reconnects when its subscribed
+    /// streams deliver nothing for this long (a connection that is up but routed nowhere stays silent: Binance's "A
+    /// connection with no routed path only receives /public data ... This fails silently rather than erroring",
+    /// https://developers.binance.com/docs/products/caas/market-data-streams); checked only while the socket has
+    /// subscriptions; 60 s, up to an hour. The user socket has its own, <see cref="UserNoDataTimeout"/>.
+    /// <see cref="VenueOptions.AccountRefreshInterval"/>: at most one REST account refresh (GET /fapi/v3/account and
+    /// /fapi/v2/positionRisk, 5 weight each) per interval however many ACCOUNT_UPDATE pushes arrive; 2 s.
+    /// </summary>
     public BinanceOptions()
-        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl,
+            pingInterval: new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            noDataTimeout: new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            accountRefreshInterval: new(TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.FromMinutes(10)))
     {
     }
 
@@ -30,21 +44,9 @@ public sealed class BinanceOptions : VenueOptions
     [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
     public TimeSpan ConnectionRotationMargin { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Client ping frames (and the wait for the pong) that detect a dead connection; Binance pings every 3 minutes itself.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
-
+    /// <summary>How long a ping frame waits for its pong before the connection counts as dead.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// The market socket reconnects when its subscribed streams deliver nothing for this long (a connection that is up
-    /// but routed nowhere stays silent: Binance's "A connection with no routed path only receives /public data ... This
-    /// fails silently rather than erroring", https://developers.binance.com/docs/products/caas/market-data-streams).
-    /// Checked only while the socket has subscriptions.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan MarketNoDataTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// The user-data socket reconnects (and the owner reconciles over REST) after this long without any event. A quiet
@@ -52,13 +54,6 @@ public sealed class BinanceOptions : VenueOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan UserNoDataTimeout { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>
-    /// At most one REST account refresh (GET /fapi/v3/account and /fapi/v2/positionRisk, 5 weight each) per this
-    /// interval, however many ACCOUNT_UPDATE pushes arrive; the pushes in between are folded into the next refresh.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Market streams: the routed <c>/market</c> entry point in combined-stream mode. Binance retired the unrouted
@@ -82,7 +77,6 @@ public sealed class BinanceOptions : VenueOptions
     /// </summary>
     public Uri UserStreamUri(string listenKey) => new(WsUri, "private/ws?listenKey=" + Uri.EscapeDataString(listenKey));
 
-    /// <summary>How long fetched instrument rules are reused.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>The market socket's no-data timeout was <c>MarketNoDataTimeout</c>; it is the shared <see cref="VenueOptions.NoDataTimeout"/>.</summary>
+    internal override IReadOnlyDictionary<string, string> RenamedKeys { get; } = new Dictionary<string, string> { ["MarketNoDataTimeout"] = nameof(NoDataTimeout) };
 }

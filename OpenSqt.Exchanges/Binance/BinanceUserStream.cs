@@ -13,7 +13,7 @@ namespace OpenSqt.Exchanges.Binance;
 /// and reconnected by the no-data watchdog after <see cref="BinanceOptions.UserNoDataTimeout"/> of silence, and the
 /// events it carries: <c>ORDER_TRADE_UPDATE</c> to the order stream (duplicates dropped by order, trade, status and
 /// cumulative quantity), <c>ACCOUNT_UPDATE</c> to the position stream and, through a fresh account snapshot taken at
-/// most once per <see cref="BinanceOptions.AccountRefreshInterval"/> (each costs 10 weight), to the account stream.
+/// most once per <see cref="VenueOptions.AccountRefreshInterval"/> (each costs 10 weight), to the account stream.
 /// <c>TRADE_LITE</c> repeats a fill the next <c>ORDER_TRADE_UPDATE</c> carries in full, so it is not forwarded.
 /// </summary>
 internal sealed class BinanceUserStream : VenueUserStream

@@ -55,7 +55,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
     /// <summary>Values of Bitget answers this connector did not know (a new status, force, order type or side), counted per field.</summary>
     public BitgetUnknownValues Unknowns { get; } = new();
 
-    protected override TimeSpan RulesCacheDuration => Options.ContractsCacheDuration;
+    protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
 
     public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {

@@ -15,8 +15,17 @@ public sealed class BitgetOptions : VenueOptions
     public const string ProductionWsUrl = "wss://ws.bitget.com/v2/ws/public";
     public const string ProductionWsPrivateUrl = "wss://ws.bitget.com/v2/ws/private";
 
+    /// <summary>
+    /// Bitget's shared timings. <see cref="VenueOptions.PingInterval"/>: the text <c>ping</c> (Bitget: every 30 s; it
+    /// drops connections silent for about 2 minutes), 25 s, at most 1 minute. <see cref="VenueOptions.NoDataTimeout"/>:
+    /// 75 s. <see cref="VenueOptions.AccountRefreshInterval"/>: the REST account refresh (all-position + accounts) that
+    /// account pushes trigger, 1 s, at least 200 ms, since Bitget answers all-position past 5 a second with 429.
+    /// </summary>
     public BitgetOptions()
-        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl,
+            pingInterval: new(TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)),
+            noDataTimeout: new(TimeSpan.FromSeconds(75), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10)),
+            accountRefreshInterval: new(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1)))
     {
     }
 
@@ -24,25 +33,8 @@ public sealed class BitgetOptions : VenueOptions
     [Required]
     public string WsPrivateUrl { get; set; } = ProductionWsPrivateUrl;
 
-    /// <summary>Interval of the text <c>ping</c> (Bitget: every 30 s; it drops connections silent for about 2 minutes).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(25);
-
-    /// <summary>Reconnect when nothing, not even a pong, arrived for this long.</summary>
-    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
-    public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(75);
-
-    /// <summary>How long fetched contract rules are reused.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ContractsCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// Least time between two REST account refreshes (all-position + accounts) triggered by account pushes; pushes in
-    /// between are coalesced into one refresh at the end of the interval. Bitget answers all-position past 5 a second
-    /// with 429.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.200", "01:00:00")]
-    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The contract-rules cache duration was <c>ContractsCacheDuration</c>; it is the shared <see cref="VenueOptions.ExchangeInfoCacheDuration"/>.</summary>
+    internal override IReadOnlyDictionary<string, string> RenamedKeys { get; } = new Dictionary<string, string> { ["ContractsCacheDuration"] = nameof(ExchangeInfoCacheDuration) };
 
     public override IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

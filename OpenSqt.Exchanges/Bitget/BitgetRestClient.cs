@@ -28,7 +28,7 @@ internal sealed class BitgetRestClient : VenueRestClient
     {
         _credentials = credentials;
         _time = time;
-        _marginCacheDuration = options.ContractsCacheDuration;
+        _marginCacheDuration = options.ExchangeInfoCacheDuration;
     }
 
     protected override HttpRequestMessage BuildRequest(VenueRequest request, long timestampMs)
@@ -94,7 +94,7 @@ internal sealed class BitgetRestClient : VenueRestClient
     /// <summary>
     /// The account's margin mode for <paramref name="symbol"/> (<c>crossed</c> or <c>isolated</c>), from
     /// GET /api/v2/mix/account/account (https://www.bitget.com/api-doc/contract/account/Get-Single-Account: "marginMode"),
-    /// cached for <see cref="BitgetOptions.ContractsCacheDuration"/>. Orders carry it, so that an order never switches a
+    /// cached for <see cref="VenueOptions.ExchangeInfoCacheDuration"/>. Orders carry it, so that an order never switches a
     /// contract the account holds isolated to crossed (or the reverse).
     /// </summary>
     public async Task<string> MarginModeAsync(string symbol, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// (https://www.bitget.com/api-doc/contract/websocket/private/Positions-Channel: push <c>"action": "snapshot"</c>;
 /// pybotters/pybotters#388 "the actual data is snapshot", closed positions were never removed), so a symbol that leaves
 /// the snapshot is published as flat. Account pushes trigger a fresh account snapshot over REST (all-position and
-/// accounts), coalesced to at most one per <see cref="BitgetOptions.AccountRefreshInterval"/> however many pushes
+/// accounts), coalesced to at most one per <see cref="VenueOptions.AccountRefreshInterval"/> however many pushes
 /// arrive. The login is signed with the venue's clock (<see cref="ServerClock"/>), synced first when it never was.
 /// </summary>
 internal sealed class BitgetUserStream : VenueUserStream

@@ -13,8 +13,17 @@ public sealed class BybitOptions : VenueOptions
     public const string ProductionRestUrl = "https://api.bybit.com";
     public const string ProductionWsUrl = "wss://stream.bybit.com";
 
+    /// <summary>
+    /// Bybit's shared timings. <see cref="VenueOptions.PingInterval"/>: how often <c>{"op":"ping"}</c> is sent (Bybit
+    /// recommends every 20 s), 20 s, at most 5 minutes. <see cref="VenueOptions.NoDataTimeout"/>: 60 s.
+    /// <see cref="VenueOptions.AccountRefreshInterval"/>: the private stream asks for a REST account snapshot after every
+    /// (re)connection, since the wallet topic sends no snapshot on subscribe; reconnections closer together share one; 5 s.
+    /// </summary>
     public BybitOptions()
-        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl,
+            pingInterval: new(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)),
+            noDataTimeout: new(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10)),
+            accountRefreshInterval: new(TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromMinutes(10)))
     {
     }
 
@@ -22,26 +31,7 @@ public sealed class BybitOptions : VenueOptions
     [Range(1, 60_000)]
     public int RecvWindowMs { get; set; } = 5_000;
 
-    /// <summary>How often <c>{"op":"ping"}</c> is sent (Bybit recommends every 20 s).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>A connection that carried nothing (not even a pong) for this long is dropped and reconnected.</summary>
-    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
-    public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(60);
-
     /// <summary>How far in the future the private-stream auth signature expires.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan AuthExpiry { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long fetched instrument rules are reused.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// Least time between two REST account snapshots: the private stream asks for one after every (re)connection,
-    /// since the wallet topic sends no snapshot on subscribe; reconnections closer together share one.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

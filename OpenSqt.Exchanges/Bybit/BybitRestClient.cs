@@ -47,7 +47,7 @@ internal sealed class BybitRestClient : VenueRestClient
     /// <summary>
     /// The account's margin type from <c>/v5/account/info</c> <c>marginMode</c>, which replaces the deprecated
     /// position <c>tradeMode</c> (https://bybit-exchange.github.io/docs/v5/position: "Deprecated, always 0, check Get
-    /// Account Info to know the margin mode"); kept for <see cref="BybitOptions.ExchangeInfoCacheDuration"/>.
+    /// Account Info to know the margin mode"); kept for <see cref="VenueOptions.ExchangeInfoCacheDuration"/>.
     /// </summary>
     public async Task<string> MarginTypeAsync(CancellationToken cancellationToken)
     {

@@ -9,13 +9,13 @@ namespace OpenSqt.Exchanges.Bybit;
 /// <summary>
 /// The Bybit v5 private WebSocket (<c>/v5/private</c>): on every connection <c>{"op":"auth","args":[key, expires,
 /// hex(HMAC("GET/realtime" + expires))]}</c>, then a subscription to <c>order</c>, <c>execution</c>, <c>position</c>
-/// and <c>wallet</c>; <c>{"op":"ping"}</c> every <see cref="BybitOptions.PingInterval"/>. Order events carry the
+/// and <c>wallet</c>; <c>{"op":"ping"}</c> every <see cref="VenueOptions.PingInterval"/>. Order events carry the
 /// order's state, execution events its fills: a fill is attached to the order event that reports it (or, when the
 /// order event came first, sent beside the last state), executions are deduplicated by <c>execId</c> and order events
 /// by (order, status, cumulative quantity). The wallet topic sends "no snapshot event ... when the subscription is
 /// successful" (https://bybit-exchange.github.io/docs/v5/websocket/private/wallet), so every (re)connection fetches the
 /// account over REST (<see cref="VenueUserStream.FetchAccount"/>) and publishes it, at most once per
-/// <see cref="BybitOptions.AccountRefreshInterval"/> however often the socket reconnects. Items with a value the
+/// <see cref="VenueOptions.AccountRefreshInterval"/> however often the socket reconnects. Items with a value the
 /// connector does not know, and positions on instruments that are not listed, are skipped, logged and counted.
 /// </summary>
 internal sealed class BybitUserStream : VenueUserStream
@@ -113,7 +113,7 @@ internal sealed class BybitUserStream : VenueUserStream
     }
 
     /// <summary>
-    /// A snapshot (fetched after every connection, at most once per <see cref="BybitOptions.AccountRefreshInterval"/>)
+    /// A snapshot (fetched after every connection, at most once per <see cref="VenueOptions.AccountRefreshInterval"/>)
     /// replaces what the pushes left: a position closed while the socket was down is published closed.
     /// </summary>
     protected override void OnAccountSnapshot(Account account)

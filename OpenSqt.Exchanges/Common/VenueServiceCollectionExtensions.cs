@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal static class VenueServiceCollectionExtensions
             .BindConfiguration(section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>>(sp => new RenamedKeysCheck<TOptions>(sp.GetRequiredService<IConfiguration>(), section));
         services.AddOptions<CredentialsCheck<TExchange>>()
             .Validate<VenueCredentials>((_, credentials) => credentials.MissingFor(venue, needsPassphrase) is null,
                 new VenueCredentials(null, null, null).MissingFor(venue, needsPassphrase)!)
@@ -36,6 +38,24 @@ internal static class VenueServiceCollectionExtensions
             sp.GetRequiredService<VenueMetrics>()));
         services.AddSingleton<IExchange>(sp => sp.GetRequiredService<TExchange>());
         return services;
+    }
+
+    /// <summary>
+    /// Refuses at start a configuration that still sets a renamed key of the venue's section
+    /// (<see cref="VenueOptions.RenamedKeys"/>), naming the new key: binding alone would ignore it silently.
+    /// </summary>
+    internal sealed class RenamedKeysCheck<TOptions>(IConfiguration configuration, string section) : IValidateOptions<TOptions>
+        where TOptions : VenueOptions
+    {
+        public ValidateOptionsResult Validate(string? name, TOptions options)
+        {
+            var values = configuration.GetSection(section);
+            var failures = options.RenamedKeys
+                .Where(renamed => values[renamed.Key] is not null)
+                .Select(renamed => $"{section}:{renamed.Key} was renamed {section}:{renamed.Value}; set {section}:{renamed.Value} instead")
+                .ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
     }
 
     /// <summary>Options marker so the credential check of a venue runs with ValidateOnStart.</summary>

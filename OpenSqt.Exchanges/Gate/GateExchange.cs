@@ -45,7 +45,7 @@ internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRest
     /// <summary>Unknown values and unlisted contracts met in Gate's answers.</summary>
     public GateUnknownValues Unknown { get; }
 
-    protected override TimeSpan RulesCacheDuration => Options.ContractsCacheDuration;
+    protected override TimeSpan RulesCacheDuration => Options.ExchangeInfoCacheDuration;
 
     public override async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {

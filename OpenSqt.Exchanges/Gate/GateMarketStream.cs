@@ -9,7 +9,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// The public side of the Gate futures WebSocket: <c>futures.tickers</c> (payload <c>[contract]</c>) and
 /// <c>futures.candlesticks</c> (payload <c>[interval, contract]</c>) subscribed when the first reader wants them,
 /// unsubscribed when the last leaves, all subscribed again on every new connection; <c>futures.ping</c> every
-/// <see cref="GateOptions.PingInterval"/>, with <c>futures.pong</c> answers kept off the data path.
+/// <see cref="VenueOptions.PingInterval"/>, with <c>futures.pong</c> answers kept off the data path.
 /// </summary>
 internal sealed class GateMarketStream : IVenueStream
 {

@@ -14,29 +14,22 @@ public sealed class GateOptions : VenueOptions
     public const string ProductionRestUrl = "https://api.gateio.ws/api/v4";
     public const string ProductionWsUrl = "wss://fx-ws.gateio.ws/v4/ws/usdt";
 
+    /// <summary>
+    /// Gate's shared timings. <see cref="VenueOptions.PingInterval"/>: the application-level <c>futures.ping</c> (Gate
+    /// drops silent connections), 10 s, at most 1 minute. <see cref="VenueOptions.NoDataTimeout"/>: 45 s.
+    /// <see cref="VenueOptions.AccountRefreshInterval"/>: account snapshots fetched because <c>futures.balances</c> pushed
+    /// (each costs GET accounts and GET positions), 1 s.
+    /// </summary>
     public GateOptions()
-        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl,
+            pingInterval: new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)),
+            noDataTimeout: new(TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10)),
+            accountRefreshInterval: new(TimeSpan.FromSeconds(1), TimeSpan.Zero, TimeSpan.FromMinutes(10)))
     {
     }
 
-    /// <summary>Interval of the application-level <c>futures.ping</c> (Gate drops silent connections).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Reconnect when nothing, not even a pong, arrived for this long.</summary>
-    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
-    public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(45);
-
-    /// <summary>How long fetched contract rules (tick, size, quanto_multiplier) are reused.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ContractsCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// Shortest time between two account snapshots fetched because <c>futures.balances</c> pushed: pushes in between
-    /// are served by one refresh at the end of it (each snapshot costs GET accounts and GET positions).
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan AccountRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The contract-rules cache duration was <c>ContractsCacheDuration</c>; it is the shared <see cref="VenueOptions.ExchangeInfoCacheDuration"/>.</summary>
+    internal override IReadOnlyDictionary<string, string> RenamedKeys { get; } = new Dictionary<string, string> { ["ContractsCacheDuration"] = nameof(ExchangeInfoCacheDuration) };
 
     /// <summary>
     /// How old a contract's mark price may be when a <c>futures.positions</c> push (which has none) is published with it;

@@ -14,7 +14,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// fill_price) but not the executions, which come on <c>futures.usertrades</c>: the trades of an order are held until
 /// the order update that covers them and travel on it as its <see cref="OrderUpdate.LastFill"/> (a trade that comes
 /// after its order update is sent on a copy of that update). Balance changes trigger a fresh account snapshot, at most
-/// one per <see cref="GateOptions.AccountRefreshInterval"/> however many pushes arrive. <c>futures.positions</c> carries
+/// one per <see cref="VenueOptions.AccountRefreshInterval"/> however many pushes arrive. <c>futures.positions</c> carries
 /// no mark price and no unrealised PnL (vector gate_ws_futures_positions, from the Gate docs): a position is published
 /// with the contract's mark price from the mark price source (the ticker stream or REST) and the unrealised PnL worked
 /// out from it, never with a zero standing in for a value Gate did not send.

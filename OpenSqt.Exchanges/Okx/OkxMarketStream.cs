@@ -12,7 +12,7 @@ internal sealed record OkxChannel(string Channel, string InstId);
 /// One unauthenticated OKX WebSocket (the public endpoint for tickers and funding, the business endpoint for candles):
 /// channels are subscribed with <c>{"op":"subscribe","args":[{"channel","instId"}]}</c> when the first reader wants
 /// them, unsubscribed when the last leaves, and all subscribed again on every new connection. The text frame
-/// <c>ping</c> goes out every <see cref="OkxOptions.PingInterval"/> (OKX drops a connection silent for 30 s) and the
+/// <c>ping</c> goes out every <see cref="VenueOptions.PingInterval"/> (OKX drops a connection silent for 30 s) and the
 /// text <c>pong</c> is swallowed; the service-upgrade notice (64008) makes the stream reconnect at once.
 /// </summary>
 internal sealed class OkxMarketStream : IVenueStream

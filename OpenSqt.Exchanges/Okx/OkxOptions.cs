@@ -17,8 +17,17 @@ public sealed class OkxOptions : VenueOptions
     public const string ProductionWsPrivateUrl = "wss://ws.okx.com:8443/ws/v5/private";
     public const string ProductionWsBusinessUrl = "wss://ws.okx.com:8443/ws/v5/business";
 
+    /// <summary>
+    /// OKX's shared timings. <see cref="VenueOptions.PingInterval"/>: the text frame <c>ping</c>; OKX drops a connection
+    /// silent for 30 s, so 20 s, at most 29 s. <see cref="VenueOptions.NoDataTimeout"/>: 45 s. OKX makes no REST account
+    /// refresh (the private channels push account and positions), so it takes no
+    /// <see cref="VenueOptions.AccountRefreshInterval"/>.
+    /// </summary>
     public OkxOptions()
-        : base(SectionName, ProductionRestUrl, ProductionWsUrl)
+        : base(SectionName, ProductionRestUrl, ProductionWsUrl,
+            pingInterval: new(TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(29)),
+            noDataTimeout: new(TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10)),
+            accountRefreshInterval: null)
     {
     }
 
@@ -29,18 +38,6 @@ public sealed class OkxOptions : VenueOptions
     /// <summary>The business WebSocket (candles).</summary>
     [Required]
     public string WsBusinessUrl { get; set; } = ProductionWsBusinessUrl;
-
-    /// <summary>How often the text frame <c>ping</c> is sent; OKX drops a connection silent for 30 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:00:29")]
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>A connection that carried nothing (not even a pong) for this long is dropped and reconnected.</summary>
-    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
-    public TimeSpan NoDataTimeout { get; set; } = TimeSpan.FromSeconds(45);
-
-    /// <summary>How long fetched instrument rules (with ctVal) are reused.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ExchangeInfoCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Longest wait for the read-back of a placed order (which tells a post-only order OKX cancelled at once); past it

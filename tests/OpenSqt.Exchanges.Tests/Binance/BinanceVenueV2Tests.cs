@@ -121,7 +121,7 @@ public sealed class BinanceVenueV2Tests
         await using var sim = await BinanceSimulator.StartAsync(new SimVenueOptions { AutoAdvance = false });
         await using var exchange = BinanceConformanceTests.CreateBinance(sim, new Dictionary<string, string>
         {
-            ["MarketNoDataTimeout"] = "00:00:00.500",
+            ["NoDataTimeout"] = "00:00:00.500",
             ["ReconnectInitialDelay"] = "00:00:00.050",
         });
         await using var candles = new StreamRecorder<Candle>(ct => exchange.SubscribeKlinesAsync([Symbol], "1m", ct));
