@@ -95,7 +95,6 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
     protected override async ValueTask OnDisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        StopDcp();
         try
         {
             await Task.WhenAll(_pumps).ConfigureAwait(false);

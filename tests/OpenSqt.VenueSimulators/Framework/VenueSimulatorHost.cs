@@ -40,6 +40,9 @@ public interface IVenueSimulator : IAsyncDisposable
     /// <summary>Authenticated private-stream connections open now (events reach the client only through these).</summary>
     int PrivateStreamsReady { get; }
 
+    /// <summary>Times the venue's dead-man's switch (a cancel-all countdown, Bybit's DCP window) ran out since start; 0 on a venue without one.</summary>
+    int CountdownFirings { get; }
+
     /// <summary>Drops every open WebSocket without a close handshake.</summary>
     Task DropAllConnectionsAsync();
 
@@ -77,6 +80,7 @@ public abstract class VenueSimulatorHost : IVenueSimulator
         KnownSymbols = new HashSet<string>(options.EffectiveSymbols.Select(s => s.Symbol), StringComparer.Ordinal);
         Engine = new SimExchange(Options.Create(options), Clock);
         RateLimiter = new WindowRateLimiter(limits, Clock);
+        Countdowns = new SimulatorCountdowns(Clock);
     }
 
     public SimExchange Engine { get; }
@@ -91,6 +95,11 @@ public abstract class VenueSimulatorHost : IVenueSimulator
     public RequestJournal Journal { get; } = new();
 
     public WindowRateLimiter RateLimiter { get; }
+
+    /// <summary>The venue's cancel-all countdowns (its dead-man's switch), on <see cref="Clock"/>; stopped on dispose.</summary>
+    protected SimulatorCountdowns Countdowns { get; }
+
+    public int CountdownFirings => Countdowns.Firings;
 
     public string RestBaseUrl { get; private set; } = "";
 
@@ -142,6 +151,7 @@ public abstract class VenueSimulatorHost : IVenueSimulator
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
+        Countdowns.Dispose();
         await OnDisposeAsync().ConfigureAwait(false);
         await Engine.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);

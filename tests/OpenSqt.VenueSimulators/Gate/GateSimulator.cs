@@ -295,7 +295,6 @@ public sealed partial class GateSimulator : VenueSimulatorHost
 
     protected override async ValueTask OnDisposeAsync()
     {
-        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

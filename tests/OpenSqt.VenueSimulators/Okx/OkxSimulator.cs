@@ -186,7 +186,6 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
 
     protected override async ValueTask OnDisposeAsync()
     {
-        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
