@@ -58,6 +58,19 @@ public abstract class VenueConformanceTests
     /// <summary>Open orders per page of <see cref="OpenOrdersEndpoint"/>; 0 when the venue answers every open order at once.</summary>
     protected abstract int OpenOrdersPageSize { get; }
 
+    /// <summary>
+    /// How the shared dead-man's-switch case drives the venue's switch, or null for a venue without one (the override
+    /// says why). The simulators run on the wall clock, so the countdown is a short one the venue accepts.
+    /// </summary>
+    protected abstract DeadMansSwitchCase? DeadMansSwitch { get; }
+
+    /// <param name="Countdown">The countdown (or window) to arm.</param>
+    /// <param name="FiresOnlyOnceTheConnectorIsGone">
+    /// Whether the venue counts from the death of the connector's private stream rather than from its last refresh
+    /// (Bybit's DCP): then silence means the connector is gone, as a killed one.
+    /// </param>
+    protected sealed record DeadMansSwitchCase(TimeSpan Countdown, bool FiresOnlyOnceTheConnectorIsGone = false);
+
     protected static OrderRequest Limit(OrderSide side, decimal price, decimal quantity, string clientId, TimeInForce tif = TimeInForce.Gtc) => new()
     {
         Symbol = Symbol,
@@ -402,6 +415,61 @@ public abstract class VenueConformanceTests
     /// <summary>How far to move a clock showing <paramref name="venueNow"/> so it stands halfway through its window.</summary>
     private static TimeSpan HalfwayThrough(DateTimeOffset venueNow, TimeSpan window) =>
         TimeSpan.FromTicks(((window.Ticks / 2) - (venueNow.UtcTicks % window.Ticks) + window.Ticks) % window.Ticks);
+
+    [Fact]
+    public async Task RefreshingTheDeadMansSwitchKeepsOrdersAndSilenceLetsTheVenueCancelThemAfterTheCountdown()
+    {
+        var (sim, exchange, last) = await StartAsync();
+        try
+        {
+            if (DeadMansSwitch is not { } dms)
+            {
+                Assert.False(exchange is IVenueDeadMansSwitch, "a venue declared without a dead-man's switch has no connector switch either");
+                return;
+            }
+
+            var venueSwitch = Assert.IsAssignableFrom<IVenueDeadMansSwitch>(exchange);
+            var scope = venueSwitch.Scope == DeadMansSwitchScope.Symbol ? Symbol : null;
+            await using var updates = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
+            await PrivateStreamReadyAsync(sim);
+            await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, 0.002m, "dms1"));
+            await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1001m, 0.002m, "dms2"));
+            await venueSwitch.ArmAsync(scope, dms.Countdown);
+
+            // Refreshed every quarter of the countdown by the venue's clock, for one and a half of its length: the
+            // venue never fires.
+            var refreshes = sim.Clock.GetUtcNow();
+            for (var i = 1; i <= 6; i++)
+            {
+                var due = refreshes + (dms.Countdown / 4 * i);
+                await Eventually.TrueAsync(() => sim.Clock.GetUtcNow() >= due, Timeout, "a quarter of the countdown passed");
+                await venueSwitch.ArmAsync(scope, dms.Countdown);
+            }
+
+            Assert.Equal(0, sim.CountdownFirings);
+            Assert.Equal(2, (await exchange.GetOpenOrdersAsync(Symbol)).Count);
+
+            // Silence: once the countdown runs out the venue cancels both orders, and a live connector hears each cancel.
+            var silentSince = sim.Clock.GetUtcNow();
+            if (dms.FiresOnlyOnceTheConnectorIsGone)
+            {
+                await ((IAsyncDisposable)exchange).DisposeAsync();
+            }
+            else
+            {
+                await updates.WaitForAsync(u => u.ClientOrderId == "dms1" && u.Status == OrderStatus.Canceled, "the venue's cancel of dms1 on the stream", Timeout);
+                await updates.WaitForAsync(u => u.ClientOrderId == "dms2" && u.Status == OrderStatus.Canceled, "the venue's cancel of dms2 on the stream", Timeout);
+            }
+
+            await Eventually.TrueAsync(async () => (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count == 0, Timeout, "the venue cancelled every order");
+            Assert.True(sim.Clock.GetUtcNow() - silentSince >= dms.Countdown - TimeSpan.FromMilliseconds(50), "not before the countdown ran out");
+            Assert.Equal(1, sim.CountdownFirings);
+        }
+        finally
+        {
+            await StopAsync(sim, exchange);
+        }
+    }
 
     [Fact]
     public async Task ClockSkewIsResyncedAndTheOrderPlacedOnce()
