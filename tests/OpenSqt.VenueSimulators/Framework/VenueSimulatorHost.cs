@@ -174,6 +174,38 @@ public abstract class VenueSimulatorHost : IVenueSimulator
 
     protected abstract void MapRoutes(WebApplication app);
 
+    /// <summary>
+    /// Serves one REST request: reads it whole, lets <paramref name="answer"/> (method, path, raw query, body) answer it,
+    /// journals it with the status served and writes the answer with its headers.
+    /// </summary>
+    protected async Task ServeRestAsync(Microsoft.AspNetCore.Http.HttpContext context, Func<Microsoft.AspNetCore.Http.HttpContext, string, string, string, string, Task<RestAnswer>> answer)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(answer);
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        string body;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var served = await answer(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
+        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, served.Status));
+        context.Response.StatusCode = served.Status;
+        foreach (var (name, value) in served.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        context.Response.ContentType = ContentTypeOf(served);
+        await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, served.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The content type of a REST answer: JSON unless the venue answers some refusals as text.</summary>
+    protected virtual string ContentTypeOf(RestAnswer answer) => "application/json";
+
     protected void CountSubscription() => Interlocked.Increment(ref _subscriptions);
 
     /// <summary>
