@@ -396,7 +396,9 @@ public abstract class VenueConformanceTests
 
                 Assert.NotEmpty(refused);
                 Assert.All(refused, ex => Assert.Equal(ExchangeErrorKind.RateLimited, Assert.IsType<ExchangeException>(ex).Kind));
-                Assert.True(sim.Journal.All.Count - before <= (VenueReportsRateLimitUsage ? 0 : first.Limit), "no call the connector held back reached the venue");
+                var reached = sim.Journal.All.Skip(before).ToList();
+                Assert.True(reached.Count <= (VenueReportsRateLimitUsage ? 0 : first.Limit),
+                    $"no call the connector held back reached the venue: {reached.Count} did ({string.Join(", ", reached.GroupBy(r => r.Path + " " + r.Status).Select(g => $"{g.Key} x{g.Count()}"))}), {refused.Count} refused");
                 Assert.Equal(waits, tracker.Waits);
                 Assert.Equal(refusals, sim.RateLimiter.Refusals);
                 break;
