@@ -216,7 +216,9 @@ internal sealed class RateLimitTracker
     /// <summary>
     /// As <see cref="Observe(HttpResponseHeaders)"/>, for the answer of a request that cost <paramref name="costs"/>: a
     /// remaining-budget header (which names no budget, as Gate's does not) is applied only to the rules the request was
-    /// charged against. Null costs apply it to every rule that declares the header.
+    /// charged against. Null costs apply it to every rule that declares the header. A header of a budget the request
+    /// was charged against is dropped when that budget's window has ended since the request was charged (see
+    /// <see cref="ObserveUsed"/>).
     /// </summary>
     public void Observe(HttpResponseHeaders headers, IReadOnlyList<RateLimitCost>? costs)
     {
@@ -225,28 +227,31 @@ internal sealed class RateLimitTracker
             var now = _now();
             foreach (var budget in _budgets.Values)
             {
+                var charged = costs is not null && costs.Any(c => c.Rule == budget.Rule.Name);
                 if (budget.Rule.UsedHeader is { } header
                     && headers.TryGetValues(header, out var values)
                     && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var used))
                 {
-                    Roll(budget, now);
-                    budget.Used = used;
+                    SetUsed(budget, used, charged, now);
                 }
                 else if (budget.Rule.RemainingHeader is { } remainHeader
-                    && (costs is null || costs.Any(c => c.Rule == budget.Rule.Name))
+                    && (costs is null || charged)
                     && headers.TryGetValues(remainHeader, out var remainValues)
                     && int.TryParse(remainValues.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var remaining))
                 {
-                    Roll(budget, now);
-                    budget.Used = Math.Max(0, budget.Rule.Limit - remaining);
+                    SetUsed(budget, Math.Max(0, budget.Rule.Limit - remaining), charged, now);
                 }
             }
         }
     }
 
     /// <summary>
-    /// Sets what the venue says is used of one rule in the current window, for venues that report usage in their own
-    /// form (Bybit: <c>X-Bapi-Limit</c> minus <c>X-Bapi-Limit-Status</c>). Unknown rules are ignored.
+    /// Sets what the venue says is used of one rule, from the answer of a request charged against it, for venues that
+    /// report usage in their own form (Bybit: <c>X-Bapi-Limit</c> minus <c>X-Bapi-Limit-Status</c>). The venue counted
+    /// the request in the window it was charged in; when that window has ended by the time the answer is read, the
+    /// figure describes a window that is over and is dropped: carried into the new window it would hold the budget
+    /// spent for a whole window the venue has already reset (a Binance weight near the limit answered just after the
+    /// minute turned would refuse every call for the next minute). Unknown rules are ignored.
     /// </summary>
     public void ObserveUsed(string rule, int used)
     {
@@ -254,10 +259,25 @@ internal sealed class RateLimitTracker
         {
             if (_budgets.TryGetValue(rule, out var budget))
             {
-                Roll(budget, _now());
-                budget.Used = used;
+                SetUsed(budget, used, charged: true, _now());
             }
         }
+    }
+
+    /// <summary>
+    /// Applies the venue's figure to the current window. A budget the answered request was charged against was rolled
+    /// when the request acquired it, so a roll now means its window ended while the request was out (a budget never
+    /// acquired has no window to have ended).
+    /// </summary>
+    private static void SetUsed(Budget budget, int used, bool charged, DateTimeOffset now)
+    {
+        var acquired = budget.WindowStart != default;
+        if (Roll(budget, now) && charged && acquired)
+        {
+            return;
+        }
+
+        budget.Used = used;
     }
 
     /// <summary>
@@ -380,15 +400,19 @@ internal sealed class RateLimitTracker
         return keys;
     }
 
-    private static void Roll(Budget budget, DateTimeOffset now)
+    /// <summary>Moves the budget to the window of <paramref name="now"/>; true when that started a new window.</summary>
+    private static bool Roll(Budget budget, DateTimeOffset now)
     {
         var windowTicks = budget.Rule.Window.Ticks;
         var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % windowTicks), TimeSpan.Zero);
-        if (start != budget.WindowStart)
+        if (start == budget.WindowStart)
         {
-            budget.WindowStart = start;
-            budget.Used = 0;
+            return false;
         }
+
+        budget.WindowStart = start;
+        budget.Used = 0;
+        return true;
     }
 
     private sealed class Penalty

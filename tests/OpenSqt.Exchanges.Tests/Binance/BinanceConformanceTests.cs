@@ -32,6 +32,9 @@ public sealed class BinanceConformanceTests : VenueConformanceTests
     /// <summary>GET /fapi/v1/openOrders has no limit: every open order in one answer (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Current-All-Open-Orders).</summary>
     protected override int OpenOrdersPageSize => 0;
 
+    /// <summary>countdownCancelAll per symbol; 5 s, the shortest the connector arms.</summary>
+    protected override DeadMansSwitchCase? DeadMansSwitch => new(TimeSpan.FromSeconds(5));
+
     internal static BinanceExchange CreateBinance(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>

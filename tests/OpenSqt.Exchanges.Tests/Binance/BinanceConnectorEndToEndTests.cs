@@ -1,58 +1,30 @@
-using Grpc.Core;
-using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Tests.Conformance;
-using OpenSqt.TestSupport;
 using OpenSqt.VenueSimulators.Binance;
+using OpenSqt.VenueSimulators.Framework;
 using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.Exchanges.Tests.Binance;
 
 /// <summary>The real ExchangeConnector with EXCHANGE=binance, pointed at the simulator, serving the v1 contract over gRPC.</summary>
-public sealed class BinanceConnectorEndToEndTests
+public sealed class BinanceConnectorEndToEndTests : ConnectorEndToEndTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    protected override string Venue => "binance";
 
-    [Fact]
-    public async Task ConnectorServesPlaceStreamAndCancelOverGrpc()
+    protected override async Task<IVenueSimulator> StartSimulatorAsync() => await BinanceSimulator.StartAsync();
+
+    protected override Dictionary<string, string?> ConnectorSettings(IVenueSimulator simulator) => new()
     {
-        await using var sim = await BinanceSimulator.StartAsync();
-        await using var host = await ConnectorHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["EXCHANGE"] = "binance",
-            ["Exchanges:Binance:RestBaseUrl"] = sim.RestBaseUrl,
-            ["Exchanges:Binance:WsBaseUrl"] = sim.WsBaseUrl,
-            ["API_KEY"] = BinanceSimulator.DefaultApiKey,
-            ["API_SECRET"] = BinanceSimulator.DefaultApiSecret,
-        });
-        using var channel = host.CreateChannel();
-        var client = host.CreateClient(channel);
-        Assert.Equal("binance", (await client.GetNameAsync(new W.GetNameRequest())).Name);
+        ["Exchanges:Binance:RestBaseUrl"] = simulator.RestBaseUrl,
+        ["Exchanges:Binance:WsBaseUrl"] = simulator.WsBaseUrl,
+        ["API_KEY"] = BinanceSimulator.DefaultApiKey,
+        ["API_SECRET"] = BinanceSimulator.DefaultApiSecret,
+    };
 
-        using var call = client.SubscribeOrders(new W.SubscribeOrdersRequest());
-        await using var updates = new StreamRecorder<W.OrderUpdate>(ct => call.ResponseStream.ReadAllAsync(ct));
-        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the connector opened the Binance user stream");
-
-        var last = await sim.Engine.GetLatestPriceAsync("BTCUSDT");
-        var request = new OrderRequest
-        {
-            Symbol = "BTCUSDT",
-            Side = OrderSide.Buy,
-            Type = OrderType.Limit,
-            Price = last - 1000m,
-            Quantity = 0.002m,
-            ClientOrderId = "e2e1",
-        };
-        var placed = await client.PlaceOrderAsync(request.ToWire());
-        Assert.Equal(W.OrderStatus.New, placed.Status);
-        Assert.Equal("e2e1", placed.ClientOrderId);
-        await updates.WaitForAsync(u => u.ClientOrderId == "e2e1" && u.Status == W.OrderStatus.New, "the NEW update over gRPC", Timeout);
-
-        await client.CancelOrderAsync(new W.CancelOrderRequest { Symbol = "BTCUSDT", ClientOrderId = "e2e1" });
-        await updates.WaitForAsync(u => u.ClientOrderId == "e2e1" && u.Status == W.OrderStatus.Canceled, "the CANCELED update over gRPC", Timeout);
-        Assert.Empty((await sim.Engine.GetOpenOrdersAsync("BTCUSDT")));
-
-        var postOnly = await Assert.ThrowsAsync<RpcException>(async () =>
-            await client.PlaceOrderAsync((request with { ClientOrderId = "e2e2", Price = last + 100m, PostOnly = true }).ToWire()));
-        Assert.Equal(StatusCode.FailedPrecondition, postOnly.StatusCode);
+    protected override void AssertPlacementAsReceived(IVenueSimulator simulator, W.Order placed)
+    {
+        var sent = simulator.Journal.All.Single(r => r.Method == "POST" && r.Path == "/fapi/v1/order");
+        Assert.Contains("symbol=BTCUSDT&side=BUY&type=LIMIT&", sent.RawQuery + sent.Body, StringComparison.Ordinal);
+        Assert.Contains("quantity=0.002", sent.RawQuery + sent.Body, StringComparison.Ordinal);
+        Assert.Contains("newClientOrderId=e2e1", sent.RawQuery + sent.Body, StringComparison.Ordinal);
     }
 }

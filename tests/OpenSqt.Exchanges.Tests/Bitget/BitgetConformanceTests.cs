@@ -49,6 +49,13 @@ public sealed class BitgetConformanceTests : VenueConformanceTests
     /// <summary>orders-pending answers at most 100 per page, older ones with idLessThan (https://www.bitget.com/api-doc/contract/trade/Get-Orders-Pending).</summary>
     protected override int OpenOrdersPageSize => 100;
 
+    /// <summary>
+    /// None: the v2 mix API this connector speaks has no cancel-all-after; only the v3 unified-account API has a
+    /// countdown (<c>POST /api/v3/trade/countdown-cancel-all</c>, tiagosiebler/bitget-api src/rest-client-v3.ts). The
+    /// shared case checks that the connector claims no switch.
+    /// </summary>
+    protected override DeadMansSwitchCase? DeadMansSwitch => null;
+
     internal static BitgetExchange CreateBitget(BitgetSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
     {
         var values = new Dictionary<string, string?>

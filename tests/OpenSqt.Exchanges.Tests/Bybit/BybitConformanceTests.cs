@@ -41,6 +41,14 @@ public sealed class BybitConformanceTests : VenueConformanceTests
     /// <summary>GET /v5/order/realtime takes limit [1, 50] and pages by cursor (https://bybit-exchange.github.io/docs/v5/order/open-order).</summary>
     protected override int OpenOrdersPageSize => 50;
 
+    /// <summary>
+    /// The disconnection protection (DCP): a window of 3 to 300 s that runs only once "those private connections
+    /// subscribing "dcp" topic are all dead" (https://bybit-exchange.github.io/docs/v5/websocket/private/dcp), so the
+    /// shortest, 3 s, and silence is a connector that is gone. Its own reconnection and refusal cases are in
+    /// <see cref="BybitDeadMansSwitchTests"/>.
+    /// </summary>
+    protected override DeadMansSwitchCase? DeadMansSwitch => new(TimeSpan.FromSeconds(3), FiresOnlyOnceTheConnectorIsGone: true);
+
     internal static BybitExchange CreateBybit(IVenueSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>

@@ -111,4 +111,81 @@ public sealed class RateLimitTrackerTests
         await tracker.AcquireAsync(cancel, CancellationToken.None);
         Assert.Equal(0, tracker.Waits);
     }
+
+    [Theory]
+    [InlineData("used")]
+    [InlineData("remaining")]
+    [InlineData("bybit")]
+    public async Task AUsageFigureAnsweredInTheWindowItDescribesHoldsTheNextCallBack(string form)
+    {
+        var (time, tracker) = CreateWithHeaders();
+        time.Advance(TimeSpan.FromSeconds(20));
+        await tracker.AcquireAsync(Reported, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Report(tracker, form, used: 950);
+
+        Assert.Equal(950, tracker.Used("REPORTED"));
+        var held = await Assert.ThrowsAsync<ExchangeException>(() => tracker.AcquireAsync(Reported, CancellationToken.None).AsTask());
+        Assert.Equal(ExchangeErrorKind.RateLimited, held.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(29.9), held.RetryAfter);
+    }
+
+    [Theory]
+    [InlineData("used")]
+    [InlineData("remaining")]
+    [InlineData("bybit")]
+    public async Task AUsageFigureAnsweredAfterItsWindowEndedIsNotCarriedIntoTheNextWindow(string form)
+    {
+        // The call was charged in the minute that ended while it was out: the venue has reset the 950 units since.
+        var (time, tracker) = CreateWithHeaders();
+        time.Advance(TimeSpan.FromSeconds(49.95));
+        await tracker.AcquireAsync(Reported, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Report(tracker, form, used: 950);
+
+        Assert.Equal(0, tracker.Used("REPORTED"));
+        await tracker.AcquireAsync(Reported, CancellationToken.None);
+        Assert.Equal(0, tracker.Waits);
+
+        // A budget the answered call was not charged against takes the figure as the venue's word on the window of now.
+        using var response = new HttpResponseMessage();
+        response.Headers.Add("X-OTHER-USED", "950");
+        tracker.Observe(response.Headers, Reported);
+        Assert.Equal(950, tracker.Used("OTHER"));
+    }
+
+    private static readonly RateLimitCost[] Reported = [new("REPORTED", 1)];
+
+    /// <summary>A minute budget of 1000 units whose usage the venue reports, and one the calls here are not charged against; the clock stands at 00:00:10.</summary>
+    private static (FakeTimeProvider Time, RateLimitTracker Tracker) CreateWithHeaders()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 5, 1, 0, 0, 10, TimeSpan.Zero));
+        var tracker = new RateLimitTracker(
+            [
+                new RateLimitRule("REPORTED", 1000, TimeSpan.FromMinutes(1), "X-USED") { RemainingHeader = "X-REMAIN" },
+                new RateLimitRule("OTHER", 1000, TimeSpan.FromMinutes(1), "X-OTHER-USED"),
+            ],
+            time.GetUtcNow, time, maxWait: TimeSpan.FromSeconds(1));
+        return (time, tracker);
+    }
+
+    /// <summary>The venue's answer to a call charged <see cref="Reported"/>, in one of the forms venues report usage in.</summary>
+    private static void Report(RateLimitTracker tracker, string form, int used)
+    {
+        using var response = new HttpResponseMessage();
+        switch (form)
+        {
+            case "used":
+                response.Headers.Add("X-USED", used.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                tracker.Observe(response.Headers, Reported);
+                break;
+            case "remaining":
+                response.Headers.Add("X-REMAIN", (1000 - used).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                tracker.Observe(response.Headers, Reported);
+                break;
+            default:
+                tracker.ObserveUsed("REPORTED", used);
+                break;
+        }
+    }
 }

@@ -58,6 +58,19 @@ public abstract class VenueConformanceTests
     /// <summary>Open orders per page of <see cref="OpenOrdersEndpoint"/>; 0 when the venue answers every open order at once.</summary>
     protected abstract int OpenOrdersPageSize { get; }
 
+    /// <summary>
+    /// How the shared dead-man's-switch case drives the venue's switch, or null for a venue without one (the override
+    /// says why). The simulators run on the wall clock, so the countdown is a short one the venue accepts.
+    /// </summary>
+    protected abstract DeadMansSwitchCase? DeadMansSwitch { get; }
+
+    /// <param name="Countdown">The countdown (or window) to arm.</param>
+    /// <param name="FiresOnlyOnceTheConnectorIsGone">
+    /// Whether the venue counts from the death of the connector's private stream rather than from its last refresh
+    /// (Bybit's DCP): then silence means the connector is gone, as a killed one.
+    /// </param>
+    protected sealed record DeadMansSwitchCase(TimeSpan Countdown, bool FiresOnlyOnceTheConnectorIsGone = false);
+
     protected static OrderRequest Limit(OrderSide side, decimal price, decimal quantity, string clientId, TimeInForce tif = TimeInForce.Gtc) => new()
     {
         Symbol = Symbol,
@@ -333,42 +346,129 @@ public abstract class VenueConformanceTests
         var (sim, exchange, _) = await StartAsync(new Dictionary<string, string> { ["RateLimitMaxWait"] = "00:00:00.200" });
         try
         {
-            await exchange.GetLatestPriceAsync(Symbol);
+            // The scenario runs well inside the venue's window by the venue's own clock, wherever the machine's clock
+            // stands: the venue's clock is moved halfway through its window, and the connector learns the offset with
+            // its first signed call, as it does against a venue. A public call opens the connection first, so that the
+            // clock sync is not stretched by the connection's setup. At least 30% of the window is then left (50% for
+            // the 25 calls of a venue that does not report usage), longer than the connector may wait (200 ms), so a
+            // call it holds back is refused by the connector itself, never sent into a 429.
             var first = sim.RateLimiter.Limits[0];
-            if (!VenueReportsRateLimitUsage)
+            var tracker = RateLimitsOf(exchange);
+            await exchange.GetLatestPriceAsync(Symbol);
+            sim.Clock.Skew = HalfwayThrough(sim.Clock.GetUtcNow(), first.Window);
+            await exchange.GetOpenOrdersAsync(Symbol);
+            var (from, to) = VenueReportsRateLimitUsage ? (0.3, 0.7) : (0.2, 0.5);
+            for (var attempt = 1; ; attempt++)
             {
-                for (var i = 0; i < first.Limit + 5; i++)
+                await Eventually.TrueAsync(() => PhaseOf(sim.Clock.GetUtcNow(), first.Window) >= from && PhaseOf(sim.Clock.GetUtcNow(), first.Window) < to, first.Window + Timeout, $"the venue's window is {from:P0} to {to:P0} through");
+                var window = WindowOf(sim.Clock.GetUtcNow(), first.Window);
+                var waits = tracker.Waits;
+                var refusals = sim.RateLimiter.Refusals;
+                var before = sim.Journal.All.Count;
+                var refused = new List<Exception>();
+                async Task CallAsync()
                 {
-                    try
+                    if (await Record.ExceptionAsync(() => exchange.GetLatestPriceAsync(Symbol)) is { } ex)
                     {
-                        await exchange.GetLatestPriceAsync(Symbol);
-                    }
-                    catch (ExchangeException ex)
-                    {
-                        Assert.Equal(ExchangeErrorKind.RateLimited, ex.Kind);
+                        refused.Add(ex);
                     }
                 }
 
-                Assert.True(sim.Journal.All.Count <= first.Limit || RateLimitsOf(exchange).Waits >= 1, "the client held calls back by its own count");
-                Assert.Equal(0, sim.RateLimiter.Refusals);
+                if (VenueReportsRateLimitUsage)
+                {
+                    // Others spend 95% of the budget; the venue's next answer says so, and the call after it is held back.
+                    sim.RateLimiter.SpendElsewhere((int)(first.Limit * 0.95));
+                    await exchange.GetLatestPriceAsync(Symbol);
+                    before = sim.Journal.All.Count;
+                    await CallAsync();
+                }
+                else
+                {
+                    // A venue that does not report usage (OKX): the connector's own count holds calls back.
+                    for (var i = 0; i < first.Limit + 5; i++)
+                    {
+                        await CallAsync();
+                    }
+                }
+
+                if (WindowOf(sim.Clock.GetUtcNow(), first.Window) != window && attempt < 5)
+                {
+                    // A loaded machine stretched the scenario over the venue's window boundary: measure again.
+                    continue;
+                }
+
+                Assert.NotEmpty(refused);
+                Assert.All(refused, ex => Assert.Equal(ExchangeErrorKind.RateLimited, Assert.IsType<ExchangeException>(ex).Kind));
+                var reached = sim.Journal.All.Skip(before).ToList();
+                Assert.True(reached.Count <= (VenueReportsRateLimitUsage ? 0 : first.Limit),
+                    $"no call the connector held back reached the venue: {reached.Count} did ({string.Join(", ", reached.GroupBy(r => r.Path + " " + r.Status).Select(g => $"{g.Key} x{g.Count()}"))}), {refused.Count} refused");
+                Assert.Equal(waits, tracker.Waits);
+                Assert.Equal(refusals, sim.RateLimiter.Refusals);
+                break;
+            }
+        }
+        finally
+        {
+            await StopAsync(sim, exchange);
+        }
+    }
+
+    private static long WindowOf(DateTimeOffset venueNow, TimeSpan window) => venueNow.UtcTicks / window.Ticks;
+
+    private static double PhaseOf(DateTimeOffset venueNow, TimeSpan window) => (double)(venueNow.UtcTicks % window.Ticks) / window.Ticks;
+
+    /// <summary>How far to move a clock showing <paramref name="venueNow"/> so it stands halfway through its window.</summary>
+    private static TimeSpan HalfwayThrough(DateTimeOffset venueNow, TimeSpan window) =>
+        TimeSpan.FromTicks(((window.Ticks / 2) - (venueNow.UtcTicks % window.Ticks) + window.Ticks) % window.Ticks);
+
+    [Fact]
+    public async Task RefreshingTheDeadMansSwitchKeepsOrdersAndSilenceLetsTheVenueCancelThemAfterTheCountdown()
+    {
+        var (sim, exchange, last) = await StartAsync();
+        try
+        {
+            if (DeadMansSwitch is not { } dms)
+            {
+                Assert.False(exchange is IVenueDeadMansSwitch, "a venue declared without a dead-man's switch has no connector switch either");
                 return;
             }
 
-            sim.RateLimiter.SpendElsewhere((int)(first.Limit * 0.95));
-            await exchange.GetLatestPriceAsync(Symbol);
-            var sent = sim.Journal.All.Count;
-            try
+            var venueSwitch = Assert.IsAssignableFrom<IVenueDeadMansSwitch>(exchange);
+            var scope = venueSwitch.Scope == DeadMansSwitchScope.Symbol ? Symbol : null;
+            await using var updates = new StreamRecorder<OrderUpdate>(exchange.SubscribeOrdersAsync);
+            await PrivateStreamReadyAsync(sim);
+            await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1000m, 0.002m, "dms1"));
+            await exchange.PlaceOrderAsync(Limit(OrderSide.Buy, last - 1001m, 0.002m, "dms2"));
+            await venueSwitch.ArmAsync(scope, dms.Countdown);
+
+            // Refreshed every quarter of the countdown by the venue's clock, for one and a half of its length: the
+            // venue never fires.
+            var refreshes = sim.Clock.GetUtcNow();
+            for (var i = 1; i <= 6; i++)
             {
-                await exchange.GetLatestPriceAsync(Symbol);
-                Assert.True(RateLimitsOf(exchange).Waits >= 1, "the call went out only after waiting for the next window");
-            }
-            catch (ExchangeException ex)
-            {
-                Assert.Equal(ExchangeErrorKind.RateLimited, ex.Kind);
-                Assert.Equal(sent, sim.Journal.All.Count);
+                var due = refreshes + (dms.Countdown / 4 * i);
+                await Eventually.TrueAsync(() => sim.Clock.GetUtcNow() >= due, Timeout, "a quarter of the countdown passed");
+                await venueSwitch.ArmAsync(scope, dms.Countdown);
             }
 
-            Assert.Equal(0, sim.RateLimiter.Refusals);
+            Assert.Equal(0, sim.CountdownFirings);
+            Assert.Equal(2, (await exchange.GetOpenOrdersAsync(Symbol)).Count);
+
+            // Silence: once the countdown runs out the venue cancels both orders, and a live connector hears each cancel.
+            var silentSince = sim.Clock.GetUtcNow();
+            if (dms.FiresOnlyOnceTheConnectorIsGone)
+            {
+                await ((IAsyncDisposable)exchange).DisposeAsync();
+            }
+            else
+            {
+                await updates.WaitForAsync(u => u.ClientOrderId == "dms1" && u.Status == OrderStatus.Canceled, "the venue's cancel of dms1 on the stream", Timeout);
+                await updates.WaitForAsync(u => u.ClientOrderId == "dms2" && u.Status == OrderStatus.Canceled, "the venue's cancel of dms2 on the stream", Timeout);
+            }
+
+            await Eventually.TrueAsync(async () => (await sim.Engine.GetOpenOrdersAsync(Symbol)).Count == 0, Timeout, "the venue cancelled every order");
+            Assert.True(sim.Clock.GetUtcNow() - silentSince >= dms.Countdown - TimeSpan.FromMilliseconds(50), "not before the countdown ran out");
+            Assert.Equal(1, sim.CountdownFirings);
         }
         finally
         {

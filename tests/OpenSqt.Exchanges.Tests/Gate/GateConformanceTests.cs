@@ -41,6 +41,9 @@ public sealed class GateConformanceTests : VenueConformanceTests
     /// <summary>GET /futures/usdt/orders: limit defaults to 100 and pages by offset (gateapi-python docs/FuturesApi.md, list_futures_orders).</summary>
     protected override int OpenOrdersPageSize => 100;
 
+    /// <summary>countdown_cancel_all for the account: "At least 5 seconds" (https://www.gate.com/docs/developers/apiv4/en/futures/#countdown-cancel-orders-3), so 5 s.</summary>
+    protected override DeadMansSwitchCase? DeadMansSwitch => new(TimeSpan.FromSeconds(5));
+
     internal static GateExchange CreateGate(GateSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null)
     {
         var values = new Dictionary<string, string?>

@@ -1,62 +1,41 @@
-using Grpc.Core;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Tests.Conformance;
-using OpenSqt.TestSupport;
+using OpenSqt.VenueSimulators.Framework;
 using OpenSqt.VenueSimulators.Gate;
 using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.Exchanges.Tests.Gate;
 
-/// <summary>The real ExchangeConnector with EXCHANGE=gate, pointed at the simulator, serving the v1 contract over gRPC.</summary>
-public sealed class GateConnectorEndToEndTests
+/// <summary>
+/// The real ExchangeConnector with EXCHANGE=gate, pointed at the simulator, serving the v1 contract over gRPC in base
+/// units while Gate is sent contracts.
+/// </summary>
+public sealed class GateConnectorEndToEndTests : ConnectorEndToEndTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    protected override string Venue => "gate";
 
-    [Fact]
-    public async Task ConnectorServesPlaceStreamAndCancelOverGrpcInBaseUnits()
+    protected override async Task<IVenueSimulator> StartSimulatorAsync() => await GateSimulator.StartAsync();
+
+    protected override Dictionary<string, string?> ConnectorSettings(IVenueSimulator simulator)
     {
-        await using var sim = await GateSimulator.StartAsync();
-        await using var host = await ConnectorHost.StartAsync(new Dictionary<string, string?>
+        var sim = (GateSimulator)simulator;
+        return new()
         {
-            ["EXCHANGE"] = "gate",
             ["Exchanges:Gate:RestBaseUrl"] = sim.ApiBaseUrl,
             ["Exchanges:Gate:WsBaseUrl"] = sim.FuturesWsUrl,
             ["API_KEY"] = GateSimulator.DefaultApiKey,
             ["API_SECRET"] = GateSimulator.DefaultApiSecret,
-        });
-        using var channel = host.CreateChannel();
-        var client = host.CreateClient(channel);
-        Assert.Equal("gate", (await client.GetNameAsync(new W.GetNameRequest())).Name);
-
-        using var call = client.SubscribeOrders(new W.SubscribeOrdersRequest());
-        await using var updates = new StreamRecorder<W.OrderUpdate>(ct => call.ResponseStream.ReadAllAsync(ct));
-        await Eventually.TrueAsync(() => sim.PrivateStreamsReady > 0, Timeout, "the connector subscribed the Gate private channels");
-
-        var last = await sim.Engine.GetLatestPriceAsync("BTCUSDT");
-        var request = new OrderRequest
-        {
-            Symbol = "BTCUSDT",
-            Side = OrderSide.Sell,
-            Type = OrderType.Limit,
-            Price = last + 1000m,
-            Quantity = 0.003m,
-            ClientOrderId = "e2e1",
         };
-        var placed = await client.PlaceOrderAsync(request.ToWire());
-        Assert.Equal(W.OrderStatus.New, placed.Status);
-        Assert.Equal("e2e1", placed.ClientOrderId);
+    }
+
+    /// <summary>A sell, so the signed contract size shows the side on the wire.</summary>
+    protected override OrderRequest RestingOrder(decimal last) => base.RestingOrder(last) with { Side = OrderSide.Sell, Price = last + 1000m, Quantity = 0.003m };
+
+    protected override void AssertPlacementAsReceived(IVenueSimulator simulator, W.Order placed)
+    {
         Assert.Equal("0.003", placed.Quantity.Value);
-        var sent = sim.Journal.All.Single(r => r.Method == "POST" && r.Path == "/api/v4/futures/usdt/orders");
+        var sent = simulator.Journal.All.Single(r => r.Method == "POST" && r.Path == "/api/v4/futures/usdt/orders");
         Assert.Contains("\"size\":-3", sent.Body, StringComparison.Ordinal);
         Assert.Contains("\"text\":\"t-e2e1\"", sent.Body, StringComparison.Ordinal);
-        await updates.WaitForAsync(u => u.ClientOrderId == "e2e1" && u.Status == W.OrderStatus.New, "the NEW update over gRPC", Timeout);
-
-        await client.CancelOrderAsync(new W.CancelOrderRequest { Symbol = "BTCUSDT", ClientOrderId = "e2e1" });
-        await updates.WaitForAsync(u => u.ClientOrderId == "e2e1" && u.Status == W.OrderStatus.Canceled, "the CANCELED update over gRPC", Timeout);
-        Assert.Empty(await sim.Engine.GetOpenOrdersAsync("BTCUSDT"));
-
-        var postOnly = await Assert.ThrowsAsync<RpcException>(async () =>
-            await client.PlaceOrderAsync((request with { ClientOrderId = "e2e2", Side = OrderSide.Buy, Price = last + 100m, PostOnly = true }).ToWire()));
-        Assert.Equal(StatusCode.FailedPrecondition, postOnly.StatusCode);
     }
 }

@@ -46,6 +46,9 @@ public sealed class OkxConformanceTests : VenueConformanceTests
     /// <summary>orders-pending answers at most 100 per page, older ones with after=ordId (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).</summary>
     protected override int OpenOrdersPageSize => 100;
 
+    /// <summary>cancel-all-after for the account: "Range of value can be 0, [10, 120]" seconds (https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-cancel-all-after), so the shortest, 10 s.</summary>
+    protected override DeadMansSwitchCase? DeadMansSwitch => new(TimeSpan.FromSeconds(10));
+
     internal static OkxExchange CreateOkx(OkxSimulator simulator, IReadOnlyDictionary<string, string>? settings = null, string? secret = null, string? passphrase = null)
     {
         var values = new Dictionary<string, string?>

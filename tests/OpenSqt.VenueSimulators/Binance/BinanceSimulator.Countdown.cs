@@ -13,24 +13,11 @@ namespace OpenSqt.VenueSimulators.Binance;
 /// </summary>
 public sealed partial class BinanceSimulator
 {
-    private readonly Dictionary<string, SimulatorCountdown> _countdowns = new(StringComparer.Ordinal);
-    private int _countdownFirings;
-    private int _countdownCalls;
-
-    /// <summary>Countdowns that ran out since start.</summary>
-    public int CountdownFirings => Volatile.Read(ref _countdownFirings);
-
     /// <summary>Calls to countdownCancelAll the simulator accepted since start.</summary>
-    public int CountdownCalls => Volatile.Read(ref _countdownCalls);
+    public int CountdownCalls => Countdowns.Sets;
 
     /// <summary>When the countdown of <paramref name="symbol"/> runs out, or null when none is running.</summary>
-    public DateTimeOffset? CountdownFiresAt(string symbol)
-    {
-        lock (_gate)
-        {
-            return _countdowns.TryGetValue(symbol, out var countdown) ? countdown.FiresAt : null;
-        }
-    }
+    public DateTimeOffset? CountdownFiresAt(string symbol) => Countdowns.FiresAt(symbol);
 
     private async Task<(int, string)> CountdownCancelAllAsync(Dictionary<string, string> p)
     {
@@ -46,23 +33,8 @@ public sealed partial class BinanceSimulator
             throw new BinanceSimError(400, "-1102", "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed.");
         }
 
-        lock (_gate)
-        {
-            Interlocked.Increment(ref _countdownCalls);
-            if (_countdowns.Remove(symbol, out var previous))
-            {
-                previous.Timer?.Dispose();
-            }
-
-            if (milliseconds > 0)
-            {
-                var due = TimeSpan.FromMilliseconds(milliseconds);
-                var countdown = new SimulatorCountdown(Clock.GetUtcNow() + due);
-                _countdowns[symbol] = countdown;
-                countdown.Timer = Clock.CreateTimer(_ => FireCountdown(symbol, countdown), null, due, Timeout.InfiniteTimeSpan);
-            }
-        }
-
+        // The engine cancels synchronously; its order stream feeds the user-data pushes.
+        Countdowns.Set(symbol, TimeSpan.FromMilliseconds(milliseconds), () => Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult());
         return (200, Json(w =>
         {
             w.WriteStartObject();
@@ -70,44 +42,5 @@ public sealed partial class BinanceSimulator
             w.WriteString("countdownTime", milliseconds.ToString(CultureInfo.InvariantCulture));
             w.WriteEndObject();
         }));
-    }
-
-    private void FireCountdown(string symbol, SimulatorCountdown countdown)
-    {
-        lock (_gate)
-        {
-            // A refresh that raced the timer replaced this countdown: the new one counts.
-            if (!_countdowns.TryGetValue(symbol, out var current) || !ReferenceEquals(current, countdown))
-            {
-                return;
-            }
-
-            _countdowns.Remove(symbol);
-            countdown.Timer?.Dispose();
-        }
-
-        // The engine cancels synchronously; its order stream feeds the user-data pushes.
-        Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
-        Interlocked.Increment(ref _countdownFirings);
-    }
-
-    private void StopCountdowns()
-    {
-        lock (_gate)
-        {
-            foreach (var countdown in _countdowns.Values)
-            {
-                countdown.Timer?.Dispose();
-            }
-
-            _countdowns.Clear();
-        }
-    }
-
-    private sealed class SimulatorCountdown(DateTimeOffset firesAt)
-    {
-        public DateTimeOffset FiresAt { get; } = firesAt;
-
-        public ITimer? Timer { get; set; }
     }
 }

@@ -18,7 +18,6 @@ public sealed partial class BinanceSimulator
 
     protected override async ValueTask OnDisposeAsync()
     {
-        StopCountdowns();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

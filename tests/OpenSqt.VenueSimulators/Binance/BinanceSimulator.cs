@@ -149,7 +149,7 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
     /// </summary>
     protected override void MapRoutes(WebApplication app)
     {
-        app.Map("/fapi/{**path}", HandleRestAsync);
+        app.Map("/fapi/{**path}", context => ServeRestAsync(context, AnswerAsync));
         app.Map("/market/stream", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Market, envelope: true, token)));
         app.Map("/market/ws", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Market, envelope: false, token)));
         app.Map("/public/stream", context => RunSocketAsync(context, MarketKind, (socket, token) => MarketSessionAsync(socket, StreamRoute.Public, envelope: true, token)));
@@ -169,29 +169,6 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
 
         /// <summary>High-frequency book data only: bookTicker (also what an unrouted legacy connection gets).</summary>
         Public,
-    }
-
-    private async Task HandleRestAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var path = request.Path.Value ?? "";
-        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-
-        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
-        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
-        context.Response.StatusCode = answer.Status;
-        foreach (var (name, value) in answer.Headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
@@ -368,8 +345,6 @@ public sealed partial class BinanceSimulator : VenueSimulatorHost
 
     private static RestAnswer Error(int status, string code, string message, Dictionary<string, string>? headers = null) =>
         new(status, JsonSerializer.Serialize(new Dictionary<string, object> { ["code"] = int.Parse(code, CultureInfo.InvariantCulture), ["msg"] = message }), headers ?? []);
-
-    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
     private enum Security
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -141,32 +140,9 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
 
     protected override void MapRoutes(WebApplication app)
     {
-        app.Map("/api/v2/{**path}", HandleRestAsync);
+        app.Map("/api/v2/{**path}", context => ServeRestAsync(context, AnswerAsync));
         app.Map(PublicPath, context => RunSocketAsync(context, PublicKind, PublicSessionAsync));
         app.Map(PrivatePath, context => RunSocketAsync(context, PrivateKind, PrivateSessionAsync));
-    }
-
-    private async Task HandleRestAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var path = request.Path.Value ?? "";
-        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-
-        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
-        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
-        context.Response.StatusCode = answer.Status;
-        foreach (var (name, value) in answer.Headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
@@ -301,8 +277,6 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
 
     private RestAnswer Error(int status, string code, string message, Dictionary<string, string>? headers = null) =>
         new(status, $"{{\"code\":\"{code}\",\"msg\":{JsonSerializer.Serialize(message)},\"requestTime\":{Clock.NowMilliseconds},\"data\":null}}", headers ?? []);
-
-    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
     private sealed record BitgetCall(Dictionary<string, string> Query, JsonElement Body);
 

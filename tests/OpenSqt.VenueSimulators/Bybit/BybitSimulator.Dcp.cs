@@ -29,10 +29,7 @@ public sealed partial class BybitSimulator
     private const int DcpPerSecond = 5;
     private readonly Lock _dcpGate = new();
     private readonly HashSet<Guid> _dcpConnections = [];
-    private ITimer? _dcpTimer;
-    private DateTimeOffset? _dcpFiresAt;
     private int _dcpWindowSeconds = 10;
-    private int _dcpFirings;
     private int _dcpSetCalls;
 
     /// <summary>Whether Bybit has enabled DCP for DERIVATIVES on this account (on in the simulator; off on a live account until asked for).</summary>
@@ -63,19 +60,10 @@ public sealed partial class BybitSimulator
     }
 
     /// <summary>When the protection cancels everything, or null while a subscribed connection lives.</summary>
-    public DateTimeOffset? DcpFiresAt
-    {
-        get
-        {
-            lock (_dcpGate)
-            {
-                return _dcpFiresAt;
-            }
-        }
-    }
+    public DateTimeOffset? DcpFiresAt => Countdowns.FiresAt();
 
     /// <summary>Times the protection cancelled every order since start.</summary>
-    public int DcpFirings => Volatile.Read(ref _dcpFirings);
+    public int DcpFirings => CountdownFirings;
 
     /// <summary>Accepted calls of <c>/v5/order/disconnected-cancel-all</c> since start.</summary>
     public int DcpSetCalls => Volatile.Read(ref _dcpSetCalls);
@@ -134,9 +122,7 @@ public sealed partial class BybitSimulator
         lock (_dcpGate)
         {
             _dcpConnections.Add(socket.Id);
-            _dcpTimer?.Dispose();
-            _dcpTimer = null;
-            _dcpFiresAt = null;
+            Countdowns.Stop();
         }
     }
 
@@ -150,44 +136,13 @@ public sealed partial class BybitSimulator
                 return;
             }
 
-            var due = TimeSpan.FromSeconds(_dcpWindowSeconds);
-            _dcpFiresAt = Clock.GetUtcNow() + due;
-            ITimer? timer = null;
-            timer = Clock.CreateTimer(_ => FireDcp(timer!), null, due, Timeout.InfiniteTimeSpan);
-            _dcpTimer = timer;
-        }
-    }
-
-    private void FireDcp(ITimer timer)
-    {
-        lock (_dcpGate)
-        {
-            // A connection that subscribed again replaced (disposed) this timer: nothing fires.
-            if (!ReferenceEquals(_dcpTimer, timer))
+            Countdowns.Set(SimulatorCountdowns.Account, TimeSpan.FromSeconds(_dcpWindowSeconds), () =>
             {
-                return;
-            }
-
-            _dcpTimer.Dispose();
-            _dcpTimer = null;
-            _dcpFiresAt = null;
-        }
-
-        foreach (var symbol in Engine.GetSymbolsAsync().GetAwaiter().GetResult())
-        {
-            Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
-        }
-
-        Interlocked.Increment(ref _dcpFirings);
-    }
-
-    private void StopDcp()
-    {
-        lock (_dcpGate)
-        {
-            _dcpTimer?.Dispose();
-            _dcpTimer = null;
-            _dcpFiresAt = null;
+                foreach (var symbol in Engine.GetSymbolsAsync().GetAwaiter().GetResult())
+                {
+                    Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
+                }
+            });
         }
     }
 }

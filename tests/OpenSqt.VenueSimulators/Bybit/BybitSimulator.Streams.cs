@@ -221,23 +221,8 @@ public sealed partial class BybitSimulator
                     }).ConfigureAwait(false);
                 }
 
-                var order = new Order
+                var order = SimOrders.OrderOf(update) with
                 {
-                    ExchangeOrderId = update.ExchangeOrderId,
-                    ClientOrderId = update.ClientOrderId,
-                    Symbol = update.Symbol,
-                    Side = update.Side,
-                    Type = update.Type,
-                    TimeInForce = update.TimeInForce,
-                    Price = update.Price,
-                    Quantity = update.Quantity,
-                    FilledQuantity = update.FilledQuantity,
-                    AveragePrice = update.AveragePrice,
-                    Status = update.Status,
-                    ReduceOnly = update.ReduceOnly,
-                    PostOnly = update.PostOnly,
-                    CreatedAt = update.UpdateTime,
-                    UpdatedAt = update.UpdateTime,
                     RejectReason = update.Status == OrderStatus.Canceled && update.TimeInForce == TimeInForce.Ioc ? "EC_NoImmediateQtyToFill" : update.RejectReason,
                 };
                 await SendPrivateAsync("order", w => WriteOrder(w, order)).ConfigureAwait(false);

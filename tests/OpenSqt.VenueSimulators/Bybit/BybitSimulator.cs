@@ -95,7 +95,6 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
     protected override async ValueTask OnDisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        StopDcp();
         try
         {
             await Task.WhenAll(_pumps).ConfigureAwait(false);
@@ -110,31 +109,11 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
     {
         app.Map("/v5/private", context => RunSocketAsync(context, PrivateKind, PrivateSessionAsync));
         app.Map("/v5/public/linear", context => RunSocketAsync(context, PublicKind, PublicSessionAsync));
-        app.Map("/v5/{**path}", HandleRestAsync);
+        app.Map("/v5/{**path}", context => ServeRestAsync(context, AnswerAsync));
     }
 
-    private async Task HandleRestAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var path = request.Path.Value ?? "";
-        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-
-        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
-        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
-        context.Response.StatusCode = answer.Status;
-        foreach (var (name, value) in answer.Headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-
-        context.Response.ContentType = answer.Status == 200 ? "application/json" : "text/plain";
-        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
-    }
+    /// <summary>Bybit answers its JSON envelope with 200 and a refusal outside it (403, 429) as text.</summary>
+    protected override string ContentTypeOf(RestAnswer answer) => answer.Status == 200 ? "application/json" : "text/plain";
 
     private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
     {
@@ -340,8 +319,6 @@ public sealed partial class BybitSimulator : VenueSimulatorHost
     private static string D(decimal value) => WireNumbers.Format(value);
 
     private static readonly Dictionary<string, int> IpCost = new(StringComparer.Ordinal) { [IpLimit] = 1 };
-
-    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
     /// <summary>
     /// One endpoint: whether it is signed and needs <c>category</c>, its per-UID budget per second (0: none) and whether

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 
 namespace OpenSqt.VenueSimulators.Framework;
 
+/// <summary>A simulator's answer to one REST request: status, body and the headers to send with it.</summary>
+public sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
+
 /// <summary>One request as the simulator received it.</summary>
 public sealed record RecordedRequest(string Method, string Path, string RawQuery, string Body, int Status);
 

@@ -40,6 +40,9 @@ public interface IVenueSimulator : IAsyncDisposable
     /// <summary>Authenticated private-stream connections open now (events reach the client only through these).</summary>
     int PrivateStreamsReady { get; }
 
+    /// <summary>Times the venue's dead-man's switch (a cancel-all countdown, Bybit's DCP window) ran out since start; 0 on a venue without one.</summary>
+    int CountdownFirings { get; }
+
     /// <summary>Drops every open WebSocket without a close handshake.</summary>
     Task DropAllConnectionsAsync();
 
@@ -77,6 +80,7 @@ public abstract class VenueSimulatorHost : IVenueSimulator
         KnownSymbols = new HashSet<string>(options.EffectiveSymbols.Select(s => s.Symbol), StringComparer.Ordinal);
         Engine = new SimExchange(Options.Create(options), Clock);
         RateLimiter = new WindowRateLimiter(limits, Clock);
+        Countdowns = new SimulatorCountdowns(Clock);
     }
 
     public SimExchange Engine { get; }
@@ -91,6 +95,11 @@ public abstract class VenueSimulatorHost : IVenueSimulator
     public RequestJournal Journal { get; } = new();
 
     public WindowRateLimiter RateLimiter { get; }
+
+    /// <summary>The venue's cancel-all countdowns (its dead-man's switch), on <see cref="Clock"/>; stopped on dispose.</summary>
+    protected SimulatorCountdowns Countdowns { get; }
+
+    public int CountdownFirings => Countdowns.Firings;
 
     public string RestBaseUrl { get; private set; } = "";
 
@@ -142,6 +151,7 @@ public abstract class VenueSimulatorHost : IVenueSimulator
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
+        Countdowns.Dispose();
         await OnDisposeAsync().ConfigureAwait(false);
         await Engine.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
@@ -163,6 +173,38 @@ public abstract class VenueSimulatorHost : IVenueSimulator
     protected virtual ValueTask OnDisposeAsync() => ValueTask.CompletedTask;
 
     protected abstract void MapRoutes(WebApplication app);
+
+    /// <summary>
+    /// Serves one REST request: reads it whole, lets <paramref name="answer"/> (method, path, raw query, body) answer it,
+    /// journals it with the status served and writes the answer with its headers.
+    /// </summary>
+    protected async Task ServeRestAsync(Microsoft.AspNetCore.Http.HttpContext context, Func<Microsoft.AspNetCore.Http.HttpContext, string, string, string, string, Task<RestAnswer>> answer)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(answer);
+        var request = context.Request;
+        var path = request.Path.Value ?? "";
+        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
+        string body;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var served = await answer(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
+        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, served.Status));
+        context.Response.StatusCode = served.Status;
+        foreach (var (name, value) in served.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        context.Response.ContentType = ContentTypeOf(served);
+        await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, served.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The content type of a REST answer: JSON unless the venue answers some refusals as text.</summary>
+    protected virtual string ContentTypeOf(RestAnswer answer) => "application/json";
 
     protected void CountSubscription() => Interlocked.Increment(ref _subscriptions);
 

@@ -22,11 +22,17 @@ public sealed class WindowRateLimiter(IReadOnlyList<SimRateLimit> limits, TimePr
     /// <summary>418 bans served: a correct client never earns one.</summary>
     public int Bans { get; private set; }
 
-    /// <summary>Adds units to the first rule's usage as if other clients on the same IP had spent them.</summary>
+    /// <summary>
+    /// Adds units to the first rule's usage in the current window as if other clients on the same IP had spent them;
+    /// they count until that window ends.
+    /// </summary>
     public void SpendElsewhere(int units)
     {
         lock (_gate)
         {
+            // Roll to the window of now first: units added to a window that has already ended would be dropped at the
+            // next request's roll, and the venue would report less than it was told was spent.
+            Window(Limits[0], clock.GetUtcNow());
             _extraUsed += units;
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Gate;
 
@@ -15,30 +16,11 @@ namespace OpenSqt.VenueSimulators.Gate;
 /// </summary>
 public sealed partial class GateSimulator
 {
-    private readonly Lock _countdownGate = new();
-    private ITimer? _countdownTimer;
-    private string? _countdownContract;
-    private DateTimeOffset? _countdownFiresAt;
-    private int _countdownFirings;
-    private int _countdownCalls;
-
-    /// <summary>Countdowns that ran out since start.</summary>
-    public int CountdownFirings => Volatile.Read(ref _countdownFirings);
-
     /// <summary>Calls to countdown_cancel_all the simulator accepted since start.</summary>
-    public int CountdownCalls => Volatile.Read(ref _countdownCalls);
+    public int CountdownCalls => Countdowns.Sets;
 
     /// <summary>When the countdown runs out, or null when none is running.</summary>
-    public DateTimeOffset? CountdownFiresAt
-    {
-        get
-        {
-            lock (_countdownGate)
-            {
-                return _countdownFiresAt;
-            }
-        }
-    }
+    public DateTimeOffset? CountdownFiresAt => Countdowns.FiresAt();
 
     private Task<(int, string)> CountdownCancelAllAsync(GateCall call)
     {
@@ -67,63 +49,15 @@ public sealed partial class GateSimulator
             throw new GateSimError(400, "INVALID_PARAM_VALUE", "timeout must be 0 or at least 5 seconds");
         }
 
-        var now = Clock.GetUtcNow();
-        DateTimeOffset? firesAt = null;
-        lock (_countdownGate)
+        var firesAt = Countdowns.Set(SimulatorCountdowns.Account, TimeSpan.FromSeconds(seconds), () =>
         {
-            Interlocked.Increment(ref _countdownCalls);
-            _countdownTimer?.Dispose();
-            _countdownTimer = null;
-            _countdownFiresAt = null;
-            if (seconds > 0)
+            // The engine cancels synchronously; its order stream feeds futures.orders.
+            foreach (var symbol in contract is null ? [.. KnownSymbols] : new[] { SymbolOf(contract) })
             {
-                var due = TimeSpan.FromSeconds(seconds);
-                firesAt = now + due;
-                _countdownFiresAt = firesAt;
-                _countdownContract = contract;
-                ITimer? timer = null;
-                timer = Clock.CreateTimer(_ => FireCountdown(timer!), null, due, Timeout.InfiniteTimeSpan);
-                _countdownTimer = timer;
+                Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
             }
-        }
-
+        });
         var trigger = firesAt?.ToUnixTimeMilliseconds() ?? 0;
         return Ok($"{{\"triggerTime\":{trigger.ToString(CultureInfo.InvariantCulture)}}}");
-    }
-
-    private void FireCountdown(ITimer timer)
-    {
-        string? contract;
-        lock (_countdownGate)
-        {
-            // A new countdown that raced the timer replaced this one: the new one counts.
-            if (!ReferenceEquals(_countdownTimer, timer))
-            {
-                return;
-            }
-
-            _countdownTimer.Dispose();
-            _countdownTimer = null;
-            _countdownFiresAt = null;
-            contract = _countdownContract;
-        }
-
-        // The engine cancels synchronously; its order stream feeds futures.orders.
-        foreach (var symbol in contract is null ? [.. KnownSymbols] : new[] { SymbolOf(contract) })
-        {
-            Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
-        }
-
-        Interlocked.Increment(ref _countdownFirings);
-    }
-
-    private void StopCountdown()
-    {
-        lock (_countdownGate)
-        {
-            _countdownTimer?.Dispose();
-            _countdownTimer = null;
-            _countdownFiresAt = null;
-        }
     }
 }

@@ -233,24 +233,7 @@ public sealed partial class GateSimulator
                     }))).ConfigureAwait(false);
                 }
 
-                var order = new Order
-                {
-                    ExchangeOrderId = update.ExchangeOrderId,
-                    ClientOrderId = update.ClientOrderId,
-                    Symbol = update.Symbol,
-                    Side = update.Side,
-                    Type = update.Type,
-                    TimeInForce = update.TimeInForce,
-                    Price = update.Price,
-                    Quantity = update.Quantity,
-                    FilledQuantity = update.FilledQuantity,
-                    AveragePrice = update.AveragePrice,
-                    Status = update.Status,
-                    ReduceOnly = update.ReduceOnly,
-                    PostOnly = update.PostOnly,
-                    CreatedAt = update.UpdateTime,
-                    UpdatedAt = update.UpdateTime,
-                };
+                var order = SimOrders.OrderOf(update);
                 await SendPrivateAsync(OrdersChannel, Envelope(OrdersChannel, "update", Json(w =>
                 {
                     w.WriteStartArray();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
@@ -137,31 +136,8 @@ public sealed partial class GateSimulator : VenueSimulatorHost
 
     protected override void MapRoutes(WebApplication app)
     {
-        app.Map(ApiPrefix + "/{**path}", HandleRestAsync);
+        app.Map(ApiPrefix + "/{**path}", context => ServeRestAsync(context, AnswerAsync));
         app.Map(WsPath, context => RunSocketAsync(context, SocketKind, SessionAsync));
-    }
-
-    private async Task HandleRestAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var path = request.Path.Value ?? "";
-        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-
-        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
-        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
-        context.Response.StatusCode = answer.Status;
-        foreach (var (name, value) in answer.Headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-
-        context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
@@ -263,8 +239,6 @@ public sealed partial class GateSimulator : VenueSimulatorHost
     private static RestAnswer Error(int status, string label, string message, Dictionary<string, string>? headers = null) =>
         new(status, JsonSerializer.Serialize(new Dictionary<string, string> { ["label"] = label, ["message"] = message }), headers ?? []);
 
-    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
-
     private sealed record GateCall(string Path, Dictionary<string, string> Query, string Body);
 
     private sealed record EndpointSpec(bool Signed, string Budget, Func<GateCall, Task<(int Status, string Json)>> Handler);
@@ -295,7 +269,6 @@ public sealed partial class GateSimulator : VenueSimulatorHost
 
     protected override async ValueTask OnDisposeAsync()
     {
-        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Okx;
 
@@ -13,28 +14,11 @@ namespace OpenSqt.VenueSimulators.Okx;
 /// </summary>
 public sealed partial class OkxSimulator
 {
-    private ITimer? _countdownTimer;
-    private DateTimeOffset? _countdownFiresAt;
-    private int _countdownFirings;
-    private int _countdownCalls;
-
-    /// <summary>Countdowns that ran out since start.</summary>
-    public int CountdownFirings => Volatile.Read(ref _countdownFirings);
-
     /// <summary>Calls to cancel-all-after the simulator accepted since start.</summary>
-    public int CountdownCalls => Volatile.Read(ref _countdownCalls);
+    public int CountdownCalls => Countdowns.Sets;
 
     /// <summary>When the account's countdown runs out, or null when none is running.</summary>
-    public DateTimeOffset? CountdownFiresAt
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _countdownFiresAt;
-            }
-        }
-    }
+    public DateTimeOffset? CountdownFiresAt => Countdowns.FiresAt();
 
     private Task<(string, string, Action<Utf8JsonWriter>?, int)> CancelAllAfterAsync(Dictionary<string, string> fields)
     {
@@ -45,24 +29,14 @@ public sealed partial class OkxSimulator
         }
 
         var now = Clock.GetUtcNow();
-        DateTimeOffset? firesAt = null;
-        lock (_gate)
+        var firesAt = Countdowns.Set(SimulatorCountdowns.Account, TimeSpan.FromSeconds(seconds), () =>
         {
-            Interlocked.Increment(ref _countdownCalls);
-            _countdownTimer?.Dispose();
-            _countdownTimer = null;
-            _countdownFiresAt = null;
-            if (seconds > 0)
+            // The engine cancels synchronously; its order stream feeds the orders channel.
+            foreach (var symbol in KnownSymbols)
             {
-                var due = TimeSpan.FromSeconds(seconds);
-                firesAt = now + due;
-                _countdownFiresAt = firesAt;
-                ITimer? timer = null;
-                timer = Clock.CreateTimer(_ => FireCountdown(timer!), null, due, Timeout.InfiniteTimeSpan);
-                _countdownTimer = timer;
+                Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
             }
-        }
-
+        });
         return Ok(w =>
         {
             w.WriteStartObject();
@@ -71,39 +45,5 @@ public sealed partial class OkxSimulator
             w.WriteString("ts", now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
             w.WriteEndObject();
         });
-    }
-
-    private void FireCountdown(ITimer timer)
-    {
-        lock (_gate)
-        {
-            // A reset that raced the timer replaced this countdown: the new one counts.
-            if (!ReferenceEquals(_countdownTimer, timer))
-            {
-                return;
-            }
-
-            _countdownTimer.Dispose();
-            _countdownTimer = null;
-            _countdownFiresAt = null;
-        }
-
-        // The engine cancels synchronously; its order stream feeds the orders channel.
-        foreach (var symbol in KnownSymbols)
-        {
-            Engine.CancelAllOrdersAsync(symbol).GetAwaiter().GetResult();
-        }
-
-        Interlocked.Increment(ref _countdownFirings);
-    }
-
-    private void StopCountdown()
-    {
-        lock (_gate)
-        {
-            _countdownTimer?.Dispose();
-            _countdownTimer = null;
-            _countdownFiresAt = null;
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
-using OpenSqt.Contracts;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Okx;
@@ -263,24 +262,7 @@ public sealed partial class OkxSimulator
             await foreach (var update in Engine.SubscribeOrdersAsync(cancellationToken).ConfigureAwait(false))
             {
                 var ctVal = await CtValOf(update.Symbol, cancellationToken).ConfigureAwait(false);
-                var order = new Order
-                {
-                    ExchangeOrderId = update.ExchangeOrderId,
-                    ClientOrderId = update.ClientOrderId,
-                    Symbol = update.Symbol,
-                    Side = update.Side,
-                    Type = update.Type,
-                    TimeInForce = update.TimeInForce,
-                    Price = update.Price,
-                    Quantity = update.Quantity,
-                    FilledQuantity = update.FilledQuantity,
-                    AveragePrice = update.AveragePrice,
-                    Status = update.Status,
-                    ReduceOnly = update.ReduceOnly,
-                    PostOnly = update.PostOnly,
-                    CreatedAt = update.UpdateTime,
-                    UpdatedAt = update.UpdateTime,
-                };
+                var order = SimOrders.OrderOf(update);
                 var overrides = OverridesOf(order.ClientOrderId);
                 await SendPrivateAsync("orders", w => WriteOrder(w, order, ctVal, update.LastFill, overrides)).ConfigureAwait(false);
             }

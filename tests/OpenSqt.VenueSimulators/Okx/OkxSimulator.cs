@@ -186,7 +186,6 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
 
     protected override async ValueTask OnDisposeAsync()
     {
-        StopCountdown();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -203,31 +202,11 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
         app.Map("/ws/v5/private", context => RunSocketAsync(context, PrivateKind, PrivateSessionAsync));
         app.Map("/ws/v5/public", context => RunSocketAsync(context, PublicKind, (s, t) => PublicSessionAsync(s, business: false, t)));
         app.Map("/ws/v5/business", context => RunSocketAsync(context, BusinessKind, (s, t) => PublicSessionAsync(s, business: true, t)));
-        app.Map("/api/v5/{**path}", HandleRestAsync);
+        app.Map("/api/v5/{**path}", context => ServeRestAsync(context, AnswerAsync));
     }
 
-    private async Task HandleRestAsync(HttpContext context)
-    {
-        var request = context.Request;
-        var path = request.Path.Value ?? "";
-        var rawQuery = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
-        string body;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
-        {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-
-        var answer = await AnswerAsync(context, request.Method, path, rawQuery, body).ConfigureAwait(false);
-        Journal.Add(new RecordedRequest(request.Method, path, rawQuery, body, answer.Status));
-        context.Response.StatusCode = answer.Status;
-        foreach (var (name, value) in answer.Headers)
-        {
-            context.Response.Headers[name] = value;
-        }
-
-        context.Response.ContentType = answer.Body.StartsWith('{') ? "application/json" : "text/plain";
-        await context.Response.WriteAsync(answer.Body, context.RequestAborted).ConfigureAwait(false);
-    }
+    /// <summary>OKX answers its JSON envelope as JSON and a bare refusal (a 429 without an envelope) as text.</summary>
+    protected override string ContentTypeOf(RestAnswer answer) => answer.Body.StartsWith('{') ? "application/json" : "text/plain";
 
     private async Task<RestAnswer> AnswerAsync(HttpContext context, string method, string path, string rawQuery, string body)
     {
@@ -383,8 +362,6 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
     }
 
     private static string D(decimal value) => WireNumbers.Format(value);
-
-    private sealed record RestAnswer(int Status, string Body, Dictionary<string, string> Headers);
 
     private sealed record EndpointSpec(bool Signed, IReadOnlyDictionary<string, int> Costs, Func<Dictionary<string, string>, JsonElement, Task<(string Code, string Message, Action<Utf8JsonWriter>? Data, int Status)>> Handler);
 
