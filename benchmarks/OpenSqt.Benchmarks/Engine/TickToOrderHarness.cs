@@ -7,10 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenSqt.Benchmarks.Connector;
 using OpenSqt.Contracts;
+using OpenSqt.ExchangeConnector.Diagnostics;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.MarketMaker.Extensions;
 using OpenSqt.MarketMaker.Telemetry;
 using OpenSqt.TestSupport;
+using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.Benchmarks.Engine;
 
@@ -97,7 +99,8 @@ internal static class TickToOrderHarness
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == EngineMetrics.MeterName && instrument.Name == EngineMetrics.PlaceStageDuration)
+                if ((instrument.Meter.Name == EngineMetrics.MeterName && instrument.Name == EngineMetrics.PlaceStageDuration)
+                    || (instrument.Meter.Name == ConnectorMetrics.MeterName && instrument.Name == ConnectorMetrics.RequestDuration))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -107,6 +110,12 @@ internal static class TickToOrderHarness
         {
             foreach (var tag in tags)
             {
+                // The connector's time to serve the place, recorded by its interceptor as it answers (after the sim has the order).
+                if (tag.Key == "method" && (string)tag.Value! == nameof(W.ExchangeService.ExchangeServiceBase.PlaceOrder))
+                {
+                    measured.Enqueue((Breakdown.Connector, seconds, Stopwatch.GetTimestamp()));
+                }
+
                 if (tag.Key == "stage")
                 {
                     var at = Stopwatch.GetTimestamp();
@@ -203,9 +212,15 @@ internal sealed class Breakdown(int capacity)
         (PlaceStage.Persist, "order written to the state store (durable)"),
         (PlaceStage.Limiter, "hand-off to the venue call + rate limit tokens"),
         ("to venue", "gRPC place -> connector -> the sim has the order"),
+        (" client>", "  of which: engine's gRPC call -> HTTP/2 -> Kestrel -> the connector's interceptor"),
+        (" conn>sim", "  of which: the connector's interceptor -> checks -> the sim has the order"),
         ("ack back", "the sim's answer -> connector -> the engine's call returns"),
+        (" >client", "  of which: the connector answered -> HTTP/2 -> the engine's call returns"),
         (PlaceStage.Reply, "answer back on the writer"),
     ];
+
+    /// <summary>The connector's own time to serve the place, from its interceptor's request duration.</summary>
+    public const string Connector = "connector";
 
     private readonly Dictionary<string, Percentiles> _rows = Rows.ToDictionary(r => r.Name, _ => new Percentiles(capacity));
 
@@ -223,6 +238,14 @@ internal sealed class Breakdown(int capacity)
 
         _rows["to venue"].Add(Math.Max(0, toVenue));
         _rows["ack back"].Add(Math.Max(0, Ticks(PlaceStage.Send) - toVenue));
+        if (seen.TryGetValue(Connector, out var served))
+        {
+            var sent = durable + Ticks(PlaceStage.Limiter);
+            var servedFrom = served.At - Ticks(Connector);
+            _rows[" client>"].Add(Math.Max(0, servedFrom - sent));
+            _rows[" conn>sim"].Add(Math.Max(0, arrived - servedFrom));
+            _rows[" >client"].Add(Math.Max(0, sent + Ticks(PlaceStage.Send) - served.At));
+        }
     }
 
     public void Print()
@@ -231,6 +254,11 @@ internal sealed class Breakdown(int capacity)
         foreach (var (name, meaning) in Rows)
         {
             var row = _rows[name];
+            if (row.Count == 0)
+            {
+                continue;
+            }
+
             Console.WriteLine($"  {name,-9} {row.Micros(50),9:F1} {row.Micros(99),9:F1}   {meaning}");
         }
     }
