@@ -25,10 +25,14 @@ public static class RemoteExchangeServiceCollectionExtensions
         // The standard resilience handler (added to every HttpClient by the service defaults) retries on transport
         // errors, which for a place-order call means a blind re-send. RemoveAllResilienceHandlers is marked experimental.
 #pragma warning disable EXTEXP0001
+        // The client factory's logging handlers open a log scope and write two Information lines per call; on the order
+        // path that is work on every order's way out, and gRPC's own client logging and the connector's metrics already
+        // say what each call did.
         services.AddGrpcClient<W.ExchangeService.ExchangeServiceClient>((sp, o) =>
                 o.Address = new Uri(sp.GetRequiredService<IOptions<RemoteExchangeOptions>>().Value.Address))
             .AddServiceCredentials<RemoteExchangeOptions>()
-            .RemoveAllResilienceHandlers();
+            .RemoveAllResilienceHandlers()
+            .RemoveAllLoggers();
         services.AddGrpcClient<Health.HealthClient>((sp, o) =>
                 o.Address = new Uri(sp.GetRequiredService<IOptions<RemoteExchangeOptions>>().Value.Address))
             .AddServiceCredentials<RemoteExchangeOptions>()

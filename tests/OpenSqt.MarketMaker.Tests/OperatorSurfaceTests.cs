@@ -101,7 +101,10 @@ public sealed class OperatorSurfaceTests
             ActivityStopped = activities.Add,
         };
         ActivitySource.AddActivityListener(listener);
-        await using var connector = await ConnectorHost.StartAsync();
+
+        // Traces are built only where they are exported (the service defaults): as under the AppHost, the connector gets
+        // an OTLP endpoint, here a loopback port nobody listens on.
+        await using var connector = await ConnectorHost.StartAsync(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{ConnectorHost.FreePort()}" });
         var state = Path.Combine(Path.GetTempPath(), $"opensqt-trace-{Guid.NewGuid():N}.db");
         await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(state));
         await Eventually.TrueAsync(() => activities.Any(a => a.OperationName == "order.place" && (string?)a.GetTagItem("opensqt.outcome") == "Placed"), Wait, "an order was placed");

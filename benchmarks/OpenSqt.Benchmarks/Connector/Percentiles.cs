@@ -8,6 +8,8 @@ internal sealed class Percentiles(int capacity)
     private readonly long[] _samples = new long[capacity];
     private int _count;
 
+    public int Count => _count;
+
     public void Add(long ticks) => _samples[_count++] = ticks;
 
     public double Micros(double percentile)

@@ -7,10 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenSqt.Benchmarks.Connector;
 using OpenSqt.Contracts;
+using OpenSqt.ExchangeConnector.Diagnostics;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.MarketMaker.Extensions;
 using OpenSqt.MarketMaker.Telemetry;
 using OpenSqt.TestSupport;
+using W = OpenSqt.Contracts.Wire;
 
 namespace OpenSqt.Benchmarks.Engine;
 
@@ -25,13 +27,20 @@ namespace OpenSqt.Benchmarks.Engine;
 /// the engine's thread as each stage is recorded); the legs outside the engine are derived from those moments and the
 /// harness's own clock (the engine runs on the system clock here, the same Stopwatch).
 /// </para>
+/// <para>
+/// The order's arrival is the moment the sim stamped it (its <see cref="OrderUpdate.UpdateTime"/>, taken when the sim
+/// starts to place the order, on a clock read from the same Stopwatch), not the moment a subscriber of the sim's order
+/// stream saw it: that subscriber's wake-up is the harness's own hop, not the path's. The figure as seen by that
+/// subscriber is printed too, for comparison with earlier runs.
+/// </para>
 /// </summary>
 internal static class TickToOrderHarness
 {
     public static async Task RunAsync(string[] args)
     {
         var steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 300;
-        await using var connector = await ConnectorHost.StartAsync();
+        var clock = new StopwatchClock();
+        await using var connector = await ConnectorHost.StartAsync(configureServices: services => services.AddSingleton<TimeProvider>(clock));
         var sim = connector.Sim;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark", ContentRootPath = Directory.CreateTempSubdirectory("opensqt-bench").FullName });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -62,7 +71,7 @@ internal static class TickToOrderHarness
 
         var anchor = host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
         // The harness waits without spinning: on a small machine a spinning waiter takes a core from the path it measures.
-        var arrivals = new ConcurrentDictionary<decimal, long>();
+        var arrivals = new ConcurrentDictionary<decimal, (long Stamped, long Seen)>();
         using var arrived = new SemaphoreSlim(0);
         using var stop = new CancellationTokenSource();
         var watcher = Task.Run(async () =>
@@ -73,7 +82,7 @@ internal static class TickToOrderHarness
                 {
                     if (update.Status == OrderStatus.New && update.Side == OrderSide.Buy)
                     {
-                        arrivals.TryAdd(update.Price, Stopwatch.GetTimestamp());
+                        arrivals.TryAdd(update.Price, (clock.ToTimestamp(update.UpdateTime), Stopwatch.GetTimestamp()));
                         arrived.Release();
                     }
                 }
@@ -90,7 +99,8 @@ internal static class TickToOrderHarness
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == EngineMetrics.MeterName && instrument.Name == EngineMetrics.PlaceStageDuration)
+                if ((instrument.Meter.Name == EngineMetrics.MeterName && instrument.Name == EngineMetrics.PlaceStageDuration)
+                    || (instrument.Meter.Name == ConnectorMetrics.MeterName && instrument.Name == ConnectorMetrics.RequestDuration))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -100,6 +110,12 @@ internal static class TickToOrderHarness
         {
             foreach (var tag in tags)
             {
+                // The connector's time to serve the place, recorded by its interceptor as it answers (after the sim has the order).
+                if (tag.Key == "method" && (string)tag.Value! == nameof(W.ExchangeService.ExchangeServiceBase.PlaceOrder))
+                {
+                    measured.Enqueue((Breakdown.Connector, seconds, Stopwatch.GetTimestamp()));
+                }
+
                 if (tag.Key == "stage")
                 {
                     var at = Stopwatch.GetTimestamp();
@@ -114,6 +130,7 @@ internal static class TickToOrderHarness
         listener.Start();
 
         var latency = new Percentiles(steps);
+        var seenLatency = new Percentiles(steps);
         var stages = new Breakdown(steps);
         var warmup = 30;
         for (var step = 1; step <= steps + warmup; step++)
@@ -122,8 +139,8 @@ internal static class TickToOrderHarness
             var expected = price - 100m;
             var start = Stopwatch.GetTimestamp();
             sim.Trade("BTCUSDT", price, 0.001m);
-            long at;
-            while (!arrivals.TryGetValue(expected, out at))
+            (long Stamped, long Seen) arrival;
+            while (!arrivals.TryGetValue(expected, out arrival))
             {
                 if (!await arrived.WaitAsync(TimeSpan.FromSeconds(2)))
                 {
@@ -152,8 +169,9 @@ internal static class TickToOrderHarness
 
             if (step > warmup)
             {
-                latency.Add(at - start);
-                stages.Add(start, at, seen);
+                latency.Add(arrival.Stamped - start);
+                seenLatency.Add(arrival.Seen - start);
+                stages.Add(start, arrival.Stamped, seen);
             }
 
             await Task.Delay(100);
@@ -162,9 +180,25 @@ internal static class TickToOrderHarness
         await stop.CancelAsync();
         await watcher;
         Console.WriteLine($"tick to order (sim trade -> connector -> engine -> place received by the sim): {latency.Summary()}");
+        Console.WriteLine($"  as seen by a subscriber of the sim's order stream (one more hop):             {seenLatency.Summary()}");
         stages.Print();
         await app.StopAsync();
     }
+}
+
+/// <summary>
+/// The connector's clock in this harness: wall-clock time read from the Stopwatch, so that a time the sim stamps converts
+/// back to the Stopwatch timestamp it was taken at, to the tick.
+/// </summary>
+internal sealed class StopwatchClock : TimeProvider
+{
+    private readonly DateTimeOffset _origin = DateTimeOffset.UtcNow;
+    private readonly long _originTimestamp = Stopwatch.GetTimestamp();
+
+    public override DateTimeOffset GetUtcNow() => _origin + Stopwatch.GetElapsedTime(_originTimestamp);
+
+    public long ToTimestamp(DateTimeOffset time) =>
+        _originTimestamp + (long)((time - _origin).Ticks * (double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
 }
 
 /// <summary>Per-step stage durations of the tick-to-order path, summarised as p50 and p99 per stage.</summary>
@@ -178,9 +212,15 @@ internal sealed class Breakdown(int capacity)
         (PlaceStage.Persist, "order written to the state store (durable)"),
         (PlaceStage.Limiter, "hand-off to the venue call + rate limit tokens"),
         ("to venue", "gRPC place -> connector -> the sim has the order"),
+        (" client>", "  of which: engine's gRPC call -> HTTP/2 -> Kestrel -> the connector's interceptor"),
+        (" conn>sim", "  of which: the connector's interceptor -> checks -> the sim has the order"),
         ("ack back", "the sim's answer -> connector -> the engine's call returns"),
+        (" >client", "  of which: the connector answered -> HTTP/2 -> the engine's call returns"),
         (PlaceStage.Reply, "answer back on the writer"),
     ];
+
+    /// <summary>The connector's own time to serve the place, from its interceptor's request duration.</summary>
+    public const string Connector = "connector";
 
     private readonly Dictionary<string, Percentiles> _rows = Rows.ToDictionary(r => r.Name, _ => new Percentiles(capacity));
 
@@ -198,6 +238,14 @@ internal sealed class Breakdown(int capacity)
 
         _rows["to venue"].Add(Math.Max(0, toVenue));
         _rows["ack back"].Add(Math.Max(0, Ticks(PlaceStage.Send) - toVenue));
+        if (seen.TryGetValue(Connector, out var served))
+        {
+            var sent = durable + Ticks(PlaceStage.Limiter);
+            var servedFrom = served.At - Ticks(Connector);
+            _rows[" client>"].Add(Math.Max(0, servedFrom - sent));
+            _rows[" conn>sim"].Add(Math.Max(0, arrived - servedFrom));
+            _rows[" >client"].Add(Math.Max(0, sent + Ticks(PlaceStage.Send) - served.At));
+        }
     }
 
     public void Print()
@@ -206,6 +254,11 @@ internal sealed class Breakdown(int capacity)
         foreach (var (name, meaning) in Rows)
         {
             var row = _rows[name];
+            if (row.Count == 0)
+            {
+                continue;
+            }
+
             Console.WriteLine($"  {name,-9} {row.Micros(50),9:F1} {row.Micros(99),9:F1}   {meaning}");
         }
     }
