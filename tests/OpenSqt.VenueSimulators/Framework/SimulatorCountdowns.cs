@@ -96,6 +96,15 @@ public sealed class SimulatorCountdowns(TimeProvider clock) : IDisposable
                 return;
             }
 
+            // A machine timer may fire a little before the clock reads its due time (timer granularity, or a clock the
+            // tests moved): a venue never cancels before the countdown ran out, so wait for the rest.
+            var left = countdown.FiresAt - clock.GetUtcNow();
+            if (left > TimeSpan.Zero)
+            {
+                countdown.Timer?.Change(left, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
             _running.Remove(scope);
             countdown.Timer?.Dispose();
         }
