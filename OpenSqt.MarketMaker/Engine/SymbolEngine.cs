@@ -21,6 +21,7 @@ namespace OpenSqt.MarketMaker.Engine;
 public sealed partial class SymbolEngine : IAsyncDisposable
 {
     private readonly Channel<EngineMessage> _inbox;
+    private readonly bool _inline;
 
     private readonly SymbolRules _rules;
     private readonly Broadcast<PositionEvent> _positions;
@@ -77,6 +78,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = options.InlineWriter,
         });
+        _inline = options.InlineWriter;
         _crashAt = options.Testing.CrashAt;
         _book = store.Book();
         _tag = ClientOrderId.SymbolTag(grid.Symbol);
@@ -461,7 +463,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 _timerArmed = true;
                 _ = Task.Delay(_throttle - (now - _lastDecision), _time, _calls.Token)
-                    .ContinueWith(_ => _inbox.Writer.TryWrite(Redecide.Instance), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                    .ContinueWith(_ => _inbox.Writer.TryWrite(Redecide.Instance), CancellationToken.None,
+                        TaskContinuationOptions.OnlyOnRanToCompletion | (_inline ? TaskContinuationOptions.ExecuteSynchronously : TaskContinuationOptions.None), TaskScheduler.Default);
             }
 
             return;
@@ -638,11 +641,15 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a venue call on the thread pool; the writer goes on at once.</summary>
+    /// <summary>
+    /// Runs a venue call on the thread pool; the writer goes on at once. With <see cref="MarketMakerOptions.InlineWriter"/>
+    /// (the replay) it starts on the writer's thread instead, like a place: against the in-process venue it completes
+    /// there, so the replay's order of events never depends on which thread ran first.
+    /// </summary>
     private void RunOffLoop(Func<CancellationToken, Task> call)
     {
         Interlocked.Increment(ref _outstanding);
-        Keep(Task.Run(() => GuardedAsync(call)));
+        Keep(_inline ? GuardedAsync(call) : Task.Run(() => GuardedAsync(call)));
     }
 
     /// <summary>
