@@ -59,7 +59,7 @@ public sealed class RequestPacer
 
     private async ValueTask<bool> WaitAsync(long ticks, CancellationToken cancellationToken)
     {
-        await Task.Delay(TimeSpan.FromSeconds((double)ticks / _time.TimestampFrequency), _time, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(_time.GetElapsedTime(0, ticks), _time, cancellationToken).ConfigureAwait(false);
         return true;
     }
 }
