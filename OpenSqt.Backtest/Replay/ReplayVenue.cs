@@ -24,6 +24,7 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     private readonly Streams<Account> _accounts = new();
     private readonly Streams<Position> _positions = new();
     private readonly Streams<FundingRate> _fundingRates = new();
+    private readonly ConcurrentDictionary<string, int> _klineReaders = new(StringComparer.Ordinal);
 
     public ReplayVenue(SimExchange sim, TimeProvider time)
     {
@@ -65,6 +66,8 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     void ISimStreamTap.OnPrice(PriceChange change) => _prices.Offer(change);
 
     void ISimStreamTap.OnKline(Candle candle) => _klines.Offer(candle);
+
+    bool ISimStreamTap.WantsKline(string interval) => _klineReaders.TryGetValue(interval, out var readers) && readers > 0;
 
     void ISimStreamTap.OnAccount(Account account)
     {
@@ -169,7 +172,8 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     {
         KlineInterval.ToTimeSpan(interval);
         var set = symbols.ToHashSet(StringComparer.Ordinal);
-        return _klines.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken);
+        _klineReaders.AddOrUpdate(interval, 1, (_, n) => n + 1);
+        return _klines.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken, () => _klineReaders.AddOrUpdate(interval, 0, (_, n) => n - 1));
     }
 
     public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default) =>
@@ -213,9 +217,10 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
             }
         }
 
-        public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken)
+        /// <summary>Opens a subscription; <paramref name="removed"/> runs once when it ends.</summary>
+        public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken, Action? removed = null)
         {
-            var stream = new InlineStream<T>(filter, Remove, cancellationToken);
+            var stream = new InlineStream<T>(filter, s => { Remove(s); removed?.Invoke(); }, cancellationToken);
             lock (_gate)
             {
                 _open = [.. _open, stream];

@@ -200,7 +200,9 @@ public sealed partial class SimExchange
     {
         KlineInterval.ToTimeSpan(interval);
         var set = KnownSymbols(symbols);
-        return _klineSubscribers.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken);
+        var index = SimCandles.IndexOf(interval);
+        Interlocked.Increment(ref _klineReaders[index]);
+        return _klineSubscribers.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken, () => Interlocked.Decrement(ref _klineReaders[index]));
     }
 
     public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default) =>

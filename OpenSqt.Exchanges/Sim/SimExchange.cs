@@ -36,6 +36,11 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
     private readonly SimSubscribers<Position> _positionSubscribers = new();
     private readonly SimSubscribers<FundingRate> _fundingSubscribers = new();
     private readonly SimSubscribers<TapeTrade> _tapeSubscribers = new();
+
+    /// <summary>Open kline subscriptions per interval (index in <see cref="SimCandles.Intervals"/>).</summary>
+    private readonly int[] _klineReaders = new int[SimCandles.Intervals.Length];
+    private readonly Func<int, bool> _klineWanted;
+    private ISimStreamTap? _tap;
     private readonly SimSubscribers<BookTop> _bookSubscribers = new();
     private readonly List<Candle> _closedScratch = [];
     private readonly List<Candle> _updatedScratch = [];
@@ -57,6 +62,7 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _random = new Random(_options.Seed);
         _wallet = _options.InitialBalance;
+        _klineWanted = i => Volatile.Read(ref _klineReaders[i]) > 0 || (_tap?.WantsKline(SimCandles.Intervals[i]) ?? false);
         var now = _time.GetUtcNow();
         foreach (var symbolOptions in _options.EffectiveSymbols)
         {
@@ -103,6 +109,7 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
     {
         lock (_gate)
         {
+            _tap = tap;
             _orderSubscribers.Tap = tap is null ? null : tap.OnOrder;
             _priceSubscribers.Tap = tap is null ? null : tap.OnPrice;
             _klineSubscribers.Tap = tap is null ? null : tap.OnKline;
@@ -433,7 +440,7 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         symbol.LastTradeTime = now;
         _closedScratch.Clear();
         _updatedScratch.Clear();
-        symbol.Candles.Trade(now, price, volume, _closedScratch, _updatedScratch);
+        symbol.Candles.Trade(now, price, volume, _closedScratch, _updatedScratch, _klineWanted);
         _priceSubscribers.Publish(new PriceChange(symbol.Rules.Symbol, price, now, VenueName));
         if (_klineSubscribers.HasSubscribers)
         {
@@ -469,11 +476,15 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         }
 
         var model = _options.QueueModel;
-        if (!AnyReachedLocked(symbol, price, model, now))
+        if (AnyReachedLocked(symbol, price, model, now))
         {
-            return;
+            FillReachedLocked(symbol, price, volume, model, now);
         }
+    }
 
+    /// <summary>Fills the resting orders the trade reached (a method of its own: its lambdas allocate only when a trade reaches one).</summary>
+    private void FillReachedLocked(SimSymbol symbol, decimal price, decimal volume, SimQueueModel model, DateTimeOffset now)
+    {
         var crossed = symbol.Resting
             .Where(o => o.ActiveFrom <= now && Reaches(o, price, model))
             .OrderBy(o => o.Side == OrderSide.Buy ? -o.Price : o.Price)

@@ -52,9 +52,10 @@ internal sealed class SimSubscribers<T>
         }
     }
 
-    public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken)
+    /// <summary>Opens a subscription; <paramref name="removed"/> runs once when it ends.</summary>
+    public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken, Action? removed = null)
     {
-        var subscriber = new Subscriber(Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false }), filter);
+        var subscriber = new Subscriber(Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false }), filter) { Removed = removed };
         lock (_gate)
         {
             _subscribers.Add(subscriber);
@@ -73,6 +74,7 @@ internal sealed class SimSubscribers<T>
             foreach (var subscriber in _subscribers)
             {
                 subscriber.Channel.Writer.TryComplete();
+                subscriber.Removed?.Invoke();
             }
 
             _subscribers.Clear();
@@ -96,9 +98,15 @@ internal sealed class SimSubscribers<T>
 
     private void Remove(Subscriber subscriber)
     {
+        bool removed;
         lock (_gate)
         {
-            _subscribers.Remove(subscriber);
+            removed = _subscribers.Remove(subscriber);
+        }
+
+        if (removed)
+        {
+            subscriber.Removed?.Invoke();
         }
 
         subscriber.Channel.Writer.TryComplete();
@@ -110,5 +118,7 @@ internal sealed class SimSubscribers<T>
         public Channel<T> Channel { get; } = channel;
         public Func<T, bool>? Filter { get; } = filter;
         public CancellationTokenRegistration Registration { get; set; }
+
+        public Action? Removed { get; init; }
     }
 }

@@ -53,6 +53,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private DateTimeOffset _lastDecision = DateTimeOffset.MinValue;
     private bool _redecide;
     private bool _timerArmed;
+    private ITimer? _throttleTimer;
     private bool _stopping;
     private bool _dirty = true;
     private Task? _loop;
@@ -462,9 +463,11 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             if (!_timerArmed)
             {
                 _timerArmed = true;
-                _ = Task.Delay(_throttle - (now - _lastDecision), _time, _calls.Token)
-                    .ContinueWith(_ => _inbox.Writer.TryWrite(Redecide.Instance), CancellationToken.None,
-                        TaskContinuationOptions.OnlyOnRanToCompletion | (_inline ? TaskContinuationOptions.ExecuteSynchronously : TaskContinuationOptions.None), TaskScheduler.Default);
+
+                // One timer for the engine's life, re-armed: a throttled tick allocates nothing. It fires on the time
+                // provider's thread (in a replay, the driver's) and only posts to the inbox.
+                _throttleTimer ??= _time.CreateTimer(static state => ((SymbolEngine)state!).Poke(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _throttleTimer.Change(_throttle - (now - _lastDecision), Timeout.InfiniteTimeSpan);
             }
 
             return;
@@ -758,6 +761,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _calls.CancelAsync().ConfigureAwait(false);
+
         _inbox.Writer.TryComplete();
         if (_loop is not null)
         {
@@ -769,6 +773,11 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 // Stopped.
             }
+        }
+
+        if (_throttleTimer is not null)
+        {
+            await _throttleTimer.DisposeAsync().ConfigureAwait(false);
         }
 
         _calls.Dispose();

@@ -82,6 +82,50 @@ public sealed class SimMarketTests
     }
 
     [Fact]
+    public async Task LongerCandlesAreTheirMinutesMergedLiveAndInHistory()
+    {
+        // Two hours of history, then trades every 20 s for 12 minutes, crossing 5 m, 15 m and (at 13:00) hour borders.
+        var (sim, time) = Create();
+        await using var fives = new StreamProbe<Candle>(ct => sim.SubscribeKlinesAsync(["BTCUSDT"], "5m", ct));
+        var price = await sim.GetLatestPriceAsync("BTCUSDT");
+        time.SetUtcNow(new DateTimeOffset(2026, 11, 25, 12, 54, 0, TimeSpan.Zero));
+        for (var i = 0; i < 36; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(20));
+            price += ((i % 5) - 2) * 10m;
+            sim.Trade("BTCUSDT", price, 0.1m + (i * 0.01m));
+        }
+
+        var minutes = await sim.GetHistoricalKlinesAsync("BTCUSDT", "1m", 1_000);
+        Assert.Equal(minutes.Count, minutes.Select(m => m.OpenTime).Distinct().Count());
+        foreach (var interval in new[] { "5m", "15m", "1h", "4h" })
+        {
+            var span = KlineInterval.ToTimeSpan(interval);
+            var candles = await sim.GetHistoricalKlinesAsync("BTCUSDT", interval, 100);
+            Assert.True(candles.Count >= 2, interval);
+            foreach (var candle in candles)
+            {
+                var members = minutes.Where(m => KlineInterval.Align(m.OpenTime, span) == candle.OpenTime).ToList();
+                Assert.NotEmpty(members);
+                Assert.Equal(members[0].Open, candle.Open);
+                Assert.Equal(members.Max(m => m.High), candle.High);
+                Assert.Equal(members.Min(m => m.Low), candle.Low);
+                Assert.Equal(members[^1].Close, candle.Close);
+                Assert.Equal(members.Sum(m => m.Volume), candle.Volume);
+                Assert.Equal(members.Sum(m => m.QuoteVolume), candle.QuoteVolume);
+            }
+        }
+
+        // Live: the stream's last 5 m candle is the open one of the history, and the one that closed at 13:00 was
+        // published with the history's figures.
+        var streamed = await fives.WaitForAsync(36 + 3, "5m candles");
+        var history = await sim.GetHistoricalKlinesAsync("BTCUSDT", "5m", 10);
+        Assert.Equal(history[^1], streamed[^1]);
+        var closedAtOne = Assert.Single(streamed, c => c.IsClosed && c.OpenTime == new DateTimeOffset(2026, 11, 25, 12, 55, 0, TimeSpan.Zero));
+        Assert.Equal(history.Single(c => c.OpenTime == closedAtOne.OpenTime), closedAtOne);
+    }
+
+    [Fact]
     public async Task PriceStreamCarriesOnlyTheSubscribedSymbols()
     {
         var (sim, _) = Create();
