@@ -4,7 +4,7 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Binance;
 
 /// <summary>Binance USDT-M futures. Section <c>Exchanges:Binance</c>; credentials come from <c>API_KEY</c>/<c>API_SECRET</c>.</summary>
-public sealed class BinanceOptions : VenueOptions
+public sealed class BinanceOptions : RecvWindowVenueOptions
 {
     public const string SectionName = "Exchanges:Binance";
     public const string ProductionRestUrl = "https://fapi.binance.com";
@@ -28,10 +28,6 @@ public sealed class BinanceOptions : VenueOptions
             accountRefreshInterval: new(TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.FromMinutes(10)))
     {
     }
-
-    /// <summary>recvWindow sent with signed calls, in milliseconds (Binance: default 5000, at most 60000).</summary>
-    [Range(1, 60_000)]
-    public int RecvWindowMs { get; set; } = 5_000;
 
     /// <summary>How often the listen key is kept alive (Binance: it expires 60 minutes after the last keepalive).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:55:00")]

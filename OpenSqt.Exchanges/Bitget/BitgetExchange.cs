@@ -62,7 +62,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
         ArgumentNullException.ThrowIfNull(request);
         var marginMode = await Rest.MarginModeAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = BitgetParsers.PlaceOrderBody(request, marginMode);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/place-order", "place", BitgetRateLimits.Call(BitgetRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/place-order", "place", BitgetRateLimits.Call(BitgetEndpoint.PlaceOrder), body), cancellationToken).ConfigureAwait(false);
         var id = BitgetParsers.Data(doc.RootElement).GetRequiredString("orderId");
         var acknowledged = Accepted(request, id, Clock.Now);
         Order order;
@@ -103,7 +103,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
             var symbol = items[0].Request.Symbol;
             var marginMode = await Rest.MarginModeAsync(symbol, ct).ConfigureAwait(false);
             var body = BitgetParsers.BatchPlaceBody(symbol, marginMode, [.. items.Select(i => i.Request)]);
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetRateLimits.BatchPlace), body), ct).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-place-order", "batchPlace", BitgetRateLimits.Call(BitgetEndpoint.BatchPlaceOrder), body), ct).ConfigureAwait(false);
             var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
             var now = Clock.Now;
             return [.. items.Select((item, i) =>
@@ -122,7 +122,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
         var body = BitgetParsers.CancelBody(symbol, order);
         try
         {
-            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/cancel-order", "cancel", BitgetRateLimits.Call(BitgetRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/cancel-order", "cancel", BitgetRateLimits.Call(BitgetEndpoint.CancelOrder), body), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BitgetErrors.OrderDoesNotExist or BitgetErrors.OrderNotFound)
         {
@@ -156,7 +156,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
         VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk, async (chunk, ct) =>
         {
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "batchCancel", BitgetRateLimits.Call(BitgetEndpoint.BatchCancelOrders), BitgetParsers.BatchCancelBody(symbol, chunk)), ct).ConfigureAwait(false);
             var (succeeded, failed) = BitgetParsers.ParseBatch(BitgetParsers.Data(doc.RootElement));
             var named = new List<(string? OrderId, ExchangeException Error)>();
             foreach (var (orderId, clientOid, error) in failed)
@@ -185,7 +185,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
     /// <summary>batch-cancel-orders without an id list cancels every open order of the symbol.</summary>
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "cancelAll", BitgetRateLimits.Call(BitgetRateLimits.BatchCancel), BitgetParsers.BatchCancelBody(symbol, null)), cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Mix + "/order/batch-cancel-orders", "cancelAll", BitgetRateLimits.Call(BitgetEndpoint.BatchCancelOrders), BitgetParsers.BatchCancelBody(symbol, null)), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default)
@@ -247,7 +247,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
         var granularity = BitgetParsers.Granularity(interval);
         VenueJson.RequireLimit(limit, 1000);
 
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/candles", "klines", BitgetRateLimits.Call(BitgetRateLimits.Candles), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("granularity", granularity), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/candles", "klines", BitgetRateLimits.Call(BitgetEndpoint.Candles), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("granularity", granularity), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(r => BitgetParsers.ParseCandle(r, symbol, interval, now)).OrderBy(c => c.OpenTime)];
     }
@@ -278,7 +278,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
     {
         VenueJson.RequireLimit(limit, 100);
 
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/history-fund-rate", "fundingHistory", BitgetRateLimits.Call(BitgetRateLimits.FundingHistory), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/history-fund-rate", "fundingHistory", BitgetRateLimits.Call(BitgetEndpoint.HistoryFundRate), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("pageSize", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(BitgetParsers.ParseFundingHistory).OrderBy(f => f.Timestamp)];
     }
 
@@ -333,7 +333,7 @@ internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestCl
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/contracts", "contracts", BitgetRateLimits.Call(BitgetRateLimits.Contracts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get(Mix + "/market/contracts", "contracts", BitgetRateLimits.Call(BitgetEndpoint.ContractConfig), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
         _listed = BitgetParsers.Data(doc.RootElement).EnumerateArray().Select(e => e.GetRequiredString("symbol")).ToHashSet(StringComparer.Ordinal);
         _fundingHours = BitgetParsers.ParseFundingIntervals(BitgetParsers.Data(doc.RootElement));
         return BitgetParsers.ParseContracts(BitgetParsers.Data(doc.RootElement));

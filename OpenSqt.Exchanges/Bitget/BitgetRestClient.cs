@@ -104,7 +104,7 @@ internal sealed class BitgetRestClient : VenueRestClient
             return cached.Mode;
         }
 
-        using var doc = await GetJsonAsync(VenueRequest.Get(Mix + "/account/account", "marginMode", BitgetRateLimits.Call(BitgetRateLimits.Account), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)], signed: true), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Get(Mix + "/account/account", "marginMode", BitgetRateLimits.Call(BitgetEndpoint.Account), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), KeyValuePair.Create("marginCoin", BitgetParsers.MarginCoin)], signed: true), cancellationToken).ConfigureAwait(false);
         var mode = BitgetParsers.ParseMarginMode(BitgetParsers.Data(doc.RootElement));
         _marginModes[symbol] = (mode, _time.GetUtcNow());
         return mode;
@@ -112,22 +112,22 @@ internal sealed class BitgetRestClient : VenueRestClient
 
     /// <summary>GET market/ticker of one contract.</summary>
     public Task<JsonDocument> TickerAsync(string symbol, CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Mix + "/market/ticker", "ticker", BitgetRateLimits.Call(BitgetRateLimits.Ticker), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Mix + "/market/ticker", "ticker", BitgetRateLimits.Call(BitgetEndpoint.Ticker), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
 
     /// <summary>GET market/tickers of every USDT-FUTURES contract.</summary>
     public Task<JsonDocument> TickersAsync(CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Mix + "/market/tickers", "tickers", BitgetRateLimits.Call(BitgetRateLimits.Tickers), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Mix + "/market/tickers", "tickers", BitgetRateLimits.Call(BitgetEndpoint.Tickers), [KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken);
 
     /// <summary>GET market/funding-time: the next funding time of a contract.</summary>
     public async Task<DateTimeOffset> NextFundingAsync(string symbol, CancellationToken cancellationToken)
     {
-        using var doc = await GetJsonAsync(VenueRequest.Get(Mix + "/market/funding-time", "fundingTime", BitgetRateLimits.Call(BitgetRateLimits.FundingTime), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Get(Mix + "/market/funding-time", "fundingTime", BitgetRateLimits.Call(BitgetEndpoint.FundingTime), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType)]), cancellationToken).ConfigureAwait(false);
         return DateTimeOffset.FromUnixTimeMilliseconds(BitgetParsers.FirstOf(BitgetParsers.Data(doc.RootElement), symbol).GetInt64("nextFundingTime"));
     }
 
     /// <summary>GET account/accounts of the USDT-FUTURES product.</summary>
     public Task<JsonDocument> AccountsAsync(CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Mix + "/account/accounts", "accounts", BitgetRateLimits.Call(BitgetRateLimits.Accounts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)], signed: true), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Mix + "/account/accounts", "accounts", BitgetRateLimits.Call(BitgetEndpoint.Accounts), [KeyValuePair.Create("productType", BitgetParsers.ProductType)], signed: true), cancellationToken);
 
     /// <summary>GET order/orders-pending: one page of the working orders (of one contract or all) older than <paramref name="cursor"/>.</summary>
     public Task<JsonDocument> PendingOrdersAsync(string? symbol, string? cursor, int pageSize, CancellationToken cancellationToken)
@@ -144,7 +144,7 @@ internal sealed class BitgetRestClient : VenueRestClient
         }
 
         parameters.Add(KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)));
-        return GetJsonAsync(VenueRequest.Get(Mix + "/order/orders-pending", "openOrders", BitgetRateLimits.Call(BitgetRateLimits.OpenOrders), parameters, signed: true), cancellationToken);
+        return GetJsonAsync(VenueRequest.Get(Mix + "/order/orders-pending", "openOrders", BitgetRateLimits.Call(BitgetEndpoint.OrdersPending), parameters, signed: true), cancellationToken);
     }
 
     /// <summary>
@@ -198,16 +198,16 @@ internal sealed class BitgetRestClient : VenueRestClient
             parameters.Insert(0, KeyValuePair.Create("symbol", symbol));
         }
 
-        return GetJsonAsync(VenueRequest.Get(Mix + (symbol is null ? "/position/all-position" : "/position/single-position"), "positions", BitgetRateLimits.Call(symbol is null ? BitgetRateLimits.AllPositions : BitgetRateLimits.SinglePosition), parameters, signed: true), cancellationToken);
+        return GetJsonAsync(VenueRequest.Get(Mix + (symbol is null ? "/position/all-position" : "/position/single-position"), "positions", BitgetRateLimits.Call(symbol is null ? BitgetEndpoint.AllPosition : BitgetEndpoint.SinglePosition), parameters, signed: true), cancellationToken);
     }
 
     /// <summary>GET order/detail: one order by id or client id.</summary>
     public Task<JsonDocument> OrderDetailAsync(string symbol, OrderRef order, CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Mix + "/order/detail", "getOrder", BitgetRateLimits.Call(BitgetRateLimits.Detail), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)))], signed: true), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Mix + "/order/detail", "getOrder", BitgetRateLimits.Call(BitgetEndpoint.OrderDetail), [KeyValuePair.Create("symbol", symbol), KeyValuePair.Create("productType", BitgetParsers.ProductType), order.ExchangeOrderId is { } id ? KeyValuePair.Create("orderId", id) : KeyValuePair.Create("clientOid", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)))], signed: true), cancellationToken);
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v2/public/time") { Costs = BitgetRateLimits.Call(BitgetRateLimits.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v2/public/time") { Costs = BitgetRateLimits.Call(BitgetEndpoint.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
         return BitgetParsers.ParseServerTime(doc.RootElement);
     }

@@ -67,7 +67,7 @@ internal sealed partial class BybitExchange : IVenueDeadMansSwitch
         using var doc = await Rest.GetJsonAsync(new VenueRequest(HttpMethod.Get, "/v5/account/query-dcp-info")
         {
             Signed = true,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.DcpInfo),
+            Costs = BybitRateLimits.Call(BybitEndpoint.QueryDcpInfo),
             Operation = "dcpInfo",
         }, cancellationToken).ConfigureAwait(false);
         if (!BybitParsers.Result(doc.RootElement).TryGetProperty("dcpInfos", out var infos) || infos.ValueKind != JsonValueKind.Array)
@@ -102,7 +102,7 @@ internal sealed partial class BybitExchange : IVenueDeadMansSwitch
 
             // Setting the same window again is harmless: safe to retry.
             Retry = RetryPolicy.Safe,
-            Costs = BybitRateLimits.Endpoint(BybitRateLimits.DcpSet),
+            Costs = BybitRateLimits.Call(BybitEndpoint.DisconnectedCancelAll),
             Operation = "setDcp",
         }, cancellationToken).ConfigureAwait(false);
     }

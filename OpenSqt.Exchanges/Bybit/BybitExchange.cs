@@ -63,7 +63,7 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
             BybitParsers.WriteOrderFields(w, request);
             w.WriteEndObject();
         });
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create", "place", BybitRateLimits.Endpoint(BybitRateLimits.Create), body), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create", "place", BybitRateLimits.Call(BybitEndpoint.OrderCreate), body), cancellationToken).ConfigureAwait(false);
         var (orderId, _) = BybitParsers.ParseAck(doc.RootElement);
         Order order;
         try
@@ -89,14 +89,14 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
     }
 
     public override Task<BatchPlaceResult> BatchPlaceOrdersAsync(IReadOnlyList<OrderRequest> requests, CancellationToken cancellationToken = default) =>
-        VenueBatch.PlaceAsync(VenueName, requests, BatchChunk(BybitRateLimits.CreateBatch), (request, _) =>
+        VenueBatch.PlaceAsync(VenueName, requests, BatchChunk(BybitEndpoint.OrderCreateBatch), (request, _) =>
         {
             OrderChecks.Validate(request);
             return ValueTask.FromResult(request);
         }, async (items, ct) =>
         {
             var body = BybitParsers.BatchBody(items, (w, item) => BybitParsers.WriteOrderFields(w, item.Request));
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create-batch", "batchPlace", BybitRateLimits.Endpoint(BybitRateLimits.CreateBatch, items.Count), body), ct).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/create-batch", "batchPlace", BybitRateLimits.Call(BybitEndpoint.OrderCreateBatch, items.Count), body), ct).ConfigureAwait(false);
             var outcomes = new List<BatchOutcome>();
             foreach (var ((item, code, message), k) in BybitParsers.BatchResults(doc.RootElement).Take(items.Count).Select((r, k) => (r, k)))
             {
@@ -115,7 +115,7 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
         var body = BybitParsers.CancelBody(symbol, order);
         try
         {
-            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel", "cancel", BybitRateLimits.Endpoint(BybitRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
+            using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel", "cancel", BybitRateLimits.Call(BybitEndpoint.OrderCancel), body), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException ex) when (ex.VenueCode is BybitErrors.OrderFinished or BybitErrors.OrderAlreadyCancelled)
         {
@@ -138,14 +138,14 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
         SettleRefusedCancelAsync(symbol, order, refusal, ct => Rest.FindOrderAsync(symbol, order, Skips, ct), ExchangeErrorKind.Unavailable, cancellationToken);
 
     public override Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default) =>
-        VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk(BybitRateLimits.CancelBatch), async (chunk, ct) =>
+        VenueBatch.CancelAsync(exchangeOrderIds, BatchChunk(BybitEndpoint.OrderCancelBatch), async (chunk, ct) =>
         {
             var body = BybitParsers.BatchBody(chunk, (w, id) =>
             {
                 w.WriteString("symbol", symbol);
                 w.WriteString("orderId", id);
             });
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-batch", "batchCancel", BybitRateLimits.Endpoint(BybitRateLimits.CancelBatch, chunk.Length), body), ct).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-batch", "batchCancel", BybitRateLimits.Call(BybitEndpoint.OrderCancelBatch, chunk.Length), body), ct).ConfigureAwait(false);
             var results = BybitParsers.BatchResults(doc.RootElement);
             var refused = new List<(int, ExchangeException)>();
             for (var i = 0; i < chunk.Length; i++)
@@ -166,7 +166,7 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-all", "cancelAll", BybitRateLimits.Endpoint(BybitRateLimits.CancelAll), VenueJson.Write(w => { w.WriteStartObject(); w.WriteString("category", BybitParsers.Category); w.WriteString("symbol", symbol); w.WriteEndObject(); })), cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/v5/order/cancel-all", "cancelAll", BybitRateLimits.Call(BybitEndpoint.OrderCancelAll), VenueJson.Write(w => { w.WriteStartObject(); w.WriteString("category", BybitParsers.Category); w.WriteString("symbol", symbol); w.WriteEndObject(); })), cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<Order> GetOrderAsync(string symbol, OrderRef order, CancellationToken cancellationToken = default) =>
@@ -179,7 +179,7 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
         var orders = new List<Order>();
         await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            using var doc = await Rest.ListAsync("/v5/order/realtime", "openOrders", BybitRateLimits.OrderRealtime, symbol, 50, cursor, ct).ConfigureAwait(false);
+            using var doc = await Rest.ListAsync("/v5/order/realtime", "openOrders", BybitEndpoint.OrderRealtime, symbol, 50, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 if (Skips.ParseListed(item, "order", "openOrders", IsListed) is { } order && order.Status.IsOpen())
@@ -213,7 +213,7 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
         var positions = new List<Position>();
         await VenuePaging.ByCursorAsync(async (cursor, ct) =>
         {
-            using var doc = await Rest.ListAsync("/v5/position/list", "positions", BybitRateLimits.Positions, symbol, 200, cursor, ct).ConfigureAwait(false);
+            using var doc = await Rest.ListAsync("/v5/position/list", "positions", BybitEndpoint.PositionList, symbol, 200, cursor, ct).ConfigureAwait(false);
             foreach (var item in BybitParsers.List(doc.RootElement))
             {
                 var position = BybitParsers.ParsePosition(item, marginType);
@@ -313,8 +313,8 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
     /// Orders per batch call: at most <see cref="BatchSize"/>, and no more than the batch budget lets through in one
     /// window, since the batch endpoints are charged per order and the items past the allowance fail.
     /// </summary>
-    private int BatchChunk(string rule) =>
-        Math.Clamp((int)Math.Floor(Rest.RateLimits.Limit(rule) * Rest.RateLimits.SafetyFraction), 1, BatchSize);
+    private int BatchChunk(BybitEndpoint endpoint) =>
+        Math.Clamp((int)Math.Floor(Rest.RateLimits.Limit(BybitRateLimits.Rule(endpoint)) * Rest.RateLimits.SafetyFraction), 1, BatchSize);
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {

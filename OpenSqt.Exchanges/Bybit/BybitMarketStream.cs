@@ -29,7 +29,7 @@ internal sealed class BybitMarketStream : IVenueStream
         _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
-            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/public/linear")),
+            ResolveUri = _ => ValueTask.FromResult(options.PublicStreamUri),
             OnConnected = ResubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = IsPong },

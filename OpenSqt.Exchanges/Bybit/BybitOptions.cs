@@ -5,9 +5,10 @@ namespace OpenSqt.Exchanges.Bybit;
 
 /// <summary>
 /// Bybit v5, category linear. Section <c>Exchanges:Bybit</c>; credentials come from <c>API_KEY</c>/<c>API_SECRET</c>.
-/// The public stream is <c>{WsBaseUrl}/v5/public/linear</c> and the private one <c>{WsBaseUrl}/v5/private</c>.
+/// The streams are paths below <see cref="VenueOptions.WsBaseUrl"/>: <see cref="PublicStreamUri"/> and
+/// <see cref="PrivateStreamUri"/>.
 /// </summary>
-public sealed class BybitOptions : VenueOptions
+public sealed class BybitOptions : RecvWindowVenueOptions
 {
     public const string SectionName = "Exchanges:Bybit";
     public const string ProductionRestUrl = "https://api.bybit.com";
@@ -27,9 +28,17 @@ public sealed class BybitOptions : VenueOptions
     {
     }
 
-    /// <summary>X-BAPI-RECV-WINDOW in milliseconds (Bybit: default 5000; the request counts while server_time - recv_window &lt;= timestamp &lt; server_time + 1000).</summary>
-    [Range(1, 60_000)]
-    public int RecvWindowMs { get; set; } = 5_000;
+    /// <summary>
+    /// The public stream of USDT perpetuals, <c>{WsBaseUrl}/v5/public/linear</c> (https://bybit-exchange.github.io/docs/v5/ws/connect:
+    /// "USDT, USDC perpetual &amp; USDC Futures: wss://stream.bybit.com/v5/public/linear").
+    /// </summary>
+    public Uri PublicStreamUri => new(WsUri, "v5/public/linear");
+
+    /// <summary>
+    /// The private stream, <c>{WsBaseUrl}/v5/private</c> (same page: "WebSocket private stream: Mainnet:
+    /// wss://stream.bybit.com/v5/private").
+    /// </summary>
+    public Uri PrivateStreamUri => new(WsUri, "v5/private");
 
     /// <summary>How far in the future the private-stream auth signature expires.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -75,37 +75,12 @@ internal static class BybitParsers
     }
 
     /// <summary>Bybit interval names: minutes as numbers, then D, W, M.</summary>
-    public static string FormatInterval(string interval) => interval switch
-    {
-        "1m" => "1",
-        "3m" => "3",
-        "5m" => "5",
-        "15m" => "15",
-        "30m" => "30",
-        "1h" => "60",
-        "2h" => "120",
-        "4h" => "240",
-        "6h" => "360",
-        "12h" => "720",
-        "1d" => "D",
-        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' is not offered by bybit; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
-    };
+    private static readonly VenueIntervals Intervals = new(Venue,
+        ("1m", "1"), ("3m", "3"), ("5m", "5"), ("15m", "15"), ("30m", "30"), ("1h", "60"), ("2h", "120"), ("4h", "240"), ("6h", "360"), ("12h", "720"), ("1d", "D"));
 
-    public static string ParseInterval(string bybitInterval) => bybitInterval switch
-    {
-        "1" => "1m",
-        "3" => "3m",
-        "5" => "5m",
-        "15" => "15m",
-        "30" => "30m",
-        "60" => "1h",
-        "120" => "2h",
-        "240" => "4h",
-        "360" => "6h",
-        "720" => "12h",
-        "D" => "1d",
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit sent an unknown interval '{bybitInterval}'"),
-    };
+    public static string FormatInterval(string interval) => Intervals.ToVenue(interval);
+
+    public static string ParseInterval(string bybitInterval) => Intervals.FromVenue(bybitInterval);
 
     /// <summary>The <c>result</c> of an envelope.</summary>
     public static JsonElement Result(JsonElement envelope) =>

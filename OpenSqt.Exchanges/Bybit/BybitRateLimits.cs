@@ -1,4 +1,5 @@
 using OpenSqt.Exchanges.Common;
+using static OpenSqt.Exchanges.Bybit.BybitEndpoint;
 
 namespace OpenSqt.Exchanges.Bybit;
 
@@ -8,8 +9,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// <item>per IP: "600 requests within a 5-second window per IP" (beyond it HTTP 403 for at least 10 minutes);</item>
 /// <item>per UID and per endpoint, per second, reported on every signed answer in <c>X-Bapi-Limit</c> (the limit),
 /// <c>X-Bapi-Limit-Status</c> (what remains) and <c>X-Bapi-Limit-Reset-Timestamp</c>, exceeded with retCode 10006.
-/// The table's UTA2.0 Pro defaults for linear: create, cancel, cancel-all, create-batch and cancel-batch 10/s each;
-/// realtime, history, position/list, wallet-balance and account/info 50/s. The limits are "upgradable", so the limit
+/// Each endpoint's figure stands with it in <see cref="BybitEndpoint"/>. The limits are "upgradable", so the limit
 /// the venue reports replaces the declared one.</item>
 /// <item>the batch endpoints have "their own rate limit and do not share it with single requests"; on linear they
 /// are charged "according to the actual number of orders" and "the part that exceeds the limit will fail" (section
@@ -23,20 +23,6 @@ namespace OpenSqt.Exchanges.Bybit;
 internal static class BybitRateLimits
 {
     public const string Ip = "IP_5S";
-    public const string Create = "UID_ORDER_CREATE_1S";
-    public const string Cancel = "UID_ORDER_CANCEL_1S";
-    public const string CancelAll = "UID_ORDER_CANCEL_ALL_1S";
-    public const string CreateBatch = "UID_ORDER_CREATE_BATCH_1S";
-    public const string CancelBatch = "UID_ORDER_CANCEL_BATCH_1S";
-    public const string OrderRealtime = "UID_ORDER_REALTIME_1S";
-    public const string OrderHistory = "UID_ORDER_HISTORY_1S";
-    public const string Positions = "UID_POSITION_LIST_1S";
-    public const string Wallet = "UID_WALLET_BALANCE_1S";
-    public const string AccountInfo = "UID_ACCOUNT_INFO_1S";
-
-    /// <summary><c>/v5/order/disconnected-cancel-all</c> and <c>/v5/account/query-dcp-info</c>: 5/s each (rate-limit page, Trade and Account tables).</summary>
-    public const string DcpSet = "UID_DCP_SET_1S";
-    public const string DcpInfo = "UID_DCP_INFO_1S";
     public const string LimitHeader = "X-Bapi-Limit";
     public const string RemainingHeader = "X-Bapi-Limit-Status";
     public const string ResetHeader = "X-Bapi-Limit-Reset-Timestamp";
@@ -47,10 +33,10 @@ internal static class BybitRateLimits
     /// Per-UID endpoint budgets: <c>X-Bapi-Limit-Status</c> names what remains of the budget of the endpoint called,
     /// so it corrects only the rules the call was charged against, on every answer (also a 10006 refusal).
     /// </summary>
-    private static readonly EndpointBudgets Budgets = new(new(Ip, 600, TimeSpan.FromSeconds(5)) { PausedByRefusal = false }, RemainingHeader,
-        (10, Second, [Create, Cancel, CancelAll, CreateBatch, CancelBatch]),
-        (50, Second, [OrderRealtime, OrderHistory, Positions, Wallet, AccountInfo]),
-        (5, Second, [DcpSet, DcpInfo]));
+    private static readonly EndpointBudgets<BybitEndpoint> Budgets = new(new(Ip, 600, TimeSpan.FromSeconds(5)) { PausedByRefusal = false }, RemainingHeader,
+        (10, Second, [OrderCreate, OrderCancel, OrderCancelAll, OrderCreateBatch, OrderCancelBatch]),
+        (50, Second, [OrderRealtime, OrderHistory, PositionList, WalletBalance, AccountInfo]),
+        (5, Second, [DisconnectedCancelAll, QueryDcpInfo]));
 
     public static IReadOnlyList<RateLimitRule> Rules => Budgets.Rules;
 
@@ -58,8 +44,27 @@ internal static class BybitRateLimits
     public static IReadOnlyList<RateLimitCost> Read { get; } = [new(Ip, 1)];
 
     /// <summary>A signed call of one endpoint: one IP request and <paramref name="units"/> of the endpoint's own budget (the last cost names it).</summary>
-    public static IReadOnlyList<RateLimitCost> Endpoint(string rule, int units = 1) => Budgets.Call(rule, units);
+    public static IReadOnlyList<RateLimitCost> Call(BybitEndpoint endpoint, int units = 1) => Budgets.Call(endpoint, units);
+
+    /// <summary>The name of the rule of <paramref name="endpoint"/>'s own budget.</summary>
+    public static string Rule(BybitEndpoint endpoint) => Budgets.Name(endpoint);
 
     /// <summary>Whether a rule is a per-UID endpoint budget (reported in the X-Bapi-Limit headers).</summary>
     public static bool IsUidRule(string rule) => rule != Ip;
+}
+
+/// <summary>
+/// The Bybit v5 endpoints this client signs, each a per-UID budget of its own (a rule named after the member), one
+/// line per limit: the UTA2.0 Pro defaults for linear of the table on https://bybit-exchange.github.io/docs/v5/rate-limit.
+/// </summary>
+internal enum BybitEndpoint
+{
+    // 10/s each: /v5/order/create, cancel, cancel-all, create-batch and cancel-batch (Trade table).
+    OrderCreate, OrderCancel, OrderCancelAll, OrderCreateBatch, OrderCancelBatch,
+
+    // 50/s each: /v5/order/realtime, /v5/order/history, /v5/position/list, /v5/account/wallet-balance and /v5/account/info.
+    OrderRealtime, OrderHistory, PositionList, WalletBalance, AccountInfo,
+
+    // 5/s each: /v5/order/disconnected-cancel-all and /v5/account/query-dcp-info (Trade and Account tables).
+    DisconnectedCancelAll, QueryDcpInfo,
 }

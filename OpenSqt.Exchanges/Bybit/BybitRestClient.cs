@@ -16,10 +16,10 @@ namespace OpenSqt.Exchanges.Bybit;
 /// </summary>
 internal sealed class BybitRestClient : VenueRestClient
 {
-    private static readonly (string Path, string Rule)[] OrderLookups =
+    private static readonly (string Path, BybitEndpoint Endpoint)[] OrderLookups =
     [
-        ("/v5/order/realtime", BybitRateLimits.OrderRealtime),
-        ("/v5/order/history", BybitRateLimits.OrderHistory),
+        ("/v5/order/realtime", BybitEndpoint.OrderRealtime),
+        ("/v5/order/history", BybitEndpoint.OrderHistory),
     ];
 
     private readonly VenueCredentials _credentials;
@@ -64,7 +64,7 @@ internal sealed class BybitRestClient : VenueRestClient
                 return again;
             }
 
-            using var doc = await GetJsonAsync(VenueRequest.Get("/v5/account/info", "accountInfo", BybitRateLimits.Endpoint(BybitRateLimits.AccountInfo), signed: true), cancellationToken).ConfigureAwait(false);
+            using var doc = await GetJsonAsync(VenueRequest.Get("/v5/account/info", "accountInfo", BybitRateLimits.Call(BybitEndpoint.AccountInfo), signed: true), cancellationToken).ConfigureAwait(false);
             _marginType = BybitParsers.ParseMarginType(BybitParsers.Result(doc.RootElement));
             _marginFetchedAt = _time.GetUtcNow();
             return _marginType;
@@ -79,7 +79,7 @@ internal sealed class BybitRestClient : VenueRestClient
     /// One page of a linear list (open orders, positions): of <paramref name="symbol"/>, or of every USDT-settled
     /// symbol when null, <paramref name="limit"/> items after <paramref name="cursor"/>.
     /// </summary>
-    public Task<JsonDocument> ListAsync(string path, string operation, string rule, string? symbol, int limit, string? cursor, CancellationToken cancellationToken)
+    public Task<JsonDocument> ListAsync(string path, string operation, BybitEndpoint endpoint, string? symbol, int limit, string? cursor, CancellationToken cancellationToken)
     {
         var parameters = new List<KeyValuePair<string, string>> { KeyValuePair.Create("category", BybitParsers.Category) };
         parameters.Add(symbol is null ? KeyValuePair.Create("settleCoin", "USDT") : KeyValuePair.Create("symbol", symbol));
@@ -89,20 +89,20 @@ internal sealed class BybitRestClient : VenueRestClient
             parameters.Add(KeyValuePair.Create("cursor", cursor));
         }
 
-        return GetJsonAsync(VenueRequest.Get(path, operation, BybitRateLimits.Endpoint(rule), parameters, signed: true), cancellationToken);
+        return GetJsonAsync(VenueRequest.Get(path, operation, BybitRateLimits.Call(endpoint), parameters, signed: true), cancellationToken);
     }
 
     /// <summary>GET wallet-balance of the UNIFIED account, of one coin or all.</summary>
     public Task<JsonDocument> WalletAsync(string? coin, CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get("/v5/account/wallet-balance", "wallet", BybitRateLimits.Endpoint(BybitRateLimits.Wallet), coin is null ? [KeyValuePair.Create("accountType", "UNIFIED")] : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)], signed: true), cancellationToken);
+        GetJsonAsync(VenueRequest.Get("/v5/account/wallet-balance", "wallet", BybitRateLimits.Call(BybitEndpoint.WalletBalance), coin is null ? [KeyValuePair.Create("accountType", "UNIFIED")] : [KeyValuePair.Create("accountType", "UNIFIED"), KeyValuePair.Create("coin", coin)], signed: true), cancellationToken);
 
     /// <summary>GET tickers of one linear symbol, or all when null.</summary>
     public Task<JsonDocument> TickersAsync(string? symbol, CancellationToken cancellationToken) =>
         GetJsonAsync(VenueRequest.Get("/v5/market/tickers", symbol is null ? "tickers" : "ticker", BybitRateLimits.Read, symbol is null ? [KeyValuePair.Create("category", BybitParsers.Category)] : [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol)]), cancellationToken);
 
     /// <summary>GET one order of <paramref name="path"/> (realtime or history) by id or client id.</summary>
-    public Task<JsonDocument> OrderAsync(string path, string rule, string symbol, KeyValuePair<string, string> reference, CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(path, "getOrder", BybitRateLimits.Endpoint(rule), [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference], signed: true), cancellationToken);
+    public Task<JsonDocument> OrderAsync(string path, BybitEndpoint endpoint, string symbol, KeyValuePair<string, string> reference, CancellationToken cancellationToken) =>
+        GetJsonAsync(VenueRequest.Get(path, "getOrder", BybitRateLimits.Call(endpoint), [KeyValuePair.Create("category", BybitParsers.Category), KeyValuePair.Create("symbol", symbol), reference], signed: true), cancellationToken);
 
     /// <summary>GET kline: candles of a symbol, oldest first.</summary>
     public async Task<IReadOnlyList<Candle>> KlinesAsync(string symbol, string interval, string bybitInterval, int limit, CancellationToken cancellationToken)
@@ -263,9 +263,9 @@ internal sealed class BybitRestClient : VenueRestClient
         var reference = order.ExchangeOrderId is { } id
             ? KeyValuePair.Create("orderId", id)
             : KeyValuePair.Create("orderLinkId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order)));
-        foreach (var (path, rule) in OrderLookups)
+        foreach (var (path, endpoint) in OrderLookups)
         {
-            using var doc = await OrderAsync(path, rule, symbol, reference, cancellationToken).ConfigureAwait(false);
+            using var doc = await OrderAsync(path, endpoint, symbol, reference, cancellationToken).ConfigureAwait(false);
             var item = BybitParsers.List(doc.RootElement).FirstOrDefault();
             if (item.ValueKind == JsonValueKind.Object)
             {

@@ -51,7 +51,7 @@ internal sealed class BybitUserStream : VenueUserStream
         UseSocket(new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
         {
             Name = "private",
-            ResolveUri = _ => ValueTask.FromResult(new Uri(options.WsUri, "v5/private")),
+            ResolveUri = _ => ValueTask.FromResult(options.PrivateStreamUri),
             OnConnected = AuthenticateAndSubscribeAsync,
             OnMessage = HandleMessage,
             Heartbeat = new HeartbeatRule { TextPing = "{\"op\":\"ping\"}", TextPingInterval = options.PingInterval, IsPong = BybitMarketStream.IsPong },

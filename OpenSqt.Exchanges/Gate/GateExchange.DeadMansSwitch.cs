@@ -42,7 +42,7 @@ internal sealed partial class GateExchange : IVenueDeadMansSwitch
 
             // Re-sending sets the same countdown again: safe to retry.
             Retry = RetryPolicy.Safe,
-            Costs = GateRateLimits.Call(GateRateLimits.CountdownCancelAll),
+            Costs = GateRateLimits.Call(GateEndpoint.CountdownCancelAll),
             Operation = "countdownCancelAll",
         }, cancellationToken).ConfigureAwait(false);
     }

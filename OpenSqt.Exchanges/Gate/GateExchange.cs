@@ -52,7 +52,7 @@ internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRest
         ArgumentNullException.ThrowIfNull(request);
         var contract = await ContractAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = GateParsers.OrderBody([request], [contract], single: true);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/orders", "place", GateRateLimits.Call(GateRateLimits.Orders), body), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/orders", "place", GateRateLimits.Call(GateEndpoint.Orders), body), cancellationToken).ConfigureAwait(false);
 
         // The acknowledgement is the answer: nothing is read back, so a failed read can never turn a live order into a refusal.
         return Unknown.ParseOrder(doc.RootElement, contract.Multiplier, "place");
@@ -70,7 +70,7 @@ internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRest
         }, async (items, ct) =>
         {
             var body = GateParsers.OrderBody([.. items.Select(s => s.Request)], [.. items.Select(s => s.Prepared)], single: false);
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_orders", "batchPlace", GateRateLimits.Call(GateRateLimits.Orders), body), ct).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_orders", "batchPlace", GateRateLimits.Call(GateEndpoint.Orders), body), ct).ConfigureAwait(false);
             return [.. GateParsers.ParseBatchOrders(doc.RootElement, name => cache.ByName(name).Multiplier).Select(r => new BatchOutcome(r.Order, r.Error?.Exception))];
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -86,7 +86,7 @@ internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRest
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)), "cancel", GateRateLimits.Call(GateRateLimits.Cancels)), cancellationToken).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders/" + Uri.EscapeDataString(OrderPathId(order)), "cancel", GateRateLimits.Call(GateEndpoint.Cancels)), cancellationToken).ConfigureAwait(false);
             var cancelled = Unknown.ParseOrder(doc.RootElement, contract.Multiplier, "cancel");
             if (cancelled.Symbol != symbol)
             {
@@ -138,7 +138,7 @@ internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRest
         return await VenueBatch.CancelAsync(exchangeOrderIds, BatchCancelChunk, async (chunk, ct) =>
         {
             var body = JsonSerializer.Serialize(chunk, GateJsonContext.Default.StringArray);
-            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_cancel_orders", "batchCancel", GateRateLimits.Call(GateRateLimits.Cancels), body), ct).ConfigureAwait(false);
+            using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, Futures + "/batch_cancel_orders", "batchCancel", GateRateLimits.Call(GateEndpoint.Cancels), body), ct).ConfigureAwait(false);
             return GateParsers.ParseBatchCancel(doc.RootElement, chunk);
         }, (id, refusal, ct) => GateErrors.SettleBatchCancelItemAsync(id, refusal, token => GetOrderAsync(symbol, OrderRef.ByExchangeId(id), token), ct), cancellationToken).ConfigureAwait(false);
     }
@@ -146,7 +146,7 @@ internal sealed partial class GateExchange : VenueExchange<GateOptions, GateRest
     public override async Task CancelAllOrdersAsync(string symbol, CancellationToken cancellationToken = default)
     {
         var contract = await ContractAsync(symbol, cancellationToken).ConfigureAwait(false);
-        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders", "cancelAll", GateRateLimits.Call(GateRateLimits.Cancels), parameters: [KeyValuePair.Create("contract", contract.Name)]), cancellationToken).ConfigureAwait(false);
+        using var _ = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Delete, Futures + "/orders", "cancelAll", GateRateLimits.Call(GateEndpoint.Cancels), parameters: [KeyValuePair.Create("contract", contract.Name)]), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -152,11 +152,11 @@ internal sealed class GateRestClient : VenueRestClient
 
     /// <summary>GET tickers: of one contract, or of all when <paramref name="contract"/> is null.</summary>
     public Task<JsonDocument> TickersAsync(string? contract, CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Futures + "/tickers", contract is null ? "tickers" : "ticker", GateRateLimits.Call(GateRateLimits.Tickers), contract is null ? null : [KeyValuePair.Create("contract", contract)]), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Futures + "/tickers", contract is null ? "tickers" : "ticker", GateRateLimits.Call(GateEndpoint.Tickers), contract is null ? null : [KeyValuePair.Create("contract", contract)]), cancellationToken);
 
     /// <summary>GET accounts: the futures account of the settle currency.</summary>
     public Task<JsonDocument> AccountAsync(CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Futures + "/accounts", "account", GateRateLimits.Call(GateRateLimits.Accounts), signed: true), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Futures + "/accounts", "account", GateRateLimits.Call(GateEndpoint.Accounts), signed: true), cancellationToken);
 
     /// <summary>The account's user id (from GET accounts, read once), which the private channels are subscribed with.</summary>
     public async Task<string> UserIdAsync(CancellationToken cancellationToken)
@@ -174,7 +174,7 @@ internal sealed class GateRestClient : VenueRestClient
 
     /// <summary>GET one order by id or by <c>text</c>.</summary>
     public Task<JsonDocument> OrderAsync(string pathId, CancellationToken cancellationToken) =>
-        GetJsonAsync(VenueRequest.Get(Futures + "/orders/" + Uri.EscapeDataString(pathId), "getOrder", GateRateLimits.Call(GateRateLimits.OrderLookup), signed: true), cancellationToken);
+        GetJsonAsync(VenueRequest.Get(Futures + "/orders/" + Uri.EscapeDataString(pathId), "getOrder", GateRateLimits.Call(GateEndpoint.OrderLookup), signed: true), cancellationToken);
 
     /// <summary>GET orders with a status, one page of <paramref name="pageSize"/> from <paramref name="offset"/>, of one contract or all.</summary>
     public Task<JsonDocument> OrdersPageAsync(string? contract, string status, int pageSize, int offset, CancellationToken cancellationToken)
@@ -185,7 +185,7 @@ internal sealed class GateRestClient : VenueRestClient
             parameters.Insert(0, KeyValuePair.Create("contract", contract));
         }
 
-        return GetJsonAsync(VenueRequest.Get(Futures + "/orders", status + "Orders", GateRateLimits.Call(GateRateLimits.OrderList), parameters, signed: true), cancellationToken);
+        return GetJsonAsync(VenueRequest.Get(Futures + "/orders", status + "Orders", GateRateLimits.Call(GateEndpoint.OrderList), parameters, signed: true), cancellationToken);
     }
 
     /// <summary>
@@ -237,18 +237,18 @@ internal sealed class GateRestClient : VenueRestClient
 
     /// <summary>GET the position of one contract, or one page of the held positions (<c>holding=true</c>) when <paramref name="contract"/> is null.</summary>
     public Task<JsonDocument> PositionsAsync(string? contract, int pageSize, int offset, CancellationToken cancellationToken) => contract is not null
-        ? GetJsonAsync(VenueRequest.Get(Futures + "/positions/" + contract, "position", GateRateLimits.Call(GateRateLimits.Positions), signed: true), cancellationToken)
-        : GetJsonAsync(VenueRequest.Get(Futures + "/positions", "positions", GateRateLimits.Call(GateRateLimits.Positions), [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))], signed: true), cancellationToken);
+        ? GetJsonAsync(VenueRequest.Get(Futures + "/positions/" + contract, "position", GateRateLimits.Call(GateEndpoint.Positions), signed: true), cancellationToken)
+        : GetJsonAsync(VenueRequest.Get(Futures + "/positions", "positions", GateRateLimits.Call(GateEndpoint.Positions), [KeyValuePair.Create("holding", "true"), KeyValuePair.Create("limit", pageSize.ToString(CultureInfo.InvariantCulture)), KeyValuePair.Create("offset", offset.ToString(CultureInfo.InvariantCulture))], signed: true), cancellationToken);
 
     /// <summary>GET contracts: every contract, or one (its current funding) when <paramref name="contract"/> is given.</summary>
     public Task<JsonDocument> ContractsAsync(string? contract, CancellationToken cancellationToken) => contract is null
-        ? GetJsonAsync(VenueRequest.Get(Futures + "/contracts", "contracts", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken)
-        : GetJsonAsync(VenueRequest.Get(Futures + "/contracts/" + contract, "funding", GateRateLimits.Call(GateRateLimits.Contracts)), cancellationToken);
+        ? GetJsonAsync(VenueRequest.Get(Futures + "/contracts", "contracts", GateRateLimits.Call(GateEndpoint.FuturesContracts)), cancellationToken)
+        : GetJsonAsync(VenueRequest.Get(Futures + "/contracts/" + contract, "funding", GateRateLimits.Call(GateEndpoint.FuturesContracts)), cancellationToken);
 
     /// <summary>GET candlesticks of a contract, oldest first.</summary>
     public async Task<IReadOnlyList<Candle>> CandlesAsync(GateContract contract, string symbol, string interval, int limit, CancellationToken cancellationToken)
     {
-        using var doc = await GetJsonAsync(VenueRequest.Get(Futures + "/candlesticks", "klines", GateRateLimits.Call(GateRateLimits.Candlesticks), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Get(Futures + "/candlesticks", "klines", GateRateLimits.Call(GateEndpoint.Candlesticks), [KeyValuePair.Create("contract", contract.Name), KeyValuePair.Create("interval", interval), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var now = Clock.Now;
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseCandle(e, symbol, interval, contract.Multiplier, now)).OrderBy(c => c.OpenTime)];
     }
@@ -256,13 +256,13 @@ internal sealed class GateRestClient : VenueRestClient
     /// <summary>GET funding_rate: the funding history of a contract, oldest first.</summary>
     public async Task<IReadOnlyList<FundingRate>> FundingHistoryAsync(string contract, string symbol, int limit, CancellationToken cancellationToken)
     {
-        using var doc = await GetJsonAsync(VenueRequest.Get(Futures + "/funding_rate", "fundingHistory", GateRateLimits.Call(GateRateLimits.FundingRate), [KeyValuePair.Create("contract", contract), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Get(Futures + "/funding_rate", "fundingHistory", GateRateLimits.Call(GateEndpoint.FundingRate), [KeyValuePair.Create("contract", contract), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return [.. doc.RootElement.EnumerateArray().Select(e => GateParsers.ParseFundingHistory(e, symbol)).OrderBy(f => f.Timestamp)];
     }
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/spot/time") { Costs = GateRateLimits.Call(GateRateLimits.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/spot/time") { Costs = GateRateLimits.Call(GateEndpoint.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
         return GateParsers.ParseServerTime(doc.RootElement);
     }

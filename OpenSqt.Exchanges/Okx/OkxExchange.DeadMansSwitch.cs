@@ -57,7 +57,7 @@ internal sealed partial class OkxExchange : IVenueDeadMansSwitch
 
             // Re-sending sets the same countdown again: safe to retry.
             Retry = RetryPolicy.Safe,
-            Costs = OkxRateLimits.One(OkxRateLimits.CancelAllAfter),
+            Costs = OkxRateLimits.Call(OkxEndpoint.CancelAllAfter),
             Operation = "cancelAllAfter",
         }, cancellationToken).ConfigureAwait(false);
     }

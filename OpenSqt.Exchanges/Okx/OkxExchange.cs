@@ -53,7 +53,7 @@ internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestCli
         ArgumentNullException.ThrowIfNull(request);
         var instrument = await InstrumentAsync(request.Symbol, cancellationToken).ConfigureAwait(false);
         var body = VenueJson.Write(w => WriteOrder(w, request, instrument));
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/order", "place", OkxRateLimits.One(OkxRateLimits.Place), body), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/order", "place", OkxRateLimits.Call(OkxEndpoint.PlaceOrder), body), cancellationToken).ConfigureAwait(false);
         var (orderId, _, error) = OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First());
         if (error is not null)
         {
@@ -240,7 +240,7 @@ internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestCli
 
     public override async Task<FundingRate> GetFundingRateAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "funding", OkxRateLimits.One(OkxRateLimits.Funding), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "funding", OkxRateLimits.Call(OkxEndpoint.FundingRate), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseFunding(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no funding rate for '{symbol}'");
     }
@@ -253,7 +253,7 @@ internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestCli
     public override async Task<IReadOnlyList<FundingRate>> GetFundingRatesAsync(CancellationToken cancellationToken = default)
     {
         var instruments = await InstrumentsAsync(cancellationToken).ConfigureAwait(false);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "fundingAll", OkxRateLimits.One(OkxRateLimits.Funding), [KeyValuePair.Create("instId", "ANY")]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate", "fundingAll", OkxRateLimits.Call(OkxEndpoint.FundingRate), [KeyValuePair.Create("instId", "ANY")]), cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement)
             .Where(i => i.GetStringOrNull("instId") is { } instId && instId.EndsWith("-SWAP", StringComparison.Ordinal) && instruments.ContainsKey(OkxParsers.Symbols.FromVenue(instId)))
             .Select(OkxParsers.ParseFunding)];
@@ -268,13 +268,13 @@ internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestCli
 
     public override async Task<IReadOnlyList<Ticker>> GetTickersAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/tickers", "tickers", OkxRateLimits.One(OkxRateLimits.Tickers), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/tickers", "tickers", OkxRateLimits.Call(OkxEndpoint.Tickers), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
         return [.. OkxParsers.Data(doc.RootElement).Where(i => i.GetRequiredString("instId").EndsWith("-USDT-SWAP", StringComparison.Ordinal)).Select(OkxParsers.ParseTicker)];
     }
 
     public override async Task<decimal> GetOpenInterestAsync(string symbol, CancellationToken cancellationToken = default)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/open-interest", "openInterest", OkxRateLimits.One(OkxRateLimits.OpenInterest), [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/open-interest", "openInterest", OkxRateLimits.Call(OkxEndpoint.OpenInterest), [KeyValuePair.Create("instType", OkxParsers.InstType), KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? item.GetDecimal("oiCcy") : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no open interest for '{symbol}'");
     }
@@ -310,12 +310,12 @@ internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestCli
     }
 
     private Task<JsonDocument> BalanceAsync(string? ccy, CancellationToken cancellationToken) =>
-        Rest.GetJsonAsync(VenueRequest.Get("/api/v5/account/balance", "balance", OkxRateLimits.One(OkxRateLimits.Balance), ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)], signed: true), cancellationToken);
+        Rest.GetJsonAsync(VenueRequest.Get("/api/v5/account/balance", "balance", OkxRateLimits.Call(OkxEndpoint.Balance), ccy is null ? [] : [KeyValuePair.Create("ccy", ccy)], signed: true), cancellationToken);
 
     private async Task<Ticker> TickerAsync(string symbol, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(symbol);
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/ticker", "ticker", OkxRateLimits.One(OkxRateLimits.Ticker), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/market/ticker", "ticker", OkxRateLimits.Call(OkxEndpoint.Ticker), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol))]), cancellationToken).ConfigureAwait(false);
         var item = OkxParsers.Data(doc.RootElement).FirstOrDefault();
         return item.ValueKind == JsonValueKind.Object ? OkxParsers.ParseTicker(item) : throw new ExchangeException(ExchangeErrorKind.NotFound, $"okx has no ticker for '{symbol}'");
     }
@@ -337,7 +337,7 @@ internal sealed partial class OkxExchange : VenueExchange<OkxOptions, OkxRestCli
 
     protected override async Task<IReadOnlyList<SymbolRules>> FetchRulesAsync(CancellationToken cancellationToken)
     {
-        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/instruments", "instruments", OkxRateLimits.One(OkxRateLimits.Instruments), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
+        using var doc = await Rest.GetJsonAsync(VenueRequest.Get("/api/v5/public/instruments", "instruments", OkxRateLimits.Call(OkxEndpoint.Instruments), [KeyValuePair.Create("instType", OkxParsers.InstType)]), cancellationToken).ConfigureAwait(false);
         var instruments = OkxParsers.ParseInstruments(OkxParsers.Data(doc.RootElement));
         Volatile.Write(ref _instruments, instruments);
         return [.. instruments.Values.Select(i => i.Rules)];

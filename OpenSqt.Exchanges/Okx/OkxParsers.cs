@@ -100,29 +100,12 @@ internal static partial class OkxParsers
     }
 
     /// <summary>OKX bar names: minutes lowercase, hours and days uppercase, UTC-aligned for 6h and above.</summary>
-    public static string FormatBar(string interval) => interval switch
-    {
-        "1m" or "3m" or "5m" or "15m" or "30m" => interval,
-        "1h" => "1H",
-        "2h" => "2H",
-        "4h" => "4H",
-        "6h" => "6Hutc",
-        "12h" => "12Hutc",
-        "1d" => "1Dutc",
-        _ => throw new ExchangeException(ExchangeErrorKind.InvalidArgument, $"interval '{interval}' is not offered by okx; use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h or 1d"),
-    };
+    private static readonly VenueIntervals Bars = new(Venue,
+        ("1m", "1m"), ("3m", "3m"), ("5m", "5m"), ("15m", "15m"), ("30m", "30m"), ("1h", "1H"), ("2h", "2H"), ("4h", "4H"), ("6h", "6Hutc"), ("12h", "12Hutc"), ("1d", "1Dutc"));
 
-    public static string ParseBar(string bar) => bar switch
-    {
-        "1m" or "3m" or "5m" or "15m" or "30m" => bar,
-        "1H" => "1h",
-        "2H" => "2h",
-        "4H" => "4h",
-        "6Hutc" => "6h",
-        "12Hutc" => "12h",
-        "1Dutc" => "1d",
-        _ => throw new ExchangeException(ExchangeErrorKind.Internal, $"okx sent an unknown bar '{bar}'"),
-    };
+    public static string FormatBar(string interval) => Bars.ToVenue(interval);
+
+    public static string ParseBar(string bar) => Bars.FromVenue(bar);
 
     /// <summary>
     /// One order of /trade/order, /trade/orders-pending or /trade/orders-history. An ordType OKX adds later (the list

@@ -118,7 +118,7 @@ internal sealed class OkxRestClient : VenueRestClient
 
         // Newest first, 100 a page; "after" an ordId pages to the older ones
         // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list).
-        return GetJsonAsync(VenueRequest.Get("/api/v5/trade/orders-pending", "openOrders", OkxRateLimits.One(OkxRateLimits.Pending), parameters, signed: true), cancellationToken);
+        return GetJsonAsync(VenueRequest.Get("/api/v5/trade/orders-pending", "openOrders", OkxRateLimits.Call(OkxEndpoint.OrdersPending), parameters, signed: true), cancellationToken);
     }
 
     /// <summary>GET account/positions of the swaps, or of one.</summary>
@@ -130,20 +130,20 @@ internal sealed class OkxRestClient : VenueRestClient
             parameters.Add(KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)));
         }
 
-        return GetJsonAsync(VenueRequest.Get("/api/v5/account/positions", "positions", OkxRateLimits.One(OkxRateLimits.Positions), parameters, signed: true), cancellationToken);
+        return GetJsonAsync(VenueRequest.Get("/api/v5/account/positions", "positions", OkxRateLimits.Call(OkxEndpoint.Positions), parameters, signed: true), cancellationToken);
     }
 
     /// <summary>GET market/candles of a swap.</summary>
     public async Task<IReadOnlyList<Candle>> CandlesAsync(string symbol, string interval, string bar, int limit, CancellationToken cancellationToken)
     {
-        using var doc = await GetJsonAsync(VenueRequest.Get("/api/v5/market/candles", "klines", OkxRateLimits.One(OkxRateLimits.Candles), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("bar", bar), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Get("/api/v5/market/candles", "klines", OkxRateLimits.Call(OkxEndpoint.Candles), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("bar", bar), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         return OkxParsers.ParseCandles(OkxParsers.Data(doc.RootElement), symbol, interval);
     }
 
     /// <summary>GET funding-rate-history of a swap, oldest first.</summary>
     public async Task<IReadOnlyList<FundingRate>> FundingHistoryAsync(string symbol, int limit, CancellationToken cancellationToken)
     {
-        using var doc = await GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate-history", "fundingHistory", OkxRateLimits.One(OkxRateLimits.FundingHistory), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Get("/api/v5/public/funding-rate-history", "fundingHistory", OkxRateLimits.Call(OkxEndpoint.FundingRateHistory), [KeyValuePair.Create("instId", OkxParsers.Symbols.ToVenue(symbol)), KeyValuePair.Create("limit", limit.ToString(CultureInfo.InvariantCulture))]), cancellationToken).ConfigureAwait(false);
         var rates = OkxParsers.Data(doc.RootElement).Select(i => new FundingRate
         {
             Exchange = OkxParsers.Venue,
@@ -166,8 +166,9 @@ internal sealed class OkxRestClient : VenueRestClient
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(skipUnknown);
+        var lookups = OkxRateLimits.Rule(OkxEndpoint.GetOrder);
         if (timeout <= TimeSpan.Zero || RateLimits.BlockedUntil is not null
-            || RateLimits.Used(OkxRateLimits.GetOrder) + 1 > Math.Floor(RateLimits.Limit(OkxRateLimits.GetOrder) * RateLimits.SafetyFraction))
+            || RateLimits.Used(lookups) + 1 > Math.Floor(RateLimits.Limit(lookups) * RateLimits.SafetyFraction))
         {
             OkxLog.ReadBackSkipped(Logger, id);
             return null;
@@ -218,7 +219,7 @@ internal sealed class OkxRestClient : VenueRestClient
             OkxParsers.WriteRef(w, order);
             w.WriteEndObject();
         });
-        using var doc = await GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.One(OkxRateLimits.Cancel), body), cancellationToken).ConfigureAwait(false);
+        using var doc = await GetJsonAsync(VenueRequest.Trade(HttpMethod.Post, "/api/v5/trade/cancel-order", "cancel", OkxRateLimits.Call(OkxEndpoint.CancelOrder), body), cancellationToken).ConfigureAwait(false);
         return OkxParsers.ParseItemResult(OkxParsers.Data(doc.RootElement).First()).Error;
     }
 
@@ -265,13 +266,13 @@ internal sealed class OkxRestClient : VenueRestClient
                 : KeyValuePair.Create("clOrdId", order.ClientOrderId ?? throw new ArgumentException("the order reference is empty", nameof(order))),
         ],
         Signed = true,
-        Costs = OkxRateLimits.One(OkxRateLimits.GetOrder),
+        Costs = OkxRateLimits.Call(OkxEndpoint.GetOrder),
         Operation = "getOrder",
     };
 
     protected override async Task<long> FetchServerTimeAsync(CancellationToken cancellationToken)
     {
-        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/time") { Costs = OkxRateLimits.One(OkxRateLimits.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync(new VenueRequest(HttpMethod.Get, "/api/v5/public/time") { Costs = OkxRateLimits.Call(OkxEndpoint.Time), Operation = "time" }, cancellationToken).ConfigureAwait(false);
         using var doc = JsonDocument.Parse(response.Body);
         return OkxParsers.Data(doc.RootElement).First().GetInt64("ts");
     }

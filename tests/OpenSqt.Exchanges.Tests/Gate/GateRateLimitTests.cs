@@ -16,22 +16,24 @@ public sealed class GateRateLimitTests
         var tracker = new RateLimitTracker(GateRateLimits.Rules, () => DateTimeOffset.UtcNow, TimeProvider.System);
         using var answer = new HttpResponseMessage();
         answer.Headers.TryAddWithoutValidation(GateRateLimits.RemainHeader, "40");
-        tracker.Observe(answer.Headers, GateRateLimits.Call(GateRateLimits.Orders));
-        Assert.Equal(60, tracker.Used(GateRateLimits.Orders));
-        Assert.Equal(0, tracker.Used(GateRateLimits.Cancels));
-        Assert.Equal(0, tracker.Used(GateRateLimits.Tickers));
-        tracker.Observe(answer.Headers, GateRateLimits.Call(GateRateLimits.Tickers));
-        Assert.Equal(160, tracker.Used(GateRateLimits.Tickers));
-        Assert.Equal(0, tracker.Used(GateRateLimits.Contracts));
+        tracker.Observe(answer.Headers, GateRateLimits.Call(GateEndpoint.Orders));
+        Assert.Equal(60, tracker.Used(GateRateLimits.Rule(GateEndpoint.Orders)));
+        Assert.Equal(0, tracker.Used(GateRateLimits.Rule(GateEndpoint.Cancels)));
+        Assert.Equal(0, tracker.Used(GateRateLimits.Rule(GateEndpoint.Tickers)));
+        tracker.Observe(answer.Headers, GateRateLimits.Call(GateEndpoint.Tickers));
+        Assert.Equal(160, tracker.Used(GateRateLimits.Rule(GateEndpoint.Tickers)));
+        Assert.Equal(0, tracker.Used(GateRateLimits.Rule(GateEndpoint.FuturesContracts)));
     }
 
     [Fact]
     public void OrderEntryAndCancelsHaveTheirOwnPerSecondBudgetsAndEveryOtherEndpointItsOwn()
     {
         var rules = GateRateLimits.Rules.ToDictionary(r => r.Name);
-        Assert.Equal((100, TimeSpan.FromSeconds(1)), (rules[GateRateLimits.Orders].Limit, rules[GateRateLimits.Orders].Window));
-        Assert.Equal((200, TimeSpan.FromSeconds(1)), (rules[GateRateLimits.Cancels].Limit, rules[GateRateLimits.Cancels].Window));
-        Assert.All(rules.Values.Where(r => r.Name.Contains(':', StringComparison.Ordinal)), r => Assert.Equal((200, TimeSpan.FromSeconds(10)), (r.Limit, r.Window)));
+        var (orders, cancels) = (GateRateLimits.Rule(GateEndpoint.Orders), GateRateLimits.Rule(GateEndpoint.Cancels));
+        Assert.Equal((100, TimeSpan.FromSeconds(1)), (rules[orders].Limit, rules[orders].Window));
+        Assert.Equal((200, TimeSpan.FromSeconds(1)), (rules[cancels].Limit, rules[cancels].Window));
+        Assert.All(rules.Values.Where(r => r.Name != orders && r.Name != cancels), r => Assert.Equal((200, TimeSpan.FromSeconds(10)), (r.Limit, r.Window)));
+        Assert.Equal(Enum.GetValues<GateEndpoint>().Length, rules.Count);
         Assert.Equal(rules.Count, GateRateLimits.Rules.Select(r => r.Name).Distinct().Count());
     }
 
@@ -58,30 +60,30 @@ public sealed class GateRateLimitTests
         var rest = new GateRestClient(http, options, new VenueCredentials(null, null, null), new ServerClock(time), time, NullLogger.Instance, new VenueMetrics());
 
         answers.Enqueue(() => TooMany(reset: "1700000003"));
-        Assert.Equal(TimeSpan.FromSeconds(3), await PauseAsync(rest, time, GateRateLimits.Orders));
+        Assert.Equal(TimeSpan.FromSeconds(3), await PauseAsync(rest, time, GateEndpoint.Orders));
 
         // "Otherwise, this is just the current timestamp": no information, so a short pause that doubles.
         answers.Enqueue(() => TooMany(reset: "1700000003"));
         answers.Enqueue(() => TooMany(reset: null));
         answers.Enqueue(() => TooMany(reset: null));
-        Assert.Equal(TimeSpan.FromMilliseconds(500), await PauseAsync(rest, time, GateRateLimits.Orders));
-        Assert.Equal(TimeSpan.FromSeconds(1), await PauseAsync(rest, time, GateRateLimits.Orders));
-        Assert.Equal(TimeSpan.FromSeconds(2), await PauseAsync(rest, time, GateRateLimits.Orders));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), await PauseAsync(rest, time, GateEndpoint.Orders));
+        Assert.Equal(TimeSpan.FromSeconds(1), await PauseAsync(rest, time, GateEndpoint.Orders));
+        Assert.Equal(TimeSpan.FromSeconds(2), await PauseAsync(rest, time, GateEndpoint.Orders));
 
         // Another budget starts from the beginning; an answer that is not a 429 resets the count.
         answers.Enqueue(() => TooMany(reset: null));
-        Assert.Equal(TimeSpan.FromMilliseconds(250), await PauseAsync(rest, time, GateRateLimits.Cancels));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), await PauseAsync(rest, time, GateEndpoint.Cancels));
         answers.Enqueue(() => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("[]") });
         answers.Enqueue(() => TooMany(reset: null));
-        using (await rest.GetJsonAsync(VenueRequest.Get("/futures/usdt/orders", "list", GateRateLimits.Call(GateRateLimits.Orders)), CancellationToken.None))
+        using (await rest.GetJsonAsync(VenueRequest.Get("/futures/usdt/orders", "list", GateRateLimits.Call(GateEndpoint.Orders)), CancellationToken.None))
         {
         }
 
-        Assert.Equal(TimeSpan.FromMilliseconds(250), await PauseAsync(rest, time, GateRateLimits.Orders));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), await PauseAsync(rest, time, GateEndpoint.Orders));
     }
 
     /// <summary>Sends one call charged to <paramref name="budget"/> that Gate refuses; answers the pause it set, once that has passed.</summary>
-    private static async Task<TimeSpan> PauseAsync(GateRestClient rest, FakeTimeProvider time, string budget)
+    private static async Task<TimeSpan> PauseAsync(GateRestClient rest, FakeTimeProvider time, GateEndpoint budget)
     {
         var refused = await Assert.ThrowsAsync<ExchangeException>(() => rest.GetJsonAsync(VenueRequest.Get("/futures/usdt/orders", "list", GateRateLimits.Call(budget)), CancellationToken.None));
         Assert.Equal(ExchangeErrorKind.RateLimited, refused.Kind);

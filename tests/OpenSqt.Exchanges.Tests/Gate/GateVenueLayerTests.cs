@@ -209,9 +209,9 @@ public sealed class GateVenueLayerTests
         sim.Budget("public:tickers").SpendElsewhere(150);
         await gate.GetLatestPriceAsync(Symbol);
 
-        Assert.Equal(200, gate.Rest.RateLimits.Limit(OpenSqt.Exchanges.Gate.GateRateLimits.Tickers));
-        Assert.InRange(gate.Rest.RateLimits.Used(OpenSqt.Exchanges.Gate.GateRateLimits.Tickers), 152, 156);
-        Assert.True(gate.Rest.RateLimits.Used(OpenSqt.Exchanges.Gate.GateRateLimits.Contracts) <= 1);
+        Assert.Equal(200, gate.Rest.RateLimits.Limit(OpenSqt.Exchanges.Gate.GateRateLimits.Rule(OpenSqt.Exchanges.Gate.GateEndpoint.Tickers)));
+        Assert.InRange(gate.Rest.RateLimits.Used(OpenSqt.Exchanges.Gate.GateRateLimits.Rule(OpenSqt.Exchanges.Gate.GateEndpoint.Tickers)), 152, 156);
+        Assert.True(gate.Rest.RateLimits.Used(OpenSqt.Exchanges.Gate.GateRateLimits.Rule(OpenSqt.Exchanges.Gate.GateEndpoint.FuturesContracts)) <= 1);
     }
 
     [Fact]

@@ -60,9 +60,9 @@ public sealed class OkxVenueRulesTests
         {
             var window = await StartOfAWindowAsync(exchange);
             var result = await exchange.BatchPlaceOrdersAsync([.. Enumerable.Range(0, 7).Select(i => Limit(OrderSide.Buy, last - 1000m - i, 0.002m, $"perorder{attempt}x{i}"))]);
-            var (batchPlace, place) = (limits.Used(OkxRateLimits.BatchPlace), limits.Used(OkxRateLimits.Place));
+            var (batchPlace, place) = (limits.Used(OkxRateLimits.Rule(OkxEndpoint.BatchOrders)), limits.Used(OkxRateLimits.Rule(OkxEndpoint.PlaceOrder)));
             var errors = await exchange.BatchCancelOrdersAsync(Symbol, [.. result.Orders.Select(o => o.ExchangeOrderId)]);
-            var (batchCancel, cancel) = (limits.Used(OkxRateLimits.BatchCancel), limits.Used(OkxRateLimits.Cancel));
+            var (batchCancel, cancel) = (limits.Used(OkxRateLimits.Rule(OkxEndpoint.CancelBatchOrders)), limits.Used(OkxRateLimits.Rule(OkxEndpoint.CancelOrder)));
             Assert.Equal(7, result.Orders.Count);
             Assert.Empty(errors);
             if (WindowOf(exchange) != window)
