@@ -123,14 +123,17 @@ public sealed class BybitTapeTests
         await using var trades = exchange.SubscribeTradesAsync(["BTCUSDT"], stop.Token).GetAsyncEnumerator(stop.Token);
         await using var tops = exchange.SubscribeBookTopAsync(["BTCUSDT"], stop.Token).GetAsyncEnumerator(stop.Token);
         var first = trades.MoveNextAsync();
+        var firstTop = tops.MoveNextAsync();
         await Eventually.TrueAsync(() => exchange.MarketStream.IsConnected, Timeout, "the public stream is connected");
         var last = await sim.Engine.GetLatestPriceAsync("BTCUSDT");
         await Eventually.TrueAsync(() =>
         {
             sim.Engine.Trade("BTCUSDT", last, 0.5m);
-            return first.IsCompleted;
-        }, Timeout, "the first trade arrives");
+            sim.Engine.SetBook("BTCUSDT", last - 0.1m, 1m, last, 1m);
+            return first.IsCompleted && firstTop.IsCompleted;
+        }, Timeout, "the first trade and book top arrive");
         Assert.True(await first);
+        Assert.True(await firstTop);
         var skipped = exchange.Skips.Count;
 
         // Over the wire: a trade with a size that is no number, and a book whose bids are no list of levels.
@@ -142,14 +145,9 @@ public sealed class BybitTapeTests
         sim.Engine.Trade("BTCUSDT", up, 0.25m);
         var after = await NextAsync(trades, t => t.Price == up, "a trade after the malformed one");
         Assert.Equal(0.25m, after.Quantity);
-        var top = tops.MoveNextAsync();
-        await Eventually.TrueAsync(() =>
-        {
-            sim.Engine.SetBook("BTCUSDT", up, 1m, up + 0.1m, 1m);
-            return top.IsCompleted;
-        }, Timeout, "a book top after the malformed one");
-        Assert.True(await top);
-        Assert.Equal(up, tops.Current.BidPrice);
+        sim.Engine.SetBook("BTCUSDT", up, 1m, up + 0.1m, 1m);
+        var top = await NextAsync(tops, t => t.BidPrice == up, "a book top after the malformed one");
+        Assert.Equal(up + 0.1m, top.AskPrice);
     }
 
     private static async Task<T> NextAsync<T>(IAsyncEnumerator<T> stream, Func<T, bool> match, string what)
