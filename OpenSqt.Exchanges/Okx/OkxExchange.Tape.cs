@@ -7,9 +7,9 @@ namespace OpenSqt.Exchanges.Okx;
 /// <summary>
 /// OKX's public tape for the connector's recording, on the public connection: every trade (aggregated per taker order
 /// and price) with its size and taker side from the <c>trades</c> channel, and the best bid and ask with their sizes
-/// from <c>bbo-tbt</c> (https://www.okx.com/docs-v5/en/, Order book trading, Market data: "WS / Trades channel", "WS /
-/// Order book channel"). Sizes come in contracts and are converted to base units with the instrument's <c>ctVal</c>,
-/// as for orders. A malformed item is skipped, logged and counted (<see cref="MalformedTapeItemsSkipped"/>).
+/// from <c>bbo-tbt</c> (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-trades-channel,
+/// https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel). Sizes come in contracts and are
+/// converted to base units with the instrument's <c>ctVal</c>, as for orders. A malformed item is skipped, logged and counted (<see cref="MalformedTapeItemsSkipped"/>).
 /// </summary>
 internal sealed partial class OkxExchange : IMarketTape
 {

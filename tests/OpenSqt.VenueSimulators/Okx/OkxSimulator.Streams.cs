@@ -464,9 +464,9 @@ public sealed partial class OkxSimulator
     }
 
     /// <summary>
-    /// One item of the <c>trades</c> channel (https://www.okx.com/docs-v5/en/, Order book trading, Market data, "WS /
-    /// Trades channel"): <c>tradeId</c> a string of digits, <c>px</c>, <c>sz</c> in contracts for a SWAP,
-    /// <c>side</c> the taker's side, <c>ts</c> the fill time, <c>count</c> the trades aggregated (each engine print is
+    /// One item of the <c>trades</c> channel
+    /// (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-trades-channel): <c>tradeId</c> a string of
+    /// digits, <c>px</c>, <c>sz</c> in contracts for a SWAP, <c>side</c> the taker's side, <c>ts</c> the fill time, <c>count</c> the trades aggregated (each engine print is
     /// one taker order at one price: 1), <c>source</c> 0 (a normal order), <c>seqId</c>.
     /// </summary>
     private static void WritePublicTrade(Utf8JsonWriter w, string instId, TapeTrade trade, decimal ctVal, long seqId)
@@ -485,9 +485,10 @@ public sealed partial class OkxSimulator
     }
 
     /// <summary>
-    /// One item of the <c>bbo-tbt</c> channel (same docs, "WS / Order book channel"): the one best level per side as
-    /// [price, size in contracts, "0" (deprecated), order count], <c>ts</c>, <c>seqId</c>; pushed when the best bid or
-    /// ask changes.
+    /// One item of the <c>bbo-tbt</c> channel
+    /// (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel): the one best level per
+    /// side as [price, size in contracts, "0" (deprecated), order count], <c>ts</c>, <c>seqId</c>; pushed when the best
+    /// bid or ask changes.
     /// </summary>
     private static void WriteBboTbt(Utf8JsonWriter w, BookTop top, decimal ctVal, long seqId)
     {
