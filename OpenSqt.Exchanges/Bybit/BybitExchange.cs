@@ -17,7 +17,7 @@ namespace OpenSqt.Exchanges.Bybit;
 /// accepted (the stream tells the rest), never refused. Each endpoint has its own rate budget
 /// (<see cref="BybitRateLimits"/>); the batch endpoints are charged per order and sent in chunks the budget allows.
 /// </summary>
-/// <remarks>The venue switch, Bybit's disconnection protection, is in BybitExchange.DeadMansSwitch.cs.</remarks>
+/// <remarks>The venue switch, Bybit's disconnection protection, is in BybitExchange.DeadMansSwitch.cs; the public tape in BybitExchange.Tape.cs.</remarks>
 internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitRestClient>
 {
     public const string VenueName = BybitParsers.Venue;
@@ -36,7 +36,7 @@ internal sealed partial class BybitExchange : VenueExchange<BybitOptions, BybitR
             MarginType = () => Rest.MarginType ?? BybitParsers.CrossMargin,
             IsListed = IsListed,
         };
-        MarketStream = new BybitMarketStream(Options, time, Logger, Metrics);
+        MarketStream = new BybitMarketStream(Options, time, Logger, Metrics, Skips);
         UseStreams(UserStream, ("market", MarketStream));
     }
 

@@ -37,4 +37,7 @@ internal static partial class BybitLog
 
     [LoggerMessage(7610, LogLevel.Warning, "bybit: dcp.future subscription refused: {Reason}")]
     public static partial void DcpRefused(ILogger logger, string reason);
+
+    [LoggerMessage(7611, LogLevel.Warning, "bybit: skipped one malformed {Item} in {Operation}: {Reason}")]
+    public static partial void MalformedSkipped(ILogger logger, string item, string operation, string reason);
 }

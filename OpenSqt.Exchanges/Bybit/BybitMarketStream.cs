@@ -11,21 +11,26 @@ namespace OpenSqt.Exchanges.Bybit;
 /// <c>{"op":"subscribe","args":[...]}</c> when the first reader wants them, unsubscribed when the last leaves, and all
 /// subscribed again on every new connection. <c>tickers.{symbol}</c> sends a snapshot and then deltas with only the
 /// changed fields, merged here per symbol (prices and funding come from the merged ticker);
-/// <c>kline.{interval}.{symbol}</c> carries candles.
+/// <c>kline.{interval}.{symbol}</c> carries candles; <c>publicTrade.{symbol}</c> and <c>orderbook.1.{symbol}</c> the
+/// public tape (a malformed item of those is skipped, logged and counted in <see cref="BybitSkips"/>).
 /// </summary>
 internal sealed class BybitMarketStream : IVenueStream
 {
     private const int MaxArgsPerRequest = 10;
     private readonly BybitTickerBook _tickers = new();
+    private readonly Lock _bookGate = new();
+    private readonly Dictionary<string, long> _bookUpdates = new(StringComparer.Ordinal);
+    private readonly BybitSkips _skips;
     private readonly TopicMultiplexer<string, MarketEvent> _topics;
     private readonly VenueWebSocket _socket;
     private readonly ILogger _logger;
     private long _requestId;
 
-    public BybitMarketStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics)
+    public BybitMarketStream(BybitOptions options, TimeProvider time, ILogger logger, VenueMetrics metrics, BybitSkips? skips = null)
     {
         _logger = logger;
-        _topics = new TopicMultiplexer<string, MarketEvent>(SendOpAsync, StringComparer.Ordinal, _tickers.Forget);
+        _skips = skips ?? new BybitSkips(logger, metrics);
+        _topics = new TopicMultiplexer<string, MarketEvent>(SendOpAsync, StringComparer.Ordinal, Forget);
         _socket = new VenueWebSocket(BybitParsers.Venue, new VenueWebSocketSettings
         {
             Name = "market",
@@ -79,6 +84,14 @@ internal sealed class BybitMarketStream : IVenueStream
     public IAsyncEnumerable<Candle> SubscribeKlinesAsync(IReadOnlyCollection<string> symbols, string bybitInterval, CancellationToken cancellationToken) =>
         SubscribeAsync<Candle>([.. symbols.Select(s => $"kline.{bybitInterval}.{s}")], e => e.Candle, cancellationToken);
 
+    /// <summary>Every trade of the symbols (<c>publicTrade.{symbol}</c>).</summary>
+    public IAsyncEnumerable<TapeTrade> SubscribeTradesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        SubscribeAsync<TapeTrade>([.. symbols.Select(s => "publicTrade." + s)], e => e.Trade, cancellationToken);
+
+    /// <summary>Every change of the best bid or ask of the symbols (<c>orderbook.1.{symbol}</c>).</summary>
+    public IAsyncEnumerable<BookTop> SubscribeBookTopAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken) =>
+        SubscribeAsync<BookTop>([.. symbols.Select(s => "orderbook.1." + s)], e => e.Top, cancellationToken);
+
     public ValueTask DisposeAsync() => _socket.DisposeAsync();
 
     private IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<string> topics, Func<MarketEvent, T?> select, CancellationToken cancellationToken)
@@ -88,7 +101,7 @@ internal sealed class BybitMarketStream : IVenueStream
     private Task ResubscribeAsync(VenueWebSocketConnection connection, CancellationToken cancellationToken)
     {
         // A new connection starts with a fresh snapshot; old merged state must not leak into it.
-        _tickers.Forget(null);
+        Forget(null);
         return _topics.ResubscribeAsync(connection, cancellationToken);
     }
 
@@ -138,6 +151,20 @@ internal sealed class BybitMarketStream : IVenueStream
             var symbol = topic[(topic.LastIndexOf('.') + 1)..];
             events.AddRange(data.EnumerateArray().Select(item => new MarketEvent(null, null, BybitParsers.ParseWsKline(item, symbol))));
         }
+        else if (topic.StartsWith("publicTrade.", StringComparison.Ordinal) && data.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in data.EnumerateArray())
+            {
+                if (_skips.ParseOrSkip("trade", topic, () => BybitParsers.ParseWsPublicTrade(item)) is { } trade)
+                {
+                    events.Add(new MarketEvent(Trade: trade));
+                }
+            }
+        }
+        else if (topic.StartsWith("orderbook.1.", StringComparison.Ordinal) && _skips.ParseOrSkip("book top", topic, () => BybitParsers.ParseWsBookTop(root)) is { } top && IsNewTop(topic, top))
+        {
+            events.Add(new MarketEvent(Top: top));
+        }
 
         if (events.Count == 0)
         {
@@ -150,8 +177,44 @@ internal sealed class BybitMarketStream : IVenueStream
         }
     }
 
+    /// <summary>
+    /// Whether a level-1 snapshot changes the top: Bybit pushes the same snapshot again, with the same <c>u</c>, after 3 s
+    /// without a change (docs/v5/websocket/public/orderbook.mdx: "the snapshot data will be pushed again when there is no
+    /// change in 3 seconds, and the "u" will be the same as that in the previous message"); that one is not a change.
+    /// </summary>
+    private bool IsNewTop(string topic, BookTop top)
+    {
+        lock (_bookGate)
+        {
+            if (_bookUpdates.TryGetValue(topic, out var last) && last == top.UpdateId)
+            {
+                return false;
+            }
+
+            _bookUpdates[topic] = top.UpdateId;
+            return true;
+        }
+    }
+
+    /// <summary>Drops the merged state of one topic, or of all when <paramref name="topic"/> is null.</summary>
+    private void Forget(string? topic)
+    {
+        _tickers.Forget(topic);
+        lock (_bookGate)
+        {
+            if (topic is null)
+            {
+                _bookUpdates.Clear();
+            }
+            else
+            {
+                _bookUpdates.Remove(topic);
+            }
+        }
+    }
+
     /// <summary>What one public message produced.</summary>
-    private sealed record MarketEvent(PriceChange? Price, FundingRate? Funding, Candle? Candle);
+    private sealed record MarketEvent(PriceChange? Price = null, FundingRate? Funding = null, Candle? Candle = null, TapeTrade? Trade = null, BookTop? Top = null);
 }
 
 /// <summary>

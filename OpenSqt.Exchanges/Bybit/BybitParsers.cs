@@ -366,6 +366,61 @@ internal static class BybitParsers
         IsClosed = item.TryGetProperty("confirm", out var confirm) && confirm.ValueKind == JsonValueKind.True,
     };
 
+    /// <summary>
+    /// One item of the public <c>publicTrade.{symbol}</c> topic as a tape trade: <c>T</c> the fill time (ms), <c>s</c>,
+    /// <c>S</c> the taker's side (<c>Sell</c>: the buyer was the maker), <c>v</c> the size in the base coin (linear),
+    /// <c>p</c>, <c>i</c> the trade id, <c>seq</c> the cross sequence
+    /// (https://bybit-exchange.github.io/docs/v5/websocket/public/trade, docs repo docs/v5/websocket/public/trade.mdx;
+    /// reference/venues/vectors/bybit/bybit_ws_public_trade.json). Bybit's trade id is a string: a UUID on linear
+    /// contracts (the vector's <c>20f43950-d8dd-...</c>), so <see cref="TapeTrade.TradeId"/> is the id when it is
+    /// numeric and otherwise the match's cross sequence <c>seq</c>, which increases from match to match but is shared by
+    /// the trades of one match (the docs: "multiple messages may be sent for the same seq").
+    /// </summary>
+    public static TapeTrade ParseWsPublicTrade(JsonElement item)
+    {
+        var id = item.GetRequiredString("i");
+        var tradeId = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var numeric) ? numeric
+            : item.GetInt64("seq") is > 0 and var seq ? seq
+            : throw new ExchangeException(ExchangeErrorKind.Internal, $"bybit trade '{id}' has no numeric id and no cross sequence");
+        var buyerIsMaker = item.GetRequiredString("S") switch
+        {
+            "Sell" => true,
+            "Buy" => false,
+            var side => throw new BybitUnknownValueException("S", side),
+        };
+        var time = item.GetInt64("T") is > 0 and var ms ? ms : throw new ExchangeException(ExchangeErrorKind.Internal, "bybit trade has no fill time 'T'");
+        return new TapeTrade(item.GetRequiredString("s"), tradeId, item.GetPositiveDecimal("p"), item.GetPositiveDecimal("v"), buyerIsMaker, DateTimeOffset.FromUnixTimeMilliseconds(time));
+    }
+
+    /// <summary>
+    /// One <c>orderbook.1.{symbol}</c> push as the top of the book: <c>data.b[0]</c> and <c>data.a[0]</c> are the best
+    /// bid and ask as [price, size] (linear sizes in the base coin), <c>data.u</c> the update id, <c>cts</c> the
+    /// matching engine's time (correlates with a trade's <c>T</c>), else <c>ts</c>. Level 1 is pushed as snapshots only
+    /// (https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook, docs repo
+    /// docs/v5/websocket/public/orderbook.mdx: "Linear, inverse, spot level 1 data has snapshot message only"). Null
+    /// when a side is empty: there is no top to record.
+    /// </summary>
+    public static BookTop? ParseWsBookTop(JsonElement root)
+    {
+        var data = root.GetProperty("data");
+        var bids = data.GetProperty("b");
+        var asks = data.GetProperty("a");
+        if (bids.GetArrayLength() == 0 || asks.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var time = root.GetInt64("cts") is > 0 and var cts ? cts : root.GetInt64("ts");
+        return new BookTop(
+            data.GetRequiredString("s"),
+            data.GetInt64("u"),
+            VenueJson.ToDecimal(bids[0][0], "b"),
+            VenueJson.ToDecimal(bids[0][1], "b"),
+            VenueJson.ToDecimal(asks[0][0], "a"),
+            VenueJson.ToDecimal(asks[0][1], "a"),
+            DateTimeOffset.FromUnixTimeMilliseconds(time));
+    }
+
     /// <summary>A decimal field; absent or "" is 0.</summary>
     public static decimal Num(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && !(value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0) && value.ValueKind != JsonValueKind.Null

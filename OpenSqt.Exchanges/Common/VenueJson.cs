@@ -294,6 +294,18 @@ internal static class VenueJson
         throw Malformed(field, reader.TokenType.ToString());
     }
 
+    /// <summary>
+    /// Whether <paramref name="ex"/> says a pushed item is malformed: a bad number or a missing field
+    /// (<see cref="ExchangeException"/>), a value of the wrong JSON kind, a missing property or array element. A stream
+    /// skips such an item (logged and counted) and goes on.
+    /// </summary>
+    public static bool IsMalformed(Exception ex) =>
+        ex is ExchangeException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or FormatException or OverflowException;
+
+    /// <summary>A required positive decimal (a trade's price or size); absent, zero or negative is malformed.</summary>
+    public static decimal GetPositiveDecimal(this JsonElement element, string property) =>
+        element.GetDecimal(property) is > 0m and var value ? value : throw new ExchangeException(ExchangeErrorKind.Internal, $"venue sent no positive '{property}'");
+
     /// <summary>Formats a decimal the way venues expect in requests: invariant, no exponent, no trailing zeros.</summary>
     public static string Format(decimal value) => value.Normalize().ToString(CultureInfo.InvariantCulture);
 

@@ -26,4 +26,7 @@ internal static partial class OkxLog
     [LoggerMessage(7407, LogLevel.Debug, "okx: order {OrderId} was accepted; no query budget left for a read-back, answering from the acknowledgement")]
     public static partial void ReadBackSkipped(ILogger logger, string orderId);
 
+
+    [LoggerMessage(7408, LogLevel.Warning, "okx: skipped one malformed {Item} on {Channel} {InstId}: {Reason}")]
+    public static partial void MalformedSkipped(ILogger logger, string item, string channel, string instId, string reason);
 }

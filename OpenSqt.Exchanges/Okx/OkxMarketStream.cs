@@ -9,7 +9,8 @@ namespace OpenSqt.Exchanges.Okx;
 internal sealed record OkxChannel(string Channel, string InstId);
 
 /// <summary>
-/// One unauthenticated OKX WebSocket (the public endpoint for tickers and funding, the business endpoint for candles):
+/// One unauthenticated OKX WebSocket (the public endpoint for tickers, funding and the public tape, the business
+/// endpoint for candles):
 /// channels are subscribed with <c>{"op":"subscribe","args":[{"channel","instId"}]}</c> when the first reader wants
 /// them, unsubscribed when the last leaves, and all subscribed again on every new connection. The text frame
 /// <c>ping</c> goes out every <see cref="VenueOptions.PingInterval"/> (OKX drops a connection silent for 30 s) and the
@@ -57,8 +58,8 @@ internal sealed class OkxMarketStream : IVenueStream
     public static bool IsServiceUpgradeNotice(JsonElement root) =>
         root.GetStringOrNull("event") == "notice" && root.GetStringOrNull("code") == OkxErrors.ServiceUpgrade;
 
-    /// <summary>Streams items parsed from every element of <c>data</c> of the given channels.</summary>
-    public IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<OkxChannel> channels, Func<OkxChannel, JsonElement, T> parse, CancellationToken cancellationToken) =>
+    /// <summary>Streams items parsed from every element of <c>data</c> of the given channels; an element parsed to null is skipped.</summary>
+    public IAsyncEnumerable<T> SubscribeAsync<T>(IReadOnlyCollection<OkxChannel> channels, Func<OkxChannel, JsonElement, T?> parse, CancellationToken cancellationToken) =>
         _channels.SubscribeAsync<T>(channels, push => parse(push.Arg, push.Item), cancellationToken);
 
     public ValueTask DisposeAsync() => _socket.DisposeAsync();

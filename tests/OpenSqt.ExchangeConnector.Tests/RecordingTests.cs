@@ -4,10 +4,13 @@ using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.ExchangeConnector.Recording;
 using OpenSqt.TestSupport;
+using OpenSqt.VenueSimulators.Bybit;
+using OpenSqt.VenueSimulators.Framework;
+using OpenSqt.VenueSimulators.Okx;
 
 namespace OpenSqt.ExchangeConnector.Tests;
 
-/// <summary>The connector's recording (<c>Recording__Path</c>) of what it receives from the venue, on the sim venue.</summary>
+/// <summary>The connector's recording (<c>Recording__Path</c>) of what it receives from the venue, on the sim venue (and the tape of Bybit and OKX from their simulators).</summary>
 public sealed class RecordingTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
@@ -124,6 +127,65 @@ public sealed class RecordingTests : IDisposable
         {
             await Eventually.NextAsync(prices, Wait, $"price {i}");
         }
+    }
+
+    [Theory]
+    [InlineData("bybit")]
+    [InlineData("okx")]
+    public async Task RecordsTheTapeOfBybitAndOkxFromTheirSimulatorsInBaseUnits(string venue)
+    {
+        await using VenueSimulatorHost sim = venue == "bybit" ? await BybitSimulator.StartAsync() : await OkxSimulator.StartAsync();
+        var settings = Settings("BTCUSDT");
+        settings["EXCHANGE"] = venue;
+        if (sim is BybitSimulator bybit)
+        {
+            settings["API_KEY"] = BybitSimulator.DefaultApiKey;
+            settings["API_SECRET"] = BybitSimulator.DefaultApiSecret;
+            settings["Exchanges:Bybit:RestBaseUrl"] = bybit.RestBaseUrl;
+            settings["Exchanges:Bybit:WsBaseUrl"] = bybit.WsBaseUrl;
+        }
+        else
+        {
+            var okx = (OkxSimulator)sim;
+            settings["API_KEY"] = OkxSimulator.DefaultApiKey;
+            settings["API_SECRET"] = OkxSimulator.DefaultApiSecret;
+            settings["PASSPHRASE"] = OkxSimulator.DefaultPassphrase;
+            settings["Exchanges:Okx:RestBaseUrl"] = okx.RestBaseUrl;
+            settings["Exchanges:Okx:WsBaseUrl"] = okx.WsPublicUrl;
+            settings["Exchanges:Okx:WsPrivateUrl"] = okx.WsPrivateUrl;
+            settings["Exchanges:Okx:WsBusinessUrl"] = okx.WsBusinessUrl;
+        }
+
+        var connector = await ConnectorHost.StartAsync(settings);
+        var recorder = connector.Services.GetRequiredService<TapeRecorder>();
+        var price = await sim.Engine.GetLatestPriceAsync("BTCUSDT");
+        var down = price - 10m;
+        try
+        {
+            // The venue starts its pumps as it confirms the recorder's subscriptions: print until both kinds are written.
+            await Eventually.TrueAsync(() =>
+            {
+                sim.Engine.Trade("BTCUSDT", down, 0.75m);
+                sim.Engine.SetBook("BTCUSDT", down, 2.5m, down + 0.1m, 3.5m);
+                var files = recorder.Files;
+                return files.Any(f => f.Contains("-aggTrades-", StringComparison.Ordinal)) && files.Any(f => f.Contains("-bookTicker-", StringComparison.Ordinal));
+            }, Wait, "trades and book tops are written");
+        }
+        finally
+        {
+            await connector.DisposeAsync();
+        }
+
+        // Sizes in base units (OKX sends contracts of ctVal each), the seller as taker, the venue's increasing ids.
+        var folder = Path.Combine(_dir.FullName, venue, "BTCUSDT");
+        var trades = Directory.GetFiles(folder, "BTCUSDT-aggTrades-*").SelectMany(f => ReadLines(f).Skip(1)).Select(l => l.Split(',')).ToList();
+        Assert.NotEmpty(trades);
+        Assert.All(trades, r => Assert.Equal((down, 0.75m, "true"), (decimal.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture), decimal.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture), r[6])));
+        var ids = trades.Select(r => long.Parse(r[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ids.Order(), ids);
+        var book = Directory.GetFiles(folder, "BTCUSDT-bookTicker-*").SelectMany(f => ReadLines(f).Skip(1)).Select(l => l.Split(',')).ToList();
+        Assert.NotEmpty(book);
+        Assert.All(book, r => Assert.Equal([down, 2.5m, down + 0.1m, 3.5m], r[1..5].Select(v => decimal.Parse(v, System.Globalization.CultureInfo.InvariantCulture))));
     }
 
     [Theory]

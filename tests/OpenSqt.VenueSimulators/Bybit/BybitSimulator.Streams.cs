@@ -252,8 +252,9 @@ public sealed partial class BybitSimulator
     }
 
     /// <summary>
-    /// The public linear session: <c>tickers.{symbol}</c> (a snapshot, then deltas with only the changed fields) and
-    /// <c>kline.{interval}.{symbol}</c>; <c>ping</c> answers the public pong shape.
+    /// The public linear session: <c>tickers.{symbol}</c> (a snapshot, then deltas with only the changed fields),
+    /// <c>kline.{interval}.{symbol}</c>, <c>publicTrade.{symbol}</c> and <c>orderbook.1.{symbol}</c>; <c>ping</c> answers
+    /// the public pong shape.
     /// </summary>
     private async Task PublicSessionAsync(SimSocket socket, CancellationToken cancellationToken)
     {
@@ -339,6 +340,17 @@ public sealed partial class BybitSimulator
             return KnownSymbols.Contains(symbol);
         }
 
+        if (parts is ["publicTrade", var tradeSymbol])
+        {
+            return KnownSymbols.Contains(tradeSymbol);
+        }
+
+        // Only level 1 of the documented depths (1, 50, 200, 1000) is served.
+        if (parts is ["orderbook", "1", var bookSymbol])
+        {
+            return KnownSymbols.Contains(bookSymbol);
+        }
+
         if (parts is ["kline", var interval, var klineSymbol] && KnownSymbols.Contains(klineSymbol))
         {
             return EngineInterval(interval) is not null;
@@ -381,6 +393,14 @@ public sealed partial class BybitSimulator
                     moved = prices.MoveNextAsync();
                 }
             }
+            else if (parts[0] == "publicTrade")
+            {
+                await PumpTradesAsync(socket, topic, parts[1], cancellationToken).ConfigureAwait(false);
+            }
+            else if (parts[0] == "orderbook")
+            {
+                await PumpBookAsync(socket, topic, parts[2], cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 var interval = EngineInterval(parts[1])!;
@@ -395,6 +415,47 @@ public sealed partial class BybitSimulator
         catch (OperationCanceledException)
         {
             // Unsubscribed or disconnected.
+        }
+    }
+
+    /// <summary>
+    /// <c>publicTrade.{symbol}</c>: one snapshot message per trade the engine prints, in the shape of
+    /// https://bybit-exchange.github.io/docs/v5/websocket/public/trade (docs repo docs/v5/websocket/public/trade.mdx):
+    /// <c>T</c> fill time, <c>S</c> the taker's side, <c>v</c> size in the base coin, <c>L</c> the tick direction,
+    /// <c>i</c> a UUID trade id (as linear sends), <c>BT</c>, <c>RPI</c>, and <c>seq</c> the cross sequence (here the
+    /// engine's trade number: one match per trade).
+    /// </summary>
+    private async Task PumpTradesAsync(SimSocket socket, string topic, string symbol, CancellationToken cancellationToken)
+    {
+        decimal? last = null;
+        var tick = "ZeroPlusTick";
+        await foreach (var trade in Engine.SubscribeTradesAsync([symbol], cancellationToken).ConfigureAwait(false))
+        {
+            // Tick directions (https://bybit-exchange.github.io/docs/v5/enum#tickdirection): up, down, or unchanged after
+            // an up or a down move.
+            tick = last is not { } previous ? tick
+                : trade.Price > previous ? "PlusTick"
+                : trade.Price < previous ? "MinusTick"
+                : tick is "MinusTick" or "ZeroMinusTick" ? "ZeroMinusTick" : "ZeroPlusTick";
+            last = trade.Price;
+            var id = new Guid(trade.TradeId.ToString("x32", CultureInfo.InvariantCulture));
+            var taker = trade.BuyerIsMaker ? "Sell" : "Buy";
+            await socket.SendAsync($"{{\"topic\":\"{topic}\",\"type\":\"snapshot\",\"ts\":{Clock.NowMilliseconds},\"data\":[{{\"T\":{trade.Timestamp.ToUnixTimeMilliseconds()},\"s\":\"{symbol}\",\"S\":\"{taker}\",\"v\":\"{D(trade.Quantity)}\",\"p\":\"{D(trade.Price)}\",\"L\":\"{tick}\",\"i\":\"{id}\",\"BT\":false,\"RPI\":false,\"seq\":{trade.TradeId}}}]}}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// <c>orderbook.1.{symbol}</c>: a level-1 snapshot whenever the engine's best bid or ask changes, in the shape of
+    /// https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook (docs repo
+    /// docs/v5/websocket/public/orderbook.mdx: level 1 is snapshots only; <c>ts</c> before <c>type</c>; <c>data.b</c>,
+    /// <c>data.a</c> as [price, size]; <c>u</c> the update id; <c>seq</c> the cross sequence; <c>cts</c> the matching
+    /// engine's time). The 3 s re-push of an unchanged book is not simulated.
+    /// </summary>
+    private async Task PumpBookAsync(SimSocket socket, string topic, string symbol, CancellationToken cancellationToken)
+    {
+        await foreach (var top in Engine.SubscribeBookTopAsync([symbol], cancellationToken).ConfigureAwait(false))
+        {
+            await socket.SendAsync($"{{\"topic\":\"{topic}\",\"ts\":{Clock.NowMilliseconds},\"type\":\"snapshot\",\"data\":{{\"s\":\"{symbol}\",\"b\":[[\"{D(top.BidPrice)}\",\"{D(top.BidQuantity)}\"]],\"a\":[[\"{D(top.AskPrice)}\",\"{D(top.AskQuantity)}\"]],\"u\":{top.UpdateId},\"seq\":{top.UpdateId}}},\"cts\":{top.Timestamp.ToUnixTimeMilliseconds()}}}", cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -121,6 +121,18 @@ public abstract class VenueSimulatorHost : IVenueSimulator
 
     protected IReadOnlyCollection<SimSocket> Sockets => [.. _sockets.Values];
 
+    /// <summary>
+    /// Sends one raw text message, as it is, on every open socket of <paramref name="kind"/> (the venue's socket kinds:
+    /// "public", "private", ...): a test's garbled push, to show the client skips it and goes on.
+    /// </summary>
+    public async Task SendRawAsync(string kind, string text)
+    {
+        foreach (var socket in Sockets.Where(s => s.Kind == kind))
+        {
+            await socket.SendAsync(text).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Starts listening on loopback.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

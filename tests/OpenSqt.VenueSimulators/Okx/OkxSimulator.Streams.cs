@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using OpenSqt.Contracts;
 using OpenSqt.VenueSimulators.Framework;
 
 namespace OpenSqt.VenueSimulators.Okx;
@@ -297,8 +298,8 @@ public sealed partial class OkxSimulator
     }
 
     /// <summary>
-    /// A public or business session: tickers and funding-rate only on public, candles only on business (60018 on the
-    /// wrong endpoint), text ping/pong.
+    /// A public or business session: tickers, funding-rate, trades and bbo-tbt only on public, candles only on business
+    /// (60018 on the wrong endpoint), text ping/pong.
     /// </summary>
     private async Task PublicSessionAsync(SimSocket socket, bool business, CancellationToken cancellationToken)
     {
@@ -392,7 +393,7 @@ public sealed partial class OkxSimulator
             return business && OkxWire.IntervalOfBar(channel["candle".Length..]) is not null;
         }
 
-        return !business && channel is "tickers" or "funding-rate";
+        return !business && channel is "tickers" or "funding-rate" or "trades" or "bbo-tbt";
     }
 
     private async Task PumpChannelAsync(SimSocket socket, string channel, string instId, CancellationToken cancellationToken)
@@ -430,6 +431,22 @@ public sealed partial class OkxSimulator
                     await socket.SendAsync(Push(w => WriteFunding(w, funding)), cancellationToken).ConfigureAwait(false);
                 }
             }
+            else if (channel == "trades")
+            {
+                var ctVal = ContractValue(rules);
+                await foreach (var trade in Engine.SubscribeTradesAsync([symbol], cancellationToken).ConfigureAwait(false))
+                {
+                    await socket.SendAsync(Push(w => WritePublicTrade(w, instId, trade, ctVal, Interlocked.Increment(ref _publicSeqId))), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (channel == "bbo-tbt")
+            {
+                var ctVal = ContractValue(rules);
+                await foreach (var top in Engine.SubscribeBookTopAsync([symbol], cancellationToken).ConfigureAwait(false))
+                {
+                    await socket.SendAsync(Push(w => WriteBboTbt(w, top, ctVal, Interlocked.Increment(ref _publicSeqId))), cancellationToken).ConfigureAwait(false);
+                }
+            }
             else
             {
                 var interval = OkxWire.IntervalOfBar(channel["candle".Length..])!;
@@ -444,5 +461,54 @@ public sealed partial class OkxSimulator
         {
             // Unsubscribed or disconnected.
         }
+    }
+
+    /// <summary>
+    /// One item of the <c>trades</c> channel
+    /// (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-trades-channel): <c>tradeId</c> a string of
+    /// digits, <c>px</c>, <c>sz</c> in contracts for a SWAP, <c>side</c> the taker's side, <c>ts</c> the fill time, <c>count</c> the trades aggregated (each engine print is
+    /// one taker order at one price: 1), <c>source</c> 0 (a normal order), <c>seqId</c>.
+    /// </summary>
+    private static void WritePublicTrade(Utf8JsonWriter w, string instId, TapeTrade trade, decimal ctVal, long seqId)
+    {
+        w.WriteStartObject();
+        w.WriteString("instId", instId);
+        w.WriteString("tradeId", trade.TradeId.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("px", D(trade.Price));
+        w.WriteString("sz", D(trade.Quantity / ctVal));
+        w.WriteString("side", trade.BuyerIsMaker ? "sell" : "buy");
+        w.WriteString("ts", trade.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        w.WriteString("count", "1");
+        w.WriteString("source", "0");
+        w.WriteNumber("seqId", seqId);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// One item of the <c>bbo-tbt</c> channel
+    /// (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel): the one best level per
+    /// side as [price, size in contracts, "0" (deprecated), order count], <c>ts</c>, <c>seqId</c>; pushed when the best
+    /// bid or ask changes.
+    /// </summary>
+    private static void WriteBboTbt(Utf8JsonWriter w, BookTop top, decimal ctVal, long seqId)
+    {
+        static void Level(Utf8JsonWriter w, string side, decimal price, decimal contracts)
+        {
+            w.WriteStartArray(side);
+            w.WriteStartArray();
+            w.WriteStringValue(D(price));
+            w.WriteStringValue(D(contracts));
+            w.WriteStringValue("0");
+            w.WriteStringValue("1");
+            w.WriteEndArray();
+            w.WriteEndArray();
+        }
+
+        w.WriteStartObject();
+        Level(w, "asks", top.AskPrice, top.AskQuantity / ctVal);
+        Level(w, "bids", top.BidPrice, top.BidQuantity / ctVal);
+        w.WriteString("ts", top.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        w.WriteNumber("seqId", seqId);
+        w.WriteEndObject();
     }
 }

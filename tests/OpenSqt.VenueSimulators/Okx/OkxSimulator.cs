@@ -46,6 +46,7 @@ public sealed partial class OkxSimulator : VenueSimulatorHost, ISnapshotPosition
     private readonly Queue<OkxQueryFault> _queryFaults = new();
     private readonly Dictionary<string, decimal> _extraBalances = new(StringComparer.Ordinal);
     private long _connId;
+    private long _publicSeqId;
     private long _refusedId = 9_000_000_000;
 
     private OkxSimulator(SimVenueOptions? engineOptions)
