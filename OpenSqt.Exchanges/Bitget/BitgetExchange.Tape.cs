@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// coin as Bitget sends them. A push item that does not parse is logged, counted in <see cref="TapeItemsSkipped"/>
 /// (and as an <see cref="ExchangeErrorKind.Internal"/> error of the operation <c>tape</c>) and left out; the stream goes on.
 /// </summary>
-internal sealed partial class BitgetExchange
+internal sealed partial class BitgetExchange : IMarketTape
 {
     private long _tapeSkipped;
 
