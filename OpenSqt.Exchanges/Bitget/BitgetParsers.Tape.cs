@@ -10,9 +10,10 @@ internal static partial class BitgetParsers
     /// <summary>
     /// One item of the public <c>trade</c> channel as a tape trade: <c>tradeId</c>, <c>price</c>, <c>size</c> (base coin on
     /// USDT-FUTURES, as every Bitget v2 mix size), <c>side</c> and <c>ts</c> (ms, a string)
-    /// (https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel push example; JKorf/Bitget.Net
-    /// Objects/Models/V2/BitgetTradeUpdate.cs; ccxt ts/src/pro/bitget.ts parseWsTrade). <c>side</c> is the side of the
-    /// order that took (ccxt and JKorf read it as the trade's side; Bitget's page gives only "buy"/"sell"): a sell means
+    /// (https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel: "side: Filled side, sell/buy",
+    /// "tradeId String"; stored copy sebastianganser/Bitget_API contract/websocket/public/New-Trades-Channel.md;
+    /// JKorf/Bitget.Net Objects/Models/V2/BitgetTradeUpdate.cs; ccxt ts/src/pro/bitget.ts parseWsTrade). <c>side</c> is
+    /// the taker's side, as ccxt and JKorf take a public trade's side (the page does not say it in words): a sell means
     /// the buyer made the market. Bitget gives the trade id as a string of digits (ccxt's example "1116461060594286593",
     /// within a long); an id that is not a number is malformed.
     /// </summary>
@@ -35,9 +36,12 @@ internal static partial class BitgetParsers
 
     /// <summary>
     /// One item of <c>books1</c> (or the first level of <c>books5</c>/<c>books15</c>, the same shape) as the top of the
-    /// book: <c>bids</c>/<c>asks</c> of <c>[price, size]</c> in base coin, <c>ts</c> (ms); the update id is <c>seq</c>
-    /// when Bitget sends it (JKorf/Bitget.Net Objects/Models/V2/BitgetOrderBookUpdate.cs "seq"), else the <c>ts</c>. Every push of these channels is a snapshot (Bitget's depth channel pages: "books1 ... every push:
-    /// snapshot"; reference/venues/vectors/bitget/bitget_ws_books5_spot_ccxt.json). Null while one side is empty.
+    /// book: <c>bids</c>/<c>asks</c> of <c>[price, size]</c> in base coin, <c>ts</c> "Match engine timestamp(ms)"; the
+    /// update id is <c>seq</c>, "Serial number. It increases when the order book is updated", when Bitget sends it, else
+    /// the <c>ts</c> ("books1: 1st level of depth. Push snapshot each time":
+    /// https://www.bitget.com/api-doc/contract/websocket/public/Order-Book-Channel, stored copy
+    /// sebastianganser/Bitget_API contract/websocket/public/Order-Book-Channel.md; the ccxt example of
+    /// reference/venues/vectors/bitget/bitget_ws_books5_spot_ccxt.json has no seq). Null while one side is empty.
     /// </summary>
     public static BookTop? ParseWsBookTop(JsonElement e, string instId)
     {

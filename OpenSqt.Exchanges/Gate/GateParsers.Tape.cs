@@ -7,12 +7,13 @@ namespace OpenSqt.Exchanges.Gate;
 internal static partial class GateParsers
 {
     /// <summary>
-    /// One item of <c>futures.trades</c> as a tape trade: <c>id</c> (a number), <c>price</c>, <c>size</c> in contracts,
-    /// signed by the taker's side ("Trade quantity, negative means sell, positive is buy": JKorf/GateIo.Net
-    /// Objects/Models/GateIoPerpTradeUpdate.cs; a string such as "-108.5" in its futures trade push test, a number in
-    /// older payloads), and <c>create_time_ms</c> (ms; ccxt ts/src/pro/gate.ts shows it also as a string
-    /// "1648725035923.0"), else <c>create_time</c> (seconds). The size is turned into base units with the contract's
-    /// <c>quanto_multiplier</c> (<paramref name="multiplier"/>), as every Gate size this connector reads.
+    /// One item of <c>futures.trades</c> as a tape trade: <c>id</c>, <c>price</c>, <c>size</c> in contracts signed by the
+    /// taker's side ("Positive size means taker is buyer, negative seller"; "size int", "create_time_ms int": Gate's
+    /// futures WebSocket page, Trades notification, stored copy rosssaunders/coincise@a00ae58
+    /// docs/gateio/futures_websocket_api.md), and <c>create_time_ms</c>, else <c>create_time</c> (seconds). Newer
+    /// payloads write the size as a decimal string ("-108.5": JKorf/GateIo.Net's futures trade push test) and ccxt shows a
+    /// millisecond time as "1648725035923.0" (ts/src/pro/gate.ts); both are read. The size is turned into base units
+    /// with the contract's <c>quanto_multiplier</c> (<paramref name="multiplier"/>), as every Gate size this connector reads.
     /// </summary>
     public static TapeTrade ParseWsTapeTrade(JsonElement e, string symbol, decimal multiplier)
     {
@@ -32,9 +33,9 @@ internal static partial class GateParsers
     /// <summary>
     /// The <c>futures.book_ticker</c> result (one object, not a list) as the top of the book: <c>u</c> the order book
     /// update id, <c>t</c> ms, <c>b</c>/<c>B</c> best bid and its size, <c>a</c>/<c>A</c> best ask and its size, sizes in
-    /// contracts turned into base units (JKorf/GateIo.Net Objects/Models/GateIoPerpBookTickerUpdate.cs and its
-    /// SubscribeToBookTickerUpdates test; ccxt ts/src/pro/gate.ts handleTicker "book_ticker"). Null while one side is
-    /// empty (no price).
+    /// contracts turned into base units; "If no bids, it's empty string" (price) and the size 0 (Gate's futures
+    /// WebSocket page, Best ask/bid notification, same stored copy; sizes as strings in JKorf/GateIo.Net's
+    /// SubscribeToBookTickerUpdates test). Null while one side is empty.
     /// </summary>
     public static BookTop? ParseWsBookTicker(JsonElement e, string symbol, decimal multiplier)
     {

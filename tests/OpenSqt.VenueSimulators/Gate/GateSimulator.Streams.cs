@@ -14,8 +14,8 @@ public sealed partial class GateSimulator
     private const string TickersChannel = "futures.tickers";
     private const string CandlesticksChannel = "futures.candlesticks";
 
-    // The public tape, payload [contract] (JKorf/GateIo.Net UnitTests/Subscriptions/Futures/SubscribeToTradeUpdates.txt,
-    // SubscribeToBookTickerUpdates.txt; "futures.book_ticker to push best ask/bid in realtime": https://www.gate.io/article/19776).
+    // The public tape, payload [contract] (Gate's futures WebSocket page, "Trades subscription" and "Best ask/bid
+    // subscription": rosssaunders/coincise@a00ae58 docs/gateio/futures_websocket_api.md).
     private const string TradesChannel = "futures.trades";
     private const string BookTickerChannel = "futures.book_ticker";
     private static readonly string[] PrivateChannels = [OrdersChannel, UserTradesChannel, PositionsChannel, BalancesChannel];

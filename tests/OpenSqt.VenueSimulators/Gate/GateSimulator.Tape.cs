@@ -17,10 +17,11 @@ public sealed partial class GateSimulator
     }
 
     /// <summary>
-    /// The engine's printed trades on <c>futures.trades</c> (a list of <c>{id, create_time, create_time_ms, price, size,
-    /// contract}</c>, the size in contracts of <c>quanto_multiplier</c>, negative when the taker sold) and its best bid
-    /// and ask on <c>futures.book_ticker</c> (one object <c>{t, u, s, b, B, a, A}</c>, sizes in contracts), as the
-    /// JKorf/GateIo.Net futures subscription tests show them.
+    /// The engine's printed trades on <c>futures.trades</c> (a list of <c>{size, id, create_time, create_time_ms, price,
+    /// contract}</c>, the size a number of contracts of <c>quanto_multiplier</c>: "Positive size means taker is buyer,
+    /// negative seller") and its best bid and ask on <c>futures.book_ticker</c> (one object <c>{t, u, s, b, B, a, A}</c>,
+    /// <c>B</c>/<c>A</c> numbers of contracts), as Gate's futures WebSocket page documents them (Trades notification,
+    /// Best ask/bid notification; stored copy rosssaunders/coincise@a00ae58 docs/gateio/futures_websocket_api.md).
     /// </summary>
     private async Task PumpTapeAsync(SimSocket socket, string channel, string contract, CancellationToken cancellationToken)
     {
@@ -33,7 +34,7 @@ public sealed partial class GateSimulator
                 var id = Interlocked.Increment(ref _tapeTradeId);
                 var size = (trade.BuyerIsMaker ? -1m : 1m) * trade.Quantity / multiplier;
                 await socket.SendAsync(Envelope(channel, "update",
-                    $"[{{\"size\":\"{D(size)}\",\"id\":{id},\"create_time\":{trade.Timestamp.ToUnixTimeSeconds()},\"create_time_ms\":{trade.Timestamp.ToUnixTimeMilliseconds()},\"price\":\"{D(trade.Price)}\",\"contract\":\"{contract}\",\"is_internal\":false}}]"), cancellationToken).ConfigureAwait(false);
+                    $"[{{\"size\":{D(size)},\"id\":{id},\"create_time\":{trade.Timestamp.ToUnixTimeSeconds()},\"create_time_ms\":{trade.Timestamp.ToUnixTimeMilliseconds()},\"price\":\"{D(trade.Price)}\",\"contract\":\"{contract}\"}}]"), cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -43,7 +44,7 @@ public sealed partial class GateSimulator
         {
             var update = Interlocked.Increment(ref _bookUpdateId);
             await socket.SendAsync(Envelope(channel, "update",
-                $"{{\"t\":{top.Timestamp.ToUnixTimeMilliseconds()},\"u\":{update},\"s\":\"{contract}\",\"b\":\"{D(top.BidPrice)}\",\"B\":\"{D(top.BidQuantity / multiplier)}\",\"a\":\"{D(top.AskPrice)}\",\"A\":\"{D(top.AskQuantity / multiplier)}\"}}"), cancellationToken).ConfigureAwait(false);
+                $"{{\"t\":{top.Timestamp.ToUnixTimeMilliseconds()},\"u\":{update},\"s\":\"{contract}\",\"b\":\"{D(top.BidPrice)}\",\"B\":{D(top.BidQuantity / multiplier)},\"a\":\"{D(top.AskPrice)}\",\"A\":{D(top.AskQuantity / multiplier)}}}"), cancellationToken).ConfigureAwait(false);
         }
     }
 }
