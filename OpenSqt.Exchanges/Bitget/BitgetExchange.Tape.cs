@@ -17,12 +17,20 @@ internal sealed partial class BitgetExchange : IMarketTape
     /// <summary>Tape push items left out because they did not parse.</summary>
     public long TapeItemsSkipped => Interlocked.Read(ref _tapeSkipped);
 
-    /// <summary>Every trade of <paramref name="symbols"/> (<c>trade</c>, https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel).</summary>
+    /// <summary>
+    /// Every trade of <paramref name="symbols"/> (<c>trade</c>, "Get the public trade data(taker orders)":
+    /// https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel). Each subscription opens with a
+    /// snapshot of recent trades ("bitget's trade channel opens with an action: "snapshot" history batch": ccxt/ccxt#26794),
+    /// so one sent again after a reconnect is dropped by its trade id; the market stream hands a push's trades on oldest
+    /// first.
+    /// </summary>
     public IAsyncEnumerable<TapeTrade> SubscribeTradesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
+        var seen = new RecentKeys<(string Symbol, long TradeId)>(10_000);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TradeChannel, s))],
-            (e, instId) => TapeItem(e, instId, BitgetMarketStream.TradeChannel, BitgetParsers.ParseWsTapeTrade), cancellationToken);
+            (e, instId) => TapeItem(e, instId, BitgetMarketStream.TradeChannel, BitgetParsers.ParseWsTapeTrade) is { } trade && seen.TryAdd((trade.Symbol, trade.TradeId)) ? trade : null,
+            cancellationToken);
     }
 
     /// <summary>
@@ -44,7 +52,7 @@ internal sealed partial class BitgetExchange : IMarketTape
         {
             return parse(item, instId);
         }
-        catch (Exception ex) when (ex is ExchangeException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is ExchangeException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
         {
             Interlocked.Increment(ref _tapeSkipped);
             Metrics.RecordError(VenueName, "tape", ExchangeErrorKind.Internal);

@@ -85,9 +85,26 @@ internal sealed class BitgetMarketStream : IVenueStream
         }
 
         var key = (arg.GetStringOrNull("channel") ?? "", arg.GetStringOrNull("instId") ?? "");
+        if (key.Item1 == TradeChannel && data.GetArrayLength() > 1)
+        {
+            // A trade push can hold several trades, newest first (the opening snapshot of recent trades, and the page's
+            // push example): they are handed on oldest first, by fill time and then trade id.
+            foreach (var item in data.EnumerateArray().OrderBy(TradeOrder))
+            {
+                _topics.Deliver(key, (item, key.Item2));
+            }
+
+            return;
+        }
+
         foreach (var item in data.EnumerateArray())
         {
             _topics.Deliver(key, (item, key.Item2));
         }
     }
+
+    /// <summary>The fill time and trade id of a trade item (0 where one is not a number: the parser refuses it later).</summary>
+    private static (long Ts, long TradeId) TradeOrder(JsonElement item) =>
+        (long.TryParse(item.GetStringOrNull("ts"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ts) ? ts : 0,
+         long.TryParse(item.GetStringOrNull("tradeId"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : 0);
 }

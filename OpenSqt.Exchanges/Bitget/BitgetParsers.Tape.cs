@@ -12,9 +12,9 @@ internal static partial class BitgetParsers
     /// USDT-FUTURES, as every Bitget v2 mix size), <c>side</c> and <c>ts</c> (ms, a string)
     /// (https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel: "side: Filled side, sell/buy",
     /// "tradeId String"; stored copy sebastianganser/Bitget_API contract/websocket/public/New-Trades-Channel.md;
-    /// JKorf/Bitget.Net Objects/Models/V2/BitgetTradeUpdate.cs; ccxt ts/src/pro/bitget.ts parseWsTrade). <c>side</c> is
-    /// the taker's side, as ccxt and JKorf take a public trade's side (the page does not say it in words): a sell means
-    /// the buyer made the market. Bitget gives the trade id as a string of digits (ccxt's example "1116461060594286593",
+    /// JKorf/Bitget.Net Objects/Models/V2/BitgetTradeUpdate.cs; ccxt ts/src/pro/bitget.ts parseWsTrade). The channel is
+    /// "the public trade data(taker orders)" (same page), so <c>side</c> is the taker's side: a sell means the buyer made
+    /// the market. Bitget gives the trade id as a string of digits (ccxt's example "1116461060594286593",
     /// within a long); an id that is not a number is malformed.
     /// </summary>
     public static TapeTrade ParseWsTapeTrade(JsonElement e, string instId)

@@ -54,7 +54,7 @@ internal sealed partial class GateExchange : IMarketTape
         {
             return parse(item, contract);
         }
-        catch (Exception ex) when (ex is ExchangeException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception ex) when (ex is ExchangeException or InvalidOperationException or FormatException or OverflowException or ArgumentOutOfRangeException)
         {
             Interlocked.Increment(ref _tapeSkipped);
             Metrics.RecordError(VenueName, "tape", ExchangeErrorKind.Internal);

@@ -99,6 +99,47 @@ public sealed class BitgetTapeTests
     }
 
     [Fact]
+    public async Task TheOpeningSnapshotComesOldestFirstAndAReconnectRepeatsNoTrade()
+    {
+        await using var sim = await BitgetSimulator.StartAsync();
+        await using var exchange = BitgetConformanceTests.CreateBitget(sim);
+        var last = await sim.Engine.GetLatestPriceAsync("BTCUSDT");
+        decimal[] before = [last - 3m, last - 2m, last - 1m];
+        foreach (var price in before)
+        {
+            sim.Engine.Trade("BTCUSDT", price, 0.5m);
+        }
+
+        // The subscription opens with the venue's snapshot of those trades, which the simulator sends newest first.
+        using var stop = new CancellationTokenSource(Timeout);
+        await using var trades = exchange.SubscribeTradesAsync(["BTCUSDT"], stop.Token).GetAsyncEnumerator(stop.Token);
+        var opening = new List<TapeTrade>();
+        for (var i = 0; i < before.Length; i++)
+        {
+            Assert.True(await trades.MoveNextAsync());
+            opening.Add(trades.Current);
+        }
+
+        Assert.Equal(before, opening.Select(t => t.Price));
+        Assert.True(opening[0].TradeId < opening[1].TradeId && opening[1].TradeId < opening[2].TradeId, "oldest first");
+
+        // A new connection opens with the snapshot again: none of it comes twice, the next trade is the new one.
+        var connections = exchange.MarketStream.Connections;
+        await sim.DropAllConnectionsAsync();
+        await Eventually.TrueAsync(() => exchange.MarketStream.Connections > connections && exchange.MarketStream.IsConnected, Timeout, "the market stream reconnected");
+        var next = trades.MoveNextAsync();
+        var after = last + 4m;
+        await Eventually.TrueAsync(() =>
+        {
+            sim.Engine.Trade("BTCUSDT", after, 0.25m);
+            return next.IsCompleted;
+        }, Timeout, "a trade after the reconnect arrives");
+        Assert.True(await next);
+        Assert.Equal((after, 0.25m), (trades.Current.Price, trades.Current.Quantity));
+        Assert.True(trades.Current.TradeId > opening[2].TradeId);
+    }
+
+    [Fact]
     public async Task AMalformedTapeItemIsSkippedAndCountedWhileTheStreamGoesOn()
     {
         await using var sim = await BitgetSimulator.StartAsync();

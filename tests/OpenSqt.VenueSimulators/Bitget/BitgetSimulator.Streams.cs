@@ -26,7 +26,7 @@ public sealed partial class BitgetSimulator
     private static string ArgJson(string channel, string instId, bool coin = false) =>
         $"{{\"instType\":\"USDT-FUTURES\",\"channel\":\"{channel}\",\"{(coin ? "coin" : "instId")}\":\"{instId}\"}}";
 
-    private string Push(string arg, string data) => $"{{\"action\":\"snapshot\",\"arg\":{arg},\"data\":{data},\"ts\":{Clock.NowMilliseconds}}}";
+    private string Push(string arg, string data, string action = "snapshot") => $"{{\"action\":\"{action}\",\"arg\":{arg},\"data\":{data},\"ts\":{Clock.NowMilliseconds}}}";
 
     private static string ErrorEvent(int code, string message) => $"{{\"event\":\"error\",\"code\":{code},\"msg\":{JsonSerializer.Serialize(message)}}}";
 
