@@ -25,7 +25,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <c>POST /api/v3/trade/countdown-cancel-all</c> ("seconds until auto-cancel (5-60, or 0 to disable)", same repository,
 /// src/rest-client-v3.ts and src/types/request/v3/trade.ts), which this connector does not use.
 /// </remarks>
-internal sealed class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClient>
+internal sealed partial class BitgetExchange : VenueExchange<BitgetOptions, BitgetRestClient>
 {
     public const string VenueName = BitgetParsers.Venue;
     private const string Mix = "/api/v2/mix";

@@ -6,13 +6,19 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Bitget;
 
 /// <summary>
-/// The public Bitget v2 WebSocket: <c>ticker</c> and <c>candle&lt;granularity&gt;</c> channels of USDT-FUTURES
+/// The public Bitget v2 WebSocket: <c>ticker</c>, <c>candle&lt;granularity&gt;</c>, <c>trade</c> and <c>books1</c> channels of USDT-FUTURES
 /// instruments, subscribed when the first reader wants them, unsubscribed when the last leaves, all subscribed again on
 /// every new connection; the text <c>ping</c> heartbeat, with <c>pong</c> kept off the data path.
 /// </summary>
 internal sealed class BitgetMarketStream : IVenueStream
 {
     public const string TickerChannel = "ticker";
+
+    /// <summary>Every public trade (https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel).</summary>
+    public const string TradeChannel = "trade";
+
+    /// <summary>One book level a side, a snapshot every push (https://www.bitget.com/api-doc/contract/websocket/public/Order-Book-Channel).</summary>
+    public const string BookTopChannel = "books1";
     private readonly TopicMultiplexer<(string Channel, string InstId), (JsonElement Item, string InstId)> _topics;
     private readonly VenueWebSocket _socket;
     private readonly ILogger _logger;
@@ -79,9 +85,26 @@ internal sealed class BitgetMarketStream : IVenueStream
         }
 
         var key = (arg.GetStringOrNull("channel") ?? "", arg.GetStringOrNull("instId") ?? "");
+        if (key.Item1 == TradeChannel && data.GetArrayLength() > 1)
+        {
+            // A trade push can hold several trades, newest first (the opening snapshot of recent trades, and the page's
+            // push example): they are handed on oldest first, by fill time and then trade id.
+            foreach (var item in data.EnumerateArray().OrderBy(TradeOrder))
+            {
+                _topics.Deliver(key, (item, key.Item2));
+            }
+
+            return;
+        }
+
         foreach (var item in data.EnumerateArray())
         {
             _topics.Deliver(key, (item, key.Item2));
         }
     }
+
+    /// <summary>The fill time and trade id of a trade item (0 where one is not a number: the parser refuses it later).</summary>
+    private static (long Ts, long TradeId) TradeOrder(JsonElement item) =>
+        (long.TryParse(item.GetStringOrNull("ts"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ts) ? ts : 0,
+         long.TryParse(item.GetStringOrNull("tradeId"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : 0);
 }

@@ -11,7 +11,7 @@ namespace OpenSqt.Exchanges.Bitget;
 /// are milliseconds. REST order queries give the cumulative fill in <c>baseVolume</c>, while the <c>orders</c> channel
 /// gives it in <c>accBaseVolume</c> and the last fill in <c>baseVolume</c>, <c>fillPrice</c>, <c>tradeId</c>.
 /// </summary>
-internal static class BitgetParsers
+internal static partial class BitgetParsers
 {
     public const string Venue = "bitget";
     public const string ProductType = "USDT-FUTURES";

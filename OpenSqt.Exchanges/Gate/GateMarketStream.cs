@@ -6,8 +6,9 @@ using OpenSqt.Exchanges.Common;
 namespace OpenSqt.Exchanges.Gate;
 
 /// <summary>
-/// The public side of the Gate futures WebSocket: <c>futures.tickers</c> (payload <c>[contract]</c>) and
-/// <c>futures.candlesticks</c> (payload <c>[interval, contract]</c>) subscribed when the first reader wants them,
+/// The public side of the Gate futures WebSocket: <c>futures.tickers</c>, <c>futures.trades</c>,
+/// <c>futures.book_ticker</c> (payload <c>[contract]</c>) and <c>futures.candlesticks</c> (payload
+/// <c>[interval, contract]</c>) subscribed when the first reader wants them,
 /// unsubscribed when the last leaves, all subscribed again on every new connection; <c>futures.ping</c> every
 /// <see cref="VenueOptions.PingInterval"/>, with <c>futures.pong</c> answers kept off the data path.
 /// </summary>
@@ -15,6 +16,12 @@ internal sealed class GateMarketStream : IVenueStream
 {
     public const string Tickers = "futures.tickers";
     public const string Candlesticks = "futures.candlesticks";
+
+    /// <summary>Every public trade, payload <c>[contract]</c> (JKorf/GateIo.Net UnitTests/Subscriptions/Futures/SubscribeToTradeUpdates.txt).</summary>
+    public const string Trades = "futures.trades";
+
+    /// <summary>The best bid and ask, payload <c>[contract]</c>; its result is one object naming the contract in <c>s</c> (SubscribeToBookTickerUpdates.txt, same repository).</summary>
+    public const string BookTicker = "futures.book_ticker";
     private readonly TopicMultiplexer<string, (JsonElement Item, string Contract)> _topics;
     private readonly VenueWebSocket _socket;
     private readonly GatePinger _pinger;
@@ -93,29 +100,43 @@ internal sealed class GateMarketStream : IVenueStream
             return;
         }
 
-        if (@event is not ("update" or "all") || !root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+        if (@event is not ("update" or "all") || !root.TryGetProperty("result", out var result))
         {
             return;
         }
 
-        foreach (var item in result.EnumerateArray())
+        if (result.ValueKind == JsonValueKind.Array)
         {
-            string key;
-            string contract;
-            if (channel == Candlesticks)
+            foreach (var item in result.EnumerateArray())
             {
-                var (interval, name) = GateParsers.ParseCandleName(item.GetRequiredString("n"));
-                contract = name;
-                key = Key(channel, interval, name);
+                Deliver(channel, item);
             }
-            else
-            {
-                contract = item.GetRequiredString("contract");
-                key = Key(channel, null, contract);
-            }
-
-            _topics.Deliver(key, (item, contract));
         }
+        else if (result.ValueKind == JsonValueKind.Object && channel == BookTicker)
+        {
+            // futures.book_ticker sends one object, the other channels a list (ccxt ts/src/pro/gate.ts wraps a result
+            // that is not a list: "if (!Array.isArray (result)) { result = [ result ]; }").
+            Deliver(channel, result);
+        }
+    }
+
+    private void Deliver(string channel, JsonElement item)
+    {
+        string key;
+        string contract;
+        if (channel == Candlesticks)
+        {
+            var (interval, name) = GateParsers.ParseCandleName(item.GetRequiredString("n"));
+            contract = name;
+            key = Key(channel, interval, name);
+        }
+        else
+        {
+            contract = item.GetRequiredString(channel == BookTicker ? "s" : "contract");
+            key = Key(channel, null, contract);
+        }
+
+        _topics.Deliver(key, (item, contract));
     }
 
     /// <summary>Remembers the <c>mark_price</c> of a ticker or REST position item; answers the item.</summary>

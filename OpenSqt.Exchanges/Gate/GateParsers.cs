@@ -10,7 +10,7 @@ namespace OpenSqt.Exchanges.Gate;
 /// into base units with the contract's <c>quanto_multiplier</c>; times are seconds (often fractional) or, where Gate
 /// gives them, milliseconds; numbers are read leniently (string or number, exponents included).
 /// </summary>
-internal static class GateParsers
+internal static partial class GateParsers
 {
     public const string Venue = "gate";
 

@@ -26,7 +26,7 @@ public sealed partial class BitgetSimulator
     private static string ArgJson(string channel, string instId, bool coin = false) =>
         $"{{\"instType\":\"USDT-FUTURES\",\"channel\":\"{channel}\",\"{(coin ? "coin" : "instId")}\":\"{instId}\"}}";
 
-    private string Push(string arg, string data) => $"{{\"action\":\"snapshot\",\"arg\":{arg},\"data\":{data},\"ts\":{Clock.NowMilliseconds}}}";
+    private string Push(string arg, string data, string action = "snapshot") => $"{{\"action\":\"{action}\",\"arg\":{arg},\"data\":{data},\"ts\":{Clock.NowMilliseconds}}}";
 
     private static string ErrorEvent(int code, string message) => $"{{\"event\":\"error\",\"code\":{code},\"msg\":{JsonSerializer.Serialize(message)}}}";
 
@@ -92,7 +92,7 @@ public sealed partial class BitgetSimulator
                     var channel = arg.TryGetProperty("channel", out var ch) ? ch.GetString() ?? "" : "";
                     var instId = arg.TryGetProperty("instId", out var id) ? id.GetString() ?? "" : "";
                     var valid = instType == Wire.ProductType && KnownSymbols.Contains(instId)
-                        && (channel == Wire.TickerChannel || (channel.StartsWith("candle", StringComparison.Ordinal) && Granularities.ContainsKey(channel[6..])));
+                        && (channel is Wire.TickerChannel or Wire.TradeChannel or Wire.BookTopChannel || (channel.StartsWith("candle", StringComparison.Ordinal) && Granularities.ContainsKey(channel[6..])));
                     if (!valid)
                     {
                         await socket.SendAsync(ErrorEvent(30001, $"channel {channel}:{instId} doesn't exist"), cancellationToken).ConfigureAwait(false);
@@ -338,7 +338,11 @@ public sealed partial class BitgetSimulator
     {
         try
         {
-            if (channel == Wire.TickerChannel)
+            if (channel is Wire.TradeChannel or Wire.BookTopChannel)
+            {
+                await PumpTapeAsync(socket, channel, symbol, cancellationToken).ConfigureAwait(false);
+            }
+            else if (channel == Wire.TickerChannel)
             {
                 await foreach (var price in Engine.SubscribePriceAsync([symbol], cancellationToken).ConfigureAwait(false))
                 {

@@ -33,6 +33,12 @@ public sealed partial class BitgetSimulator
         public const string AccountChannel = "account";
         public const string TickerChannel = "ticker";
 
+        // The public tape: "trade" pushes [{ts, price, size, side, tradeId}] (public/New-Trades-Channel push example);
+        // "books1" one level a side, every push a snapshot [{asks, bids, checksum, seq, ts}] (public/Order-Book-Channel;
+        // JKorf/Bitget.Net Objects/Models/V2/BitgetOrderBookUpdate.cs).
+        public const string TradeChannel = "trade";
+        public const string BookTopChannel = "books1";
+
         // Error codes (https://www.bitget.com/api-doc/contract/error-code/restapi; ccxt js/src/bitget.js exceptions).
         public const string TimestampExpired = "40008";
         public const string OrderDoesNotExist = "40768";

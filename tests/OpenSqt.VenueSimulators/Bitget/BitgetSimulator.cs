@@ -35,6 +35,7 @@ public sealed partial class BitgetSimulator : VenueSimulatorHost, ISnapshotPosit
     {
         _pumps.Add(PumpOrdersAsync(_stop.Token));
         _pumps.Add(PumpPositionsAsync(_stop.Token));
+        _pumps.Add(PumpTradeHistoryAsync(_stop.Token));
     }
 
     /// <summary>

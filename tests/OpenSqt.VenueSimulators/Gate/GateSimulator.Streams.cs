@@ -13,6 +13,11 @@ public sealed partial class GateSimulator
     private const string BalancesChannel = "futures.balances";
     private const string TickersChannel = "futures.tickers";
     private const string CandlesticksChannel = "futures.candlesticks";
+
+    // The public tape, payload [contract] (Gate's futures WebSocket page, "Trades subscription" and "Best ask/bid
+    // subscription": rosssaunders/coincise@a00ae58 docs/gateio/futures_websocket_api.md).
+    private const string TradesChannel = "futures.trades";
+    private const string BookTickerChannel = "futures.book_ticker";
     private static readonly string[] PrivateChannels = [OrdersChannel, UserTradesChannel, PositionsChannel, BalancesChannel];
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, byte>> _private = new();
     private int _userEventsSent;
@@ -115,13 +120,13 @@ public sealed partial class GateSimulator
             return;
         }
 
-        if (channel is not (TickersChannel or CandlesticksChannel) || @event is not ("subscribe" or "unsubscribe"))
+        if (channel is not (TickersChannel or CandlesticksChannel or TradesChannel or BookTickerChannel) || @event is not ("subscribe" or "unsubscribe"))
         {
             await socket.SendAsync(Failure(channel, @event, 2, "unknown channel or event"), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var valid = channel == TickersChannel
+        var valid = channel != CandlesticksChannel
             ? payload.Length > 0 && payload.All(c => KnownSymbols.Contains(SymbolOf(c)) && c.Contains('_', StringComparison.Ordinal))
             : payload.Length == 2 && CandleIntervals.Contains(payload[0]) && KlineInterval.IsValid(payload[0]) && payload[1].Contains('_', StringComparison.Ordinal) && KnownSymbols.Contains(SymbolOf(payload[1]));
         if (!valid)
@@ -130,7 +135,7 @@ public sealed partial class GateSimulator
             return;
         }
 
-        var keys = channel == TickersChannel ? payload.Select(c => channel + "|" + c).ToArray() : [channel + "|" + payload[0] + "," + payload[1]];
+        var keys = channel != CandlesticksChannel ? payload.Select(c => channel + "|" + c).ToArray() : [channel + "|" + payload[0] + "," + payload[1]];
         foreach (var key in keys)
         {
             if (@event == "subscribe")
@@ -274,7 +279,11 @@ public sealed partial class GateSimulator
         var payload = key[(bar + 1)..].Split(',');
         try
         {
-            if (channel == TickersChannel)
+            if (channel is TradesChannel or BookTickerChannel)
+            {
+                await PumpTapeAsync(socket, channel, payload[0], cancellationToken).ConfigureAwait(false);
+            }
+            else if (channel == TickersChannel)
             {
                 var symbol = SymbolOf(payload[0]);
                 await foreach (var price in Engine.SubscribePriceAsync([symbol], cancellationToken).ConfigureAwait(false))
