@@ -44,6 +44,8 @@ public static class OrderRoleExtensions
 /// <summary>The order working on a slot, as the engine last knows it.</summary>
 public sealed class SlotOrder
 {
+    private Order? _shown;
+
     public required string ClientOrderId { get; init; }
     public string? ExchangeOrderId { get; set; }
     public required OrderRole Role { get; init; }
@@ -75,8 +77,23 @@ public sealed class SlotOrder
 
     public bool IsTerminal => Status is { } s && s.IsTerminal();
 
-    /// <summary>The order as operators and clients see it (snapshots, position events, order history).</summary>
-    public Order ToOrder(string symbol) => new()
+    /// <summary>
+    /// The order as operators and clients see it (snapshots, position events, order history). The same (immutable)
+    /// instance while nothing it shows has changed: a snapshot is built after every change on the symbol, and its
+    /// unchanged working orders then cost nothing.
+    /// </summary>
+    public Order ToOrder(string symbol)
+    {
+        if (_shown is { } shown && shown.Symbol == symbol && shown.ExchangeOrderId == (ExchangeOrderId ?? "") && shown.Status == (Status ?? OrderStatus.New)
+            && shown.FilledQuantity == FilledQuantity && shown.AveragePrice == AveragePrice && shown.UpdatedAt == UpdatedAt && shown.RejectReason == RejectReason)
+        {
+            return shown;
+        }
+
+        return _shown = Show(symbol);
+    }
+
+    private Order Show(string symbol) => new()
     {
         ExchangeOrderId = ExchangeOrderId ?? "",
         ClientOrderId = ClientOrderId,
@@ -146,5 +163,15 @@ public sealed class GridSlot
 
     public bool IsEmpty => PositionSign == 0 || PositionQuantity == 0;
 
+    /// <summary>
+    /// The last dust verdict on this slot's position and what it was computed from (see <c>GridStrategy.IsDust</c>): a
+    /// position waiting out of the window is checked on every decision, and its minimum-notional and step checks are the
+    /// costliest decimal work of a tick.
+    /// </summary>
+    internal DustVerdict? LastDustVerdict { get; set; }
+
     public bool IsFilled => !IsEmpty;
 }
+
+/// <summary>Whether a slot's position of <see cref="Quantity"/> and <see cref="Sign"/>, closed on the grid of <see cref="Anchor"/>, was dust.</summary>
+internal readonly record struct DustVerdict(decimal Quantity, int Sign, decimal Anchor, bool IsDust);

@@ -433,7 +433,15 @@ public sealed class GridStrategy
     private bool IsDust(GridSlot slot)
     {
         var quantity = slot.PositionQuantity;
-        return quantity < Rules.MinQuantity || !Rules.IsOnStep(quantity) || (Rules.MinNotional > 0 && ClosePrice(slot) * quantity < Rules.MinNotional);
+        var anchor = Anchor ?? 0m;
+        if (slot.LastDustVerdict is { } last && last.Quantity == quantity && last.Sign == slot.PositionSign && last.Anchor == anchor)
+        {
+            return last.IsDust;
+        }
+
+        var dust = quantity < Rules.MinQuantity || !Rules.IsOnStep(quantity) || (Rules.MinNotional > 0 && ClosePrice(slot) * quantity < Rules.MinNotional);
+        slot.LastDustVerdict = new DustVerdict(quantity, slot.PositionSign, anchor, dust);
+        return dust;
     }
 
     /// <summary>A reduce-only market order is exempt from the minimum notional (Binance -4164), not from the minimum quantity or step.</summary>

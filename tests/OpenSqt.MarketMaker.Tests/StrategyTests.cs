@@ -580,4 +580,57 @@ public sealed class StrategyTests
         Assert.Equal(SlotStatus.Free, slot.Status);
         Assert.Equal(0.002m, strategy.NetPosition);
     }
+
+    [Fact]
+    public void AnOrderIsShownAsTheSameInstanceUntilWhatItShowsChanges()
+    {
+        var order = new SlotOrder { ClientOrderId = "c1", Role = OrderRole.OpenLong, Price = 95_000m, Quantity = 0.002m, CreatedAt = Now, UpdatedAt = Now };
+        var first = order.ToOrder("BTCUSDT");
+        Assert.Same(first, order.ToOrder("BTCUSDT"));
+        Assert.Equal(OrderStatus.New, first.Status);
+        Assert.Equal("", first.ExchangeOrderId);
+
+        // Each field the venue changes shows in the next picture; the earlier picture stays as it was.
+        order.ExchangeOrderId = "x1";
+        var acknowledged = order.ToOrder("BTCUSDT");
+        Assert.Equal("x1", acknowledged.ExchangeOrderId);
+        Assert.Equal("", first.ExchangeOrderId);
+
+        order.Status = OrderStatus.PartiallyFilled;
+        order.FilledQuantity = 0.001m;
+        order.AveragePrice = 95_000m;
+        order.UpdatedAt = Now.AddSeconds(1);
+        var partly = order.ToOrder("BTCUSDT");
+        Assert.NotSame(acknowledged, partly);
+        Assert.Equal((OrderStatus.PartiallyFilled, 0.001m, 95_000m, Now.AddSeconds(1)), (partly.Status, partly.FilledQuantity, partly.AveragePrice, partly.UpdatedAt));
+        Assert.Same(partly, order.ToOrder("BTCUSDT"));
+
+        order.AveragePrice = 95_000.5m;
+        Assert.Equal(95_000.5m, order.ToOrder("BTCUSDT").AveragePrice);
+        order.RejectReason = "post-only would take";
+        Assert.Equal("post-only would take", order.ToOrder("BTCUSDT").RejectReason);
+        Assert.Equal("ETHUSDT", order.ToOrder("ETHUSDT").Symbol);
+    }
+
+    [Fact]
+    public void ADustVerdictFollowsThePositionItWasMadeFor()
+    {
+        // 0.001 BTC closed one interval up (95,100) is 95.1 USDT: below the 100 USDT minimum, so it merges into the next
+        // long's close; once the same slot holds 0.002 it is a close of its own.
+        var strategy = new GridStrategy(Grid(buyWindow: 2), Btc);
+        strategy.SetAnchor(95_000m);
+        var dust = strategy.GetOrCreateSlot(0);
+        dust.PositionSign = 1;
+        dust.PositionQuantity = 0.001m;
+        dust.OpenNotional = 95m;
+        var actions = Decide(strategy, 95_050m);
+        Assert.DoesNotContain(actions, a => a.Kind == GridActionKind.Place && a.Level == 0);
+
+        dust.PositionQuantity = 0.002m;
+        dust.OpenNotional = 190m;
+        actions = Decide(strategy, 95_050m, now: Now.AddSeconds(1));
+        var close = Assert.Single(actions, a => a.Kind == GridActionKind.Place && a.Level == 0);
+        Assert.Equal(OrderRole.CloseLong, close.Role);
+        Assert.Equal(0.002m, close.Quantity);
+    }
 }
