@@ -73,7 +73,8 @@ public sealed class BitgetExchangeTests
     public async Task MarketDataAccountAndStreamsWithTheTextPing()
     {
         await using var sim = await BitgetSimulator.StartAsync();
-        sim.IdleTimeout = TimeSpan.FromSeconds(2);
+        // Pings every 200 ms against a 4 s idle timeout: a loaded machine may delay a ping by a second or two, never by four.
+        sim.IdleTimeout = TimeSpan.FromSeconds(4);
         await using var bitget = BitgetConformanceTests.CreateBitget(sim, new Dictionary<string, string> { ["PingInterval"] = "00:00:00.200" });
         var rules = await bitget.GetSymbolInfoAsync("XRPUSDT");
         Assert.Equal(0.0001m, rules.TickSize);
@@ -113,7 +114,8 @@ public sealed class BitgetExchangeTests
         Assert.Empty(await bitget.GetPositionsAsync("BTCUSDT"));
         var refused = await Assert.ThrowsAsync<ExchangeException>(() => bitget.PlaceOrderAsync(new OrderRequest { Symbol = "BTCUSDT", Side = OrderSide.Buy, Type = OrderType.Market, Quantity = 0.01m, ReduceOnly = true, ClientOrderId = "mkt3" }));
         Assert.Equal(ExchangeErrorKind.ReduceOnlyRejected, refused.Kind);
-        await Eventually.TrueAsync(() => sim.PingsAnswered >= 30, Timeout, "pings kept both connections open past the idle timeout");
+        // 50 pings over two connections: each has been open 5 s, past the idle timeout, on its pings alone.
+        await Eventually.TrueAsync(() => sim.PingsAnswered >= 50, Timeout, "pings kept both connections open past the idle timeout");
         Assert.True(sim.ConnectionsAccepted == 2, $"connections accepted: {sim.ConnectionsAccepted}, pings {sim.PingsAnswered}");
     }
 
