@@ -127,10 +127,12 @@ public sealed class GateExchangeTests
     public async Task FuturesPingKeepsAConnectionThatTheVenueWouldDropWhenSilent()
     {
         await using var sim = await GateSimulator.StartAsync();
-        sim.IdleTimeout = TimeSpan.FromSeconds(2);
+        // Pings every 200 ms against a 4 s idle timeout (a loaded machine may delay a ping by a second or two, never by
+        // four); 25 pings are 5 s, past the timeout.
+        sim.IdleTimeout = TimeSpan.FromSeconds(4);
         await using var gate = GateConformanceTests.CreateGate(sim, new Dictionary<string, string> { ["PingInterval"] = "00:00:00.200" });
         await using var prices = new StreamRecorder<PriceChange>(ct => gate.SubscribePriceAsync(["BTCUSDT"], ct));
-        await Eventually.TrueAsync(() => sim.PingsAnswered >= 15, Timeout, "pings answered for longer than the idle timeout");
+        await Eventually.TrueAsync(() => sim.PingsAnswered >= 25, Timeout, "pings answered for longer than the idle timeout");
         Assert.True(sim.ConnectionsAccepted == 1, $"connections accepted: {sim.ConnectionsAccepted}");
 
         await using var silentSim = await GateSimulator.StartAsync();

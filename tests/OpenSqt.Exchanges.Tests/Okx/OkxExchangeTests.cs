@@ -95,7 +95,8 @@ public sealed class OkxExchangeTests
     public async Task CandlesComeFromTheBusinessEndpointAndTheTextPingKeepsStreamsAlive()
     {
         await using var sim = await OkxSimulator.StartAsync();
-        sim.IdleTimeout = TimeSpan.FromSeconds(2);
+        // Pings every 300 ms against a 4 s idle timeout: a loaded machine may delay a ping by a second or two, never by four.
+        sim.IdleTimeout = TimeSpan.FromSeconds(4);
         await using var exchange = OkxConformanceTests.CreateOkx(sim, new Dictionary<string, string> { ["PingInterval"] = "00:00:00.300" });
         var reconnects = 0;
         exchange.StreamReconnected += (_, _) => Interlocked.Increment(ref reconnects);
@@ -111,7 +112,9 @@ public sealed class OkxExchangeTests
         await candles.WaitForAsync(c => c.Close == last - 10m && c.Interval == "1m", "the candle of the trade from /business");
         await positions.WaitForAsync(p => p.Size == 0.003m, "the position in base units");
         await accounts.WaitForAsync(a => a.Positions.Any(p => p.Symbol == Symbol), "the account push");
-        await Eventually.TrueAsync(() => sim.PingsReceived >= 6, Timeout, "text pings went out");
+        // 45 pings on the three connections (public, private, business) at 300 ms: each lived 4.5 s, past the idle
+        // timeout, on its pings alone.
+        await Eventually.TrueAsync(() => sim.PingsReceived >= 45, Timeout, "text pings went out");
         Assert.Equal(0, Volatile.Read(ref reconnects));
     }
 
