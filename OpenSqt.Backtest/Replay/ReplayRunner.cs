@@ -154,7 +154,7 @@ public sealed class ReplayRunner
         var snapshot = engine.Snapshot;
         var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
         recorder.Finish(last.ToUnixTimeMilliseconds());
-        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await StopAsync(host, clock).ConfigureAwait(false);
 
         return new ReplayResult
         {
@@ -178,6 +178,29 @@ public sealed class ReplayRunner
             HasBook = data.HasBook,
             Samples = recorder.Samples,
         };
+    }
+
+    /// <summary>
+    /// Stops the engine after the last event, its results taken. Its stop waits on the engine's clock (a place still
+    /// waiting for a rate-limit token, the exit's paced cancels): the virtual clock runs on, timer after timer, until the
+    /// stop is done, instead of the stop waiting out its real-time limits.
+    /// </summary>
+    private static async Task StopAsync(IHost host, VirtualClock clock)
+    {
+        var stopping = host.StopAsync(CancellationToken.None);
+        while (!stopping.IsCompleted)
+        {
+            if (!clock.FireNext(DateTimeOffset.MaxValue))
+            {
+                await Task.WhenAny(stopping, Task.Delay(1)).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Yield();
+            }
+        }
+
+        await stopping.ConfigureAwait(false);
     }
 
     /// <summary>Lets the engine connect, check, start its grid and reconcile, on virtual time, before the first event.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
 using OpenSqt.MarketMaker.Options;
@@ -60,6 +61,7 @@ public sealed partial class OrderGateway
     private readonly ILogger<OrderGateway> _logger;
     private readonly RequestPacer _limiter;
     private readonly ConcurrentDictionary<string, RequestPacer> _symbolLimiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _waitingOnTime = new(StringComparer.Ordinal);
     private readonly RateLimitOptions _rate;
 
     public OrderGateway(IExchange exchange, IOptions<MarketMakerOptions> options, TimeProvider time, ILogger<OrderGateway> logger)
@@ -94,7 +96,7 @@ public sealed partial class OrderGateway
             {
                 var delay = ex.RetryAfter ?? Backoff(attempt);
                 Log.Retrying(_logger, "place", request.ClientOrderId ?? "", attempt, delay, ex.Message);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                await DelayAsync(request.Symbol, delay, cancellationToken).ConfigureAwait(false);
             }
             catch (ExchangeException ex) when (IsAmbiguous(ex.Kind))
             {
@@ -162,7 +164,7 @@ public sealed partial class OrderGateway
                 wait = untilWindow;
             }
 
-            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+            await DelayAsync(request.Symbol, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -192,7 +194,7 @@ public sealed partial class OrderGateway
                 last = ex.Message;
                 if (attempt < _retry.MaxAttempts)
                 {
-                    await Task.Delay(ex.RetryAfter ?? Backoff(attempt), _time, cancellationToken).ConfigureAwait(false);
+                    await DelayAsync(symbol, ex.RetryAfter ?? Backoff(attempt), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (ExchangeException ex)
@@ -228,7 +230,7 @@ public sealed partial class OrderGateway
             {
                 var delay = ex.RetryAfter ?? Backoff(attempt);
                 Log.Retrying(_logger, "cancel", clientOrderId, attempt, delay, ex.Message);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                await DelayAsync(symbol, delay, cancellationToken).ConfigureAwait(false);
             }
             catch (ExchangeException ex)
             {
@@ -237,12 +239,65 @@ public sealed partial class OrderGateway
         }
     }
 
-    /// <summary>One token of the symbol's bucket, then one of the account's.</summary>
-    private async ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many of the symbol's calls wait for time to pass (a rate-limit token, a retry's backoff, a wake-up): until the
+    /// clock moves they do nothing. The in-process replay counts them as idle (see <see cref="SymbolEngine.IsIdle"/>) and
+    /// moves its clock on; live trading does not read it.
+    /// </summary>
+    public int WaitingOnTime(string symbol) => _waitingOnTime.TryGetValue(symbol, out var waiting) ? Volatile.Read(ref waiting.Value) : 0;
+
+    /// <summary>Waits <paramref name="delay"/> on the engine's clock, counted in <see cref="WaitingOnTime"/> for <paramref name="symbol"/>.</summary>
+    public async Task DelayAsync(string symbol, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var waiting = Waiting(symbol);
+        Interlocked.Increment(ref waiting.Value);
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting.Value);
+        }
+    }
+
+    /// <summary>One token of the symbol's bucket, then one of the account's; a wait for either counts in <see cref="WaitingOnTime"/>.</summary>
+    private ValueTask<bool> AcquireAsync(string symbol, CancellationToken cancellationToken)
     {
         var own = _symbolLimiters.GetOrAdd(symbol, static (_, self) => Bucket(self._rate.PerSymbolOrdersPerSecond, self._rate.PerSymbolBurst, self._time), this);
-        return await own.AcquireAsync(cancellationToken).ConfigureAwait(false) && await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        var first = own.AcquireAsync(cancellationToken);
+        if (first.IsCompletedSuccessfully)
+        {
+            if (!first.Result)
+            {
+                return first;
+            }
+
+            var second = _limiter.AcquireAsync(cancellationToken);
+            return second.IsCompletedSuccessfully ? second : WhileWaitingAsync(symbol, second);
+        }
+
+        return WhileWaitingAsync(symbol, AcquireBothAsync(first, cancellationToken));
     }
+
+    private async ValueTask<bool> AcquireBothAsync(ValueTask<bool> own, CancellationToken cancellationToken) =>
+        await own.ConfigureAwait(false) && await _limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<bool> WhileWaitingAsync(string symbol, ValueTask<bool> pending)
+    {
+        var waiting = Waiting(symbol);
+        Interlocked.Increment(ref waiting.Value);
+        try
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting.Value);
+        }
+    }
+
+    private StrongBox<int> Waiting(string symbol) => _waitingOnTime.GetOrAdd(symbol, static _ => new StrongBox<int>());
 
     private static RequestPacer Bucket(int perSecond, int burst, TimeProvider time) => new(perSecond, burst, queueLimit: 100_000, time);
 

@@ -162,11 +162,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     public bool RestoredFromState => _restoredFromState;
 
     /// <summary>
-    /// True while the writer waits for its next message with none queued and no venue call of its own out: everything it
-    /// was told has been decided on. The in-process replay waits for this after each event instead of sleeping; it is
-    /// read-only and changes nothing for live trading.
+    /// True while the writer waits for its next message with none queued and every venue call of its own out waits for
+    /// time to pass (a rate-limit token, a backoff, a wake-up; <see cref="OrderGateway.WaitingOnTime"/>): everything it
+    /// was told has been decided on, and nothing more happens until a message comes or the clock moves. The in-process
+    /// replay waits for this after each event instead of sleeping (a call running on a pool thread it sees by the pool);
+    /// it is read-only and changes nothing for live trading.
     /// </summary>
-    public bool IsIdle => _parked && _inbox.Reader.Count == 0 && Volatile.Read(ref _outstanding) == 0;
+    public bool IsIdle => _parked && _inbox.Reader.Count == 0 && Volatile.Read(ref _outstanding) <= _gateway.WaitingOnTime(Symbol);
 
     /// <summary>Starts the writer. A symbol without saved state anchors its grid on <paramref name="price"/>.</summary>
     public void Start(decimal price, CancellationToken stoppingToken)
@@ -627,7 +629,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             {
                 for (var left = until - _time.GetUtcNow(); left >= TimeSpan.Zero; left = until - _time.GetUtcNow())
                 {
-                    await Task.Delay(left + TimeSpan.FromMilliseconds(1), _time, token).ConfigureAwait(false);
+                    await _gateway.DelayAsync(Symbol, left + TimeSpan.FromMilliseconds(1), token).ConfigureAwait(false);
                 }
 
                 _inbox.Writer.TryWrite(Redecide.Instance);

@@ -90,6 +90,30 @@ public sealed class ReplayTests : IDisposable
         Assert.DoesNotContain(throughOnly.Fills, f => f.Price == 94_900m);
     }
 
+    /// <summary>
+    /// An order rate limit of one a second with no burst: the three buys wait for their tokens on the replay's clock
+    /// (a second apart), the replay goes on meanwhile and ends, and each buy fills at the trade through its price.
+    /// </summary>
+    [Fact]
+    public async Task OrdersThatWaitForTheRateLimitAreSentAsTheVirtualClockReachesTheirTurn()
+    {
+        var path = WriteTrades([(T0, 95_000m, 1m), (T0 + 500, 95_000m, 1m), (T0 + 10_000, 94_650m, 3m), (T0 + 11_000, 94_650m, 1m)]);
+        var engine = BtcGrid();
+        engine["MarketMaker:RateLimit:OrdersPerSecond"] = "1";
+        engine["MarketMaker:RateLimit:Burst"] = "1";
+        engine["MarketMaker:RateLimit:PerSymbolOrdersPerSecond"] = "1";
+        engine["MarketMaker:RateLimit:PerSymbolBurst"] = "1";
+
+        var result = await ReplayAsync(path, SimQueueModel.Touch, engine: engine);
+
+        var buys = result.Fills.Where(f => f.Side == OrderSide.Buy).OrderBy(f => f.PlacedAt).ToList();
+        Assert.Equal([94_900m, 94_800m, 94_700m], buys.Select(f => f.Price).Order().Reverse());
+        Assert.All(buys, f => Assert.Equal(T0 + 10_000, f.Time.ToUnixTimeMilliseconds()));
+        var placed = buys.Select(f => f.PlacedAt!.Value).ToList();
+        Assert.True(placed[1] - placed[0] >= TimeSpan.FromSeconds(0.99) && placed[2] - placed[1] >= TimeSpan.FromSeconds(0.99), string.Join(", ", placed));
+        Assert.True(placed[2] < DateTimeOffset.FromUnixTimeMilliseconds(T0 + 10_000), "the last buy was sent before the trade that filled it");
+    }
+
     private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
