@@ -397,16 +397,31 @@ public sealed class GridStrategy
     /// </summary>
     public decimal UnrealisedPnl(decimal price)
     {
-        var pnl = 0m;
+        // Summed per slot, multiplied once: the same figure as each slot's (sign x (price x quantity - notional) - fees),
+        // with one decimal multiplication a decision instead of one a slot.
+        decimal net = 0, notional = 0, fees = 0;
         foreach (var slot in _slots.Values)
         {
-            if (!slot.IsEmpty)
+            if (slot.PositionSign == 0 || slot.PositionQuantity == 0)
             {
-                pnl += (slot.PositionSign * ((price * slot.PositionQuantity) - slot.OpenNotional)) - slot.OpenFees;
+                continue;
             }
+
+            if (slot.PositionSign > 0)
+            {
+                net += slot.PositionQuantity;
+                notional += slot.OpenNotional;
+            }
+            else
+            {
+                net -= slot.PositionQuantity;
+                notional -= slot.OpenNotional;
+            }
+
+            fees += slot.OpenFees;
         }
 
-        return pnl;
+        return (price * net) - notional - fees;
     }
 
     /// <summary>Cancels for every working order (exit).</summary>
