@@ -6,11 +6,13 @@ namespace OpenSqt.Backtest.Replay;
 /// One subscription of the replay venue: items are queued as the sim publishes them (any thread) and handed to the
 /// subscriber by the driver (<see cref="TryDeliver"/>), on the driver's thread: the subscriber's code after its
 /// <c>await foreach</c> runs inline, up to its next wait, before <see cref="TryDeliver"/> returns. No thread hand-off.
+/// Each item carries the venue-wide sequence number it was published with, so the driver can hand the items of all
+/// subscriptions on in the order the venue published them (<see cref="IInlineDelivery"/>).
 /// </summary>
-internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IValueTaskSource<bool>
+internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IValueTaskSource<bool>, IInlineDelivery
 {
     private readonly Lock _gate = new();
-    private readonly Queue<T> _queue = new();
+    private readonly Queue<(long Sequence, T Item)> _queue = new();
     private readonly Func<T, bool>? _filter;
     private readonly Action<InlineStream<T>> _remove;
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
@@ -42,7 +44,8 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
         }
     }
 
-    public void Offer(T item)
+    /// <summary>Queues <paramref name="item"/>, published as the venue's <paramref name="sequence"/>th item.</summary>
+    public void Offer(T item, long sequence)
     {
         if (_filter is not null && !_filter(item))
         {
@@ -53,8 +56,24 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
         {
             if (!_ended)
             {
-                _queue.Enqueue(item);
+                _queue.Enqueue((sequence, item));
             }
+        }
+    }
+
+    /// <summary>True, with the sequence number of the next queued item, when the subscriber waits and an item is queued.</summary>
+    public bool Ready(out long sequence)
+    {
+        lock (_gate)
+        {
+            if (!_waiting || _queue.Count == 0)
+            {
+                sequence = 0;
+                return false;
+            }
+
+            sequence = _queue.Peek().Sequence;
+            return true;
         }
     }
 
@@ -69,7 +88,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             }
 
             _waiting = false;
-            _current = _queue.Dequeue();
+            _current = _queue.Dequeue().Item;
         }
 
         _core.SetResult(true);
@@ -96,7 +115,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             {
                 // Asked for the next item while one is queued: the subscriber is already running (inline on the
                 // driver's thread, or at its start), so it takes it at once.
-                _current = _queue.Dequeue();
+                _current = _queue.Dequeue().Item;
                 return ValueTask.FromResult(true);
             }
 
@@ -155,4 +174,14 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             }
         }
     }
+}
+
+/// <summary>A subscription as the driver sees it, whatever its item type: whether it can take an item now, and which.</summary>
+internal interface IInlineDelivery
+{
+    /// <summary>True, with the venue-wide sequence number of the next queued item, when the subscriber waits for it.</summary>
+    bool Ready(out long sequence);
+
+    /// <summary>Hands the next queued item to the waiting subscriber; its code runs inline before this returns.</summary>
+    bool TryDeliver();
 }

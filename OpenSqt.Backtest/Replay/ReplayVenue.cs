@@ -25,6 +25,7 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     private readonly Streams<Position> _positions = new();
     private readonly Streams<FundingRate> _fundingRates = new();
     private readonly ConcurrentDictionary<string, int> _klineReaders = new(StringComparer.Ordinal);
+    private long _published;
 
     public ReplayVenue(SimExchange sim, TimeProvider time)
     {
@@ -40,18 +41,37 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
 
     /// <summary>
     /// Hands every queued item to its waiting subscriber, on this thread, until none is left that a subscriber waits for;
-    /// true when anything was delivered. Only the driver calls this.
+    /// true when anything was delivered. Only the driver calls this. The items go in the order the sim published them,
+    /// across all streams, one at a time: a trade's price (the sim prints the trade before it matches the resting orders)
+    /// reaches the engine before the fills that trade caused. Handed the order stream first, the engine decided on the
+    /// price before the trade while it handled the fills, inline, before the price was delivered: a grid shift sent the
+    /// slot a fill had just emptied an opening on the wrong side of the market, refused as post-only, sent again within
+    /// the same instant, and after the post-only fallback taken as a taker fill.
     /// </summary>
     public bool Deliver()
     {
         var any = false;
-        while (_orders.Deliver() | _prices.Deliver() | _klines.Deliver() | _accounts.Deliver() | _positions.Deliver() | _fundingRates.Deliver())
+        while (true)
         {
+            IInlineDelivery? next = null;
+            var oldest = long.MaxValue;
+            _orders.Oldest(ref next, ref oldest);
+            _prices.Oldest(ref next, ref oldest);
+            _klines.Oldest(ref next, ref oldest);
+            _accounts.Oldest(ref next, ref oldest);
+            _positions.Oldest(ref next, ref oldest);
+            _fundingRates.Oldest(ref next, ref oldest);
+            if (next is null || !next.TryDeliver())
+            {
+                return any;
+            }
+
             any = true;
         }
-
-        return any;
     }
+
+    /// <summary>The next number of the venue-wide publication order.</summary>
+    private long Published() => Interlocked.Increment(ref _published);
 
     void ISimStreamTap.OnOrder(OrderUpdate update)
     {
@@ -60,12 +80,12 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
             _fills.Enqueue(fill);
         }
 
-        _orders.Offer(update);
+        _orders.Offer(update, Published());
     }
 
-    void ISimStreamTap.OnPrice(PriceChange change) => _prices.Offer(change);
+    void ISimStreamTap.OnPrice(PriceChange change) => _prices.Offer(change, Published());
 
-    void ISimStreamTap.OnKline(Candle candle) => _klines.Offer(candle);
+    void ISimStreamTap.OnKline(Candle candle) => _klines.Offer(candle, Published());
 
     bool ISimStreamTap.WantsKline(string interval) => _klineReaders.TryGetValue(interval, out var readers) && readers > 0;
 
@@ -76,12 +96,12 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
             _funding.Enqueue(fee);
         }
 
-        _accounts.Offer(account);
+        _accounts.Offer(account, Published());
     }
 
-    void ISimStreamTap.OnPosition(Position position) => _positions.Offer(position);
+    void ISimStreamTap.OnPosition(Position position) => _positions.Offer(position, Published());
 
-    void ISimStreamTap.OnFunding(FundingRate rate) => _fundingRates.Offer(rate);
+    void ISimStreamTap.OnFunding(FundingRate rate) => _fundingRates.Offer(rate, Published());
 
     /// <summary>Fills seen on the order stream, in the order the engine received them.</summary>
     public ConcurrentQueue<Fill> Fills => _fills;
@@ -229,23 +249,29 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
             return stream;
         }
 
-        public void Offer(T item)
+        public void Offer(T item, long sequence)
         {
             foreach (var stream in Volatile.Read(ref _open))
             {
-                stream.Offer(item);
+                stream.Offer(item, sequence);
             }
         }
 
-        public bool Deliver()
+        /// <summary>
+        /// Makes <paramref name="next"/> the subscription whose waiting subscriber has the oldest queued item, when one of
+        /// these is older than <paramref name="oldest"/>. A subscriber that is not waiting is running (it takes its queued
+        /// items itself when it asks for the next) and is passed over.
+        /// </summary>
+        public void Oldest(ref IInlineDelivery? next, ref long oldest)
         {
-            var any = false;
             foreach (var stream in Volatile.Read(ref _open))
             {
-                any |= stream.TryDeliver();
+                if (stream.Ready(out var sequence) && sequence < oldest)
+                {
+                    next = stream;
+                    oldest = sequence;
+                }
             }
-
-            return any;
         }
 
         private void Remove(InlineStream<T> stream)

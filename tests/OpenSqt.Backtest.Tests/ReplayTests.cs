@@ -114,6 +114,28 @@ public sealed class ReplayTests : IDisposable
         Assert.True(placed[2] < DateTimeOffset.FromUnixTimeMilliseconds(T0 + 10_000), "the last buy was sent before the trade that filled it");
     }
 
+    /// <summary>
+    /// A trade that jumps up through a neutral grid fills the close of a long and the short opened above it. The sim
+    /// prints the trade (its price) before it matches the resting orders, and the engine must hear it in that order: told
+    /// of the fills first, it decided on the price before the jump, sent the slot's new opening sell below the market
+    /// (a post-only the venue refuses), tried again twice within the same instant and then, post-only given up, sold at
+    /// the market as a taker. Every fill of a grid that only rests its orders is a maker fill.
+    /// </summary>
+    [Fact]
+    public async Task TheEngineHearsATradesPriceBeforeTheFillsItCausedAndNeverSellsBelowTheMarket()
+    {
+        var path = WriteTrades([(T0, 95_000m, 1m), (T0 + 1000, 94_850m, 1m), (T0 + 2000, 95_150m, 1m), (T0 + 3000, 95_150m, 1m)]);
+        var grid = BtcGrid();
+        grid["MarketMaker:Symbols:0:GridMode"] = "Neutral";
+        grid["MarketMaker:Symbols:0:SellWindowSize"] = "3";
+
+        var result = await ReplayAsync(path, SimQueueModel.TradeThrough, engine: grid);
+
+        Assert.Contains(result.Fills, f => f.Side == OrderSide.Buy && f.Price == 94_900m);
+        Assert.Contains(result.Fills, f => f.Side == OrderSide.Sell && f.Price == 95_000m && f.PlacedAt!.Value.ToUnixTimeMilliseconds() == T0 + 1000);
+        Assert.All(result.Fills, f => Assert.True(f.IsMaker, $"{f.Side} {f.Quantity} at {f.Price} ({f.ClientOrderId}) was a taker fill"));
+    }
+
     private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
