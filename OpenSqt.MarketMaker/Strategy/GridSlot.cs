@@ -153,6 +153,13 @@ public sealed class GridSlot
 
     public int PostOnlyFailures { get; set; }
 
+    /// <summary>
+    /// The price the engine had decided on when the venue last refused this slot's post-only order (the market had
+    /// crossed the order's price), until a decision on another price: on that price the same order would be refused
+    /// again. Not persisted: after a restart the first price is a new one.
+    /// </summary>
+    public decimal? PostOnlyRefusedAtPrice { get; set; }
+
     /// <summary>Refusals for good in a row (reset by a fill); each doubles how long the level is parked.</summary>
     public int Refusals { get; set; }
 

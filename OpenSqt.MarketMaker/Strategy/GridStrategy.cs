@@ -48,6 +48,9 @@ public sealed class GridStrategy
     /// <summary>The first price seen (rounded to the tick); the grid is aligned on it.</summary>
     public decimal? Anchor { get; private set; }
 
+    /// <summary>The price of the last decision (0 before the first): a refused post-only order was decided on it.</summary>
+    public decimal DecidedPrice { get; private set; }
+
     /// <summary>New buys are refused until this time after an insufficient-margin refusal.</summary>
     public DateTimeOffset MarginLockedUntil { get; private set; } = DateTimeOffset.MinValue;
 
@@ -140,6 +143,7 @@ public sealed class GridStrategy
             return;
         }
 
+        DecidedPrice = price;
         Anchor ??= Rules.RoundPrice(price);
         var anchor = Anchor.Value;
         var buyWindow = Options.BuyWindowSize;
@@ -253,7 +257,7 @@ public sealed class GridStrategy
                 break;
             }
 
-            if (slot.Status != SlotStatus.Free || slot.Order is not null || slot.IsEmpty || slot.IsParked(now))
+            if (slot.Status != SlotStatus.Free || slot.Order is not null || slot.IsEmpty || slot.IsParked(now) || WaitsForNewPrice(slot, price))
             {
                 continue;
             }
@@ -311,7 +315,7 @@ public sealed class GridStrategy
             for (var level = topBuy; level >= lowestBuy && working < limit; level--)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now) && !WaitsForNewPrice(slot, price))
                 {
                     room ??= longRoom == decimal.MaxValue ? decimal.MaxValue : longRoom - WorkingOpening(OrderRole.OpenLong);
                     if (slot.BaseQuantity <= room)
@@ -330,7 +334,7 @@ public sealed class GridStrategy
             for (var level = bottomSell; level < bottomSell + sellWindow && working < limit; level++)
             {
                 var slot = GetOrCreateSlot(level);
-                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now))
+                if (slot.Status == SlotStatus.Free && slot.Order is null && slot.IsEmpty && slot.BaseQuantity > 0 && !slot.IsParked(now) && !WaitsForNewPrice(slot, price))
                 {
                     room ??= shortRoom == decimal.MaxValue ? decimal.MaxValue : shortRoom - WorkingOpening(OrderRole.OpenShort);
                     if (slot.BaseQuantity <= room)
@@ -437,6 +441,27 @@ public sealed class GridStrategy
     }
 
     private bool UsePostOnly(GridSlot slot) => slot.PostOnlyFailures < Options.PostOnlyFallbackAfter;
+
+    /// <summary>
+    /// Whether the slot's last post-only order was refused while the engine decided on <paramref name="price"/>: sent
+    /// again on the same price it would be refused again at once (and, once post-only is given up, would take liquidity
+    /// at a price the market has left), so the slot waits for a decision on another price.
+    /// </summary>
+    private static bool WaitsForNewPrice(GridSlot slot, decimal price)
+    {
+        if (slot.PostOnlyRefusedAtPrice is not { } refused)
+        {
+            return false;
+        }
+
+        if (refused == price)
+        {
+            return true;
+        }
+
+        slot.PostOnlyRefusedAtPrice = null;
+        return false;
+    }
 
     /// <summary>The price a slot's limit close goes out at: one interval above a long, one below a short.</summary>
     private decimal ClosePrice(GridSlot slot) => LevelPrice(slot.PositionSign > 0 ? slot.Level + 1 : slot.Level - 1);
@@ -667,6 +692,7 @@ public sealed class GridStrategy
         if (kind == ExchangeErrorKind.PostOnlyRejected)
         {
             slot.PostOnlyFailures++;
+            slot.PostOnlyRefusedAtPrice = DecidedPrice;
         }
         else if (kind == ExchangeErrorKind.InsufficientMargin && order.Side == OrderSide.Buy)
         {

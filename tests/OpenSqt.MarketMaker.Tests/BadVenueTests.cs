@@ -115,6 +115,14 @@ public sealed class BadVenueTests
                 ? Task.FromException<Order>(new ExchangeException(ExchangeErrorKind.PostOnlyRejected, "post-only order would take liquidity"))
                 : inner.PlaceOrderAsync(request, token))));
 
+        // A refused level waits for a new price before it tries again: the market ticks up after each refusal.
+        var last = await connector.Sim.GetLatestPriceAsync("BTCUSDT");
+        for (var i = 1; i <= 3; i++)
+        {
+            await Eventually.TrueAsync(() => refusals.Values.Sum() >= i, Wait, $"post-only refusal {i}");
+            connector.Sim.Trade("BTCUSDT", last + (i * 0.1m), 0.001m);
+        }
+
         var working = await Eventually2.UntilAsync(async () => await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"), o => o.Count == 1, Wait, "the level works");
         Assert.False(working[0].PostOnly);
         Assert.Equal(TimeInForce.Gtc, working[0].TimeInForce);

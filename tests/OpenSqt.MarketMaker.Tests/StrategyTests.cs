@@ -217,10 +217,11 @@ public sealed class StrategyTests
     [Fact]
     public void AfterThreePostOnlyRefusalsASlotUsesAPlainLimitAndAFillResetsTheCount()
     {
+        // Each refusal waits for a new price (a tick up each time, the same level).
         var strategy = new GridStrategy(Grid(buyWindow: 1), Btc);
         for (var i = 0; i < 3; i++)
         {
-            var action = Assert.Single(Decide(strategy, 95000m));
+            var action = Assert.Single(Decide(strategy, 95000m + (i * 0.1m)));
             Assert.True(action.PostOnly);
             var slot = strategy.GetOrCreateSlot(action.Level);
             var order = strategy.BeginOrder(action, $"P{i}", Now);
@@ -229,7 +230,7 @@ public sealed class StrategyTests
             Assert.Equal(SlotStatus.Free, slot.Status);
         }
 
-        var plain = Assert.Single(Decide(strategy, 95000m));
+        var plain = Assert.Single(Decide(strategy, 95000.3m));
         Assert.False(plain.PostOnly);
         Work(strategy, [plain]);
         Fill(strategy, -1, 94900m);
@@ -632,5 +633,27 @@ public sealed class StrategyTests
         var close = Assert.Single(actions, a => a.Kind == GridActionKind.Place && a.Level == 0);
         Assert.Equal(OrderRole.CloseLong, close.Role);
         Assert.Equal(0.002m, close.Quantity);
+    }
+
+    [Fact]
+    public void ALevelWhosePostOnlyOrderWasRefusedWaitsForANewPriceBeforeTryingAgain()
+    {
+        // The venue refused the buy at 94,900 as post-only: the market had crossed it. On the same price the engine would
+        // send it again at once and be refused again; it waits for the next price, whatever it is.
+        var strategy = new GridStrategy(Grid(buyWindow: 1), Btc);
+        var first = Assert.Single(Decide(strategy, 95_000m), a => a.Kind == GridActionKind.Place);
+        var slot = strategy.GetOrCreateSlot(first.Level);
+        var order = strategy.BeginOrder(first, "b1", Now);
+        strategy.OnPlaceRefused(slot, order, ExchangeErrorKind.PostOnlyRejected, "would take liquidity", Now);
+
+        Assert.DoesNotContain(Decide(strategy, 95_000m, now: Now.AddMilliseconds(1)), a => a.Kind == GridActionKind.Place);
+        var again = Assert.Single(Decide(strategy, 95_000.1m, now: Now.AddMilliseconds(2)), a => a.Kind == GridActionKind.Place);
+        Assert.Equal(first.Level, again.Level);
+        Assert.True(again.PostOnly, "one refusal does not give up post-only");
+
+        // Any other refusal is not held to the price.
+        var third = strategy.BeginOrder(again, "b2", Now.AddMilliseconds(2));
+        strategy.OnPlaceRefused(slot, third, ExchangeErrorKind.RateLimited, "busy", Now.AddMilliseconds(2));
+        Assert.Single(Decide(strategy, 95_000.1m, now: Now.AddMilliseconds(3)), a => a.Kind == GridActionKind.Place);
     }
 }
