@@ -117,6 +117,10 @@ public sealed class SlotOrder
 /// <summary>One grid price level: its position and the order working on it.</summary>
 public sealed class GridSlot
 {
+    private decimal _positionQuantity;
+    private int _positionSign;
+    private bool _empty = true;
+
     public GridSlot(long level, decimal price, decimal baseQuantity)
     {
         Level = level;
@@ -133,10 +137,26 @@ public sealed class GridSlot
     public decimal BaseQuantity { get; }
 
     /// <summary>Open position quantity of the slot (always positive); its direction is <see cref="PositionSign"/>.</summary>
-    public decimal PositionQuantity { get; set; }
+    public decimal PositionQuantity
+    {
+        get => _positionQuantity;
+        set
+        {
+            _positionQuantity = value;
+            _empty = _positionSign == 0 || value == 0;
+        }
+    }
 
     /// <summary>+1 long, -1 short, 0 empty.</summary>
-    public int PositionSign { get; set; }
+    public int PositionSign
+    {
+        get => _positionSign;
+        set
+        {
+            _positionSign = value;
+            _empty = value == 0 || _positionQuantity == 0;
+        }
+    }
 
     /// <summary>Sum of price x quantity of the fills that opened the open position.</summary>
     public decimal OpenNotional { get; set; }
@@ -168,7 +188,8 @@ public sealed class GridSlot
 
     public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
 
-    public bool IsEmpty => PositionSign == 0 || PositionQuantity == 0;
+    /// <summary>No open position: kept as the position changes (a decision asks every slot, often several times).</summary>
+    public bool IsEmpty => _empty;
 
     /// <summary>
     /// The last dust verdict on this slot's position and what it was computed from (see <c>GridStrategy.IsDust</c>): a
