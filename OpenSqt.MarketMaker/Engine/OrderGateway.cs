@@ -270,7 +270,7 @@ public sealed partial class OrderGateway
         {
             if (!first.Result)
             {
-                return first;
+                return ValueTask.FromResult(false);
             }
 
             var second = _limiter.AcquireAsync(cancellationToken);
