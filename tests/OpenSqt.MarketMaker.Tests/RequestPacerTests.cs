@@ -72,4 +72,27 @@ public sealed class RequestPacerTests
         time.Advance(TimeSpan.FromMilliseconds(200));
         Assert.True(await next[4]);
     }
+
+    [Fact]
+    public async Task ACallWaitingForItsTokenCountsAsWaitingOnTimeForItsSymbolUntilTheClockGivesIt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var sim = new OpenSqt.Exchanges.Sim.SimExchange(Microsoft.Extensions.Options.Options.Create(new OpenSqt.Exchanges.Sim.SimVenueOptions { AutoAdvance = false }), time);
+        var options = new OpenSqt.MarketMaker.Options.MarketMakerOptions
+        {
+            RateLimit = new OpenSqt.MarketMaker.Options.RateLimitOptions { OrdersPerSecond = 1, Burst = 1, PerSymbolOrdersPerSecond = 1, PerSymbolBurst = 1 },
+        };
+        var gateway = new OrderGateway(sim, Microsoft.Extensions.Options.Options.Create(options), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<OrderGateway>.Instance);
+
+        // An order the venue does not know is a cancel done: the first takes the only token, the second waits for one.
+        Assert.Equal(CancelResult.Done, (await gateway.CancelAsync("BTCUSDT", null, "a", CancellationToken.None)).Result);
+        var second = gateway.CancelAsync("BTCUSDT", null, "b", CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        Assert.Equal(1, gateway.WaitingOnTime("BTCUSDT"));
+        Assert.Equal(0, gateway.WaitingOnTime("ETHUSDT"));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(CancelResult.Done, (await second.WaitAsync(TimeSpan.FromSeconds(10))).Result);
+        Assert.Equal(0, gateway.WaitingOnTime("BTCUSDT"));
+    }
 }
