@@ -190,9 +190,10 @@ public sealed class ReplayRunner
         var stopping = host.StopAsync(CancellationToken.None);
         while (!stopping.IsCompleted)
         {
+            var scheduled = clock.TimerScheduled;
             if (!clock.FireNext(DateTimeOffset.MaxValue))
             {
-                await Task.WhenAny(stopping, Task.Delay(1)).ConfigureAwait(false);
+                await Task.WhenAny(stopping, scheduled).ConfigureAwait(false);
             }
             else
             {

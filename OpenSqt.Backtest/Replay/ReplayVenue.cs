@@ -24,7 +24,6 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     private readonly Streams<Account> _accounts = new();
     private readonly Streams<Position> _positions = new();
     private readonly Streams<FundingRate> _fundingRates = new();
-    private readonly ConcurrentDictionary<string, int> _klineReaders = new(StringComparer.Ordinal);
     private long _published;
 
     public ReplayVenue(SimExchange sim, TimeProvider time)
@@ -86,8 +85,6 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     void ISimStreamTap.OnPrice(PriceChange change) => _prices.Offer(change, Published());
 
     void ISimStreamTap.OnKline(Candle candle) => _klines.Offer(candle, Published());
-
-    bool ISimStreamTap.WantsKline(string interval) => _klineReaders.TryGetValue(interval, out var readers) && readers > 0;
 
     void ISimStreamTap.OnAccount(Account account)
     {
@@ -192,8 +189,8 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     {
         KlineInterval.ToTimeSpan(interval);
         var set = symbols.ToHashSet(StringComparer.Ordinal);
-        _klineReaders.AddOrUpdate(interval, 1, (_, n) => n + 1);
-        return _klines.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken, () => _klineReaders.AddOrUpdate(interval, 0, (_, n) => n - 1));
+        var reading = _sim.ReadKlines(interval);
+        return _klines.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken, reading.Dispose);
     }
 
     public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default) =>

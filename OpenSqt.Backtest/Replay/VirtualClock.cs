@@ -11,6 +11,7 @@ public sealed class VirtualClock : TimeProvider
     private readonly PriorityQueue<(Timer Timer, long Version), (long Due, long Order)> _queue = new();
     private long _nowTicks;
     private long _order;
+    private TaskCompletionSource? _scheduled;
 
     public VirtualClock(DateTimeOffset start)
     {
@@ -41,6 +42,21 @@ public sealed class VirtualClock : TimeProvider
                 }
 
                 return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when a timer is next scheduled: the driver, with nothing due, waits on it rather than polling. Taken before
+    /// a <see cref="FireNext"/> that finds nothing, it misses no timer scheduled after.
+    /// </summary>
+    public Task TimerScheduled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_scheduled ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
         }
     }
@@ -113,6 +129,11 @@ public sealed class VirtualClock : TimeProvider
     {
         timer.Version++;
         _queue.Enqueue((timer, timer.Version), (due, ++_order));
+        if (_scheduled is { } scheduled)
+        {
+            _scheduled = null;
+            scheduled.SetResult();
+        }
     }
 
     private sealed class Timer(VirtualClock clock, TimerCallback callback, object? state) : ITimer

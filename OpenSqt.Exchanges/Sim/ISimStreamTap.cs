@@ -11,12 +11,6 @@ public interface ISimStreamTap
 
     void OnKline(Candle candle);
 
-    /// <summary>
-    /// Whether anyone reading through the tap listens to candles of <paramref name="interval"/>: the sim builds an open
-    /// candle per trade only for the intervals someone reads.
-    /// </summary>
-    bool WantsKline(string interval);
-
     void OnAccount(Account account);
 
     void OnPosition(Position position);

@@ -52,16 +52,16 @@ internal sealed class SimCandles
 
     /// <summary>
     /// Records a trade. Adds to <paramref name="closed"/>, per interval, the candles that closed because of the time
-    /// change, then to <paramref name="updated"/> the open candle of each interval <paramref name="wanted"/> names (by
+    /// change, then to <paramref name="updated"/> the open candle of each interval with readers (<paramref name="readers"/>, by
     /// index in <see cref="Intervals"/>), each as the stream publishes them.
     /// </summary>
-    public void Trade(DateTimeOffset time, decimal price, decimal volume, List<Candle> closed, List<Candle> updated, Func<int, bool> wanted)
+    public void Trade(DateTimeOffset time, decimal price, decimal volume, List<Candle> closed, List<Candle> updated, int[] readers)
     {
         Roll(time, closed);
         _minute = Current().Add(price, volume);
         for (var i = 0; i < Intervals.Length; i++)
         {
-            if (wanted(i))
+            if (Volatile.Read(ref readers[i]) > 0)
             {
                 updated.Add(ToCandle(Intervals[i], Open(i), closed: false));
             }

@@ -200,9 +200,8 @@ public sealed partial class SimExchange
     {
         KlineInterval.ToTimeSpan(interval);
         var set = KnownSymbols(symbols);
-        var index = SimCandles.IndexOf(interval);
-        Interlocked.Increment(ref _klineReaders[index]);
-        return _klineSubscribers.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken, () => Interlocked.Decrement(ref _klineReaders[index]));
+        var reading = ReadKlines(interval);
+        return _klineSubscribers.Subscribe(c => c.Interval == interval && set.Contains(c.Symbol), cancellationToken, reading.Dispose);
     }
 
     public IAsyncEnumerable<Account> SubscribeAccountAsync(CancellationToken cancellationToken = default) =>

@@ -39,8 +39,6 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
 
     /// <summary>Open kline subscriptions per interval (index in <see cref="SimCandles.Intervals"/>).</summary>
     private readonly int[] _klineReaders = new int[SimCandles.Intervals.Length];
-    private readonly Func<int, bool> _klineWanted;
-    private ISimStreamTap? _tap;
     private readonly SimSubscribers<BookTop> _bookSubscribers = new();
     private readonly List<Candle> _closedScratch = [];
     private readonly List<Candle> _updatedScratch = [];
@@ -62,7 +60,6 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _random = new Random(_options.Seed);
         _wallet = _options.InitialBalance;
-        _klineWanted = i => Volatile.Read(ref _klineReaders[i]) > 0 || (_tap?.WantsKline(SimCandles.Intervals[i]) ?? false);
         var now = _time.GetUtcNow();
         foreach (var symbolOptions in _options.EffectiveSymbols)
         {
@@ -100,6 +97,18 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         + _tapeSubscribers.Active + _bookSubscribers.Active);
 
     /// <summary>
+    /// Counts a reader of the candles of <paramref name="interval"/> until the result is disposed (once is enough): a
+    /// trade builds an open candle only for the intervals someone reads. The kline subscriptions count themselves; a
+    /// tap's driver (<see cref="SetTap"/>) counts its own readers with this.
+    /// </summary>
+    public IDisposable ReadKlines(string interval)
+    {
+        var index = SimCandles.IndexOf(interval);
+        Interlocked.Increment(ref _klineReaders[index]);
+        return new KlineReader(_klineReaders, index);
+    }
+
+    /// <summary>
     /// Hands every item of the six <see cref="IExchange"/> streams to <paramref name="tap"/> as it is published, on the
     /// publishing thread and under the venue's lock, in order, besides the subscriptions. An in-process driver (the
     /// backtest's replay) delivers them to its subscribers itself, on its own thread, instead of through the channels'
@@ -109,7 +118,6 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
     {
         lock (_gate)
         {
-            _tap = tap;
             _orderSubscribers.Tap = tap is null ? null : tap.OnOrder;
             _priceSubscribers.Tap = tap is null ? null : tap.OnPrice;
             _klineSubscribers.Tap = tap is null ? null : tap.OnKline;
@@ -440,7 +448,7 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
         symbol.LastTradeTime = now;
         _closedScratch.Clear();
         _updatedScratch.Clear();
-        symbol.Candles.Trade(now, price, volume, _closedScratch, _updatedScratch, _klineWanted);
+        symbol.Candles.Trade(now, price, volume, _closedScratch, _updatedScratch, _klineReaders);
         _priceSubscribers.Publish(new PriceChange(symbol.Rules.Symbol, price, now, VenueName));
         if (_klineSubscribers.HasSubscribers)
         {
@@ -788,6 +796,20 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
 
         [LoggerMessage(2, LogLevel.Warning, "Sim countdown of {Symbol} ran out: cancelled {Cancelled} working orders")]
         public static partial void CountdownFired(ILogger logger, string symbol, int cancelled);
+    }
+
+    /// <summary>One reader of an interval's candles (<see cref="ReadKlines"/>); disposing it more than once counts once.</summary>
+    private sealed class KlineReader(int[] readers, int index) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                Interlocked.Decrement(ref readers[index]);
+            }
+        }
     }
 }
 

@@ -136,6 +136,33 @@ public sealed class ReplayTests : IDisposable
         Assert.All(result.Fills, f => Assert.True(f.IsMaker, $"{f.Side} {f.Quantity} at {f.Price} ({f.ClientOrderId}) was a taker fill"));
     }
 
+    /// <summary>
+    /// The sim builds a trade's open candle only for the intervals someone reads: a candle reader through the replay's
+    /// venue counts as one and gets the trade's candle of its interval; once its stream ended nothing is delivered.
+    /// </summary>
+    [Fact]
+    public async Task ACandleReaderThroughTheReplayVenueGetsItsIntervalsCandlesAsTheSimPrintsTrades()
+    {
+        var clock = new VirtualClock(DateTimeOffset.FromUnixTimeMilliseconds(T0));
+        await using var sim = new SimExchange(Microsoft.Extensions.Options.Options.Create(new SimVenueOptions { AutoAdvance = false, HistoryMinutes = 5 }), clock);
+        var venue = new ReplayVenue(sim, clock);
+        using var stop = new CancellationTokenSource();
+        var candles = venue.SubscribeKlinesAsync(["BTCUSDT"], "5m", stop.Token).GetAsyncEnumerator(stop.Token);
+        var next = candles.MoveNextAsync();
+        var price = await sim.GetLatestPriceAsync("BTCUSDT");
+
+        sim.Trade("BTCUSDT", price + 0.1m, 0.25m);
+        venue.Deliver();
+        Assert.True(next.IsCompleted);
+        Assert.True(await next);
+        Assert.Equal(("5m", price + 0.1m, false), (candles.Current.Interval, candles.Current.Close, candles.Current.IsClosed));
+
+        await stop.CancelAsync();
+        await candles.DisposeAsync();
+        sim.Trade("BTCUSDT", price + 0.2m, 0.25m);
+        Assert.False(venue.Deliver());
+    }
+
     private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
