@@ -49,4 +49,17 @@ public static class Eventually
 
         return await move.ConfigureAwait(false) ? stream.Current : throw new InvalidOperationException($"stream ended while waiting for {what}");
     }
+
+    /// <summary>Reads a stream until an item matches <paramref name="match"/>; fails after the timeout (each read) or if it ends.</summary>
+    public static async Task<T> NextMatchingAsync<T>(IAsyncEnumerator<T> stream, Func<T, bool> match, TimeSpan timeout, string what)
+    {
+        while (true)
+        {
+            var item = await NextAsync(stream, timeout, what).ConfigureAwait(false);
+            if (match(item))
+            {
+                return item;
+            }
+        }
+    }
 }

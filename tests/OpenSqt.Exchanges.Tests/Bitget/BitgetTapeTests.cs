@@ -68,23 +68,13 @@ public sealed class BitgetTapeTests
         // A buy lifting the offer: the taker bought, so the buyer did not make the market; ids keep increasing.
         var up = down + 10m;
         sim.Engine.Trade("BTCUSDT", up, 1.25m);
-        TapeTrade buyer;
-        do
-        {
-            Assert.True(await trades.MoveNextAsync());
-            buyer = trades.Current;
-        }
-        while (buyer.Price != up);
+        var buyer = await Eventually.NextMatchingAsync(trades, t => t.Price == up, Timeout, "the buy");
         Assert.Equal((1.25m, false), (buyer.Quantity, buyer.BuyerIsMaker));
         Assert.True(buyer.TradeId > seller.TradeId);
 
         // The time is the engine's print time of that trade, to the millisecond.
-        do
-        {
-            Assert.True(await printed.MoveNextAsync());
-        }
-        while (printed.Current.Price != up);
-        Assert.Equal(printed.Current.Timestamp.ToUnixTimeMilliseconds(), buyer.Timestamp.ToUnixTimeMilliseconds());
+        var print = await Eventually.NextMatchingAsync(printed, t => t.Price == up, Timeout, "the engine's print of the buy");
+        Assert.Equal(print.Timestamp.ToUnixTimeMilliseconds(), buyer.Timestamp.ToUnixTimeMilliseconds());
 
         await Eventually.TrueAsync(() =>
         {

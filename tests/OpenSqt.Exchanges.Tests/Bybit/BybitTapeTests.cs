@@ -68,10 +68,10 @@ public sealed class BybitTapeTests
         // A buying taker one tick above: its own id, later than the first, and the engine's fill time.
         var up = down + 0.1m;
         sim.Engine.Trade("BTCUSDT", up, 1.25m);
-        var bought = await NextAsync(trades, t => t.Price == up, "the buy");
+        var bought = await Eventually.NextMatchingAsync(trades, t => t.Price == up, Timeout, "the buy");
         Assert.Equal(("BTCUSDT", 1.25m, false), (bought.Symbol, bought.Quantity, bought.BuyerIsMaker));
         Assert.True(bought.TradeId > sold.TradeId, $"trade ids increase: {sold.TradeId} then {bought.TradeId}");
-        var engineBuy = await NextAsync(printed, t => t.Price == up, "the engine's print of the buy");
+        var engineBuy = await Eventually.NextMatchingAsync(printed, t => t.Price == up, Timeout, "the engine's print of the buy");
         Assert.Equal(engineBuy.Timestamp.ToUnixTimeMilliseconds(), bought.Timestamp.ToUnixTimeMilliseconds());
 
         await Eventually.TrueAsync(() =>
@@ -84,10 +84,10 @@ public sealed class BybitTapeTests
         Assert.Equal(("BTCUSDT", down, 2.5m, up, 3.5m), (top.Symbol, top.BidPrice, top.BidQuantity, top.AskPrice, top.AskQuantity));
 
         sim.Engine.SetBook("BTCUSDT", down - 0.1m, 4.25m, up, 0.5m);
-        var moved = await NextAsync(tops, t => t.BidPrice == down - 0.1m, "the changed top");
+        var moved = await Eventually.NextMatchingAsync(tops, t => t.BidPrice == down - 0.1m, Timeout, "the changed top");
         Assert.Equal((4.25m, up, 0.5m), (moved.BidQuantity, moved.AskPrice, moved.AskQuantity));
         Assert.True(moved.UpdateId > top.UpdateId, $"update ids increase: {top.UpdateId} then {moved.UpdateId}");
-        var engineTop = await NextAsync(books, t => t.BidPrice == down - 0.1m, "the engine's changed top");
+        var engineTop = await Eventually.NextMatchingAsync(books, t => t.BidPrice == down - 0.1m, Timeout, "the engine's changed top");
         Assert.Equal(engineTop.Timestamp.ToUnixTimeMilliseconds(), moved.Timestamp.ToUnixTimeMilliseconds());
     }
 
@@ -143,22 +143,10 @@ public sealed class BybitTapeTests
 
         var up = last + 1m;
         sim.Engine.Trade("BTCUSDT", up, 0.25m);
-        var after = await NextAsync(trades, t => t.Price == up, "a trade after the malformed one");
+        var after = await Eventually.NextMatchingAsync(trades, t => t.Price == up, Timeout, "a trade after the malformed one");
         Assert.Equal(0.25m, after.Quantity);
         sim.Engine.SetBook("BTCUSDT", up, 1m, up + 0.1m, 1m);
-        var top = await NextAsync(tops, t => t.BidPrice == up, "a book top after the malformed one");
+        var top = await Eventually.NextMatchingAsync(tops, t => t.BidPrice == up, Timeout, "a book top after the malformed one");
         Assert.Equal(up + 0.1m, top.AskPrice);
-    }
-
-    private static async Task<T> NextAsync<T>(IAsyncEnumerator<T> stream, Func<T, bool> match, string what)
-    {
-        while (true)
-        {
-            var item = await Eventually.NextAsync(stream, Timeout, what);
-            if (match(item))
-            {
-                return item;
-            }
-        }
     }
 }

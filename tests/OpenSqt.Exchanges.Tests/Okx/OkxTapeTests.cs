@@ -62,8 +62,8 @@ public sealed class OkxTapeTests
 
         var up = down + 0.1m;
         sim.Engine.Trade("BTCUSDT", up, 1.25m);
-        var bought = await NextAsync(trades, t => t.Price == up, "the buy");
-        var engineBuy = await NextAsync(printed, t => t.Price == up, "the engine's print of the buy");
+        var bought = await Eventually.NextMatchingAsync(trades, t => t.Price == up, Timeout, "the buy");
+        var engineBuy = await Eventually.NextMatchingAsync(printed, t => t.Price == up, Timeout, "the engine's print of the buy");
         Assert.Equal(("BTCUSDT", 1.25m, false), (bought.Symbol, bought.Quantity, bought.BuyerIsMaker));
         Assert.Equal(engineBuy.TradeId, bought.TradeId);
         Assert.True(bought.TradeId > sold.TradeId, $"trade ids increase: {sold.TradeId} then {bought.TradeId}");
@@ -79,8 +79,8 @@ public sealed class OkxTapeTests
         Assert.Equal(("BTCUSDT", down, 2.5m, up, 3.5m), (top.Symbol, top.BidPrice, top.BidQuantity, top.AskPrice, top.AskQuantity));
 
         sim.Engine.SetBook("BTCUSDT", down - 0.1m, 4.25m, up, 0.5m);
-        var moved = await NextAsync(tops, t => t.BidPrice == down - 0.1m, "the changed top");
-        var engineTop = await NextAsync(books, t => t.BidPrice == down - 0.1m, "the engine's changed top");
+        var moved = await Eventually.NextMatchingAsync(tops, t => t.BidPrice == down - 0.1m, Timeout, "the changed top");
+        var engineTop = await Eventually.NextMatchingAsync(books, t => t.BidPrice == down - 0.1m, Timeout, "the engine's changed top");
         Assert.Equal((4.25m, up, 0.5m), (moved.BidQuantity, moved.AskPrice, moved.AskQuantity));
         Assert.True(moved.UpdateId > top.UpdateId, $"sequence ids increase: {top.UpdateId} then {moved.UpdateId}");
         Assert.Equal(engineTop.Timestamp.ToUnixTimeMilliseconds(), moved.Timestamp.ToUnixTimeMilliseconds());
@@ -115,22 +115,10 @@ public sealed class OkxTapeTests
 
         var up = last + 1m;
         sim.Engine.Trade("BTCUSDT", up, 0.25m);
-        var after = await NextAsync(trades, t => t.Price == up, "a trade after the malformed one");
+        var after = await Eventually.NextMatchingAsync(trades, t => t.Price == up, Timeout, "a trade after the malformed one");
         Assert.Equal(0.25m, after.Quantity);
         sim.Engine.SetBook("BTCUSDT", up, 1m, up + 0.1m, 1m);
-        var top = await NextAsync(tops, t => t.BidPrice == up, "a book top after the malformed one");
+        var top = await Eventually.NextMatchingAsync(tops, t => t.BidPrice == up, Timeout, "a book top after the malformed one");
         Assert.Equal(up + 0.1m, top.AskPrice);
-    }
-
-    private static async Task<T> NextAsync<T>(IAsyncEnumerator<T> stream, Func<T, bool> match, string what)
-    {
-        while (true)
-        {
-            var item = await Eventually.NextAsync(stream, Timeout, what);
-            if (match(item))
-            {
-                return item;
-            }
-        }
     }
 }
