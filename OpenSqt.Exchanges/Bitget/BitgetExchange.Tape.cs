@@ -7,16 +7,11 @@ namespace OpenSqt.Exchanges.Bitget;
 /// <summary>
 /// Bitget's public tape for the recording (<see cref="IMarketTape"/>): every trade from the <c>trade</c> channel and the
 /// best bid and ask from <c>books1</c>, on the public market stream next to <c>ticker</c> and the candles. Sizes are base
-/// coin as Bitget sends them. A push item that does not parse is logged, counted in <see cref="TapeItemsSkipped"/>
+/// coin as Bitget sends them. A push item that does not parse is logged, counted in <see cref="VenueExchange{TOptions, TRest}.TapeItemsSkipped"/>
 /// (and as an <see cref="ExchangeErrorKind.Internal"/> error of the operation <c>tape</c>) and left out; the stream goes on.
 /// </summary>
 internal sealed partial class BitgetExchange : IMarketTape
 {
-    private long _tapeSkipped;
-
-    /// <summary>Tape push items left out because they did not parse.</summary>
-    public long TapeItemsSkipped => Interlocked.Read(ref _tapeSkipped);
-
     /// <summary>
     /// Every trade of <paramref name="symbols"/> (<c>trade</c>, "Get the public trade data(taker orders)":
     /// https://www.bitget.com/api-doc/contract/websocket/public/New-Trades-Channel). Each subscription opens with a
@@ -29,7 +24,7 @@ internal sealed partial class BitgetExchange : IMarketTape
         VenueJson.RequireSymbols(symbols);
         var seen = new RecentKeys<(string Symbol, long TradeId)>(10_000);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.TradeChannel, s))],
-            (e, instId) => TapeItem(e, instId, BitgetMarketStream.TradeChannel, BitgetParsers.ParseWsTapeTrade) is { } trade && seen.TryAdd((trade.Symbol, trade.TradeId)) ? trade : null,
+            (e, instId) => TapeItemOrSkip(BitgetMarketStream.TradeChannel, instId, () => BitgetParsers.ParseWsTapeTrade(e, instId)) is { } trade && seen.TryAdd((trade.Symbol, trade.TradeId)) ? trade : null,
             cancellationToken);
     }
 
@@ -42,22 +37,6 @@ internal sealed partial class BitgetExchange : IMarketTape
     {
         VenueJson.RequireSymbols(symbols);
         return MarketStream.SubscribeAsync([.. symbols.Select(s => (BitgetMarketStream.BookTopChannel, s))],
-            (e, instId) => TapeItem(e, instId, BitgetMarketStream.BookTopChannel, BitgetParsers.ParseWsBookTop), cancellationToken);
-    }
-
-    private T? TapeItem<T>(JsonElement item, string instId, string channel, Func<JsonElement, string, T?> parse)
-        where T : class
-    {
-        try
-        {
-            return parse(item, instId);
-        }
-        catch (Exception ex) when (ex is ExchangeException or InvalidOperationException or FormatException or ArgumentOutOfRangeException)
-        {
-            Interlocked.Increment(ref _tapeSkipped);
-            Metrics.RecordError(VenueName, "tape", ExchangeErrorKind.Internal);
-            BitgetLog.TapeItemSkipped(Logger, channel, instId, ex.Message);
-            return null;
-        }
+            (e, instId) => TapeItemOrSkip(BitgetMarketStream.BookTopChannel, instId, () => BitgetParsers.ParseWsBookTop(e, instId)), cancellationToken);
     }
 }

@@ -38,6 +38,4 @@ internal static partial class BitgetLog
     [LoggerMessage(7312, LogLevel.Warning, "bitget: batch cancel refused {Count} item(s) without naming the order ({Errors}); the orders of the chunk it did not account for are read to settle them")]
     public static partial void CancelFailuresUnattributed(ILogger logger, int count, string errors);
 
-    [LoggerMessage(7313, LogLevel.Warning, "bitget: a {Channel} push item of {InstId} did not parse and is skipped: {Reason}")]
-    public static partial void TapeItemSkipped(ILogger logger, string channel, string instId, string reason);
 }

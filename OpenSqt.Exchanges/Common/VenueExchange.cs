@@ -25,6 +25,7 @@ internal abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDispos
     private IReadOnlySet<string>? _listed;
     private DateTimeOffset _rulesFetchedAt;
     private int _unknownValues;
+    private long _tapeItemsSkipped;
     private int _disposed;
 
     /// <param name="venue">The venue's name (<c>EXCHANGE</c> value).</param>
@@ -75,6 +76,9 @@ internal abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDispos
 
     /// <summary>Enum values (order type, time in force, status) the venue sent that the connector does not know, since start.</summary>
     public int UnknownValuesSeen => Volatile.Read(ref _unknownValues);
+
+    /// <summary>Public tape items (<see cref="IMarketTape"/>) left out because they did not parse.</summary>
+    public long TapeItemsSkipped => Interlocked.Read(ref _tapeItemsSkipped);
 
     protected TOptions Options { get; }
 
@@ -270,6 +274,27 @@ internal abstract class VenueExchange<TOptions, TRest> : IExchange, IAsyncDispos
     {
         Interlocked.Increment(ref _unknownValues);
         VenueLog.UnknownValue(Logger, Name, field, value);
+    }
+
+    /// <summary>
+    /// One item of a public tape push (<see cref="IMarketTape"/>), parsed. A malformed one (<see cref="VenueJson.IsMalformed"/>)
+    /// is counted in <see cref="TapeItemsSkipped"/> and as an internal error of the operation <c>tape</c>, logged, and left
+    /// out (null); the rest of the push and the stream go on.
+    /// </summary>
+    protected T? TapeItemOrSkip<T>(string channel, string instrument, Func<T?> parse)
+        where T : class
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception ex) when (VenueJson.IsMalformed(ex))
+        {
+            Interlocked.Increment(ref _tapeItemsSkipped);
+            Metrics.RecordError(Name, "tape", ExchangeErrorKind.Internal);
+            VenueLog.TapeItemSkipped(Logger, Name, channel, instrument, ex.Message);
+            return null;
+        }
     }
 
     /// <summary>

@@ -296,11 +296,13 @@ internal static class VenueJson
 
     /// <summary>
     /// Whether <paramref name="ex"/> says a pushed item is malformed: a bad number or a missing field
-    /// (<see cref="ExchangeException"/>), a value of the wrong JSON kind, a missing property or array element. A stream
+    /// (<see cref="ExchangeException"/>), a value of the wrong JSON kind, a missing property or array element, a time out
+    /// of range (<see cref="ArgumentOutOfRangeException"/> from <see cref="DateTimeOffset.FromUnixTimeMilliseconds"/>). A stream
     /// skips such an item (logged and counted) and goes on.
     /// </summary>
     public static bool IsMalformed(Exception ex) =>
-        ex is ExchangeException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or FormatException or OverflowException;
+        ex is ExchangeException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or FormatException or OverflowException
+            or ArgumentOutOfRangeException;
 
     /// <summary>A required positive decimal (a trade's price or size); absent, zero or negative is malformed.</summary>
     public static decimal GetPositiveDecimal(this JsonElement element, string property) =>

@@ -39,6 +39,9 @@ internal static partial class VenueLog
     [LoggerMessage(7012, LogLevel.Warning, "{Venue} {Stream}: connection lost: {Reason}")]
     public static partial void WebSocketDropped(ILogger logger, string venue, string stream, string reason);
 
+    [LoggerMessage(7008, LogLevel.Warning, "{Venue}: a {Channel} push item of {Instrument} did not parse and is skipped: {Reason}")]
+    public static partial void TapeItemSkipped(ILogger logger, string venue, string channel, string instrument, string reason);
+
     [LoggerMessage(7013, LogLevel.Information, "{Venue} {Stream}: reconnected after {Attempts} attempts, down {DowntimeSeconds} s")]
     public static partial void WebSocketReconnected(ILogger logger, string venue, string stream, int attempts, double downtimeSeconds);
 

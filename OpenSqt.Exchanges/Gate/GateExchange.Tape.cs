@@ -9,15 +9,11 @@ namespace OpenSqt.Exchanges.Gate;
 /// Gate's public tape for the recording (<see cref="IMarketTape"/>): every trade from <c>futures.trades</c> and the best
 /// bid and ask from <c>futures.book_ticker</c>, on the futures market stream next to the tickers and candlesticks. Gate
 /// sizes are contracts; the tape carries base units (times the contract's <c>quanto_multiplier</c>, as orders and
-/// positions do). A push item that does not parse is logged, counted in <see cref="TapeItemsSkipped"/> (and as an
+/// positions do). A push item that does not parse is logged, counted in <see cref="VenueExchange{TOptions, TRest}.TapeItemsSkipped"/> (and as an
 /// <see cref="ExchangeErrorKind.Internal"/> error of the operation <c>tape</c>) and left out; the stream goes on.
 /// </summary>
 internal sealed partial class GateExchange : IMarketTape
 {
-    private long _tapeSkipped;
-
-    /// <summary>Tape push items left out because they did not parse.</summary>
-    public long TapeItemsSkipped => Interlocked.Read(ref _tapeSkipped);
 
     /// <summary>Every trade of <paramref name="symbols"/> (<c>futures.trades</c>, payload <c>[contract, ...]</c>).</summary>
     public IAsyncEnumerable<TapeTrade> SubscribeTradesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
@@ -41,25 +37,9 @@ internal sealed partial class GateExchange : IMarketTape
     {
         var cache = await ContractsAsync(cancellationToken).ConfigureAwait(false);
         var keys = symbols.Select(s => GateMarketStream.Key(channel, null, cache.BySymbol(s).Name)).ToArray();
-        await foreach (var item in MarketStream.SubscribeAsync(keys, (e, name) => cache.TryByName(name, out var contract) ? TapeItem(e, contract, channel, parse) : null, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in MarketStream.SubscribeAsync(keys, (e, name) => cache.TryByName(name, out var contract) ? TapeItemOrSkip(channel, contract.Name, () => parse(e, contract)) : null, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
-        }
-    }
-
-    private T? TapeItem<T>(JsonElement item, GateContract contract, string channel, Func<JsonElement, GateContract, T?> parse)
-        where T : class
-    {
-        try
-        {
-            return parse(item, contract);
-        }
-        catch (Exception ex) when (ex is ExchangeException or InvalidOperationException or FormatException or OverflowException or ArgumentOutOfRangeException)
-        {
-            Interlocked.Increment(ref _tapeSkipped);
-            Metrics.RecordError(VenueName, "tape", ExchangeErrorKind.Internal);
-            GateLog.TapeItemSkipped(Logger, channel, contract.Name, ex.Message);
-            return null;
         }
     }
 }

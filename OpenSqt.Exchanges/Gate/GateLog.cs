@@ -38,6 +38,4 @@ internal static partial class GateLog
     [LoggerMessage(7211, LogLevel.Warning, "gate: {Where}: order {OrderId} is in status {Status}, which this connector does not know; the item is skipped, the rest stands")]
     public static partial void UnknownStatusSkipped(ILogger logger, string where, string orderId, string status);
 
-    [LoggerMessage(7212, LogLevel.Warning, "gate: a {Channel} push item of {Contract} did not parse and is skipped: {Reason}")]
-    public static partial void TapeItemSkipped(ILogger logger, string channel, string contract, string reason);
 }

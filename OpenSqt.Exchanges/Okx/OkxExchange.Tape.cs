@@ -9,15 +9,10 @@ namespace OpenSqt.Exchanges.Okx;
 /// and price) with its size and taker side from the <c>trades</c> channel, and the best bid and ask with their sizes
 /// from <c>bbo-tbt</c> (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-trades-channel,
 /// https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel). Sizes come in contracts and are
-/// converted to base units with the instrument's <c>ctVal</c>, as for orders. A malformed item is skipped, logged and counted (<see cref="MalformedTapeItemsSkipped"/>).
+/// converted to base units with the instrument's <c>ctVal</c>, as for orders. A malformed item is skipped, logged and counted (<see cref="VenueExchange{TOptions, TRest}.TapeItemsSkipped"/>).
 /// </summary>
 internal sealed partial class OkxExchange : IMarketTape
 {
-    private int _malformedTape;
-
-    /// <summary>Tape items skipped because they did not parse (a bad number, a missing field).</summary>
-    public int MalformedTapeItemsSkipped => Volatile.Read(ref _malformedTape);
-
     public IAsyncEnumerable<TapeTrade> SubscribeTradesAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
         VenueJson.RequireSymbols(symbols);
@@ -41,26 +36,9 @@ internal sealed partial class OkxExchange : IMarketTape
         }
 
         var channels = contractSizes.Keys.Select(instId => new OkxChannel(channel, instId)).ToArray();
-        await foreach (var item in MarketStream.SubscribeAsync(channels, (arg, element) => ParseOrSkip(arg, () => parse(arg.InstId, element, contractSizes[arg.InstId])), cancellationToken).ConfigureAwait(false))
+        await foreach (var item in MarketStream.SubscribeAsync(channels, (arg, element) => TapeItemOrSkip(arg.Channel, arg.InstId, () => parse(arg.InstId, element, contractSizes[arg.InstId])), cancellationToken).ConfigureAwait(false))
         {
             yield return item;
-        }
-    }
-
-    /// <summary>One tape item, or null when it is malformed: logged, counted, and the stream goes on.</summary>
-    private T? ParseOrSkip<T>(OkxChannel arg, Func<T?> parse)
-        where T : class
-    {
-        try
-        {
-            return parse();
-        }
-        catch (Exception ex) when (VenueJson.IsMalformed(ex))
-        {
-            Interlocked.Increment(ref _malformedTape);
-            Metrics.RecordError(VenueName, arg.Channel, ExchangeErrorKind.Internal);
-            OkxLog.MalformedSkipped(Logger, arg.Channel == "trades" ? "trade" : "book top", arg.Channel, arg.InstId, ex.Message);
-            return null;
         }
     }
 }

@@ -27,6 +27,4 @@ internal static partial class OkxLog
     public static partial void ReadBackSkipped(ILogger logger, string orderId);
 
 
-    [LoggerMessage(7408, LogLevel.Warning, "okx: skipped one malformed {Item} on {Channel} {InstId}: {Reason}")]
-    public static partial void MalformedSkipped(ILogger logger, string item, string channel, string instId, string reason);
 }

@@ -106,12 +106,12 @@ public sealed class OkxTapeTests
         }, Timeout, "the first trade and book top arrive");
         Assert.True(await first);
         Assert.True(await firstTop);
-        Assert.Equal(0, exchange.MalformedTapeItemsSkipped);
+        Assert.Equal(0, exchange.TapeItemsSkipped);
 
         // Over the wire: a trade whose price is no number, and a best bid and ask whose asks are no list of levels.
         await sim.SendRawAsync("public", "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT-SWAP\"},\"data\":[{\"instId\":\"BTC-USDT-SWAP\",\"tradeId\":\"7\",\"px\":\"oops\",\"sz\":\"1\",\"side\":\"buy\",\"ts\":\"1700000000000\",\"count\":\"1\"}]}");
         await sim.SendRawAsync("public", "{\"arg\":{\"channel\":\"bbo-tbt\",\"instId\":\"BTC-USDT-SWAP\"},\"data\":[{\"asks\":\"none\",\"bids\":[[\"95000\",\"1\",\"0\",\"1\"]],\"ts\":\"1700000000000\",\"seqId\":3}]}");
-        await Eventually.TrueAsync(() => exchange.MalformedTapeItemsSkipped == 2, Timeout, "both malformed pushes are skipped and counted");
+        await Eventually.TrueAsync(() => exchange.TapeItemsSkipped == 2, Timeout, "both malformed pushes are skipped and counted");
 
         var up = last + 1m;
         sim.Engine.Trade("BTCUSDT", up, 0.25m);
