@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OpenSqt.Contracts;
 using OpenSqt.Exchanges.Common;
 
