@@ -101,6 +101,9 @@ internal sealed class VenueWebSocketConnection(ClientWebSocket socket)
 /// </summary>
 internal sealed class VenueWebSocket : IAsyncDisposable
 {
+    /// <summary>How long a rotated-out connection is read for what it still carries before it is dropped.</summary>
+    private static readonly TimeSpan RotationDrain = TimeSpan.FromSeconds(5);
+
     private int _disposed;
     private readonly VenueWebSocketSettings _settings;
     private readonly string _venue;
@@ -281,6 +284,11 @@ internal sealed class VenueWebSocket : IAsyncDisposable
         var pinger = _settings.Heartbeat.TextPing is { } ping ? PingLoopAsync(connection, ping, force.Token) : Task.CompletedTask;
         Task<VenueWebSocketConnection?>? rotation = null;
 
+        // After a rotation the old connection is closed from this side and read until its close arrives, so what the venue
+        // sent on it before the new one took over is handled, not dropped with the receive left pending.
+        VenueWebSocketConnection? rotated = null;
+        var drainUntil = DateTimeOffset.MaxValue;
+
         // The receive stays pending across deadlines: cancelling a ClientWebSocket receive aborts the socket, so
         // deadlines (no data, rotation) are waited for beside it instead.
         Task<ValueWebSocketReceiveResult>? pending = null;
@@ -288,7 +296,7 @@ internal sealed class VenueWebSocket : IAsyncDisposable
         {
             while (true)
             {
-                var wait = NextDeadline(openedAt, lastData);
+                var wait = rotated is null ? NextDeadline(openedAt, lastData) : drainUntil - _time.GetUtcNow();
                 ValueWebSocketReceiveResult result;
                 try
                 {
@@ -301,6 +309,16 @@ internal sealed class VenueWebSocket : IAsyncDisposable
                         await deadline.CancelAsync().ConfigureAwait(false);
                         if (first != pending)
                         {
+                            if (rotated is not null)
+                            {
+                                if (_time.GetUtcNow() >= drainUntil)
+                                {
+                                    return new ReceiveOutcome("rotated before the lifetime limit", true, rotated);
+                                }
+
+                                continue;
+                            }
+
                             if (_settings.NoDataTimeout is { } noData && _time.GetElapsedTime(lastData) >= noData)
                             {
                                 if (_settings.ExpectsData is { } expects && !expects())
@@ -321,7 +339,18 @@ internal sealed class VenueWebSocket : IAsyncDisposable
                                 if (next is not null)
                                 {
                                     VenueLog.WebSocketRotated(_logger, _venue, _settings.Name);
-                                    return new ReceiveOutcome("rotated before the lifetime limit", true, next);
+                                    rotated = next;
+                                    drainUntil = _time.GetUtcNow() + RotationDrain;
+                                    try
+                                    {
+                                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "rotated", stop).ConfigureAwait(false);
+                                    }
+                                    catch (Exception ex) when (ex is WebSocketException or InvalidOperationException)
+                                    {
+                                        return new ReceiveOutcome("rotated before the lifetime limit", true, next);
+                                    }
+
+                                    continue;
                                 }
 
                                 if (_time.GetUtcNow() - openedAt >= lifetime)
@@ -345,11 +374,16 @@ internal sealed class VenueWebSocket : IAsyncDisposable
                 }
                 catch (WebSocketException ex)
                 {
-                    return new ReceiveOutcome(ex.Message, false, null);
+                    return rotated is not null ? new ReceiveOutcome("rotated before the lifetime limit", true, rotated) : new ReceiveOutcome(ex.Message, false, null);
                 }
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
+                    if (rotated is not null)
+                    {
+                        return new ReceiveOutcome("rotated before the lifetime limit", true, rotated);
+                    }
+
                     return new ReceiveOutcome($"closed by the venue ({socket.CloseStatus} {socket.CloseStatusDescription})", false, null);
                 }
 
