@@ -45,9 +45,27 @@ public static class OrderRoleExtensions
 public sealed class SlotOrder
 {
     private Order? _shown;
+    private string? _exchangeOrderId;
+    private OrderStatus? _status;
+    private decimal _filledQuantity;
+    private decimal _averagePrice;
+    private bool _cancelRequested;
+    private DateTimeOffset _updatedAt;
+    private string? _rejectReason;
+
+    /// <summary>The counter of the strategy whose slot the order is on (set when attached); every change is counted.</summary>
+    internal SlotChanges? Changes { get; set; }
 
     public required string ClientOrderId { get; init; }
-    public string? ExchangeOrderId { get; set; }
+    public string? ExchangeOrderId
+    {
+        get => _exchangeOrderId;
+        set
+        {
+            _exchangeOrderId = value;
+            Changes?.Note();
+        }
+    }
     public required OrderRole Role { get; init; }
     public OrderSide Side => Role.Side();
     public required decimal Price { get; init; }
@@ -59,21 +77,69 @@ public sealed class SlotOrder
     public bool Market { get; init; }
 
     /// <summary>Null until the venue confirmed the order (place answer or stream).</summary>
-    public OrderStatus? Status { get; set; }
+    public OrderStatus? Status
+    {
+        get => _status;
+        set
+        {
+            _status = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>Cumulative filled quantity already booked into the slot.</summary>
-    public decimal FilledQuantity { get; set; }
+    public decimal FilledQuantity
+    {
+        get => _filledQuantity;
+        set
+        {
+            _filledQuantity = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>Volume-weighted price of <see cref="FilledQuantity"/>.</summary>
-    public decimal AveragePrice { get; set; }
+    public decimal AveragePrice
+    {
+        get => _averagePrice;
+        set
+        {
+            _averagePrice = value;
+            Changes?.Note();
+        }
+    }
 
-    public bool CancelRequested { get; set; }
+    public bool CancelRequested
+    {
+        get => _cancelRequested;
+        set
+        {
+            _cancelRequested = value;
+            Changes?.Note();
+        }
+    }
 
     public DateTimeOffset CreatedAt { get; init; }
 
-    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset UpdatedAt
+    {
+        get => _updatedAt;
+        set
+        {
+            _updatedAt = value;
+            Changes?.Note();
+        }
+    }
 
-    public string? RejectReason { get; set; }
+    public string? RejectReason
+    {
+        get => _rejectReason;
+        set
+        {
+            _rejectReason = value;
+            Changes?.Note();
+        }
+    }
 
     public bool IsTerminal => Status is { } s && s.IsTerminal();
 
@@ -120,6 +186,15 @@ public sealed class GridSlot
     private decimal _positionQuantity;
     private int _positionSign;
     private bool _empty = true;
+    private decimal _openNotional;
+    private decimal _openFees;
+    private decimal _roundTripPnl;
+    private SlotStatus _status;
+    private SlotOrder? _order;
+    private int _postOnlyFailures;
+    private decimal? _postOnlyRefusedAtPrice;
+    private int _refusals;
+    private DateTimeOffset _parkedUntil = DateTimeOffset.MinValue;
 
     public GridSlot(long level, decimal price, decimal baseQuantity)
     {
@@ -144,6 +219,7 @@ public sealed class GridSlot
         {
             _positionQuantity = value;
             _empty = _positionSign == 0 || value == 0;
+            Changes?.Note();
         }
     }
 
@@ -155,36 +231,114 @@ public sealed class GridSlot
         {
             _positionSign = value;
             _empty = value == 0 || _positionQuantity == 0;
+            Changes?.Note();
         }
     }
 
     /// <summary>Sum of price x quantity of the fills that opened the open position.</summary>
-    public decimal OpenNotional { get; set; }
+    public decimal OpenNotional
+    {
+        get => _openNotional;
+        set
+        {
+            _openNotional = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>Fees paid on the fills that opened the open position.</summary>
-    public decimal OpenFees { get; set; }
+    public decimal OpenFees
+    {
+        get => _openFees;
+        set
+        {
+            _openFees = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>Realised PnL of the round trip in progress (part-closed positions).</summary>
-    public decimal RoundTripPnl { get; set; }
+    public decimal RoundTripPnl
+    {
+        get => _roundTripPnl;
+        set
+        {
+            _roundTripPnl = value;
+            Changes?.Note();
+        }
+    }
 
-    public SlotStatus Status { get; set; }
+    public SlotStatus Status
+    {
+        get => _status;
+        set
+        {
+            _status = value;
+            Changes?.Note();
+        }
+    }
 
-    public SlotOrder? Order { get; set; }
+    public SlotOrder? Order
+    {
+        get => _order;
+        set
+        {
+            _order = value;
+            if (value is not null)
+            {
+                value.Changes = Changes;
+            }
 
-    public int PostOnlyFailures { get; set; }
+            Changes?.Note();
+        }
+    }
+
+    public int PostOnlyFailures
+    {
+        get => _postOnlyFailures;
+        set
+        {
+            _postOnlyFailures = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>
     /// The price the engine had decided on when the venue last refused this slot's post-only order (the market had
     /// crossed the order's price), until a decision on another price: on that price the same order would be refused
     /// again. Not persisted: after a restart the first price is a new one.
     /// </summary>
-    public decimal? PostOnlyRefusedAtPrice { get; set; }
+    public decimal? PostOnlyRefusedAtPrice
+    {
+        get => _postOnlyRefusedAtPrice;
+        set
+        {
+            _postOnlyRefusedAtPrice = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>Refusals for good in a row (reset by a fill); each doubles how long the level is parked.</summary>
-    public int Refusals { get; set; }
+    public int Refusals
+    {
+        get => _refusals;
+        set
+        {
+            _refusals = value;
+            Changes?.Note();
+        }
+    }
 
     /// <summary>No new order goes out on this level before this time (a permanent refusal's backoff).</summary>
-    public DateTimeOffset ParkedUntil { get; set; } = DateTimeOffset.MinValue;
+    public DateTimeOffset ParkedUntil
+    {
+        get => _parkedUntil;
+        set
+        {
+            _parkedUntil = value;
+            Changes?.Note();
+        }
+    }
 
     public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
 
@@ -199,6 +353,21 @@ public sealed class GridSlot
     internal DustVerdict? LastDustVerdict { get; set; }
 
     public bool IsFilled => !IsEmpty;
+
+    /// <summary>The counter of the strategy the slot belongs to; every change to the slot or its order is counted.</summary>
+    internal SlotChanges? Changes { get; init; }
+}
+
+/// <summary>
+/// Counts the changes to one strategy's slots, their orders and its own state: what the strategy worked out from them at
+/// one count (a decision that changed nothing, the open position's totals) holds while the count has not moved. Only the
+/// strategy's single writer thread changes it.
+/// </summary>
+internal sealed class SlotChanges
+{
+    public long Count;
+
+    public void Note() => Count++;
 }
 
 /// <summary>Whether a slot's position of <see cref="Quantity"/> and <see cref="Sign"/>, closed on the grid of <see cref="Anchor"/>, was dust.</summary>

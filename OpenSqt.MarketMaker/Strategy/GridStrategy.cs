@@ -29,6 +29,12 @@ public sealed class GridStrategy
     private readonly List<long> _pruneScratch = [];
     private readonly int _pruneAbove;
     private readonly decimal _interval;
+    private readonly SlotChanges _changes = new();
+    private DateTimeOffset _marginLockedUntil = DateTimeOffset.MinValue;
+    private int _workingOrders;
+    private QuietDecision? _quiet;
+    private bool _waitsOnPrice;
+    private OpenTotals? _openTotals;
 
     public GridStrategy(GridOptions options, SymbolRules rules)
     {
@@ -52,12 +58,34 @@ public sealed class GridStrategy
     public decimal DecidedPrice { get; private set; }
 
     /// <summary>New buys are refused until this time after an insufficient-margin refusal.</summary>
-    public DateTimeOffset MarginLockedUntil { get; private set; } = DateTimeOffset.MinValue;
+    public DateTimeOffset MarginLockedUntil
+    {
+        get => _marginLockedUntil;
+        private set
+        {
+            _marginLockedUntil = value;
+            _changes.Count++;
+        }
+    }
 
     public IReadOnlyCollection<GridSlot> Slots => _slots.Values;
 
     /// <summary>Orders working or in flight.</summary>
-    public int WorkingOrders { get; private set; }
+    public int WorkingOrders
+    {
+        get => _workingOrders;
+        private set
+        {
+            _workingOrders = value;
+            _changes.Count++;
+        }
+    }
+
+    /// <summary>Whether a decision that changed nothing is repeated without working it out again; off only to check it against one.</summary>
+    internal bool RepeatsQuietDecisions { get; init; } = true;
+
+    /// <summary>Decisions worked out in full; the others repeated a decision that changed nothing (see <see cref="Decide"/>).</summary>
+    internal long FullDecisions { get; private set; }
 
     /// <summary>Whether a decision moved positions between slots (dust merged) that must be saved before anything is sent.</summary>
     public bool SlotsChanged { get; private set; }
@@ -100,6 +128,7 @@ public sealed class GridStrategy
         }
 
         Anchor = Rules.RoundPrice(anchor);
+        _changes.Count++;
     }
 
     public decimal LevelPrice(long level) => Rules.RoundPrice(Anchor!.Value + (level * _interval));
@@ -115,8 +144,9 @@ public sealed class GridStrategy
                 quantity = 0m;
             }
 
-            slot = new GridSlot(level, price, quantity);
+            slot = new GridSlot(level, price, quantity) { Changes = _changes };
             _slots.Add(level, slot);
+            _changes.Count++;
         }
 
         return slot;
@@ -135,6 +165,14 @@ public sealed class GridStrategy
     /// order is placed only while the symbol is Active, its side below its position limit and (buys) margin is not locked;
     /// otherwise working openings of that side are cancelled. Closing orders stay working and are placed in every state;
     /// Halted keeps them where they are (no trailing) and, with flatten, replaces them by reduce-only market closes.
+    /// <para>
+    /// Most ticks change nothing: the price moves inside the same grid interval and no order or position changed since.
+    /// A decision that sent nothing and changed nothing is remembered with what it was made on (the levels the price
+    /// falls between, the gate, the count of changes to the slots, and the time until which no parked level or margin
+    /// lock expires); a tick with the same inputs gets the same empty answer without walking the slots. A decision that
+    /// depended on the exact price (a level waiting for a new price after a post-only refusal, the cleanup over the order
+    /// threshold) is not remembered.
+    /// </para>
     /// </summary>
     public void Decide(decimal price, TradingGate gate, DateTimeOffset now, List<GridAction> actions)
     {
@@ -144,18 +182,45 @@ public sealed class GridStrategy
         }
 
         DecidedPrice = price;
-        Anchor ??= Rules.RoundPrice(price);
-        var anchor = Anchor.Value;
-        var buyWindow = Options.BuyWindowSize;
-        var sellWindow = Options.EffectiveSellWindowSize;
+        if (Anchor is null)
+        {
+            Anchor = Rules.RoundPrice(price);
+            _changes.Count++;
+        }
 
         // Levels from the anchor, divided once (decimal division is the costliest step of a tick). A tenth of the
         // interval is 0.1 level, so the buy below and the sell above are the same as dividing price -/+ a tenth.
-        var offset = (price - anchor) / _interval;
+        var offset = (price - Anchor.Value) / _interval;
         var center = (long)Math.Round(offset, MidpointRounding.AwayFromZero);
         var topBuy = (long)Math.Floor(offset - 0.1m);
-        var lowestBuy = topBuy - buyWindow + 1;
         var bottomSell = (long)Math.Ceiling(offset + 0.1m);
+        if (_quiet is { } quiet && quiet.Changes == _changes.Count && quiet.TopBuy == topBuy && quiet.BottomSell == bottomSell && quiet.Center == center
+            && now < quiet.Until && quiet.Gate == gate)
+        {
+            return;
+        }
+
+        FullDecisions++;
+        _quiet = null;
+        _waitsOnPrice = false;
+        var before = actions.Count;
+        var until = DecideInFull(price, gate, now, actions, center, topBuy, bottomSell);
+        if (RepeatsQuietDecisions && actions.Count == before && !SlotsChanged && !_waitsOnPrice && until > now)
+        {
+            _quiet = new QuietDecision(_changes.Count, gate, topBuy, bottomSell, center, until);
+        }
+    }
+
+    /// <summary>
+    /// The decision worked out in full; returns the time until which it holds as far as time goes (the earliest expiry of
+    /// a parked level or of the margin lock; <see cref="DateTimeOffset.MinValue"/> when it must not be repeated at all).
+    /// </summary>
+    private DateTimeOffset DecideInFull(decimal price, TradingGate gate, DateTimeOffset now, List<GridAction> actions, long center, long topBuy, long bottomSell)
+    {
+        var buyWindow = Options.BuyWindowSize;
+        var sellWindow = Options.EffectiveSellWindowSize;
+        var until = MarginLockedUntil > now ? MarginLockedUntil : DateTimeOffset.MaxValue;
+        var lowestBuy = topBuy - buyWindow + 1;
         var highestSell = Math.Max(center, bottomSell - 1) + sellWindow;
         var neutral = Options.GridMode == GridMode.Neutral;
         var halted = gate.State == TradingState.Halted;
@@ -202,6 +267,11 @@ public sealed class GridStrategy
         // Cancels: openings the gate no longer allows, trailing, and limit closes a flatten replaces.
         foreach (var slot in _slots.Values)
         {
+            if (slot.ParkedUntil > now && slot.ParkedUntil < until)
+            {
+                until = slot.ParkedUntil;
+            }
+
             var order = slot.Order;
             if (order is null || order.CancelRequested || slot.Status == SlotStatus.Free || order.IsTerminal)
             {
@@ -234,12 +304,14 @@ public sealed class GridStrategy
 
         if (WorkingOrders > Options.OrderCleanupThreshold)
         {
+            // The batch depends on the exact price.
             AddCleanup(price, actions);
+            until = DateTimeOffset.MinValue;
         }
 
         if (!gate.CanSend)
         {
-            return;
+            return until;
         }
 
         var working = WorkingOrders;
@@ -351,6 +423,8 @@ public sealed class GridStrategy
         {
             Prune(lowestBuy, highestSell, now);
         }
+
+        return until;
     }
 
     /// <summary>The opening quantity of <paramref name="role"/> still working (not filled, no cancel asked).</summary>
@@ -390,6 +464,7 @@ public sealed class GridStrategy
         foreach (var level in _pruneScratch)
         {
             _slots.Remove(level);
+            _changes.Count++;
         }
 
         _pruneScratch.Clear();
@@ -401,8 +476,19 @@ public sealed class GridStrategy
     /// </summary>
     public decimal UnrealisedPnl(decimal price)
     {
-        // Summed per slot, multiplied once: the same figure as each slot's (sign x (price x quantity - notional) - fees),
-        // with one decimal multiplication a decision instead of one a slot.
+        // Summed per slot, multiplied once: the same figure as each slot's (sign x (price x quantity - notional) - fees).
+        // The sums change only with the slots: kept until the next change, a tick costs one multiplication.
+        if (_openTotals is not { } totals || totals.Changes != _changes.Count)
+        {
+            totals = SumOpenPositions();
+            _openTotals = totals;
+        }
+
+        return (price * totals.Net) - totals.Notional - totals.Fees;
+    }
+
+    private OpenTotals SumOpenPositions()
+    {
         decimal net = 0, notional = 0, fees = 0;
         foreach (var slot in _slots.Values)
         {
@@ -425,7 +511,7 @@ public sealed class GridStrategy
             fees += slot.OpenFees;
         }
 
-        return (price * net) - notional - fees;
+        return new OpenTotals(_changes.Count, net, notional, fees);
     }
 
     /// <summary>Cancels for every working order (exit).</summary>
@@ -447,7 +533,7 @@ public sealed class GridStrategy
     /// again on the same price it would be refused again at once (and, once post-only is given up, would take liquidity
     /// at a price the market has left), so the slot waits for a decision on another price.
     /// </summary>
-    private static bool WaitsForNewPrice(GridSlot slot, decimal price)
+    private bool WaitsForNewPrice(GridSlot slot, decimal price)
     {
         if (slot.PostOnlyRefusedAtPrice is not { } refused)
         {
@@ -456,6 +542,8 @@ public sealed class GridStrategy
 
         if (refused == price)
         {
+            // Another price decides differently: this decision is not repeated on a price in the same interval.
+            _waitsOnPrice = true;
             return true;
         }
 
@@ -889,4 +977,10 @@ public sealed class GridStrategy
         slot.RoundTripPnl = roundTripPnl;
         slot.PostOnlyFailures = postOnlyFailures;
     }
+
+    /// <summary>A decision that sent and changed nothing, with what it was made on (see <see cref="Decide"/>).</summary>
+    private readonly record struct QuietDecision(long Changes, TradingGate Gate, long TopBuy, long BottomSell, long Center, DateTimeOffset Until);
+
+    /// <summary>The open positions' signed quantity, entry notional and opening fees, at a count of changes.</summary>
+    private readonly record struct OpenTotals(long Changes, decimal Net, decimal Notional, decimal Fees);
 }
