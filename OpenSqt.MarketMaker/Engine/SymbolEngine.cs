@@ -50,7 +50,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private PriceChange? _decidedTick;
     private long _latestTickTimestamp;
     private long _sequence;
-    private DateTimeOffset _lastDecision = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastAdjustment = DateTimeOffset.MinValue;
     private bool _redecide;
     private bool _timerArmed;
     private ITimer? _throttleTimer;
@@ -460,7 +460,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         // and an operator has reset.
         var storeFailed = _risk.StoreFailure is not null;
         var now = _time.GetUtcNow();
-        if (now - _lastDecision < _throttle && !_redecide)
+        // The throttle spaces adjustments (decisions that send or cancel something), as OpenSQT does: at most one per
+        // Throttle. A tick that changes nothing does not start the window, so the tick that crosses a level after a
+        // stream of quiet ones is acted on at once instead of up to a Throttle later.
+        if (now - _lastAdjustment < _throttle && !_redecide)
         {
             if (!_timerArmed)
             {
@@ -469,7 +472,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 // One timer for the engine's life, re-armed: a throttled tick allocates nothing. It fires on the time
                 // provider's thread (in a replay, the driver's) and only posts to the inbox.
                 _throttleTimer ??= _time.CreateTimer(static state => ((SymbolEngine)state!).Poke(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                _throttleTimer.Change(_throttle - (now - _lastDecision), Timeout.InfiniteTimeSpan);
+                _throttleTimer.Change(_throttle - (now - _lastAdjustment), Timeout.InfiniteTimeSpan);
             }
 
             return;
@@ -478,7 +481,6 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var decisionStarted = _time.GetTimestamp();
         _redecide = false;
         _decidedTick = tick;
-        _lastDecision = now;
         var gate = Gate();
         var hadAnchor = _strategy.Anchor is not null;
         _actions.Clear();
@@ -502,6 +504,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return;
         }
 
+        _lastAdjustment = now;
         activity?.SetTag("opensqt.symbol", Symbol);
         activity?.SetTag("opensqt.price", tick.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
         activity?.SetTag("opensqt.actions", _actions.Count);

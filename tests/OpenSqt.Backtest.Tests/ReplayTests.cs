@@ -115,6 +115,31 @@ public sealed class ReplayTests : IDisposable
     }
 
     /// <summary>
+    /// The throttle spaces adjustments, not ticks (OpenSQT: at most one adjustment per 50 ms). Ticks every 10 ms that
+    /// move inside one grid interval change nothing; the tick that then crosses a level is acted on at its own time, not
+    /// up to 50 ms later; and the next crossing 10 ms after that adjustment waits until 50 ms have passed since it.
+    /// </summary>
+    [Fact]
+    public async Task TheThrottleSpacesAdjustmentsSoALevelCrossedAfterQuietTicksIsActedOnAtOnce()
+    {
+        List<(long, decimal, decimal)> trades = [(T0, 95_000m, 1m)];
+        for (var i = 0; i < 20; i++)
+        {
+            trades.Add((T0 + 1_000 + (i * 10), 95_000m + (i % 5), 0.001m));
+        }
+
+        trades.AddRange([(T0 + 1_205, 95_105m, 0.001m), (T0 + 1_215, 95_205m, 0.001m), (T0 + 3_000, 95_205m, 0.001m), (T0 + 3_010, 94_990m, 5m), (T0 + 4_000, 94_990m, 0.001m)]);
+        var engine = BtcGrid();
+        engine["MarketMaker:Throttle"] = "00:00:00.050";
+
+        var result = await ReplayAsync(WriteTrades(trades), SimQueueModel.TradeThrough, latency: TimeSpan.Zero, engine: engine);
+
+        var placed = result.Fills.Where(f => f.Side == OrderSide.Buy).ToDictionary(f => f.Price, f => f.PlacedAt!.Value.ToUnixTimeMilliseconds() - T0);
+        Assert.Equal(1_205, placed[95_000m]);
+        Assert.Equal(1_255, placed[95_100m]);
+    }
+
+    /// <summary>
     /// A trade that jumps up through a neutral grid fills the close of a long and the short opened above it. The sim
     /// prints the trade (its price) before it matches the resting orders, and the engine must hear it in that order: told
     /// of the fills first, it decided on the price before the jump, sent the slot's new opening sell below the market
