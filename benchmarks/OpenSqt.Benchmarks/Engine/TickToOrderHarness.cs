@@ -20,7 +20,13 @@ namespace OpenSqt.Benchmarks.Engine;
 /// Tick to order: a trade printed on the sim -> price stream through the connector (gRPC) -> engine decision -> place
 /// order through the connector (gRPC) -> received by the sim. Each step moves the price one interval up, so each tick
 /// causes exactly one new buy (and one trailing cancel). Steps are spaced so the default 50 ms throttle and the
-/// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps]
+/// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps] [--feed ms]
+/// <para>
+/// Without <c>--feed</c> nothing trades between the steps, so every thread on the path sleeps for 100 ms and is woken by
+/// the tick. A live market is not quiet: with <c>--feed ms</c> a trade inside the current grid interval (it changes no
+/// decision) is printed every <c>ms</c> milliseconds between the steps as well, as a busy symbol's feed does, and the
+/// step's tick is measured the same way.
+/// </para>
 /// <para>
 /// Besides the total it prints where the time goes, p50 and p99 per stage: the engine's own stages come from its
 /// <see cref="EngineMetrics.PlaceStageDuration"/> histogram (read with a <see cref="MeterListener"/>, which is called on
@@ -38,7 +44,9 @@ internal static class TickToOrderHarness
 {
     public static async Task RunAsync(string[] args)
     {
-        var steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 300;
+        var steps = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 300;
+        var feedAt = Array.IndexOf(args, "--feed");
+        var feed = feedAt >= 0 && feedAt + 1 < args.Length ? TimeSpan.FromMilliseconds(int.Parse(args[feedAt + 1], System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
         var clock = new StopwatchClock();
         await using var connector = await ConnectorHost.StartAsync(configureServices: services => services.AddSingleton<TimeProvider>(clock));
         var sim = connector.Sim;
@@ -64,12 +72,22 @@ internal static class TickToOrderHarness
         app.MapMarketMaker();
         await app.StartAsync();
         var host = app.Services.GetRequiredService<EngineHost>();
-        while (!host.Ready)
+
+        // Ready says the symbols started; the snapshot that shows the anchor is published by the symbol's writer a moment
+        // later (reading it at once failed about one start in six on the loaded machine).
+        var startedAt = Stopwatch.GetTimestamp();
+        decimal? anchored = null;
+        while (!host.Ready || (anchored = host.Engines["BTCUSDT"].Snapshot.Anchor) is null)
         {
+            if (Stopwatch.GetElapsedTime(startedAt) > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException("the engine did not start and anchor its grid within 30 s");
+            }
+
             await Task.Delay(20);
         }
 
-        var anchor = host.Engines["BTCUSDT"].Snapshot.Anchor!.Value;
+        var anchor = anchored.Value;
         // The harness waits without spinning: on a small machine a spinning waiter takes a core from the path it measures.
         var arrivals = new ConcurrentDictionary<decimal, (long Stamped, long Seen)>();
         using var arrived = new SemaphoreSlim(0);
@@ -129,6 +147,23 @@ internal static class TickToOrderHarness
         });
         listener.Start();
 
+        // The feed: quiet trades a few ticks above the last step's price (the same grid interval), printed under the same
+        // lock as the steps' trades so that none lands on the wrong side of a step.
+        var printing = new Lock();
+        var lastPrice = anchor;
+        var feeding = feed is { } every ? Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(every);
+            var k = 0;
+            while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+            {
+                lock (printing)
+                {
+                    sim.Trade("BTCUSDT", lastPrice + (++k % 5 * 0.1m), 0.001m);
+                }
+            }
+        }) : Task.CompletedTask;
+
         var latency = new Percentiles(steps);
         var seenLatency = new Percentiles(steps);
         var stages = new Breakdown(steps);
@@ -137,8 +172,14 @@ internal static class TickToOrderHarness
         {
             var price = anchor + (step * 100m);
             var expected = price - 100m;
-            var start = Stopwatch.GetTimestamp();
-            sim.Trade("BTCUSDT", price, 0.001m);
+            long start;
+            lock (printing)
+            {
+                lastPrice = price;
+                start = Stopwatch.GetTimestamp();
+                sim.Trade("BTCUSDT", price, 0.001m);
+            }
+
             (long Stamped, long Seen) arrival;
             while (!arrivals.TryGetValue(expected, out arrival))
             {
@@ -179,6 +220,16 @@ internal static class TickToOrderHarness
 
         await stop.CancelAsync();
         await watcher;
+        try
+        {
+            await feeding;
+        }
+        catch (OperationCanceledException)
+        {
+            // The feed ends with the run.
+        }
+
+        Console.WriteLine(feed is { } f ? $"with a feed: a quiet trade every {f.TotalMilliseconds} ms between the steps" : "no feed: nothing trades between the steps");
         Console.WriteLine($"tick to order (sim trade -> connector -> engine -> place received by the sim): {latency.Summary()}");
         Console.WriteLine($"  as seen by a subscriber of the sim's order stream (one more hop):             {seenLatency.Summary()}");
         stages.Print();
