@@ -7,8 +7,9 @@ namespace OpenSqt.Benchmarks.Engine;
 
 /// <summary>
 /// One grid decision on a 20-level grid (10 buy levels, 10 sell levels) with every level working: the steady-state
-/// tick (nothing to change) and a tick one interval lower (a trailing sell cancel and a new buy decided, not applied).
-/// Target (issue 13): at most 1 us and no allocation.
+/// tick (nothing to change), answered by the last decision as the engine does, and worked out in full (what the first
+/// tick after any change costs), and a tick one interval lower (a trailing sell cancel and a new buy decided, not
+/// applied). Target (issue 13): at most 1 us and no allocation.
 /// </summary>
 [MemoryDiagnoser]
 public class GridDecisionBenchmarks
@@ -16,12 +17,22 @@ public class GridDecisionBenchmarks
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly List<GridAction> _actions = new(64);
     private GridStrategy _strategy = null!;
+    private GridStrategy _inFull = null!;
 
     [GlobalSetup]
     public void Setup()
     {
+        _inFull = Build(repeats: false);
+        _strategy = Build(repeats: true);
+    }
+
+    private GridStrategy Build(bool repeats)
+    {
         var rules = new SymbolRules { Symbol = "BTCUSDT", BaseAsset = "BTC", QuoteAsset = "USDT", TickSize = 0.1m, StepSize = 0.001m, MinQuantity = 0.001m, MinNotional = 100m };
-        _strategy = new GridStrategy(new GridOptions { Symbol = "BTCUSDT", PriceInterval = 50m, OrderQuantity = 200m, BuyWindowSize = 10, SellWindowSize = 10 }, rules);
+        _strategy = new GridStrategy(new GridOptions { Symbol = "BTCUSDT", PriceInterval = 50m, OrderQuantity = 200m, BuyWindowSize = 10, SellWindowSize = 10 }, rules)
+        {
+            RepeatsQuietDecisions = repeats,
+        };
         var sequence = 0;
 
         // Ten filled levels above the anchor (their sells) and ten empty levels at and below it (their buys).
@@ -34,6 +45,8 @@ public class GridDecisionBenchmarks
         {
             throw new InvalidOperationException($"setup expected a steady 20-order grid, got {_strategy.WorkingOrders} working and {_actions.Count} action(s)");
         }
+
+        return _strategy;
     }
 
     private void Apply(decimal price, ref int sequence)
@@ -59,6 +72,14 @@ public class GridDecisionBenchmarks
     {
         _actions.Clear();
         _strategy.Decide(95_045m, TradingGate.Open, Now, _actions);
+        return _actions.Count;
+    }
+
+    [Benchmark(Description = "steady tick, 20 levels working, worked out in full")]
+    public int SteadyTickInFull()
+    {
+        _actions.Clear();
+        _inFull.Decide(95_045m, TradingGate.Open, Now, _actions);
         return _actions.Count;
     }
 
