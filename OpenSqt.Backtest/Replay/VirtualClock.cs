@@ -10,6 +10,11 @@ public sealed class VirtualClock : TimeProvider
     private readonly Lock _gate = new();
     private readonly PriorityQueue<(Timer Timer, long Version), (long Due, long Order)> _queue = new();
     private long _nowTicks;
+
+    // The due time of the queue's first entry (long.MaxValue when empty), kept under the lock as the queue changes: the
+    // driver asks for a due timer before every event and nearly always none is, which this answers without the lock. A
+    // stale first entry (its timer changed or disposed) only makes it early: FireNext then takes the lock and drops it.
+    private long _firstDueTicks = long.MaxValue;
     private long _order;
     private TaskCompletionSource? _scheduled;
 
@@ -39,6 +44,7 @@ public sealed class VirtualClock : TimeProvider
                     }
 
                     _queue.Dequeue();
+                    Volatile.Write(ref _firstDueTicks, _queue.TryPeek(out _, out var first) ? first.Due : long.MaxValue);
                 }
 
                 return null;
@@ -83,17 +89,24 @@ public sealed class VirtualClock : TimeProvider
     /// </summary>
     public bool FireNext(DateTimeOffset limit)
     {
+        var limitTicks = limit.UtcTicks;
+        if (Volatile.Read(ref _firstDueTicks) > limitTicks)
+        {
+            return false;
+        }
+
         Timer timer;
         lock (_gate)
         {
             while (true)
             {
-                if (!_queue.TryPeek(out var entry, out var key) || key.Due > limit.UtcTicks)
+                if (!_queue.TryPeek(out var entry, out var key) || key.Due > limitTicks)
                 {
                     return false;
                 }
 
                 _queue.Dequeue();
+                Volatile.Write(ref _firstDueTicks, _queue.TryPeek(out _, out var first) ? first.Due : long.MaxValue);
                 if (entry.Timer.Version != entry.Version)
                 {
                     continue;
@@ -129,6 +142,7 @@ public sealed class VirtualClock : TimeProvider
     {
         timer.Version++;
         _queue.Enqueue((timer, timer.Version), (due, ++_order));
+        Volatile.Write(ref _firstDueTicks, Math.Min(_firstDueTicks, due));
         if (_scheduled is { } scheduled)
         {
             _scheduled = null;
