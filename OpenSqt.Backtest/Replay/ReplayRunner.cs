@@ -121,11 +121,9 @@ public sealed class ReplayRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             var time = DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs);
-            var poolBefore = ThreadPool.CompletedWorkItemCount;
             while (clock.FireNext(time))
             {
-                settle.AfterInlineEvent(poolBefore);
-                poolBefore = ThreadPool.CompletedWorkItemCount;
+                settle.AfterInlineEvent();
             }
 
             clock.AdvanceTo(time);
@@ -138,7 +136,7 @@ public sealed class ReplayRunner
 
             trades++;
             sim.Trade(symbol, e.Trade.Price, e.Trade.Quantity);
-            settle.AfterInlineEvent(poolBefore);
+            settle.AfterInlineEvent();
             if (risk.FatalError is { } fatal)
             {
                 throw new ReplayException($"the engine stopped at {time:O}: {fatal}");
@@ -254,6 +252,12 @@ public sealed class ReplayRunner
         // copies them on every read, which in this loop would allocate on every spin.
         private SymbolEngine[] _engines = [];
 
+        // The pool's count of work items done when the driver last found it all quiet. Reading the count is not cheap
+        // (it adds up every thread's counter under a lock), so it is read once per event, after it, and the reading
+        // serves as the next event's starting point: work the pool did between the two events (none of the driver's)
+        // then only sends the next event through the full Wait.
+        private long _poolCompleted = ThreadPool.CompletedWorkItemCount;
+
         public bool Quiet()
         {
             venue.Deliver();
@@ -286,14 +290,15 @@ public sealed class ReplayRunner
         /// spares nearly every event the yield of <see cref="Wait"/>; where other work shares the process (tests
         /// running in parallel), the pool is rarely idle and every event goes through <see cref="Wait"/> as before.
         /// </summary>
-        public void AfterInlineEvent(long poolCompletedBefore)
+        public void AfterInlineEvent()
         {
-            if (Quiet() && ThreadPool.CompletedWorkItemCount == poolCompletedBefore && PoolIdle())
+            if (Quiet() && ThreadPool.CompletedWorkItemCount == _poolCompleted && PoolIdle())
             {
                 return;
             }
 
             Wait();
+            _poolCompleted = ThreadPool.CompletedWorkItemCount;
         }
 
         public void Wait()
