@@ -22,6 +22,10 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
     private readonly CancellationTokenRegistration _registration;
     private CancellationTokenRegistration _enumeration;
     private bool _waiting;
+
+    // The queue's length, written under the lock and read without it: the driver looks at every subscription for the
+    // oldest queued item whenever anything is queued anywhere, and most of them hold nothing.
+    private int _queued;
     private bool _enumerated;
     private bool _ended;
     private T _current = default!;
@@ -51,6 +55,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
                 // Counted before it is queued (and uncounted after it is taken): the backlog is never below what is queued.
                 _backlog.Add(1);
                 _queue.Enqueue((sequence, item));
+                Volatile.Write(ref _queued, _queue.Count);
             }
         }
     }
@@ -58,6 +63,12 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
     /// <summary>True, with the sequence number of the next queued item, when the subscriber waits and an item is queued.</summary>
     public bool Ready(out long sequence)
     {
+        if (Volatile.Read(ref _queued) == 0)
+        {
+            sequence = 0;
+            return false;
+        }
+
         lock (_gate)
         {
             if (!_waiting || _queue.Count == 0)
@@ -83,6 +94,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
 
             _waiting = false;
             _current = _queue.Dequeue().Item;
+            Volatile.Write(ref _queued, _queue.Count);
             _backlog.Add(-1);
         }
 
@@ -111,6 +123,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
                 // Asked for the next item while one is queued: the subscriber is already running (inline on the
                 // driver's thread, or at its start), so it takes it at once.
                 _current = _queue.Dequeue().Item;
+                Volatile.Write(ref _queued, _queue.Count);
                 _backlog.Add(-1);
                 return ValueTask.FromResult(true);
             }
@@ -154,6 +167,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             _ended = true;
             _backlog.Add(-_queue.Count);
             _queue.Clear();
+            Volatile.Write(ref _queued, 0);
             wake = _waiting;
             _waiting = false;
         }
