@@ -248,9 +248,10 @@ public sealed class ReplayRunner
     /// <summary>Waits, without sleeping, until the engine has handled everything the venue told it.</summary>
     private sealed class Settler(ReplayVenue venue, EngineHost engineHost, TimeSpan timeout)
     {
-        // The symbol engines exist once the engine has started and never change after; a ConcurrentDictionary's Values
-        // copies them on every read, which in this loop would allocate on every spin.
-        private SymbolEngine[] _engines = [];
+        // The symbol engines exist once the engine has started and never change after: taken once then. A
+        // ConcurrentDictionary's Values copies them on every read and its Count takes all its locks, which in this loop
+        // would cost on every event.
+        private SymbolEngine[]? _engines;
 
         // The pool's count of work items done when the driver last found it all quiet. Reading the count is not cheap
         // (it adds up every thread's counter under a lock), so it is read once per event, after it, and the reading
@@ -261,17 +262,12 @@ public sealed class ReplayRunner
         public bool Quiet()
         {
             venue.Deliver();
-            if (ThreadPool.PendingWorkItemCount != 0 || !venue.Drained)
+            if (!venue.Drained)
             {
                 return false;
             }
 
-            if (_engines.Length != engineHost.Engines.Count)
-            {
-                _engines = [.. engineHost.Engines.Values];
-            }
-
-            foreach (var engine in _engines)
+            foreach (var engine in Engines())
             {
                 if (!engine.IsIdle)
                 {
@@ -279,7 +275,26 @@ public sealed class ReplayRunner
                 }
             }
 
-            return true;
+            // Last, as the dearest look (it walks every pool thread's queue).
+            return ThreadPool.PendingWorkItemCount == 0;
+        }
+
+        private SymbolEngine[] Engines()
+        {
+            if (_engines is { } engines)
+            {
+                return engines;
+            }
+
+            // Taken for good only once the engine has started (all its symbol engines made); before, as they are now.
+            var started = engineHost.Started.IsCompleted;
+            engines = [.. engineHost.Engines.Values];
+            if (started)
+            {
+                _engines = engines;
+            }
+
+            return engines;
         }
 
         /// <summary>
