@@ -23,11 +23,16 @@ public sealed class VirtualClock : TimeProvider
         _nowTicks = start.UtcTicks;
     }
 
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _nowTicks), TimeSpan.Zero);
+    public override DateTimeOffset GetUtcNow() => new(NowTicks, TimeSpan.Zero);
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-    public override long GetTimestamp() => Interlocked.Read(ref _nowTicks);
+    public override long GetTimestamp() => NowTicks;
+
+    // The time as ticks, read on every thread the engine runs on, several times per event (the sim and the engine stamp
+    // what they do). In a 64-bit process a 64-bit read is atomic and a volatile read is enough; Interlocked.Read is a
+    // locked compare-exchange, needed only where a 64-bit read can tear.
+    private long NowTicks => IntPtr.Size == 8 ? Volatile.Read(ref _nowTicks) : Interlocked.Read(ref _nowTicks);
 
     /// <summary>The due time of the earliest live timer, if any.</summary>
     public DateTimeOffset? NextDue
@@ -74,7 +79,7 @@ public sealed class VirtualClock : TimeProvider
         long current;
         do
         {
-            current = Interlocked.Read(ref _nowTicks);
+            current = NowTicks;
             if (ticks <= current)
             {
                 return;
@@ -172,7 +177,7 @@ public sealed class VirtualClock : TimeProvider
                     return true;
                 }
 
-                clock.ScheduleLocked(this, Interlocked.Read(ref clock._nowTicks) + Math.Max(0, dueTime.Ticks));
+                clock.ScheduleLocked(this, clock.NowTicks + Math.Max(0, dueTime.Ticks));
                 return true;
             }
         }
