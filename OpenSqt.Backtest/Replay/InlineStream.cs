@@ -23,9 +23,10 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
     private CancellationTokenRegistration _enumeration;
     private bool _waiting;
 
-    // The queue's length, written under the lock and read without it: the driver looks at every subscription for the
-    // oldest queued item whenever anything is queued anywhere, and most of them hold nothing.
-    private int _queued;
+    // The sequence number of the first queued item (long.MaxValue with none), written under the lock and read without it
+    // (with _waiting): the driver looks at every subscription for the oldest queued item whenever anything is queued
+    // anywhere, most of them hold nothing, and the one it picks is checked again under the lock as it is handed on.
+    private long _head = long.MaxValue;
     private bool _enumerated;
     private bool _ended;
     private T _current = default!;
@@ -55,31 +56,22 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
                 // Counted before it is queued (and uncounted after it is taken): the backlog is never below what is queued.
                 _backlog.Add(1);
                 _queue.Enqueue((sequence, item));
-                Volatile.Write(ref _queued, _queue.Count);
+                if (_queue.Count == 1)
+                {
+                    Volatile.Write(ref _head, sequence);
+                }
             }
         }
     }
 
-    /// <summary>True, with the sequence number of the next queued item, when the subscriber waits and an item is queued.</summary>
+    /// <summary>
+    /// True, with the sequence number of the next queued item, when the subscriber waits and an item is queued; read
+    /// without the lock, <see cref="TryDeliver"/> checks it again under it.
+    /// </summary>
     public bool Ready(out long sequence)
     {
-        if (Volatile.Read(ref _queued) == 0)
-        {
-            sequence = 0;
-            return false;
-        }
-
-        lock (_gate)
-        {
-            if (!_waiting || _queue.Count == 0)
-            {
-                sequence = 0;
-                return false;
-            }
-
-            sequence = _queue.Peek().Sequence;
-            return true;
-        }
+        sequence = Volatile.Read(ref _head);
+        return sequence != long.MaxValue && Volatile.Read(ref _waiting);
     }
 
     /// <summary>Hands the next queued item to a subscriber waiting for one; false when none waits or none is queued.</summary>
@@ -93,8 +85,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             }
 
             _waiting = false;
-            _current = _queue.Dequeue().Item;
-            Volatile.Write(ref _queued, _queue.Count);
+            _current = Dequeue();
             _backlog.Add(-1);
         }
 
@@ -122,8 +113,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             {
                 // Asked for the next item while one is queued: the subscriber is already running (inline on the
                 // driver's thread, or at its start), so it takes it at once.
-                _current = _queue.Dequeue().Item;
-                Volatile.Write(ref _queued, _queue.Count);
+                _current = Dequeue();
                 _backlog.Add(-1);
                 return ValueTask.FromResult(true);
             }
@@ -154,6 +144,14 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
+    /// <summary>Takes the first queued item; the lock is held.</summary>
+    private T Dequeue()
+    {
+        var item = _queue.Dequeue().Item;
+        Volatile.Write(ref _head, _queue.TryPeek(out var next) ? next.Sequence : long.MaxValue);
+        return item;
+    }
+
     private void End(Exception? error)
     {
         bool wake;
@@ -167,7 +165,7 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             _ended = true;
             _backlog.Add(-_queue.Count);
             _queue.Clear();
-            Volatile.Write(ref _queued, 0);
+            Volatile.Write(ref _head, long.MaxValue);
             wake = _waiting;
             _waiting = false;
         }
