@@ -7,7 +7,9 @@ namespace OpenSqt.Backtest.Replay;
 /// subscriber by the driver (<see cref="TryDeliver"/>), on the driver's thread: the subscriber's code after its
 /// <c>await foreach</c> runs inline, up to its next wait, before <see cref="TryDeliver"/> returns. No thread hand-off.
 /// Each item carries the venue-wide sequence number it was published with, so the driver can hand the items of all
-/// subscriptions on in the order the venue published them (<see cref="IInlineDelivery"/>).
+/// subscriptions on in the order the venue published them (<see cref="IInlineDelivery"/>). Every item queued and taken
+/// is counted in the venue's <see cref="InlineBacklog"/>, so the driver can tell that nothing is queued anywhere without
+/// looking at each subscription.
 /// </summary>
 internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>, IValueTaskSource<bool>, IInlineDelivery
 {
@@ -15,34 +17,29 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
     private readonly Queue<(long Sequence, T Item)> _queue = new();
     private readonly Func<T, bool>? _filter;
     private readonly Action<InlineStream<T>> _remove;
+    private readonly InlineBacklog _backlog;
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private readonly CancellationTokenRegistration _registration;
     private CancellationTokenRegistration _enumeration;
     private bool _waiting;
+
+    // The sequence number of the first queued item (long.MaxValue with none), written under the lock and read without it
+    // (with _waiting): the driver looks at every subscription for the oldest queued item whenever anything is queued
+    // anywhere, most of them hold nothing, and the one it picks is checked again under the lock as it is handed on.
+    private long _head = long.MaxValue;
     private bool _enumerated;
     private bool _ended;
     private T _current = default!;
 
-    public InlineStream(Func<T, bool>? filter, Action<InlineStream<T>> remove, CancellationToken cancellationToken)
+    public InlineStream(Func<T, bool>? filter, Action<InlineStream<T>> remove, InlineBacklog backlog, CancellationToken cancellationToken)
     {
         _filter = filter;
         _remove = remove;
+        _backlog = backlog;
         _registration = cancellationToken.Register(() => End(new OperationCanceledException(cancellationToken)));
     }
 
     public T Current => _current;
-
-    /// <summary>True while an item is queued that the subscriber has not taken.</summary>
-    public bool HasQueued
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _queue.Count > 0;
-            }
-        }
-    }
 
     /// <summary>Queues <paramref name="item"/>, published as the venue's <paramref name="sequence"/>th item.</summary>
     public void Offer(T item, long sequence)
@@ -56,25 +53,25 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
         {
             if (!_ended)
             {
+                // Counted before it is queued (and uncounted after it is taken): the backlog is never below what is queued.
+                _backlog.Add(1);
                 _queue.Enqueue((sequence, item));
+                if (_queue.Count == 1)
+                {
+                    Volatile.Write(ref _head, sequence);
+                }
             }
         }
     }
 
-    /// <summary>True, with the sequence number of the next queued item, when the subscriber waits and an item is queued.</summary>
+    /// <summary>
+    /// True, with the sequence number of the next queued item, when the subscriber waits and an item is queued; read
+    /// without the lock, <see cref="TryDeliver"/> checks it again under it.
+    /// </summary>
     public bool Ready(out long sequence)
     {
-        lock (_gate)
-        {
-            if (!_waiting || _queue.Count == 0)
-            {
-                sequence = 0;
-                return false;
-            }
-
-            sequence = _queue.Peek().Sequence;
-            return true;
-        }
+        sequence = Volatile.Read(ref _head);
+        return sequence != long.MaxValue && Volatile.Read(ref _waiting);
     }
 
     /// <summary>Hands the next queued item to a subscriber waiting for one; false when none waits or none is queued.</summary>
@@ -88,7 +85,8 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             }
 
             _waiting = false;
-            _current = _queue.Dequeue().Item;
+            _current = Dequeue();
+            _backlog.Add(-1);
         }
 
         _core.SetResult(true);
@@ -115,7 +113,8 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             {
                 // Asked for the next item while one is queued: the subscriber is already running (inline on the
                 // driver's thread, or at its start), so it takes it at once.
-                _current = _queue.Dequeue().Item;
+                _current = Dequeue();
+                _backlog.Add(-1);
                 return ValueTask.FromResult(true);
             }
 
@@ -145,6 +144,14 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
+    /// <summary>Takes the first queued item; the lock is held.</summary>
+    private T Dequeue()
+    {
+        var item = _queue.Dequeue().Item;
+        Volatile.Write(ref _head, _queue.TryPeek(out var next) ? next.Sequence : long.MaxValue);
+        return item;
+    }
+
     private void End(Exception? error)
     {
         bool wake;
@@ -156,7 +163,9 @@ internal sealed class InlineStream<T> : IAsyncEnumerable<T>, IAsyncEnumerator<T>
             }
 
             _ended = true;
+            _backlog.Add(-_queue.Count);
             _queue.Clear();
+            Volatile.Write(ref _head, long.MaxValue);
             wake = _waiting;
             _waiting = false;
         }
@@ -184,4 +193,19 @@ internal interface IInlineDelivery
 
     /// <summary>Hands the next queued item to the waiting subscriber; its code runs inline before this returns.</summary>
     bool TryDeliver();
+}
+
+/// <summary>
+/// The number of items queued in all of a venue's subscriptions that their subscribers have not taken yet, kept as the
+/// items are queued and taken (on any thread): one read tells the driver, after nearly every event, that there is
+/// nothing to hand on, where looking at each subscription takes a lock apiece.
+/// </summary>
+internal sealed class InlineBacklog
+{
+    private long _count;
+
+    /// <summary>True when no subscription holds an item its subscriber has not taken.</summary>
+    public bool IsEmpty => Volatile.Read(ref _count) == 0;
+
+    public void Add(long items) => Interlocked.Add(ref _count, items);
 }

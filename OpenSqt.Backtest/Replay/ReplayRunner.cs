@@ -121,11 +121,9 @@ public sealed class ReplayRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             var time = DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs);
-            var poolBefore = ThreadPool.CompletedWorkItemCount;
             while (clock.FireNext(time))
             {
-                settle.AfterInlineEvent(poolBefore);
-                poolBefore = ThreadPool.CompletedWorkItemCount;
+                settle.AfterInlineEvent();
             }
 
             clock.AdvanceTo(time);
@@ -138,7 +136,7 @@ public sealed class ReplayRunner
 
             trades++;
             sim.Trade(symbol, e.Trade.Price, e.Trade.Quantity);
-            settle.AfterInlineEvent(poolBefore);
+            settle.AfterInlineEvent();
             if (risk.FatalError is { } fatal)
             {
                 throw new ReplayException($"the engine stopped at {time:O}: {fatal}");
@@ -250,24 +248,26 @@ public sealed class ReplayRunner
     /// <summary>Waits, without sleeping, until the engine has handled everything the venue told it.</summary>
     private sealed class Settler(ReplayVenue venue, EngineHost engineHost, TimeSpan timeout)
     {
-        // The symbol engines exist once the engine has started and never change after; a ConcurrentDictionary's Values
-        // copies them on every read, which in this loop would allocate on every spin.
-        private SymbolEngine[] _engines = [];
+        // The symbol engines exist once the engine has started and never change after: taken once then. A
+        // ConcurrentDictionary's Values copies them on every read and its Count takes all its locks, which in this loop
+        // would cost on every event.
+        private SymbolEngine[]? _engines;
+
+        // The pool's count of work items done when the driver last found it all quiet. Reading the count is not cheap
+        // (it adds up every thread's counter under a lock), so it is read once per event, after it, and the reading
+        // serves as the next event's starting point: work the pool did between the two events (none of the driver's)
+        // then only sends the next event through the full Wait.
+        private long _poolCompleted = ThreadPool.CompletedWorkItemCount;
 
         public bool Quiet()
         {
             venue.Deliver();
-            if (ThreadPool.PendingWorkItemCount != 0 || !venue.Drained)
+            if (!venue.Drained)
             {
                 return false;
             }
 
-            if (_engines.Length != engineHost.Engines.Count)
-            {
-                _engines = [.. engineHost.Engines.Values];
-            }
-
-            foreach (var engine in _engines)
+            foreach (var engine in Engines())
             {
                 if (!engine.IsIdle)
                 {
@@ -275,7 +275,26 @@ public sealed class ReplayRunner
                 }
             }
 
-            return true;
+            // Last, as the dearest look (it walks every pool thread's queue).
+            return ThreadPool.PendingWorkItemCount == 0;
+        }
+
+        private SymbolEngine[] Engines()
+        {
+            if (_engines is { } engines)
+            {
+                return engines;
+            }
+
+            // Taken for good only once the engine has started (all its symbol engines made); before, as they are now.
+            var started = engineHost.Started.IsCompleted;
+            engines = [.. engineHost.Engines.Values];
+            if (started)
+            {
+                _engines = engines;
+            }
+
+            return engines;
         }
 
         /// <summary>
@@ -286,14 +305,15 @@ public sealed class ReplayRunner
         /// spares nearly every event the yield of <see cref="Wait"/>; where other work shares the process (tests
         /// running in parallel), the pool is rarely idle and every event goes through <see cref="Wait"/> as before.
         /// </summary>
-        public void AfterInlineEvent(long poolCompletedBefore)
+        public void AfterInlineEvent()
         {
-            if (Quiet() && ThreadPool.CompletedWorkItemCount == poolCompletedBefore && PoolIdle())
+            if (Quiet() && ThreadPool.CompletedWorkItemCount == _poolCompleted && PoolIdle())
             {
                 return;
             }
 
             Wait();
+            _poolCompleted = ThreadPool.CompletedWorkItemCount;
         }
 
         public void Wait()

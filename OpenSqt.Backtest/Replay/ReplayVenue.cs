@@ -18,25 +18,32 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     private readonly ConcurrentQueue<Fill> _fills = new();
     private readonly ConcurrentQueue<FundingFee> _funding = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _placedAt = new(StringComparer.Ordinal);
-    private readonly Streams<OrderUpdate> _orders = new();
-    private readonly Streams<PriceChange> _prices = new();
-    private readonly Streams<Candle> _klines = new();
-    private readonly Streams<Account> _accounts = new();
-    private readonly Streams<Position> _positions = new();
-    private readonly Streams<FundingRate> _fundingRates = new();
+    private readonly InlineBacklog _backlog = new();
+    private readonly Streams<OrderUpdate> _orders;
+    private readonly Streams<PriceChange> _prices;
+    private readonly Streams<Candle> _klines;
+    private readonly Streams<Account> _accounts;
+    private readonly Streams<Position> _positions;
+    private readonly Streams<FundingRate> _fundingRates;
     private long _published;
 
     public ReplayVenue(SimExchange sim, TimeProvider time)
     {
         _sim = sim;
         _time = time;
+        _orders = new(_backlog);
+        _prices = new(_backlog);
+        _klines = new(_backlog);
+        _accounts = new(_backlog);
+        _positions = new(_backlog);
+        _fundingRates = new(_backlog);
         sim.SetTap(this);
     }
 
     public SimExchange Sim => _sim;
 
     /// <summary>True when every item the sim published has been taken by the subscriber it went to.</summary>
-    public bool Drained => !(_orders.HasQueued || _prices.HasQueued || _klines.HasQueued || _accounts.HasQueued || _positions.HasQueued || _fundingRates.HasQueued);
+    public bool Drained => _backlog.IsEmpty;
 
     /// <summary>
     /// Hands every queued item to its waiting subscriber, on this thread, until none is left that a subscriber waits for;
@@ -50,7 +57,10 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     public bool Deliver()
     {
         var any = false;
-        while (true)
+
+        // Nothing queued anywhere (after most events, and after the last item an event published): no subscription to
+        // look at.
+        while (!_backlog.IsEmpty)
         {
             IInlineDelivery? next = null;
             var oldest = long.MaxValue;
@@ -67,6 +77,8 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
 
             any = true;
         }
+
+        return any;
     }
 
     /// <summary>The next number of the venue-wide publication order.</summary>
@@ -213,31 +225,15 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
     }
 
     /// <summary>The subscriptions of one stream.</summary>
-    private sealed class Streams<T>
+    private sealed class Streams<T>(InlineBacklog backlog)
     {
         private readonly Lock _gate = new();
         private InlineStream<T>[] _open = [];
 
-        public bool HasQueued
-        {
-            get
-            {
-                foreach (var stream in Volatile.Read(ref _open))
-                {
-                    if (stream.HasQueued)
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            }
-        }
-
         /// <summary>Opens a subscription; <paramref name="removed"/> runs once when it ends.</summary>
         public IAsyncEnumerable<T> Subscribe(Func<T, bool>? filter, CancellationToken cancellationToken, Action? removed = null)
         {
-            var stream = new InlineStream<T>(filter, s => { Remove(s); removed?.Invoke(); }, cancellationToken);
+            var stream = new InlineStream<T>(filter, s => { Remove(s); removed?.Invoke(); }, backlog, cancellationToken);
             lock (_gate)
             {
                 _open = [.. _open, stream];

@@ -10,6 +10,11 @@ public sealed class VirtualClock : TimeProvider
     private readonly Lock _gate = new();
     private readonly PriorityQueue<(Timer Timer, long Version), (long Due, long Order)> _queue = new();
     private long _nowTicks;
+
+    // The due time of the queue's first entry (long.MaxValue when empty), kept under the lock as the queue changes: the
+    // driver asks for a due timer before every event and nearly always none is, which this answers without the lock. A
+    // stale first entry (its timer changed or disposed) only makes it early: FireNext then takes the lock and drops it.
+    private long _firstDueTicks = long.MaxValue;
     private long _order;
     private TaskCompletionSource? _scheduled;
 
@@ -18,11 +23,16 @@ public sealed class VirtualClock : TimeProvider
         _nowTicks = start.UtcTicks;
     }
 
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _nowTicks), TimeSpan.Zero);
+    public override DateTimeOffset GetUtcNow() => new(NowTicks, TimeSpan.Zero);
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-    public override long GetTimestamp() => Interlocked.Read(ref _nowTicks);
+    public override long GetTimestamp() => NowTicks;
+
+    // The time as ticks, read on every thread the engine runs on, several times per event (the sim and the engine stamp
+    // what they do). In a 64-bit process a 64-bit read is atomic and a volatile read is enough; Interlocked.Read is a
+    // locked compare-exchange, needed only where a 64-bit read can tear.
+    private long NowTicks => IntPtr.Size == 8 ? Volatile.Read(ref _nowTicks) : Interlocked.Read(ref _nowTicks);
 
     /// <summary>The due time of the earliest live timer, if any.</summary>
     public DateTimeOffset? NextDue
@@ -39,6 +49,7 @@ public sealed class VirtualClock : TimeProvider
                     }
 
                     _queue.Dequeue();
+                    Volatile.Write(ref _firstDueTicks, _queue.TryPeek(out _, out var first) ? first.Due : long.MaxValue);
                 }
 
                 return null;
@@ -68,7 +79,7 @@ public sealed class VirtualClock : TimeProvider
         long current;
         do
         {
-            current = Interlocked.Read(ref _nowTicks);
+            current = NowTicks;
             if (ticks <= current)
             {
                 return;
@@ -83,17 +94,24 @@ public sealed class VirtualClock : TimeProvider
     /// </summary>
     public bool FireNext(DateTimeOffset limit)
     {
+        var limitTicks = limit.UtcTicks;
+        if (Volatile.Read(ref _firstDueTicks) > limitTicks)
+        {
+            return false;
+        }
+
         Timer timer;
         lock (_gate)
         {
             while (true)
             {
-                if (!_queue.TryPeek(out var entry, out var key) || key.Due > limit.UtcTicks)
+                if (!_queue.TryPeek(out var entry, out var key) || key.Due > limitTicks)
                 {
                     return false;
                 }
 
                 _queue.Dequeue();
+                Volatile.Write(ref _firstDueTicks, _queue.TryPeek(out _, out var first) ? first.Due : long.MaxValue);
                 if (entry.Timer.Version != entry.Version)
                 {
                     continue;
@@ -129,6 +147,7 @@ public sealed class VirtualClock : TimeProvider
     {
         timer.Version++;
         _queue.Enqueue((timer, timer.Version), (due, ++_order));
+        Volatile.Write(ref _firstDueTicks, Math.Min(_firstDueTicks, due));
         if (_scheduled is { } scheduled)
         {
             _scheduled = null;
@@ -158,7 +177,7 @@ public sealed class VirtualClock : TimeProvider
                     return true;
                 }
 
-                clock.ScheduleLocked(this, Interlocked.Read(ref clock._nowTicks) + Math.Max(0, dueTime.Ticks));
+                clock.ScheduleLocked(this, clock.NowTicks + Math.Max(0, dueTime.Ticks));
                 return true;
             }
         }

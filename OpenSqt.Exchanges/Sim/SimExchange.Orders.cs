@@ -150,7 +150,7 @@ public sealed partial class SimExchange
             }
             else
             {
-                symbol.Resting.Add(order);
+                symbol.AddResting(order);
             }
         }
 

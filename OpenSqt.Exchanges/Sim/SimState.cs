@@ -109,7 +109,52 @@ internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, Sim
     public decimal MarkPrice { get; set; }
     public DateTimeOffset LastTradeTime { get; set; }
     public SimPosition Position { get; } = new();
-    public List<SimOrder> Resting { get; } = [];
+    private readonly List<SimOrder> _resting = [];
+
+    /// <summary>The symbol's orders on the book; they go on and off it through <see cref="AddResting"/> and <see cref="RemoveResting"/>.</summary>
+    public IReadOnlyList<SimOrder> Resting => _resting;
+
+    /// <summary>The highest price of a resting buy (<see cref="decimal.MinValue"/> with none): no trade above it reaches a buy.</summary>
+    public decimal HighestBuy { get; private set; } = decimal.MinValue;
+
+    /// <summary>The lowest price of a resting sell (<see cref="decimal.MaxValue"/> with none): no trade below it reaches a sell.</summary>
+    public decimal LowestSell { get; private set; } = decimal.MaxValue;
+
+    public void AddResting(SimOrder order)
+    {
+        _resting.Add(order);
+        if (order.Side == OrderSide.Buy)
+        {
+            HighestBuy = Math.Max(HighestBuy, order.Price);
+        }
+        else
+        {
+            LowestSell = Math.Min(LowestSell, order.Price);
+        }
+    }
+
+    public void RemoveResting(SimOrder order)
+    {
+        if (!_resting.Remove(order))
+        {
+            return;
+        }
+
+        // Orders leave the book far less often than trades print: the bounds are worked out again from what rests.
+        HighestBuy = decimal.MinValue;
+        LowestSell = decimal.MaxValue;
+        foreach (var resting in _resting)
+        {
+            if (resting.Side == OrderSide.Buy)
+            {
+                HighestBuy = Math.Max(HighestBuy, resting.Price);
+            }
+            else
+            {
+                LowestSell = Math.Min(LowestSell, resting.Price);
+            }
+        }
+    }
 
     /// <summary>The best bid and ask with their sizes, once <see cref="SimExchange.SetBook"/> gave them (replay only).</summary>
     public bool HasBook { get; set; }

@@ -26,6 +26,60 @@ public sealed class DataImportTests : IDisposable
     }
 
     [Fact]
+    public void NumbersInEveryPlainShapeReadAsTheFrameworkParsesThem()
+    {
+        // Ids, times, prices and quantities as a file may write them: leading and trailing zeros, with and without a
+        // point, a point first or last, up to 22 digits (the import reads up to 18 itself, more through the framework).
+        // Each is read to the same value, and a decimal to the same scale, as long.Parse and decimal.Parse give.
+        var random = new Random(5);
+        var rows = new List<string>();
+        var expected = new List<(long Id, string Price, string Quantity, long Time)>();
+        long id = 0, time = 1767225600000;
+        for (var i = 0; i < 20_000; i++)
+        {
+            id += random.Next(1, 1_000_000) * (long)random.Next(1, 1_000_000);
+            time += random.Next(0, 1000);
+            var (price, quantity) = (Number(random), Number(random));
+            expected.Add((id, price, quantity, time));
+            rows.Add($"{Zeros(random)}{id},{price},{quantity},1,1,{Zeros(random)}{time},true");
+        }
+
+        var trades = MarketData.Open(Write("BTCUSDT-aggTrades-2026-01-01.csv", [.. rows]), "BTCUSDT").Trades().ToList();
+
+        Assert.Equal(expected.Count, trades.Count);
+        for (var i = 0; i < trades.Count; i++)
+        {
+            Assert.Equal(expected[i].Id, trades[i].AggTradeId);
+            Assert.Equal(expected[i].Time, trades[i].TimeMs);
+            Assert.Equal(decimal.GetBits(decimal.Parse(expected[i].Price, System.Globalization.CultureInfo.InvariantCulture)), decimal.GetBits(trades[i].Price));
+            Assert.Equal(decimal.GetBits(decimal.Parse(expected[i].Quantity, System.Globalization.CultureInfo.InvariantCulture)), decimal.GetBits(trades[i].Quantity));
+        }
+
+        static string Zeros(Random random) => new('0', random.Next(4) == 0 ? random.Next(1, 6) : 0);
+
+        static string Number(Random random)
+        {
+            var text = new System.Text.StringBuilder();
+            for (var n = random.Next(0, 12); n > 0; n--)
+            {
+                text.Append((char)('0' + random.Next(10)));
+            }
+
+            if (random.Next(3) > 0)
+            {
+                text.Append('.');
+                for (var n = random.Next(0, 11); n > 0; n--)
+                {
+                    text.Append((char)('0' + (random.Next(3) == 0 ? 0 : random.Next(10))));
+                }
+            }
+
+            // Positive, as a price and a quantity must be.
+            return text.ToString().Any(c => c is >= '1' and <= '9') ? text.ToString() : text.Append('7').ToString();
+        }
+    }
+
+    [Fact]
     public void AggTradesWithoutHeaderAndWithCrlfReadTheSame()
     {
         var path = Write("BTCUSDT-aggTrades-2026-01-01.csv",
