@@ -64,7 +64,7 @@ public sealed class GridStrategy
         private set
         {
             _marginLockedUntil = value;
-            _changes.Count++;
+            _changes.Note();
         }
     }
 
@@ -77,7 +77,7 @@ public sealed class GridStrategy
         private set
         {
             _workingOrders = value;
-            _changes.Count++;
+            _changes.Note();
         }
     }
 
@@ -128,7 +128,7 @@ public sealed class GridStrategy
         }
 
         Anchor = Rules.RoundPrice(anchor);
-        _changes.Count++;
+        _changes.Note();
     }
 
     public decimal LevelPrice(long level) => Rules.RoundPrice(Anchor!.Value + (level * _interval));
@@ -146,7 +146,7 @@ public sealed class GridStrategy
 
             slot = new GridSlot(level, price, quantity) { Changes = _changes };
             _slots.Add(level, slot);
-            _changes.Count++;
+            _changes.Note();
         }
 
         return slot;
@@ -185,7 +185,7 @@ public sealed class GridStrategy
         if (Anchor is null)
         {
             Anchor = Rules.RoundPrice(price);
-            _changes.Count++;
+            _changes.Note();
         }
 
         // Levels from the anchor, divided once (decimal division is the costliest step of a tick). A tenth of the
@@ -464,7 +464,7 @@ public sealed class GridStrategy
         foreach (var level in _pruneScratch)
         {
             _slots.Remove(level);
-            _changes.Count++;
+            _changes.Note();
         }
 
         _pruneScratch.Clear();
