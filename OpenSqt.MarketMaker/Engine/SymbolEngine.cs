@@ -397,6 +397,10 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 }
 
                 effect = TrackerEffect.Changed;
+
+                // Whoever waits for the reconciliation reads the books it left: the engine says Ready after the start's
+                // reconciliation, and a snapshot read at once showed no anchor until the writer's next refresh.
+                _ledger.Refresh();
                 position.Done.TrySetResult(result);
                 break;
         }
