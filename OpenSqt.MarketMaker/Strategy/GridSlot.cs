@@ -60,12 +60,9 @@ public sealed class SlotOrder
     public string? ExchangeOrderId
     {
         get => _exchangeOrderId;
-        set
-        {
-            _exchangeOrderId = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _exchangeOrderId, value);
     }
+
     public required OrderRole Role { get; init; }
     public OrderSide Side => Role.Side();
     public required decimal Price { get; init; }
@@ -80,43 +77,27 @@ public sealed class SlotOrder
     public OrderStatus? Status
     {
         get => _status;
-        set
-        {
-            _status = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _status, value);
     }
 
     /// <summary>Cumulative filled quantity already booked into the slot.</summary>
     public decimal FilledQuantity
     {
         get => _filledQuantity;
-        set
-        {
-            _filledQuantity = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _filledQuantity, value);
     }
 
     /// <summary>Volume-weighted price of <see cref="FilledQuantity"/>.</summary>
     public decimal AveragePrice
     {
         get => _averagePrice;
-        set
-        {
-            _averagePrice = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _averagePrice, value);
     }
 
     public bool CancelRequested
     {
         get => _cancelRequested;
-        set
-        {
-            _cancelRequested = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _cancelRequested, value);
     }
 
     public DateTimeOffset CreatedAt { get; init; }
@@ -124,21 +105,13 @@ public sealed class SlotOrder
     public DateTimeOffset UpdatedAt
     {
         get => _updatedAt;
-        set
-        {
-            _updatedAt = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _updatedAt, value);
     }
 
     public string? RejectReason
     {
         get => _rejectReason;
-        set
-        {
-            _rejectReason = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _rejectReason, value);
     }
 
     public bool IsTerminal => Status is { } s && s.IsTerminal();
@@ -239,43 +212,27 @@ public sealed class GridSlot
     public decimal OpenNotional
     {
         get => _openNotional;
-        set
-        {
-            _openNotional = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _openNotional, value);
     }
 
     /// <summary>Fees paid on the fills that opened the open position.</summary>
     public decimal OpenFees
     {
         get => _openFees;
-        set
-        {
-            _openFees = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _openFees, value);
     }
 
     /// <summary>Realised PnL of the round trip in progress (part-closed positions).</summary>
     public decimal RoundTripPnl
     {
         get => _roundTripPnl;
-        set
-        {
-            _roundTripPnl = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _roundTripPnl, value);
     }
 
     public SlotStatus Status
     {
         get => _status;
-        set
-        {
-            _status = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _status, value);
     }
 
     public SlotOrder? Order
@@ -296,11 +253,7 @@ public sealed class GridSlot
     public int PostOnlyFailures
     {
         get => _postOnlyFailures;
-        set
-        {
-            _postOnlyFailures = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _postOnlyFailures, value);
     }
 
     /// <summary>
@@ -311,33 +264,21 @@ public sealed class GridSlot
     public decimal? PostOnlyRefusedAtPrice
     {
         get => _postOnlyRefusedAtPrice;
-        set
-        {
-            _postOnlyRefusedAtPrice = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _postOnlyRefusedAtPrice, value);
     }
 
     /// <summary>Refusals for good in a row (reset by a fill); each doubles how long the level is parked.</summary>
     public int Refusals
     {
         get => _refusals;
-        set
-        {
-            _refusals = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _refusals, value);
     }
 
     /// <summary>No new order goes out on this level before this time (a permanent refusal's backoff).</summary>
     public DateTimeOffset ParkedUntil
     {
         get => _parkedUntil;
-        set
-        {
-            _parkedUntil = value;
-            Changes?.Note();
-        }
+        set => SlotChanges.Set(Changes, ref _parkedUntil, value);
     }
 
     public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
@@ -368,6 +309,13 @@ internal sealed class SlotChanges
     public long Count;
 
     public void Note() => Count++;
+
+    /// <summary>Sets <paramref name="field"/> and counts the change (a slot or order outside any strategy counts nowhere).</summary>
+    public static void Set<T>(SlotChanges? changes, ref T field, T value)
+    {
+        field = value;
+        changes?.Note();
+    }
 }
 
 /// <summary>Whether a slot's position of <see cref="Quantity"/> and <see cref="Sign"/>, closed on the grid of <see cref="Anchor"/>, was dust.</summary>

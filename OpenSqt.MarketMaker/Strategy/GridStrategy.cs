@@ -61,11 +61,7 @@ public sealed class GridStrategy
     public DateTimeOffset MarginLockedUntil
     {
         get => _marginLockedUntil;
-        private set
-        {
-            _marginLockedUntil = value;
-            _changes.Note();
-        }
+        private set => SlotChanges.Set(_changes, ref _marginLockedUntil, value);
     }
 
     public IReadOnlyCollection<GridSlot> Slots => _slots.Values;
@@ -74,11 +70,7 @@ public sealed class GridStrategy
     public int WorkingOrders
     {
         get => _workingOrders;
-        private set
-        {
-            _workingOrders = value;
-            _changes.Note();
-        }
+        private set => SlotChanges.Set(_changes, ref _workingOrders, value);
     }
 
     /// <summary>Whether a decision that changed nothing is repeated without working it out again; off only to check it against one.</summary>
