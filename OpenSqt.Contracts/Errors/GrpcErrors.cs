@@ -77,4 +77,42 @@ public static class GrpcErrors
         var message = context is null ? detail : $"{context}: {detail}";
         return new ExchangeException(kind, message, exception, retryAfter);
     }
+
+    /// <summary>
+    /// A failed request on the order entry stream: the status and trailers the unary call would have failed with, as
+    /// the answer's <see cref="Wire.OrderEntryError"/>.
+    /// </summary>
+    public static Wire.OrderEntryError ToOrderEntryError(this RpcException exception)
+    {
+        var error = new Wire.OrderEntryError
+        {
+            StatusCode = (int)exception.StatusCode,
+            Message = exception.Status.Detail ?? "",
+            ErrorKind = exception.Trailers.GetValue(KindTrailer) ?? "",
+        };
+        if (long.TryParse(exception.Trailers.GetValue(RetryAfterTrailer), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+        {
+            error.RetryAfterMs = ms;
+        }
+
+        return error;
+    }
+
+    /// <summary>The <see cref="RpcException"/> a unary call would have thrown for this order entry error.</summary>
+    public static RpcException ToRpcException(this Wire.OrderEntryError error)
+    {
+        var trailers = new Metadata();
+        if (!string.IsNullOrEmpty(error.ErrorKind))
+        {
+            trailers.Add(KindTrailer, error.ErrorKind);
+        }
+
+        if (error.RetryAfterMs > 0)
+        {
+            trailers.Add(RetryAfterTrailer, error.RetryAfterMs.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var code = Enum.IsDefined(typeof(StatusCode), error.StatusCode) ? (StatusCode)error.StatusCode : StatusCode.Unknown;
+        return new RpcException(new Status(code, error.Message), trailers, error.Message);
+    }
 }

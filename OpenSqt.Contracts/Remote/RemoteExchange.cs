@@ -12,8 +12,10 @@ namespace OpenSqt.Contracts.Remote;
 /// <see cref="ExchangeException"/> with the kind the connector sent. Streams reconnect and re-subscribe by themselves
 /// with exponential backoff and raise <see cref="StreamReconnected"/> after each successful reconnect.
 /// Orders are never re-sent automatically: a place call with an unknown outcome is for the caller to resolve by client id.
+/// Places and cancels go over one long-lived <c>OrderEntry</c> stream unless configured otherwise (see
+/// <see cref="RemoteExchangeOptions.OrderEntry"/>).
 /// </summary>
-public sealed partial class RemoteExchange : IExchange
+public sealed partial class RemoteExchange : IExchange, IAsyncDisposable
 {
     public const string ServiceName = "opensqt.market_maker.v1.ExchangeService";
 
@@ -124,7 +126,18 @@ public sealed partial class RemoteExchange : IExchange
 
     public async Task<Order> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken = default)
     {
-        var order = await Call(o => _client.PlaceOrderAsync(request.ToWire(), o), $"place {request.Side} {request.Symbol}", cancellationToken).ConfigureAwait(false);
+        var wire = request.ToWire();
+        var what = $"place {request.Side} {request.Symbol}";
+        if (UsesOrderEntryStream)
+        {
+            var answer = await EnterAsync(new W.OrderEntryRequest { Place = wire }, what, cancellationToken).ConfigureAwait(false);
+            if (answer is not null)
+            {
+                return answer.Placed.ToDomain();
+            }
+        }
+
+        var order = await Call(o => _client.PlaceOrderAsync(wire, o), what, cancellationToken).ConfigureAwait(false);
         return order.ToDomain();
     }
 
@@ -151,7 +164,13 @@ public sealed partial class RemoteExchange : IExchange
             request.ClientOrderId = order.ClientOrderId!;
         }
 
-        await Call(o => _client.CancelOrderAsync(request, o), $"cancel {order}", cancellationToken).ConfigureAwait(false);
+        var what = $"cancel {order}";
+        if (UsesOrderEntryStream && await EnterAsync(new W.OrderEntryRequest { Cancel = request }, what, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        await Call(o => _client.CancelOrderAsync(request, o), what, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<BatchItemError>> BatchCancelOrdersAsync(string symbol, IReadOnlyList<string> exchangeOrderIds, CancellationToken cancellationToken = default)

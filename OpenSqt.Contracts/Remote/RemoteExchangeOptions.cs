@@ -30,6 +30,17 @@ public sealed class RemoteExchangeOptions : ServiceChannelOptions
     /// <summary>Deadline of one unary call. A place call that runs out of it has an unknown outcome.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How places and cancels travel: <c>stream</c> (one long-lived <c>OrderEntry</c> stream; a connector without it is
+    /// answered by the unary calls from then on) or <c>unary</c> (one <c>PlaceOrder</c> / <c>CancelOrder</c> call each).
+    /// </summary>
+    [AllowedValues(OrderEntryStreamMode, OrderEntryUnaryMode, ErrorMessage = "RemoteExchange:OrderEntry must be stream or unary")]
+    public string OrderEntry { get; set; } = OrderEntryStreamMode;
+
+    public const string OrderEntryStreamMode = "stream";
+
+    public const string OrderEntryUnaryMode = "unary";
 }
 
 /// <summary>Exponential backoff: initial, 2x, 4x ... capped.</summary>

@@ -46,9 +46,17 @@ public sealed class ConnectorMetrics
 
     public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
 
-    public void Request(string method, string code, TimeSpan? duration)
+    public const string UnaryTransport = "unary";
+
+    public const string OrderEntryTransport = "order_entry";
+
+    /// <summary>
+    /// One request served. <paramref name="transport"/> says how it came: <c>unary</c> (its own call) or
+    /// <c>order_entry</c> (a request on the OrderEntry stream, counted under the method it stands for).
+    /// </summary>
+    public void Request(string method, string code, TimeSpan? duration, string transport = UnaryTransport)
     {
-        var tags = new TagList { { "method", method }, { "code", code } };
+        var tags = new TagList { { "method", method }, { "code", code }, { "transport", transport } };
         _requests.Add(1, tags);
         if (duration is { } d)
         {

@@ -28,7 +28,7 @@ public sealed class ConnectorInterceptor(ConnectorMetrics metrics, IExchange exc
         }
         catch (Exception ex)
         {
-            var rpc = Translate(method, ex);
+            var rpc = Translate(logger, method, ex);
             activity?.SetStatus(ActivityStatusCode.Error, rpc.Status.Detail);
             activity?.SetTag("rpc.grpc.status_code", (int)rpc.StatusCode);
             metrics.Request(method, rpc.StatusCode.ToString(), Stopwatch.GetElapsedTime(started));
@@ -47,14 +47,35 @@ public sealed class ConnectorInterceptor(ConnectorMetrics metrics, IExchange exc
         }
         catch (Exception ex)
         {
-            var rpc = Translate(method, ex);
+            var rpc = Translate(logger, method, ex);
             metrics.Request(method, rpc.StatusCode.ToString(), null);
             metrics.Error(method, rpc.StatusCode.ToString());
             throw rpc;
         }
     }
 
-    private RpcException Translate(string method, Exception ex)
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var method = MethodName(context.Method);
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+            metrics.Request(method, nameof(StatusCode.OK), null);
+        }
+        catch (Exception ex)
+        {
+            var rpc = Translate(logger, method, ex);
+            metrics.Request(method, rpc.StatusCode.ToString(), null);
+            metrics.Error(method, rpc.StatusCode.ToString());
+            throw rpc;
+        }
+    }
+
+    /// <summary>
+    /// The status a failure is answered with, logged: also used for each request of the order entry stream, whose
+    /// failures are answers on the stream, not the end of the call.
+    /// </summary>
+    internal static RpcException Translate(ILogger logger, string method, Exception ex)
     {
         var rpc = ex switch
         {

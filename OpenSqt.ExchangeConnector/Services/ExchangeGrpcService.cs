@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using OpenSqt.Contracts;
+using OpenSqt.ExchangeConnector.Diagnostics;
 using OpenSqt.ExchangeConnector.Metadata;
 using OpenSqt.ExchangeConnector.Safety;
 using OpenSqt.ExchangeConnector.Streaming;
@@ -32,7 +33,9 @@ public sealed partial class ExchangeGrpcService(
     ExchangeMetadataCache metadata,
     StreamHub hub,
     ConnectorSafety safety,
-    IOptions<StreamingOptions> streaming) : W.ExchangeService.ExchangeServiceBase
+    IOptions<StreamingOptions> streaming,
+    ConnectorMetrics metrics,
+    ILogger<ExchangeGrpcService> logger) : W.ExchangeService.ExchangeServiceBase
 {
     private readonly StreamingOptions _streaming = streaming.Value;
 
@@ -46,12 +49,16 @@ public sealed partial class ExchangeGrpcService(
             IsUnifiedMargin = exchange.IsUnifiedMargin,
         });
 
-    public override async Task<W.Order> PlaceOrder(W.PlaceOrderRequest request, ServerCallContext context)
+    public override Task<W.Order> PlaceOrder(W.PlaceOrderRequest request, ServerCallContext context) =>
+        PlaceAsync(request, context.CancellationToken);
+
+    /// <summary>A place, from the unary call or the order entry stream.</summary>
+    private async Task<W.Order> PlaceAsync(W.PlaceOrderRequest request, CancellationToken cancellationToken)
     {
         var order = ToOrderRequest(request);
-        await KnownSymbol(order.Symbol, context).ConfigureAwait(false);
-        await safety.EnsureArmedAsync(order.Symbol, context.CancellationToken).ConfigureAwait(false);
-        var placed = await exchange.PlaceOrderAsync(order, context.CancellationToken).ConfigureAwait(false);
+        await KnownSymbol(order.Symbol, cancellationToken).ConfigureAwait(false);
+        await safety.EnsureArmedAsync(order.Symbol, cancellationToken).ConfigureAwait(false);
+        var placed = await exchange.PlaceOrderAsync(order, cancellationToken).ConfigureAwait(false);
         return placed.ToWire();
     }
 
@@ -81,12 +88,16 @@ public sealed partial class ExchangeGrpcService(
         return response;
     }
 
-    public override async Task<W.CancelOrderResponse> CancelOrder(W.CancelOrderRequest request, ServerCallContext context)
+    public override Task<W.CancelOrderResponse> CancelOrder(W.CancelOrderRequest request, ServerCallContext context) =>
+        CancelAsync(request, context.CancellationToken);
+
+    /// <summary>A cancel, from the unary call or the order entry stream.</summary>
+    private async Task<W.CancelOrderResponse> CancelAsync(W.CancelOrderRequest request, CancellationToken cancellationToken)
     {
-        var symbol = await KnownSymbol(request.Symbol, context).ConfigureAwait(false);
+        var symbol = await KnownSymbol(request.Symbol, cancellationToken).ConfigureAwait(false);
         RejectMargin(request.UseMargin);
         var order = ToOrderRef(request.OrderId, request.ExchangeOrderId, request.ClientOrderId);
-        await exchange.CancelOrderAsync(symbol, order, context.CancellationToken).ConfigureAwait(false);
+        await exchange.CancelOrderAsync(symbol, order, cancellationToken).ConfigureAwait(false);
         return new W.CancelOrderResponse();
     }
 
@@ -337,10 +348,12 @@ public sealed partial class ExchangeGrpcService(
         }
     }
 
-    private async Task<string> KnownSymbol(string? symbol, ServerCallContext context)
+    private Task<string> KnownSymbol(string? symbol, ServerCallContext context) => KnownSymbol(symbol, context.CancellationToken);
+
+    private async Task<string> KnownSymbol(string? symbol, CancellationToken cancellationToken)
     {
         var checkedSymbol = RequireSymbol(symbol);
-        await metadata.GetAsync(checkedSymbol, context.CancellationToken).ConfigureAwait(false);
+        await metadata.GetAsync(checkedSymbol, cancellationToken).ConfigureAwait(false);
         return checkedSymbol;
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenSqt.Benchmarks.Connector;
 using OpenSqt.Contracts;
+using OpenSqt.Contracts.Remote;
 using OpenSqt.ExchangeConnector.Diagnostics;
 using OpenSqt.MarketMaker.Engine;
 using OpenSqt.MarketMaker.Extensions;
@@ -20,7 +21,7 @@ namespace OpenSqt.Benchmarks.Engine;
 /// Tick to order: a trade printed on the sim -> price stream through the connector (gRPC) -> engine decision -> place
 /// order through the connector (gRPC) -> received by the sim. Each step moves the price one interval up, so each tick
 /// causes exactly one new buy (and one trailing cancel). Steps are spaced so the default 50 ms throttle and the
-/// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps] [--feed ms]
+/// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps] [--feed ms] [--unary]
 /// <para>
 /// Without <c>--feed</c> nothing trades between the steps, so every thread on the path sleeps for 100 ms and is woken by
 /// the tick. A live market is not quiet: with <c>--feed ms</c> a trade inside the current grid interval (it changes no
@@ -47,6 +48,8 @@ internal static class TickToOrderHarness
         var steps = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 300;
         var feedAt = Array.IndexOf(args, "--feed");
         var feed = feedAt >= 0 && feedAt + 1 < args.Length ? TimeSpan.FromMilliseconds(int.Parse(args[feedAt + 1], System.Globalization.CultureInfo.InvariantCulture)) : (TimeSpan?)null;
+        // --unary: places and cancels as unary calls instead of the order entry stream, for comparison.
+        var orderEntry = args.Contains("--unary") ? RemoteExchangeOptions.OrderEntryUnaryMode : RemoteExchangeOptions.OrderEntryStreamMode;
         var clock = new StopwatchClock();
         await using var connector = await ConnectorHost.StartAsync(configureServices: services => services.AddSingleton<TimeProvider>(clock));
         var sim = connector.Sim;
@@ -57,6 +60,7 @@ internal static class TickToOrderHarness
             ["Kestrel:Endpoints:grpc:Protocols"] = "Http2",
             ["Kestrel:Endpoints:http:Url"] = $"http://127.0.0.1:{ConnectorHost.FreePort()}",
             ["RemoteExchange:Address"] = connector.GrpcAddress.ToString(),
+            ["RemoteExchange:OrderEntry"] = orderEntry,
             ["MarketMaker:StatePath"] = Path.Combine(Path.GetTempPath(), $"opensqt-bench-{Guid.NewGuid():N}.db"),
             ["MarketMaker:Symbols:0:Symbol"] = "BTCUSDT",
             ["MarketMaker:Symbols:0:PriceInterval"] = "100",
@@ -229,6 +233,7 @@ internal static class TickToOrderHarness
             // The feed ends with the run.
         }
 
+        Console.WriteLine($"order entry: {orderEntry}");
         Console.WriteLine(feed is { } f ? $"with a feed: a quiet trade every {f.TotalMilliseconds} ms between the steps" : "no feed: nothing trades between the steps");
         Console.WriteLine($"tick to order (sim trade -> connector -> engine -> place received by the sim): {latency.Summary()}");
         Console.WriteLine($"  as seen by a subscriber of the sim's order stream (one more hop):             {seenLatency.Summary()}");
