@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using W = OpenSqt.Contracts.Wire;
@@ -33,6 +34,13 @@ public sealed partial class RemoteExchange
     {
         request.CorrelationId = (ulong)Interlocked.Increment(ref _correlation);
         request.TimeoutMs = (long)_options.CallTimeout.TotalMilliseconds;
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } traced)
+        {
+            // A unary call's trace context travels in its headers; a request on the stream carries its own.
+            request.Traceparent = traced.Id ?? "";
+            request.Tracestate = traced.TraceStateString ?? "";
+        }
+
         var stream = OpenOrderEntry();
         try
         {
@@ -78,7 +86,18 @@ public sealed partial class RemoteExchange
                 Log.OrderEntryReopened(_logger, _where, old.EndStatus.StatusCode, old.EndStatus.Detail);
             }
 
-            current = new OrderEntryStream(_client.OrderEntry(new CallOptions(cancellationToken: _closing.Token)));
+            // The stream outlives the order that opens it: its HTTP request must not join that order's trace.
+            var opening = Activity.Current;
+            Activity.Current = null;
+            try
+            {
+                current = new OrderEntryStream(_client.OrderEntry(new CallOptions(cancellationToken: _closing.Token)));
+            }
+            finally
+            {
+                Activity.Current = opening;
+            }
+
             Volatile.Write(ref _orderEntry, current);
         }
 

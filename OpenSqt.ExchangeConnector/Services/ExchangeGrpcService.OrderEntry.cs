@@ -45,7 +45,10 @@ public sealed partial class ExchangeGrpcService
     {
         var method = request.RequestCase == W.OrderEntryRequest.RequestOneofCase.Cancel ? nameof(CancelOrder) : nameof(PlaceOrder);
         var started = Stopwatch.GetTimestamp();
-        using var activity = ConnectorMetrics.ActivitySource.StartActivity("venue " + method);
+        // The request's own trace context, as a unary call's headers would give it: the venue call joins the caller's trace.
+        using var activity = ActivityContext.TryParse(request.Traceparent, request.Tracestate, out var caller)
+            ? ConnectorMetrics.ActivitySource.StartActivity("venue " + method, ActivityKind.Server, caller)
+            : ConnectorMetrics.ActivitySource.StartActivity("venue " + method, ActivityKind.Server);
         activity?.SetTag("opensqt.venue", exchange.Name);
         using var deadline = request.TimeoutMs > 0 ? CancellationTokenSource.CreateLinkedTokenSource(streamToken) : null;
         deadline?.CancelAfter(TimeSpan.FromMilliseconds(request.TimeoutMs));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using OpenSqt.Contracts;
+using OpenSqt.ExchangeConnector.Diagnostics;
 using OpenSqt.MarketMaker.Telemetry;
 using OpenSqt.TestSupport;
 using W = OpenSqt.Contracts.Wire;
@@ -96,7 +97,7 @@ public sealed class OperatorSurfaceTests
         var activities = new ConcurrentBag<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == EngineMetrics.MeterName || s.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || s.Name.StartsWith("System.Net.Http", StringComparison.Ordinal),
+            ShouldListenTo = s => s.Name == EngineMetrics.MeterName || s.Name == ConnectorMetrics.ActivitySourceName || s.Name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || s.Name.StartsWith("System.Net.Http", StringComparison.Ordinal),
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activities.Add,
         };
@@ -107,12 +108,16 @@ public sealed class OperatorSurfaceTests
         await using var connector = await ConnectorHost.StartAsync(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{ConnectorHost.FreePort()}" });
         var state = Path.Combine(Path.GetTempPath(), $"opensqt-trace-{Guid.NewGuid():N}.db");
         await using var engine = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(state));
-        await Eventually.TrueAsync(() => activities.Any(a => a.OperationName == "order.place" && (string?)a.GetTagItem("opensqt.outcome") == "Placed"), Wait, "an order was placed");
+        await Eventually.TrueAsync(() => activities.Count(a => a.OperationName == "order.place" && (string?)a.GetTagItem("opensqt.outcome") == "Placed") >= 3, Wait, "the grid's first orders were placed");
 
-        var place = activities.First(a => a.OperationName == "order.place" && (string?)a.GetTagItem("opensqt.outcome") == "Placed");
-        var decide = Assert.Single(activities, a => a.OperationName == "grid.decide" && a.SpanId == place.ParentSpanId);
-        Assert.Equal(decide.TraceId, place.TraceId);
-        await Eventually.TrueAsync(() => activities.Any(a => a.TraceId == place.TraceId && a.Kind == ActivityKind.Server && (a.DisplayName.Contains("PlaceOrder", StringComparison.Ordinal) || (a.GetTagItem("url.path") as string ?? "").Contains("PlaceOrder", StringComparison.Ordinal))), Wait, "the connector's PlaceOrder handling is in the same trace");
+        // Each place travels on the order entry stream (opened by the first): the connector's handling of each is a server
+        // span of its own in that order's trace (the request carries the trace context a unary call's headers would).
+        foreach (var place in activities.Where(a => a.OperationName == "order.place" && (string?)a.GetTagItem("opensqt.outcome") == "Placed").ToList())
+        {
+            var decide = Assert.Single(activities, a => a.OperationName == "grid.decide" && a.SpanId == place.ParentSpanId);
+            Assert.Equal(decide.TraceId, place.TraceId);
+            await Eventually.TrueAsync(() => activities.Any(a => a.TraceId == place.TraceId && a.Kind == ActivityKind.Server && a.Source.Name == ConnectorMetrics.ActivitySourceName && a.DisplayName == "venue PlaceOrder"), Wait, $"the connector's handling of {place.GetTagItem("opensqt.client_order_id")} is in its trace");
+        }
     }
 }
 
