@@ -21,7 +21,7 @@ namespace OpenSqt.Benchmarks.Engine;
 /// Tick to order: a trade printed on the sim -> price stream through the connector (gRPC) -> engine decision -> place
 /// order through the connector (gRPC) -> received by the sim. Each step moves the price one interval up, so each tick
 /// causes exactly one new buy (and one trailing cancel). Steps are spaced so the default 50 ms throttle and the
-/// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps] [--feed ms] [--unary]
+/// 25 orders/s rate limit never hold a step back. Usage: tick-to-order [steps] [--feed ms] [--unary] [--warmup steps]
 /// <para>
 /// Without <c>--feed</c> nothing trades between the steps, so every thread on the path sleeps for 100 ms and is woken by
 /// the tick. A live market is not quiet: with <c>--feed ms</c> a trade inside the current grid interval (it changes no
@@ -171,7 +171,10 @@ internal static class TickToOrderHarness
         var latency = new Percentiles(steps);
         var seenLatency = new Percentiles(steps);
         var stages = new Breakdown(steps);
-        var warmup = 30;
+        // Steps not measured: the first orders run code the JIT has not optimised yet (tier 0, then a background
+        // re-compile that takes a core), which is the process starting, not the path.
+        var warmupAt = Array.IndexOf(args, "--warmup");
+        var warmup = warmupAt >= 0 && warmupAt + 1 < args.Length ? int.Parse(args[warmupAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 30;
         for (var step = 1; step <= steps + warmup; step++)
         {
             var price = anchor + (step * 100m);
@@ -233,7 +236,7 @@ internal static class TickToOrderHarness
             // The feed ends with the run.
         }
 
-        Console.WriteLine($"order entry: {orderEntry}");
+        Console.WriteLine($"order entry: {orderEntry}; {warmup} steps before the {steps} measured");
         Console.WriteLine(feed is { } f ? $"with a feed: a quiet trade every {f.TotalMilliseconds} ms between the steps" : "no feed: nothing trades between the steps");
         Console.WriteLine($"tick to order (sim trade -> connector -> engine -> place received by the sim): {latency.Summary()}");
         Console.WriteLine($"  as seen by a subscriber of the sim's order stream (one more hop):             {seenLatency.Summary()}");
