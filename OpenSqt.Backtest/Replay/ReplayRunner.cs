@@ -93,8 +93,8 @@ public sealed class ReplayRunner
 
         // The engine keeps its state in a shared-cache in-memory database of this replay's own (a sweep's or the tests'
         // replays in one process never share one): a replay's state is thrown away, and writing it to a file (three
-        // transactions for each of the ~28,000 orders of a day, each with its locks and writes) was a quarter of a day's
-        // replay. The engine's code is the same as live; only where its connections open differs
+        // transactions for each of the ~28,000 orders of a day, each with its locks and writes) was about a third of a
+        // day's replay. The engine's code is the same as live; only where its connections open differs
         // (MarketMakerOptions.InMemoryState, which only code sets and the engine refuses outside a replay). This
         // connection keeps the database alive from before the engine's first until after its last, and copies it to
         // StatePath once the run is done.
