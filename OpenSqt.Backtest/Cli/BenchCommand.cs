@@ -62,7 +62,7 @@ public static class BenchCommand
                 ["MarketMaker:ReconcileInterval"] = "01:00:00",
                 ["MarketMaker:RiskControl:Enabled"] = "false",
             }).Build();
-            var runner = new ReplayRunner(new ReplaySettings { Symbol = "BTCUSDT", Engine = engine, StatePath = Path.Combine(dir.FullName, "engine.db"), InitialBalance = 100_000m });
+            var runner = new ReplayRunner(new ReplaySettings { Symbol = "BTCUSDT", Engine = engine, InitialBalance = 100_000m });
             var before = GC.GetTotalAllocatedBytes(precise: true);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var result = await runner.RunAsync(data, cancellationToken).ConfigureAwait(false);

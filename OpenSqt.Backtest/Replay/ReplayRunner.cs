@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -82,14 +83,28 @@ public sealed class ReplayRunner
         // The venue opens at the first trade's price: the engine anchors its grid there, as it would live.
         sim.Trade(_settings.Symbol, first.Trade.Price, symbolOptions.StepSize);
 
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        if (_settings.StatePath is { } statePath)
         {
-            File.Delete(_settings.StatePath + suffix);
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(statePath + suffix);
+            }
         }
+
+        // The engine keeps its state in a shared-cache in-memory database of this replay's own (a sweep's or the tests'
+        // replays in one process never share one): a replay's state is thrown away, and writing it to a file (three
+        // transactions for each of the ~28,000 orders of a day, each with its locks and writes) was about a third of a
+        // day's replay. The engine's code is the same as live; only where its connections open differs
+        // (MarketMakerOptions.InMemoryState, which only code sets and the engine refuses outside a replay). This
+        // connection keeps the database alive from before the engine's first until after its last, and copies it to
+        // StatePath once the run is done.
+        var stateName = $"opensqt-replay-{Guid.NewGuid():N}";
+        using var stateKeeper = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = stateName, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared, Pooling = false }.ToString());
+        stateKeeper.Open();
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(_settings.Engine);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MarketMaker:StatePath"] = _settings.StatePath });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MarketMaker:StatePath"] = _settings.StatePath ?? stateName });
         builder.Services.AddSingleton<ILoggerFactory>(_loggers);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton<TimeProvider>(clock);
@@ -97,7 +112,11 @@ public sealed class ReplayRunner
         builder.Services.AddMarketMakerEngine();
 
         // The symbol writers run on the replay's thread as the venue delivers to them (see ReplayVenue.Deliver).
-        builder.Services.PostConfigure<MarketMakerOptions>(o => o.InlineWriter = true);
+        builder.Services.PostConfigure<MarketMakerOptions>(o =>
+        {
+            o.InlineWriter = true;
+            o.InMemoryState = stateName;
+        });
         using var host = builder.Build();
         var engineHost = host.Services.GetRequiredService<EngineHost>();
         var risk = host.Services.GetRequiredService<RiskState>();
@@ -153,6 +172,12 @@ public sealed class ReplayRunner
         var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
         recorder.Finish(last.ToUnixTimeMilliseconds());
         await StopAsync(host, clock).ConfigureAwait(false);
+        if (_settings.StatePath is { } keep)
+        {
+            // The engine has stopped: its state is complete, and goes to the file with SQLite's online backup.
+            using var file = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(keep), Pooling = false }.ToString());
+            stateKeeper.BackupDatabase(file);
+        }
 
         return new ReplayResult
         {

@@ -11,8 +11,11 @@ public sealed class ReplaySettings
     /// <summary>The engine's configuration (section <c>MarketMaker</c>), as the engine would read it live.</summary>
     public required IConfiguration Engine { get; init; }
 
-    /// <summary>Where the engine keeps its state file for the run (a fresh file; deleted first).</summary>
-    public required string StatePath { get; init; }
+    /// <summary>
+    /// Where the engine's state database is left after the run (a fresh file, deleted first; written once the run has
+    /// finished, from the in-memory database the engine used); null: nowhere.
+    /// </summary>
+    public string? StatePath { get; init; }
 
     /// <summary>Time from an order's placement until it rests on the book and can fill.</summary>
     public TimeSpan OrderLatency { get; init; } = TimeSpan.FromMilliseconds(50);

@@ -111,7 +111,7 @@ public sealed partial class EngineHost : BackgroundService
             if (_lease is not null)
             {
                 // Its own connection to the state file: the lease keeper writes from its renewal loop, beside the engines.
-                var store = EngineStateStore.Open(_options.StatePath);
+                var store = EngineStateStore.Open(_options);
                 _stores.Add(store);
                 await _lease.StartAsync(store.Book(), store.LeaseId(), store.SaveLeaseId, stoppingToken).ConfigureAwait(false);
             }
@@ -296,6 +296,11 @@ public sealed partial class EngineHost : BackgroundService
             }
         }
 
+        if (_options.InMemoryState is not null && _exchange.Name != "sim")
+        {
+            problems.Add($"{MarketMakerOptions.SectionName}:InMemoryState (the replay's state in memory) is only allowed against the sim venue, not {_exchange.Name}: a crash would forget real orders and positions");
+        }
+
         if (_options.Testing.CrashAt != CrashPoint.None)
         {
             if (_exchange.Name != "sim")
@@ -320,7 +325,7 @@ public sealed partial class EngineHost : BackgroundService
 
         foreach (var grid in _options.Symbols)
         {
-            var store = EngineStateStore.Open(_options.StatePath);
+            var store = EngineStateStore.Open(_options);
             _stores.Add(store);
             _engines[grid.Symbol] = new SymbolEngine(grid, rulesBySymbol[grid.Symbol], _options, store, _gateway, _risk, _metrics, Positions, _time,
                 _loggers.CreateLogger("OpenSqt.MarketMaker.Engine." + grid.Symbol), AssetPrice);

@@ -50,6 +50,16 @@ public sealed class MarketMakerOptions
     /// </summary>
     public bool InlineWriter { get; internal set; }
 
+    /// <summary>
+    /// For the in-process replay only (<c>OpenSqt.Backtest</c>): the engine keeps its state in the shared-cache in-memory
+    /// SQLite database of this name instead of the file at <see cref="StatePath"/>; every connection of the engine opens
+    /// the same database. A replay's state is thrown away at its start, so its durability buys nothing there, while
+    /// writing it to a file cost a replayed day about a third of its processor time in locks and writes. Not read from configuration
+    /// (internal setter), refused by the validator without <see cref="InlineWriter"/> (the replay's other switch) and by
+    /// the engine against any venue but the sim: a live engine never runs on a store that a crash would lose.
+    /// </summary>
+    public string? InMemoryState { get; internal set; }
+
     /// <summary>Time between two reconciliations with the venue (OpenSQT: 60 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);

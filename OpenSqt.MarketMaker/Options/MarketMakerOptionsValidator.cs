@@ -61,6 +61,13 @@ public sealed class MarketMakerOptionsValidator : IValidateOptions<MarketMakerOp
             failures.Add($"{Root}:Retry:MaxDelay: {options.Retry.MaxDelay} must not be below InitialDelay ({options.Retry.InitialDelay})");
         }
 
+        // Both are set by the in-process replay only (internal setters): a state in memory anywhere else would be a live
+        // engine whose orders a crash forgets.
+        if (options.InMemoryState is not null && !options.InlineWriter)
+        {
+            failures.Add($"{Root}:InMemoryState: a state store in memory is for the in-process replay only; a live engine keeps its state in the file at StatePath");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -409,7 +409,7 @@ public sealed class RiskState : IDisposable
     };
 
     // The risk state has its own connection to the state file: it is written from the gRPC threads and every writer.
-    private EngineStateStore Store() => _store ??= EngineStateStore.Open(_options.StatePath);
+    private EngineStateStore Store() => _store ??= EngineStateStore.Open(_options);
 
     private void Save(string symbol, SymbolRisk s)
     {

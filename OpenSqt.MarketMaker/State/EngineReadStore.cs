@@ -13,7 +13,7 @@ public sealed class EngineReadStore(IOptions<MarketMakerOptions> options) : IDis
     {
         lock (_gate)
         {
-            _store ??= EngineStateStore.Open(options.Value.StatePath);
+            _store ??= EngineStateStore.Open(options.Value);
             return query(_store);
         }
     }

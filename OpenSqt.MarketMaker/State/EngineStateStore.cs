@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using OpenSqt.Contracts;
+using OpenSqt.MarketMaker.Options;
 using OpenSqt.MarketMaker.Strategy;
 
 namespace OpenSqt.MarketMaker.State;
@@ -55,11 +56,32 @@ public sealed class EngineStateStore : IDisposable
 
     private EngineStateStore(SqliteConnection connection) => _connection = connection;
 
+    /// <summary>
+    /// The engine's state as its options say: the file at <see cref="MarketMakerOptions.StatePath"/>, or, for the replay
+    /// only, the in-memory database <see cref="MarketMakerOptions.InMemoryState"/>.
+    /// </summary>
+    public static EngineStateStore Open(MarketMakerOptions options) =>
+        options.InMemoryState is { } name ? OpenInMemory(name) : Open(options.StatePath);
+
     public static EngineStateStore Open(string path)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false, DefaultTimeout = 30 }.ToString());
+        return Open(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false, DefaultTimeout = 30 });
+    }
+
+    /// <summary>
+    /// A connection to the shared-cache in-memory database <paramref name="name"/> (the replay's, see
+    /// <see cref="MarketMakerOptions.InMemoryState"/>): every connection of the process opening the same name shares it,
+    /// and it lives while one of them is open. Its journal stays in memory (WAL does not apply); a connection that finds a
+    /// table locked by another's transaction retries for the same 30 s as the file's busy timeout.
+    /// </summary>
+    public static EngineStateStore OpenInMemory(string name) =>
+        Open(new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared, Pooling = false, DefaultTimeout = 30 });
+
+    private static EngineStateStore Open(SqliteConnectionStringBuilder source)
+    {
+        var connection = new SqliteConnection(source.ToString());
         connection.Open();
         var store = new EngineStateStore(connection);
         // WAL with synchronous=NORMAL: a commit is in the WAL file (the OS has it) when the call returns, so a state

@@ -167,6 +167,26 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheEnginesStateIsLeftInOutAsTheEngineWroteItThoughTheReplayKeptItInMemory()
+    {
+        Directory.CreateDirectory(Out);
+        var state = Path.Combine(Out, "engine-state.db");
+        File.WriteAllText(state, "an earlier run's state, not a database");
+        var (code, _, error) = await RunAsync("--data", Sample, "--symbol", "BTCUSDT", "--out", Out, "--price-interval", "100", "--order-quantity", "200", "--buy-window", "5", "--end", "2026-01-01T00:40:00Z");
+
+        Assert.True(code == 0, error);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Out, ReportWriter.SummaryFile)));
+        var fills = File.ReadAllLines(Path.Combine(Out, ReportWriter.FillsFile)).Skip(1).Select(l => l.Split(',')[5]).Order(StringComparer.Ordinal).ToArray();
+        Assert.True(fills.Length > 5, "the first 40 minutes of the sample should give fills");
+        using var store = OpenSqt.MarketMaker.State.EngineStateStore.Open(state);
+        var pnl = store.LoadPnl("BTCUSDT");
+        Assert.Equal(summary.RootElement.GetProperty("realised_pnl").GetDecimal(), pnl.Realised);
+        Assert.Equal(summary.RootElement.GetProperty("round_trips").GetInt32(), pnl.RoundTrips);
+        Assert.Equal(fills, store.Fills([], 0, long.MaxValue, int.MaxValue).Select(f => f.ClientOrderId ?? "").Order(StringComparer.Ordinal).ToArray());
+        Assert.NotEmpty(store.Orders([], 0, long.MaxValue, int.MaxValue));
+    }
+
+    [Fact]
     public async Task ASweepRunsEverySettingAndEachCellIsTheSingleReplayOfThatSetting()
     {
         var (code, _, error) = await RunAsync("--data", Sample, "--symbol", "BTCUSDT", "--out", Out, "--order-quantity", "200", "--end", "2026-01-01T00:20:00Z",

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenSqt.MarketMaker.Extensions;
@@ -74,6 +75,40 @@ public sealed class OptionsTests
         var options = Valid();
         spoil(options);
         Assert.Contains(Failures(options), f => f.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AStateInMemoryIsRefusedOutsideTheReplay()
+    {
+        var options = Valid();
+        options.InMemoryState = "opensqt-replay-test";
+        Assert.Contains(Failures(options), f => f.StartsWith("MarketMaker:InMemoryState: a state store in memory is for the in-process replay only", StringComparison.Ordinal));
+
+        // The replay sets both.
+        options.InlineWriter = true;
+        Assert.Empty(Failures(options));
+    }
+
+    [Fact]
+    public void NeitherTheStateInMemoryNorTheInlineWriterIsReadFromConfiguration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MarketMaker:Symbols:0:Symbol"] = "BTCUSDT",
+            ["MarketMaker:Symbols:0:PriceInterval"] = "50",
+            ["MarketMaker:Symbols:0:OrderQuantity"] = "200",
+            ["MarketMaker:InMemoryState"] = "opensqt-replay-test",
+            ["MarketMaker:InlineWriter"] = "true",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddMarketMakerEngine();
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<MarketMakerOptions>>().Value;
+        Assert.Equal("BTCUSDT", options.Symbols[0].Symbol);
+        Assert.Null(options.InMemoryState);
+        Assert.False(options.InlineWriter);
     }
 
     [Fact]

@@ -126,4 +126,23 @@ public sealed class ReconcilerTests
         await Eventually.TrueAsync(() => refused.RiskState.FatalError is not null, Wait, "the engine refuses to start");
         Assert.Contains("MarketMaker:ResetStateOnStart is only allowed against the sim venue, not remote", refused.RiskState.FatalError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AStateInMemoryIsRefusedAgainstAnyVenueButTheSim()
+    {
+        // Both switches of the replay set by code, as only the replay does, but against a venue that is not the sim.
+        await using var connector = await ConnectorHost.StartAsync();
+        await using var refused = await EngineHarness.StartAsync(connector, EngineHarness.BtcGrid(Db("memory")), waitReady: false, configure: services =>
+        {
+            services.AddSingleton(sp => ExchangeInterceptor.Create(sp.GetRequiredService<RemoteExchange>()));
+            services.PostConfigure<OpenSqt.MarketMaker.Options.MarketMakerOptions>(o =>
+            {
+                o.InlineWriter = true;
+                o.InMemoryState = $"opensqt-replay-{Guid.NewGuid():N}";
+            });
+        });
+        await Eventually.TrueAsync(() => refused.RiskState.FatalError is not null, Wait, "the engine refuses to start");
+        Assert.Contains("MarketMaker:InMemoryState (the replay's state in memory) is only allowed against the sim venue, not remote", refused.RiskState.FatalError, StringComparison.Ordinal);
+        Assert.Empty(await connector.Exchange.GetOpenOrdersAsync("BTCUSDT"));
+    }
 }
