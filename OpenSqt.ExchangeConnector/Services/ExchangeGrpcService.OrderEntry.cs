@@ -50,9 +50,7 @@ public sealed partial class ExchangeGrpcService
             ? ConnectorMetrics.ActivitySource.StartActivity("venue " + method, ActivityKind.Server, caller)
             : ConnectorMetrics.ActivitySource.StartActivity("venue " + method, ActivityKind.Server);
         activity?.SetTag("opensqt.venue", exchange.Name);
-        using var deadline = request.TimeoutMs > 0 ? CancellationTokenSource.CreateLinkedTokenSource(streamToken) : null;
-        deadline?.CancelAfter(TimeSpan.FromMilliseconds(request.TimeoutMs));
-        var token = deadline?.Token ?? streamToken;
+        CancellationTokenSource? deadline = null;
         var response = new W.OrderEntryResponse { CorrelationId = request.CorrelationId };
         try
         {
@@ -60,6 +58,19 @@ public sealed partial class ExchangeGrpcService
             {
                 throw Invalid("correlation_id must not be zero: it matches the answer to its request");
             }
+
+            if (request.TimeoutMs is < 0 or > MaxTimeoutMs)
+            {
+                throw Invalid($"timeout_ms {request.TimeoutMs} must be between 0 (no limit of its own) and {MaxTimeoutMs} (one hour)");
+            }
+
+            if (request.TimeoutMs > 0)
+            {
+                deadline = CancellationTokenSource.CreateLinkedTokenSource(streamToken);
+                deadline.CancelAfter(TimeSpan.FromMilliseconds(request.TimeoutMs));
+            }
+
+            var token = deadline?.Token ?? streamToken;
 
             switch (request.RequestCase)
             {
@@ -92,6 +103,10 @@ public sealed partial class ExchangeGrpcService
             metrics.Error(method, rpc.StatusCode.ToString());
             response.Error = rpc.ToOrderEntryError();
         }
+        finally
+        {
+            deadline?.Dispose();
+        }
 
         try
         {
@@ -103,6 +118,9 @@ public sealed partial class ExchangeGrpcService
             ConnectorLog.RequestFailed(logger, method, StatusCode.Cancelled, $"answer to request {request.CorrelationId} not delivered: the order entry stream is closed");
         }
     }
+
+    /// <summary>The longest <c>timeout_ms</c> a request may ask for: an hour, far beyond any venue's answer.</summary>
+    private const long MaxTimeoutMs = 3_600_000;
 
     /// <summary>The stream's answers, written one at a time (a gRPC stream takes one write at a time).</summary>
     private sealed class OrderEntryAnswers(IServerStreamWriter<W.OrderEntryResponse> stream)

@@ -131,6 +131,8 @@ public sealed class OrderEntryTests
         await call.RequestStream.WriteAsync(new W.OrderEntryRequest { CorrelationId = 201 });
         await call.RequestStream.WriteAsync(new W.OrderEntryRequest { CorrelationId = 202, Place = Place("lower", symbol: "btcusdt") });
         await call.RequestStream.WriteAsync(new W.OrderEntryRequest { CorrelationId = 203, Cancel = new W.CancelOrderRequest { Symbol = "BTCUSDT", ClientOrderId = "wire1" } });
+        await call.RequestStream.WriteAsync(new W.OrderEntryRequest { CorrelationId = 204, Place = Place("forever"), TimeoutMs = long.MaxValue });
+        await call.RequestStream.WriteAsync(new W.OrderEntryRequest { CorrelationId = 205, Place = Place("negative"), TimeoutMs = -1 });
         await call.RequestStream.CompleteAsync();
 
         var answers = new Dictionary<ulong, W.OrderEntryResponse>();
@@ -141,7 +143,7 @@ public sealed class OrderEntryTests
 
         // The connector answered everything before it ended the call, and ended it well.
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
-        Assert.Equal(14, answers.Count);
+        Assert.Equal(16, answers.Count);
         for (var i = 1; i <= 10; i++)
         {
             var placed = answers[(ulong)(100 + i)];
@@ -155,6 +157,11 @@ public sealed class OrderEntryTests
         Assert.Contains("request must hold place or cancel", answers[201].Error.Message);
         Assert.Equal((int)StatusCode.InvalidArgument, answers[202].Error.StatusCode);
         Assert.Contains("symbol", answers[202].Error.Message);
+        foreach (var badTimeout in new ulong[] { 204, 205 })
+        {
+            Assert.Equal((int)StatusCode.InvalidArgument, answers[badTimeout].Error.StatusCode);
+            Assert.Contains("timeout_ms", answers[badTimeout].Error.Message);
+        }
 
         // The cancel may be served before or after the place it names (they run concurrently): either it cancelled it,
         // or the venue did not know it yet; what it must not do is be lost.
