@@ -28,47 +28,42 @@ public sealed class ConnectorInterceptor(ConnectorMetrics metrics, IExchange exc
         }
         catch (Exception ex)
         {
-            var rpc = Translate(logger, method, ex);
-            activity?.SetStatus(ActivityStatusCode.Error, rpc.Status.Detail);
-            activity?.SetTag("rpc.grpc.status_code", (int)rpc.StatusCode);
-            metrics.Request(method, rpc.StatusCode.ToString(), Stopwatch.GetElapsedTime(started));
-            metrics.Error(method, rpc.StatusCode.ToString());
-            throw rpc;
+            throw Failed(metrics, activity, method, Translate(logger, method, ex), Stopwatch.GetElapsedTime(started), ConnectorMetrics.UnaryTransport);
         }
     }
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        StreamAsync(context, () => continuation(request, responseStream, context));
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
+        StreamAsync(context, () => continuation(requestStream, responseStream, context));
+
+    /// <summary>A stream's call: counted when it ends, its failure translated.</summary>
+    private async Task StreamAsync(ServerCallContext context, Func<Task> call)
     {
         var method = MethodName(context.Method);
         try
         {
-            await continuation(request, responseStream, context).ConfigureAwait(false);
+            await call().ConfigureAwait(false);
             metrics.Request(method, nameof(StatusCode.OK), null);
         }
         catch (Exception ex)
         {
-            var rpc = Translate(logger, method, ex);
-            metrics.Request(method, rpc.StatusCode.ToString(), null);
-            metrics.Error(method, rpc.StatusCode.ToString());
-            throw rpc;
+            throw Failed(metrics, null, method, Translate(logger, method, ex), null, ConnectorMetrics.UnaryTransport);
         }
     }
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    /// <summary>
+    /// Records a failed request (its span's status, the request and error counters) and returns its status: for the
+    /// calls here and for each request of the order entry stream.
+    /// </summary>
+    internal static RpcException Failed(ConnectorMetrics metrics, Activity? activity, string method, RpcException rpc, TimeSpan? duration, string transport)
     {
-        var method = MethodName(context.Method);
-        try
-        {
-            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
-            metrics.Request(method, nameof(StatusCode.OK), null);
-        }
-        catch (Exception ex)
-        {
-            var rpc = Translate(logger, method, ex);
-            metrics.Request(method, rpc.StatusCode.ToString(), null);
-            metrics.Error(method, rpc.StatusCode.ToString());
-            throw rpc;
-        }
+        activity?.SetStatus(ActivityStatusCode.Error, rpc.Status.Detail);
+        activity?.SetTag("rpc.grpc.status_code", (int)rpc.StatusCode);
+        metrics.Request(method, rpc.StatusCode.ToString(), duration, transport);
+        metrics.Error(method, rpc.StatusCode.ToString());
+        return rpc;
     }
 
     /// <summary>

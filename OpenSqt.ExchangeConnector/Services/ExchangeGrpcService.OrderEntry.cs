@@ -97,11 +97,7 @@ public sealed partial class ExchangeGrpcService
             var rpc = ex is OperationCanceledException && deadline is { IsCancellationRequested: true }
                 ? new RpcException(new Status(StatusCode.DeadlineExceeded, $"{method} took longer than the request's {request.TimeoutMs} ms; its outcome is unknown"))
                 : ConnectorInterceptor.Translate(logger, method, ex);
-            activity?.SetStatus(ActivityStatusCode.Error, rpc.Status.Detail);
-            activity?.SetTag("rpc.grpc.status_code", (int)rpc.StatusCode);
-            metrics.Request(method, rpc.StatusCode.ToString(), Stopwatch.GetElapsedTime(started), ConnectorMetrics.OrderEntryTransport);
-            metrics.Error(method, rpc.StatusCode.ToString());
-            response.Error = rpc.ToOrderEntryError();
+            response.Error = ConnectorInterceptor.Failed(metrics, activity, method, rpc, Stopwatch.GetElapsedTime(started), ConnectorMetrics.OrderEntryTransport).ToOrderEntryError();
         }
         finally
         {
