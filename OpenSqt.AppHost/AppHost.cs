@@ -14,6 +14,18 @@ catch (CacheModeException ex)
     return 1;
 }
 
+// The latency mode (README, Latency): how long the connector's and the engine's idle thread-pool workers spin.
+int? spinLimit;
+try
+{
+    spinLimit = LowLatency.SpinLimit(builder.Configuration[LowLatency.ConfigurationKey]);
+}
+catch (LowLatencyException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+
 // The console says which cache mode was chosen, reports a resource that fails, and prints the addresses once healthy.
 ConsoleReporter.AddTo(builder);
 
@@ -54,6 +66,13 @@ var marketMaker = builder.AddProject<Projects.OpenSqt_MarketMaker>(ResourceNames
     .WaitFor(connector)
     .WithoutDefaultHttps()
     .WithHttpHealthCheck("/health", endpointName: ResourceNames.HttpEndpoint);
+
+if (spinLimit is { } spin)
+{
+    var value = spin.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    connector.WithEnvironment(LowLatency.RuntimeVariable, value);
+    marketMaker.WithEnvironment(LowLatency.RuntimeVariable, value);
+}
 
 // The sim venue starts empty with every AppHost run, so an engine state saved by an earlier run would only disagree
 // with it (and open the circuit breaker on the divergence). Against a real venue the saved state is kept.

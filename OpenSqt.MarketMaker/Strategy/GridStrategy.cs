@@ -32,7 +32,11 @@ public sealed class GridStrategy
     private readonly SlotChanges _changes = new();
     private DateTimeOffset _marginLockedUntil = DateTimeOffset.MinValue;
     private int _workingOrders;
-    private QuietDecision? _quiet;
+    // The last few quiet decisions, at most one per set of levels the price fell between: a price that goes back and forth
+    // over a level's edge (a tenth of an interval below or above a level, or half way between two) meets the same two or
+    // three sets again and again, and each is answered from here while nothing else changed.
+    private readonly QuietDecision?[] _quiet = new QuietDecision?[4];
+    private int _quietNext;
     private bool _waitsOnPrice;
     private OpenTotals? _openTotals;
 
@@ -186,21 +190,49 @@ public sealed class GridStrategy
         var center = (long)Math.Round(offset, MidpointRounding.AwayFromZero);
         var topBuy = (long)Math.Floor(offset - 0.1m);
         var bottomSell = (long)Math.Ceiling(offset + 0.1m);
-        if (_quiet is { } quiet && quiet.Changes == _changes.Count && quiet.TopBuy == topBuy && quiet.BottomSell == bottomSell && quiet.Center == center
-            && now < quiet.Until && quiet.Gate == gate)
+        var changes = _changes.Count;
+        foreach (var remembered in _quiet)
         {
-            return;
+            if (remembered is { } quiet && quiet.Changes == changes && quiet.TopBuy == topBuy && quiet.BottomSell == bottomSell && quiet.Center == center
+                && now < quiet.Until && quiet.Gate == gate)
+            {
+                return;
+            }
         }
 
         FullDecisions++;
-        _quiet = null;
         _waitsOnPrice = false;
         var before = actions.Count;
         var until = DecideInFull(price, gate, now, actions, center, topBuy, bottomSell);
         if (RepeatsQuietDecisions && actions.Count == before && !SlotsChanged && !_waitsOnPrice && until > now)
         {
-            _quiet = new QuietDecision(_changes.Count, gate, topBuy, bottomSell, center, until);
+            Remember(new QuietDecision(_changes.Count, gate, topBuy, bottomSell, center, until));
         }
+    }
+
+    /// <summary>
+    /// Keeps a quiet decision in the place of one made before the last change (it can never answer again), or of one on the
+    /// same levels, else of the oldest.
+    /// </summary>
+    private void Remember(QuietDecision decision)
+    {
+        var place = -1;
+        for (var i = 0; i < _quiet.Length && place < 0; i++)
+        {
+            if (_quiet[i] is not { } kept || kept.Changes != decision.Changes
+                || (kept.TopBuy == decision.TopBuy && kept.BottomSell == decision.BottomSell && kept.Center == decision.Center))
+            {
+                place = i;
+            }
+        }
+
+        if (place < 0)
+        {
+            place = _quietNext;
+            _quietNext = (_quietNext + 1) % _quiet.Length;
+        }
+
+        _quiet[place] = decision;
     }
 
     /// <summary>

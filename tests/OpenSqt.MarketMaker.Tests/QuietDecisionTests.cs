@@ -122,6 +122,37 @@ public sealed class QuietDecisionTests
         Assert.Equal(decisions + 2, strategy.FullDecisions);
     }
 
+    [Fact]
+    public void APriceGoingBackAndForthOverTheEdgeBetweenTwoLevelsIsAnsweredFromMemoryOnBothSides()
+    {
+        var strategy = new GridStrategy(StrategyTests.Grid(buyWindow: 3), StrategyTests.Btc);
+        strategy.SetAnchor(95_000m);
+        foreach (var action in Decide(strategy, 95_049.9m, TradingGate.Open, Start))
+        {
+            var order = strategy.BeginOrder(action, $"c{action.Level}", Start);
+            strategy.ApplyOrderState(strategy.GetOrCreateSlot(action.Level), order, OrderStatus.New, 0, 0, 0, "x" + action.Level, Start);
+        }
+
+        Assert.Empty(Decide(strategy, 95_049.9m, TradingGate.Open, Start));
+        var decisions = strategy.FullDecisions;
+
+        // Half way between level 0 (95,000) and level 1 (95,100) the nearest level changes: a price trading around 95,050
+        // meets two sets of levels: the one below is remembered already, the one above is worked out in full once, and from
+        // then on both are answered from memory while nothing changes.
+        for (var i = 1; i <= 100; i++)
+        {
+            Assert.Empty(Decide(strategy, i % 2 == 0 ? 95_049.9m : 95_050m, TradingGate.Open, Start + TimeSpan.FromMilliseconds(i)));
+        }
+
+        Assert.Equal(decisions + 1, strategy.FullDecisions);
+
+        // A change to the slots forgets both: the next tick on either side is worked out in full again.
+        strategy.GetOrCreateSlot(-2).Order!.CancelRequested = true;
+        Assert.Empty(Decide(strategy, 95_049.9m, TradingGate.Open, Start + TimeSpan.FromSeconds(1)));
+        Assert.Empty(Decide(strategy, 95_050m, TradingGate.Open, Start + TimeSpan.FromSeconds(1)));
+        Assert.Equal(decisions + 3, strategy.FullDecisions);
+    }
+
     private static List<GridAction> Decide(GridStrategy strategy, decimal price, TradingGate gate, DateTimeOffset now)
     {
         var actions = new List<GridAction>();

@@ -175,8 +175,22 @@ internal static class TickToOrderHarness
         // re-compile that takes a core), which is the process starting, not the path.
         var warmupAt = Array.IndexOf(args, "--warmup");
         var warmup = warmupAt >= 0 && warmupAt + 1 < args.Length ? int.Parse(args[warmupAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 30;
+        // Whether a garbage collection ran during a step (between its tick and the order's arrival), to tell the tail the
+        // collector makes from the tail of the path itself.
+        var gcSteps = new List<(long Ticks, bool Collected)>(steps);
+        var pauseBefore = TimeSpan.Zero;
+        var cpuBefore = TimeSpan.Zero;
+        var measuredFrom = 0L;
         for (var step = 1; step <= steps + warmup; step++)
         {
+            if (step == warmup + 1)
+            {
+                pauseBefore = GC.GetTotalPauseDuration();
+                cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                measuredFrom = Stopwatch.GetTimestamp();
+            }
+
+            var collections = GC.CollectionCount(0);
             var price = anchor + (step * 100m);
             var expected = price - 100m;
             long start;
@@ -218,6 +232,7 @@ internal static class TickToOrderHarness
             if (step > warmup)
             {
                 latency.Add(arrival.Stamped - start);
+                gcSteps.Add((arrival.Stamped - start, GC.CollectionCount(0) != collections));
                 seenLatency.Add(arrival.Seen - start);
                 stages.Add(start, arrival.Stamped, seen);
             }
@@ -236,12 +251,31 @@ internal static class TickToOrderHarness
             // The feed ends with the run.
         }
 
-        Console.WriteLine($"order entry: {orderEntry}; {warmup} steps before the {steps} measured");
+        // The latency mode (README, Latency) is the runtime's own setting, read as the thread pool starts: say which was in force.
+        var spin = Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") is { Length: > 0 } set ? set : "the runtime's default";
+        Console.WriteLine($"order entry: {orderEntry}; {warmup} steps before the {steps} measured; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; thread pool spin limit: {spin}");
         Console.WriteLine(feed is { } f ? $"with a feed: a quiet trade every {f.TotalMilliseconds} ms between the steps" : "no feed: nothing trades between the steps");
         Console.WriteLine($"tick to order (sim trade -> connector -> engine -> place received by the sim): {latency.Summary()}");
         Console.WriteLine($"  as seen by a subscriber of the sim's order stream (one more hop):             {seenLatency.Summary()}");
         stages.Print();
+        PrintCollections(gcSteps, GC.GetTotalPauseDuration() - pauseBefore);
+
+        // The processor time the whole process (sim, connector, engine, harness) took while the measured steps ran: what
+        // the latency cost in cores, for comparing settings that trade one for the other (the thread pool's spinning).
+        var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / Stopwatch.GetElapsedTime(measuredFrom);
+        Console.WriteLine(System.FormattableString.Invariant($"processor time while measuring: {cores:0.00} of {Environment.ProcessorCount} cores"));
         await app.StopAsync();
+    }
+
+    /// <summary>
+    /// How many measured steps had a garbage collection between their tick and the order's arrival, and how many of the
+    /// slowest 1 % did: the collector's share of the tail, with the total pause time while the steps ran (gaps included).
+    /// </summary>
+    private static void PrintCollections(List<(long Ticks, bool Collected)> steps, TimeSpan pause)
+    {
+        var slowest = steps.OrderByDescending(s => s.Ticks).Take(Math.Max(1, steps.Count / 100)).ToList();
+        Console.WriteLine(System.FormattableString.Invariant(
+            $"garbage collections: {steps.Count(s => s.Collected)} of {steps.Count} steps had one; of the slowest {slowest.Count}, {slowest.Count(s => s.Collected)}; pause total while measuring {pause.TotalMilliseconds:0.0} ms"));
     }
 }
 
