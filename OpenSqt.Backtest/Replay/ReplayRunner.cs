@@ -358,12 +358,25 @@ public sealed class ReplayRunner
                     }
                 }
 
-                if (Stopwatch.GetElapsedTime(started) > timeout)
+                var waited = Stopwatch.GetElapsedTime(started);
+                if (waited > timeout)
                 {
                     throw new ReplayException($"the engine did not settle within {timeout.TotalSeconds:0} s of real time (a hung venue call or writer)");
                 }
 
-                spinner.SpinOnce(sleep1Threshold: -1);
+                // Spinning answers the common case (the engine's next step is already running on another core) at once.
+                // Past a millisecond the work waited for is queued behind other work: replays of a sweep or of tests
+                // running side by side, each spinning like this one on a pool thread, would otherwise hold the cores and
+                // the pool's threads the queued work needs (on two cores it took the thread pool's slow injection of new
+                // threads, minutes, to get through), so from then on the driver sleeps between looks.
+                if (waited > TimeSpan.FromMilliseconds(1))
+                {
+                    Thread.Sleep(1);
+                }
+                else
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
             }
         }
     }
