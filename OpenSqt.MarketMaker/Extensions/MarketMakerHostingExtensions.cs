@@ -49,6 +49,7 @@ public static class MarketMakerHostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         services.AddHostedService<AnomalyMonitor>();
         services.AddHostedService<AccountRiskMonitor>();
+        services.AddHostedService<StateCheckpointer>();
         return services;
     }
 
