@@ -6,9 +6,10 @@ using OpenSqt.MarketMaker.Strategy;
 namespace OpenSqt.MarketMaker.Tests;
 
 /// <summary>
-/// The state file's orders table: a file written by an earlier engine (a rowid table with an index for the client id, one
-/// for open orders and one for time) opens with every order it held, the open ones back on their symbol in sequence order
-/// and the sequence where it stopped.
+/// The state file's order tables: working orders in their own small table, finished ones in <c>orders</c>. A file
+/// written by an earlier engine (one rowid table of every order with an index for the client id, one for open orders and
+/// one for time) opens with every order it held, the open ones back on their symbol in sequence order and the sequence
+/// where it stopped.
 /// </summary>
 public sealed class StateStoreTests : IDisposable
 {
@@ -65,8 +66,11 @@ public sealed class StateStoreTests : IDisposable
             Assert.Equal(5, store.Orders([], 0, long.MaxValue, 100).Count);
         }
 
+        // The working orders have their own table; the finished ones stay in orders, keyed by client id, with one index.
+        Assert.Equal("TESTbP1X5,TESTbP2X3,TESTeP1X2", Sql("SELECT group_concat(client_id) FROM (SELECT client_id FROM working_orders ORDER BY client_id)"));
+        Assert.Equal("TESTbM1X7,TESTbP1X1", Sql("SELECT group_concat(client_id) FROM (SELECT client_id FROM orders ORDER BY client_id)"));
         Assert.Contains("WITHOUT ROWID", Sql("SELECT sql FROM sqlite_master WHERE name='orders'"), StringComparison.Ordinal);
-        Assert.Equal("orders_by_symbol", Sql("SELECT group_concat(name) FROM sqlite_master WHERE type='index' AND tbl_name='orders' AND sql IS NOT NULL"));
+        Assert.Equal("orders_seq", Sql("SELECT group_concat(name) FROM sqlite_master WHERE type='index' AND tbl_name='orders' AND sql IS NOT NULL"));
 
         // Opened again, nothing is migrated twice and the orders are the same; a new order is written beside them.
         using (var again = EngineStateStore.Open(Path))
@@ -106,7 +110,7 @@ public sealed class StateStoreTests : IDisposable
     }
 
     [Fact]
-    public void AnOrderThatFinishesLeavesTheOpenOrdersAndKeepsTheSequence()
+    public void AnOrderThatFinishesMovesToTheFinishedOrdersWithItsStateAndKeepsTheSequence()
     {
         using var store = EngineStateStore.Open(Path);
         var first = NewOrder("TESTbP1X1", 94_900m);
@@ -123,6 +127,10 @@ public sealed class StateStoreTests : IDisposable
         Assert.Empty(btc.OpenOrders);
         Assert.Equal(2, btc.Sequence);
         Assert.Equal(OrderStatus.Canceled, store.FindOrder("TESTbP1X1")!.Order.Status);
+        Assert.Equal(OrderStatus.Filled, store.FindOrder("TESTbP2X2")!.Order.Status);
+        Assert.Equal(2, store.Orders([], 0, long.MaxValue, 100).Count);
+        Assert.Null(Sql("SELECT group_concat(client_id) FROM working_orders"));
+        Assert.Equal("TESTbP1X1,TESTbP2X2", Sql("SELECT group_concat(client_id) FROM (SELECT client_id FROM orders ORDER BY client_id)"));
     }
 
     private static SlotOrder NewOrder(string clientOrderId, decimal price) => new()
