@@ -85,6 +85,9 @@ public sealed class EngineStateStore : IDisposable
     private SqliteCommand? _saveFinished;
     private SqliteCommand? _removeWorking;
 
+    /// <summary>The database's data version at this connection's last checkpoint.</summary>
+    private long _checkpointedVersion = -1;
+
     private EngineStateStore(SqliteConnection connection) => _connection = connection;
 
     /// <summary>
@@ -203,12 +206,20 @@ public sealed class EngineStateStore : IDisposable
     /// <para>
     /// When all of it was copied, the next commit starts the WAL again from its beginning, and that commit syncs the WAL
     /// file's new header (SQLite does, even with synchronous=NORMAL, so that a power loss cannot mix old and new frames):
-    /// a sync of a millisecond or more. This connection makes that commit itself, a write of the checkpoint's time, so that
-    /// an order's does not.
+    /// a sync of a millisecond or more. This connection makes that commit itself (it counts the checkpoints in
+    /// <c>meta</c>, a write that always changes a row), so that an order's does not.
     /// </para>
     /// </summary>
-    public (long Frames, long Copied) Checkpoint(DateTimeOffset now)
+    public (long Frames, long Copied) Checkpoint()
     {
+        // Nothing committed by another connection since the last checkpoint (this one's own writes do not count): nothing
+        // to copy, and an idle engine's file is left alone.
+        var version = Convert.ToInt64(Scalar("PRAGMA data_version"), CultureInfo.InvariantCulture);
+        if (version == _checkpointedVersion)
+        {
+            return (0, 0);
+        }
+
         long frames, copied;
         using (var cmd = Command("PRAGMA wal_checkpoint(PASSIVE)"))
         using (var reader = cmd.ExecuteReader())
@@ -219,10 +230,10 @@ public sealed class EngineStateStore : IDisposable
 
         if (frames > 0 && copied == frames)
         {
-            Execute("INSERT INTO meta(key, value) VALUES ('checkpoint', $v) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                ("$v", now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+            Execute("INSERT INTO meta(key, value) VALUES ('checkpoints', '1') ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1");
         }
 
+        _checkpointedVersion = version;
         return (frames, copied);
     }
 

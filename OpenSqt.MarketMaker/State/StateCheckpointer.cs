@@ -33,7 +33,7 @@ public sealed partial class StateCheckpointer(EngineHost host, IOptions<MarketMa
                 try
                 {
                     store ??= EngineStateStore.Open(settings);
-                    var (frames, copied) = store.Checkpoint(time.GetUtcNow());
+                    var (frames, copied) = store.Checkpoint();
                     if (copied < frames)
                     {
                         Log.Behind(logger, frames, copied);

@@ -22,7 +22,8 @@ public sealed class StateCheckpointerTests : IDisposable
     [Fact]
     public void CommitsPastSqlitesDefaultCheckpointLeaveTheirOrdersInTheWalUntilACheckpointCopiesThemAllAndStartsTheWalAgain()
     {
-        using var store = EngineStateStore.Open(State);
+        using var writer = EngineStateStore.Open(State);
+        using var checkpointer = EngineStateStore.Open(State);
         for (var sequence = 1; sequence <= 1500; sequence++)
         {
             var order = new SlotOrder
@@ -33,20 +34,25 @@ public sealed class StateCheckpointerTests : IDisposable
                 Quantity = 0.002m,
                 PostOnly = true,
             };
-            store.SaveOrder("BTCUSDT", 1, order, sequence);
+            writer.SaveOrder("BTCUSDT", 1, order, sequence);
         }
 
         // SQLite's own policy (1,000 pages) would have checkpointed inside one of these commits.
         Assert.Equal(0, OrdersInDatabaseFile());
 
-        var (frames, copied) = store.Checkpoint(DateTimeOffset.UnixEpoch);
+        var (frames, copied) = checkpointer.Checkpoint();
 
         Assert.True(frames > 1000, $"the WAL held {frames} frames");
         Assert.Equal(frames, copied);
         Assert.Equal(1500, OrdersInDatabaseFile());
 
-        // The checkpoint started the WAL again itself (with its own small write), not the next order's commit.
-        Assert.InRange(store.Checkpoint(DateTimeOffset.UnixEpoch).Frames, 1, 4);
+        // The checkpointer started the WAL again itself, with its own small write: it holds that write, not the 1,500
+        // orders, before any order's commit could have restarted it.
+        Assert.InRange(writer.Checkpoint().Frames, 1, 4);
+
+        // Nothing written since its last checkpoint: the next one leaves the file alone.
+        Assert.NotEqual((0L, 0L), checkpointer.Checkpoint());
+        Assert.Equal((0L, 0L), checkpointer.Checkpoint());
     }
 
     [Fact]
