@@ -49,7 +49,6 @@ public static class MarketMakerHostingExtensions
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         services.AddHostedService<AnomalyMonitor>();
         services.AddHostedService<AccountRiskMonitor>();
-        services.AddHostedService<StateCheckpointer>();
         return services;
     }
 

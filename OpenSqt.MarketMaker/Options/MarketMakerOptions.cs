@@ -60,14 +60,6 @@ public sealed class MarketMakerOptions
     /// </summary>
     public string? InMemoryState { get; internal set; }
 
-    /// <summary>
-    /// Time between two checkpoints of the state file (its WAL copied into the database file), run off the orders' way
-    /// by <see cref="State.StateCheckpointer"/>. Each one that copies everything starts the WAL again with a synced
-    /// header; every 10 s, even 25 orders a second leave the WAL at a few MB.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
-
     /// <summary>Time between two reconciliations with the venue (OpenSQT: 60 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);

@@ -67,12 +67,6 @@ public sealed class EngineStateStore : IDisposable
     private const string OrdersColumnNames =
         "client_id, symbol, level, role, price, quantity, post_only, reduce_only, status, exchange_id, filled, avg_price, reject_reason, seq, created_at, updated_at, open";
 
-    /// <summary>
-    /// WAL pages past which a commit checkpoints by itself (SQLite's default is 1,000): about 64 MB, far more than the
-    /// checkpointer lets the WAL reach.
-    /// </summary>
-    public const int BackstopCheckpointPages = 16_384;
-
     private readonly SqliteConnection _connection;
     private SqliteTransaction? _transaction;
 
@@ -84,9 +78,6 @@ public sealed class EngineStateStore : IDisposable
 
     private SqliteCommand? _saveFinished;
     private SqliteCommand? _removeWorking;
-
-    /// <summary>The database's data version at this connection's last checkpoint.</summary>
-    private long _checkpointedVersion = -1;
 
     private EngineStateStore(SqliteConnection connection) => _connection = connection;
 
@@ -125,11 +116,6 @@ public sealed class EngineStateStore : IDisposable
         store.Execute("PRAGMA journal_mode=WAL;");
         store.Execute("PRAGMA synchronous=NORMAL;");
         store.Execute("PRAGMA busy_timeout=10000;");
-        // The WAL is copied into the database file by the engine's checkpointer, off the orders' way (StateCheckpointer):
-        // SQLite's own checkpoint, at 1,000 pages, runs inside the commit that crosses it, and copying and syncing the
-        // file took milliseconds from the order whose write that was. A commit checkpoints only past this backstop, when
-        // nothing else has for a long while (a store used without the engine's host, or a checkpointer that keeps failing).
-        store.Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint={BackstopCheckpointPages};"));
         // One write transaction (BEGIN IMMEDIATE) for the schema: the engine's connections open the file at the same
         // time, and the second one to get here must find the first one's migration done, not run it again.
         store.InTransaction(() => store.CreateSchema());
@@ -198,43 +184,6 @@ public sealed class EngineStateStore : IDisposable
             DROP TABLE orders;
             ALTER TABLE finished_orders RENAME TO orders;
             """);
-    }
-
-    /// <summary>
-    /// Copies what the WAL holds into the database file, without waiting for or blocking the writers (a passive
-    /// checkpoint): frames a reader still needs stay for the next time. Returns the frames the WAL held and those copied.
-    /// <para>
-    /// When all of it was copied, the next commit starts the WAL again from its beginning, and that commit syncs the WAL
-    /// file's new header (SQLite does, even with synchronous=NORMAL, so that a power loss cannot mix old and new frames):
-    /// a sync of a millisecond or more. This connection makes that commit itself (it counts the checkpoints in
-    /// <c>meta</c>, a write that always changes a row), so that an order's does not.
-    /// </para>
-    /// </summary>
-    public (long Frames, long Copied) Checkpoint()
-    {
-        // Nothing committed by another connection since the last checkpoint (this one's own writes do not count): nothing
-        // to copy, and an idle engine's file is left alone.
-        var version = Convert.ToInt64(Scalar("PRAGMA data_version"), CultureInfo.InvariantCulture);
-        if (version == _checkpointedVersion)
-        {
-            return (0, 0);
-        }
-
-        long frames, copied;
-        using (var cmd = Command("PRAGMA wal_checkpoint(PASSIVE)"))
-        using (var reader = cmd.ExecuteReader())
-        {
-            reader.Read();
-            (frames, copied) = (reader.GetInt64(1), reader.GetInt64(2));
-        }
-
-        if (frames > 0 && copied == frames)
-        {
-            Execute("INSERT INTO meta(key, value) VALUES ('checkpoints', '1') ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1");
-        }
-
-        _checkpointedVersion = version;
-        return (frames, copied);
     }
 
     /// <summary>This state file's id, made once; it prefixes every client order id.</summary>
