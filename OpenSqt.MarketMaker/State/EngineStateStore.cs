@@ -39,20 +39,45 @@ public sealed record PositionSnapshotRow(string Symbol, decimal Quantity, decima
 /// </summary>
 public sealed class EngineStateStore : IDisposable
 {
+    /// <summary>Writes an order (insert or update) into the table <c>{0}</c>.</summary>
     private const string SaveOrderSql = """
-        INSERT INTO orders(client_id, symbol, level, role, price, quantity, post_only, reduce_only, status, exchange_id, filled, avg_price, reject_reason, seq, created_at, updated_at, open)
+        INSERT INTO {0}(client_id, symbol, level, role, price, quantity, post_only, reduce_only, status, exchange_id, filled, avg_price, reject_reason, seq, created_at, updated_at, open)
         VALUES ($c, $s, $l, $r, $p, $q, $po, $ro, $st, $x, $f, $a, $rr, $seq, $ca, $ua, $o)
         ON CONFLICT(client_id) DO UPDATE SET status=$st, exchange_id=$x, filled=$f, avg_price=$a, reject_reason=$rr, updated_at=$ua, open=$o
         """;
+
+    /// <summary>Every order, working or finished, for the readers.</summary>
+    private const string AllOrders = "(SELECT * FROM working_orders UNION ALL SELECT * FROM orders)";
+
+    /// <summary>
+    /// The columns of the two order tables: <c>working_orders</c>, the orders not finished (a few per symbol), and
+    /// <c>orders</c>, the finished ones; an order moves from the first to the second in the write that finishes it. Both
+    /// are keyed by the client id without a rowid (the row lives in its key's b-tree). A new order, on its way out, writes
+    /// one page of one small b-tree, where a single table (a rowid table with indexes for the client id, open orders and
+    /// time) wrote four pages, each a frame of the WAL written before the order could go. <c>orders</c> has an index by
+    /// symbol and sequence for the restart's next sequence.
+    /// </summary>
+    private const string OrdersColumns = """
+          client_id TEXT PRIMARY KEY, symbol TEXT NOT NULL, level INTEGER NOT NULL, role INTEGER NOT NULL,
+          price TEXT NOT NULL, quantity TEXT NOT NULL, post_only INTEGER NOT NULL, reduce_only INTEGER NOT NULL,
+          status INTEGER, exchange_id TEXT, filled TEXT NOT NULL, avg_price TEXT NOT NULL, reject_reason TEXT,
+          seq INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, open INTEGER NOT NULL
+        """;
+
+    private const string OrdersColumnNames =
+        "client_id, symbol, level, role, price, quantity, post_only, reduce_only, status, exchange_id, filled, avg_price, reject_reason, seq, created_at, updated_at, open";
 
     private readonly SqliteConnection _connection;
     private SqliteTransaction? _transaction;
 
     /// <summary>
-    /// The order write, prepared once: it is on every order's way out (nothing is sent before it is durable), and
-    /// compiling the statement again for each order cost more than writing it.
+    /// The order writes, prepared once: the working order's is on every order's way out (nothing is sent before it is
+    /// durable), and compiling the statement again for each order cost more than writing it.
     /// </summary>
-    private SqliteCommand? _saveOrder;
+    private SqliteCommand? _saveWorking;
+
+    private SqliteCommand? _saveFinished;
+    private SqliteCommand? _removeWorking;
 
     private EngineStateStore(SqliteConnection connection) => _connection = connection;
 
@@ -91,15 +116,24 @@ public sealed class EngineStateStore : IDisposable
         store.Execute("PRAGMA journal_mode=WAL;");
         store.Execute("PRAGMA synchronous=NORMAL;");
         store.Execute("PRAGMA busy_timeout=10000;");
-        store.Execute("""
+        // One write transaction (BEGIN IMMEDIATE) for the schema: the engine's connections open the file at the same
+        // time, and the second one to get here must find the first one's migration done, not run it again.
+        store.InTransaction(() => store.CreateSchema());
+        return store;
+    }
+
+    private void CreateSchema()
+    {
+        MigrateOrders();
+        Execute($"""
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS working_orders (
+            {OrdersColumns}
+              ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS orders (
-              client_id TEXT PRIMARY KEY, symbol TEXT NOT NULL, level INTEGER NOT NULL, role INTEGER NOT NULL,
-              price TEXT NOT NULL, quantity TEXT NOT NULL, post_only INTEGER NOT NULL, reduce_only INTEGER NOT NULL,
-              status INTEGER, exchange_id TEXT, filled TEXT NOT NULL, avg_price TEXT NOT NULL, reject_reason TEXT,
-              seq INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, open INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS orders_open ON orders(symbol, open);
-            CREATE INDEX IF NOT EXISTS orders_time ON orders(symbol, updated_at);
+            {OrdersColumns}
+              ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS orders_seq ON orders(symbol, seq);
             CREATE TABLE IF NOT EXISTS fills (
               symbol TEXT NOT NULL, trade_id TEXT NOT NULL, client_id TEXT, exchange_id TEXT NOT NULL, side INTEGER NOT NULL,
               price TEXT NOT NULL, quantity TEXT NOT NULL, fee TEXT NOT NULL, fee_asset TEXT NOT NULL, time INTEGER NOT NULL,
@@ -118,13 +152,38 @@ public sealed class EngineStateStore : IDisposable
         // State files written before fees and funding had their own lines get them, starting at zero.
         foreach (var column in new[] { "fees", "funding" })
         {
-            if (Convert.ToInt64(store.Scalar("SELECT COUNT(*) FROM pragma_table_info('pnl') WHERE name=$n", ("$n", column)), CultureInfo.InvariantCulture) == 0)
+            if (Convert.ToInt64(Scalar("SELECT COUNT(*) FROM pragma_table_info('pnl') WHERE name=$n", ("$n", column)), CultureInfo.InvariantCulture) == 0)
             {
-                store.Execute($"ALTER TABLE pnl ADD COLUMN {column} TEXT NOT NULL DEFAULT '0'");
+                Execute($"ALTER TABLE pnl ADD COLUMN {column} TEXT NOT NULL DEFAULT '0'");
             }
         }
+    }
 
-        return store;
+    /// <summary>
+    /// State files written before the working orders had their own table (one rowid table of every order, with an index
+    /// for the client id and two more) get the tables of today, with every row: the open ones in <c>working_orders</c>,
+    /// the finished ones in <c>orders</c>.
+    /// </summary>
+    private void MigrateOrders()
+    {
+        if (Scalar("SELECT name FROM sqlite_master WHERE type='table' AND name='orders'") is null
+            || Scalar("SELECT name FROM sqlite_master WHERE type='table' AND name='working_orders'") is not null)
+        {
+            return;
+        }
+
+        Execute($"""
+            CREATE TABLE working_orders (
+            {OrdersColumns}
+              ) WITHOUT ROWID;
+            INSERT INTO working_orders({OrdersColumnNames}) SELECT {OrdersColumnNames} FROM orders WHERE open<>0;
+            CREATE TABLE finished_orders (
+            {OrdersColumns}
+              ) WITHOUT ROWID;
+            INSERT INTO finished_orders({OrdersColumnNames}) SELECT {OrdersColumnNames} FROM orders WHERE open=0;
+            DROP TABLE orders;
+            ALTER TABLE finished_orders RENAME TO orders;
+            """);
     }
 
     /// <summary>This state file's id, made once; it prefixes every client order id.</summary>
@@ -183,7 +242,11 @@ public sealed class EngineStateStore : IDisposable
     {
         var anchorText = Scalar("SELECT value FROM meta WHERE key=$k", ("$k", "anchor:" + symbol)) as string;
         decimal? anchor = anchorText is null ? null : D(anchorText);
-        var sequence = Convert.ToInt64(Scalar("SELECT COALESCE(MAX(seq), 0) FROM orders WHERE symbol=$s", ("$s", symbol)), CultureInfo.InvariantCulture);
+        // The highest sequence of working and of finished orders (the last entry of the symbol's range of the index).
+        var sequence = Convert.ToInt64(Scalar("""
+            SELECT COALESCE(MAX(m), 0) FROM (
+              SELECT MAX(seq) AS m FROM working_orders WHERE symbol=$s UNION ALL SELECT MAX(seq) FROM orders WHERE symbol=$s)
+            """, ("$s", symbol)), CultureInfo.InvariantCulture);
         var slots = new List<(long, int, decimal, decimal, decimal, decimal, int)>();
         using (var cmd = Command("SELECT level, sign, quantity, open_notional, open_fees, round_trip_pnl, post_only_failures FROM slots WHERE symbol=$s", ("$s", symbol)))
         using (var reader = cmd.ExecuteReader())
@@ -194,7 +257,7 @@ public sealed class EngineStateStore : IDisposable
             }
         }
 
-        var open = QueryOrders("SELECT * FROM orders WHERE symbol=$s AND open=1 ORDER BY seq", ("$s", symbol));
+        var open = QueryOrders("SELECT * FROM working_orders WHERE symbol=$s ORDER BY seq", ("$s", symbol));
         return new SymbolSnapshot(anchor, sequence, slots, open, LoadPnl(symbol));
     }
 
@@ -210,12 +273,35 @@ public sealed class EngineStateStore : IDisposable
     public void SaveAnchor(string symbol, decimal anchor) =>
         Execute("INSERT OR REPLACE INTO meta(key, value) VALUES ($k, $v)", ("$k", "anchor:" + symbol), ("$v", S(anchor)));
 
-    /// <summary>Writes an order and its state (insert or update).</summary>
+    /// <summary>
+    /// Writes an order and its state (insert or update): a working order into <c>working_orders</c>; a finished one
+    /// moves to <c>orders</c> in one transaction.
+    /// </summary>
     public void SaveOrder(string symbol, long level, SlotOrder order, long sequence)
     {
-        var cmd = _saveOrder ??= Command(SaveOrderSql, ("$c", null), ("$s", null), ("$l", null), ("$r", null), ("$p", null), ("$q", null),
+        if (!order.IsTerminal)
+        {
+            Write(_saveWorking ??= PrepareSave("working_orders"), symbol, level, order, sequence);
+            return;
+        }
+
+        InTransaction(() =>
+        {
+            var remove = _removeWorking ??= Command("DELETE FROM working_orders WHERE client_id=$c", ("$c", null));
+            remove.Transaction = _transaction;
+            remove.Parameters[0].Value = order.ClientOrderId;
+            remove.ExecuteNonQuery();
+            Write(_saveFinished ??= PrepareSave("orders"), symbol, level, order, sequence);
+        });
+    }
+
+    private SqliteCommand PrepareSave(string table) =>
+        Command(string.Format(CultureInfo.InvariantCulture, SaveOrderSql, table), ("$c", null), ("$s", null), ("$l", null), ("$r", null), ("$p", null), ("$q", null),
             ("$po", null), ("$ro", null), ("$st", null), ("$x", null), ("$f", null), ("$a", null), ("$rr", null), ("$seq", null), ("$ca", null),
             ("$ua", null), ("$o", null));
+
+    private void Write(SqliteCommand cmd, string symbol, long level, SlotOrder order, long sequence)
+    {
         cmd.Transaction = _transaction;
         var p = cmd.Parameters;
         p[0].Value = order.ClientOrderId;
@@ -300,14 +386,14 @@ public sealed class EngineStateStore : IDisposable
 
     public IReadOnlyList<StoredOrder> Orders(IReadOnlyCollection<string> symbols, long fromMs, long toMs, int limit)
     {
-        var list = QueryOrders("SELECT * FROM orders WHERE updated_at >= $from AND updated_at <= $to ORDER BY updated_at DESC, seq DESC LIMIT 100000",
+        var list = QueryOrders($"SELECT * FROM {AllOrders} WHERE updated_at >= $from AND updated_at <= $to ORDER BY updated_at DESC, seq DESC LIMIT 100000",
             ("$from", fromMs), ("$to", toMs));
         return list.Where(o => symbols.Count == 0 || symbols.Contains(o.Symbol)).Take(limit).ToArray();
     }
 
     public StoredOrder? FindOrder(string orderId)
     {
-        var list = QueryOrders("SELECT * FROM orders WHERE client_id=$i OR exchange_id=$i LIMIT 1", ("$i", orderId));
+        var list = QueryOrders($"SELECT * FROM {AllOrders} WHERE client_id=$i OR exchange_id=$i LIMIT 1", ("$i", orderId));
         return list.Count > 0 ? list[0] : null;
     }
 
@@ -386,7 +472,9 @@ public sealed class EngineStateStore : IDisposable
 
     public void Dispose()
     {
-        _saveOrder?.Dispose();
+        _saveWorking?.Dispose();
+        _saveFinished?.Dispose();
+        _removeWorking?.Dispose();
         _connection.Dispose();
     }
 

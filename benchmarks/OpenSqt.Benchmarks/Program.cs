@@ -14,6 +14,9 @@ switch (args.FirstOrDefault())
     case "liveserver-fanout":
         await OpenSqt.Benchmarks.LiveServer.LiveServerFanOutHarness.RunAsync(args.Skip(1).ToArray());
         break;
+    case "state-write":
+        await StateWriteHarness.RunAsync(args.Skip(1).ToArray());
+        break;
     case "tick-to-order":
         await TickToOrderHarness.RunAsync(args.Skip(1).ToArray());
         break;
