@@ -16,14 +16,22 @@ public sealed partial class ExchangeGrpcService
     /// running concurrently with the requests after it; its answer, or its error, goes back with its correlation id. A
     /// failed request is an answer, not the end of the stream. When the client ends its side, the requests still
     /// running are answered before the call ends.
+    /// <para>
+    /// When the connector stops, it reads no more requests: the requests running are answered and the call ends, as the
+    /// hub ends the server streams. Kestrel's graceful shutdown waits for every request still open, and a stream that
+    /// waited for the client's next order held the connector's stop for its whole shutdown timeout. A request the client
+    /// sent that was not read yet gets no answer: the client fails it as unavailable (its outcome is resolved by client id,
+    /// never sent again) and opens a new stream to the connector that comes back.
+    /// </para>
     /// </summary>
     public override async Task OrderEntry(IAsyncStreamReader<W.OrderEntryRequest> requestStream, IServerStreamWriter<W.OrderEntryResponse> responseStream, ServerCallContext context)
     {
         var answers = new OrderEntryAnswers(responseStream);
         var serving = new List<Task>();
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            while (await requestStream.MoveNext(reading.Token).ConfigureAwait(false))
             {
                 // Started here, not handed to another thread: a place to the venue runs until its first real wait (the
                 // venue's HTTP answer) on this thread, which saves a thread wake-up on every order's way out.
@@ -33,6 +41,10 @@ public sealed partial class ExchangeGrpcService
                     serving.RemoveAll(t => t.IsCompleted);
                 }
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // The connector stops: the call ends once the requests running are answered (below).
         }
         finally
         {

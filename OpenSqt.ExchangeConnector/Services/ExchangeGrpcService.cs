@@ -35,6 +35,7 @@ public sealed partial class ExchangeGrpcService(
     ConnectorSafety safety,
     IOptions<StreamingOptions> streaming,
     ConnectorMetrics metrics,
+    IHostApplicationLifetime lifetime,
     ILogger<ExchangeGrpcService> logger) : W.ExchangeService.ExchangeServiceBase
 {
     private readonly StreamingOptions _streaming = streaming.Value;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -191,6 +192,26 @@ public sealed class OrderEntryTests
         Assert.Equal(1, server.UnaryCancels);
         // One attempt at the stream, answered UNIMPLEMENTED; nothing was served twice.
         Assert.Equal(1, server.OrderEntryCalls);
+    }
+
+    [Fact]
+    public async Task AConnectorThatStopsEndsItsOrderEntryStreamsInsteadOfWaitingOutItsShutdownTimeout()
+    {
+        // A shutdown timeout far longer than the test waits: a stop that waited for the open stream would not finish.
+        var host = await ConnectorHost.StartAsync(configureServices: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10)));
+        host.Sim.Trade("BTCUSDT", 95_000m, 0m);
+        await using var provider = Client(host.GrpcAddress);
+        var remote = provider.GetRequiredService<RemoteExchange>();
+
+        // The engine's stream is open (its first order came over it) and waits for the next order.
+        Assert.Equal(OrderStatus.New, (await remote.PlaceOrderAsync(Buy(90_000m, "before-stop"))).Status);
+
+        await host.StopAsync().WaitAsync(Timeout);
+        await host.DisposeAsync();
+
+        // The stream ended with the connector: the next order finds no connector (unavailable), it does not hang.
+        var gone = await Assert.ThrowsAsync<ExchangeException>(() => remote.PlaceOrderAsync(Buy(90_000m, "after-stop")).WaitAsync(Timeout));
+        Assert.Equal(ExchangeErrorKind.Unavailable, gone.Kind);
     }
 
     [Fact]
