@@ -55,6 +55,10 @@ public sealed class OperatorSurfaceTests
 
         // Price moves reach subscribers as "mark" updates with the unrealised PnL at the new price.
         connector.Sim.Trade("BTCUSDT", anchor - 50m, 0.001m);
+        // The engine values positions at the venue's mark while one is fresh (SymbolEngine.ValuationPrice), and the sim
+        // publishes its mark when a one-minute candle closes: a fill trade that crossed the minute left a mark at the fill
+        // price, which the trade above does not move. The venue's mark follows the price, as a venue's does every 1-3 s.
+        connector.Sim.SetMarkPrice("BTCUSDT", anchor - 50m);
         W.PositionUpdate mark;
         do
         {
