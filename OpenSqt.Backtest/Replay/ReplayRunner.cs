@@ -227,6 +227,9 @@ public sealed class ReplayRunner
         await stopping.ConfigureAwait(false);
     }
 
+    /// <summary>How long, in real time, a start with nothing due on the clock may stay unfinished before it is called stuck.</summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
+
     /// <summary>Lets the engine connect, check, start its grid and reconcile, on virtual time, before the first event.</summary>
     private static async Task WarmUpAsync(VirtualClock clock, Settler settle, EngineHost engineHost, RiskState risk, DateTimeOffset firstEvent, CancellationToken cancellationToken)
     {
@@ -243,6 +246,11 @@ public sealed class ReplayRunner
             await Task.Yield();
         }
 
+        // Real time since the clock last had something to fire while the engine was not ready yet. A look that finds
+        // nothing due and everything quiet does not prove the start stuck: a pool worker already running the start's next
+        // step (about to set its next timer) is neither queued work nor a busy engine. Only a start that stays that way
+        // for StuckAfter of real time, with no timer due before the first event meanwhile, is one that cannot finish in time.
+        long? idleSince = null;
         while (!engineHost.Ready)
         {
             if (risk.FatalError is { } fatal)
@@ -256,15 +264,27 @@ public sealed class ReplayRunner
                 break;
             }
 
-            if (!clock.FireNext(firstEvent))
+            if (clock.FireNext(firstEvent))
             {
-                // Nothing due on the clock: the engine is busy with something that needs no time; let it run.
-                await Task.Yield();
-                if (clock.NextDue is null && !engineHost.Ready && settle.Quiet())
-                {
-                    throw new ReplayException($"the engine did not finish starting before the first event at {firstEvent:O}");
-                }
+                idleSince = null;
+                continue;
             }
+
+            // Nothing due on the clock: the engine is busy with something that needs no time; let it run.
+            idleSince ??= Stopwatch.GetTimestamp();
+            var idle = Stopwatch.GetElapsedTime(idleSince.Value);
+            if (idle < TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Yield();
+                continue;
+            }
+
+            if (idle > StuckAfter && !(clock.NextDue <= firstEvent) && !engineHost.Ready && settle.Quiet())
+            {
+                throw new ReplayException($"the engine did not finish starting before the first event at {firstEvent:O}");
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
 
         settle.Wait();

@@ -188,6 +188,33 @@ public sealed class ReplayTests : IDisposable
         Assert.False(venue.Deliver());
     }
 
+    /// <summary>
+    /// The engine's start waits on its clock (the order stream settles before the first reconciliation): with a warm-up
+    /// shorter than that, the start cannot finish before the first event. The replay says so and stops, after a few
+    /// seconds of real time with nothing due before the first event, instead of spinning for ever or trading a half-started
+    /// engine.
+    /// </summary>
+    [Fact]
+    public async Task AWarmUpTooShortForTheEngineToStartStopsTheReplayWithAClearError()
+    {
+        var path = WriteTrades([(T0, 95_000m, 1m), (T0 + 1000, 94_900m, 1m)]);
+        var config = new ConfigurationBuilder().AddInMemoryCollection(BtcGrid()).Build();
+        var runner = new ReplayRunner(new ReplaySettings
+        {
+            Symbol = "BTCUSDT",
+            Engine = config,
+            StatePath = Path.Combine(_dir.FullName, "engine.db"),
+            WarmUp = TimeSpan.FromMilliseconds(50),
+        });
+
+        var run = runner.RunAsync(MarketData.Open(path, "BTCUSDT"), CancellationToken.None);
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60)));
+
+        Assert.Same(run, finished);
+        var error = await Assert.ThrowsAsync<ReplayException>(() => run);
+        Assert.StartsWith("the engine did not finish starting before the first event at 2026-01-01T00:00:00", error.Message);
+    }
+
     private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
