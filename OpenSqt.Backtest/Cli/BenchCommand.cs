@@ -74,7 +74,7 @@ public static class BenchCommand
             var peak = Process.GetCurrentProcess().PeakWorkingSet64;
 
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
-                bench: {trades} BTCUSDT-like trades over {hours} hours (sim process, seed 11), {Environment.ProcessorCount} cores
+                bench: {trades} BTCUSDT-like trades over {hours} hours (sim process, seed 11), {Environment.ProcessorCount} cores, {JitRestart.Describe()}
                 import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
                 full replay : {result.EventsPerSecond,12:N0} events/s, {replayBytes,8:N0} bytes allocated per event (all threads), 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
                 replay cpu  : {replayCpu,12:N2} us of processor time per event (all threads)

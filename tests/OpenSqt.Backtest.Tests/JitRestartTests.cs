@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace OpenSqt.Backtest.Tests;
+
+/// <summary>
+/// The backtest command runs its work in a child process with the framework's precompiled code off (see
+/// OpenSqt.Backtest/Cli/JitRestart.cs); these run the built command as a user does and read what it printed.
+/// </summary>
+public sealed class JitRestartTests
+{
+    private static readonly string Command = Path.Combine(AppContext.BaseDirectory, "OpenSqt.Backtest.dll");
+
+    [Fact]
+    public async Task ARunIsHandedToAChildThatCompilesTheFrameworkAtStartAndItsOutputAndExitCodeComeBack()
+    {
+        var (exit, output, errors) = await RunAsync(null, "--bench", "--trades", "2000", "--hours", "1");
+
+        Assert.True(exit == 0, $"exit {exit}: {errors}");
+        Assert.Contains("bench: 2000 BTCUSDT-like trades over 1 hours (sim process, seed 11), ", output);
+        Assert.Contains("framework compiled at start (DOTNET_ReadyToRun=0)", output);
+        Assert.Contains("full replay :", output);
+    }
+
+    [Fact]
+    public async Task AUserWhoSetsTheSwitchGetsTheRunAsSetWithNoChild()
+    {
+        var (exit, output, errors) = await RunAsync("1", "--bench", "--trades", "2000", "--hours", "1");
+
+        Assert.True(exit == 0, $"exit {exit}: {errors}");
+        Assert.Contains($"{Environment.ProcessorCount} cores, DOTNET_ReadyToRun=1", output);
+        Assert.DoesNotContain("compiled at start", output);
+    }
+
+    [Fact]
+    public async Task TheChildsRefusalOfACommandLineComesBackWithItsMessageAndExitCodeTwo()
+    {
+        var (exit, _, errors) = await RunAsync(null, "--bench", "--trades", "5");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("backtest: --trades '5' must be a whole number of at least 100", errors);
+    }
+
+    private static async Task<(int Exit, string Output, string Errors)> RunAsync(string? readyToRun, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(Command);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("DOTNET_ReadyToRun");
+        info.Environment.Remove("COMPlus_ReadyToRun");
+        if (readyToRun is not null)
+        {
+            info.Environment["DOTNET_ReadyToRun"] = readyToRun;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output, await errors);
+    }
+}
