@@ -184,13 +184,28 @@ public sealed class GridStrategy
             _changes.Note();
         }
 
+        // A remembered decision answers a price strictly inside the range of prices its levels hold for (see Remember):
+        // two comparisons instead of the division below. The price and both ends have at most MaxRangeScale decimals,
+        // so a price inside is at least 1e-12 from either end, and the division (28 significant digits) could put it on
+        // an end only for a price more than 1e16 from the anchor.
+        var changes = _changes.Count;
+        if (price.Scale <= MaxRangeScale)
+        {
+            foreach (var remembered in _quiet)
+            {
+                if (remembered is { } quiet && quiet.Changes == changes && quiet.Low < price && price < quiet.High && now < quiet.Until && quiet.Gate == gate)
+                {
+                    return;
+                }
+            }
+        }
+
         // Levels from the anchor, divided once (decimal division is the costliest step of a tick). A tenth of the
         // interval is 0.1 level, so the buy below and the sell above are the same as dividing price -/+ a tenth.
         var offset = (price - Anchor.Value) / _interval;
         var center = (long)Math.Round(offset, MidpointRounding.AwayFromZero);
         var topBuy = (long)Math.Floor(offset - 0.1m);
         var bottomSell = (long)Math.Ceiling(offset + 0.1m);
-        var changes = _changes.Count;
         foreach (var remembered in _quiet)
         {
             if (remembered is { } quiet && quiet.Changes == changes && quiet.TopBuy == topBuy && quiet.BottomSell == bottomSell && quiet.Center == center
@@ -206,9 +221,24 @@ public sealed class GridStrategy
         var until = DecideInFull(price, gate, now, actions, center, topBuy, bottomSell);
         if (RepeatsQuietDecisions && actions.Count == before && !SlotsChanged && !_waitsOnPrice && until > now)
         {
-            Remember(new QuietDecision(_changes.Count, gate, topBuy, bottomSell, center, until));
+            // The offsets with the same three levels: topBuy + 0.1 <= offset < topBuy + 1.1 (floor of offset - 0.1),
+            // bottomSell - 1.1 < offset <= bottomSell - 0.1 (ceiling of offset + 0.1), and center - 0.5 <= or < offset
+            // < or <= center + 0.5 (rounded away from zero); the open interval between the innermost ends holds them
+            // all, in prices exactly (the anchor changes only with a change counted above). Ends of more than
+            // MaxRangeScale decimals (an interval of that many) give no range: such a grid always divides.
+            var low = Anchor.Value + (Math.Max(Math.Max(topBuy + 0.1m, bottomSell - 1.1m), center - 0.5m) * _interval);
+            var high = Anchor.Value + (Math.Min(Math.Min(topBuy + 1.1m, bottomSell - 0.1m), center + 0.5m) * _interval);
+            if (low.Scale > MaxRangeScale || high.Scale > MaxRangeScale)
+            {
+                (low, high) = (0m, 0m);
+            }
+
+            Remember(new QuietDecision(_changes.Count, gate, topBuy, bottomSell, center, until, low, high));
         }
     }
+
+    /// <summary>The most decimals a price may have to be answered from a remembered decision's range of prices.</summary>
+    private const int MaxRangeScale = 12;
 
     /// <summary>
     /// Keeps a quiet decision in the place of one made before the last change (it can never answer again), or of one on the
@@ -1002,8 +1032,12 @@ public sealed class GridStrategy
         slot.PostOnlyFailures = postOnlyFailures;
     }
 
-    /// <summary>A decision that sent and changed nothing, with what it was made on (see <see cref="Decide"/>).</summary>
-    private readonly record struct QuietDecision(long Changes, TradingGate Gate, long TopBuy, long BottomSell, long Center, DateTimeOffset Until);
+    /// <summary>
+    /// A decision that sent and changed nothing, with what it was made on (see <see cref="Decide"/>): the count of changes,
+    /// the gate, the levels, the time it holds until, and the prices strictly between <c>Low</c> and <c>High</c> that fall
+    /// between the same levels (both 0 when the grid's prices have too many decimals for the range).
+    /// </summary>
+    private readonly record struct QuietDecision(long Changes, TradingGate Gate, long TopBuy, long BottomSell, long Center, DateTimeOffset Until, decimal Low, decimal High);
 
     /// <summary>The open positions' signed quantity, entry notional and opening fees, at a count of changes.</summary>
     private readonly record struct OpenTotals(long Changes, decimal Net, decimal Notional, decimal Fees);
