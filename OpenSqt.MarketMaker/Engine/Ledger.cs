@@ -265,11 +265,37 @@ internal sealed partial class Ledger
     private EngineSnapshot BuildSnapshot()
     {
         decimal position = 0, notional = 0;
-        var open = new List<Order>();
+        var open = new List<Order>(_strategy.WorkingOrders);
         foreach (var slot in _strategy.Slots)
         {
-            position += slot.PositionSign * slot.PositionQuantity;
-            notional += slot.PositionSign * slot.OpenNotional;
+            // The sums of sign x quantity and sign x notional without the multiplications (a snapshot is built after
+            // every change, over every slot): +x or -x for a sign of 1 or -1 is exactly what the product was. A slot
+            // without a position adds a zero that only carries its decimals, which changes the sum only when it has more
+            // decimals than the sum so far.
+            switch (slot.PositionSign)
+            {
+                case > 0:
+                    position += slot.PositionQuantity;
+                    notional += slot.OpenNotional;
+                    break;
+                case < 0:
+                    position -= slot.PositionQuantity;
+                    notional -= slot.OpenNotional;
+                    break;
+                default:
+                    if (slot.PositionQuantity.Scale > position.Scale)
+                    {
+                        position += 0m * slot.PositionQuantity;
+                    }
+
+                    if (slot.OpenNotional.Scale > notional.Scale)
+                    {
+                        notional += 0m * slot.OpenNotional;
+                    }
+
+                    break;
+            }
+
             if (slot.Order is { } order && !order.IsTerminal)
             {
                 open.Add(ToOrder(order));
