@@ -290,7 +290,17 @@ public sealed class GridStrategy
             decimal closingLong = 0, closingShort = 0;
             foreach (var slot in _slots.Values)
             {
-                net += slot.PositionSign * slot.PositionQuantity;
+                // Added or taken without multiplying by the sign: only compared and subtracted below, where the
+                // decimals a product would carry change nothing.
+                if (slot.PositionSign > 0)
+                {
+                    net += slot.PositionQuantity;
+                }
+                else if (slot.PositionSign < 0)
+                {
+                    net -= slot.PositionQuantity;
+                }
+
                 if (slot.Order is { IsTerminal: false } live)
                 {
                     switch (live.Role)
