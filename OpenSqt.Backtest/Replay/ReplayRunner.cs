@@ -136,7 +136,8 @@ public sealed class ReplayRunner
         long events = 0, trades = 0;
         var watch = Stopwatch.StartNew();
         var symbol = _settings.Symbol;
-        foreach (var e in data.Events())
+        // The files are read and parsed on another core (ReadAhead), the events taken here in the same order.
+        foreach (var e in ReadAhead.Of(data.Events()))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var time = DateTimeOffset.FromUnixTimeMilliseconds(e.TimeMs);
