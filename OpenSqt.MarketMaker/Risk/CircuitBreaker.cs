@@ -171,23 +171,36 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
     /// Feeds the symbol's equity: realised PnL plus the unrealised PnL of the open position at the mark, fees included.
     /// Opens the breaker Halted when it falls <c>MaxDrawdownAmount</c> below its peak. Returns whether the peak rose.
     /// </summary>
-    public bool OnEquity(decimal equity)
+    public bool OnEquity(decimal equity) => Check(equity).PeakRose;
+
+    /// <summary>
+    /// What a tick's gate needs, under one lock: feeds <paramref name="equity"/> as <see cref="OnEquity"/> does when there
+    /// is one, then reads <see cref="State"/> and <see cref="Flatten"/> as they are after it (a tick took the lock three
+    /// times for these).
+    /// </summary>
+    public BreakerGate Check(decimal? equity)
     {
         BreakerStatus? opened = null;
         var rose = false;
+        BreakerGate gate;
         lock (_gate)
         {
-            _equity = equity;
-            if (_peak is not { } peak || equity > peak)
+            if (equity is { } value)
             {
-                _peak = equity;
-                rose = true;
+                _equity = value;
+                if (_peak is not { } peak || value > peak)
+                {
+                    _peak = value;
+                    rose = true;
+                }
+                else if (!_open && peak - value >= options.MaxDrawdownAmount)
+                {
+                    opened = OpenLocked(BreakerTrigger.Drawdown, TradingState.Halted, false, string.Create(CultureInfo.InvariantCulture,
+                        $"equity (realised + unrealised at mark, fees included) fell {peak - value} from its peak {peak} to {value} (MarketMaker:CircuitBreaker:MaxDrawdownAmount={options.MaxDrawdownAmount})"));
+                }
             }
-            else if (!_open && peak - equity >= options.MaxDrawdownAmount)
-            {
-                opened = OpenLocked(BreakerTrigger.Drawdown, TradingState.Halted, false, string.Create(CultureInfo.InvariantCulture,
-                    $"equity (realised + unrealised at mark, fees included) fell {peak - equity} from its peak {peak} to {equity} (MarketMaker:CircuitBreaker:MaxDrawdownAmount={options.MaxDrawdownAmount})"));
-            }
+
+            gate = new BreakerGate(rose, _open ? _state : TradingState.Active, _open && _flatten && _state == TradingState.Halted);
         }
 
         if (opened is not null)
@@ -195,7 +208,7 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
             Changed?.Invoke(opened);
         }
 
-        return rose;
+        return gate;
     }
 
     /// <summary>Opens the breaker (or makes an open one stricter) until an operator closes it.</summary>
@@ -250,3 +263,9 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
     private BreakerStatus StatusLocked() =>
         new(Symbol, _open, _reason, _trigger, _open ? _state : TradingState.Active, _open && _flatten, _open ? _openedAt : null, _consecutiveLosses, _total, _equity, _peak ?? _equity);
 }
+
+/// <summary>A breaker's answer to a tick (see <see cref="CircuitBreaker.Check"/>).</summary>
+/// <param name="PeakRose">Whether the equity fed made a new peak.</param>
+/// <param name="State">The state the breaker imposes (Active while closed).</param>
+/// <param name="Flatten">Whether an operator asked to close every position (only while Halted).</param>
+public readonly record struct BreakerGate(bool PeakRose, TradingState State, bool Flatten);

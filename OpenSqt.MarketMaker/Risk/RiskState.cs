@@ -131,8 +131,8 @@ public sealed class RiskState : IDisposable
             return TradingGate.In(TradingState.Halted, canSend: false);
         }
 
-        var breaker = s.Breaker;
-        if (price > 0 && breaker.OnEquity(realised + strategy.UnrealisedPnl(price)) && _time.GetElapsedTime(s.PeakSavedAt) >= PeakSaveInterval)
+        var breaker = s.Breaker.Check(price > 0 ? realised + strategy.UnrealisedPnl(price) : null);
+        if (breaker.PeakRose && _time.GetElapsedTime(s.PeakSavedAt) >= PeakSaveInterval)
         {
             // A lost peak only makes the stop later; saving every new high on every tick would cost the hot path.
             s.PeakSavedAt = _time.GetTimestamp();

@@ -160,6 +160,23 @@ public sealed class RiskTests
         Assert.False(breaker.IsOpen);
     }
 
+    /// <summary>The tick's one look at the breaker: the equity fed and the state after it, the trip included, in one answer.</summary>
+    [Fact]
+    public void ATicksCheckAnswersWithTheStateTheEquityItFedLeavesAndWithoutEquityOnlyReads()
+    {
+        var breaker = new CircuitBreaker("BTCUSDT", new CircuitBreakerOptions { MaxConsecutiveLosses = 100, MaxDrawdownAmount = 10m }, new FakeTimeProvider(Start));
+        breaker.Restore(null, 0m);
+
+        Assert.Equal(new BreakerGate(true, TradingState.Active, false), breaker.Check(20m));
+        Assert.Equal(new BreakerGate(false, TradingState.Active, false), breaker.Check(null));
+        Assert.Equal(new BreakerGate(false, TradingState.Halted, false), breaker.Check(10m));
+        Assert.Equal(BreakerTrigger.Drawdown, breaker.Status.Trigger);
+
+        // Without equity nothing is fed: no new peak from a missing price, and the trip stays.
+        Assert.Equal(new BreakerGate(false, TradingState.Halted, false), breaker.Check(null));
+        Assert.Equal(20m, breaker.Status.EquityPeak);
+    }
+
     [Fact]
     public void OperatorsOpenReducingOrHaltedAndDivergenceOpeningsStayOpenUntilAnOperatorCloses()
     {
