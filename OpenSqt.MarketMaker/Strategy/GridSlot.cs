@@ -53,14 +53,19 @@ public sealed class SlotOrder
     private DateTimeOffset _updatedAt;
     private string? _rejectReason;
 
-    /// <summary>The counter of the strategy whose slot the order is on (set when attached); every change is counted.</summary>
+    /// <summary>
+    /// The counter of the strategy whose slot the order is on (set when attached). It counts what a decision reads of an
+    /// order: whether it is finished (<see cref="Status"/>), its cancel request and its filled quantity. The venue's id,
+    /// the reject reason, the average price and the time of the last update are not counted (no decision reads them), so
+    /// an order's acknowledgement does not make the next tick decide in full.
+    /// </summary>
     internal SlotChanges? Changes { get; set; }
 
     public required string ClientOrderId { get; init; }
     public string? ExchangeOrderId
     {
         get => _exchangeOrderId;
-        set => SlotChanges.Set(Changes, ref _exchangeOrderId, value);
+        set => _exchangeOrderId = value;
     }
 
     public required OrderRole Role { get; init; }
@@ -77,7 +82,16 @@ public sealed class SlotOrder
     public OrderStatus? Status
     {
         get => _status;
-        set => SlotChanges.Set(Changes, ref _status, value);
+        set
+        {
+            // Counted when it finishes the order (or, by a correction, un-finishes it): a decision reads no more of it.
+            var wasTerminal = IsTerminal;
+            _status = value;
+            if (IsTerminal != wasTerminal)
+            {
+                Changes?.Note();
+            }
+        }
     }
 
     /// <summary>Cumulative filled quantity already booked into the slot.</summary>
@@ -91,7 +105,7 @@ public sealed class SlotOrder
     public decimal AveragePrice
     {
         get => _averagePrice;
-        set => SlotChanges.Set(Changes, ref _averagePrice, value);
+        set => _averagePrice = value;
     }
 
     public bool CancelRequested
@@ -105,13 +119,13 @@ public sealed class SlotOrder
     public DateTimeOffset UpdatedAt
     {
         get => _updatedAt;
-        set => SlotChanges.Set(Changes, ref _updatedAt, value);
+        set => _updatedAt = value;
     }
 
     public string? RejectReason
     {
         get => _rejectReason;
-        set => SlotChanges.Set(Changes, ref _rejectReason, value);
+        set => _rejectReason = value;
     }
 
     public bool IsTerminal => Status is { } s && s.IsTerminal();
@@ -232,7 +246,16 @@ public sealed class GridSlot
     public SlotStatus Status
     {
         get => _status;
-        set => SlotChanges.Set(Changes, ref _status, value);
+        set
+        {
+            // A decision only asks whether a slot is free: Pending to Locked (the order's acknowledgement) is not counted.
+            var wasFree = _status == SlotStatus.Free;
+            _status = value;
+            if ((value == SlotStatus.Free) != wasFree)
+            {
+                Changes?.Note();
+            }
+        }
     }
 
     public SlotOrder? Order
@@ -295,14 +318,19 @@ public sealed class GridSlot
 
     public bool IsFilled => !IsEmpty;
 
-    /// <summary>The counter of the strategy the slot belongs to; every change to the slot or its order is counted.</summary>
+    /// <summary>
+    /// The counter of the strategy the slot belongs to: every change a decision or the open position's totals can read is
+    /// counted (of <see cref="Status"/>, only whether the slot is free; of its order, see <see cref="SlotOrder"/>).
+    /// </summary>
     internal SlotChanges? Changes { get; init; }
 }
 
 /// <summary>
-/// Counts the changes to one strategy's slots, their orders and its own state: what the strategy worked out from them at
-/// one count (a decision that changed nothing, the open position's totals) holds while the count has not moved. Only the
-/// strategy's single writer thread changes it.
+/// Counts the changes to one strategy's slots, their orders and its own state that its decisions and the open position's
+/// totals read: what the strategy worked out from them at one count (a decision that changed nothing, the totals) holds
+/// while the count has not moved. A field no decision reads (an order's venue id, its time of update) is not counted; a
+/// new read of a field in the decision code must make that field's setter count. Only the strategy's single writer
+/// thread changes it.
 /// </summary>
 internal sealed class SlotChanges
 {

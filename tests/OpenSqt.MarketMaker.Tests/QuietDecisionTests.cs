@@ -153,6 +153,44 @@ public sealed class QuietDecisionTests
         Assert.Equal(decisions + 3, strategy.FullDecisions);
     }
 
+    /// <summary>
+    /// An order's acknowledgement (its venue id, New, the slot from pending to locked, the time of the update) changes
+    /// nothing a decision reads: the next tick is answered from memory. Its cancel request and its end do change it.
+    /// </summary>
+    [Fact]
+    public void AnAcknowledgementLeavesTheRememberedDecisionAndACancelOrAFillDoesNot()
+    {
+        var strategy = new GridStrategy(StrategyTests.Grid(buyWindow: 3), StrategyTests.Btc);
+        var orders = new List<(GridSlot Slot, SlotOrder Order)>();
+        foreach (var action in Decide(strategy, 95_000m, TradingGate.Open, Start))
+        {
+            orders.Add((strategy.GetOrCreateSlot(action.Level), strategy.BeginOrder(action, $"c{action.Level}", Start)));
+        }
+
+        Assert.Empty(Decide(strategy, 95_000.1m, TradingGate.Open, Start));
+        var decisions = strategy.FullDecisions;
+
+        foreach (var (slot, order) in orders)
+        {
+            strategy.ApplyOrderState(slot, order, OrderStatus.New, 0, 0, 0, "x" + slot.Level, Start.AddMilliseconds(5));
+            Assert.Equal(SlotStatus.Locked, slot.Status);
+        }
+
+        Assert.Empty(Decide(strategy, 95_000.2m, TradingGate.Open, Start.AddMilliseconds(10)));
+        Assert.Equal(decisions, strategy.FullDecisions);
+
+        // A cancel request is read by the decision (the order is no longer counted as working on its level).
+        orders[0].Order.CancelRequested = true;
+        Assert.Empty(Decide(strategy, 95_000.1m, TradingGate.Open, Start.AddMilliseconds(20)));
+        Assert.Equal(decisions + 1, strategy.FullDecisions);
+
+        // Its end frees the slot: the level is bought again.
+        strategy.ApplyOrderState(orders[0].Slot, orders[0].Order, OrderStatus.Canceled, 0, 0, 0, null, Start.AddMilliseconds(30));
+        var again = Decide(strategy, 95_000.1m, TradingGate.Open, Start.AddMilliseconds(40));
+        Assert.Equal(orders[0].Slot.Level, Assert.Single(again).Level);
+        Assert.Equal(decisions + 2, strategy.FullDecisions);
+    }
+
     private static List<GridAction> Decide(GridStrategy strategy, decimal price, TradingGate gate, DateTimeOffset now)
     {
         var actions = new List<GridAction>();
