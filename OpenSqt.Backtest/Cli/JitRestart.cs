@@ -11,9 +11,14 @@ namespace OpenSqt.Backtest.Cli;
 /// optimisation, done on the other core while the replay runs on. The runtime reads these switches
 /// (<c>DOTNET_ReadyToRun</c>, <c>DOTNET_TC_CallCountingDelayMs</c>) only from its environment before it starts, not from
 /// the runtimeconfig, hence the child. Measured on the 2-core bench, runs alternating, events/s: a day 259,000-263,000
-/// (precompiled framework, no tiers, as before) -> 282,000-305,000; 2 hours 550,000-582,000 -> 636,000-666,000; the
-/// 14,400-trade sample from start to report 2.1 -> 1.3 s. A user who sets <c>DOTNET_ReadyToRun</c> (to anything) decides
-/// for themselves: no child, the run as set.
+/// (precompiled framework, no tiers, as before) -> 282,000-305,000; 2 hours 550,000-582,000 -> 636,000-666,000. A user who
+/// sets <c>DOTNET_ReadyToRun</c> (to anything) decides for themselves: no child, the run as set.
+/// <para>
+/// The child costs about 0.8 s more at start than a run in this process (the 14,400-trade sample: 1.4 s against 0.6 s,
+/// compiling what the start runs) and saves about 1.7 us per event (a day of 1,000,000: about 300,000 events/s against
+/// 200,000), so it pays from about half a million events: it is used for <c>--bench</c> and for data whose size says at
+/// least <see cref="MinEvents"/> events.
+/// </para>
 /// </summary>
 internal static class JitRestart
 {
@@ -22,13 +27,60 @@ internal static class JitRestart
     /// <summary>How long the runtime waits after a start's burst of compiling before it counts calls (100 ms by default).</summary>
     private const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
 
-    /// <summary>Whether this process should hand the run to a child: the switch not set by anyone, and a run to do.</summary>
+    /// <summary>The events from which the child's faster replay pays for its slower start.</summary>
+    public const long MinEvents = 500_000;
+
+    /// <summary>Bytes per trade of a Binance aggTrades CSV (the shipped sample: 708,317 bytes for 14,400 trades).</summary>
+    private const long CsvBytesPerEvent = 49;
+
+    /// <summary>Bytes per trade of the same file zipped or gzipped (the shipped sample: 202,901 bytes zipped).</summary>
+    private const long PackedBytesPerEvent = 14;
+
+    /// <summary>
+    /// Whether this process should hand the run to a child: the switch not set by anyone, and a run big enough (the
+    /// bench, or data of at least <see cref="MinEvents"/> events by its size).
+    /// </summary>
     public static bool Wanted(IReadOnlyList<string> args) =>
         args.Count > 0
         && !args.Contains("--help")
         && !args.Contains("-h")
         && Environment.GetEnvironmentVariable(Variable) is null
-        && Environment.GetEnvironmentVariable("COMPlus_ReadyToRun") is null;
+        && Environment.GetEnvironmentVariable("COMPlus_ReadyToRun") is null
+        && (args.Contains("--bench") || EstimatedEvents(args) >= MinEvents);
+
+    /// <summary>
+    /// The events the <c>--data</c> file or folder holds, estimated from its files' sizes (0 when there is none: the command
+    /// itself then says what is wrong).
+    /// </summary>
+    internal static long EstimatedEvents(IReadOnlyList<string> args)
+    {
+        var at = -1;
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == "--data")
+            {
+                at = i + 1;
+            }
+        }
+
+        if (at < 0)
+        {
+            return 0;
+        }
+
+        var path = args[at];
+        IEnumerable<FileInfo> files = Directory.Exists(path)
+            ? new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories)
+            : File.Exists(path) ? [new FileInfo(path)] : [];
+        long events = 0;
+        foreach (var file in files)
+        {
+            var packed = file.Name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) || file.Name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+            events += file.Length / (packed ? PackedBytesPerEvent : CsvBytesPerEvent);
+        }
+
+        return events;
+    }
 
     /// <summary>What the bench prints about the code it ran.</summary>
     public static string Describe() => Environment.GetEnvironmentVariable(Variable) switch

@@ -40,6 +40,39 @@ public sealed class JitRestartTests
         Assert.Contains("backtest: --trades '5' must be a whole number of at least 100", errors);
     }
 
+    /// <summary>
+    /// The child pays from about half a million events: the shipped sample (14,400 trades) runs in the command's own
+    /// process, a day's file (by its size) in the child, the bench always.
+    /// </summary>
+    [Fact]
+    public void OnlyDataBigEnoughForTheChildToPayIsHandedToIt()
+    {
+        var sample = Path.Combine(AppContext.BaseDirectory, "Samples", "BTCUSDT-aggTrades-2026-01-01.zip");
+        Assert.InRange(Cli.JitRestart.EstimatedEvents(["--data", sample]), 14_000, 15_000);
+        Assert.False(Cli.JitRestart.Wanted(["--data", sample, "--symbol", "BTCUSDT", "--out", "x"]));
+
+        var folder = Directory.CreateTempSubdirectory("opensqt-jit-restart");
+        try
+        {
+            // A day of about 1,000,000 trades as Binance serves it: 14 MB zipped (the size is all that is read).
+            using (var day = File.Create(Path.Combine(folder.FullName, "BTCUSDT-aggTrades-2026-01-02.zip")))
+            {
+                day.SetLength(14_000_000);
+            }
+
+            Assert.InRange(Cli.JitRestart.EstimatedEvents(["--data", folder.FullName]), 990_000, 1_010_000);
+            Assert.True(Cli.JitRestart.Wanted(["--data", folder.FullName, "--symbol", "BTCUSDT", "--out", "x"]));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+
+        Assert.True(Cli.JitRestart.Wanted(["--bench"]));
+        Assert.False(Cli.JitRestart.Wanted(["--bench", "--help"]));
+        Assert.False(Cli.JitRestart.Wanted(["--symbol", "BTCUSDT"]));
+    }
+
     private static async Task<(int Exit, string Output, string Errors)> RunAsync(string? readyToRun, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
