@@ -51,7 +51,7 @@ public sealed class OrderEntryTests
     {
         await using var host = await ConnectorHost.StartAsync();
         host.Sim.Trade("BTCUSDT", 95_000m, 0m);
-        using var served = new ServedRequests();
+        using var served = new ServedRequests(host);
         await using var provider = Client(host.GrpcAddress);
         var remote = provider.GetRequiredService<RemoteExchange>();
 
@@ -88,7 +88,7 @@ public sealed class OrderEntryTests
     {
         await using var host = await ConnectorHost.StartAsync();
         host.Sim.Trade("BTCUSDT", 95_000m, 0m);
-        using var served = new ServedRequests();
+        using var served = new ServedRequests(host);
         await using var provider = Client(host.GrpcAddress, RemoteExchangeOptions.OrderEntryUnaryMode);
         var remote = provider.GetRequiredService<RemoteExchange>();
         var order = await remote.PlaceOrderAsync(Buy(90_000m, "unary1"));
@@ -276,16 +276,21 @@ public sealed class OrderEntryTests
     }
 
     /// <summary>Counts the connector's served requests by method and transport, from its request counter.</summary>
+    /// <summary>
+    /// The requests one connector counted. Only its own meter's (the one its container's meter factory made): the tests of
+    /// other classes run their connectors in this process at the same time, under the same meter name.
+    /// </summary>
     private sealed class ServedRequests : IDisposable
     {
         private readonly MeterListener _listener = new();
         private readonly Dictionary<(string Method, string Transport), int> _counts = [];
 
-        public ServedRequests()
+        public ServedRequests(ConnectorHost host)
         {
+            var scope = host.Services.GetRequiredService<IMeterFactory>();
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == ConnectorMetrics.MeterName && instrument.Name == ConnectorMetrics.Requests)
+                if (instrument.Meter.Name == ConnectorMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, scope) && instrument.Name == ConnectorMetrics.Requests)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

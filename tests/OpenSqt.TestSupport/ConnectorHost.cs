@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -53,8 +54,27 @@ public sealed class ConnectorHost : IAsyncDisposable
     /// </summary>
     public static async Task<ConnectorHost> StartAsync(IDictionary<string, string?>? settings = null, int? grpcPort = null, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
-        var grpc = grpcPort ?? FreePort();
-        var http = FreePort();
+        // A port found free can be taken before Kestrel binds it (an outgoing connection of a test running beside this
+        // one gets its local port from the same range): the start is tried again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var grpc = grpcPort ?? FreePort();
+            var http = FreePort();
+            var app = Build(settings, grpc, http, configureServices);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                return new ConnectorHost(app, grpc, http);
+            }
+            catch (IOException ex) when (ex.InnerException is AddressInUseException && attempt < 5)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static WebApplication Build(IDictionary<string, string?>? settings, int grpc, int http, Action<IServiceCollection>? configureServices)
+    {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         var config = new Dictionary<string, string?>
         {
@@ -78,8 +98,7 @@ public sealed class ConnectorHost : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapExchangeConnector();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new ConnectorHost(app, grpc, http);
+        return app;
     }
 
     /// <summary>A gRPC channel to this connector over a real socket.</summary>
@@ -107,13 +126,60 @@ public sealed class ConnectorHost : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>A TCP port free on loopback right now.</summary>
+    /// <summary>
+    /// A TCP port free on loopback right now, below the kernel's range of ports for outgoing connections when there is room
+    /// (a port the kernel handed out for a listener could be handed to an outgoing connection of a test running beside this
+    /// one before the caller binds it), never the same one twice in this process.
+    /// </summary>
     public static int FreePort()
     {
+        var below = EphemeralLow.Value;
+        for (var attempt = 0; below > FirstPort + 1000 && attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(FirstPort, below);
+            lock (Given)
+            {
+                if (!Given.Add(port))
+                {
+                    continue;
+                }
+            }
+
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                probe.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: another one.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var any = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        return port;
+        return any;
     }
+
+    private const int FirstPort = 20_000;
+
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>The first port of the kernel's range for outgoing connections (Linux; elsewhere, the IANA range's 49152).</summary>
+    private static readonly Lazy<int> EphemeralLow = new(() =>
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 49_152;
+        }
+    });
 }
