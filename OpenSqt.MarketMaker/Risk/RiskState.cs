@@ -99,6 +99,11 @@ public sealed class RiskState : IDisposable
 
         s.Breaker.Restore(saved?.Breaker, realised);
         s.Operator = saved?.Limits;
+
+        // The risk state is written from a tick (a new equity peak): its serializer's first use builds its metadata and
+        // compiles its code, tens of milliseconds measured in the replay's profile, which would otherwise land on the
+        // first tick that makes a new peak. Done here, at the start, on the state just restored.
+        _ = Serialize(s);
         if (s.Breaker.Status is { IsOpen: true } status)
         {
             Alert(symbol, "trading_state_restored", "critical", $"{symbol} restarts {status.State.ToWire()} as it stopped: {status.Reason}; an operator reset (CloseCircuitBreaker) resumes trading",
@@ -413,7 +418,7 @@ public sealed class RiskState : IDisposable
 
     private void Save(string symbol, SymbolRisk s)
     {
-        var json = JsonSerializer.Serialize(new SavedSymbolRisk(s.Breaker.Record, s.Operator), RiskJsonContext.Default.SavedSymbolRisk);
+        var json = Serialize(s);
         try
         {
             lock (_storeGate)
@@ -427,6 +432,9 @@ public sealed class RiskState : IDisposable
             SetStoreFailure($"saving the risk state of {symbol} failed ({ex.Message})");
         }
     }
+
+    private static string Serialize(SymbolRisk s) =>
+        JsonSerializer.Serialize(new SavedSymbolRisk(s.Breaker.Record, s.Operator), RiskJsonContext.Default.SavedSymbolRisk);
 
     private void OnBreakerChanged(BreakerStatus status)
     {
