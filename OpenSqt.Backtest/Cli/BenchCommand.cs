@@ -65,8 +65,12 @@ public static class BenchCommand
             var runner = new ReplayRunner(new ReplaySettings { Symbol = "BTCUSDT", Engine = engine, InitialBalance = 100_000m });
             var before = GC.GetTotalAllocatedBytes(precise: true);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var pauseBefore = GC.GetTotalPauseDuration();
+            int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
             var result = await runner.RunAsync(data, cancellationToken).ConfigureAwait(false);
             var replayBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)result.Events;
+            var pause = GC.GetTotalPauseDuration() - pauseBefore;
+            int[] collections = [GC.CollectionCount(0) - collectionsBefore[0], GC.CollectionCount(1) - collectionsBefore[1], GC.CollectionCount(2) - collectionsBefore[2]];
 
             // The processor time the replay took (all threads, its start and stop included), per event: on a shared
             // machine a steadier measure than events per second of wall-clock time.
@@ -78,6 +82,7 @@ public static class BenchCommand
                 import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
                 full replay : {result.EventsPerSecond,12:N0} events/s, {replayBytes,8:N0} bytes allocated per event (all threads), 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
                 replay cpu  : {replayCpu,12:N2} us of processor time per event (all threads)
+                replay gc   : {collections[0]} collections ({collections[1]} of gen 1, {collections[2]} of gen 2), paused {pause.TotalMilliseconds:N0} ms
                 result      : realised pnl {result.RealisedPnl}, fees {result.Fees}, funding {result.Funding}, final position {result.FinalPosition}, max drawdown {result.MaxDrawdown}
                 peak working set: {peak / (1024.0 * 1024.0):N0} MB
                 """)).ConfigureAwait(false);
