@@ -325,7 +325,7 @@ internal sealed partial class OrderTracker
         var previousAverage = order.AveragePrice;
         OrderOutcome outcome = default;
         var booked = false;
-        _store.InTransaction(() =>
+        void Record()
         {
             var booking = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
             if (cumulativeFilled > previousFilled)
@@ -340,7 +340,20 @@ internal sealed partial class OrderTracker
             }
 
             booked = _ledger.Book(slot, outcome, booking, time);
-        });
+        }
+
+        // A state without fills and without more filled (an acknowledgement, a cancel) books nothing: the ledger writes no
+        // fill, slot or PnL, so the order's own save is the only write (one statement, or a finished order's move, a
+        // transaction of its own), and a transaction around it would only add its BEGIN and COMMIT: about two of the
+        // three states of every order.
+        if (fills.Count == 0 && cumulativeFilled <= previousFilled)
+        {
+            Record();
+        }
+        else
+        {
+            _store.InTransaction(Record);
+        }
 
         CheckCancel(tracked);
         if (!outcome.Changed)
