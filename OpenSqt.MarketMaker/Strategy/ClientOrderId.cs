@@ -28,8 +28,48 @@ public static class ClientOrderId
         ArgumentOutOfRangeException.ThrowIfNegative(sequence);
         var side = role.Side() == OrderSide.Buy ? 'B' : 'S';
         var kind = role.Opens() ? 'O' : 'C';
-        var id = string.Concat(book, symbolTag, new string([side, kind, level < 0 ? 'M' : 'P']), ToBase36(Math.Abs(level)), "X", ToBase36(sequence));
-        return id.Length <= MaxLength ? id : throw new ArgumentOutOfRangeException(nameof(level), "client order id would exceed 32 characters");
+        var magnitude = Math.Abs(level);
+        var length = 4 + 3 + 3 + Base36Length(magnitude) + 1 + Base36Length(sequence);
+        if (length > MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(level), "client order id would exceed 32 characters");
+        }
+
+        // One string, written in place: an order's id is made on its way out to the venue.
+        return string.Create(length, (book, symbolTag, side, kind, sign: level < 0 ? 'M' : 'P', magnitude, sequence), static (id, parts) =>
+        {
+            parts.book.CopyTo(id);
+            parts.symbolTag.CopyTo(id[4..]);
+            id[7] = parts.side;
+            id[8] = parts.kind;
+            id[9] = parts.sign;
+            var levelEnd = 10 + Base36Length(parts.magnitude);
+            WriteBase36(id[10..levelEnd], parts.magnitude);
+            id[levelEnd] = 'X';
+            WriteBase36(id[(levelEnd + 1)..], parts.sequence);
+        });
+    }
+
+    private static int Base36Length(long value)
+    {
+        var length = 1;
+        while (value >= 36)
+        {
+            value /= 36;
+            length++;
+        }
+
+        return length;
+    }
+
+    /// <summary>Writes <paramref name="value"/> in lower-case base 36 into all of <paramref name="digits"/> (its exact length).</summary>
+    private static void WriteBase36(Span<char> digits, long value)
+    {
+        for (var i = digits.Length - 1; i >= 0; i--)
+        {
+            digits[i] = Digits[(int)(value % 36)];
+            value /= 36;
+        }
     }
 
     public static bool TryParse(string? id, [NotNullWhen(true)] out ClientOrderIdParts? parts)
@@ -90,24 +130,6 @@ public static class ClientOrderId
         }
 
         return new string(chars);
-    }
-
-    private static string ToBase36(long value)
-    {
-        if (value == 0)
-        {
-            return "0";
-        }
-
-        Span<char> buffer = stackalloc char[14];
-        var i = buffer.Length;
-        while (value > 0)
-        {
-            buffer[--i] = Digits[(int)(value % 36)];
-            value /= 36;
-        }
-
-        return new string(buffer[i..]);
     }
 
     private static bool TryFromBase36(ReadOnlySpan<char> text, out long value)

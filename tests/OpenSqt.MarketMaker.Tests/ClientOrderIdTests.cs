@@ -25,6 +25,17 @@ public sealed class ClientOrderIdTests
         Assert.Equal(side == OrderSide.Buy ? 'B' : 'S', id[7]);
     }
 
+    /// <summary>The layout, character for character: ids of orders already on the venues and in state files must keep parsing.</summary>
+    [Theory]
+    [InlineData(OrderRole.OpenLong, -3L, 36L, "AB12XYZBOM3X10")]
+    [InlineData(OrderRole.CloseLong, 0L, 0L, "AB12XYZSCP0X0")]
+    [InlineData(OrderRole.OpenShort, 35L, 1_295L, "AB12XYZSOPzXzz")]
+    [InlineData(OrderRole.CloseShort, -1_296L, 46_656L, "AB12XYZBCM100X1000")]
+    public void IdsAreLaidOutAsDocumented(OrderRole role, long level, long sequence, string expected)
+    {
+        Assert.Equal(expected, ClientOrderId.Create("AB12", "XYZ", role, level, sequence));
+    }
+
     [Fact]
     public void IdsAreDeterministicAndUniquePerSequenceAndSymbol()
     {
