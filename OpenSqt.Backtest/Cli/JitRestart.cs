@@ -24,11 +24,11 @@ internal static class JitRestart
 {
     public const string Variable = "DOTNET_ReadyToRun";
 
-    /// <summary>How long the runtime waits after a start's burst of compiling before it counts calls (100 ms by default).</summary>
-    private const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
-
     /// <summary>The events from which the child's faster replay pays for its slower start.</summary>
     public const long MinEvents = 500_000;
+
+    /// <summary>How long the runtime waits after a start's burst of compiling before it counts calls (100 ms by default).</summary>
+    private const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
 
     /// <summary>Bytes per trade of a Binance aggTrades CSV (the shipped sample: 708,317 bytes for 14,400 trades).</summary>
     private const long CsvBytesPerEvent = 49;
