@@ -106,7 +106,7 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
         {
             lock (_gate)
             {
-                return _open ? _state : TradingState.Active;
+                return StateLocked();
             }
         }
     }
@@ -118,7 +118,7 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
         {
             lock (_gate)
             {
-                return _open && _flatten && _state == TradingState.Halted;
+                return FlattenLocked();
             }
         }
     }
@@ -200,7 +200,7 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
                 }
             }
 
-            gate = new BreakerGate(rose, _open ? _state : TradingState.Active, _open && _flatten && _state == TradingState.Halted);
+            gate = new BreakerGate(rose, StateLocked(), FlattenLocked());
         }
 
         if (opened is not null)
@@ -261,7 +261,11 @@ public sealed class CircuitBreaker(string symbol, CircuitBreakerOptions options,
     }
 
     private BreakerStatus StatusLocked() =>
-        new(Symbol, _open, _reason, _trigger, _open ? _state : TradingState.Active, _open && _flatten, _open ? _openedAt : null, _consecutiveLosses, _total, _equity, _peak ?? _equity);
+        new(Symbol, _open, _reason, _trigger, StateLocked(), _open && _flatten, _open ? _openedAt : null, _consecutiveLosses, _total, _equity, _peak ?? _equity);
+
+    private TradingState StateLocked() => _open ? _state : TradingState.Active;
+
+    private bool FlattenLocked() => _open && _flatten && _state == TradingState.Halted;
 }
 
 /// <summary>A breaker's answer to a tick (see <see cref="CircuitBreaker.Check"/>).</summary>

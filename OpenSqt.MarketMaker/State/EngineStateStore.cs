@@ -70,22 +70,15 @@ public sealed class EngineStateStore : IDisposable
     private readonly SqliteConnection _connection;
 
     /// <summary>
-    /// Every other statement, compiled on its first use and kept with its parameters for the store's life, keyed by its
-    /// text (a fixed set). Compiling a statement again for each write cost more than the write: on the replay's day of
-    /// ~28,000 orders, each with its slot, fill, PnL and position history rows, the compiling was a tenth of the engine's
-    /// time, and live it sits in an order's way out to the venue.
+    /// Every statement but the order writes below, compiled on its first use and kept with its parameters for the store's
+    /// life, keyed by its text (a fixed set). Compiling a statement again for each write cost more than the write: on the
+    /// replay's day of ~28,000 orders, each with its slot, fill, PnL and position history rows, the compiling was a tenth
+    /// of the engine's time, and live it sits in an order's way out to the venue. The transactions' BEGIN, COMMIT and
+    /// ROLLBACK are kept here too: Microsoft.Data.Sqlite's <c>BeginTransaction</c> compiles them anew for every
+    /// transaction; run as kept statements, the connection sees no <c>SqliteTransaction</c> and the commands need none.
     /// </summary>
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// The transaction statements, prepared once. Microsoft.Data.Sqlite's <c>BeginTransaction</c> compiles its BEGIN and
-    /// COMMIT text anew for every transaction; run here instead, the connection sees no <c>SqliteTransaction</c> and the
-    /// commands need none.
-    /// </summary>
-    private SqliteCommand? _begin;
-
-    private SqliteCommand? _commit;
-    private SqliteCommand? _rollback;
     private bool _inTransaction;
 
     /// <summary>
@@ -95,7 +88,6 @@ public sealed class EngineStateStore : IDisposable
     private SqliteCommand? _saveWorking;
 
     private SqliteCommand? _saveFinished;
-    private SqliteCommand? _removeWorking;
 
     private EngineStateStore(SqliteConnection connection) => _connection = connection;
 
@@ -245,13 +237,13 @@ public sealed class EngineStateStore : IDisposable
 
         // IMMEDIATE, as Microsoft.Data.Sqlite's BeginTransaction() does: the write lock is taken at the start, so two
         // connections never both read then fail to upgrade.
-        (_begin ??= Command("BEGIN IMMEDIATE;")).ExecuteNonQuery();
+        Execute("BEGIN IMMEDIATE;");
         _inTransaction = true;
         var committed = false;
         try
         {
             action();
-            (_commit ??= Command("COMMIT;")).ExecuteNonQuery();
+            Execute("COMMIT;");
             committed = true;
         }
         finally
@@ -277,7 +269,7 @@ public sealed class EngineStateStore : IDisposable
 
         try
         {
-            (_rollback ??= Command("ROLLBACK;")).ExecuteNonQuery();
+            Execute("ROLLBACK;");
         }
         catch (SqliteException)
         {
@@ -334,9 +326,7 @@ public sealed class EngineStateStore : IDisposable
 
         InTransaction(() =>
         {
-            var remove = _removeWorking ??= Command("DELETE FROM working_orders WHERE client_id=$c", ("$c", null));
-            remove.Parameters[0].Value = order.ClientOrderId;
-            remove.ExecuteNonQuery();
+            Execute("DELETE FROM working_orders WHERE client_id=$c", ("$c", order.ClientOrderId));
             Write(_saveFinished ??= PrepareSave("orders"), symbol, level, order, sequence);
         });
     }
@@ -519,10 +509,6 @@ public sealed class EngineStateStore : IDisposable
     {
         _saveWorking?.Dispose();
         _saveFinished?.Dispose();
-        _removeWorking?.Dispose();
-        _begin?.Dispose();
-        _commit?.Dispose();
-        _rollback?.Dispose();
         foreach (var statement in _statements.Values)
         {
             statement.Dispose();
