@@ -228,8 +228,12 @@ public sealed class ReplayRunner
         await stopping.ConfigureAwait(false);
     }
 
-    /// <summary>How long, in real time, a start with nothing due on the clock may stay unfinished before it is called stuck.</summary>
-    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long, in real time, a start with nothing due on the clock may stay unfinished before it is called stuck. 5 s was
+    /// not enough on a loaded CI machine (the live engines of the tests running beside the replay): the start finished
+    /// later, with nothing due on the clock meanwhile; what it waited on in real time is not found yet.
+    /// </summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>Lets the engine connect, check, start its grid and reconcile, on virtual time, before the first event.</summary>
     private static async Task WarmUpAsync(VirtualClock clock, Settler settle, EngineHost engineHost, RiskState risk, DateTimeOffset firstEvent, CancellationToken cancellationToken)
