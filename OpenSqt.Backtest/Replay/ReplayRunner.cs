@@ -162,6 +162,12 @@ public sealed class ReplayRunner
                 throw new ReplayException($"the engine stopped at {time:O}: {fatal}");
             }
 
+            if (risk.StoreFailure is { } storeFailure)
+            {
+                // Halted for good: what followed would be a replay of a grid that no longer trades.
+                throw new ReplayException($"the engine halted at {time:O}: {storeFailure}");
+            }
+
             recorder.OnTrade(e.Trade);
         }
 
@@ -173,6 +179,9 @@ public sealed class ReplayRunner
         var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
         recorder.Finish(last.ToUnixTimeMilliseconds());
         await StopAsync(host, clock).ConfigureAwait(false);
+
+        // Disposed before the copy: the engine's last writes (queued to the state's writer, see EngineStateStore) have run.
+        host.Dispose();
         if (_settings.StatePath is { } keep)
         {
             // The engine has stopped: its state is complete, and goes to the file with SQLite's online backup.

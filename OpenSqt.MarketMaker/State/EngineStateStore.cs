@@ -81,6 +81,9 @@ public sealed class EngineStateStore : IDisposable
 
     private bool _inTransaction;
 
+    /// <summary>The fills booked with the writer (<see cref="StoreWriter.BookFill"/>) in the transaction under way.</summary>
+    private List<(string Symbol, string TradeId)>? _transactionFills;
+
     /// <summary>
     /// The order writes, prepared once: the working order's is on every order's way out (nothing is sent before it is
     /// durable), and compiling the statement again for each order cost more than writing it.
@@ -88,6 +91,12 @@ public sealed class EngineStateStore : IDisposable
     private SqliteCommand? _saveWorking;
 
     private SqliteCommand? _saveFinished;
+
+    /// <summary>
+    /// The replay's in-memory state only: the writer its writes are queued to instead of run at once (see
+    /// <see cref="StoreWriter"/>); null for a state file, whose writes are on disk before the call returns.
+    /// </summary>
+    private StoreWriter? _behind;
 
     private EngineStateStore(SqliteConnection connection) => _connection = connection;
 
@@ -111,8 +120,12 @@ public sealed class EngineStateStore : IDisposable
     /// and it lives while one of them is open. Its journal stays in memory (WAL does not apply); a connection that finds a
     /// table locked by another's transaction retries for the same 30 s as the file's busy timeout.
     /// </summary>
-    public static EngineStateStore OpenInMemory(string name) =>
-        Open(new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared, Pooling = false, DefaultTimeout = 30 });
+    public static EngineStateStore OpenInMemory(string name)
+    {
+        var store = Open(new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared, Pooling = false, DefaultTimeout = 30 });
+        store._behind = StoreWriter.Acquire(name, store.BookedFillKeys);
+        return store;
+    }
 
     private static EngineStateStore Open(SqliteConnectionStringBuilder source)
     {
@@ -218,11 +231,11 @@ public sealed class EngineStateStore : IDisposable
     {
         if (leaseId is null)
         {
-            Execute("DELETE FROM meta WHERE key='lease'");
+            Save("DELETE FROM meta WHERE key='lease'");
         }
         else
         {
-            Execute("INSERT INTO meta(key, value) VALUES ('lease', $v) ON CONFLICT(key) DO UPDATE SET value=excluded.value", ("$v", leaseId));
+            Save("INSERT INTO meta(key, value) VALUES ('lease', $v) ON CONFLICT(key) DO UPDATE SET value=excluded.value", ("$v", leaseId));
         }
     }
 
@@ -237,13 +250,13 @@ public sealed class EngineStateStore : IDisposable
 
         // IMMEDIATE, as Microsoft.Data.Sqlite's BeginTransaction() does: the write lock is taken at the start, so two
         // connections never both read then fail to upgrade.
-        Execute("BEGIN IMMEDIATE;");
+        Save("BEGIN IMMEDIATE;");
         _inTransaction = true;
         var committed = false;
         try
         {
             action();
-            Execute("COMMIT;");
+            Save("COMMIT;");
             committed = true;
         }
         finally
@@ -252,7 +265,13 @@ public sealed class EngineStateStore : IDisposable
             if (!committed)
             {
                 RollBack();
+                foreach (var (symbol, tradeId) in _transactionFills ?? [])
+                {
+                    _behind?.ForgetFill(symbol, tradeId);
+                }
             }
+
+            _transactionFills?.Clear();
         }
     }
 
@@ -262,6 +281,8 @@ public sealed class EngineStateStore : IDisposable
     /// </summary>
     private void RollBack()
     {
+        // Queued writes first: the transaction's BEGIN and writes may not have run yet.
+        _behind?.Wait();
         if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0)
         {
             return;
@@ -310,7 +331,7 @@ public sealed class EngineStateStore : IDisposable
     }
 
     public void SaveAnchor(string symbol, decimal anchor) =>
-        Execute("INSERT OR REPLACE INTO meta(key, value) VALUES ($k, $v)", ("$k", "anchor:" + symbol), ("$v", S(anchor)));
+        Save("INSERT OR REPLACE INTO meta(key, value) VALUES ($k, $v)", ("$k", "anchor:" + symbol), ("$v", S(anchor)));
 
     /// <summary>
     /// Writes an order and its state (insert or update): a working order into <c>working_orders</c>; a finished one
@@ -326,7 +347,7 @@ public sealed class EngineStateStore : IDisposable
 
         InTransaction(() =>
         {
-            Execute("DELETE FROM working_orders WHERE client_id=$c", ("$c", order.ClientOrderId));
+            Save("DELETE FROM working_orders WHERE client_id=$c", ("$c", order.ClientOrderId));
             Write(_saveFinished ??= PrepareSave("orders"), symbol, level, order, sequence);
         });
     }
@@ -338,29 +359,43 @@ public sealed class EngineStateStore : IDisposable
 
     private void Write(SqliteCommand cmd, string symbol, long level, SlotOrder order, long sequence)
     {
+        object?[] values =
+        [
+            order.ClientOrderId,
+            symbol,
+            level,
+            (int)order.Role,
+            S(order.Price),
+            S(order.Quantity),
+            order.PostOnly ? 1 : 0,
+            order.ReduceOnly ? 1 : 0,
+            order.Status is { } status ? (int)status : null,
+            order.ExchangeOrderId,
+            S(order.FilledQuantity),
+            S(order.AveragePrice),
+            order.RejectReason,
+            sequence,
+            order.CreatedAt.ToUnixTimeMilliseconds(),
+            order.UpdatedAt.ToUnixTimeMilliseconds(),
+            order.IsTerminal ? 0 : 1,
+        ];
+        if (_behind is { } behind)
+        {
+            behind.Post(cmd, values);
+            return;
+        }
+
         var p = cmd.Parameters;
-        p[0].Value = order.ClientOrderId;
-        p[1].Value = symbol;
-        p[2].Value = level;
-        p[3].Value = (int)order.Role;
-        p[4].Value = S(order.Price);
-        p[5].Value = S(order.Quantity);
-        p[6].Value = order.PostOnly ? 1 : 0;
-        p[7].Value = order.ReduceOnly ? 1 : 0;
-        p[8].Value = order.Status is { } status ? (int)status : DBNull.Value;
-        p[9].Value = (object?)order.ExchangeOrderId ?? DBNull.Value;
-        p[10].Value = S(order.FilledQuantity);
-        p[11].Value = S(order.AveragePrice);
-        p[12].Value = (object?)order.RejectReason ?? DBNull.Value;
-        p[13].Value = sequence;
-        p[14].Value = order.CreatedAt.ToUnixTimeMilliseconds();
-        p[15].Value = order.UpdatedAt.ToUnixTimeMilliseconds();
-        p[16].Value = order.IsTerminal ? 0 : 1;
+        for (var i = 0; i < values.Length; i++)
+        {
+            p[i].Value = values[i] ?? DBNull.Value;
+        }
+
         cmd.ExecuteNonQuery();
     }
 
     public void SaveSlot(string symbol, GridSlot slot) =>
-        Execute("""
+        Save("""
             INSERT OR REPLACE INTO slots(symbol, level, sign, quantity, open_notional, open_fees, round_trip_pnl, post_only_failures)
             VALUES ($s, $l, $g, $q, $n, $f, $r, $p)
             """,
@@ -368,13 +403,50 @@ public sealed class EngineStateStore : IDisposable
             ("$f", S(slot.OpenFees)), ("$r", S(slot.RoundTripPnl)), ("$p", slot.PostOnlyFailures));
 
     /// <summary>Records a fill unless its trade id is already booked; returns whether it was new.</summary>
-    public bool TryAddFill(Fill fill) =>
-        Execute("""
+    public bool TryAddFill(Fill fill)
+    {
+        const string Sql = """
             INSERT OR IGNORE INTO fills(symbol, trade_id, client_id, exchange_id, side, price, quantity, fee, fee_asset, time)
             VALUES ($s, $t, $c, $x, $sd, $p, $q, $f, $fa, $tm)
-            """,
+            """;
+        (string Name, object? Value)[] parameters =
+        [
             ("$s", fill.Symbol), ("$t", fill.TradeId), ("$c", fill.ClientOrderId), ("$x", fill.ExchangeOrderId), ("$sd", (int)fill.Side),
-            ("$p", S(fill.Price)), ("$q", S(fill.Quantity)), ("$f", S(fill.Fee)), ("$fa", fill.FeeAsset), ("$tm", fill.Timestamp.ToUnixTimeMilliseconds())) == 1;
+            ("$p", S(fill.Price)), ("$q", S(fill.Quantity)), ("$f", S(fill.Fee)), ("$fa", fill.FeeAsset), ("$tm", fill.Timestamp.ToUnixTimeMilliseconds()),
+        ];
+        if (_behind is not { } behind)
+        {
+            return Execute(Sql, parameters) == 1;
+        }
+
+        // The replay's in-memory state: whether the fill is new is known without waiting for the queued writes.
+        if (!behind.BookFill(fill.Symbol, fill.TradeId))
+        {
+            return false;
+        }
+
+        if (_inTransaction)
+        {
+            (_transactionFills ??= []).Add((fill.Symbol, fill.TradeId));
+        }
+
+        Save(Sql, parameters);
+        return true;
+    }
+
+    /// <summary>The key of every fill booked so far.</summary>
+    private IEnumerable<(string Symbol, string TradeId)> BookedFillKeys()
+    {
+        var keys = new List<(string, string)>();
+        using var cmd = Command("SELECT symbol, trade_id FROM fills");
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            keys.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return keys;
+    }
 
     /// <summary>The fee booked for a trade id, its asset and quantity; null when the trade is not booked.</summary>
     public (decimal Fee, string Asset, decimal Quantity)? BookedFill(string symbol, string tradeId)
@@ -386,7 +458,7 @@ public sealed class EngineStateStore : IDisposable
 
     /// <summary>A later record of a booked trade: its fee, and its price and quantity when the first record carried only a fee.</summary>
     public void UpdateFill(Fill fill) =>
-        Execute("""
+        Save("""
             UPDATE fills SET fee=$f, fee_asset=$fa,
               price=CASE WHEN CAST(quantity AS REAL)=0 THEN $p ELSE price END,
               quantity=CASE WHEN CAST(quantity AS REAL)=0 THEN $q ELSE quantity END
@@ -400,7 +472,7 @@ public sealed class EngineStateStore : IDisposable
             ("$s", symbol), ("$t", fee.FundingTime.ToUnixTimeMilliseconds()), ("$a", S(fee.Amount)), ("$as", fee.Asset), ("$q", S(quoteAmount))) == 1;
 
     public void SavePnl(string symbol, PnlState pnl) =>
-        Execute("INSERT OR REPLACE INTO pnl(symbol, realised, round_trips, wins, losses, fees, funding) VALUES ($s, $r, $n, $w, $l, $f, $fu)",
+        Save("INSERT OR REPLACE INTO pnl(symbol, realised, round_trips, wins, losses, fees, funding) VALUES ($s, $r, $n, $w, $l, $f, $fu)",
             ("$s", symbol), ("$r", S(pnl.Realised)), ("$n", pnl.RoundTrips), ("$w", pnl.Wins), ("$l", pnl.Losses), ("$f", S(pnl.Fees)), ("$fu", S(pnl.Funding)));
 
     /// <summary>The saved risk state of a scope (a symbol, or "" for the engine), as its JSON document; null when none.</summary>
@@ -408,15 +480,15 @@ public sealed class EngineStateStore : IDisposable
 
     /// <summary>Saves the risk state of a scope: operator limits, trading state, breaker and equity peak.</summary>
     public void SaveRisk(string scope, string state, DateTimeOffset time) =>
-        Execute("INSERT OR REPLACE INTO risk(scope, state, updated_at) VALUES ($s, $v, $t)",
+        Save("INSERT OR REPLACE INTO risk(scope, state, updated_at) VALUES ($s, $v, $t)",
             ("$s", scope), ("$v", state), ("$t", time.ToUnixTimeMilliseconds()));
 
     public void AddRoundTrip(string symbol, long level, decimal pnl, DateTimeOffset time) =>
-        Execute("INSERT INTO round_trips(symbol, level, pnl, closed_at) VALUES ($s, $l, $p, $t)",
+        Save("INSERT INTO round_trips(symbol, level, pnl, closed_at) VALUES ($s, $l, $p, $t)",
             ("$s", symbol), ("$l", level), ("$p", S(pnl)), ("$t", time.ToUnixTimeMilliseconds()));
 
     public void AddPositionSnapshot(PositionSnapshotRow row) =>
-        Execute("INSERT INTO position_history(symbol, quantity, entry_price, market_price, unrealized, time) VALUES ($s, $q, $e, $m, $u, $t)",
+        Save("INSERT INTO position_history(symbol, quantity, entry_price, market_price, unrealized, time) VALUES ($s, $q, $e, $m, $u, $t)",
             ("$s", row.Symbol), ("$q", S(row.Quantity)), ("$e", S(row.EntryPrice)), ("$m", S(row.MarketPrice)), ("$u", S(row.UnrealizedPnl)), ("$t", row.Time.ToUnixTimeMilliseconds()));
 
     public IReadOnlyList<StoredOrder> Orders(IReadOnlyCollection<string> symbols, long fromMs, long toMs, int limit)
@@ -507,6 +579,7 @@ public sealed class EngineStateStore : IDisposable
 
     public void Dispose()
     {
+        _behind?.Wait();
         _saveWorking?.Dispose();
         _saveFinished?.Dispose();
         foreach (var statement in _statements.Values)
@@ -515,6 +588,8 @@ public sealed class EngineStateStore : IDisposable
         }
 
         _connection.Dispose();
+        _behind?.Release();
+        _behind = null;
     }
 
     private List<StoredOrder> QueryOrders(string sql, params (string Name, object? Value)[] parameters)
@@ -551,6 +626,8 @@ public sealed class EngineStateStore : IDisposable
 
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
+        // Every read, and every write whose answer is needed, runs after the queued writes (see _behind).
+        _behind?.Drain();
         var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (name, value) in parameters)
@@ -564,6 +641,7 @@ public sealed class EngineStateStore : IDisposable
     /// <summary>The kept command for <paramref name="sql"/> (see <see cref="_statements"/>) with these parameter values, in the order of its first use.</summary>
     private SqliteCommand Statement(string sql, params (string Name, object? Value)[] parameters)
     {
+        _behind?.Drain();
         if (!_statements.TryGetValue(sql, out var cmd))
         {
             cmd = Command(sql, parameters);
@@ -581,6 +659,32 @@ public sealed class EngineStateStore : IDisposable
     }
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters) => Statement(sql, parameters).ExecuteNonQuery();
+
+    /// <summary>
+    /// A write whose answer nobody needs: run at once, or for the replay's in-memory state queued to its writer (the
+    /// kept command, with these values, runs there in the order of the writes).
+    /// </summary>
+    private void Save(string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (_behind is not { } behind)
+        {
+            Execute(sql, parameters);
+            return;
+        }
+
+        if (!_statements.TryGetValue(sql, out var cmd))
+        {
+            cmd = Statement(sql, parameters);
+        }
+
+        var values = new object?[parameters.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = parameters[i].Value;
+        }
+
+        behind.Post(cmd, values);
+    }
 
     private object? Scalar(string sql, params (string Name, object? Value)[] parameters) => Statement(sql, parameters).ExecuteScalar();
 

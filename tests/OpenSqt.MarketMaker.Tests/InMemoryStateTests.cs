@@ -1,0 +1,140 @@
+using Microsoft.Data.Sqlite;
+using OpenSqt.Contracts;
+using OpenSqt.MarketMaker.State;
+using OpenSqt.MarketMaker.Strategy;
+
+namespace OpenSqt.MarketMaker.Tests;
+
+/// <summary>
+/// The replay's in-memory state (<see cref="EngineStateStore.OpenInMemory"/>): its writes are queued to a writer thread
+/// shared by every connection to the database. Whatever reads it sees what it would have seen had each write run at once,
+/// in the order they were made across connections; a fill's "new or already booked" is answered at once, exactly; a write
+/// that fails there fails every later call, as a failed write live does.
+/// </summary>
+public sealed class InMemoryStateTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _name = $"opensqt-test-{Guid.NewGuid():N}";
+    private readonly SqliteConnection _keeper;
+
+    public InMemoryStateTests()
+    {
+        // Keeps the shared in-memory database alive between the stores, as the replay's runner does.
+        _keeper = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _name, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared, Pooling = false }.ToString());
+        _keeper.Open();
+    }
+
+    public void Dispose() => _keeper.Dispose();
+
+    [Fact]
+    public void QueuedWritesOfTwoConnectionsLandInTheOrderTheyWereMadeAndEveryReadSeesThem()
+    {
+        using var engine = EngineStateStore.OpenInMemory(_name);
+        using var risk = EngineStateStore.OpenInMemory(_name);
+        var order = NewOrder("TESTbP1X1", 94_900m);
+        engine.SaveOrder("BTCUSDT", 1, order, 1);
+        engine.SaveOrder("BTCUSDT", 2, NewOrder("TESTbP2X2", 94_800m), 2);
+
+        // The order object changes after its write was queued: the write keeps what it had when it was made.
+        order.Status = OrderStatus.Filled;
+        order.FilledQuantity = 0.002m;
+        engine.SaveOrder("BTCUSDT", 1, order, 1);
+        order.FilledQuantity = 1m;
+
+        // The same row written through one connection, then the other: the later write wins, as it would at once.
+        engine.SavePnl("BTCUSDT", new PnlState(1m, 1, 1, 0));
+        risk.SavePnl("BTCUSDT", new PnlState(2m, 2, 2, 0));
+        engine.SavePnl("BTCUSDT", new PnlState(3m, 3, 2, 1));
+        risk.SaveRisk("BTCUSDT", "{\"peak\":1}", Start);
+        engine.SaveAnchor("BTCUSDT", 95_000m);
+
+        var loaded = risk.Load("BTCUSDT");
+        Assert.Equal(95_000m, loaded.Anchor);
+        Assert.Equal(2, loaded.Sequence);
+        Assert.Equal(["TESTbP2X2"], loaded.OpenOrders.Select(o => o.Order.ClientOrderId));
+        Assert.Equal(new PnlState(3m, 3, 2, 1), engine.LoadPnl("BTCUSDT"));
+        Assert.Equal("{\"peak\":1}", engine.LoadRisk("BTCUSDT"));
+        var filled = engine.FindOrder("TESTbP1X1")!;
+        Assert.Equal((OrderStatus.Filled, 0.002m), (filled.Order.Status!.Value, filled.Order.FilledQuantity));
+    }
+
+    [Fact]
+    public void AFillIsAnsweredNewOrBookedAtOnceAndAnUndoneTransactionGivesItsFillsBack()
+    {
+        // A fill already in the database before the first store opened it is booked.
+        Sql("""
+            CREATE TABLE fills (symbol TEXT NOT NULL, trade_id TEXT NOT NULL, client_id TEXT, exchange_id TEXT NOT NULL, side INTEGER NOT NULL,
+              price TEXT NOT NULL, quantity TEXT NOT NULL, fee TEXT NOT NULL, fee_asset TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (symbol, trade_id));
+            INSERT INTO fills VALUES ('BTCUSDT', 't0', 'c0', 'x0', 0, '95000', '0.002', '0.01', 'USDT', 0);
+            """);
+        using var store = EngineStateStore.OpenInMemory(_name);
+        using var other = EngineStateStore.OpenInMemory(_name);
+        Assert.False(store.TryAddFill(NewFill("BTCUSDT", "t0")));
+
+        Assert.True(store.TryAddFill(NewFill("BTCUSDT", "t1")));
+        Assert.False(store.TryAddFill(NewFill("BTCUSDT", "t1")));
+        Assert.False(other.TryAddFill(NewFill("BTCUSDT", "t1")));
+        Assert.True(other.TryAddFill(NewFill("ETHUSDT", "t1")));
+
+        // Booked inside a transaction that is undone: not booked after all, and booked again later.
+        Assert.Throws<InvalidOperationException>(() => store.InTransaction(() =>
+        {
+            Assert.True(store.TryAddFill(NewFill("BTCUSDT", "t2")));
+            throw new InvalidOperationException("the booking failed halfway");
+        }));
+        Assert.True(store.TryAddFill(NewFill("BTCUSDT", "t2")));
+
+        var fills = store.Fills([], 0, long.MaxValue, 100).Select(f => $"{f.Symbol}:{f.TradeId}").Order();
+        Assert.Equal(["BTCUSDT:t0", "BTCUSDT:t1", "BTCUSDT:t2", "ETHUSDT:t1"], fills);
+    }
+
+    [Fact]
+    public void AQueuedWriteThatFailsFailsEveryLaterCallOfEveryStoreWithItsError()
+    {
+        using var store = EngineStateStore.OpenInMemory(_name);
+        using var other = EngineStateStore.OpenInMemory(_name);
+        var slot = new GridSlot(1, 94_900m, 0.002m);
+        store.SaveSlot("BTCUSDT", slot);
+        Assert.Single(store.Load("BTCUSDT").Slots);
+
+        // The table goes away under the kept statement: the queued write fails on the writer's thread.
+        Sql("DROP TABLE slots");
+        store.SaveSlot("BTCUSDT", slot);
+
+        var failed = Assert.Throws<SqliteException>(() => store.Load("BTCUSDT"));
+        Assert.Contains("no such table: slots", failed.Message, StringComparison.Ordinal);
+        Assert.Throws<SqliteException>(() => other.SavePnl("BTCUSDT", PnlState.Empty));
+        Assert.Throws<SqliteException>(() => store.TryAddFill(NewFill("BTCUSDT", "t1")));
+    }
+
+    private static SlotOrder NewOrder(string clientOrderId, decimal price) => new()
+    {
+        ClientOrderId = clientOrderId,
+        Role = OrderRole.OpenLong,
+        Price = price,
+        Quantity = 0.002m,
+        PostOnly = true,
+        CreatedAt = Start,
+        UpdatedAt = Start,
+    };
+
+    private static Fill NewFill(string symbol, string tradeId) => new()
+    {
+        Symbol = symbol,
+        TradeId = tradeId,
+        ExchangeOrderId = "x-" + tradeId,
+        ClientOrderId = "c-" + tradeId,
+        Side = OrderSide.Buy,
+        Price = 95_000m,
+        Quantity = 0.002m,
+        Fee = 0.038m,
+        Timestamp = Start,
+    };
+
+    private void Sql(string sql)
+    {
+        using var command = _keeper.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
