@@ -30,18 +30,6 @@ internal static class JitRestart
     /// <summary>How long the runtime waits after a start's burst of compiling before it counts calls (100 ms by default).</summary>
     private const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
 
-    /// <summary>
-    /// The smallest budget of the youngest generation, read by the garbage collector only from its environment
-    /// (<c>GCgen0size</c>, no runtimeconfig name: dotnet/runtime, src/coreclr/gc/gcconfig.h). A replay allocates about
-    /// 600 bytes per event (its orders, fills and the state's writes), most of it short-lived: with 256 MB instead of the
-    /// default (sized from the processor's cache), a day took 4 collections instead of 7 and paused 77-103 ms instead of
-    /// 112-122 ms, about 4 % more events/s, for about 40 MB more peak memory.
-    /// </summary>
-    private const string Gen0Size = "DOTNET_GCgen0size";
-
-    /// <summary>256 MB, in the hexadecimal the runtime reads its numeric settings in.</summary>
-    private const string Gen0Bytes = "0x10000000";
-
     /// <summary>Bytes per trade of a Binance aggTrades CSV (the shipped sample: 708,317 bytes for 14,400 trades).</summary>
     private const long CsvBytesPerEvent = 49;
 
@@ -97,7 +85,7 @@ internal static class JitRestart
     /// <summary>What the bench prints about the code it ran.</summary>
     public static string Describe() => Environment.GetEnvironmentVariable(Variable) switch
     {
-        "0" => $"framework compiled here (DOTNET_ReadyToRun=0, {CallCountingDelay}={Environment.GetEnvironmentVariable(CallCountingDelay) ?? "unset"}, {Gen0Size}={Environment.GetEnvironmentVariable(Gen0Size) ?? "unset"})",
+        "0" => $"framework compiled here (DOTNET_ReadyToRun=0, {CallCountingDelay}={Environment.GetEnvironmentVariable(CallCountingDelay) ?? "unset"})",
         null => "framework precompiled (ReadyToRun)",
         var value => $"DOTNET_ReadyToRun={value}",
     };
@@ -124,11 +112,6 @@ internal static class JitRestart
         if (Environment.GetEnvironmentVariable(CallCountingDelay) is null)
         {
             start.Environment[CallCountingDelay] = "0";
-        }
-
-        if (Environment.GetEnvironmentVariable(Gen0Size) is null)
-        {
-            start.Environment[Gen0Size] = Gen0Bytes;
         }
 
         using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not start {host}");
