@@ -35,6 +35,9 @@ public sealed record BacktestCommand
           --sweep "<p>=<v>,<v>;<p>=<v>,<v>"
                                    one replay per combination of one or two grid parameters (price-interval,
                                    order-quantity, buy-window, sell-window), in parallel; writes sweep.csv and sweep.svg
+          --state-writes <thread|inline>
+                                   the engine's state writes on a thread of their own (default: faster with a core to
+                                   spare) or on the replay's thread (less processor in all; a sweep's replays use it)
 
         dotnet run -c Release --project OpenSqt.Backtest -- --bench [--trades 2000] [--hours 24]
           measures the import and the full replay (20-level grid) on a generated day of BTCUSDT-like trades
@@ -44,7 +47,7 @@ public sealed record BacktestCommand
     [
         "--data", "--symbol", "--out", "--config", "--price-interval", "--order-quantity", "--buy-window", "--sell-window",
         "--grid-mode", "--maker-fee", "--taker-fee", "--funding-rate", "--balance", "--leverage", "--latency-ms", "--queue",
-        "--start", "--end", "--sweep",
+        "--start", "--end", "--sweep", "--state-writes",
     ];
 
     public required string Data { get; init; }
@@ -74,6 +77,9 @@ public sealed record BacktestCommand
     public long? StartMs { get; init; }
 
     public long? EndMs { get; init; }
+
+    /// <summary><c>--state-writes thread</c> (the default) or <c>inline</c>: see <see cref="Replay.ReplaySettings.StateWritesBehind"/>.</summary>
+    public bool StateWritesBehind { get; init; } = true;
 
     /// <summary>The command line as given (a sweep passes it on to each setting's replay).</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
@@ -144,6 +150,12 @@ public sealed record BacktestCommand
             StartMs = values.TryGetValue("--start", out var start) ? Time("--start", start) : null,
             EndMs = values.TryGetValue("--end", out var end) ? Time("--end", end) : null,
             Sweep = values.TryGetValue("--sweep", out var sweep) ? SweepCommand.Parse(sweep) : null,
+            StateWritesBehind = !values.TryGetValue("--state-writes", out var writes) || writes switch
+            {
+                "thread" => true,
+                "inline" => false,
+                _ => throw new UsageException($"--state-writes '{writes}' must be thread or inline"),
+            },
             Arguments = [.. args],
         };
     }

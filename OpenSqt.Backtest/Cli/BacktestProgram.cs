@@ -75,6 +75,7 @@ public static class BacktestProgram
                 FundingRate = command.FundingRate,
                 InitialBalance = command.Balance,
                 Leverage = command.Leverage,
+                StateWritesBehind = command.StateWritesBehind,
             });
             var result = await runner.RunAsync(data, cancellationToken).ConfigureAwait(false);
             ReportWriter.Write(command.Out, result);

@@ -116,6 +116,7 @@ public sealed class ReplayRunner
         {
             o.InlineWriter = true;
             o.InMemoryState = stateName;
+            o.InMemoryStateWriteBehind = _settings.StateWritesBehind;
         });
         using var host = builder.Build();
         var engineHost = host.Services.GetRequiredService<EngineHost>();

@@ -40,6 +40,13 @@ public sealed class ReplaySettings
     /// <summary>How often (virtual time) a point goes into the report's curves; fills always add one.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Whether the engine's state writes run on a thread of their own (the replay's thread goes on at once: a day replayed
+    /// about 30 % faster on 2 cores) or on the replay's thread (less processor in all: what replays running one per core,
+    /// as a sweep's do, want).
+    /// </summary>
+    public bool StateWritesBehind { get; init; } = true;
+
     /// <summary>Real time one event may take to settle before the replay gives up (a hung engine).</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

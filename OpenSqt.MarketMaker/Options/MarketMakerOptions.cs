@@ -60,6 +60,14 @@ public sealed class MarketMakerOptions
     /// </summary>
     public string? InMemoryState { get; internal set; }
 
+    /// <summary>
+    /// With <see cref="InMemoryState"/>: its writes are queued to a thread of their own (see
+    /// <c>OpenSqt.MarketMaker.State.StoreWriter</c>) instead of run on the writer's thread; a single replay goes faster on a
+    /// machine with a core to spare, while replays that already use every core (a sweep) spend less processor in all
+    /// without it. Not read from configuration.
+    /// </summary>
+    public bool InMemoryStateWriteBehind { get; internal set; }
+
     /// <summary>Time between two reconciliations with the venue (OpenSQT: 60 s).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(60);

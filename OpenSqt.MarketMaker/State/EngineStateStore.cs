@@ -105,7 +105,7 @@ public sealed class EngineStateStore : IDisposable
     /// only, the in-memory database <see cref="MarketMakerOptions.InMemoryState"/>.
     /// </summary>
     public static EngineStateStore Open(MarketMakerOptions options) =>
-        options.InMemoryState is { } name ? OpenInMemory(name) : Open(options.StatePath);
+        options.InMemoryState is { } name ? OpenInMemory(name, options.InMemoryStateWriteBehind) : Open(options.StatePath);
 
     public static EngineStateStore Open(string path)
     {
@@ -118,12 +118,17 @@ public sealed class EngineStateStore : IDisposable
     /// A connection to the shared-cache in-memory database <paramref name="name"/> (the replay's, see
     /// <see cref="MarketMakerOptions.InMemoryState"/>): every connection of the process opening the same name shares it,
     /// and it lives while one of them is open. Its journal stays in memory (WAL does not apply); a connection that finds a
-    /// table locked by another's transaction retries for the same 30 s as the file's busy timeout.
+    /// table locked by another's transaction retries for the same 30 s as the file's busy timeout. With
+    /// <paramref name="writeBehind"/>, its writes are queued to the database's writer thread (<see cref="StoreWriter"/>).
     /// </summary>
-    public static EngineStateStore OpenInMemory(string name)
+    public static EngineStateStore OpenInMemory(string name, bool writeBehind)
     {
         var store = Open(new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared, Pooling = false, DefaultTimeout = 30 });
-        store._behind = StoreWriter.Acquire(name, store.BookedFillKeys);
+        if (writeBehind)
+        {
+            store._behind = StoreWriter.Acquire(name, store.BookedFillKeys);
+        }
+
         return store;
     }
 

@@ -181,7 +181,7 @@ internal sealed class StoreWriter
         }
     }
 
-    private static readonly TimeSpan SpinFor = TimeSpan.FromMilliseconds(0.2);
+    private static readonly TimeSpan SpinFor = TimeSpan.Zero;
 
     private void Execute(PendingWrite write)
     {

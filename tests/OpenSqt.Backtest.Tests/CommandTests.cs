@@ -122,6 +122,7 @@ public sealed class CommandTests : IDisposable
     [InlineData("--data x --symbol BTCUSDT --out x --price-interval -1 --order-quantity 200", "--price-interval '-1' must be a positive number")]
     [InlineData("--data x --symbol BTCUSDT --out x --price-interval 100 --order-quantity 200 --queue fifo", "--queue 'fifo' must be touch, trade-through or queue-position")]
     [InlineData("--data x --symbol BTCUSDT --out x --price-interval 100 --order-quantity 200 --speed 9", "unknown option '--speed'")]
+    [InlineData("--data x --symbol BTCUSDT --out x --price-interval 100 --order-quantity 200 --state-writes later", "--state-writes 'later' must be thread or inline")]
     public async Task ACommandLineItCannotRunExitsWithTwo(string args, string reason)
     {
         var (code, _, error) = await RunAsync(args.Split(' '));
@@ -150,14 +151,14 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
-    public async Task TheSameReplayTwiceGivesTheSameFills()
+    public async Task TheSameReplayTwiceGivesTheSameFillsWhereverItsStateWritesRun()
     {
-        string[] Args(string outDir) => ["--data", Sample, "--symbol", "BTCUSDT", "--out", outDir, "--price-interval", "100", "--order-quantity", "200", "--buy-window", "5", "--end", "2026-01-01T00:40:00Z"];
+        string[] Args(string outDir, string writes) => ["--data", Sample, "--symbol", "BTCUSDT", "--out", outDir, "--price-interval", "100", "--order-quantity", "200", "--buy-window", "5", "--end", "2026-01-01T00:40:00Z", "--state-writes", writes];
         var first = Path.Combine(_dir.FullName, "first");
         var second = Path.Combine(_dir.FullName, "second");
 
-        Assert.Equal(0, (await RunAsync(Args(first))).Code);
-        Assert.Equal(0, (await RunAsync(Args(second))).Code);
+        Assert.Equal(0, (await RunAsync(Args(first, "thread"))).Code);
+        Assert.Equal(0, (await RunAsync(Args(second, "inline"))).Code);
 
         // The client order ids start with the state file's own book id, new for every state file; the rest is the same.
         static string[] WithoutBook(string path) => File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',').Select((f, i) => i == 5 && f.Length > 4 ? f[4..] : f))).ToArray();

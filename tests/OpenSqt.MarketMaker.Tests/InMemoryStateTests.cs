@@ -29,8 +29,8 @@ public sealed class InMemoryStateTests : IDisposable
     [Fact]
     public void QueuedWritesOfTwoConnectionsLandInTheOrderTheyWereMadeAndEveryReadSeesThem()
     {
-        using var engine = EngineStateStore.OpenInMemory(_name);
-        using var risk = EngineStateStore.OpenInMemory(_name);
+        using var engine = EngineStateStore.OpenInMemory(_name, writeBehind: true);
+        using var risk = EngineStateStore.OpenInMemory(_name, writeBehind: true);
         var order = NewOrder("TESTbP1X1", 94_900m);
         engine.SaveOrder("BTCUSDT", 1, order, 1);
         engine.SaveOrder("BTCUSDT", 2, NewOrder("TESTbP2X2", 94_800m), 2);
@@ -67,8 +67,8 @@ public sealed class InMemoryStateTests : IDisposable
               price TEXT NOT NULL, quantity TEXT NOT NULL, fee TEXT NOT NULL, fee_asset TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (symbol, trade_id));
             INSERT INTO fills VALUES ('BTCUSDT', 't0', 'c0', 'x0', 0, '95000', '0.002', '0.01', 'USDT', 0);
             """);
-        using var store = EngineStateStore.OpenInMemory(_name);
-        using var other = EngineStateStore.OpenInMemory(_name);
+        using var store = EngineStateStore.OpenInMemory(_name, writeBehind: true);
+        using var other = EngineStateStore.OpenInMemory(_name, writeBehind: true);
         Assert.False(store.TryAddFill(NewFill("BTCUSDT", "t0")));
 
         Assert.True(store.TryAddFill(NewFill("BTCUSDT", "t1")));
@@ -91,8 +91,8 @@ public sealed class InMemoryStateTests : IDisposable
     [Fact]
     public void AQueuedWriteThatFailsFailsEveryLaterCallOfEveryStoreWithItsError()
     {
-        using var store = EngineStateStore.OpenInMemory(_name);
-        using var other = EngineStateStore.OpenInMemory(_name);
+        using var store = EngineStateStore.OpenInMemory(_name, writeBehind: true);
+        using var other = EngineStateStore.OpenInMemory(_name, writeBehind: true);
         var slot = new GridSlot(1, 94_900m, 0.002m);
         store.SaveSlot("BTCUSDT", slot);
         Assert.Single(store.Load("BTCUSDT").Slots);
