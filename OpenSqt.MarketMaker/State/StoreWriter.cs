@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace OpenSqt.MarketMaker.State;
@@ -145,16 +144,12 @@ internal sealed class StoreWriter
 
     private void Run()
     {
-        var idleSince = 0L;
-        var spinner = default(SpinWait);
         while (true)
         {
             if (_queue.TryDequeue(out var write))
             {
                 Execute(write);
                 Interlocked.Increment(ref _done);
-                idleSince = 0;
-                spinner.Reset();
                 continue;
             }
 
@@ -163,25 +158,12 @@ internal sealed class StoreWriter
                 return;
             }
 
-            // Writes come in bursts (an order, its slot and fills): for a while after one the writer looks again at once,
-            // yielding its core to any thread that needs it, then sleeps between looks.
-            if (idleSince == 0)
-            {
-                idleSince = Stopwatch.GetTimestamp();
-            }
-
-            if (Stopwatch.GetElapsedTime(idleSince) < SpinFor)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-
+            // Nothing queued: a look every millisecond, or at once when a read waits (Wait sets the event). Spinning
+            // instead (0.2 ms after each write) took more processor and was no faster: nothing but a read waits for it.
             _wake.Wait(1);
             _wake.Reset();
         }
     }
-
-    private static readonly TimeSpan SpinFor = TimeSpan.Zero;
 
     private void Execute(PendingWrite write)
     {
