@@ -253,6 +253,20 @@ public sealed class EngineStateStore : IDisposable
             return;
         }
 
+        // Queued behind a write-behind state: no other connection's writes between its BEGIN and COMMIT (StoreWriter).
+        _behind?.BeginTransaction();
+        try
+        {
+            RunTransaction(action);
+        }
+        finally
+        {
+            _behind?.EndTransaction();
+        }
+    }
+
+    private void RunTransaction(Action action)
+    {
         // IMMEDIATE, as Microsoft.Data.Sqlite's BeginTransaction() does: the write lock is taken at the start, so two
         // connections never both read then fail to upgrade.
         Save("BEGIN IMMEDIATE;");

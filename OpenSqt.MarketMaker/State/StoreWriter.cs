@@ -20,6 +20,13 @@ internal sealed class StoreWriter
     private static readonly Lock Registry = new();
 
     private readonly ConcurrentQueue<PendingWrite> _queue = new();
+
+    // Held by a store while it queues a transaction (BEGIN to COMMIT), and for each single write and each wait for the
+    // writer: no other connection's write can land inside another's transaction. In the one database the writer runs
+    // them all on its thread, so a write of another connection queued between a transaction's BEGIN and COMMIT would
+    // find the tables locked by it (shared cache), retry for the busy timeout behind the COMMIT that cannot run before it,
+    // and fail. Live, the second connection waits for the first one's transaction to end; here its thread does.
+    private readonly Lock _order = new();
     private readonly HashSet<(string Symbol, string TradeId)> _fills = [];
 
     // Set by a drain so the writer looks at once; otherwise the writer looks every millisecond, so a write costs the
@@ -105,16 +112,41 @@ internal sealed class StoreWriter
     /// <summary>Queues <paramref name="command"/> to run with <paramref name="values"/> as its parameters, in their order.</summary>
     public void Post(SqliteCommand command, object?[] values)
     {
-        ThrowIfFailed();
-        Interlocked.Increment(ref _posted);
-        _queue.Enqueue(new PendingWrite(command, values));
+        lock (_order)
+        {
+            ThrowIfFailed();
+            if (Interlocked.Increment(ref _posted) - Volatile.Read(ref _done) > MaxQueued)
+            {
+                // The writer has fallen far behind (a machine whose other core is busy): the engine waits for it rather
+                // than hold an ever longer queue in memory.
+                _queue.Enqueue(new PendingWrite(command, values));
+                Wait();
+                return;
+            }
+
+            _queue.Enqueue(new PendingWrite(command, values));
+        }
     }
+
+    /// <summary>
+    /// A store starts queueing a transaction: until <see cref="EndTransaction"/>, other threads' writes and waits wait
+    /// (the same thread may write, wait and nest).
+    /// </summary>
+    public void BeginTransaction() => _order.Enter();
+
+    public void EndTransaction() => _order.Exit();
+
+    /// <summary>The most writes queued before a write waits for the writer (a day's replay queues a few at a time).</summary>
+    private const long MaxQueued = 65_536;
 
     /// <summary>Waits until every write queued so far has run; throws when one of them failed.</summary>
     public void Drain()
     {
-        Wait();
-        ThrowIfFailed();
+        lock (_order)
+        {
+            Wait();
+            ThrowIfFailed();
+        }
     }
 
     /// <summary>Waits until every write queued so far has run (or was dropped after a failure).</summary>

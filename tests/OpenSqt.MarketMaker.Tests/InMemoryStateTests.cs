@@ -88,6 +88,44 @@ public sealed class InMemoryStateTests : IDisposable
         Assert.Equal(["BTCUSDT:t0", "BTCUSDT:t1", "BTCUSDT:t2", "ETHUSDT:t1"], fills);
     }
 
+    /// <summary>
+    /// Another connection's write made while a transaction is being queued waits for its end: queued between its BEGIN
+    /// and COMMIT, it would run while the transaction holds the tables (shared cache) and wait for a COMMIT queued behind
+    /// it, until the busy timeout failed it.
+    /// </summary>
+    [Fact]
+    public async Task AnotherConnectionsWriteDuringATransactionWaitsForItsEndAndBothLand()
+    {
+        using var engine = EngineStateStore.OpenInMemory(_name, writeBehind: true);
+        using var risk = EngineStateStore.OpenInMemory(_name, writeBehind: true);
+        Thread? other = null;
+        var saved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.InTransaction(() =>
+        {
+            engine.SaveSlot("BTCUSDT", new GridSlot(1, 94_900m, 0.002m));
+            other = new Thread(() =>
+            {
+                risk.SaveRisk("BTCUSDT", "{\"peak\":2}", Start);
+                saved.SetResult();
+            });
+            other.Start();
+
+            // The other thread is blocked (on the store's order) or, were nothing to stop it, has queued its write.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!saved.Task.IsCompleted && (other.ThreadState & ThreadState.WaitSleepJoin) == 0 && DateTime.UtcNow < deadline)
+            {
+                Thread.Yield();
+            }
+
+            engine.SavePnl("BTCUSDT", new PnlState(5m, 1, 1, 0));
+        });
+
+        await saved.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("{\"peak\":2}", engine.LoadRisk("BTCUSDT"));
+        Assert.Equal(new PnlState(5m, 1, 1, 0), risk.LoadPnl("BTCUSDT"));
+        Assert.Single(risk.Load("BTCUSDT").Slots);
+    }
+
     [Fact]
     public void AQueuedWriteThatFailsFailsEveryLaterCallOfEveryStoreWithItsError()
     {
