@@ -61,6 +61,16 @@ public static class GrpcErrors
     public static ExchangeException ToExchangeException(this RpcException exception, string? context = null)
     {
         var kind = FromStatusCode(exception.StatusCode);
+        if (exception.Status.DebugException is not null && exception.StatusCode is StatusCode.Internal or StatusCode.Unknown)
+        {
+            // Made by the client from a transport failure, not sent by the connector: Grpc.Net.Client gives INTERNAL for a
+            // call whose HTTP/2 stream the server reset (RST_STREAM NO_ERROR or INTERNAL_ERROR, a connector stopping or
+            // crashing mid-call), UNAVAILABLE only when it finds a socket or I/O error (grpc/grpc-dotnet,
+            // src/Shared/HttpExceptionResolver.cs, ResolveRpcExceptionStatusCode). The call may have reached the connector
+            // and the venue: unavailable (a place is then resolved by client id), never an internal error, which the
+            // engine takes as the venue's refusal.
+            kind = ExchangeErrorKind.Unavailable;
+        }
         var kindText = exception.Trailers.GetValue(KindTrailer);
         if (kindText is not null && Enum.TryParse<ExchangeErrorKind>(kindText, out var parsed))
         {

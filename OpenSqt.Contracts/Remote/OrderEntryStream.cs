@@ -69,7 +69,7 @@ internal sealed class OrderEntryStream : IAsyncDisposable
             catch (Exception ex)
             {
                 // The request may or may not have left: the stream is done either way.
-                End(ex is RpcException rpc ? rpc.Status : new Status(StatusCode.Unavailable, $"the order entry stream broke while sending: {ex.Message}"));
+                End(ex is RpcException rpc ? Broke(rpc.Status) : new Status(StatusCode.Unavailable, $"the order entry stream broke while sending: {ex.Message}"));
                 throw new RpcException(EndStatus);
             }
             finally
@@ -114,13 +114,27 @@ internal sealed class OrderEntryStream : IAsyncDisposable
         }
         catch (RpcException ex)
         {
-            End(ex.Status);
+            End(Broke(ex.Status));
         }
         catch (Exception ex)
         {
             End(new Status(StatusCode.Unavailable, $"the order entry stream broke: {ex.Message}"));
         }
     }
+
+    /// <summary>
+    /// The status a request waiting on the stream fails with. A status the client made from a transport failure (it
+    /// carries the exception, <see cref="Status.DebugException"/>) is the stream breaking, whatever its code: Grpc.Net.Client
+    /// gives INTERNAL for a stream the server reset (HTTP/2 RST_STREAM NO_ERROR or INTERNAL_ERROR, as a server that stops
+    /// does) and UNAVAILABLE only when it finds a socket or I/O error (grpc/grpc-dotnet, src/Shared/HttpExceptionResolver.cs,
+    /// ResolveRpcExceptionStatusCode; GrpcCall.ResolveException makes the status with the exception). A place whose
+    /// stream broke may have reached the venue: UNAVAILABLE, which the engine resolves by client id, where INTERNAL is
+    /// taken as a refusal of an order that may be working. A status the connector sent keeps its code.
+    /// </summary>
+    private static Status Broke(Status status) =>
+        status.DebugException is { } transport && status.StatusCode != StatusCode.Unavailable
+            ? new Status(StatusCode.Unavailable, $"the order entry stream broke: {status.Detail}", transport)
+            : status;
 
     private void End(Status status)
     {

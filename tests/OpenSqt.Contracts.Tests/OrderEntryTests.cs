@@ -247,6 +247,59 @@ public sealed class OrderEntryTests
         Assert.Equal(0, server.UnaryPlaces);
     }
 
+    /// <summary>
+    /// A connector that resets the stream (HTTP/2 RST_STREAM, as a server that stops or crashes mid-call does) while a place
+    /// waits for its answer: the client library reports INTERNAL, but the order may be working on the venue, so the place
+    /// is unavailable (resolved by client id), never an internal error the engine would take as a refusal.
+    /// </summary>
+    [Fact]
+    public async Task APlaceWhoseStreamTheConnectorResetsIsUnavailableNotAnInternalError()
+    {
+        var calls = 0;
+        await using var server = await ScriptedConnector.StartAsync(orderEntry: async (requests, responses, context) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                await requests.MoveNext(context.CancellationToken);
+                context.GetHttpContext().Abort();
+                return;
+            }
+
+            while (await requests.MoveNext(context.CancellationToken))
+            {
+                var place = requests.Current.Place;
+                await responses.WriteAsync(new W.OrderEntryResponse { CorrelationId = requests.Current.CorrelationId, Placed = ScriptedConnector.Accept(place) });
+            }
+        });
+        await using var provider = Client(server.Address);
+        var remote = provider.GetRequiredService<RemoteExchange>();
+
+        var lost = await Assert.ThrowsAsync<ExchangeException>(() => remote.PlaceOrderAsync(Buy(90_000m, "reset")).WaitAsync(Timeout));
+        Assert.Equal(ExchangeErrorKind.Unavailable, lost.Kind);
+        Assert.Contains("the order entry stream broke", lost.Message);
+
+        var next = await remote.PlaceOrderAsync(Buy(90_000m, "next")).WaitAsync(Timeout);
+        Assert.Equal("next", next.ClientOrderId);
+        Assert.Equal(2, calls);
+    }
+
+    /// <summary>The same over the unary call (a connector without the stream): a reset call is unavailable, not internal.</summary>
+    [Fact]
+    public async Task AUnaryPlaceWhoseCallTheConnectorResetsIsUnavailableNotAnInternalError()
+    {
+        await using var server = await ScriptedConnector.StartAsync(orderEntry: null, place: (request, context) =>
+        {
+            context.GetHttpContext().Abort();
+            return Task.FromResult(ScriptedConnector.Accept(request));
+        });
+        await using var provider = Client(server.Address);
+        var remote = provider.GetRequiredService<RemoteExchange>();
+
+        var lost = await Assert.ThrowsAsync<ExchangeException>(() => remote.PlaceOrderAsync(Buy(90_000m, "reset")).WaitAsync(Timeout));
+        Assert.Equal(ExchangeErrorKind.Unavailable, lost.Kind);
+        Assert.Equal(1, server.UnaryPlaces);
+    }
+
     [Fact]
     public async Task APlaceWithoutAnAnswerWithinTheCallTimeoutHasAnUnknownOutcome()
     {
@@ -361,14 +414,15 @@ public sealed class OrderEntryTests
             Price = place.Price, Quantity = place.Quantity, Status = W.OrderStatus.New,
         };
 
-        public static async Task<ScriptedConnector> StartAsync(Func<IAsyncStreamReader<W.OrderEntryRequest>, IServerStreamWriter<W.OrderEntryResponse>, ServerCallContext, Task>? orderEntry)
+        public static async Task<ScriptedConnector> StartAsync(Func<IAsyncStreamReader<W.OrderEntryRequest>, IServerStreamWriter<W.OrderEntryResponse>, ServerCallContext, Task>? orderEntry,
+            Func<W.PlaceOrderRequest, ServerCallContext, Task<W.Order>>? place = null)
         {
             var port = ConnectorHost.FreePort();
             var builder = WebApplication.CreateBuilder();
             builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2));
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddGrpc();
-            var counters = new Counters { OrderEntry = orderEntry };
+            var counters = new Counters { OrderEntry = orderEntry, Place = place };
             builder.Services.AddSingleton(counters);
             var app = builder.Build();
             app.MapGrpcService<Service>();
@@ -389,6 +443,8 @@ public sealed class OrderEntryTests
             public int OrderEntryCalls;
 
             public Func<IAsyncStreamReader<W.OrderEntryRequest>, IServerStreamWriter<W.OrderEntryResponse>, ServerCallContext, Task>? OrderEntry { get; init; }
+
+            public Func<W.PlaceOrderRequest, ServerCallContext, Task<W.Order>>? Place { get; init; }
         }
 
         private sealed class Service(Counters counters) : W.ExchangeService.ExchangeServiceBase
@@ -396,7 +452,7 @@ public sealed class OrderEntryTests
             public override Task<W.Order> PlaceOrder(W.PlaceOrderRequest request, ServerCallContext context)
             {
                 Interlocked.Increment(ref counters.Places);
-                return Task.FromResult(Accept(request));
+                return counters.Place is { } script ? script(request, context) : Task.FromResult(Accept(request));
             }
 
             public override Task<W.CancelOrderResponse> CancelOrder(W.CancelOrderRequest request, ServerCallContext context)
