@@ -123,18 +123,12 @@ internal sealed class OrderEntryStream : IAsyncDisposable
     }
 
     /// <summary>
-    /// The status a request waiting on the stream fails with. A status the client made from a transport failure (it
-    /// carries the exception, <see cref="Status.DebugException"/>) is the stream breaking, whatever its code: Grpc.Net.Client
-    /// gives INTERNAL for a stream the server reset (HTTP/2 RST_STREAM NO_ERROR or INTERNAL_ERROR, as a server that stops
-    /// does) and UNAVAILABLE only when it finds a socket or I/O error (grpc/grpc-dotnet, src/Shared/HttpExceptionResolver.cs,
-    /// ResolveRpcExceptionStatusCode; GrpcCall.ResolveException makes the status with the exception). A place whose
-    /// stream broke may have reached the venue: UNAVAILABLE, which the engine resolves by client id, where INTERNAL is
-    /// taken as a refusal of an order that may be working. A status the connector sent keeps its code.
+    /// The status a request waiting on the stream fails with: one the client made from a transport failure (it carries
+    /// the exception, <see cref="Status.DebugException"/>) says the stream broke; its code and exception stay, and
+    /// <see cref="GrpcErrors.ToExchangeException"/> reads it as unavailable, as it does for every call the connector reset.
     /// </summary>
     private static Status Broke(Status status) =>
-        status.DebugException is { } transport && status.StatusCode != StatusCode.Unavailable
-            ? new Status(StatusCode.Unavailable, $"the order entry stream broke: {status.Detail}", transport)
-            : status;
+        status.DebugException is { } transport ? new Status(status.StatusCode, $"the order entry stream broke: {status.Detail}", transport) : status;
 
     private void End(Status status)
     {

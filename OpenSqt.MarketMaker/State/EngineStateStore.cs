@@ -73,9 +73,9 @@ public sealed class EngineStateStore : IDisposable
     /// Every statement but the order writes below, compiled on its first use and kept with its parameters for the store's
     /// life, keyed by its text (a fixed set). Compiling a statement again for each write cost more than the write: on the
     /// replay's day of ~28,000 orders, each with its slot, fill, PnL and position history rows, the compiling was a tenth
-    /// of the engine's time, and live it sits in an order's way out to the venue. The transactions' BEGIN, COMMIT and
-    /// ROLLBACK are kept here too: Microsoft.Data.Sqlite's <c>BeginTransaction</c> compiles them anew for every
-    /// transaction; run as kept statements, the connection sees no <c>SqliteTransaction</c> and the commands need none.
+    /// of the engine's time, and live it sits in an order's way out to the venue. The transactions' BEGIN and COMMIT are
+    /// kept here too: Microsoft.Data.Sqlite's <c>BeginTransaction</c> compiles them anew for every transaction; run as
+    /// kept statements, the connection sees no <c>SqliteTransaction</c> and the commands need none.
     /// </summary>
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
 
@@ -302,14 +302,25 @@ public sealed class EngineStateStore : IDisposable
     {
         // Queued writes first: the transaction's BEGIN and writes may not have run yet.
         _behind?.Wait();
-        if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+        RollBackOpenTransaction(_connection);
+    }
+
+    /// <summary>
+    /// Undoes the transaction open on <paramref name="connection"/>, if any (the store's own, and the replay's writer's
+    /// after a queued write failed). A rollback that fails is not reported: the error that caused it is.
+    /// </summary>
+    internal static void RollBackOpenTransaction(SqliteConnection connection)
+    {
+        if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0)
         {
             return;
         }
 
         try
         {
-            Execute("ROLLBACK;");
+            using var rollback = connection.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            rollback.ExecuteNonQuery();
         }
         catch (SqliteException)
         {

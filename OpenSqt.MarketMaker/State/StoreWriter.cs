@@ -115,16 +115,14 @@ internal sealed class StoreWriter
         lock (_order)
         {
             ThrowIfFailed();
-            if (Interlocked.Increment(ref _posted) - Volatile.Read(ref _done) > MaxQueued)
+            var queued = Interlocked.Increment(ref _posted) - Volatile.Read(ref _done);
+            _queue.Enqueue(new PendingWrite(command, values));
+            if (queued > MaxQueued)
             {
                 // The writer has fallen far behind (a machine whose other core is busy): the engine waits for it rather
                 // than hold an ever longer queue in memory.
-                _queue.Enqueue(new PendingWrite(command, values));
                 Wait();
-                return;
             }
-
-            _queue.Enqueue(new PendingWrite(command, values));
         }
     }
 
@@ -161,7 +159,7 @@ internal sealed class StoreWriter
         var spinner = default(SpinWait);
         while (Volatile.Read(ref _done) != Volatile.Read(ref _posted))
         {
-            // Never a 1 ms sleep: a replay drains before every fill it books.
+            // Never a 1 ms sleep: a read waits for the writer here, on the replay's thread.
             spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
@@ -219,31 +217,12 @@ internal sealed class StoreWriter
         {
             // As a failed write live: a transaction it was in is undone, and nothing after it is written.
             _failure = ex;
-            RollBack(command.Connection!);
+            EngineStateStore.RollBackOpenTransaction(command.Connection!);
         }
         catch (Exception ex)
         {
             _failure = new SqliteException(ex.Message, 1);
-            RollBack(command.Connection!);
-        }
-    }
-
-    private static void RollBack(SqliteConnection connection)
-    {
-        if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            using var rollback = connection.CreateCommand();
-            rollback.CommandText = "ROLLBACK;";
-            rollback.ExecuteNonQuery();
-        }
-        catch (SqliteException)
-        {
-            // The store has failed already; the error that caused it is the one reported.
+            EngineStateStore.RollBackOpenTransaction(command.Connection!);
         }
     }
 

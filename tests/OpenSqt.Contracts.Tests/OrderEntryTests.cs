@@ -227,11 +227,7 @@ public sealed class OrderEntryTests
                 throw new RpcException(new Status(StatusCode.Unavailable, "connector going away"));
             }
 
-            while (await requests.MoveNext(context.CancellationToken))
-            {
-                var place = requests.Current.Place;
-                await responses.WriteAsync(new W.OrderEntryResponse { CorrelationId = requests.Current.CorrelationId, Placed = ScriptedConnector.Accept(place) });
-            }
+            await ScriptedConnector.AcceptPlacesAsync(requests, responses, context);
         });
         await using var provider = Client(server.Address);
         var remote = provider.GetRequiredService<RemoteExchange>();
@@ -265,11 +261,7 @@ public sealed class OrderEntryTests
                 return;
             }
 
-            while (await requests.MoveNext(context.CancellationToken))
-            {
-                var place = requests.Current.Place;
-                await responses.WriteAsync(new W.OrderEntryResponse { CorrelationId = requests.Current.CorrelationId, Placed = ScriptedConnector.Accept(place) });
-            }
+            await ScriptedConnector.AcceptPlacesAsync(requests, responses, context);
         });
         await using var provider = Client(server.Address);
         var remote = provider.GetRequiredService<RemoteExchange>();
@@ -413,6 +405,15 @@ public sealed class OrderEntryTests
             OrderId = 1, ExchangeOrderId = "1", ClientOrderId = place.ClientOrderId, Symbol = place.Symbol, Side = place.Side, Type = place.Type,
             Price = place.Price, Quantity = place.Quantity, Status = W.OrderStatus.New,
         };
+
+        /// <summary>Answers every place on the stream as accepted, until the client ends it.</summary>
+        public static async Task AcceptPlacesAsync(IAsyncStreamReader<W.OrderEntryRequest> requests, IServerStreamWriter<W.OrderEntryResponse> responses, ServerCallContext context)
+        {
+            while (await requests.MoveNext(context.CancellationToken))
+            {
+                await responses.WriteAsync(new W.OrderEntryResponse { CorrelationId = requests.Current.CorrelationId, Placed = Accept(requests.Current.Place) });
+            }
+        }
 
         public static async Task<ScriptedConnector> StartAsync(Func<IAsyncStreamReader<W.OrderEntryRequest>, IServerStreamWriter<W.OrderEntryResponse>, ServerCallContext, Task>? orderEntry,
             Func<W.PlaceOrderRequest, ServerCallContext, Task<W.Order>>? place = null)

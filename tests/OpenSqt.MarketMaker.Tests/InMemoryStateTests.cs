@@ -31,9 +31,9 @@ public sealed class InMemoryStateTests : IDisposable
     {
         using var engine = EngineStateStore.OpenInMemory(_name, writeBehind: true);
         using var risk = EngineStateStore.OpenInMemory(_name, writeBehind: true);
-        var order = NewOrder("TESTbP1X1", 94_900m);
+        var order = StateStoreTests.NewOrder("TESTbP1X1", 94_900m);
         engine.SaveOrder("BTCUSDT", 1, order, 1);
-        engine.SaveOrder("BTCUSDT", 2, NewOrder("TESTbP2X2", 94_800m), 2);
+        engine.SaveOrder("BTCUSDT", 2, StateStoreTests.NewOrder("TESTbP2X2", 94_800m), 2);
 
         // The order object changes after its write was queued: the write keeps what it had when it was made.
         order.Status = OrderStatus.Filled;
@@ -144,17 +144,6 @@ public sealed class InMemoryStateTests : IDisposable
         Assert.Throws<SqliteException>(() => other.SavePnl("BTCUSDT", PnlState.Empty));
         Assert.Throws<SqliteException>(() => store.TryAddFill(NewFill("BTCUSDT", "t1")));
     }
-
-    private static SlotOrder NewOrder(string clientOrderId, decimal price) => new()
-    {
-        ClientOrderId = clientOrderId,
-        Role = OrderRole.OpenLong,
-        Price = price,
-        Quantity = 0.002m,
-        PostOnly = true,
-        CreatedAt = Start,
-        UpdatedAt = Start,
-    };
 
     private static Fill NewFill(string symbol, string tradeId) => new()
     {

@@ -133,7 +133,8 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal("TESTbP1X1,TESTbP2X2", Sql("SELECT group_concat(client_id) FROM (SELECT client_id FROM orders ORDER BY client_id)"));
     }
 
-    private static SlotOrder NewOrder(string clientOrderId, decimal price) => new()
+    /// <summary>A new working buy of 0.002 at <paramref name="price"/>, made at the tests' start.</summary>
+    internal static SlotOrder NewOrder(string clientOrderId, decimal price) => new()
     {
         ClientOrderId = clientOrderId,
         Role = OrderRole.OpenLong,
