@@ -81,7 +81,7 @@ public static class BenchCommand
                 bench: {trades} BTCUSDT-like trades over {hours} hours (sim process, seed 11), {Environment.ProcessorCount} cores, {JitRestart.Describe()}
                 import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
                 full replay : {result.EventsPerSecond,12:N0} events/s, {replayBytes,8:N0} bytes allocated per event (all threads), 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
-                replay cpu  : {replayCpu,12:N2} us of processor time per event (all threads)
+                replay cpu  : {replayCpu,12:N2} us of processor time per event (all threads), {(result.DriverCpuSeconds is { } driver ? string.Create(CultureInfo.InvariantCulture, $"{driver * 1e6 / result.Events:N2} us on the thread that drove the events") : "the driving thread's share unknown here")}
                 replay gc   : {collections[0]} collections ({collections[1]} of gen 1, {collections[2]} of gen 2), paused {pause.TotalMilliseconds:N0} ms
                 result      : realised pnl {result.RealisedPnl}, fees {result.Fees}, funding {result.Funding}, final position {result.FinalPosition}, max drawdown {result.MaxDrawdown}
                 peak working set: {peak / (1024.0 * 1024.0):N0} MB

@@ -136,6 +136,7 @@ public sealed class ReplayRunner
         var recorder = new Recorder(venue, _settings.SampleInterval);
         long events = 0, trades = 0;
         var watch = Stopwatch.StartNew();
+        var driverCpu = ThreadCpu.Now();
         var symbol = _settings.Symbol;
         // The files are read and parsed on another core (ReadAhead), the events taken here in the same order.
         foreach (var e in ReadAhead.Of(data.Events()))
@@ -174,6 +175,7 @@ public sealed class ReplayRunner
 
         settle.Wait();
         watch.Stop();
+        var driverCpuSeconds = ThreadCpu.Now() - driverCpu;
         var last = clock.GetUtcNow();
         var engine = engineHost.Engines[symbol];
         var snapshot = engine.Snapshot;
@@ -196,6 +198,7 @@ public sealed class ReplayRunner
             Events = events,
             Trades = trades,
             Seconds = watch.Elapsed.TotalSeconds,
+            DriverCpuSeconds = driverCpuSeconds,
             Start = startTime,
             End = last,
             Fills = recorder.Fills(_settings.OrderLatency),

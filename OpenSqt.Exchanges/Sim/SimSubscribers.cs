@@ -11,23 +11,17 @@ namespace OpenSqt.Exchanges.Sim;
 internal sealed class SimSubscribers<T>
 {
     private readonly Lock _gate = new();
-    private readonly List<Subscriber> _subscribers = [];
+
+    // Replaced as a whole under _gate, read without it: a publish (every trade publishes a few items, most streams with
+    // no subscriber in a replay, whose driver takes everything from the tap) walks the array it finds, with no lock.
+    private Subscriber[] _subscribers = [];
     private int _opened;
 
     /// <summary>Subscriptions opened since start.</summary>
     public int Opened => Volatile.Read(ref _opened);
 
     /// <summary>Subscriptions open now.</summary>
-    public int Active
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscribers.Count;
-            }
-        }
-    }
+    public int Active => Volatile.Read(ref _subscribers).Length;
 
     public bool HasSubscribers => Tap is not null || Active > 0;
 
@@ -40,14 +34,11 @@ internal sealed class SimSubscribers<T>
     public void Publish(T item)
     {
         Tap?.Invoke(item);
-        lock (_gate)
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
-            foreach (var subscriber in _subscribers)
+            if (subscriber.Filter is null || subscriber.Filter(item))
             {
-                if (subscriber.Filter is null || subscriber.Filter(item))
-                {
-                    subscriber.Channel.Writer.TryWrite(item);
-                }
+                subscriber.Channel.Writer.TryWrite(item);
             }
         }
     }
@@ -58,7 +49,7 @@ internal sealed class SimSubscribers<T>
         var subscriber = new Subscriber(Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false }), filter) { Removed = removed };
         lock (_gate)
         {
-            _subscribers.Add(subscriber);
+            Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
             _opened++;
         }
 
@@ -77,7 +68,7 @@ internal sealed class SimSubscribers<T>
                 subscriber.Removed?.Invoke();
             }
 
-            _subscribers.Clear();
+            Volatile.Write(ref _subscribers, []);
         }
     }
 
@@ -98,10 +89,15 @@ internal sealed class SimSubscribers<T>
 
     private void Remove(Subscriber subscriber)
     {
-        bool removed;
+        var removed = false;
         lock (_gate)
         {
-            removed = _subscribers.Remove(subscriber);
+            var index = Array.IndexOf(_subscribers, subscriber);
+            if (index >= 0)
+            {
+                Volatile.Write(ref _subscribers, [.. _subscribers[..index], .. _subscribers[(index + 1)..]]);
+                removed = true;
+            }
         }
 
         if (removed)

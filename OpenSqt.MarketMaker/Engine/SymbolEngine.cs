@@ -60,6 +60,18 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private volatile bool _parked;
     private int _outstanding;
 
+    // The replay's writer (InlineWriter; see Post): its queue, and whether a thread is handling it now, whether the engine
+    // has started (nothing is handled before), whether the stop has handed the queue to the channel, whether it has ended.
+    private readonly Lock _inlineGate = new();
+    private readonly Queue<EngineMessage> _inlineQueue = new();
+    private readonly TaskCompletionSource _inlineDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _draining;
+    private bool _inlineStarted;
+    private bool _handedOff;
+    private bool _inlineEnded;
+    private CancellationToken _stoppingToken;
+    private CancellationTokenRegistration _stoppingRegistration;
+
     public SymbolEngine(GridOptions grid, SymbolRules rules, MarketMakerOptions options, EngineStateStore store, OrderGateway gateway,
         RiskState risk, EngineMetrics metrics, Broadcast<PositionEvent> positions, TimeProvider time, ILogger logger, Func<string, decimal>? assetPrice = null)
     {
@@ -168,7 +180,15 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// replay waits for this after each event instead of sleeping (a call running on a pool thread it sees by the pool);
     /// it is read-only and changes nothing for live trading.
     /// </summary>
-    public bool IsIdle => _parked && _inbox.Reader.Count == 0 && Volatile.Read(ref _outstanding) <= _gateway.WaitingOnTime(Symbol);
+    public bool IsIdle => (_inline ? InlineIdle() : _parked && _inbox.Reader.Count == 0) && Volatile.Read(ref _outstanding) <= _gateway.WaitingOnTime(Symbol);
+
+    private bool InlineIdle()
+    {
+        lock (_inlineGate)
+        {
+            return !_draining && _inlineQueue.Count == 0 && (!_handedOff || _inbox.Reader.Count == 0);
+        }
+    }
 
     /// <summary>Starts the writer. A symbol without saved state anchors its grid on <paramref name="price"/>.</summary>
     public void Start(decimal price, CancellationToken stoppingToken)
@@ -185,7 +205,28 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
         }
 
-        _loop = Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+        if (!_inline)
+        {
+            _loop = Task.Run(() => RunAsync(stoppingToken), CancellationToken.None);
+            return;
+        }
+
+        _stoppingToken = stoppingToken;
+        _loop = _inlineDone.Task;
+        _stoppingRegistration = stoppingToken.Register(static engine => ((SymbolEngine)engine!).EndInline(), this);
+        lock (_inlineGate)
+        {
+            // What came before the start is handled now, as the channel's loop takes it at its start.
+            _inlineStarted = true;
+            if (_draining || _inlineQueue.Count == 0)
+            {
+                return;
+            }
+
+            _draining = true;
+        }
+
+        Drain();
     }
 
     /// <summary>A price tick: kept as the latest and decided on by the writer, never queued behind other symbols.</summary>
@@ -193,7 +234,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     {
         Volatile.Write(ref _latestTick, change);
         Volatile.Write(ref _latestTickTimestamp, _time.GetTimestamp());
-        _inbox.Writer.TryWrite(PriceSignal.Instance);
+        Send(PriceSignal.Instance);
     }
 
     /// <summary>A mark price from the venue's funding / mark-price feed; updates without one are ignored.</summary>
@@ -215,13 +256,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     /// <summary>A funding payment the venue settled on this symbol's position; booked once by the writer.</summary>
     public ValueTask OnFundingAsync(FundingFee fee, CancellationToken cancellationToken) =>
-        _inbox.Writer.WriteAsync(new FundingMessage(fee), cancellationToken);
+        SendAsync(new FundingMessage(fee), cancellationToken);
 
     public ValueTask OnOrderUpdateAsync(OrderUpdate update, CancellationToken cancellationToken) =>
-        _inbox.Writer.WriteAsync(new UpdateMessage(update), cancellationToken);
+        SendAsync(new UpdateMessage(update), cancellationToken);
 
     /// <summary>Asks for a decision now (risk or connector state changed).</summary>
-    public void Poke() => _inbox.Writer.TryWrite(Redecide.Instance);
+    public void Poke() => Send(Redecide.Instance);
 
     /// <summary>
     /// One reconciliation run: compares working orders and position with the venue and applies the correction rules to
@@ -238,19 +279,19 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         var snapshotAt = _time.GetUtcNow();
         var venueOpen = await exchange.GetOpenOrdersAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var ordersDone = new TaskCompletionSource<OrderComparison>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inbox.Writer.WriteAsync(new ReconcileOrders(venueOpen, snapshotAt, ordersDone), cancellationToken).ConfigureAwait(false);
+        await SendAsync(new ReconcileOrders(venueOpen, snapshotAt, ordersDone), cancellationToken).ConfigureAwait(false);
         var (missing, unknown, _, _) = await ordersDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         foreach (var tracked in missing)
         {
             var lookup = await _gateway.LookupAsync(Symbol, tracked.Order.ClientOrderId, cancellationToken).ConfigureAwait(false);
-            await _inbox.Writer.WriteAsync(new LookupDone(tracked, lookup), cancellationToken).ConfigureAwait(false);
+            await SendAsync(new LookupDone(tracked, lookup), cancellationToken).ConfigureAwait(false);
         }
 
         var positions = await exchange.GetPositionsAsync(Symbol, cancellationToken).ConfigureAwait(false);
         var venue = positions.Where(p => p.Symbol == Symbol).Sum(p => p.Size);
         var entry = positions.FirstOrDefault(p => p.Symbol == Symbol)?.EntryPrice ?? 0m;
         var done = new TaskCompletionSource<ReconciliationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _inbox.Writer.WriteAsync(new ReconcilePosition(venue, entry, epoch, final, done), cancellationToken).ConfigureAwait(false);
+        await SendAsync(new ReconcilePosition(venue, entry, epoch, final, done), cancellationToken).ConfigureAwait(false);
         var result = await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return result with { MissingOrders = missing.Count, UnknownOrders = unknown.Count };
     }
@@ -274,7 +315,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_inbox.Writer.TryWrite(new StopMessage(cancelOrders, done)))
+        if (Send(new StopMessage(cancelOrders, done)))
         {
             await done.Task.WaitAsync(timeout).ConfigureAwait(false);
         }
@@ -295,54 +336,255 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                     break;
                 }
 
-                while (reader.TryRead(out var message))
+                if (HandleRound(inline: false) is { } stop)
                 {
-                    try
-                    {
-                        if (message is StopMessage stop)
-                        {
-                            await HandleStopAsync(stop).ConfigureAwait(false);
-                            return;
-                        }
-
-                        Handle(message);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        Log.HandlerFailed(_logger, Symbol, message.GetType().Name, ex);
-                        HaltOnStoreFailure(ex);
-                        switch (message)
-                        {
-                            case ReconcileOrders orders:
-                                orders.Done.TrySetException(ex);
-                                break;
-                            case ReconcilePosition position:
-                                position.Done.TrySetException(ex);
-                                break;
-                        }
-                    }
-                }
-
-                try
-                {
-                    TryDecide();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.HandlerFailed(_logger, Symbol, "decide", ex);
-                    HaltOnStoreFailure(ex);
-                }
-
-                if (_dirty)
-                {
-                    _dirty = false;
-                    _ledger.Refresh();
+                    await StopWriterAsync(stop).ConfigureAwait(false);
+                    return;
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Host stopping without a stop message: state is already on disk.
+        }
+    }
+
+    /// <summary>
+    /// One round of the writer: every message queued, in order, then one decision on the latest price and the operators'
+    /// snapshot refreshed when anything changed. Returns the stop message when one comes (the round ends there, what
+    /// follows it left queued for the stop).
+    /// </summary>
+    private StopMessage? HandleRound(bool inline)
+    {
+        while (TryTake(inline, out var message))
+        {
+            if (message is StopMessage stop)
+            {
+                return stop;
+            }
+
+            try
+            {
+                Handle(message);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.HandlerFailed(_logger, Symbol, message.GetType().Name, ex);
+                HaltOnStoreFailure(ex);
+                switch (message)
+                {
+                    case ReconcileOrders orders:
+                        orders.Done.TrySetException(ex);
+                        break;
+                    case ReconcilePosition position:
+                        position.Done.TrySetException(ex);
+                        break;
+                }
+            }
+        }
+
+        try
+        {
+            TryDecide();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.HandlerFailed(_logger, Symbol, "decide", ex);
+            HaltOnStoreFailure(ex);
+        }
+
+        if (_dirty)
+        {
+            _dirty = false;
+            _ledger.Refresh();
+        }
+
+        return null;
+    }
+
+    private async Task StopWriterAsync(StopMessage stop)
+    {
+        try
+        {
+            await HandleStopAsync(stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.HandlerFailed(_logger, Symbol, nameof(StopMessage), ex);
+            HaltOnStoreFailure(ex);
+        }
+    }
+
+    private bool TryTake(bool inline, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out EngineMessage message)
+    {
+        if (!inline)
+        {
+            return _inbox.Reader.TryRead(out message);
+        }
+
+        lock (_inlineGate)
+        {
+            if (_inlineEnded)
+            {
+                message = null;
+                return false;
+            }
+
+            return _inlineQueue.TryDequeue(out message);
+        }
+    }
+
+    /// <summary>Queues a message for the writer; false when it cannot take it (the channel full, the writer ended).</summary>
+    private bool Send(EngineMessage message) => _inline ? Post(message) : _inbox.Writer.TryWrite(message);
+
+    /// <summary>Queues a message for the writer, waiting for room in the channel when it is full (live).</summary>
+    private ValueTask SendAsync(EngineMessage message, CancellationToken cancellationToken)
+    {
+        if (!_inline)
+        {
+            return _inbox.Writer.WriteAsync(message, cancellationToken);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        Post(message);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The replay's writer (<see cref="MarketMakerOptions.InlineWriter"/>): the message is queued and, when no thread is
+    /// handling the queue, this thread handles it at once, round after round (<see cref="HandleRound"/>) until the queue is
+    /// empty; a message sent meanwhile (from the handling itself, a place's answer, or from another thread) is queued and
+    /// taken by the round after. This is what the channel with synchronous continuations did, without the channel's
+    /// and the loop's asynchronous machinery on every price (about a quarter of a quiet replayed tick's work). The queue
+    /// holds what one round sends, so it is not bounded; no thread ever waits for room. Once a stop is handled, the
+    /// channel takes over (<see cref="HandOff"/>): the stop's wait for places still out reads it, as live.
+    /// </summary>
+    private bool Post(EngineMessage message)
+    {
+        bool handedOff;
+        lock (_inlineGate)
+        {
+            handedOff = _handedOff;
+            if (!handedOff)
+            {
+                if (_inlineEnded)
+                {
+                    return false;
+                }
+
+                _inlineQueue.Enqueue(message);
+                if (_draining || !_inlineStarted)
+                {
+                    return true;
+                }
+
+                _draining = true;
+            }
+        }
+
+        if (handedOff)
+        {
+            return _inbox.Writer.TryWrite(message);
+        }
+
+        Drain();
+        return true;
+    }
+
+    /// <summary>Handles the replay writer's queue until it is empty; only the thread that set <see cref="_draining"/> runs it.</summary>
+    private void Drain()
+    {
+        try
+        {
+            while (true)
+            {
+                if (HandleRound(inline: true) is { } stop)
+                {
+                    HandOff(stop);
+                    return;
+                }
+
+                lock (_inlineGate)
+                {
+                    if (_inlineQueue.Count == 0 || _inlineEnded)
+                    {
+                        _draining = false;
+                        return;
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // What ends the channel's loop ends this writer: nothing more is handled, and the loop's task says why.
+            lock (_inlineGate)
+            {
+                _inlineEnded = true;
+                _draining = false;
+                _inlineQueue.Clear();
+            }
+
+            if (ex is OperationCanceledException && _stoppingToken.IsCancellationRequested)
+            {
+                _inlineDone.TrySetResult();
+            }
+            else
+            {
+                _inlineDone.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The replay writer's stop: what was queued after the stop goes to the channel, in order, and so does everything sent
+    /// from now on; the stop then runs as live (<see cref="HandleStopAsync"/>, whose wait for the places still out reads the
+    /// channel). Nobody reads the channel before this, so moving the queue into it runs nothing.
+    /// </summary>
+    private void HandOff(StopMessage stop)
+    {
+        lock (_inlineGate)
+        {
+            _handedOff = true;
+            _draining = false;
+            while (_inlineQueue.TryDequeue(out var next))
+            {
+                _inbox.Writer.TryWrite(next);
+            }
+        }
+
+        _ = FinishInlineAsync(stop);
+    }
+
+    private async Task FinishInlineAsync(StopMessage stop)
+    {
+        try
+        {
+            await StopWriterAsync(stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inlineDone.TrySetResult();
+        }
+    }
+
+    /// <summary>The host stops or the engine is disposed: the replay's writer handles nothing more (a stop under way finishes).</summary>
+    private void EndInline()
+    {
+        bool handedOff;
+        lock (_inlineGate)
+        {
+            _inlineEnded = true;
+            _inlineQueue.Clear();
+            handedOff = _handedOff;
+        }
+
+        if (!handedOff)
+        {
+            _inlineDone.TrySetResult();
         }
     }
 
@@ -595,7 +837,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                 activity?.SetStatus(ActivityStatusCode.Error, outcome.Message);
             }
 
-            await _inbox.Writer.WriteAsync(new PlaceDone(tracked, outcome, _time.GetTimestamp()), CancellationToken.None).ConfigureAwait(false);
+            await SendAsync(new PlaceDone(tracked, outcome, _time.GetTimestamp()), CancellationToken.None).ConfigureAwait(false);
         });
     }
 
@@ -617,7 +859,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         RunOffLoop(async token =>
         {
             var outcome = await _gateway.CancelAsync(Symbol, exchangeId, clientOrderId, token).ConfigureAwait(false);
-            await _inbox.Writer.WriteAsync(new CancelDone(tracked, outcome, reason), CancellationToken.None).ConfigureAwait(false);
+            await SendAsync(new CancelDone(tracked, outcome, reason), CancellationToken.None).ConfigureAwait(false);
         });
     }
 
@@ -639,7 +881,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
                     await _gateway.DelayAsync(Symbol, left + TimeSpan.FromMilliseconds(1), token).ConfigureAwait(false);
                 }
 
-                _inbox.Writer.TryWrite(Redecide.Instance);
+                Send(Redecide.Instance);
             });
         }
 
@@ -648,7 +890,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             RunOffLoop(async token =>
             {
                 var lookup = await _gateway.LookupAsync(Symbol, tracked.Order.ClientOrderId, token).ConfigureAwait(false);
-                await _inbox.Writer.WriteAsync(new LookupDone(tracked, lookup), CancellationToken.None).ConfigureAwait(false);
+                await SendAsync(new LookupDone(tracked, lookup), CancellationToken.None).ConfigureAwait(false);
             });
         }
     }
@@ -772,6 +1014,12 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         await _calls.CancelAsync().ConfigureAwait(false);
 
         _inbox.Writer.TryComplete();
+        if (_inline)
+        {
+            EndInline();
+            _stoppingRegistration.Dispose();
+        }
+
         if (_loop is not null)
         {
             try

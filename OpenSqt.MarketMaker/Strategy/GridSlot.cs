@@ -206,6 +206,7 @@ public sealed class GridSlot
         {
             _positionQuantity = value;
             _empty = _positionSign == 0 || value == 0;
+            PositionVersion++;
             Changes?.Note();
         }
     }
@@ -218,6 +219,7 @@ public sealed class GridSlot
         {
             _positionSign = value;
             _empty = value == 0 || _positionQuantity == 0;
+            PositionVersion++;
             Changes?.Note();
         }
     }
@@ -306,6 +308,12 @@ public sealed class GridSlot
 
     public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
 
+    /// <summary>
+    /// Counts the sets of <see cref="PositionQuantity"/> and <see cref="PositionSign"/>: a verdict on the position made at
+    /// one count holds while it has not moved (comparing the two decimals costs more than the verdict saves).
+    /// </summary>
+    internal int PositionVersion { get; private set; }
+
     /// <summary>No open position: kept as the position changes (a decision asks every slot, often several times).</summary>
     public bool IsEmpty => _empty;
 
@@ -346,5 +354,8 @@ internal sealed class SlotChanges
     }
 }
 
-/// <summary>Whether a slot's position of <see cref="Quantity"/> and <see cref="Sign"/>, closed on the grid of <see cref="Anchor"/>, was dust.</summary>
-internal readonly record struct DustVerdict(decimal Quantity, int Sign, decimal Anchor, bool IsDust);
+/// <summary>
+/// Whether a slot's position as it was at <see cref="GridSlot.PositionVersion"/> <see cref="Version"/>, closed on the grid
+/// of the anchor (set once: <see cref="Anchored"/> tells the only two grids a verdict can have been made on), was dust.
+/// </summary>
+internal readonly record struct DustVerdict(int Version, bool Anchored, bool IsDust);

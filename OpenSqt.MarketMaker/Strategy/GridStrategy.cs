@@ -624,15 +624,15 @@ public sealed class GridStrategy
     /// </summary>
     private bool IsDust(GridSlot slot)
     {
-        var quantity = slot.PositionQuantity;
-        var anchor = Anchor ?? 0m;
-        if (slot.LastDustVerdict is { } last && last.Quantity == quantity && last.Sign == slot.PositionSign && last.Anchor == anchor)
+        var anchored = Anchor is not null;
+        if (slot.LastDustVerdict is { } last && last.Version == slot.PositionVersion && last.Anchored == anchored)
         {
             return last.IsDust;
         }
 
+        var quantity = slot.PositionQuantity;
         var dust = quantity < Rules.MinQuantity || !Rules.IsOnStep(quantity) || (Rules.MinNotional > 0 && ClosePrice(slot) * quantity < Rules.MinNotional);
-        slot.LastDustVerdict = new DustVerdict(quantity, slot.PositionSign, anchor, dust);
+        slot.LastDustVerdict = new DustVerdict(slot.PositionVersion, anchored, dust);
         return dust;
     }
 
