@@ -30,6 +30,9 @@ public sealed record ReplayResult
     public required decimal Funding { get; init; }
     public required decimal FinalPosition { get; init; }
     public required decimal VenuePosition { get; init; }
+
+    /// <summary>Orders still working on the venue once the engine had stopped (none when its symbol cancels on exit).</summary>
+    public int WorkingAfterStop { get; init; }
     public required decimal Equity { get; init; }
     public required decimal MaxDrawdown { get; init; }
     public required string QueueModel { get; init; }

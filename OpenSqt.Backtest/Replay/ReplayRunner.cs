@@ -182,6 +182,7 @@ public sealed class ReplayRunner
         var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
         recorder.Finish(last.ToUnixTimeMilliseconds());
         await StopAsync(host, clock).ConfigureAwait(false);
+        var workingAfterStop = (await sim.GetOpenOrdersAsync(symbol, cancellationToken).ConfigureAwait(false)).Count;
 
         // Disposed before the copy: the engine's last writes (queued to the state's writer, see EngineStateStore) have run.
         host.Dispose();
@@ -208,6 +209,7 @@ public sealed class ReplayRunner
             Funding = recorder.Funding,
             FinalPosition = snapshot.Position,
             VenuePosition = venuePosition,
+            WorkingAfterStop = workingAfterStop,
             Equity = recorder.Equity,
             MaxDrawdown = recorder.MaxDrawdown,
             QueueModel = queueModel.ToString(),

@@ -215,6 +215,26 @@ public sealed class ReplayTests : IDisposable
         Assert.StartsWith("the engine did not finish starting before the first event at 2026-01-01T00:00:00", error.Message);
     }
 
+    /// <summary>
+    /// The engine's stop reaches its writer and runs as live: a symbol that cancels on exit leaves nothing working on the
+    /// venue, one that does not leaves its grid. (The replay's writer hands its queue to the stop; a stop that never
+    /// arrived would leave the three buys either way.)
+    /// </summary>
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 3)]
+    public async Task TheEnginesStopCancelsItsWorkingOrdersWhenItsSymbolCancelsOnExit(bool cancelOnExit, int working)
+    {
+        var path = WriteTrades([(T0, 95_000m, 1m), (T0 + 1000, 95_010m, 1m), (T0 + 2000, 95_020m, 1m)]);
+        var engine = BtcGrid();
+        engine["MarketMaker:Symbols:0:CancelOnExit"] = cancelOnExit ? "true" : "false";
+
+        var result = await ReplayAsync(path, SimQueueModel.Touch, engine: engine);
+
+        Assert.Empty(result.Fills);
+        Assert.Equal(working, result.WorkingAfterStop);
+    }
+
     private async Task<ReplayResult> ReplayAsync(string data, SimQueueModel? model, TimeSpan? latency = null, Dictionary<string, string?>? engine = null)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(engine ?? BtcGrid()).Build();
