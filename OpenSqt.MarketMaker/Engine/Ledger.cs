@@ -266,12 +266,12 @@ internal sealed partial class Ledger
     {
         decimal position = 0, notional = 0;
         var open = new List<Order>(_strategy.WorkingOrders);
-        foreach (var slot in _strategy.Slots)
+        foreach (var slot in _strategy.ActiveSlots)
         {
             // The sums of sign x quantity and sign x notional without the multiplications (a snapshot is built after
-            // every change, over every slot): +x or -x for a sign of 1 or -1 is exactly what the product was. A slot
-            // without a position adds a zero that only carries its decimals, which changes the sum only when it has more
-            // decimals than the sum so far.
+            // every change, over every slot that is not idle; an idle one adds nothing, not even decimals): +x or -x for
+            // a sign of 1 or -1 is exactly what the product was. A slot without a position adds a zero that only carries
+            // its decimals, which changes the sum only when it has more decimals than the sum so far.
             switch (slot.PositionSign)
             {
                 case > 0:

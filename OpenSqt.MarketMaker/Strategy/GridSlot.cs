@@ -182,6 +182,7 @@ public sealed class GridSlot
     private decimal? _postOnlyRefusedAtPrice;
     private int _refusals;
     private DateTimeOffset _parkedUntil = DateTimeOffset.MinValue;
+    private bool _idle = true;
 
     public GridSlot(long level, decimal price, decimal baseQuantity)
     {
@@ -207,6 +208,7 @@ public sealed class GridSlot
             _positionQuantity = value;
             _empty = _positionSign == 0 || value == 0;
             PositionVersion++;
+            CheckIdle();
             Changes?.Note();
         }
     }
@@ -220,6 +222,7 @@ public sealed class GridSlot
             _positionSign = value;
             _empty = value == 0 || _positionQuantity == 0;
             PositionVersion++;
+            CheckIdle();
             Changes?.Note();
         }
     }
@@ -228,7 +231,12 @@ public sealed class GridSlot
     public decimal OpenNotional
     {
         get => _openNotional;
-        set => SlotChanges.Set(Changes, ref _openNotional, value);
+        set
+        {
+            _openNotional = value;
+            CheckIdle();
+            Changes?.Note();
+        }
     }
 
     /// <summary>Fees paid on the fills that opened the open position.</summary>
@@ -255,6 +263,7 @@ public sealed class GridSlot
             _status = value;
             if ((value == SlotStatus.Free) != wasFree)
             {
+                CheckIdle();
                 Changes?.Note();
             }
         }
@@ -271,6 +280,7 @@ public sealed class GridSlot
                 value.Changes = Changes;
             }
 
+            CheckIdle();
             Changes?.Note();
         }
     }
@@ -303,8 +313,38 @@ public sealed class GridSlot
     public DateTimeOffset ParkedUntil
     {
         get => _parkedUntil;
-        set => SlotChanges.Set(Changes, ref _parkedUntil, value);
+        set
+        {
+            _parkedUntil = value;
+            CheckIdle();
+            Changes?.Note();
+        }
     }
+
+    /// <summary>
+    /// Holds nothing any walk over the slots reads: no order, free, no position, and a position quantity and entry notional
+    /// that are a plain 0 (a 0.000 left by a closed position carries its decimals into the snapshot's sums), never parked.
+    /// Most slots of a trailing grid are idle; the strategy's walks (decisions, sums, the snapshot) take only the others
+    /// (<c>GridStrategy.ActiveSlots</c>), in the order the slots are kept. Whether it is idle is kept as these change, and
+    /// every change of it is counted (<see cref="SlotChanges.Membership"/>).
+    /// </summary>
+    public bool IsIdle => _idle;
+
+    private void CheckIdle()
+    {
+        var idle = _order is null && _status == SlotStatus.Free && _positionSign == 0 && IsPlainZero(_positionQuantity) && IsPlainZero(_openNotional)
+            && _parkedUntil == DateTimeOffset.MinValue;
+        if (idle != _idle)
+        {
+            _idle = idle;
+            if (Changes is { } changes)
+            {
+                changes.Membership++;
+            }
+        }
+    }
+
+    private static bool IsPlainZero(decimal value) => value == 0m && value.Scale == 0;
 
     public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
 
@@ -343,6 +383,9 @@ public sealed class GridSlot
 internal sealed class SlotChanges
 {
     public long Count;
+
+    /// <summary>Counts the changes to which slots are kept and which are idle (<see cref="GridSlot.IsIdle"/>).</summary>
+    public long Membership;
 
     public void Note() => Count++;
 

@@ -39,6 +39,9 @@ public sealed class GridStrategy
     private int _quietNext;
     private bool _waitsOnPrice;
     private OpenTotals? _openTotals;
+    private readonly List<GridSlot> _activeScratch = [];
+    private GridSlot[] _active = [];
+    private long _activeAt = -1;
 
     public GridStrategy(GridOptions options, SymbolRules rules)
     {
@@ -70,6 +73,35 @@ public sealed class GridStrategy
 
     public IReadOnlyCollection<GridSlot> Slots => _slots.Values;
 
+    /// <summary>
+    /// The slots that are not idle (<see cref="GridSlot.IsIdle"/>), in the order of <see cref="Slots"/>: every walk that
+    /// an idle slot adds nothing to (decisions, sums, the snapshot) takes these, about half of a trailing grid's slots. Kept
+    /// until a slot is added, removed or turns idle or not; a new list each time, so a walk that changes slots as it goes
+    /// (dust merged) goes on over the list it started with, as it would over <see cref="Slots"/>.
+    /// </summary>
+    internal ReadOnlySpan<GridSlot> ActiveSlots
+    {
+        get
+        {
+            if (_activeAt != _changes.Membership)
+            {
+                foreach (var slot in _slots.Values)
+                {
+                    if (!slot.IsIdle)
+                    {
+                        _activeScratch.Add(slot);
+                    }
+                }
+
+                _active = [.. _activeScratch];
+                _activeScratch.Clear();
+                _activeAt = _changes.Membership;
+            }
+
+            return _active;
+        }
+    }
+
     /// <summary>Orders working or in flight.</summary>
     public int WorkingOrders
     {
@@ -100,7 +132,7 @@ public sealed class GridStrategy
         get
         {
             var net = 0m;
-            foreach (var slot in _slots.Values)
+            foreach (var slot in ActiveSlots)
             {
                 if (slot.PositionSign > 0)
                 {
@@ -142,6 +174,7 @@ public sealed class GridStrategy
 
             slot = new GridSlot(level, price, quantity) { Changes = _changes };
             _slots.Add(level, slot);
+            _changes.Membership++;
             _changes.Note();
         }
 
@@ -288,7 +321,7 @@ public sealed class GridStrategy
         if (limited || neutral)
         {
             decimal closingLong = 0, closingShort = 0;
-            foreach (var slot in _slots.Values)
+            foreach (var slot in ActiveSlots)
             {
                 // Added or taken without multiplying by the sign: only compared and subtracted below, where the
                 // decimals a product would carry change nothing.
@@ -329,7 +362,7 @@ public sealed class GridStrategy
         var shortsAllowed = opening && neutral && shortRoom > 0;
 
         // Cancels: openings the gate no longer allows, trailing, and limit closes a flatten replaces.
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (slot.ParkedUntil > now && slot.ParkedUntil < until)
             {
@@ -386,7 +419,7 @@ public sealed class GridStrategy
         }
 
         // Closing orders first: they reduce risk.
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (working >= limit)
             {
@@ -495,7 +528,7 @@ public sealed class GridStrategy
     private decimal WorkingOpening(OrderRole role)
     {
         var working = 0m;
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (slot.Order is { IsTerminal: false, CancelRequested: false } live && live.Role == role)
             {
@@ -528,6 +561,7 @@ public sealed class GridStrategy
         foreach (var level in _pruneScratch)
         {
             _slots.Remove(level);
+            _changes.Membership++;
             _changes.Note();
         }
 
@@ -554,7 +588,7 @@ public sealed class GridStrategy
     private OpenTotals SumOpenPositions()
     {
         decimal net = 0, notional = 0, fees = 0;
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (slot.PositionSign == 0 || slot.PositionQuantity == 0)
             {
@@ -581,7 +615,7 @@ public sealed class GridStrategy
     /// <summary>Cancels for every working order (exit).</summary>
     public void CancelAll(List<GridAction> actions)
     {
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (slot.Order is { IsTerminal: false, CancelRequested: false } && slot.Status != SlotStatus.Free)
             {
@@ -647,7 +681,7 @@ public sealed class GridStrategy
     /// </summary>
     private void MergeDust(DateTimeOffset now)
     {
-        foreach (var dust in _slots.Values)
+        foreach (var dust in ActiveSlots)
         {
             if (dust.Status != SlotStatus.Free || dust.Order is not null || dust.IsEmpty || !IsDust(dust)
                 || (Options.CloseDustWithMarketOrder && IsSendableReduceOnly(dust.PositionQuantity)))
@@ -656,7 +690,7 @@ public sealed class GridStrategy
             }
 
             GridSlot? target = null;
-            foreach (var slot in _slots.Values)
+            foreach (var slot in ActiveSlots)
             {
                 if (slot != dust && slot.PositionSign == dust.PositionSign && !slot.IsEmpty && slot.Status == SlotStatus.Free && slot.Order is null && !slot.IsParked(now)
                     && (target is null || Math.Abs(slot.Level - dust.Level) < Math.Abs(target.Level - dust.Level)))
@@ -687,7 +721,7 @@ public sealed class GridStrategy
     private void AddCleanup(decimal price, List<GridAction> actions)
     {
         int buys = 0, sells = 0;
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (slot.Order is { IsTerminal: false, CancelRequested: false })
             {
@@ -704,7 +738,7 @@ public sealed class GridStrategy
 
         var side = buys >= sells ? OrderSide.Buy : OrderSide.Sell;
         var count = 0;
-        foreach (var slot in _slots.Values)
+        foreach (var slot in ActiveSlots)
         {
             if (slot.Order is { IsTerminal: false, CancelRequested: false } order && order.Side == side && count < _cleanupScratch.Length)
             {

@@ -74,6 +74,8 @@ public sealed class QuietDecisionTests
 
             FillCrossed(full, price, now);
             FillCrossed(repeating, price, now);
+            AssertTheWalksTakeEverySlotThatIsNotIdleInOrder(full);
+            AssertTheWalksTakeEverySlotThatIsNotIdleInOrder(repeating);
         }
 
         Assert.True(repeating.FullDecisions * 3 < full.FullDecisions, $"{repeating.FullDecisions} full decisions of {full.FullDecisions}");
@@ -273,6 +275,20 @@ public sealed class QuietDecisionTests
                 strategy.ApplyOrderState(slot, order, filled == order.Quantity ? OrderStatus.Filled : OrderStatus.PartiallyFilled, filled, order.Price, 0.01m, null, now);
             }
         }
+    }
+
+    /// <summary>
+    /// The slots the decisions, sums and snapshot walk are the kept slots, in their order, less those holding nothing a walk
+    /// reads (worked out here from the fields, so a setter that forgot to say a slot turned idle or not is caught).
+    /// </summary>
+    private static void AssertTheWalksTakeEverySlotThatIsNotIdleInOrder(GridStrategy strategy)
+    {
+        static bool PlainZero(decimal value) => value == 0m && value.Scale == 0;
+        var expected = strategy.Slots
+            .Where(s => !(s.Order is null && s.Status == SlotStatus.Free && s.PositionSign == 0 && PlainZero(s.PositionQuantity) && PlainZero(s.OpenNotional)
+                && s.ParkedUntil == DateTimeOffset.MinValue))
+            .ToList();
+        Assert.Equal(expected, strategy.ActiveSlots.ToArray());
     }
 
     /// <summary>The open positions marked at <paramref name="price"/>, slot by slot, opening fees included.</summary>

@@ -613,6 +613,44 @@ public sealed class StrategyTests
         Assert.Equal("ETHUSDT", order.ToOrder("ETHUSDT").Symbol);
     }
 
+    /// <summary>
+    /// The decisions, sums and snapshot walk only the slots that hold something they read (GridStrategy.ActiveSlots), in
+    /// the order the slots are kept: each field that makes a slot count sets it walked, and setting it back to nothing
+    /// takes it out again.
+    /// </summary>
+    [Fact]
+    public void ASlotIsWalkedWhileItHoldsAnythingAWalkReadsInTheOrderTheSlotsAreKept()
+    {
+        var strategy = new GridStrategy(Grid(), Btc);
+        strategy.SetAnchor(95_000m);
+        var first = strategy.GetOrCreateSlot(-3);
+        var slot = strategy.GetOrCreateSlot(-1);
+        var last = strategy.GetOrCreateSlot(-2);
+        Assert.Empty(strategy.ActiveSlots.ToArray());
+        (Action Set, Action Reset)[] fields =
+        [
+            (() => slot.PositionSign = 1, () => slot.PositionSign = 0),
+            (() => slot.PositionQuantity = 0.000m, () => slot.PositionQuantity = 0m),
+            (() => slot.OpenNotional = 0.00m, () => slot.OpenNotional = 0m),
+            (() => slot.Status = SlotStatus.Pending, () => slot.Status = SlotStatus.Free),
+            (() => slot.Order = new SlotOrder { ClientOrderId = "c1", Role = OrderRole.OpenLong, Price = 94_900m, Quantity = 0.002m }, () => slot.Order = null),
+            (() => slot.ParkedUntil = Now, () => slot.ParkedUntil = DateTimeOffset.MinValue),
+        ];
+        foreach (var (set, reset) in fields)
+        {
+            set();
+            Assert.Same(slot, Assert.Single(strategy.ActiveSlots.ToArray()));
+            reset();
+            Assert.Empty(strategy.ActiveSlots.ToArray());
+        }
+
+        last.PositionSign = -1;
+        first.PositionSign = 1;
+        slot.ParkedUntil = Now;
+        Assert.Equal([first, slot, last], strategy.ActiveSlots.ToArray());
+        Assert.Equal(strategy.Slots.Where(s => s.PositionSign != 0 || s.IsParked(Now.AddTicks(-1))), strategy.ActiveSlots.ToArray());
+    }
+
     [Fact]
     public void ADustVerdictFollowsThePositionItWasMadeFor()
     {
