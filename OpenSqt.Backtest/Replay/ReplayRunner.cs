@@ -444,6 +444,7 @@ public sealed class ReplayRunner
         private decimal _position;
         private decimal _price;
         private decimal _peak;
+        private decimal _cashAndFunding;
         private long _nextSample = long.MinValue;
 
         public decimal Fees { get; private set; }
@@ -452,7 +453,7 @@ public sealed class ReplayRunner
 
         public decimal MaxDrawdown { get; private set; }
 
-        public decimal Equity => _cash + Funding + (_position * _price);
+        public decimal Equity => _cashAndFunding + (_position * _price);
 
         public IReadOnlyList<ReplaySample> Samples => _samples;
 
@@ -470,14 +471,32 @@ public sealed class ReplayRunner
                 filled = true;
             }
 
+            var funded = false;
             while (venue.Funding.TryDequeue(out var fee))
             {
                 Funding += fee.Amount;
+                funded = true;
+            }
+
+            if (filled || funded)
+            {
+                // Cash and funding change only here (once per fill or payment): summed once, not on every trade.
+                _cashAndFunding = _cash + Funding;
             }
 
             var equity = Equity;
-            _peak = Math.Max(_peak, equity);
-            MaxDrawdown = Math.Max(MaxDrawdown, _peak - equity);
+            if (equity > _peak)
+            {
+                _peak = equity;
+            }
+            else
+            {
+                var drawdown = _peak - equity;
+                if (drawdown > MaxDrawdown)
+                {
+                    MaxDrawdown = drawdown;
+                }
+            }
             if (filled || trade.TimeMs >= _nextSample)
             {
                 Sample(trade.TimeMs, equity);

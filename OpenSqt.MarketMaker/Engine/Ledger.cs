@@ -29,6 +29,7 @@ internal sealed partial class Ledger
     private readonly HashSet<string> _unpricedAssets = new(StringComparer.Ordinal);
     private DateTimeOffset? _openedAt;
     private EngineSnapshot _snapshot;
+    private PositionSums? _positionSums;
 
     /// <summary>
     /// <paramref name="assetPrice"/> gives the latest price of another symbol the engine trades (0 when unknown), to convert
@@ -264,14 +265,36 @@ internal sealed partial class Ledger
 
     private EngineSnapshot BuildSnapshot()
     {
-        decimal position = 0, notional = 0;
+        // The position's sums change only with the slots' positions and which slots are kept: worked out again only then
+        // (a snapshot is built after every change, and most are orders coming and going).
+        var at = (_strategy.PositionsVersion, _strategy.MembershipVersion);
+        if (_positionSums is not { } sums || sums.At != at)
+        {
+            sums = SumPositions(at);
+            _positionSums = sums;
+        }
+
         var open = new List<Order>(_strategy.WorkingOrders);
         foreach (var slot in _strategy.ActiveSlots)
         {
-            // The sums of sign x quantity and sign x notional without the multiplications (a snapshot is built after
-            // every change, over every slot that is not idle; an idle one adds nothing, not even decimals): +x or -x for
-            // a sign of 1 or -1 is exactly what the product was. A slot without a position adds a zero that only carries
-            // its decimals, which changes the sum only when it has more decimals than the sum so far.
+            if (slot.Order is { } order && !order.IsTerminal)
+            {
+                open.Add(ToOrder(order));
+            }
+        }
+
+        return new EngineSnapshot(_symbol, sums.Position, sums.Notional, Pnl, open, _strategy.WorkingOrders, _strategy.Anchor, sums.Position == 0 ? null : _openedAt, _time.GetUtcNow());
+    }
+
+    private PositionSums SumPositions((long, long) at)
+    {
+        decimal position = 0, notional = 0;
+        foreach (var slot in _strategy.ActiveSlots)
+        {
+            // The sums of sign x quantity and sign x notional without the multiplications, over every slot that is not
+            // idle (an idle one adds nothing, not even decimals): +x or -x for a sign of 1 or -1 is exactly what the product
+            // was. A slot without a position adds a zero that only carries its decimals, which changes the sum only when
+            // it has more decimals than the sum so far.
             switch (slot.PositionSign)
             {
                 case > 0:
@@ -295,15 +318,13 @@ internal sealed partial class Ledger
 
                     break;
             }
-
-            if (slot.Order is { } order && !order.IsTerminal)
-            {
-                open.Add(ToOrder(order));
-            }
         }
 
-        return new EngineSnapshot(_symbol, position, notional, Pnl, open, _strategy.WorkingOrders, _strategy.Anchor, position == 0 ? null : _openedAt, _time.GetUtcNow());
+        return new PositionSums(at, position, notional);
     }
+
+    /// <summary>The snapshot's position and entry notional, summed at the strategy's positions and membership counts <see cref="At"/>.</summary>
+    private readonly record struct PositionSums((long Positions, long Membership) At, decimal Position, decimal Notional);
 
     private Order ToOrder(SlotOrder order) => order.ToOrder(_symbol);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
@@ -60,15 +61,16 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     private volatile bool _parked;
     private int _outstanding;
 
-    // The replay's writer (InlineWriter; see Post): its queue, and whether a thread is handling it now, whether the engine
-    // has started (nothing is handled before), whether the stop has handed the queue to the channel, whether it has ended.
-    private readonly Lock _inlineGate = new();
-    private readonly Queue<EngineMessage> _inlineQueue = new();
+    // The replay's writer (InlineWriter; see Post): its queue, whether a thread is handling it now (1, set and cleared
+    // with Interlocked), whether the engine has started (nothing is handled before), whether the stop has handed the queue
+    // to the channel (moves into it under _handOffGate, in order), whether it has ended.
+    private readonly ConcurrentQueue<EngineMessage> _inlineQueue = new();
+    private readonly Lock _handOffGate = new();
     private readonly TaskCompletionSource _inlineDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _draining;
-    private bool _inlineStarted;
-    private bool _handedOff;
-    private bool _inlineEnded;
+    private int _draining;
+    private int _inlineStarted;
+    private volatile bool _handedOff;
+    private volatile bool _inlineEnded;
     private CancellationToken _stoppingToken;
     private CancellationTokenRegistration _stoppingRegistration;
 
@@ -182,13 +184,8 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// </summary>
     public bool IsIdle => (_inline ? InlineIdle() : _parked && _inbox.Reader.Count == 0) && Volatile.Read(ref _outstanding) <= _gateway.WaitingOnTime(Symbol);
 
-    private bool InlineIdle()
-    {
-        lock (_inlineGate)
-        {
-            return !_draining && _inlineQueue.Count == 0 && (!_handedOff || _inbox.Reader.Count == 0);
-        }
-    }
+    private bool InlineIdle() =>
+        Volatile.Read(ref _draining) == 0 && _inlineQueue.IsEmpty && (!_handedOff || _inbox.Reader.Count == 0);
 
     /// <summary>Starts the writer. A symbol without saved state anchors its grid on <paramref name="price"/>.</summary>
     public void Start(decimal price, CancellationToken stoppingToken)
@@ -214,19 +211,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _stoppingToken = stoppingToken;
         _loop = _inlineDone.Task;
         _stoppingRegistration = stoppingToken.Register(static engine => ((SymbolEngine)engine!).EndInline(), this);
-        lock (_inlineGate)
+        // What came before the start is handled now, as the channel's loop takes it at its start. (A full fence: a message
+        // queued by a thread that saw the writer not started yet is seen here.)
+        Interlocked.Exchange(ref _inlineStarted, 1);
+        if (!_inlineQueue.IsEmpty && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
-            // What came before the start is handled now, as the channel's loop takes it at its start.
-            _inlineStarted = true;
-            if (_draining || _inlineQueue.Count == 0)
-            {
-                return;
-            }
-
-            _draining = true;
+            Drain();
         }
-
-        Drain();
     }
 
     /// <summary>A price tick: kept as the latest and decided on by the writer, never queued behind other symbols.</summary>
@@ -422,16 +413,13 @@ public sealed partial class SymbolEngine : IAsyncDisposable
             return _inbox.Reader.TryRead(out message);
         }
 
-        lock (_inlineGate)
+        if (_inlineEnded || _handedOff)
         {
-            if (_inlineEnded)
-            {
-                message = null;
-                return false;
-            }
-
-            return _inlineQueue.TryDequeue(out message);
+            message = null;
+            return false;
         }
+
+        return _inlineQueue.TryDequeue(out message);
     }
 
     /// <summary>Queues a message for the writer; false when it cannot take it (the channel full, the writer ended).</summary>
@@ -465,33 +453,29 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// </summary>
     private bool Post(EngineMessage message)
     {
-        bool handedOff;
-        lock (_inlineGate)
-        {
-            handedOff = _handedOff;
-            if (!handedOff)
-            {
-                if (_inlineEnded)
-                {
-                    return false;
-                }
-
-                _inlineQueue.Enqueue(message);
-                if (_draining || !_inlineStarted)
-                {
-                    return true;
-                }
-
-                _draining = true;
-            }
-        }
-
-        if (handedOff)
+        if (_handedOff)
         {
             return _inbox.Writer.TryWrite(message);
         }
 
-        Drain();
+        if (_inlineEnded)
+        {
+            return false;
+        }
+
+        _inlineQueue.Enqueue(message);
+        if (_handedOff)
+        {
+            // The stop took the queue over while this was queued: it follows what was queued before it into the channel.
+            MoveQueueToChannel();
+            return true;
+        }
+
+        if (Volatile.Read(ref _inlineStarted) == 1 && Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            Drain();
+        }
+
         return true;
     }
 
@@ -502,31 +486,34 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         {
             while (true)
             {
+                if (_handedOff || _inlineEnded)
+                {
+                    // Taken after the stop took over (or the end): the channel's reader handles what comes now.
+                    Interlocked.Exchange(ref _draining, 0);
+                    return;
+                }
+
                 if (HandleRound(inline: true) is { } stop)
                 {
                     HandOff(stop);
                     return;
                 }
 
-                lock (_inlineGate)
+                // Let go, then look again (a full fence: a message queued by a thread that found the writer busy is
+                // seen here, or that thread finds it free and handles it itself).
+                Interlocked.Exchange(ref _draining, 0);
+                if (_inlineQueue.IsEmpty || _inlineEnded || _handedOff || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
                 {
-                    if (_inlineQueue.Count == 0 || _inlineEnded)
-                    {
-                        _draining = false;
-                        return;
-                    }
+                    return;
                 }
             }
         }
         catch (Exception ex)
         {
             // What ends the channel's loop ends this writer: nothing more is handled, and the loop's task says why.
-            lock (_inlineGate)
-            {
-                _inlineEnded = true;
-                _draining = false;
-                _inlineQueue.Clear();
-            }
+            _inlineEnded = true;
+            _inlineQueue.Clear();
+            Interlocked.Exchange(ref _draining, 0);
 
             if (ex is OperationCanceledException && _stoppingToken.IsCancellationRequested)
             {
@@ -546,17 +533,22 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// </summary>
     private void HandOff(StopMessage stop)
     {
-        lock (_inlineGate)
+        _handedOff = true;
+        Interlocked.Exchange(ref _draining, 0);
+        MoveQueueToChannel();
+        _ = FinishInlineAsync(stop);
+    }
+
+    /// <summary>Moves what the replay writer's queue holds into the channel, in order (two threads moving at once take turns).</summary>
+    private void MoveQueueToChannel()
+    {
+        lock (_handOffGate)
         {
-            _handedOff = true;
-            _draining = false;
             while (_inlineQueue.TryDequeue(out var next))
             {
                 _inbox.Writer.TryWrite(next);
             }
         }
-
-        _ = FinishInlineAsync(stop);
     }
 
     private async Task FinishInlineAsync(StopMessage stop)
@@ -574,15 +566,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// <summary>The host stops or the engine is disposed: the replay's writer handles nothing more (a stop under way finishes).</summary>
     private void EndInline()
     {
-        bool handedOff;
-        lock (_inlineGate)
-        {
-            _inlineEnded = true;
-            _inlineQueue.Clear();
-            handedOff = _handedOff;
-        }
-
-        if (!handedOff)
+        _inlineEnded = true;
+        _inlineQueue.Clear();
+        if (!_handedOff)
         {
             _inlineDone.TrySetResult();
         }

@@ -209,7 +209,7 @@ public sealed class GridSlot
             _empty = _positionSign == 0 || value == 0;
             PositionVersion++;
             CheckIdle();
-            Changes?.Note();
+            NotePosition();
         }
     }
 
@@ -223,7 +223,7 @@ public sealed class GridSlot
             _empty = value == 0 || _positionQuantity == 0;
             PositionVersion++;
             CheckIdle();
-            Changes?.Note();
+            NotePosition();
         }
     }
 
@@ -235,7 +235,7 @@ public sealed class GridSlot
         {
             _openNotional = value;
             CheckIdle();
-            Changes?.Note();
+            NotePosition();
         }
     }
 
@@ -243,7 +243,11 @@ public sealed class GridSlot
     public decimal OpenFees
     {
         get => _openFees;
-        set => SlotChanges.Set(Changes, ref _openFees, value);
+        set
+        {
+            _openFees = value;
+            NotePosition();
+        }
     }
 
     /// <summary>Realised PnL of the round trip in progress (part-closed positions).</summary>
@@ -346,6 +350,16 @@ public sealed class GridSlot
 
     private static bool IsPlainZero(decimal value) => value == 0m && value.Scale == 0;
 
+    /// <summary>A change of the open position (side, quantity, entry notional, opening fees): counted as any change, and as one of the positions'.</summary>
+    private void NotePosition()
+    {
+        if (Changes is { } changes)
+        {
+            changes.Positions++;
+            changes.Note();
+        }
+    }
+
     public bool IsParked(DateTimeOffset now) => now < ParkedUntil;
 
     /// <summary>
@@ -386,6 +400,12 @@ internal sealed class SlotChanges
 
     /// <summary>Counts the changes to which slots are kept and which are idle (<see cref="GridSlot.IsIdle"/>).</summary>
     public long Membership;
+
+    /// <summary>
+    /// Counts the changes to the slots' open positions (side, quantity, entry notional, opening fees): sums over the
+    /// positions hold while it has not moved, however many orders came and went.
+    /// </summary>
+    public long Positions;
 
     public void Note() => Count++;
 

@@ -73,6 +73,12 @@ public sealed class GridStrategy
 
     public IReadOnlyCollection<GridSlot> Slots => _slots.Values;
 
+    /// <summary>Counts the changes to the slots' open positions (see <see cref="SlotChanges.Positions"/>).</summary>
+    internal long PositionsVersion => _changes.Positions;
+
+    /// <summary>Counts the changes to which slots are kept and which are idle (see <see cref="SlotChanges.Membership"/>).</summary>
+    internal long MembershipVersion => _changes.Membership;
+
     /// <summary>
     /// The slots that are not idle (<see cref="GridSlot.IsIdle"/>), in the order of <see cref="Slots"/>: every walk that
     /// an idle slot adds nothing to (decisions, sums, the snapshot) takes these, about half of a trailing grid's slots. Kept
@@ -575,8 +581,9 @@ public sealed class GridStrategy
     public decimal UnrealisedPnl(decimal price)
     {
         // Summed per slot, multiplied once: the same figure as each slot's (sign x (price x quantity - notional) - fees).
-        // The sums change only with the slots: kept until the next change, a tick costs one multiplication.
-        if (_openTotals is not { } totals || totals.Changes != _changes.Count)
+        // The sums change only with the slots' positions: kept until the next change of one (orders coming and going
+        // leave them), a tick costs one multiplication.
+        if (_openTotals is not { } totals || totals.Positions != _changes.Positions)
         {
             totals = SumOpenPositions();
             _openTotals = totals;
@@ -609,7 +616,7 @@ public sealed class GridStrategy
             fees += slot.OpenFees;
         }
 
-        return new OpenTotals(_changes.Count, net, notional, fees);
+        return new OpenTotals(_changes.Positions, net, notional, fees);
     }
 
     /// <summary>Cancels for every working order (exit).</summary>
@@ -1084,5 +1091,5 @@ public sealed class GridStrategy
     private readonly record struct QuietDecision(long Changes, TradingGate Gate, long TopBuy, long BottomSell, long Center, DateTimeOffset Until, decimal Low, decimal High);
 
     /// <summary>The open positions' signed quantity, entry notional and opening fees, at a count of changes.</summary>
-    private readonly record struct OpenTotals(long Changes, decimal Net, decimal Notional, decimal Fees);
+    private readonly record struct OpenTotals(long Positions, decimal Net, decimal Notional, decimal Fees);
 }
