@@ -326,20 +326,12 @@ public sealed class GridStrategy
         decimal net = 0, sellCover = 0, buyCover = 0;
         if (limited || neutral)
         {
+            // The net position as the open-position sums hold it (kept until a position changes): only compared and
+            // subtracted below, so the decimals another way of summing would carry change nothing.
+            net = OpenTotalsNow().Net;
             decimal closingLong = 0, closingShort = 0;
             foreach (var slot in ActiveSlots)
             {
-                // Added or taken without multiplying by the sign: only compared and subtracted below, where the
-                // decimals a product would carry change nothing.
-                if (slot.PositionSign > 0)
-                {
-                    net += slot.PositionQuantity;
-                }
-                else if (slot.PositionSign < 0)
-                {
-                    net -= slot.PositionQuantity;
-                }
-
                 if (slot.Order is { IsTerminal: false } live)
                 {
                     switch (live.Role)
@@ -581,15 +573,24 @@ public sealed class GridStrategy
     public decimal UnrealisedPnl(decimal price)
     {
         // Summed per slot, multiplied once: the same figure as each slot's (sign x (price x quantity - notional) - fees).
-        // The sums change only with the slots' positions: kept until the next change of one (orders coming and going
-        // leave them), a tick costs one multiplication.
+        // A tick costs one multiplication.
+        var totals = OpenTotalsNow();
+        return (price * totals.Net) - totals.Notional - totals.Fees;
+    }
+
+    /// <summary>
+    /// The open positions' sums (net, entry notional, opening fees). They change only with the slots' positions: kept until
+    /// the next change of one (orders coming and going leave them).
+    /// </summary>
+    private OpenTotals OpenTotalsNow()
+    {
         if (_openTotals is not { } totals || totals.Positions != _changes.Positions)
         {
             totals = SumOpenPositions();
             _openTotals = totals;
         }
 
-        return (price * totals.Net) - totals.Notional - totals.Fees;
+        return totals;
     }
 
     private OpenTotals SumOpenPositions()
