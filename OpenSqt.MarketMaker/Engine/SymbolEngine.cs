@@ -14,8 +14,9 @@ namespace OpenSqt.MarketMaker.Engine;
 /// <summary>
 /// One symbol's trading: the only writer of its grid, orders and PnL. Everything reaches it through a bounded channel
 /// read by one loop (prices are coalesced: only the latest one is decided on), so updates apply in order and a slow
-/// symbol never holds up another. Orders are persisted before they are sent; venue calls run off the loop and post
-/// their answers back to it. The loop only routes and decides: <see cref="OrderTracker"/> puts venue answers and stream
+/// symbol never holds up another (the replay's inline writer queues without the channel and handles its queue on the
+/// thread that finds it idle, in the same rounds; see <see cref="Post"/>). Orders are persisted before they are sent;
+/// venue calls run off the loop and post their answers back to it. The loop only routes and decides: <see cref="OrderTracker"/> puts venue answers and stream
 /// events onto orders, <see cref="Ledger"/> books fills, position and PnL, <see cref="Reconciler"/> compares with the
 /// venue, and <see cref="GridStrategy"/> decides.
 /// </summary>
