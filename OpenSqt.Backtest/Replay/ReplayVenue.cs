@@ -193,6 +193,13 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
 
     public IAsyncEnumerable<PriceChange> SubscribePriceAsync(IReadOnlyCollection<string> symbols, CancellationToken cancellationToken = default)
     {
+        // A replay trades one symbol: its ticks are told by comparing the symbol, not by hashing it for every trade.
+        if (symbols.Count == 1)
+        {
+            var only = symbols.First();
+            return _prices.Subscribe(p => string.Equals(p.Symbol, only, StringComparison.Ordinal), cancellationToken);
+        }
+
         var set = symbols.ToHashSet(StringComparer.Ordinal);
         return _prices.Subscribe(p => set.Contains(p.Symbol), cancellationToken);
     }

@@ -450,9 +450,12 @@ public sealed partial class EngineHost : BackgroundService
         {
             try
             {
+                SymbolEngine? engine = null;
                 await foreach (var change in _exchange.SubscribePriceAsync(symbols, stoppingToken).ConfigureAwait(false))
                 {
-                    if (_engines.TryGetValue(change.Symbol, out var engine))
+                    // The symbol of the tick before is compared first: one symbol's ticks come in runs (an engine of one
+                    // symbol sees nothing else), and a comparison costs less than hashing the symbol for every tick.
+                    if ((engine is not null && string.Equals(engine.Symbol, change.Symbol, StringComparison.Ordinal)) || _engines.TryGetValue(change.Symbol, out engine))
                     {
                         engine.OnPrice(change);
                     }

@@ -183,7 +183,20 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// replay waits for this after each event instead of sleeping (a call running on a pool thread it sees by the pool);
     /// it is read-only and changes nothing for live trading.
     /// </summary>
-    public bool IsIdle => (_inline ? InlineIdle() : _parked && _inbox.Reader.Count == 0) && Volatile.Read(ref _outstanding) <= _gateway.WaitingOnTime(Symbol);
+    public bool IsIdle
+    {
+        get
+        {
+            if (!(_inline ? InlineIdle() : _parked && _inbox.Reader.Count == 0))
+            {
+                return false;
+            }
+
+            // With no call out, the gateway is not asked (a lookup by symbol, on every replayed event) which of them wait on time.
+            var outstanding = Volatile.Read(ref _outstanding);
+            return outstanding == 0 || outstanding <= _gateway.WaitingOnTime(Symbol);
+        }
+    }
 
     private bool InlineIdle() =>
         Volatile.Read(ref _draining) == 0 && _inlineQueue.IsEmpty && (!_handedOff || _inbox.Reader.Count == 0);
