@@ -225,6 +225,7 @@ public sealed partial class SymbolEngine : IAsyncDisposable
         _stoppingToken = stoppingToken;
         _loop = _inlineDone.Task;
         _stoppingRegistration = stoppingToken.Register(static engine => ((SymbolEngine)engine!).EndInline(), this);
+
         // What came before the start is handled now, as the channel's loop takes it at its start. (A full fence: a message
         // queued by a thread that saw the writer not started yet is seen here.)
         Interlocked.Exchange(ref _inlineStarted, 1);
