@@ -229,7 +229,8 @@ public sealed class ReplayTests : IDisposable
         var engine = BtcGrid();
         engine["MarketMaker:Symbols:0:CancelOnExit"] = cancelOnExit ? "true" : "false";
 
-        var result = await ReplayAsync(path, SimQueueModel.Touch, engine: engine);
+        // A stop that never reaches the writer hangs the replay's end: bounded, so it fails instead.
+        var result = await ReplayAsync(path, SimQueueModel.Touch, engine: engine).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Empty(result.Fills);
         Assert.Equal(working, result.WorkingAfterStop);
