@@ -517,10 +517,14 @@ public sealed partial class EngineHost : BackgroundService
     private async Task PublishMarksAsync(CancellationToken stoppingToken)
     {
         var published = new Dictionary<string, decimal>(StringComparer.Ordinal);
+
+        // The engines are all made before the pumps start and never change after: taken once, not copied out of the
+        // concurrent dictionary (under all its locks) every second.
+        var engines = _engines.Values.ToArray();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            foreach (var engine in _engines.Values)
+            foreach (var engine in engines)
             {
                 var price = engine.ValuationPrice;
                 if (price > 0 && (!published.TryGetValue(engine.Symbol, out var last) || last != price))
