@@ -217,18 +217,7 @@ public sealed class OrderEntryTests
     [Fact]
     public async Task APlaceWhoseStreamBreaksBeforeTheAnswerIsUnavailableAndTheNextOrderOpensANewStream()
     {
-        var calls = 0;
-        await using var server = await ScriptedConnector.StartAsync(orderEntry: async (requests, responses, context) =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                // The first stream takes one request and breaks without answering it.
-                await requests.MoveNext(context.CancellationToken);
-                throw new RpcException(new Status(StatusCode.Unavailable, "connector going away"));
-            }
-
-            await ScriptedConnector.AcceptPlacesAsync(requests, responses, context);
-        });
+        await using var server = await ScriptedConnector.FirstStreamBreaksAsync(_ => throw new RpcException(new Status(StatusCode.Unavailable, "connector going away")));
         await using var provider = Client(server.Address);
         var remote = provider.GetRequiredService<RemoteExchange>();
 
@@ -239,7 +228,7 @@ public sealed class OrderEntryTests
 
         var next = await remote.PlaceOrderAsync(Buy(90_000m, "next"));
         Assert.Equal("next", next.ClientOrderId);
-        Assert.Equal(2, calls);
+        Assert.Equal(2, server.OrderEntryCalls);
         Assert.Equal(0, server.UnaryPlaces);
     }
 
@@ -251,18 +240,7 @@ public sealed class OrderEntryTests
     [Fact]
     public async Task APlaceWhoseStreamTheConnectorResetsIsUnavailableNotAnInternalError()
     {
-        var calls = 0;
-        await using var server = await ScriptedConnector.StartAsync(orderEntry: async (requests, responses, context) =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                await requests.MoveNext(context.CancellationToken);
-                context.GetHttpContext().Abort();
-                return;
-            }
-
-            await ScriptedConnector.AcceptPlacesAsync(requests, responses, context);
-        });
+        await using var server = await ScriptedConnector.FirstStreamBreaksAsync(context => context.GetHttpContext().Abort());
         await using var provider = Client(server.Address);
         var remote = provider.GetRequiredService<RemoteExchange>();
 
@@ -272,7 +250,7 @@ public sealed class OrderEntryTests
 
         var next = await remote.PlaceOrderAsync(Buy(90_000m, "next")).WaitAsync(Timeout);
         Assert.Equal("next", next.ClientOrderId);
-        Assert.Equal(2, calls);
+        Assert.Equal(2, server.OrderEntryCalls);
     }
 
     /// <summary>The same over the unary call (a connector without the stream): a reset call is unavailable, not internal.</summary>
@@ -413,6 +391,26 @@ public sealed class OrderEntryTests
             {
                 await responses.WriteAsync(new W.OrderEntryResponse { CorrelationId = requests.Current.CorrelationId, Placed = Accept(requests.Current.Place) });
             }
+        }
+
+        /// <summary>
+        /// A connector whose first order entry stream takes one request and then breaks as <paramref name="breakStream"/>
+        /// does (throws a status, resets the call) without answering it; every later stream accepts its places.
+        /// </summary>
+        public static Task<ScriptedConnector> FirstStreamBreaksAsync(Action<ServerCallContext> breakStream)
+        {
+            var streams = 0;
+            return StartAsync(orderEntry: async (requests, responses, context) =>
+            {
+                if (Interlocked.Increment(ref streams) == 1)
+                {
+                    await requests.MoveNext(context.CancellationToken);
+                    breakStream(context);
+                    return;
+                }
+
+                await AcceptPlacesAsync(requests, responses, context);
+            });
         }
 
         public static async Task<ScriptedConnector> StartAsync(Func<IAsyncStreamReader<W.OrderEntryRequest>, IServerStreamWriter<W.OrderEntryResponse>, ServerCallContext, Task>? orderEntry,
