@@ -609,7 +609,7 @@ public sealed class EngineStateStore : IDisposable
 
     public void Dispose()
     {
-        _behind?.Wait();
+        _behind?.ReleaseStatements(_connection);
         _saveWorking?.Dispose();
         _saveFinished?.Dispose();
         foreach (var statement in _statements.Values)

@@ -145,6 +145,100 @@ public sealed class InMemoryStateTests : IDisposable
         Assert.Throws<SqliteException>(() => store.TryAddFill(NewFill("BTCUSDT", "t1")));
     }
 
+    /// <summary>
+    /// The writer runs a write through SQLite's own interface and retries it, as Microsoft.Data.Sqlite does, while the table
+    /// is locked: here by another connection's read still open on it (shared cache), until that read ends.
+    /// </summary>
+    [Fact]
+    public async Task AWriteThatFindsItsTableReadByAnotherConnectionLandsOnceTheReadEnds()
+    {
+        using var store = EngineStateStore.OpenInMemory(_name, writeBehind: true);
+        using var reader = new SqliteConnection(_keeper.ConnectionString);
+        reader.Open();
+        store.SaveSlot("BTCUSDT", new GridSlot(1, 94_900m, 0.002m));
+        Assert.Single(store.Load("BTCUSDT").Slots);
+
+        using var read = reader.CreateCommand();
+        read.CommandText = "SELECT level FROM slots";
+        var open = read.ExecuteReader();
+        Assert.True(open.Read());
+
+        // Queued behind the open read; the load after it waits for the writer, which waits for the read (seen waiting for
+        // half a second, more than three of its retries; without the retries the load would fail with the lock's error).
+        store.SaveSlot("BTCUSDT", new GridSlot(2, 94_800m, 0.002m));
+        var loaded = Task.Run(() => store.Load("BTCUSDT"));
+        var deadline = DateTime.UtcNow.AddMilliseconds(500);
+        while (DateTime.UtcNow < deadline && !loaded.IsCompleted)
+        {
+            await Task.Yield();
+        }
+
+        Assert.False(loaded.IsCompleted, "the write ran (or failed) while another connection read its table");
+        open.Dispose();
+        Assert.Equal([1L, 2L], (await loaded.WaitAsync(TimeSpan.FromSeconds(10))).Slots.Select(s => s.Level).Order());
+    }
+
+    /// <summary>
+    /// Writes the writer does not run through SQLite's own interface (more than one statement in a command, a value of
+    /// another type than text, integer or null) run through Microsoft.Data.Sqlite, in their place in the order; the
+    /// statements the writer compiled on a connection are finalised before that connection closes.
+    /// </summary>
+    [Fact]
+    public void WritesTheWriterDoesNotCompileRunInOrderAndAConnectionsStatementsAreFinalisedBeforeItCloses()
+    {
+        var writer = StoreWriter.Acquire(_name, () => []);
+        try
+        {
+            using var connection = new SqliteConnection(_keeper.ConnectionString);
+            connection.Open();
+            connection.Handle!.enable_sqlite3_next_stmt(true);
+            Sql("CREATE TABLE t (n INTEGER, v)");
+            using var one = Command(connection, "INSERT INTO t VALUES ($n, $v)", "$n", "$v");
+            using var two = Command(connection, "INSERT INTO t VALUES ($n, 'a'); INSERT INTO t VALUES ($n + 1, 'b')", "$n");
+            writer.Post(one, [1L, "text"]);
+            writer.Post(two, [2]);
+            writer.Post(one, [4, 0.5]);
+            writer.Post(one, [5L, null]);
+            writer.Drain();
+
+            using (var check = _keeper.CreateCommand())
+            {
+                check.CommandText = "SELECT n, quote(v) FROM t ORDER BY rowid";
+                using var rows = check.ExecuteReader();
+                var seen = new List<string>();
+                while (rows.Read())
+                {
+                    seen.Add($"{rows.GetInt64(0)}:{rows.GetString(1)}");
+                }
+
+                Assert.Equal(["1:'text'", "2:'a'", "3:'b'", "4:0.5", "5:NULL"], seen);
+            }
+
+            // The writer compiled the one-statement insert on this connection; after the release none of its own is left.
+            Assert.NotNull(SQLitePCL.raw.sqlite3_next_stmt(connection.Handle, null));
+            one.Dispose();
+            two.Dispose();
+            writer.ReleaseStatements(connection);
+            Assert.Null(SQLitePCL.raw.sqlite3_next_stmt(connection.Handle, null));
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.AddWithValue(name, DBNull.Value);
+        }
+
+        return command;
+    }
+
     private static Fill NewFill(string symbol, string tradeId) => new()
     {
         Symbol = symbol,
