@@ -10,8 +10,10 @@ namespace OpenSqt.Backtest.Cli;
 /// <c>--bench [--trades N] [--hours H]</c>: generates BTCUSDT-like trades with the sim's own process (N trades spread
 /// over H hours; by default 1,000,000 over 24 hours: a day at about 12 trades a second), then measures (1) the import alone: events per second and bytes allocated per event, and (2) the full
 /// replay with a 20-level grid (10 buys and 10 sells working): events per second, bytes allocated per event and the
-/// process's peak working set. Figures depend on the machine and on what else runs on it. The replay's results (fills,
-/// round trips, PnL, fees, position) are printed too: a change made for speed must leave them as they were.
+/// process's peak working set, (3) the same replay again in the same process, its code optimised by then (what every
+/// replay after a process's first runs at). Figures depend on the machine and on what else runs on it. The replay's
+/// results (fills, round trips, PnL, fees, position) are printed too: a change made for speed must leave them as they
+/// were; the two replays must give the same (exit 1 if not).
 /// </summary>
 public static class BenchCommand
 {
@@ -63,34 +65,71 @@ public static class BenchCommand
                 ["MarketMaker:RiskControl:Enabled"] = "false",
             }).Build();
             var runner = new ReplayRunner(new ReplaySettings { Symbol = "BTCUSDT", Engine = engine, InitialBalance = 100_000m });
-            var before = GC.GetTotalAllocatedBytes(precise: true);
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var pauseBefore = GC.GetTotalPauseDuration();
-            int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
-            var result = await runner.RunAsync(data, cancellationToken).ConfigureAwait(false);
-            var replayBytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)result.Events;
-            var pause = GC.GetTotalPauseDuration() - pauseBefore;
-            int[] collections = [GC.CollectionCount(0) - collectionsBefore[0], GC.CollectionCount(1) - collectionsBefore[1], GC.CollectionCount(2) - collectionsBefore[2]];
 
-            // The processor time the replay took (all threads, its start and stop included), per event: on a shared
-            // machine a steadier measure than events per second of wall-clock time.
-            var replayCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / result.Events;
+            // Twice, in this process: the first replay runs its code as the runtime compiles and optimises it (a single
+            // replay's figure); the second runs the same code already optimised, as every replay after the first in a
+            // process does (a sweep's later cells). Both must give the same results: a replay is deterministic.
+            var first = await MeasureAsync(runner, data, cancellationToken).ConfigureAwait(false);
+            var again = await MeasureAsync(runner, data, cancellationToken).ConfigureAwait(false);
+            var result = first.Result;
             var peak = Process.GetCurrentProcess().PeakWorkingSet64;
-
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"""
                 bench: {trades} BTCUSDT-like trades over {hours} hours (sim process, seed 11), {Environment.ProcessorCount} cores, {JitRestart.Describe()}
                 import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
-                full replay : {result.EventsPerSecond,12:N0} events/s, {replayBytes,8:N0} bytes allocated per event (all threads), 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
-                replay cpu  : {replayCpu,12:N2} us of processor time per event (all threads), {(result.DriverCpuSeconds is { } driver ? string.Create(CultureInfo.InvariantCulture, $"{driver * 1e6 / result.Events:N2} us on the thread that drove the events") : "the driving thread's share unknown here")}
-                replay gc   : {collections[0]} collections ({collections[1]} of gen 1, {collections[2]} of gen 2), paused {pause.TotalMilliseconds:N0} ms
+                full replay : {first.Describe()}, 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
+                replay cpu  : {first.DescribeCpu()}
+                replay gc   : {first.DescribeGc()}
+                again       : {again.Describe()} (the same replay again in this process, its code optimised by now)
+                again cpu   : {again.DescribeCpu()}
+                again gc    : {again.DescribeGc()}
                 result      : realised pnl {result.RealisedPnl}, fees {result.Fees}, funding {result.Funding}, final position {result.FinalPosition}, max drawdown {result.MaxDrawdown}
                 peak working set: {peak / (1024.0 * 1024.0):N0} MB
                 """)).ConfigureAwait(false);
+            if (Outcome(again.Result) != Outcome(result))
+            {
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"the second replay's results differ from the first's: {Outcome(again.Result)} against {Outcome(result)}")).ConfigureAwait(false);
+                return BacktestProgram.Failed;
+            }
+
             return BacktestProgram.Ok;
         }
         finally
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    private static string Outcome(ReplayResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.Events} events, {r.Fills.Count} fills, {r.RoundTrips} round trips, realised pnl {r.RealisedPnl}, fees {r.Fees}, funding {r.Funding}, final position {r.FinalPosition}, max drawdown {r.MaxDrawdown}");
+
+    private static async Task<Measured> MeasureAsync(ReplayRunner runner, MarketData data, CancellationToken cancellationToken)
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var pauseBefore = GC.GetTotalPauseDuration();
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var result = await runner.RunAsync(data, cancellationToken).ConfigureAwait(false);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        return new Measured(
+            result,
+            (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)result.Events,
+            cpu.TotalMicroseconds / result.Events,
+            GC.GetTotalPauseDuration() - pauseBefore,
+            [GC.CollectionCount(0) - collectionsBefore[0], GC.CollectionCount(1) - collectionsBefore[1], GC.CollectionCount(2) - collectionsBefore[2]]);
+    }
+
+    /// <summary>One replay's figures: bytes allocated and processor time (all threads, its start and stop included) per event, its collections.</summary>
+    private sealed record Measured(ReplayResult Result, double BytesPerEvent, double CpuPerEvent, TimeSpan Paused, int[] Collections)
+    {
+        public string Describe() => string.Create(CultureInfo.InvariantCulture,
+            $"{Result.EventsPerSecond,12:N0} events/s, {BytesPerEvent,8:N0} bytes allocated per event (all threads)");
+
+        // On a shared machine a steadier measure than events per second of wall-clock time.
+        public string DescribeCpu() => string.Create(CultureInfo.InvariantCulture,
+            $"{CpuPerEvent,12:N2} us of processor time per event (all threads), {(Result.DriverCpuSeconds is { } driver ? string.Create(CultureInfo.InvariantCulture, $"{driver * 1e6 / Result.Events:N2} us on the thread that drove the events") : "the driving thread's share unknown here")}");
+
+        public string DescribeGc() => string.Create(CultureInfo.InvariantCulture,
+            $"{Collections[0]} collections ({Collections[1]} of gen 1, {Collections[2]} of gen 2), paused {Paused.TotalMilliseconds:N0} ms");
     }
 }
