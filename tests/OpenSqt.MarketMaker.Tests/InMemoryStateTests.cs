@@ -199,6 +199,8 @@ public sealed class InMemoryStateTests : IDisposable
             writer.Post(two, [2]);
             writer.Post(one, [4, 0.5]);
             writer.Post(one, [5L, null]);
+            writer.Post(one, [6L, ""]);
+            writer.Post(one, [7L, "€ é"]);
             writer.Drain();
 
             using (var check = _keeper.CreateCommand())
@@ -211,7 +213,7 @@ public sealed class InMemoryStateTests : IDisposable
                     seen.Add($"{rows.GetInt64(0)}:{rows.GetString(1)}");
                 }
 
-                Assert.Equal(["1:'text'", "2:'a'", "3:'b'", "4:0.5", "5:NULL"], seen);
+                Assert.Equal(["1:'text'", "2:'a'", "3:'b'", "4:0.5", "5:NULL", "6:''", "7:'€ é'"], seen);
             }
 
             // The writer compiled the one-statement insert on this connection; after the release none of its own is left.
