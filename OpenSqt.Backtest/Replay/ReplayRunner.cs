@@ -105,7 +105,9 @@ public sealed class ReplayRunner
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(_settings.Engine);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["MarketMaker:StatePath"] = _settings.StatePath ?? stateName });
-        builder.Services.AddSingleton<ILoggerFactory>(_loggers);
+        // The engine's warnings and errors are kept too (the last few), for a replay that stops to say what the engine said.
+        var loggers = new RecentProblems(_loggers);
+        builder.Services.AddSingleton<ILoggerFactory>(loggers);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddSingleton<IExchange>(venue);
@@ -131,7 +133,8 @@ public sealed class ReplayRunner
         }
 
         var settle = new Settler(venue, engineHost, _settings.SettleTimeout);
-        await WarmUpAsync(clock, settle, engineHost, risk, startTime, cancellationToken).ConfigureAwait(false);
+        await WarmUpAsync(clock, settle, engineHost, risk, startTime, loggers, cancellationToken).ConfigureAwait(false);
+        loggers.Keeping = false;
 
         var recorder = new Recorder(venue, _settings.SampleInterval);
         long events = 0, trades = 0;
@@ -250,8 +253,11 @@ public sealed class ReplayRunner
     /// </summary>
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the start's timers wait, in real time, for a busy thread pool before they fire anyway.</summary>
+    private static readonly TimeSpan PoolBusyWait = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Lets the engine connect, check, start its grid and reconcile, on virtual time, before the first event.</summary>
-    private static async Task WarmUpAsync(VirtualClock clock, Settler settle, EngineHost engineHost, RiskState risk, DateTimeOffset firstEvent, CancellationToken cancellationToken)
+    private static async Task WarmUpAsync(VirtualClock clock, Settler settle, EngineHost engineHost, RiskState risk, DateTimeOffset firstEvent, RecentProblems said, CancellationToken cancellationToken)
     {
         // The engine either starts its symbols or refuses (and says why); both happen on the first, synchronous, part of
         // its start against the in-process venue, so this rarely has to wait.
@@ -278,6 +284,22 @@ public sealed class ReplayRunner
                 throw new ReplayException("the engine refuses to start: " + fatal);
             }
 
+            if (risk.StoreFailure is { } storeFailure)
+            {
+                throw new ReplayException("the engine halted while starting: " + storeFailure);
+            }
+
+            // A timer fires only once no pool worker is busy besides this thread: one may still be running a step of the
+            // start (a pump setting its first timer), which a timer fired before it would put later on the clock (under
+            // load the pumps' one-second timers, fired while the start's thread was held up, once took the clock to the
+            // first event before the start's 200 ms wait began). Where other work shares the pool (tests running beside
+            // the replay) it is rarely idle: then the timer fires after PoolBusyWait of real time, as before.
+            var poolLooked = Stopwatch.GetTimestamp();
+            while (!PoolIdle() && Stopwatch.GetElapsedTime(poolLooked) < PoolBusyWait)
+            {
+                await Task.Yield();
+            }
+
             settle.Wait();
             if (engineHost.Ready)
             {
@@ -301,7 +323,9 @@ public sealed class ReplayRunner
 
             if (idle > StuckAfter && !(clock.NextDue <= firstEvent) && !engineHost.Ready && settle.Quiet())
             {
-                throw new ReplayException($"the engine did not finish starting before the first event at {firstEvent:O}");
+                throw new ReplayException(
+                    $"the engine did not finish starting before the first event at {firstEvent:O} (the clock at {clock.GetUtcNow():O}, " +
+                    $"its next timer {(clock.NextDue is { } next ? next.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "none")}); the engine's last warnings: {said.Describe()}");
             }
 
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);

@@ -75,7 +75,10 @@ public sealed partial class EngineHost : BackgroundService
     /// <summary>True once the first reconciliation of every symbol has passed.</summary>
     public bool Ready => _ready;
 
-    /// <summary>Completes when the engines exist (after connect and the pre-start checks).</summary>
+    /// <summary>
+    /// Completes when the engines exist and run (after connect and the pre-start checks), their pumps launched and the wait
+    /// before the first reconciliation begun: from then on the start goes on only as time passes.
+    /// </summary>
     public Task Started => _started.Task;
 
     public string Venue => _exchange.Name;
@@ -121,7 +124,6 @@ public sealed partial class EngineHost : BackgroundService
                 engine.Start(prices[engine.Symbol], stoppingToken);
             }
 
-            _started.TrySetResult();
             if (_remote is not null)
             {
                 _remote.StreamReconnected += OnStreamReconnected;
@@ -139,8 +141,12 @@ public sealed partial class EngineHost : BackgroundService
                 .. _engines.Values.Select(engine => Task.Run(() => PumpMarksAsync(engine, stoppingToken), CancellationToken.None)),
             ];
 
-            // The order stream is live before the first reconciliation, so nothing between the two is missed.
-            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, stoppingToken).ConfigureAwait(false);
+            // The order stream is live before the first reconciliation, so nothing between the two is missed. Started only
+            // once this wait is on the clock: the replay moves its clock on from then, and a wait begun later (this thread
+            // held up after saying it had started) would begin at a later time, after the first market event.
+            var streamsLive = Task.Delay(TimeSpan.FromMilliseconds(200), _time, stoppingToken);
+            _started.TrySetResult();
+            await streamsLive.ConfigureAwait(false);
             while (!await ReconcileAllAsync("start", null, null, stoppingToken).ConfigureAwait(false))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken).ConfigureAwait(false);
