@@ -154,8 +154,14 @@ public sealed partial class SimExchange
         }
     }
 
-    public Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default) =>
-        Task.FromResult(new ExchangeHealth(true, $"{VenueName}: {_symbols.Count} instruments, market {(_runner is null ? "driven by hand" : "running")}"));
+    // The answer changes only when the market starts running (the instruments are fixed at construction), so each of the
+    // two is made once: a watcher asks every second (a replay's day, 86,400 times).
+    public Task<ExchangeHealth> CheckHealthAsync(CancellationToken cancellationToken = default) => _runner is null
+        ? _healthByHand ??= Health("driven by hand")
+        : _healthRunning ??= Health("running");
+
+    private Task<ExchangeHealth> Health(string market) =>
+        Task.FromResult(new ExchangeHealth(true, $"{VenueName}: {_symbols.Count} instruments, market {market}"));
 
     private Ticker TickerLocked(SimSymbol s, DateTimeOffset now)
     {

@@ -52,6 +52,8 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
     private DateTimeOffset _lastMarkPublish;
     private DateTimeOffset _lastFundingTime;
     private Task? _runner;
+    private Task<ExchangeHealth>? _healthByHand;
+    private Task<ExchangeHealth>? _healthRunning;
     private int _disposed;
 
     public SimExchange(IOptions<SimVenueOptions> options, TimeProvider time, ILogger<SimExchange>? logger = null)

@@ -323,37 +323,13 @@ internal sealed partial class OrderTracker
         var wasTerminal = order.IsTerminal;
         var previousFilled = order.FilledQuantity;
         var previousAverage = order.AveragePrice;
-        OrderOutcome outcome = default;
-        var booked = false;
-        void Record()
-        {
-            var booking = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
-            if (cumulativeFilled > previousFilled)
-            {
-                CrashHook.At(_crashAt, CrashPoint.WhileBookingFill, order.ClientOrderId);
-            }
-
-            outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, booking.Price, booking.Fee, exchangeOrderId, time, reason);
-            if (outcome.Changed)
-            {
-                _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
-            }
-
-            booked = _ledger.Book(slot, outcome, booking, time);
-        }
-
         // A state without fills and without more filled (an acknowledgement, a cancel) books nothing: the ledger writes no
         // fill, slot or PnL, so the order's own save is the only write (one statement, or a finished order's move, a
         // transaction of its own), and a transaction around it would only add its BEGIN and COMMIT: about two of the
         // three states of every order.
-        if (fills.Count == 0 && cumulativeFilled <= previousFilled)
-        {
-            Record();
-        }
-        else
-        {
-            _store.InTransaction(Record);
-        }
+        var (outcome, booked) = fills.Count == 0 && cumulativeFilled <= previousFilled
+            ? Record(tracked, slot, status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage)
+            : RecordInTransaction(tracked, slot, status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage);
 
         CheckCancel(tracked);
         if (!outcome.Changed)
@@ -387,6 +363,38 @@ internal sealed partial class OrderTracker
         }
 
         return TrackerEffect.Changed | TrackerEffect.Redecide;
+    }
+
+    /// <summary>Books an order state: its fills, the slot's outcome, the order's save and the ledger's booking.</summary>
+    private (OrderOutcome Outcome, bool Booked) Record(TrackedOrder tracked, GridSlot slot, OrderStatus status, decimal cumulativeFilled, decimal averagePrice,
+        IReadOnlyList<Fill> fills, string? exchangeOrderId, DateTimeOffset time, string? reason, decimal previousFilled, decimal previousAverage)
+    {
+        var order = tracked.Order;
+        var booking = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
+        if (cumulativeFilled > previousFilled)
+        {
+            CrashHook.At(_crashAt, CrashPoint.WhileBookingFill, order.ClientOrderId);
+        }
+
+        var outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, booking.Price, booking.Fee, exchangeOrderId, time, reason);
+        if (outcome.Changed)
+        {
+            _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
+        }
+
+        return (outcome, _ledger.Book(slot, outcome, booking, time));
+    }
+
+    /// <summary>
+    /// <see cref="Record"/> in one store transaction (a state that books fills). A method of its own: the closure the
+    /// transaction's callback needs is made only for these states, not for every state applied.
+    /// </summary>
+    private (OrderOutcome Outcome, bool Booked) RecordInTransaction(TrackedOrder tracked, GridSlot slot, OrderStatus status, decimal cumulativeFilled, decimal averagePrice,
+        IReadOnlyList<Fill> fills, string? exchangeOrderId, DateTimeOffset time, string? reason, decimal previousFilled, decimal previousAverage)
+    {
+        (OrderOutcome, bool) result = default;
+        _store.InTransaction(() => result = Record(tracked, slot, status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage));
+        return result;
     }
 
     /// <summary>An order marked for cancel that works on the venue with no cancel out is cancelled again.</summary>

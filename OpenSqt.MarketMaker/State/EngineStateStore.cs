@@ -375,12 +375,17 @@ public sealed class EngineStateStore : IDisposable
             return;
         }
 
+        SaveFinished(symbol, level, order, sequence);
+    }
+
+    // A method of its own: the closure of the transaction's callback is made only for a finished order's move, not for
+    // every save.
+    private void SaveFinished(string symbol, long level, SlotOrder order, long sequence) =>
         InTransaction(() =>
         {
             Save("DELETE FROM working_orders WHERE client_id=$c", ("$c", order.ClientOrderId));
             Write(_saveFinished ??= PrepareSave("orders"), symbol, level, order, sequence);
         });
-    }
 
     private SqliteCommand PrepareSave(string table) =>
         Command(string.Format(CultureInfo.InvariantCulture, SaveOrderSql, table), ("$c", null), ("$s", null), ("$l", null), ("$r", null), ("$p", null), ("$q", null),

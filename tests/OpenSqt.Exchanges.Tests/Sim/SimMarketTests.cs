@@ -24,6 +24,22 @@ public sealed class SimMarketTests
     }
 
     [Fact]
+    public async Task TheHealthSaysWhetherTheMarketRunsByItselfOrByHand()
+    {
+        var (byHand, _) = Create();
+        var health = await byHand.CheckHealthAsync();
+        Assert.True(health.IsHealthy);
+        Assert.EndsWith(" instruments, market driven by hand", health.Description, StringComparison.Ordinal);
+        Assert.Equal(health, await byHand.CheckHealthAsync());
+
+        var (running, _) = Create(o => o.AutoAdvance = true);
+        Assert.EndsWith("market driven by hand", (await running.CheckHealthAsync()).Description, StringComparison.Ordinal);
+        running.Start();
+        Assert.EndsWith(" instruments, market running", (await running.CheckHealthAsync()).Description, StringComparison.Ordinal);
+        await running.StopMarketAsync();
+    }
+
+    [Fact]
     public async Task TheSameSeedGivesTheSameMarket()
     {
         var (a, _) = Create(o => o.Seed = 11);
