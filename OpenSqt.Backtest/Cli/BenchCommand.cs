@@ -10,8 +10,9 @@ namespace OpenSqt.Backtest.Cli;
 /// <c>--bench [--trades N] [--hours H]</c>: generates BTCUSDT-like trades with the sim's own process (N trades spread
 /// over H hours; by default 1,000,000 over 24 hours: a day at about 12 trades a second), then measures (1) the import alone: events per second and bytes allocated per event, and (2) the full
 /// replay with a 20-level grid (10 buys and 10 sells working): events per second, bytes allocated per event and the
-/// process's peak working set, (3) the same replay again in the same process, its code optimised by then (what every
-/// replay after a process's first runs at). Figures depend on the machine and on what else runs on it. The replay's
+/// process's peak working set, (3) the same replay again in the same process, its code optimised by then: the speed a
+/// longer replay approaches once the runtime has optimised it (a week or a month of data in one run) and every replay
+/// after the first in one process runs at. Figures depend on the machine and on what else runs on it. The replay's
 /// results (fills, round trips, PnL, fees, position) are printed too: a change made for speed must leave them as they
 /// were; the two replays must give the same (exit 1 if not).
 /// </summary>
@@ -67,8 +68,9 @@ public static class BenchCommand
             var runner = new ReplayRunner(new ReplaySettings { Symbol = "BTCUSDT", Engine = engine, InitialBalance = 100_000m });
 
             // Twice, in this process: the first replay runs its code as the runtime compiles and optimises it (a single
-            // replay's figure); the second runs the same code already optimised, as every replay after the first in a
-            // process does (a sweep's later cells). Both must give the same results: a replay is deterministic.
+            // replay's figure, a day's run of the command); the second runs the same code already optimised, the speed a
+            // longer replay approaches (a week or a month in one run). Both must give the same results: a replay is
+            // deterministic.
             var first = await MeasureAsync(runner, data, cancellationToken).ConfigureAwait(false);
             var again = await MeasureAsync(runner, data, cancellationToken).ConfigureAwait(false);
             var result = first.Result;
