@@ -327,9 +327,10 @@ internal sealed partial class OrderTracker
         // fill, slot or PnL, so the order's own save is the only write (one statement, or a finished order's move, a
         // transaction of its own), and a transaction around it would only add its BEGIN and COMMIT: about two of the
         // three states of every order.
+        var state = new VenueState(status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage);
         var (outcome, booked) = fills.Count == 0 && cumulativeFilled <= previousFilled
-            ? Record(tracked, slot, status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage)
-            : RecordInTransaction(tracked, slot, status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage);
+            ? Record(tracked, slot, state)
+            : RecordInTransaction(tracked, slot, state);
 
         CheckCancel(tracked);
         if (!outcome.Changed)
@@ -366,36 +367,38 @@ internal sealed partial class OrderTracker
     }
 
     /// <summary>Books an order state: its fills, the slot's outcome, the order's save and the ledger's booking.</summary>
-    private (OrderOutcome Outcome, bool Booked) Record(TrackedOrder tracked, GridSlot slot, OrderStatus status, decimal cumulativeFilled, decimal averagePrice,
-        IReadOnlyList<Fill> fills, string? exchangeOrderId, DateTimeOffset time, string? reason, decimal previousFilled, decimal previousAverage)
+    private (OrderOutcome Outcome, bool Booked) Record(TrackedOrder tracked, GridSlot slot, VenueState state)
     {
         var order = tracked.Order;
-        var booking = _ledger.RecordFills(order, fills, cumulativeFilled, averagePrice, previousFilled, previousAverage);
-        if (cumulativeFilled > previousFilled)
+        var booking = _ledger.RecordFills(order, state.Fills, state.CumulativeFilled, state.AveragePrice, state.PreviousFilled, state.PreviousAverage);
+        if (state.CumulativeFilled > state.PreviousFilled)
         {
             CrashHook.At(_crashAt, CrashPoint.WhileBookingFill, order.ClientOrderId);
         }
 
-        var outcome = _strategy.ApplyOrderState(slot, order, status, cumulativeFilled, booking.Price, booking.Fee, exchangeOrderId, time, reason);
+        var outcome = _strategy.ApplyOrderState(slot, order, state.Status, state.CumulativeFilled, booking.Price, booking.Fee, state.ExchangeOrderId, state.Time, state.Reason);
         if (outcome.Changed)
         {
             _store.SaveOrder(Symbol, tracked.Level, order, tracked.Sequence);
         }
 
-        return (outcome, _ledger.Book(slot, outcome, booking, time));
+        return (outcome, _ledger.Book(slot, outcome, booking, state.Time));
     }
 
     /// <summary>
     /// <see cref="Record"/> in one store transaction (a state that books fills). A method of its own: the closure the
     /// transaction's callback needs is made only for these states, not for every state applied.
     /// </summary>
-    private (OrderOutcome Outcome, bool Booked) RecordInTransaction(TrackedOrder tracked, GridSlot slot, OrderStatus status, decimal cumulativeFilled, decimal averagePrice,
-        IReadOnlyList<Fill> fills, string? exchangeOrderId, DateTimeOffset time, string? reason, decimal previousFilled, decimal previousAverage)
+    private (OrderOutcome Outcome, bool Booked) RecordInTransaction(TrackedOrder tracked, GridSlot slot, VenueState state)
     {
         (OrderOutcome, bool) result = default;
-        _store.InTransaction(() => result = Record(tracked, slot, status, cumulativeFilled, averagePrice, fills, exchangeOrderId, time, reason, previousFilled, previousAverage));
+        _store.InTransaction(() => result = Record(tracked, slot, state));
         return result;
     }
+
+    /// <summary>A venue's state of an order as <see cref="Apply"/> takes it, with the order's filled quantity and average price before it.</summary>
+    private readonly record struct VenueState(OrderStatus Status, decimal CumulativeFilled, decimal AveragePrice, IReadOnlyList<Fill> Fills,
+        string? ExchangeOrderId, DateTimeOffset Time, string? Reason, decimal PreviousFilled, decimal PreviousAverage);
 
     /// <summary>An order marked for cancel that works on the venue with no cancel out is cancelled again.</summary>
     private void CheckCancel(TrackedOrder tracked)
