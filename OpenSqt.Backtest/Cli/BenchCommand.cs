@@ -79,6 +79,7 @@ public static class BenchCommand
                 bench: {trades} BTCUSDT-like trades over {hours} hours (sim process, seed 11), {Environment.ProcessorCount} cores, {JitRestart.Describe()}
                 import only : {importPerSecond,12:N0} events/s, {importBytes,8:N1} bytes allocated per event
                 full replay : {first.Describe()}, 20-level grid, {result.Fills.Count} fills, {result.RoundTrips} round trips
+                engine      : {result.OrdersPlaced:N0} orders placed, {result.FullDecisions:N0} decisions made in full
                 replay cpu  : {first.DescribeCpu()}
                 replay gc   : {first.DescribeGc()}
                 again       : {again.Describe()} (the same replay again in this process, its code optimised by now)
@@ -103,7 +104,7 @@ public static class BenchCommand
     }
 
     private static string Outcome(ReplayResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Events} events, {r.Fills.Count} fills, {r.RoundTrips} round trips, realised pnl {r.RealisedPnl}, fees {r.Fees}, funding {r.Funding}, final position {r.FinalPosition}, max drawdown {r.MaxDrawdown}");
+        $"{r.Events} events, {r.OrdersPlaced} orders, {r.FullDecisions} full decisions, {r.Fills.Count} fills, {r.RoundTrips} round trips, realised pnl {r.RealisedPnl}, fees {r.Fees}, funding {r.Funding}, final position {r.FinalPosition}, max drawdown {r.MaxDrawdown}");
 
     private static async Task<Measured> MeasureAsync(ReplayRunner runner, MarketData data, CancellationToken cancellationToken)
     {

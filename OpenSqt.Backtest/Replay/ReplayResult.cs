@@ -31,6 +31,12 @@ public sealed record ReplayResult
     public required decimal FinalPosition { get; init; }
     public required decimal VenuePosition { get; init; }
 
+    /// <summary>Orders the engine sent to the venue (each client order id once).</summary>
+    public int OrdersPlaced { get; init; }
+
+    /// <summary>The engine's decisions made in full (the rest of its ticks answered from a remembered decision).</summary>
+    public long FullDecisions { get; init; }
+
     /// <summary>Orders still working on the venue once the engine had stopped (none when its symbol cancels on exit).</summary>
     public int WorkingAfterStop { get; init; }
     public required decimal Equity { get; init; }

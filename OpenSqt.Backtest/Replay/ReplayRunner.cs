@@ -182,6 +182,8 @@ public sealed class ReplayRunner
         var last = clock.GetUtcNow();
         var engine = engineHost.Engines[symbol];
         var snapshot = engine.Snapshot;
+        var fullDecisions = engine.FullDecisions;
+        var ordersPlaced = venue.PlacedAt.Count;
         var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
         recorder.Finish(last.ToUnixTimeMilliseconds());
         await StopAsync(host, clock).ConfigureAwait(false);
@@ -213,6 +215,8 @@ public sealed class ReplayRunner
             FinalPosition = snapshot.Position,
             VenuePosition = venuePosition,
             WorkingAfterStop = workingAfterStop,
+            OrdersPlaced = ordersPlaced,
+            FullDecisions = fullDecisions,
             Equity = recorder.Equity,
             MaxDrawdown = recorder.MaxDrawdown,
             QueueModel = queueModel.ToString(),

@@ -157,6 +157,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
     /// <summary>The latest view for operators; never blocks the writer.</summary>
     public EngineSnapshot Snapshot => _ledger.Snapshot;
 
+    /// <summary>The decisions made in full so far (not answered from a remembered one); read once the writer is idle.</summary>
+    internal long FullDecisions => _strategy.FullDecisions;
+
     /// <summary>The last traded price seen, 0 before the first.</summary>
     public decimal LastPrice => Volatile.Read(ref _latestTick)?.Price ?? 0m;
 

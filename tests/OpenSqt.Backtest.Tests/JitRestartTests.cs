@@ -22,6 +22,7 @@ public sealed class JitRestartTests
 
         // The bench replays the day a second time in the same process, and the two give the same results (else exit 1).
         Assert.Contains("again       :", output);
+        Assert.Matches(@"engine      : [1-9][0-9,]* orders placed, [1-9][0-9,]* decisions made in full", output);
     }
 
     [Fact]
