@@ -141,7 +141,7 @@ internal sealed class StoreWriter
         lock (_order)
         {
             Interlocked.Increment(ref _posted);
-            _queue.Enqueue(new PendingWrite(null, [connection]));
+            _queue.Enqueue(new PendingWrite(null, [], connection));
             Wait();
         }
     }
@@ -205,12 +205,7 @@ internal sealed class StoreWriter
 
             if (_stopping)
             {
-                foreach (var statement in _statements.Values)
-                {
-                    statement?.Dispose();
-                }
-
-                _statements.Clear();
+                ReleaseStatementsOf(null);
                 return;
             }
 
@@ -223,12 +218,13 @@ internal sealed class StoreWriter
 
     private void Execute(PendingWrite write)
     {
-        if (write.Command is not { } command)
+        if (write.Releasing is { } connection)
         {
-            ReleaseStatementsOf((SqliteConnection)write.Values[0]!);
+            ReleaseStatementsOf(connection);
             return;
         }
 
+        var command = write.Command!;
         if (_failure is not null)
         {
             return;
@@ -266,21 +262,17 @@ internal sealed class StoreWriter
         }
     }
 
-    private void ReleaseStatementsOf(SqliteConnection connection)
+    /// <summary>Finalises the statements compiled on <paramref name="connection"/> (all of them for null).</summary>
+    private void ReleaseStatementsOf(SqliteConnection? connection)
     {
-        List<SqliteCommand>? released = null;
+        // A dictionary's entries may be removed while it is walked.
         foreach (var (command, statement) in _statements)
         {
-            if (ReferenceEquals(command.Connection, connection))
+            if (connection is null || ReferenceEquals(command.Connection, connection))
             {
                 statement?.Dispose();
-                (released ??= []).Add(command);
+                _statements.Remove(command);
             }
-        }
-
-        foreach (var command in released ?? [])
-        {
-            _statements.Remove(command);
         }
     }
 
@@ -411,6 +403,6 @@ internal sealed class StoreWriter
         public void Dispose() => _stmt.Dispose();
     }
 
-    // A write, or (no command) a connection whose statements the writer finalises.
-    private readonly record struct PendingWrite(SqliteCommand? Command, object?[] Values);
+    /// <summary>A write (a command and its values), or a connection about to close whose statements the writer finalises.</summary>
+    private readonly record struct PendingWrite(SqliteCommand? Command, object?[] Values, SqliteConnection? Releasing = null);
 }
