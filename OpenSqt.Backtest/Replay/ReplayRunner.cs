@@ -137,10 +137,69 @@ public sealed class ReplayRunner
         loggers.Keeping = false;
 
         var recorder = new Recorder(venue, _settings.SampleInterval);
+        var symbol = _settings.Symbol;
+        var driven = await OnOwnThread(() => Drive(data, clock, sim, settle, risk, recorder, symbol, cancellationToken)).ConfigureAwait(false);
+        var (events, trades, driverCpuSeconds) = (driven.Events, driven.Trades, driven.CpuSeconds);
+        var last = clock.GetUtcNow();
+        var engine = engineHost.Engines[symbol];
+        var snapshot = engine.Snapshot;
+        var fullDecisions = engine.FullDecisions;
+        var ordersPlaced = venue.PlacedAt.Count;
+        var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
+        recorder.Finish(last.ToUnixTimeMilliseconds());
+        await StopAsync(host, clock).ConfigureAwait(false);
+        var workingAfterStop = (await sim.GetOpenOrdersAsync(symbol, cancellationToken).ConfigureAwait(false)).Count;
+
+        // Disposed before the copy: the engine's last writes (queued to the state's writer, see EngineStateStore) have run.
+        host.Dispose();
+        if (_settings.StatePath is { } keep)
+        {
+            // The engine has stopped: its state is complete, and goes to the file with SQLite's online backup.
+            using var file = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(keep), Pooling = false }.ToString());
+            stateKeeper.BackupDatabase(file);
+        }
+
+        return new ReplayResult
+        {
+            Symbol = symbol,
+            Events = events,
+            Trades = trades,
+            Seconds = driven.Seconds,
+            DriverCpuSeconds = driverCpuSeconds,
+            Start = startTime,
+            End = last,
+            Fills = recorder.Fills(_settings.OrderLatency),
+            RoundTrips = snapshot.Pnl.RoundTrips,
+            RealisedPnl = snapshot.Pnl.Realised,
+            Fees = recorder.Fees,
+            Funding = recorder.Funding,
+            FinalPosition = snapshot.Position,
+            VenuePosition = venuePosition,
+            WorkingAfterStop = workingAfterStop,
+            OrdersPlaced = ordersPlaced,
+            FullDecisions = fullDecisions,
+            Equity = recorder.Equity,
+            MaxDrawdown = recorder.MaxDrawdown,
+            QueueModel = queueModel.ToString(),
+            OrderLatency = _settings.OrderLatency,
+            HasBook = data.HasBook,
+            Samples = recorder.Samples,
+        };
+    }
+
+    /// <summary>
+    /// The replay's loop: for each event, the timers due before it, then the event, each followed by the settle. Runs on a
+    /// thread of its own (<see cref="OnOwnThread{T}"/>), never a pool worker: work the engine's code queues to the thread
+    /// pool while it runs inline here then always asks for a worker of its own, which the pool counts as busy until the
+    /// queue is empty, so <see cref="Settler.AfterInlineEvent"/> sees it in the pool's busy count alone. (Run on a pool
+    /// worker, such work could sit in that worker's own queue with no other worker asked for, on a pool of one thread.)
+    /// </summary>
+    private static Driven Drive(MarketData data, VirtualClock clock, SimExchange sim, Settler settle, RiskState risk, Recorder recorder, string symbol, CancellationToken cancellationToken)
+    {
         long events = 0, trades = 0;
         var watch = Stopwatch.StartNew();
         var driverCpu = ThreadCpu.Now();
-        var symbol = _settings.Symbol;
+
         // The files are read and parsed on another core (ReadAhead), the events taken here in the same order.
         foreach (var e in ReadAhead.Of(data.Events()))
         {
@@ -178,52 +237,33 @@ public sealed class ReplayRunner
 
         settle.Wait();
         watch.Stop();
-        var driverCpuSeconds = ThreadCpu.Now() - driverCpu;
-        var last = clock.GetUtcNow();
-        var engine = engineHost.Engines[symbol];
-        var snapshot = engine.Snapshot;
-        var fullDecisions = engine.FullDecisions;
-        var ordersPlaced = venue.PlacedAt.Count;
-        var venuePosition = (await sim.GetPositionsAsync(symbol, cancellationToken).ConfigureAwait(false)).Sum(p => p.Size);
-        recorder.Finish(last.ToUnixTimeMilliseconds());
-        await StopAsync(host, clock).ConfigureAwait(false);
-        var workingAfterStop = (await sim.GetOpenOrdersAsync(symbol, cancellationToken).ConfigureAwait(false)).Count;
+        return new Driven(events, trades, watch.Elapsed.TotalSeconds, ThreadCpu.Now() - driverCpu);
+    }
 
-        // Disposed before the copy: the engine's last writes (queued to the state's writer, see EngineStateStore) have run.
-        host.Dispose();
-        if (_settings.StatePath is { } keep)
-        {
-            // The engine has stopped: its state is complete, and goes to the file with SQLite's online backup.
-            using var file = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(keep), Pooling = false }.ToString());
-            stateKeeper.BackupDatabase(file);
-        }
+    /// <summary>What the replay's loop did: the events and trades it replayed, in how long, with how much processor time.</summary>
+    private readonly record struct Driven(long Events, long Trades, double Seconds, double? CpuSeconds);
 
-        return new ReplayResult
+    /// <summary>Runs <paramref name="work"/> on a new thread of its own; the task ends with its result or its exception.</summary>
+    private static Task<T> OnOwnThread<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            Symbol = symbol,
-            Events = events,
-            Trades = trades,
-            Seconds = watch.Elapsed.TotalSeconds,
-            DriverCpuSeconds = driverCpuSeconds,
-            Start = startTime,
-            End = last,
-            Fills = recorder.Fills(_settings.OrderLatency),
-            RoundTrips = snapshot.Pnl.RoundTrips,
-            RealisedPnl = snapshot.Pnl.Realised,
-            Fees = recorder.Fees,
-            Funding = recorder.Funding,
-            FinalPosition = snapshot.Position,
-            VenuePosition = venuePosition,
-            WorkingAfterStop = workingAfterStop,
-            OrdersPlaced = ordersPlaced,
-            FullDecisions = fullDecisions,
-            Equity = recorder.Equity,
-            MaxDrawdown = recorder.MaxDrawdown,
-            QueueModel = queueModel.ToString(),
-            OrderLatency = _settings.OrderLatency,
-            HasBook = data.HasBook,
-            Samples = recorder.Samples,
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "OpenSqt replay driver",
         };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>
@@ -352,7 +392,12 @@ public sealed class ReplayRunner
         // then only sends the next event through the full Wait.
         private long _poolCompleted = ThreadPool.CompletedWorkItemCount;
 
-        public bool Quiet()
+        /// <summary>Everything, settled: all delivered and handled, and no work queued to the thread pool.</summary>
+        // The pending count last, as the dearest look (it walks every pool thread's queue).
+        public bool Quiet() => Delivered() && ThreadPool.PendingWorkItemCount == 0;
+
+        /// <summary>Every item the venue published handed to its subscriber, and every symbol's writer idle.</summary>
+        private bool Delivered()
         {
             venue.Deliver();
             if (!venue.Drained)
@@ -368,8 +413,7 @@ public sealed class ReplayRunner
                 }
             }
 
-            // Last, as the dearest look (it walks every pool thread's queue).
-            return ThreadPool.PendingWorkItemCount == 0;
+            return true;
         }
 
         private SymbolEngine[] Engines()
@@ -397,10 +441,15 @@ public sealed class ReplayRunner
         /// <see cref="Wait"/>. On the 20-level bench the pool ran nothing for 1,000,000 trades out of 1,000,000, so this
         /// spares nearly every event the yield of <see cref="Wait"/>; where other work shares the process (tests
         /// running in parallel), the pool is rarely idle and every event goes through <see cref="Wait"/> as before.
+        /// The pool's pending count (about 40 ns: it walks every worker's queue) is not read here: from a thread outside
+        /// the pool (the replay's loop, <see cref="Drive"/>), whatever the engine's code queues to the pool asks for a
+        /// worker, which the pool counts busy from then until it finds the queue empty, so <see cref="PoolIdle"/> sees
+        /// queued work too. On a pool worker, work queued to that worker's own queue may ask for no other (a pool of
+        /// one thread): there the pending count is read as before.
         /// </summary>
         public void AfterInlineEvent()
         {
-            if (Quiet() && ThreadPool.CompletedWorkItemCount == _poolCompleted && PoolIdle())
+            if ((Thread.CurrentThread.IsThreadPoolThread ? Quiet() : Delivered()) && ThreadPool.CompletedWorkItemCount == _poolCompleted && PoolIdle())
             {
                 return;
             }

@@ -348,7 +348,7 @@ public sealed partial class SimExchange : IExchange, IMarketTape, IAsyncDisposab
                 throw new ArgumentOutOfRangeException(nameof(price), price, $"price must be positive and on the tick {s.Rules.TickSize}");
             }
 
-            s.LnMid = Math.Log((double)price);
+            s.TradedAt(price);
             var now = _time.GetUtcNow();
             SettleFundingLocked(now);
             ApplyTradeLocked(s, price, volume, now);

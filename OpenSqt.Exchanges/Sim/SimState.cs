@@ -156,13 +156,42 @@ internal sealed class SimSymbol(SimSymbolOptions options, SymbolRules rules, Sim
         }
     }
 
+    private double _lnMid;
+    private decimal? _tradedAt;
+
     /// <summary>The best bid and ask with their sizes, once <see cref="SimExchange.SetBook"/> gave them (replay only).</summary>
     public bool HasBook { get; set; }
     public decimal Bid { get; set; }
     public decimal BidQuantity { get; set; }
     public decimal Ask { get; set; }
     public decimal AskQuantity { get; set; }
-    public double LnMid { get; set; }
+
+    /// <summary>
+    /// The log of the mid the sim's own price process walks from. A trade sets it to its price's (<see cref="TradedAt"/>),
+    /// taken only when the process next reads it: a replay prints every trade of its data and never walks.
+    /// </summary>
+    public double LnMid
+    {
+        get
+        {
+            if (_tradedAt is { } price)
+            {
+                _lnMid = Math.Log((double)price);
+                _tradedAt = null;
+            }
+
+            return _lnMid;
+        }
+
+        set
+        {
+            _lnMid = value;
+            _tradedAt = null;
+        }
+    }
+
+    /// <summary>A trade printed at <paramref name="price"/>: the mid's log becomes its log, worked out when read.</summary>
+    public void TradedAt(decimal price) => _tradedAt = price;
 
     /// <summary>The id of the last book-top update published.</summary>
     public long BookUpdateId { get; set; }

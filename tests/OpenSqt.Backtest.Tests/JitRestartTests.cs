@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OpenSqt.Backtest.Tests;
 
 /// <summary>
@@ -8,8 +6,6 @@ namespace OpenSqt.Backtest.Tests;
 /// </summary>
 public sealed class JitRestartTests
 {
-    private static readonly string Command = Path.Combine(AppContext.BaseDirectory, "OpenSqt.Backtest.dll");
-
     [Fact]
     public async Task ARunIsHandedToAChildThatCompilesTheFrameworkAtStartAndItsOutputAndExitCodeComeBack()
     {
@@ -77,38 +73,6 @@ public sealed class JitRestartTests
         Assert.False(Cli.JitRestart.Wanted(["--symbol", "BTCUSDT"]));
     }
 
-    private static async Task<(int Exit, string Output, string Errors)> RunAsync(string? readyToRun, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(Command);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment.Remove("DOTNET_ReadyToRun");
-        info.Environment.Remove("COMPlus_ReadyToRun");
-        info.Environment.Remove("DOTNET_TC_CallCountingDelayMs");
-        if (readyToRun is not null)
-        {
-            info.Environment["DOTNET_ReadyToRun"] = readyToRun;
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output, await errors);
-    }
+    private static Task<(int Exit, string Output, string Errors)> RunAsync(string? readyToRun, params string[] args) =>
+        CommandProcess.RunAsync(readyToRun is null ? [] : new Dictionary<string, string> { ["DOTNET_ReadyToRun"] = readyToRun }, args);
 }
