@@ -81,8 +81,11 @@ public sealed class ReplayVenue : IExchange, ISimStreamTap
         return any;
     }
 
-    /// <summary>The next number of the venue-wide publication order.</summary>
-    private long Published() => Interlocked.Increment(ref _published);
+    /// <summary>
+    /// The next number of the venue-wide publication order. The sim calls its tap under its own lock, one item at a time
+    /// (<see cref="SimExchange.SetTap"/>), so the count needs no atomic increment of its own.
+    /// </summary>
+    private long Published() => ++_published;
 
     void ISimStreamTap.OnOrder(OrderUpdate update)
     {

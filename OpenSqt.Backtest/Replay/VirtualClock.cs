@@ -72,20 +72,28 @@ public sealed class VirtualClock : TimeProvider
         }
     }
 
-    /// <summary>Moves the clock forward to <paramref name="time"/> (never back). Timers due by then do not fire here.</summary>
+    /// <summary>
+    /// Moves the clock forward to <paramref name="time"/> (never back). Timers due by then do not fire here. Only the
+    /// replay's driver moves the clock, one thread at a time (its loop, and <see cref="FireNext"/> on the same thread), so
+    /// a look and a write keep it from going back, without an atomic compare-and-swap before every event.
+    /// </summary>
     public void AdvanceTo(DateTimeOffset time)
     {
         var ticks = time.UtcTicks;
-        long current;
-        do
+        if (ticks <= NowTicks)
         {
-            current = NowTicks;
-            if (ticks <= current)
-            {
-                return;
-            }
+            return;
         }
-        while (Interlocked.CompareExchange(ref _nowTicks, ticks, current) != current);
+
+        // A 64-bit write is atomic in a 64-bit process; elsewhere it could tear for the threads reading it.
+        if (IntPtr.Size == 8)
+        {
+            Volatile.Write(ref _nowTicks, ticks);
+        }
+        else
+        {
+            Interlocked.Exchange(ref _nowTicks, ticks);
+        }
     }
 
     /// <summary>

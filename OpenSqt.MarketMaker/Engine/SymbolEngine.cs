@@ -594,7 +594,9 @@ public sealed partial class SymbolEngine : IAsyncDisposable
 
     private void Handle(EngineMessage message)
     {
-        if (Interlocked.Exchange(ref _reloadAfterStoreFailure, 0) == 1)
+        // Read before it is taken: an exchange on every message would be an atomic operation per price tick for a flag
+        // that is nearly never set.
+        if (Volatile.Read(ref _reloadAfterStoreFailure) == 1 && Interlocked.Exchange(ref _reloadAfterStoreFailure, 0) == 1)
         {
             var saved = LoadFromStore();
             _reconciler.Invalidate();
