@@ -160,11 +160,9 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(0, (await RunAsync(Args(first, "thread"))).Code);
         Assert.Equal(0, (await RunAsync(Args(second, "inline"))).Code);
 
-        // The client order ids start with the state file's own book id, new for every state file; the rest is the same.
-        static string[] WithoutBook(string path) => File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',').Select((f, i) => i == 5 && f.Length > 4 ? f[4..] : f))).ToArray();
-        var fills = WithoutBook(Path.Combine(first, ReportWriter.FillsFile));
+        var fills = ReplayOutputs.FillsWithoutBook(first);
         Assert.True(fills.Length > 5, "the first 40 minutes of the sample should give fills");
-        Assert.Equal(fills, WithoutBook(Path.Combine(second, ReportWriter.FillsFile)));
+        Assert.Equal(fills, ReplayOutputs.FillsWithoutBook(second));
     }
 
     [Fact]

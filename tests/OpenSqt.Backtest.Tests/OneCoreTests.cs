@@ -33,11 +33,9 @@ public sealed class OneCoreTests : IDisposable
         var one = await CommandProcess.RunAsync(new Dictionary<string, string> { ["DOTNET_PROCESSOR_COUNT"] = "1" }, Args(oneCore));
         Assert.True(one.Exit == 0, one.Errors);
 
-        // The client order ids start with the state's own book id, new for every state; the rest is the same.
-        static string[] WithoutBook(string path) => File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',').Select((f, i) => i == 5 && f.Length > 4 ? f[4..] : f))).ToArray();
-        var fills = WithoutBook(Path.Combine(allCores, ReportWriter.FillsFile));
+        var fills = ReplayOutputs.FillsWithoutBook(allCores);
         Assert.True(fills.Length > 20, $"the sample should give fills, it gave {fills.Length - 1}");
-        Assert.Equal(fills, WithoutBook(Path.Combine(oneCore, ReportWriter.FillsFile)));
+        Assert.Equal(fills, ReplayOutputs.FillsWithoutBook(oneCore));
 
         using var allSummary = JsonDocument.Parse(File.ReadAllText(Path.Combine(allCores, ReportWriter.SummaryFile)));
         using var oneSummary = JsonDocument.Parse(File.ReadAllText(Path.Combine(oneCore, ReportWriter.SummaryFile)));
