@@ -139,7 +139,6 @@ public sealed class ReplayRunner
         var recorder = new Recorder(venue, _settings.SampleInterval);
         var symbol = _settings.Symbol;
         var driven = await OnOwnThread(() => Drive(data, clock, sim, settle, risk, recorder, symbol, cancellationToken)).ConfigureAwait(false);
-        var (events, trades, driverCpuSeconds) = (driven.Events, driven.Trades, driven.CpuSeconds);
         var last = clock.GetUtcNow();
         var engine = engineHost.Engines[symbol];
         var snapshot = engine.Snapshot;
@@ -162,10 +161,10 @@ public sealed class ReplayRunner
         return new ReplayResult
         {
             Symbol = symbol,
-            Events = events,
-            Trades = trades,
+            Events = driven.Events,
+            Trades = driven.Trades,
             Seconds = driven.Seconds,
-            DriverCpuSeconds = driverCpuSeconds,
+            DriverCpuSeconds = driven.CpuSeconds,
             Start = startTime,
             End = last,
             Fills = recorder.Fills(_settings.OrderLatency),
